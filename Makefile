@@ -1,0 +1,54 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_COUNT ?= 5000
+
+.PHONY: run test lint typecheck unit unit-postgres bench install clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: install, create the SQLite database, load demo data, serve on http://127.0.0.1:8000
+run: $(STAMP)
+	$(BIN)/clearway db upgrade
+	$(BIN)/clearway demo --count $(DEMO_COUNT)
+	$(BIN)/clearway serve --host $(HOST) --port $(PORT)
+
+## make test: lint, type-check, then the whole suite on SQLite and (when it answers) on PostgreSQL
+test: lint typecheck unit unit-postgres
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	@echo "== test suite on SQLite =="
+	$(BIN)/pytest -q
+
+unit-postgres: $(STAMP)
+	@if $(BIN)/python -m clearway.store.probe "$(PG_TEST_URL)"; then \
+		echo "== test suite on PostgreSQL ($(PG_TEST_URL)) =="; \
+		CLEARWAY_TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest -q; \
+	else \
+		echo "== PostgreSQL pass SKIPPED: no server answers at $(PG_TEST_URL) =="; \
+	fi
+
+bench: $(STAMP)
+	$(BIN)/python bench/bulk_pipeline.py
+	$(BIN)/python bench/http_submit.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

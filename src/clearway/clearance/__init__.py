@@ -1,0 +1,1 @@
+"""Clearance: the pipeline, document linking, the lifecycle state machine and decisions."""

@@ -1,0 +1,100 @@
+"""The consignment lifecycle as an explicit state machine.
+
+    received -> awaiting_documents -> assessed -> released
+                                             \\-> held (request for information | inspection | do not load)
+                                                  -> inspected (outcome) -> released | seized | returned
+
+A consignment can be cancelled by its declarant until it is released, and amended (a new version)
+while customs has not taken it into control; an amendment sends it back to ``received`` so that it
+is linked and assessed again. Every transition is stored with its time, actor and reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+import msgspec
+
+
+class State(StrEnum):
+    RECEIVED = "received"
+    AWAITING_DOCUMENTS = "awaiting_documents"
+    ASSESSED = "assessed"
+    HELD = "held"
+    INSPECTED = "inspected"
+    RELEASED = "released"
+    SEIZED = "seized"
+    RETURNED = "returned"
+    CANCELLED = "cancelled"
+
+
+class HoldReason(StrEnum):
+    REQUEST_FOR_INFORMATION = "request_for_information"
+    INSPECTION = "inspection"
+    DO_NOT_LOAD = "do_not_load"
+
+
+FINAL_STATES = frozenset({State.RELEASED, State.SEIZED, State.RETURNED, State.CANCELLED})
+
+_ALLOWED: dict[State, frozenset[State]] = {
+    State.RECEIVED: frozenset({State.AWAITING_DOCUMENTS, State.ASSESSED, State.CANCELLED}),
+    State.AWAITING_DOCUMENTS: frozenset({State.ASSESSED, State.HELD, State.RECEIVED, State.CANCELLED}),
+    State.ASSESSED: frozenset({State.RELEASED, State.HELD, State.RECEIVED, State.CANCELLED}),
+    # A held consignment is released when the operator's answer to a request for information
+    # satisfies the officer, or inspected; an amendment answers a request for information.
+    State.HELD: frozenset({State.INSPECTED, State.RELEASED, State.RECEIVED, State.CANCELLED}),
+    State.INSPECTED: frozenset({State.RELEASED, State.SEIZED, State.RETURNED}),
+    State.RELEASED: frozenset(),
+    State.SEIZED: frozenset(),
+    State.RETURNED: frozenset(),
+    State.CANCELLED: frozenset(),
+}
+
+# States in which the declarant may still send a new version of its declaration.
+AMENDABLE = frozenset({State.RECEIVED, State.AWAITING_DOCUMENTS, State.ASSESSED, State.HELD})
+
+
+class IllegalTransition(Exception):
+    """A transition the lifecycle does not allow (e.g. cancelling a released consignment)."""
+
+    def __init__(self, current: State, target: State) -> None:
+        allowed = ", ".join(sorted(_ALLOWED[current])) or "none (final state)"
+        super().__init__(f"cannot move a consignment from '{current}' to '{target}'; allowed: {allowed}")
+        self.current = current
+        self.target = target
+
+
+class Transition(msgspec.Struct, frozen=True, kw_only=True):
+    """One stored step of a consignment's history."""
+
+    at: dt.datetime
+    actor: str
+    from_state: State | None
+    to_state: State
+    reason: str
+    hold_reason: HoldReason | None = None
+
+
+def can_move(current: State, target: State) -> bool:
+    return target in _ALLOWED[current]
+
+
+def move(
+    current: State | None,
+    target: State,
+    *,
+    at: dt.datetime,
+    actor: str,
+    reason: str,
+    hold_reason: HoldReason | None = None,
+) -> Transition:
+    """Check and describe one transition; ``current`` is None only when a consignment is created."""
+    if current is None:
+        if target is not State.RECEIVED:
+            raise IllegalTransition(State.RECEIVED, target)
+    elif not can_move(current, target):
+        raise IllegalTransition(current, target)
+    if (target is State.HELD) != (hold_reason is not None):
+        raise ValueError("a hold needs a hold reason, and only a hold has one")
+    return Transition(at=at, actor=actor, from_state=current, to_state=target, reason=reason, hold_reason=hold_reason)

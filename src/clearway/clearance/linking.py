@@ -1,0 +1,179 @@
+"""Three-document matching: the declaration against the order, the payment and the waybill.
+
+Orders come from the platform, payments from the payment provider and waybills from the carrier, in
+any order and at any time (China's "three-document matching"; the Section 321 data pilot). A
+consignment is linked by its order number, payment id and transport document; when all the
+documents its flow requires are in, they are checked against each other and every disagreement is
+recorded as a reason with a stable code, the document it concerns and a sentence for people.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
+
+import msgspec
+
+from clearway.dataset.identifiers import currency_quantum
+from clearway.dataset.records import Consignment, DocumentKind, Order, Payment, Waybill
+
+LinkStatus = Literal["linked", "incomplete", "mismatch"]
+
+# Gross weight measured by the carrier and declared by the seller differ by packaging and scale
+# rounding; beyond this share it is a different parcel.
+WEIGHT_TOLERANCE = Decimal("0.10")
+
+
+class LinkReason(msgspec.Struct, frozen=True, kw_only=True):
+    code: str
+    document: DocumentKind
+    message: str
+
+
+class LinkResult(msgspec.Struct, frozen=True, kw_only=True):
+    status: LinkStatus
+    required: list[DocumentKind]
+    missing: list[DocumentKind]
+    reasons: list[LinkReason]
+
+
+def required_documents(c: Consignment) -> list[DocumentKind]:
+    """The documents a flow needs: a sale has an order and a payment; every parcel has a waybill.
+
+    Gifts between individuals, samples, returns and documents are not bought online, so there is
+    no order or payment to match.
+    """
+    if c.flags.nature == "sale":
+        return ["order", "payment", "waybill"]
+    return ["waybill"]
+
+
+def payment_key(c: Consignment) -> str:
+    """Payments are linked by payment id when the declaration names one, else by order number."""
+    return c.transaction.payment_id or c.transaction.order_number
+
+
+def normalised_name(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def _same_amount(a: Decimal, b: Decimal, currency: str) -> bool:
+    quantum = currency_quantum(currency)
+    return a.quantize(quantum, ROUND_HALF_UP) == b.quantize(quantum, ROUND_HALF_UP)
+
+
+def _item_key(sku: str | None, description: str) -> str:
+    return sku if sku else normalised_name(description)
+
+
+def _check_order(c: Consignment, order: Order) -> list[LinkReason]:
+    reasons: list[LinkReason] = []
+    t = c.transaction
+
+    def add(code: str, message: str) -> None:
+        reasons.append(LinkReason(code=code, document="order", message=message))
+
+    if order.currency != t.currency:
+        add("currency_mismatch", f"the order is in {order.currency}, the declaration in {t.currency}")
+        return reasons
+    if normalised_name(order.buyer.name) != normalised_name(c.parties.buyer.name):
+        add("buyer_mismatch", f"the order's buyer '{order.buyer.name}' is not the declared buyer")
+    ordered_qty: dict[str, Decimal] = defaultdict(Decimal)
+    ordered_price: dict[str, Decimal] = {}
+    for line in order.lines:
+        key = _item_key(line.sku, line.description)
+        ordered_qty[key] += line.quantity
+        ordered_price[key] = line.unit_price
+    shipped_qty: dict[str, Decimal] = defaultdict(Decimal)
+    expected_value = Decimal(0)
+    for item in c.items:
+        key = _item_key(item.sku, item.description)
+        shipped_qty[key] += item.quantity
+        if key not in ordered_price:
+            add("item_not_in_order", f"item line {item.line} ('{item.description}') is not on the order")
+            continue
+        expected_value += ordered_price[key] * item.quantity
+        if not _same_amount(item.unit_price, ordered_price[key], t.currency):
+            add(
+                "unit_price_mismatch",
+                f"item line {item.line} is declared at {item.unit_price} {t.currency} a unit, "
+                f"the order says {ordered_price[key]}",
+            )
+    for key, qty in shipped_qty.items():
+        if key in ordered_qty and qty > ordered_qty[key]:
+            add("quantity_exceeds_order", f"{qty} of '{key}' declared, only {ordered_qty[key]} ordered")
+    # A split shipment carries part of an order: its value is what its items cost on the order.
+    if not reasons and not _same_amount(t.goods_value, expected_value, t.currency):
+        add(
+            "value_mismatch",
+            f"declared goods value {t.goods_value} {t.currency} differs from {expected_value} "
+            "on the order for the declared items",
+        )
+    return reasons
+
+
+def _check_payment(c: Consignment, payment: Payment, order: Order | None) -> list[LinkReason]:
+    reasons: list[LinkReason] = []
+    t = c.transaction
+
+    def add(code: str, message: str) -> None:
+        reasons.append(LinkReason(code=code, document="payment", message=message))
+
+    if payment.order_number != t.order_number:
+        add("payment_for_other_order", f"the payment is for order {payment.order_number}, not {t.order_number}")
+    if payment.currency != t.currency:
+        add("currency_mismatch", f"the payment is in {payment.currency}, the declaration in {t.currency}")
+        return reasons
+    # The payment settles the whole order; without the order we can only compare with what the
+    # declaration says was paid.
+    expected, source = (order.total, "the order total") if order else (t.amount_paid, "the declared amount paid")
+    if not _same_amount(payment.amount, expected, t.currency):
+        add("payment_amount_mismatch", f"paid {payment.amount} {payment.currency}, {source} is {expected}")
+    buyer = order.buyer.name if order else c.parties.buyer.name
+    if not payment.payer.authenticated and normalised_name(payment.payer.name) != normalised_name(buyer):
+        add("payer_not_buyer", f"payer '{payment.payer.name}' is not the buyer and was not authenticated")
+    return reasons
+
+
+def _check_waybill(c: Consignment, waybill: Waybill) -> list[LinkReason]:
+    reasons: list[LinkReason] = []
+
+    def add(code: str, message: str) -> None:
+        reasons.append(LinkReason(code=code, document="waybill", message=message))
+
+    if waybill.destination_country != c.destination_country:
+        add(
+            "destination_mismatch",
+            f"the waybill goes to {waybill.destination_country}, the declaration to {c.destination_country}",
+        )
+    if waybill.packages != c.logistics.packages:
+        add("packages_mismatch", f"{waybill.packages} packages on the waybill, {c.logistics.packages} declared")
+    declared = c.logistics.gross_weight_kg
+    if abs(waybill.gross_weight_kg - declared) > declared * WEIGHT_TOLERANCE:
+        add(
+            "weight_mismatch",
+            f"the carrier weighed {waybill.gross_weight_kg} kg, {declared} kg declared (tolerance 10%)",
+        )
+    consignee = c.parties.consignee or c.parties.buyer
+    if normalised_name(waybill.consignee.name) != normalised_name(consignee.name):
+        add("consignee_mismatch", f"the waybill's consignee '{waybill.consignee.name}' is not the declared one")
+    return reasons
+
+
+def link(c: Consignment, order: Order | None, payment: Payment | None, waybill: Waybill | None) -> LinkResult:
+    """Match a declaration with whichever of its documents have arrived."""
+    required = required_documents(c)
+    present = {"order": order, "payment": payment, "waybill": waybill}
+    missing: list[DocumentKind] = [kind for kind in required if present[kind] is None]
+    reasons: list[LinkReason] = []
+    if order is not None and "order" in required:
+        reasons += _check_order(c, order)
+    if payment is not None and "payment" in required:
+        reasons += _check_payment(c, payment, order)
+    if waybill is not None:
+        reasons += _check_waybill(c, waybill)
+    # An incomplete set waits for the rest even when what has arrived disagrees: the officer should
+    # see the whole picture, and the documents' deadline bounds the wait.
+    status: LinkStatus = "incomplete" if missing else ("mismatch" if reasons else "linked")
+    return LinkResult(status=status, required=required, missing=missing, reasons=reasons)

@@ -1,0 +1,55 @@
+"""What the clearance pipeline needs from a store. The SQL adapter in clearway.store implements it.
+
+Every method takes and returns whole batches: the pipeline never asks for one row inside a loop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Sequence
+from typing import Protocol
+
+from clearway.clearance.model import (
+    ConsignmentState,
+    HistoryEntry,
+    StepResult,
+    StoredConsignment,
+    StoredDocument,
+)
+from clearway.dataset.records import DocumentKind
+
+
+class ClearanceStore(Protocol):
+    def consignments_by_reference(self, operator_id: str, references: Collection[str]) -> dict[str, StoredConsignment]:
+        """The operator's consignments with these references (for idempotency)."""
+
+    def consignments_by_id(self, ids: Collection[str]) -> dict[str, StoredConsignment]: ...
+
+    def documents_by_number(self, kind: DocumentKind, numbers: Collection[str]) -> dict[str, StoredDocument]:
+        """The latest document of a kind for each number (order number, payment id, waybill)."""
+
+    def payments_by_order(self, order_numbers: Collection[str]) -> dict[str, StoredDocument]:
+        """The latest payment for each order number, for declarations that name no payment id."""
+
+    def own_documents(self, kind: DocumentKind, operator_id: str, numbers: Collection[str]) -> dict[str, StoredDocument]:
+        """The operator's own documents with these numbers (for idempotency)."""
+
+    def awaiting_by_keys(self, kind: DocumentKind, keys: Collection[str]) -> list[StoredConsignment]:
+        """Consignments awaiting documents whose link key for ``kind`` is one of ``keys``."""
+
+    def overdue(self, now: dt.datetime, limit: int) -> list[StoredConsignment]:
+        """Consignments still awaiting documents whose deadline has passed."""
+
+    def insert_consignments(self, rows: Sequence[StoredConsignment]) -> None:
+        """New consignments, each with its first version."""
+
+    def insert_version(self, row: StoredConsignment) -> None:
+        """A new version of an existing consignment (an amendment); earlier versions stay."""
+
+    def insert_documents(self, rows: Sequence[StoredDocument]) -> None: ...
+
+    def update_states(self, states: Sequence[tuple[str, ConsignmentState]]) -> None: ...
+
+    def append_history(self, entries: Sequence[HistoryEntry]) -> None: ...
+
+    def append_results(self, results: Sequence[StepResult]) -> None: ...

@@ -1,0 +1,1 @@
+"""The canonical e-commerce data set: typed records, identifiers and strict decoding."""

@@ -1,0 +1,220 @@
+"""The canonical e-commerce data set (DOMAIN.md section 2) as typed records.
+
+These msgspec Structs are the domain records: the API decodes request bodies straight into them,
+the CLI builds them from NDJSON/CSV/Parquet, and the pipeline passes them around. Decoding is strict
+(msgspec never coerces ``0`` into a date or ``""`` into a number) and unknown fields are refused so
+that a misspelt field is an error, not silently lost data.
+
+All amounts of a consignment are in ``transaction.currency``; each document carries its own
+currency. Amounts are ``Decimal`` parsed from the JSON text itself, so no float ever touches money.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+import msgspec
+
+# Field-length limits: generous for real data, small enough that a hostile payload cannot make us
+# store megabytes in one name. They are part of the public schema (maxLength in the OpenAPI).
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Text = Annotated[str, msgspec.Meta(max_length=500)]
+Description = Annotated[str, msgspec.Meta(min_length=1, max_length=512)]
+Ref = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")]
+Code = Annotated[str, msgspec.Meta(min_length=1, max_length=35)]
+CountryCode = Annotated[str, msgspec.Meta(min_length=2, max_length=2, pattern=r"^[A-Z]{2}$")]
+CurrencyCode = Annotated[str, msgspec.Meta(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$")]
+HsCode = Annotated[str, msgspec.Meta(min_length=6, max_length=10, pattern=r"^[0-9]{6}([0-9]{2}){0,2}$")]
+# msgspec cannot bound a Decimal, so the sign and size of amounts are checked in validate.py.
+Amount = Decimal
+Quantity = Decimal
+# Times must carry their UTC offset: a naive time is ambiguous across the borders a parcel crosses.
+Timestamp = Annotated[dt.datetime, msgspec.Meta(tz=True)]
+Url = Annotated[str, msgspec.Meta(max_length=2048, pattern=r"^https?://")]
+
+Nature = Literal["sale", "gift", "sample", "return", "documents"]
+Relationship = Literal["B2C", "C2C", "B2B"]
+TransportMode = Literal["air", "sea", "road", "rail", "post"]
+DocumentType = Literal["house_waybill", "upu_s10", "master_waybill"]
+
+_STRUCT = {"kw_only": True, "forbid_unknown_fields": True, "omit_defaults": True, "frozen": True}
+
+
+class Address(msgspec.Struct, **_STRUCT):  # type: ignore[call-arg]
+    line1: Text
+    city: Name
+    country: CountryCode
+    line2: Text | None = None
+    postcode: Code | None = None
+
+
+class Party(msgspec.Struct, **_STRUCT):  # type: ignore[call-arg]
+    """A person or firm: seller, platform, buyer, consignee, carrier, declarant, payment provider."""
+
+    name: Name
+    country: CountryCode
+    address: Address | None = None
+    eori: Code | None = None
+    vat: Code | None = None
+    email: Text | None = None
+    phone: Code | None = None
+    id_type: Code | None = None
+    id_number: Code | None = None
+
+
+class Parties(msgspec.Struct, **_STRUCT):  # type: ignore[call-arg]
+    seller: Party
+    buyer: Party
+    platform: Party | None = None
+    consignee: Party | None = None
+    carrier: Party | None = None
+    declarant: Party | None = None
+    payment_provider: Party | None = None
+
+
+class Transaction(msgspec.Struct, **_STRUCT):  # type: ignore[call-arg]
+    order_number: Ref
+    order_date: Timestamp
+    currency: CurrencyCode
+    goods_value: Amount
+    amount_paid: Amount
+    freight: Amount = Decimal(0)
+    insurance: Amount = Decimal(0)
+    discount: Amount = Decimal(0)
+    taxes_collected: Amount = Decimal(0)
+    payment_id: Ref | None = None
+    tax_scheme_id: Code | None = None
+
+
+class Item(msgspec.Struct, **_STRUCT):  # type: ignore[call-arg]
+    line: Annotated[int, msgspec.Meta(ge=1, le=999)]
+    description: Description
+    hs_code: HsCode
+    quantity: Quantity
+    unit_price: Amount
+    origin_country: CountryCode
+    unit: Annotated[str, msgspec.Meta(min_length=1, max_length=8)] = "pcs"
+    sku: Code | None = None
+    brand: Name | None = None
+    model: Name | None = None
+    net_weight_kg: Amount | None = None
+    listing_url: Url | None = None
+
+    @property
+    def line_value(self) -> Decimal:
+        return self.quantity * self.unit_price
+
+
+class Logistics(msgspec.Struct, **_STRUCT):  # type: ignore[call-arg]
+    transport_document: Ref
+    transport_mode: TransportMode
+    packages: Annotated[int, msgspec.Meta(ge=1, le=9999)]
+    gross_weight_kg: Quantity
+    document_type: DocumentType = "house_waybill"
+    master_waybill: Ref | None = None
+    flight_or_voyage: Code | None = None
+    port_of_loading: Code | None = None
+    port_of_entry: Code | None = None
+    departure_date: dt.date | None = None
+    arrival_date: dt.date | None = None
+
+
+class Flags(msgspec.Struct, **_STRUCT):  # type: ignore[call-arg]
+    nature: Nature = "sale"
+    relationship: Relationship = "B2C"
+    return_reference: Ref | None = None
+
+
+class Consignment(msgspec.Struct, **_STRUCT):  # type: ignore[call-arg]
+    """The simplified declaration of one parcel, as an operator submits it."""
+
+    reference: Ref
+    destination_country: CountryCode
+    parties: Parties
+    transaction: Transaction
+    items: Annotated[list[Item], msgspec.Meta(min_length=1, max_length=999)]
+    logistics: Logistics
+    flags: Flags = msgspec.field(default_factory=Flags)
+
+
+class OrderLine(msgspec.Struct, **_STRUCT):  # type: ignore[call-arg]
+    description: Description
+    quantity: Quantity
+    unit_price: Amount
+    sku: Code | None = None
+
+
+class Order(msgspec.Struct, **_STRUCT):  # type: ignore[call-arg]
+    """The order as the platform (or the seller's shop) recorded it."""
+
+    order_number: Ref
+    order_date: Timestamp
+    currency: CurrencyCode
+    seller: Party
+    buyer: Party
+    lines: Annotated[list[OrderLine], msgspec.Meta(min_length=1, max_length=999)]
+    goods_value: Amount
+    total: Amount
+    shipping: Amount = Decimal(0)
+    taxes_collected: Amount = Decimal(0)
+    tax_scheme_id: Code | None = None
+    platform: Party | None = None
+
+
+class Payer(msgspec.Struct, **_STRUCT):  # type: ignore[call-arg]
+    name: Name
+    country: CountryCode | None = None
+    account: Code | None = None
+    # True when the payment provider authenticated the payer (strong customer authentication) as
+    # the ordering buyer, which lets a payer differ from the orderer (a gift card, a parent's card).
+    authenticated: bool = False
+
+
+class Payment(msgspec.Struct, **_STRUCT):  # type: ignore[call-arg]
+    """A payment record from the payment provider."""
+
+    payment_id: Ref
+    order_number: Ref
+    provider: Name
+    payer: Payer
+    amount: Amount
+    currency: CurrencyCode
+    paid_at: Timestamp
+
+
+class Waybill(msgspec.Struct, **_STRUCT):  # type: ignore[call-arg]
+    """The carrier's transport document (house waybill or UPU S10 item)."""
+
+    transport_document: Ref
+    carrier: Name
+    consignee: Party
+    origin_country: CountryCode
+    destination_country: CountryCode
+    packages: Annotated[int, msgspec.Meta(ge=1, le=9999)]
+    gross_weight_kg: Quantity
+    transport_mode: TransportMode
+    document_type: DocumentType = "house_waybill"
+    order_number: Ref | None = None
+    master_waybill: Ref | None = None
+    departure_date: dt.date | None = None
+
+
+Document = Order | Payment | Waybill
+DocumentKind = Literal["order", "payment", "waybill"]
+
+DOCUMENT_TYPES: dict[str, type[Order] | type[Payment] | type[Waybill]] = {
+    "order": Order,
+    "payment": Payment,
+    "waybill": Waybill,
+}
+
+
+def document_number(doc: Document) -> str:
+    """The key a document is linked by: order number, payment id or transport document."""
+    if isinstance(doc, Order):
+        return doc.order_number
+    if isinstance(doc, Payment):
+        return doc.payment_id
+    return doc.transport_document

@@ -1,0 +1,137 @@
+"""The application service: runs the pure pipeline against the SQL store, one transaction a call.
+
+The API, the CLI and the benchmarks all go through this one class, so that a declaration takes
+the same path whether it came in a POST, an NDJSON batch or a Parquet file. Writes are serialised
+by a lock: linking reads the documents and declarations already stored, and two concurrent
+batches in one process must not each miss the other's half of a match. Across processes the
+periodic sweep re-links whatever such a race left waiting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Sequence
+
+import msgspec
+import sqlalchemy as sa
+
+from clearway.clearance import pipeline
+from clearway.clearance.decision import Decision
+from clearway.clearance.documents import documents_for
+from clearway.clearance.linking import LinkResult
+from clearway.clearance.model import StoredConsignment, StoredDocument, SubmissionResult
+from clearway.dataset.records import Consignment, Document, DocumentKind
+from clearway.settings import Settings
+from clearway.store.engine import create_engine
+from clearway.store.repository import SqlClearanceStore
+
+SYSTEM = "system:pipeline"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class ConsignmentDossier(msgspec.Struct, kw_only=True):
+    """Everything known about one consignment, for its owner and, later, for officers."""
+
+    consignment: StoredConsignment
+    versions: list[dict[str, object]]
+    history: list[dict[str, object]]
+    documents: dict[str, StoredDocument]
+    link: LinkResult | None
+    decision: Decision | None
+
+
+class Clearway:
+    def __init__(self, settings: Settings, engine: sa.Engine | None = None) -> None:
+        self.settings = settings
+        self.engine = engine or create_engine(settings.database_url)
+        self.config = pipeline.PipelineConfig(document_wait=settings.document_wait)
+        self._write_lock = threading.Lock()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def submit_consignments(
+        self, operator_id: str, records: Sequence[Consignment], *, actor: str | None = None, now: dt.datetime | None = None
+    ) -> list[SubmissionResult]:
+        with self._write_lock, self.engine.begin() as conn:
+            return pipeline.submit_consignments(
+                SqlClearanceStore(conn),
+                operator_id,
+                records,
+                now=now or utcnow(),
+                actor=actor or f"operator:{operator_id}",
+                config=self.config,
+            )
+
+    def submit_documents(
+        self,
+        kind: DocumentKind,
+        operator_id: str,
+        records: Sequence[Document],
+        *,
+        actor: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> list[SubmissionResult]:
+        with self._write_lock, self.engine.begin() as conn:
+            return pipeline.submit_documents(
+                SqlClearanceStore(conn),
+                kind,
+                operator_id,
+                records,
+                now=now or utcnow(),
+                actor=actor or f"operator:{operator_id}",
+                config=self.config,
+            )
+
+    def amend(
+        self, operator_id: str, consignment_id: str, record: Consignment, *, now: dt.datetime | None = None
+    ) -> SubmissionResult:
+        with self._write_lock, self.engine.begin() as conn:
+            return pipeline.amend(
+                SqlClearanceStore(conn),
+                operator_id,
+                consignment_id,
+                record,
+                now=now or utcnow(),
+                actor=f"operator:{operator_id}",
+                config=self.config,
+            )
+
+    def cancel(self, operator_id: str, consignment_id: str, reason: str, *, now: dt.datetime | None = None) -> None:
+        with self._write_lock, self.engine.begin() as conn:
+            pipeline.cancel(
+                SqlClearanceStore(conn),
+                operator_id,
+                consignment_id,
+                reason=reason,
+                now=now or utcnow(),
+                actor=f"operator:{operator_id}",
+            )
+
+    def expire_overdue(self, *, now: dt.datetime | None = None) -> int:
+        with self._write_lock, self.engine.begin() as conn:
+            return pipeline.expire_overdue(SqlClearanceStore(conn), now=now or utcnow(), actor=SYSTEM, config=self.config)
+
+    def dossier(self, operator_id: str | None, consignment_id: str) -> ConsignmentDossier | None:
+        """The consignment with its versions, history, documents and latest results.
+
+        ``operator_id`` limits the answer to that operator's own consignments (None: any).
+        """
+        with self.engine.connect() as conn:
+            store = SqlClearanceStore(conn)
+            row = store.consignments_by_id([consignment_id]).get(consignment_id)
+            if row is None or (operator_id is not None and row.operator_id != operator_id):
+                return None
+            latest = store.latest_result(consignment_id)
+            return ConsignmentDossier(
+                consignment=row,
+                versions=[dict(v) for v in store.versions_of(consignment_id)],
+                history=[dict(h) for h in store.history_of(consignment_id)],
+                documents=documents_for(store, [row.record]).stored(row.record),
+                link=latest[0] if latest else None,
+                decision=latest[1] if latest else None,
+            )

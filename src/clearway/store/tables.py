@@ -1,0 +1,107 @@
+"""The tables, as SQLAlchemy Core. Alembic migrations create them; these definitions are what the
+code reads and writes, and a test checks that the migrated schema matches them.
+
+Records are stored whole as canonical JSON (decimals as strings, so exact) next to the few
+columns that are queried: link keys, state, value. Versions, history and results are append-only.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from clearway.store.types import Money, UtcDateTime
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = sa.String(32)
+OPERATOR = sa.String(64)
+KEY = sa.String(64)
+
+consignments = sa.Table(
+    "consignments",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("operator_id", OPERATOR, nullable=False),
+    sa.Column("reference", KEY, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("body_hash", sa.String(64), nullable=False),
+    sa.Column("state", sa.String(24), nullable=False),
+    sa.Column("hold_reason", sa.String(32)),
+    sa.Column("lane", sa.String(16)),
+    sa.Column("link_status", sa.String(16)),
+    sa.Column("destination_country", sa.String(2), nullable=False),
+    sa.Column("order_number", KEY, nullable=False),
+    sa.Column("payment_key", KEY, nullable=False),
+    sa.Column("transport_document", KEY, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("goods_value", Money, nullable=False),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("deadline", UtcDateTime),
+    sa.UniqueConstraint("operator_id", "reference"),
+    sa.Index("ix_consignments_order_number", "order_number"),
+    sa.Index("ix_consignments_payment_key", "payment_key"),
+    sa.Index("ix_consignments_transport_document", "transport_document"),
+    sa.Index("ix_consignments_state_deadline", "state", "deadline"),
+)
+
+consignment_versions = sa.Table(
+    "consignment_versions",
+    metadata,
+    sa.Column("consignment_id", ID, sa.ForeignKey("consignments.id"), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("body_hash", sa.String(64), nullable=False),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+)
+
+documents = sa.Table(
+    "documents",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("operator_id", OPERATOR, nullable=False),
+    sa.Column("number", KEY, nullable=False),
+    # The order a payment or waybill belongs to: payments are found by order when a declaration
+    # names no payment id.
+    sa.Column("order_number", KEY),
+    sa.Column("body_hash", sa.String(64), nullable=False),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.UniqueConstraint("kind", "operator_id", "number"),
+    sa.Index("ix_documents_kind_number", "kind", "number"),
+    sa.Index("ix_documents_kind_order_number", "kind", "order_number"),
+)
+
+history = sa.Table(
+    "history",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("consignment_id", ID, sa.ForeignKey("consignments.id"), nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("actor", sa.String(128), nullable=False),
+    sa.Column("from_state", sa.String(24)),
+    sa.Column("to_state", sa.String(24), nullable=False),
+    sa.Column("hold_reason", sa.String(32)),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Index("ix_history_consignment_id", "consignment_id"),
+)
+
+results = sa.Table(
+    "results",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("consignment_id", ID, sa.ForeignKey("consignments.id"), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("link", sa.Text, nullable=False),
+    sa.Column("decision", sa.Text),
+    sa.Index("ix_results_consignment_id", "consignment_id"),
+)

@@ -1,0 +1,104 @@
+"""Shared fixtures. The database is SQLite in a temporary file, or the PostgreSQL server named by
+CLEARWAY_TEST_DATABASE_URL (`make test` runs the whole suite once with each)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from clearway.dataset.decode import RecordDecoder
+from clearway.dataset.records import Consignment, Order, Payment, Waybill
+from clearway.service import Clearway
+from clearway.settings import Settings
+from clearway.store.engine import create_engine
+from clearway.store.migrate import upgrade
+from clearway.store.tables import metadata
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def fixture_json(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((FIXTURES / name).read_text())
+    return data
+
+
+def decode(cls: type[Any], data: dict[str, Any]) -> Any:
+    record, errors = RecordDecoder(cls).decode(json.dumps(data).encode())
+    assert not errors, errors
+    return record
+
+
+@pytest.fixture
+def consignment_data() -> dict[str, Any]:
+    return fixture_json("consignment.json")
+
+
+@pytest.fixture
+def consignment(consignment_data: dict[str, Any]) -> Consignment:
+    result: Consignment = decode(Consignment, consignment_data)
+    return result
+
+
+@pytest.fixture
+def order() -> Order:
+    result: Order = decode(Order, fixture_json("order.json"))
+    return result
+
+
+@pytest.fixture
+def payment() -> Payment:
+    result: Payment = decode(Payment, fixture_json("payment.json"))
+    return result
+
+
+@pytest.fixture
+def waybill() -> Waybill:
+    result: Waybill = decode(Waybill, fixture_json("waybill.json"))
+    return result
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        metadata.drop_all(conn)
+        conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("CLEARWAY_TEST_DATABASE_URL")
+    if url:
+        _reset_postgres(url)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'clearway.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    engine = create_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clean_engine(engine: sa.Engine) -> sa.Engine:
+    """The test database, emptied: every test starts from no data on the migrated schema."""
+    with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
+    return engine
+
+
+@pytest.fixture
+def service(clean_engine: sa.Engine, database_url: str) -> Clearway:
+    return Clearway(Settings(database_url=database_url), engine=clean_engine)
