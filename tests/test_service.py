@@ -18,7 +18,9 @@ T0 = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)
 COURIER, PLATFORM, PSP, CARRIER = "op-courier-1", "op-platform-1", "op-psp-1", "op-carrier-1"
 
 
-def send_documents(service: Clearway, order: Order, payment: Payment, waybill: Waybill, at: dt.datetime = T0) -> None:
+def send_documents(
+    service: Clearway, order: Order, payment: Payment, waybill: Waybill, at: dt.datetime = T0
+) -> None:
     service.submit_documents("order", PLATFORM, [order], now=at)
     service.submit_documents("payment", PSP, [payment], now=at)
     service.submit_documents("waybill", CARRIER, [waybill], now=at)
@@ -61,7 +63,12 @@ def test_declaration_first_waits_then_links_in_any_order(
         expected = State.RELEASED if step == 3 else State.AWAITING_DOCUMENTS
         assert dossier.consignment.status.state is expected
     assert dossier.link is not None and dossier.link.status == "linked"
-    assert [h["to_state"] for h in dossier.history] == ["received", "awaiting_documents", "assessed", "released"]
+    assert [h["to_state"] for h in dossier.history] == [
+        "received",
+        "awaiting_documents",
+        "assessed",
+        "released",
+    ]
     assert dossier.history[-1]["at"] == T0 + dt.timedelta(minutes=3)
     assert dossier.consignment.status.deadline is None
 
@@ -83,7 +90,9 @@ def test_mismatched_payment_is_held_and_says_why(
     assert "20.00" in dossier.history[-1]["reason"]
 
 
-def test_resubmission_is_idempotent_and_reuse_of_a_reference_conflicts(service: Clearway, consignment: Consignment) -> None:
+def test_resubmission_is_idempotent_and_reuse_of_a_reference_conflicts(
+    service: Clearway, consignment: Consignment
+) -> None:
     [first] = service.submit_consignments(COURIER, [consignment], now=T0)
     [again] = service.submit_consignments(COURIER, [consignment], now=T0 + dt.timedelta(minutes=5))
     assert again.status == "duplicate" and again.id == first.id
@@ -106,7 +115,9 @@ def test_documents_are_idempotent(service: Clearway, order: Order) -> None:
     [first] = service.submit_documents("order", PLATFORM, [order], now=T0)
     [again] = service.submit_documents("order", PLATFORM, [order], now=T0)
     assert first.status == "accepted" and again.status == "duplicate" and again.id == first.id
-    [clash] = service.submit_documents("order", PLATFORM, [msgspec.structs.replace(order, total=Decimal("1"))], now=T0)
+    [clash] = service.submit_documents(
+        "order", PLATFORM, [msgspec.structs.replace(order, total=Decimal("1"))], now=T0
+    )
     assert clash.status == "conflict" and clash.errors[0].pointer == "/order_number"
 
 
@@ -115,7 +126,10 @@ def test_amendment_is_a_new_version_and_is_assessed_again(
 ) -> None:
     short = msgspec.structs.replace(payment, amount=Decimal("20.00"))
     send_documents(service, order, short, waybill)
-    wrong = msgspec.structs.replace(consignment, transaction=msgspec.structs.replace(consignment.transaction, amount_paid=Decimal("20.00")))
+    wrong = msgspec.structs.replace(
+        consignment,
+        transaction=msgspec.structs.replace(consignment.transaction, amount_paid=Decimal("20.00")),
+    )
     [result] = service.submit_consignments(COURIER, [wrong], now=T0)
     assert result.state is State.HELD
     cid = result.id or ""
@@ -132,20 +146,26 @@ def test_amendment_is_a_new_version_and_is_assessed_again(
     assert again.status == "duplicate" and again.version == 2
 
 
-def test_amendment_rules(service: Clearway, consignment: Consignment, order: Order, payment: Payment, waybill: Waybill) -> None:
+def test_amendment_rules(
+    service: Clearway, consignment: Consignment, order: Order, payment: Payment, waybill: Waybill
+) -> None:
     send_documents(service, order, payment, waybill)
     [released] = service.submit_consignments(COURIER, [consignment], now=T0)
     changed = msgspec.structs.replace(consignment, destination_country="AT")
     with pytest.raises(Conflict, match="can no longer be amended"):
         service.amend(COURIER, released.id or "", changed, now=T0)
     with pytest.raises(InvalidRecord) as exc:
-        service.amend(COURIER, released.id or "", msgspec.structs.replace(consignment, reference="OTHER"), now=T0)
+        service.amend(
+            COURIER, released.id or "", msgspec.structs.replace(consignment, reference="OTHER"), now=T0
+        )
     assert exc.value.errors[0].pointer == "/reference"
     with pytest.raises(NotFound):
         service.amend("op-courier-2", released.id or "", changed, now=T0)
 
 
-def test_cancel(service: Clearway, consignment: Consignment, order: Order, payment: Payment, waybill: Waybill) -> None:
+def test_cancel(
+    service: Clearway, consignment: Consignment, order: Order, payment: Payment, waybill: Waybill
+) -> None:
     [waiting] = service.submit_consignments(COURIER, [consignment], now=T0)
     with pytest.raises(NotFound):
         service.cancel("op-courier-2", waiting.id or "", "not yours", now=T0)
@@ -188,7 +208,8 @@ def test_other_operators_cannot_read(service: Clearway, consignment: Consignment
 
 def test_stored_money_and_times_are_exact(service: Clearway, consignment: Consignment) -> None:
     precise = msgspec.structs.replace(
-        consignment, transaction=msgspec.structs.replace(consignment.transaction, goods_value=Decimal("23.800001"))
+        consignment,
+        transaction=msgspec.structs.replace(consignment.transaction, goods_value=Decimal("23.800001")),
     )
     [result] = service.submit_consignments(COURIER, [precise], now=T0)
     dossier = service.dossier(COURIER, result.id or "")

@@ -55,7 +55,12 @@ class Clearway:
         self.engine.dispose()
 
     def submit_consignments(
-        self, operator_id: str, records: Sequence[Consignment], *, actor: str | None = None, now: dt.datetime | None = None
+        self,
+        operator_id: str,
+        records: Sequence[Consignment],
+        *,
+        actor: str | None = None,
+        now: dt.datetime | None = None,
     ) -> list[SubmissionResult]:
         with self._write_lock, self.engine.begin() as conn:
             return pipeline.submit_consignments(
@@ -101,7 +106,9 @@ class Clearway:
                 config=self.config,
             )
 
-    def cancel(self, operator_id: str, consignment_id: str, reason: str, *, now: dt.datetime | None = None) -> None:
+    def cancel(
+        self, operator_id: str, consignment_id: str, reason: str, *, now: dt.datetime | None = None
+    ) -> None:
         with self._write_lock, self.engine.begin() as conn:
             pipeline.cancel(
                 SqlClearanceStore(conn),
@@ -114,7 +121,9 @@ class Clearway:
 
     def expire_overdue(self, *, now: dt.datetime | None = None) -> int:
         with self._write_lock, self.engine.begin() as conn:
-            return pipeline.expire_overdue(SqlClearanceStore(conn), now=now or utcnow(), actor=SYSTEM, config=self.config)
+            return pipeline.expire_overdue(
+                SqlClearanceStore(conn), now=now or utcnow(), actor=SYSTEM, config=self.config
+            )
 
     def dossier(self, operator_id: str | None, consignment_id: str) -> ConsignmentDossier | None:
         """The consignment with its versions, history, documents and latest results.

@@ -26,8 +26,6 @@ class Settings:
     max_batch_lines: int = 100_000
     # Seconds between two runs of the background sweep that holds declarations whose documents are late.
     sweep_interval_seconds: int = 60
-    # Milliseconds the HTTP intake waits to gather concurrent single submissions into one transaction.
-    group_commit_ms: float = 2.0
 
     @property
     def document_wait(self) -> dt.timedelta:
@@ -53,7 +51,8 @@ def _parse(f: dataclasses.Field[Any], raw: str) -> Any:
         if kind == "float":
             return float(raw)
     except ValueError:
-        raise ValueError(f"CLEARWAY_{f.name.upper()} must be a {kind}, got {raw!r}") from None
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise ValueError(f"CLEARWAY_{f.name.upper()} must be {article} {kind}, got {raw!r}") from None
     return raw
 
 

@@ -1,10 +1,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from itertools import pairwise
 
 import pytest
 
-from clearway.clearance.lifecycle import AMENDABLE, FINAL_STATES, HoldReason, IllegalTransition, State, can_move, move
+from clearway.clearance.lifecycle import (
+    AMENDABLE,
+    FINAL_STATES,
+    HoldReason,
+    IllegalTransition,
+    State,
+    can_move,
+    move,
+)
 
 NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
 
@@ -19,7 +28,7 @@ HAPPY_PATHS = [
 
 @pytest.mark.parametrize("path", HAPPY_PATHS)
 def test_paths_of_the_issue_are_allowed(path: list[State]) -> None:
-    for current, target in zip(path, path[1:], strict=False):
+    for current, target in pairwise(path):
         assert can_move(current, target), (current, target)
 
 
@@ -37,7 +46,14 @@ def test_paths_of_the_issue_are_allowed(path: list[State]) -> None:
 def test_forbidden_transitions(current: State, target: State) -> None:
     assert not can_move(current, target)
     with pytest.raises(IllegalTransition, match=f"from '{current}' to '{target}'"):
-        move(current, target, at=NOW, actor="test", reason="r", hold_reason=HoldReason.INSPECTION if target is State.HELD else None)
+        move(
+            current,
+            target,
+            at=NOW,
+            actor="test",
+            reason="r",
+            hold_reason=HoldReason.INSPECTION if target is State.HELD else None,
+        )
 
 
 def test_final_states_have_no_way_out() -> None:

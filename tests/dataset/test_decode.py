@@ -4,10 +4,10 @@ import json
 from typing import Any
 
 import pytest
+from tests.conftest import fixture_json
 
 from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
-from tests.conftest import fixture_json
 
 DECODER = RecordDecoder(Consignment)
 
@@ -19,7 +19,12 @@ def errors_of(data: dict[str, Any]) -> dict[str, str]:
 
 
 def test_fixture_records_are_valid() -> None:
-    for name, cls in (("consignment", Consignment), ("order", Order), ("payment", Payment), ("waybill", Waybill)):
+    for name, cls in (
+        ("consignment", Consignment),
+        ("order", Order),
+        ("payment", Payment),
+        ("waybill", Waybill),
+    ):
         record, errors = RecordDecoder(cls).decode(json.dumps(fixture_json(f"{name}.json")).encode())
         assert errors == [] and isinstance(record, cls)
 
@@ -74,7 +79,9 @@ def test_every_failing_field_is_reported_with_its_pointer(consignment_data: dict
         (("reference", None), "has space", "/reference"),
     ],
 )
-def test_strict_field_checks(consignment_data: dict[str, Any], path: tuple[str, str | None], value: Any, pointer: str) -> None:
+def test_strict_field_checks(
+    consignment_data: dict[str, Any], path: tuple[str, str | None], value: Any, pointer: str
+) -> None:
     outer, inner = path
     if inner is None:
         consignment_data[outer] = value

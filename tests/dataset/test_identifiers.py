@@ -50,8 +50,14 @@ def test_s10_item_ids(item_id: str, ok: bool) -> None:
 
 @pytest.mark.parametrize(
     ("eori", "ok"),
-    [("DE1234567", True), ("GB123456789000", True), ("XI123456789000", True), ("D1234", False), ("QQ123", False),
-     ("DE" + "1" * 16, False)],
+    [
+        ("DE1234567", True),
+        ("GB123456789000", True),
+        ("XI123456789000", True),
+        ("D1234", False),
+        ("QQ123", False),
+        ("DE" + "1" * 16, False),
+    ],
 )
 def test_eori_shape(eori: str, ok: bool) -> None:
     assert (invalid_eori(eori) is None) is ok

@@ -41,15 +41,32 @@ def assess(link: LinkResult, *, now: dt.datetime) -> Decision:
     """Decide the lane of a consignment whose documents are complete (or whose wait expired)."""
     if link.missing:
         reasons = [
-            DecisionReason(code="documents_missing", message=f"no {kind} received before the deadline", basis=_BASIS_DEADLINE)
+            DecisionReason(
+                code="documents_missing",
+                message=f"no {kind} received before the deadline",
+                basis=_BASIS_DEADLINE,
+            )
             for kind in link.missing
         ]
-        return Decision(lane="yellow", hold_reason=HoldReason.REQUEST_FOR_INFORMATION, reasons=reasons, engine=PASS_THROUGH, decided_at=now)
+        return Decision(
+            lane="yellow",
+            hold_reason=HoldReason.REQUEST_FOR_INFORMATION,
+            reasons=reasons,
+            engine=PASS_THROUGH,
+            decided_at=now,
+        )
     if link.reasons:
         reasons = [
-            DecisionReason(code=r.code, message=f"{r.document}: {r.message}", basis=_BASIS_LINKING) for r in link.reasons
+            DecisionReason(code=r.code, message=f"{r.document}: {r.message}", basis=_BASIS_LINKING)
+            for r in link.reasons
         ]
-        return Decision(lane="yellow", hold_reason=HoldReason.REQUEST_FOR_INFORMATION, reasons=reasons, engine=PASS_THROUGH, decided_at=now)
+        return Decision(
+            lane="yellow",
+            hold_reason=HoldReason.REQUEST_FOR_INFORMATION,
+            reasons=reasons,
+            engine=PASS_THROUGH,
+            decided_at=now,
+        )
     return Decision(
         lane="green",
         hold_reason=None,

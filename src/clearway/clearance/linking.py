@@ -121,13 +121,18 @@ def _check_payment(c: Consignment, payment: Payment, order: Order | None) -> lis
         reasons.append(LinkReason(code=code, document="payment", message=message))
 
     if payment.order_number != t.order_number:
-        add("payment_for_other_order", f"the payment is for order {payment.order_number}, not {t.order_number}")
+        add(
+            "payment_for_other_order",
+            f"the payment is for order {payment.order_number}, not {t.order_number}",
+        )
     if payment.currency != t.currency:
         add("currency_mismatch", f"the payment is in {payment.currency}, the declaration in {t.currency}")
         return reasons
     # The payment settles the whole order; without the order we can only compare with what the
     # declaration says was paid.
-    expected, source = (order.total, "the order total") if order else (t.amount_paid, "the declared amount paid")
+    expected, source = (
+        (order.total, "the order total") if order else (t.amount_paid, "the declared amount paid")
+    )
     if not _same_amount(payment.amount, expected, t.currency):
         add("payment_amount_mismatch", f"paid {payment.amount} {payment.currency}, {source} is {expected}")
     buyer = order.buyer.name if order else c.parties.buyer.name
@@ -148,7 +153,10 @@ def _check_waybill(c: Consignment, waybill: Waybill) -> list[LinkReason]:
             f"the waybill goes to {waybill.destination_country}, the declaration to {c.destination_country}",
         )
     if waybill.packages != c.logistics.packages:
-        add("packages_mismatch", f"{waybill.packages} packages on the waybill, {c.logistics.packages} declared")
+        add(
+            "packages_mismatch",
+            f"{waybill.packages} packages on the waybill, {c.logistics.packages} declared",
+        )
     declared = c.logistics.gross_weight_kg
     if abs(waybill.gross_weight_kg - declared) > declared * WEIGHT_TOLERANCE:
         add(
@@ -157,7 +165,10 @@ def _check_waybill(c: Consignment, waybill: Waybill) -> list[LinkReason]:
         )
     consignee = c.parties.consignee or c.parties.buyer
     if normalised_name(waybill.consignee.name) != normalised_name(consignee.name):
-        add("consignee_mismatch", f"the waybill's consignee '{waybill.consignee.name}' is not the declared one")
+        add(
+            "consignee_mismatch",
+            f"the waybill's consignee '{waybill.consignee.name}' is not the declared one",
+        )
     return reasons
 
 

@@ -52,7 +52,14 @@ class _Changes:
 
 
 def _transition(
-    row: StoredConsignment, changes: _Changes, target: State, *, at: dt.datetime, actor: str, reason: str, **kw: object
+    row: StoredConsignment,
+    changes: _Changes,
+    target: State,
+    *,
+    at: dt.datetime,
+    actor: str,
+    reason: str,
+    **kw: object,
 ) -> None:
     step = move(row.status.state, target, at=at, actor=actor, reason=reason, **kw)  # type: ignore[arg-type]
     changes.history.append(HistoryEntry(consignment_id=row.id, transition=step))
@@ -76,26 +83,38 @@ def _advance(
     result = link(c, docs.order(c), docs.payment(c), docs.waybill(c))
     row.status.link_status = result.status
     if result.status == "incomplete" and not expired:
-        changes.results.append(StepResult(consignment_id=row.id, version=row.version, at=now, link=result, decision=None))
+        changes.results.append(
+            StepResult(consignment_id=row.id, version=row.version, at=now, link=result, decision=None)
+        )
         if row.status.state is not State.AWAITING_DOCUMENTS:
             row.status.deadline = row.received_at + config.document_wait
             missing = ", ".join(result.missing)
-            _transition(row, changes, State.AWAITING_DOCUMENTS, at=now, actor=actor, reason=f"waiting for: {missing}")
+            _transition(
+                row, changes, State.AWAITING_DOCUMENTS, at=now, actor=actor, reason=f"waiting for: {missing}"
+            )
         return
     decision = assess(result, now=now)
-    changes.results.append(StepResult(consignment_id=row.id, version=row.version, at=now, link=result, decision=decision))
+    changes.results.append(
+        StepResult(consignment_id=row.id, version=row.version, at=now, link=result, decision=decision)
+    )
     row.status.lane = decision.lane
     row.status.deadline = None
     summary = "; ".join(r.message for r in decision.reasons)
     if row.status.state is State.AWAITING_DOCUMENTS and expired:
         # The wait is over: the missing documents become a request for information.
-        _transition(row, changes, State.HELD, at=now, actor=actor, reason=summary, hold_reason=decision.hold_reason)
+        _transition(
+            row, changes, State.HELD, at=now, actor=actor, reason=summary, hold_reason=decision.hold_reason
+        )
         return
-    _transition(row, changes, State.ASSESSED, at=now, actor=actor, reason=f"{decision.lane} lane ({decision.engine})")
+    _transition(
+        row, changes, State.ASSESSED, at=now, actor=actor, reason=f"{decision.lane} lane ({decision.engine})"
+    )
     if decision.hold_reason is None:
         _transition(row, changes, State.RELEASED, at=now, actor=actor, reason=summary)
     else:
-        _transition(row, changes, State.HELD, at=now, actor=actor, reason=summary, hold_reason=decision.hold_reason)
+        _transition(
+            row, changes, State.HELD, at=now, actor=actor, reason=summary, hold_reason=decision.hold_reason
+        )
 
 
 def submit_consignments(
@@ -137,7 +156,9 @@ def submit_consignments(
         changes.history.append(
             HistoryEntry(
                 consignment_id=row.id,
-                transition=move(None, State.RECEIVED, at=now, actor=actor, reason="declaration received (version 1)"),
+                transition=move(
+                    None, State.RECEIVED, at=now, actor=actor, reason="declaration received (version 1)"
+                ),
             )
         )
         _advance(row, docs, changes, now=now, actor=actor, config=config)
@@ -154,7 +175,12 @@ def submit_consignments(
 def _repeat(index: int, prior: StoredConsignment, digest: str) -> SubmissionResult:
     if prior.body_hash == digest:
         return SubmissionResult(
-            index=index, status="duplicate", id=prior.id, reference=prior.reference, state=prior.status.state, version=prior.version
+            index=index,
+            status="duplicate",
+            id=prior.id,
+            reference=prior.reference,
+            state=prior.status.state,
+            version=prior.version,
         )
     return SubmissionResult(
         index=index,
@@ -163,7 +189,8 @@ def _repeat(index: int, prior: StoredConsignment, digest: str) -> SubmissionResu
         errors=[
             FieldError(
                 "/reference",
-                f"reference '{prior.reference}' was already used for a different message; amend the consignment instead",
+                f"reference '{prior.reference}' was already used for a different message; "
+                "amend the consignment instead",
             )
         ],
     )
@@ -190,19 +217,32 @@ def submit_documents(
         prior = existing.get(number)
         if prior is not None:
             if prior.body_hash == digest:
-                results.append(SubmissionResult(index=index, status="duplicate", id=prior.id, reference=number))
+                results.append(
+                    SubmissionResult(index=index, status="duplicate", id=prior.id, reference=number)
+                )
             else:
                 results.append(
                     SubmissionResult(
                         index=index,
                         status="conflict",
                         reference=number,
-                        errors=[FieldError(_NUMBER_POINTER[kind], f"{kind} '{number}' was already sent with different content")],
+                        errors=[
+                            FieldError(
+                                _NUMBER_POINTER[kind],
+                                f"{kind} '{number}' was already sent with different content",
+                            )
+                        ],
                     )
                 )
             continue
         doc = StoredDocument(
-            id=new_id(), kind=kind, operator_id=operator_id, number=number, body_hash=digest, received_at=now, record=record
+            id=new_id(),
+            kind=kind,
+            operator_id=operator_id,
+            number=number,
+            body_hash=digest,
+            received_at=now,
+            record=record,
         )
         existing[number] = doc
         new_docs.append(doc)
@@ -276,12 +316,21 @@ def amend(
     if record.reference != row.reference:
         raise InvalidRecord(
             "an amendment keeps the consignment's reference",
-            [FieldError("/reference", f"expected '{row.reference}', the reference of the amended consignment")],
+            [
+                FieldError(
+                    "/reference", f"expected '{row.reference}', the reference of the amended consignment"
+                )
+            ],
         )
     digest = content_hash(canonical_json(record))
     if digest == row.body_hash:
         return SubmissionResult(
-            index=0, status="duplicate", id=row.id, reference=row.reference, state=row.status.state, version=row.version
+            index=0,
+            status="duplicate",
+            id=row.id,
+            reference=row.reference,
+            state=row.status.state,
+            version=row.version,
         )
     if row.status.state not in AMENDABLE:
         raise Conflict(f"a consignment in state '{row.status.state}' can no longer be amended")
@@ -295,7 +344,12 @@ def amend(
     store.update_states([(row.id, row.status)])
     changes.flush(store)
     return SubmissionResult(
-        index=0, status="accepted", id=row.id, reference=row.reference, state=row.status.state, version=row.version
+        index=0,
+        status="accepted",
+        id=row.id,
+        reference=row.reference,
+        state=row.status.state,
+        version=row.version,
     )
 
 
@@ -315,4 +369,13 @@ def cancel(
     return row
 
 
-__all__ = ["PipelineConfig", "amend", "cancel", "expire_overdue", "payment_key", "relink", "submit_consignments", "submit_documents"]
+__all__ = [
+    "PipelineConfig",
+    "amend",
+    "cancel",
+    "expire_overdue",
+    "payment_key",
+    "relink",
+    "submit_consignments",
+    "submit_documents",
+]

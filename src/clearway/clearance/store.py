@@ -20,7 +20,9 @@ from clearway.dataset.records import DocumentKind
 
 
 class ClearanceStore(Protocol):
-    def consignments_by_reference(self, operator_id: str, references: Collection[str]) -> dict[str, StoredConsignment]:
+    def consignments_by_reference(
+        self, operator_id: str, references: Collection[str]
+    ) -> dict[str, StoredConsignment]:
         """The operator's consignments with these references (for idempotency)."""
 
     def consignments_by_id(self, ids: Collection[str]) -> dict[str, StoredConsignment]: ...
@@ -31,7 +33,9 @@ class ClearanceStore(Protocol):
     def payments_by_order(self, order_numbers: Collection[str]) -> dict[str, StoredDocument]:
         """The latest payment for each order number, for declarations that name no payment id."""
 
-    def own_documents(self, kind: DocumentKind, operator_id: str, numbers: Collection[str]) -> dict[str, StoredDocument]:
+    def own_documents(
+        self, kind: DocumentKind, operator_id: str, numbers: Collection[str]
+    ) -> dict[str, StoredDocument]:
         """The operator's own documents with these numbers (for idempotency)."""
 
     def awaiting_by_keys(self, kind: DocumentKind, keys: Collection[str]) -> list[StoredConsignment]:

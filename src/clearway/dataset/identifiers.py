@@ -21,9 +21,27 @@ CURRENCIES: frozenset[str] = frozenset(c.alpha_3 for c in pycountry.currencies)
 # ISO 4217 minor units. Two decimals is the rule; these are the exceptions among active currencies
 # (ISO 4217 list one, "Minor unit" column). pycountry does not carry the column.
 _ZERO_DECIMALS = frozenset(
-    "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split()
+    [
+        "BIF",
+        "CLP",
+        "DJF",
+        "GNF",
+        "ISK",
+        "JPY",
+        "KMF",
+        "KRW",
+        "PYG",
+        "RWF",
+        "UGX",
+        "UYI",
+        "VND",
+        "VUV",
+        "XAF",
+        "XOF",
+        "XPF",
+    ]
 )
-_THREE_DECIMALS = frozenset("BHD IQD JOD KWD LYD OMR TND".split())
+_THREE_DECIMALS = frozenset(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"])
 _FOUR_DECIMALS = frozenset(["CLF", "UYW"])
 
 # EU EORI: the issuing member state's ISO code and up to 15 alphanumerics (Regulation (EU)
@@ -96,7 +114,7 @@ def invalid_vat(number: str) -> str | None:
     try:
         vatin.validate(number)
     except StdnumError as exc:
-        return f"'{number}' is not a valid VAT number: {exc.message}"
+        return f"'{number}' is not a valid VAT number: {exc}"
     return None
 
 
@@ -112,5 +130,5 @@ def invalid_tax_scheme_id(number: str) -> str | None:
         try:
             oss.validate(number)
         except StdnumError as exc:
-            return f"'{number}' is not a valid IOSS number: {exc.message}"
+            return f"'{number}' is not a valid IOSS number: {exc}"
     return None

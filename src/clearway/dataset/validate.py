@@ -28,11 +28,21 @@ from clearway.dataset.records import Consignment, Order, Party, Payment, Waybill
 # precision than any currency or weight needs (a hostile "1E+999999" must not reach arithmetic).
 _MAX_AMOUNT = Decimal("1e12")
 _MIN_EXPONENT = -6
+_QUANTUM = Decimal(1).scaleb(_MIN_EXPONENT)
+_ZERO = Decimal(0)
 _ROLES = ("seller", "buyer", "platform", "consignee", "carrier", "declarant", "payment_provider")
 
 
 def _decimal(out: list[FieldError], pointer: str, value: Decimal | None, positive: bool = False) -> None:
     if value is None:
+        return
+    # Fast path for the usual, valid amount: a few C-level comparisons (as_tuple costs 4x more).
+    if (
+        value.is_finite()
+        and _ZERO <= value < _MAX_AMOUNT
+        and value.quantize(_QUANTUM) == value
+        and (value or not positive)
+    ):
         return
     if not value.is_finite():
         out.append(FieldError(pointer, "expected a finite decimal number"))
@@ -46,7 +56,9 @@ def _decimal(out: list[FieldError], pointer: str, value: Decimal | None, positiv
         out.append(FieldError(pointer, "expected a number of 0 or more"))
 
 
-def _identifier(out: list[FieldError], pointer: str, value: str | None, check: Callable[[str], str | None]) -> None:
+def _identifier(
+    out: list[FieldError], pointer: str, value: str | None, check: Callable[[str], str | None]
+) -> None:
     if value is not None:
         message = check(value)
         if message is not None:

@@ -25,6 +25,7 @@ from clearway.clearance.model import (
     canonical_json,
 )
 from clearway.dataset.records import DOCUMENT_TYPES, Consignment, DocumentKind
+from clearway.store.bulk import BulkWriter
 from clearway.store.tables import consignment_versions, consignments, documents, history, results
 
 _CHUNK = 2000
@@ -32,21 +33,7 @@ _CONSIGNMENT = msgspec.json.Decoder(Consignment)
 _DOCUMENT = {kind: msgspec.json.Decoder(cls) for kind, cls in DOCUMENT_TYPES.items()}
 _LINK = msgspec.json.Decoder(LinkResult)
 _DECISION = msgspec.json.Decoder(Decision)
-_KEY_COLUMN = {
-    "order": consignments.c.order_number,
-    "payment": consignments.c.payment_key,
-    "waybill": consignments.c.transport_document,
-}
-_JOINED = (
-    sa.select(consignments, consignment_versions.c.body)
-    .join(
-        consignment_versions,
-        sa.and_(
-            consignment_versions.c.consignment_id == consignments.c.id,
-            consignment_versions.c.version == consignments.c.version,
-        ),
-    )
-)
+_KEY_COLUMN = {"order": "order_number", "payment": "payment_key", "waybill": "transport_document"}
 
 
 def _chunks(values: Collection[str]) -> Iterator[list[str]]:
@@ -55,113 +42,152 @@ def _chunks(values: Collection[str]) -> Iterator[list[str]]:
         yield items[start : start + _CHUNK]
 
 
-def _state_columns(status: ConsignmentState) -> dict[str, Any]:
-    return {
-        "state": status.state.value,
-        "hold_reason": status.hold_reason.value if status.hold_reason else None,
-        "lane": status.lane,
-        "link_status": status.link_status,
-        "deadline": status.deadline,
-        "updated_at": status.updated_at,
-    }
+_STATE_COLUMNS = ("state", "hold_reason", "lane", "link_status", "deadline", "updated_at")
+_CONSIGNMENT_COLUMNS = (
+    "id",
+    "operator_id",
+    "reference",
+    "version",
+    "body_hash",
+    "destination_country",
+    "order_number",
+    "payment_key",
+    "transport_document",
+    "currency",
+    "goods_value",
+    "received_at",
+    *_STATE_COLUMNS,
+)
 
 
-def _consignment(row: sa.Row[Any]) -> StoredConsignment:
-    m = row._mapping
-    return StoredConsignment(
-        id=m["id"],
-        operator_id=m["operator_id"],
-        reference=m["reference"],
-        version=m["version"],
-        body_hash=m["body_hash"],
-        received_at=m["received_at"],
-        record=_CONSIGNMENT.decode(m["body"]),
-        status=ConsignmentState(
-            state=State(m["state"]),
-            hold_reason=HoldReason(m["hold_reason"]) if m["hold_reason"] else None,
-            lane=m["lane"],
-            link_status=m["link_status"],
-            deadline=m["deadline"],
-            updated_at=m["updated_at"],
-        ),
-    )
-
-
-def _document(row: sa.Row[Any]) -> StoredDocument:
-    m = row._mapping
-    return StoredDocument(
-        id=m["id"],
-        kind=m["kind"],
-        operator_id=m["operator_id"],
-        number=m["number"],
-        body_hash=m["body_hash"],
-        received_at=m["received_at"],
-        record=_DOCUMENT[m["kind"]].decode(m["body"]),
-    )
+_CONSIGNMENT_SELECT = (
+    "SELECT c.id, c.operator_id, c.reference, c.version, c.body_hash, c.received_at, c.state, c.hold_reason,"
+    " c.lane, c.link_status, c.deadline, c.updated_at, v.body"
+    " FROM consignments c JOIN consignment_versions v ON v.consignment_id = c.id AND v.version = c.version"
+)
+_DOCUMENT_SELECT = (
+    "SELECT id, kind, operator_id, number, order_number, body_hash, received_at, body FROM documents"
+)
 
 
 class SqlClearanceStore:
+    """Hot reads and writes go through the driver (see store.bulk); the rest uses SQLAlchemy Core."""
+
     def __init__(self, connection: sa.Connection) -> None:
         self.conn = connection
+        self.bulk = BulkWriter(connection)
 
     # -- reads -------------------------------------------------------------------------------
 
-    def _consignments(self, where: Any, values: Collection[str]) -> Iterator[StoredConsignment]:
-        for chunk in _chunks(values):
-            for row in self.conn.execute(_JOINED.where(where(chunk))):
-                yield _consignment(row)
+    def _consignment(self, row: Sequence[Any]) -> StoredConsignment:
+        (
+            cid,
+            operator,
+            reference,
+            version,
+            body_hash,
+            received,
+            state,
+            hold,
+            lane,
+            link,
+            deadline,
+            updated,
+            body,
+        ) = row
+        t = self.bulk.read_time
+        return StoredConsignment(
+            id=cid,
+            operator_id=operator,
+            reference=reference,
+            version=version,
+            body_hash=body_hash,
+            received_at=t(received),
+            record=_CONSIGNMENT.decode(body),
+            status=ConsignmentState(
+                state=State(state),
+                hold_reason=HoldReason(hold) if hold else None,
+                lane=lane,
+                link_status=link,
+                deadline=self.bulk.read_optional_time(deadline),
+                updated_at=t(updated),
+            ),
+        )
 
-    def consignments_by_reference(self, operator_id: str, references: Collection[str]) -> dict[str, StoredConsignment]:
+    def _document(self, row: Sequence[Any]) -> StoredDocument:
+        did, kind, operator, number, _order, body_hash, received, body = row
+        return StoredDocument(
+            id=did,
+            kind=kind,
+            operator_id=operator,
+            number=number,
+            body_hash=body_hash,
+            received_at=self.bulk.read_time(received),
+            record=_DOCUMENT[kind].decode(body),
+        )
+
+    def _consignments(
+        self, condition: str, params: tuple[Any, ...], column: str, values: Collection[str]
+    ) -> Iterator[StoredConsignment]:
+        for chunk in _chunks(values):
+            sql = f"{_CONSIGNMENT_SELECT} WHERE {condition} {column} IN ({self.bulk.marks(len(chunk))})"
+            for row in self.conn.exec_driver_sql(sql, (*params, *chunk)):
+                yield self._consignment(row)
+
+    def _documents(
+        self, condition: str, params: tuple[Any, ...], column: str, values: Collection[str]
+    ) -> dict[str, StoredDocument]:
+        found: dict[str, StoredDocument] = {}
+        key = 3 if column == "number" else 4  # position of the key column in _DOCUMENT_SELECT
+        for chunk in _chunks(values):
+            marks = self.bulk.marks(len(chunk))
+            sql = f"{_DOCUMENT_SELECT} WHERE {condition} {column} IN ({marks}) ORDER BY received_at, id"
+            for row in self.conn.exec_driver_sql(sql, (*params, *chunk)):
+                found[row[key]] = self._document(row)  # later rows win: the latest document
+        return found
+
+    def consignments_by_reference(
+        self, operator_id: str, references: Collection[str]
+    ) -> dict[str, StoredConsignment]:
         found = self._consignments(
-            lambda chunk: sa.and_(consignments.c.operator_id == operator_id, consignments.c.reference.in_(chunk)),
-            references,
+            f"c.operator_id = {self.bulk.mark} AND", (operator_id,), "c.reference", references
         )
         return {c.reference: c for c in found}
 
     def consignments_by_id(self, ids: Collection[str]) -> dict[str, StoredConsignment]:
-        return {c.id: c for c in self._consignments(consignments.c.id.in_, ids)}
-
-    def _documents(self, where: Any, values: Collection[str], key: str) -> dict[str, StoredDocument]:
-        found: dict[str, StoredDocument] = {}
-        for chunk in _chunks(values):
-            query = sa.select(documents).where(where(chunk)).order_by(documents.c.received_at, documents.c.id)
-            for row in self.conn.execute(query):
-                found[row._mapping[key]] = _document(row)  # later rows win: the latest document
-        return found
+        return {c.id: c for c in self._consignments("", (), "c.id", ids)}
 
     def documents_by_number(self, kind: DocumentKind, numbers: Collection[str]) -> dict[str, StoredDocument]:
-        return self._documents(lambda chunk: sa.and_(documents.c.kind == kind, documents.c.number.in_(chunk)), numbers, "number")
+        return self._documents(f"kind = {self.bulk.mark} AND", (kind,), "number", numbers)
 
     def payments_by_order(self, order_numbers: Collection[str]) -> dict[str, StoredDocument]:
-        return self._documents(
-            lambda chunk: sa.and_(documents.c.kind == "payment", documents.c.order_number.in_(chunk)),
-            order_numbers,
-            "order_number",
-        )
+        return self._documents(f"kind = {self.bulk.mark} AND", ("payment",), "order_number", order_numbers)
 
-    def own_documents(self, kind: DocumentKind, operator_id: str, numbers: Collection[str]) -> dict[str, StoredDocument]:
+    def own_documents(
+        self, kind: DocumentKind, operator_id: str, numbers: Collection[str]
+    ) -> dict[str, StoredDocument]:
+        mark = self.bulk.mark
         return self._documents(
-            lambda chunk: sa.and_(
-                documents.c.kind == kind, documents.c.operator_id == operator_id, documents.c.number.in_(chunk)
-            ),
-            numbers,
-            "number",
+            f"kind = {mark} AND operator_id = {mark} AND", (kind, operator_id), "number", numbers
         )
 
     def awaiting_by_keys(self, kind: DocumentKind, keys: Collection[str]) -> list[StoredConsignment]:
-        column = _KEY_COLUMN[kind]
         found = self._consignments(
-            lambda chunk: sa.and_(consignments.c.state == State.AWAITING_DOCUMENTS.value, column.in_(chunk)), keys
+            f"c.state = {self.bulk.mark} AND",
+            (State.AWAITING_DOCUMENTS.value,),
+            f"c.{_KEY_COLUMN[kind]}",
+            keys,
         )
         return list({c.id: c for c in found}.values())
 
     def overdue(self, now: dt.datetime, limit: int) -> list[StoredConsignment]:
         query = (
-            _JOINED.where(consignments.c.state == State.AWAITING_DOCUMENTS.value, consignments.c.deadline <= now)
+            sa.select(consignments.c.id)
+            .where(consignments.c.state == State.AWAITING_DOCUMENTS.value, consignments.c.deadline <= now)
             .order_by(consignments.c.deadline)
             .limit(limit)
         )
-        return [_consignment(row) for row in self.conn.execute(query)]
+        return list(self.consignments_by_id(self.conn.execute(query).scalars().all()).values())
 
     def history_of(self, consignment_id: str) -> list[sa.RowMapping]:
         query = sa.select(history).where(history.c.consignment_id == consignment_id).order_by(history.c.id)
@@ -169,7 +195,11 @@ class SqlClearanceStore:
 
     def versions_of(self, consignment_id: str) -> list[sa.RowMapping]:
         query = (
-            sa.select(consignment_versions.c.version, consignment_versions.c.body_hash, consignment_versions.c.received_at)
+            sa.select(
+                consignment_versions.c.version,
+                consignment_versions.c.body_hash,
+                consignment_versions.c.received_at,
+            )
             .where(consignment_versions.c.consignment_id == consignment_id)
             .order_by(consignment_versions.c.version)
         )
@@ -199,40 +229,53 @@ class SqlClearanceStore:
     def insert_consignments(self, rows: Sequence[StoredConsignment]) -> None:
         if not rows:
             return
-        self.conn.execute(
-            consignments.insert(),
+        w = self.bulk
+        self.bulk.insert(
+            consignments,
+            _CONSIGNMENT_COLUMNS,
             [
-                {
-                    "id": r.id,
-                    "operator_id": r.operator_id,
-                    "reference": r.reference,
-                    "version": r.version,
-                    "body_hash": r.body_hash,
-                    "destination_country": r.record.destination_country,
-                    "order_number": r.record.transaction.order_number,
-                    "payment_key": payment_key(r.record),
-                    "transport_document": r.record.logistics.transport_document,
-                    "currency": r.record.transaction.currency,
-                    "goods_value": r.record.transaction.goods_value,
-                    "received_at": r.received_at,
-                    **_state_columns(r.status),
-                }
+                (
+                    r.id,
+                    r.operator_id,
+                    r.reference,
+                    r.version,
+                    r.body_hash,
+                    r.record.destination_country,
+                    r.record.transaction.order_number,
+                    payment_key(r.record),
+                    r.record.logistics.transport_document,
+                    r.record.transaction.currency,
+                    w.money(r.record.transaction.goods_value),
+                    w.time(r.received_at),
+                    *self._state_values(r.status),
+                )
                 for r in rows
             ],
         )
         self._insert_versions(rows)
 
+    def _state_values(self, status: ConsignmentState) -> tuple[Any, ...]:
+        return (
+            status.state.value,
+            status.hold_reason.value if status.hold_reason else None,
+            status.lane,
+            status.link_status,
+            self.bulk.time(status.deadline),
+            self.bulk.time(status.updated_at),
+        )
+
     def _insert_versions(self, rows: Sequence[StoredConsignment]) -> None:
-        self.conn.execute(
-            consignment_versions.insert(),
+        self.bulk.insert(
+            consignment_versions,
+            ("consignment_id", "version", "body_hash", "received_at", "body"),
             [
-                {
-                    "consignment_id": r.id,
-                    "version": r.version,
-                    "body_hash": r.body_hash,
-                    "received_at": r.status.updated_at,
-                    "body": canonical_json(r.record).decode(),
-                }
+                (
+                    r.id,
+                    r.version,
+                    r.body_hash,
+                    self.bulk.time(r.status.updated_at),
+                    canonical_json(r.record).decode(),
+                )
                 for r in rows
             ],
         )
@@ -256,74 +299,62 @@ class SqlClearanceStore:
         )
 
     def insert_documents(self, rows: Sequence[StoredDocument]) -> None:
-        if not rows:
-            return
-        self.conn.execute(
-            documents.insert(),
+        w = self.bulk
+        w.insert(
+            documents,
+            ("id", "kind", "operator_id", "number", "order_number", "body_hash", "received_at", "body"),
             [
-                {
-                    "id": d.id,
-                    "kind": d.kind,
-                    "operator_id": d.operator_id,
-                    "number": d.number,
-                    "order_number": d.record.order_number,
-                    "body_hash": d.body_hash,
-                    "received_at": d.received_at,
-                    "body": canonical_json(d.record).decode(),
-                }
+                (
+                    d.id,
+                    d.kind,
+                    d.operator_id,
+                    d.number,
+                    d.record.order_number,
+                    d.body_hash,
+                    w.time(d.received_at),
+                    canonical_json(d.record).decode(),
+                )
                 for d in rows
             ],
         )
 
     def update_states(self, states: Sequence[tuple[str, ConsignmentState]]) -> None:
-        if not states:
-            return
-        statement = (
-            consignments.update()
-            .where(consignments.c.id == sa.bindparam("b_id"))
-            .values(
-                state=sa.bindparam("state"),
-                hold_reason=sa.bindparam("hold_reason"),
-                lane=sa.bindparam("lane"),
-                link_status=sa.bindparam("link_status"),
-                deadline=sa.bindparam("deadline"),
-                updated_at=sa.bindparam("updated_at"),
-            )
+        self.bulk.update(
+            consignments, _STATE_COLUMNS, "id", [(*self._state_values(status), cid) for cid, status in states]
         )
-        self.conn.execute(statement, [{"b_id": cid, **_state_columns(status)} for cid, status in states])
 
     def append_history(self, entries: Sequence[HistoryEntry]) -> None:
-        if not entries:
-            return
-        self.conn.execute(
-            history.insert(),
+        w = self.bulk
+        w.insert(
+            history,
+            ("consignment_id", "at", "actor", "from_state", "to_state", "hold_reason", "reason"),
             [
-                {
-                    "consignment_id": e.consignment_id,
-                    "at": e.transition.at,
-                    "actor": e.transition.actor,
-                    "from_state": e.transition.from_state.value if e.transition.from_state else None,
-                    "to_state": e.transition.to_state.value,
-                    "hold_reason": e.transition.hold_reason.value if e.transition.hold_reason else None,
-                    "reason": e.transition.reason,
-                }
+                (
+                    e.consignment_id,
+                    w.time(e.transition.at),
+                    e.transition.actor,
+                    e.transition.from_state.value if e.transition.from_state else None,
+                    e.transition.to_state.value,
+                    e.transition.hold_reason.value if e.transition.hold_reason else None,
+                    e.transition.reason,
+                )
                 for e in entries
             ],
         )
 
     def append_results(self, items: Sequence[StepResult]) -> None:
-        if not items:
-            return
-        self.conn.execute(
-            results.insert(),
+        w = self.bulk
+        w.insert(
+            results,
+            ("consignment_id", "version", "at", "link", "decision"),
             [
-                {
-                    "consignment_id": r.consignment_id,
-                    "version": r.version,
-                    "at": r.at,
-                    "link": canonical_json(r.link).decode(),
-                    "decision": canonical_json(r.decision).decode() if r.decision else None,
-                }
+                (
+                    r.consignment_id,
+                    r.version,
+                    w.time(r.at),
+                    canonical_json(r.link).decode(),
+                    canonical_json(r.decision).decode() if r.decision else None,
+                )
                 for r in items
             ],
         )

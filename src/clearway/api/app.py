@@ -1,0 +1,110 @@
+"""The FastAPI application: API routers, problem handlers, limits, pages and the background sweep."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from clearway import __version__
+from clearway.api import intake, problems, schemas
+from clearway.api.deps import Service
+from clearway.api.limits import BodyLimit
+from clearway.service import Clearway
+from clearway.settings import Settings
+from clearway.web import pages
+
+log = logging.getLogger("clearway")
+
+
+async def _sweep(svc: Clearway, interval: float) -> None:
+    """Hold declarations whose documents are late; also re-links any a cross-process race left waiting."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            held = await run_in_threadpool(svc.expire_overdue)
+            if held:
+                log.info("held %d consignments whose documents are overdue", held)
+        except Exception:  # a failed sweep must not stop the next one
+            log.exception("sweep failed")
+
+
+def create_app(
+    settings: Settings | None = None, service: Clearway | None = None, *, sweep: bool = True
+) -> FastAPI:
+    settings = settings or Settings.from_env()
+    svc = service or Clearway(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(_sweep(svc, settings.sweep_interval_seconds)) if sweep else None
+        yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if service is None:
+            svc.close()
+
+    app = FastAPI(
+        title="Clearway",
+        version=__version__,
+        summary="Customs clearance of cross-border e-commerce parcels",
+        description=(
+            "Advance electronic data intake, three-document linking, assessment and release, after the "
+            "WCO Cross-Border E-Commerce Framework of Standards. Errors are RFC 9457 problem+json."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.clearway = svc
+    problems.install(app)
+    app.include_router(intake.router)
+    app.include_router(pages.router)
+
+    @app.get(
+        "/v1/health",
+        tags=["service"],
+        summary="Liveness and database reachability",
+        responses={
+            200: {
+                "description": "Up",
+                "content": {"application/json": {"schema": schemas.ref(schemas.Health)}},
+            }
+        },
+        response_class=Response,
+    )
+    async def health(svc: Service) -> Response:
+        def ping() -> str:
+            with svc.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+            return svc.engine.dialect.name
+
+        database = await run_in_threadpool(ping)
+        body = schemas.Health(status="ok", version=__version__, database=database)
+        return Response(msgspec.json.encode(body), media_type="application/json")
+
+    _install_openapi(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def _install_openapi(app: FastAPI) -> None:
+    """Merge the msgspec-generated schemas of records and responses into FastAPI's document."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = original()
+            spec.setdefault("components", {}).setdefault("schemas", {}).update(schemas.openapi_components())
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,304 @@
+"""Operators' intake: declarations, orders, payments and waybills, one at a time or as NDJSON.
+
+Bodies are decoded by msgspec straight into the domain records (strict, every failing field
+reported); FastAPI is used for routing and OpenAPI only, which keeps the single-submission path
+short and the batch path free of per-record framework overhead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import msgspec
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from clearway.api import schemas
+from clearway.api.deps import Operator, Service, read_body
+from clearway.api.problems import PROBLEM_JSON, ApiError, Problem, problem
+from clearway.api.views import consignment_view
+from clearway.clearance.errors import InvalidRecord, NotFound
+from clearway.clearance.model import SubmissionResult
+from clearway.dataset.decode import RecordDecoder
+from clearway.dataset.errors import FieldError
+from clearway.dataset.records import Consignment, DocumentKind, Order, Payment, Waybill
+from clearway.intake.ndjson import TooManyLines, parse_ndjson
+
+router = APIRouter(prefix="/v1", tags=["intake"])
+
+JSON = ("application/json",)
+NDJSON = ("application/x-ndjson", "application/jsonl", "application/json-seq")
+# Records per transaction inside one batch request: big enough to amortise the commit, small
+# enough that the write lock is released regularly for single submissions.
+BATCH_CHUNK = 10_000
+
+_DECODERS: dict[str, RecordDecoder[Any]] = {
+    "consignment": RecordDecoder(Consignment),
+    "order": RecordDecoder(Order),
+    "payment": RecordDecoder(Payment),
+    "waybill": RecordDecoder(Waybill),
+}
+_ENCODER = msgspec.json.Encoder(decimal_format="string")
+
+
+def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        _ENCODER.encode(value), status_code=status, media_type="application/json", headers=headers
+    )
+
+
+def _problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    text = {
+        400: "Malformed request",
+        401: "Operator not identified",
+        404: "Not found (or not yours)",
+        409: "Conflict: the reference was used for a different message, or the state forbids it",
+        413: "Body or batch too large",
+        415: "Wrong content type",
+        422: "Invalid fields; each error has a JSON pointer",
+    }
+    return {
+        c: {"description": text[c], "content": {PROBLEM_JSON: {"schema": schemas.ref(Problem)}}}
+        for c in codes
+    }
+
+
+def _doc(request_schema: dict[str, Any], media: str = "application/json") -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {media: {"schema": request_schema}}}}
+
+
+_NDJSON_BODY = _doc({"type": "string", "description": "one JSON record per line"}, "application/x-ndjson")
+
+
+def _single_response(result: SubmissionResult, location: str | None) -> Response:
+    if result.status == "conflict":
+        return problem(
+            409,
+            "Conflict",
+            "this reference was already used for a different message",
+            slug="conflict",
+            errors=result.errors,
+        )
+    body = schemas.SubmissionResponse(
+        status="accepted" if result.status == "accepted" else "duplicate",
+        id=result.id or "",
+        reference=result.reference or "",
+        state=result.state,
+        version=result.version,
+    )
+    created = result.status == "accepted"
+    headers = {"Location": location} if created and location else None
+    return _json(body, 201 if created else 200, headers)
+
+
+async def _decode_one(request: Request, svc: Any, kind: str) -> Any:
+    body = await read_body(request, JSON, svc.settings.max_record_bytes)
+    record, errors = _DECODERS[kind].decode(body)
+    if errors:
+        raise InvalidRecord(f"the {kind} has invalid fields", errors)
+    return record
+
+
+async def _batch(
+    request: Request, svc: Any, kind: str, submit: Callable[[Sequence[Any]], list[SubmissionResult]]
+) -> Response:
+    settings = svc.settings
+    body = await read_body(request, NDJSON, settings.max_body_bytes)
+    try:
+        parsed = await run_in_threadpool(
+            parse_ndjson,
+            body,
+            _DECODERS[kind],
+            max_lines=settings.max_batch_lines,
+            max_line_bytes=settings.max_record_bytes,
+        )
+    except TooManyLines as exc:
+        raise ApiError(413, "Too many records", str(exc), "too-many-lines") from exc
+    lines: list[schemas.LineResult] = []
+    good = [p for p in parsed.parsed if p.record is not None]
+    for p in parsed.parsed:
+        if p.record is None:
+            lines.append(schemas.LineResult(line=p.line, status="rejected", errors=p.errors))
+    for start in range(0, len(good), BATCH_CHUNK):
+        chunk = good[start : start + BATCH_CHUNK]
+        outcomes = await run_in_threadpool(submit, [p.record for p in chunk])
+        for p, outcome in zip(chunk, outcomes, strict=True):
+            lines.append(
+                schemas.LineResult(
+                    line=p.line,
+                    status=outcome.status,
+                    id=outcome.id,
+                    reference=outcome.reference,
+                    state=outcome.state,
+                    errors=outcome.errors,
+                )
+            )
+    lines.sort(key=lambda r: r.line)
+    counts = dict.fromkeys(("accepted", "duplicate", "conflict", "rejected"), 0)
+    for line in lines:
+        counts[line.status] += 1
+    return _json(
+        schemas.BatchResponse(
+            accepted=counts["accepted"],
+            duplicates=counts["duplicate"],
+            conflicts=counts["conflict"],
+            rejected=counts["rejected"],
+            results=lines,
+        )
+    )
+
+
+_SINGLE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Already stored (identical resubmission)",
+        "content": {"application/json": {"schema": schemas.ref(schemas.SubmissionResponse)}},
+    },
+    201: {
+        "description": "Stored",
+        "content": {"application/json": {"schema": schemas.ref(schemas.SubmissionResponse)}},
+    },
+}
+_BATCH: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "One result per line",
+        "content": {"application/json": {"schema": schemas.ref(schemas.BatchResponse)}},
+    }
+}
+
+
+@router.post(
+    "/consignments",
+    summary="Submit one declaration",
+    status_code=201,
+    openapi_extra=_doc(schemas.ref(Consignment)),
+    responses={**_SINGLE, **_problem_responses(400, 401, 409, 413, 415, 422)},
+    response_class=Response,
+)
+async def submit_consignment(request: Request, svc: Service, operator: Operator) -> Response:
+    record = await _decode_one(request, svc, "consignment")
+    [result] = await run_in_threadpool(svc.submit_consignments, operator, [record])
+    return _single_response(result, f"/v1/consignments/{result.id}")
+
+
+@router.post(
+    "/consignments/batch",
+    summary="Submit declarations as NDJSON (one per line, up to 100,000)",
+    openapi_extra=_NDJSON_BODY,
+    responses={**_BATCH, **_problem_responses(400, 401, 413, 415)},
+    response_class=Response,
+)
+async def submit_consignment_batch(request: Request, svc: Service, operator: Operator) -> Response:
+    return await _batch(
+        request, svc, "consignment", lambda records: svc.submit_consignments(operator, records)
+    )
+
+
+@router.get(
+    "/consignments/{consignment_id}",
+    summary="Read a declaration with its status, versions, history, linked documents and results",
+    responses={
+        200: {
+            "description": "The consignment",
+            "content": {"application/json": {"schema": schemas.ref(schemas.ConsignmentView)}},
+        },
+        **_problem_responses(400, 401, 404),
+    },
+    response_class=Response,
+)
+async def read_consignment(consignment_id: str, svc: Service, operator: Operator) -> Response:
+    dossier = await run_in_threadpool(svc.dossier, operator, consignment_id)
+    if dossier is None:
+        raise NotFound(f"no consignment '{consignment_id}'")
+    return _json(consignment_view(dossier))
+
+
+@router.post(
+    "/consignments/{consignment_id}/amendments",
+    summary="Amend a declaration: stores a new version and assesses it again",
+    status_code=201,
+    openapi_extra=_doc(schemas.ref(Consignment)),
+    responses={**_SINGLE, **_problem_responses(400, 401, 404, 409, 413, 415, 422)},
+    response_class=Response,
+)
+async def amend_consignment(
+    consignment_id: str, request: Request, svc: Service, operator: Operator
+) -> Response:
+    record = await _decode_one(request, svc, "consignment")
+    result = await run_in_threadpool(svc.amend, operator, consignment_id, record)
+    return _single_response(result, f"/v1/consignments/{result.id}")
+
+
+@router.post(
+    "/consignments/{consignment_id}/cancellation",
+    summary="Cancel a declaration that has not been released",
+    openapi_extra=_doc(schemas.ref(schemas.CancelRequest)),
+    responses={
+        200: {
+            "description": "Cancelled",
+            "content": {"application/json": {"schema": schemas.ref(schemas.ConsignmentView)}},
+        },
+        **_problem_responses(400, 401, 404, 409, 415, 422),
+    },
+    response_class=Response,
+)
+async def cancel_consignment(
+    consignment_id: str, request: Request, svc: Service, operator: Operator
+) -> Response:
+    body = await read_body(request, JSON, 4096)
+    try:
+        cancel = msgspec.json.decode(body, type=schemas.CancelRequest)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise InvalidRecord("the cancellation is invalid", [_error_of(exc)]) from exc
+    await run_in_threadpool(svc.cancel, operator, consignment_id, cancel.reason)
+    dossier = await run_in_threadpool(svc.dossier, operator, consignment_id)
+    if dossier is None:  # pragma: no cover - cancel() already proved it exists and is ours
+        raise NotFound(f"no consignment '{consignment_id}'")
+    return _json(consignment_view(dossier))
+
+
+def _error_of(exc: Exception) -> FieldError:
+    text = str(exc)
+    pointer = ""
+    if " - at `$." in text:
+        text, path = text.split(" - at `$.", 1)
+        pointer = "/" + path.rstrip("`").replace(".", "/")
+    return FieldError(pointer, text)
+
+
+def _document_routes(kind: DocumentKind, plural: str, cls: type) -> None:
+    async def submit_one(request: Request, svc: Service, operator: Operator) -> Response:
+        record = await _decode_one(request, svc, kind)
+        [result] = await run_in_threadpool(svc.submit_documents, kind, operator, [record])
+        return _single_response(result, None)
+
+    async def submit_many(request: Request, svc: Service, operator: Operator) -> Response:
+        return await _batch(request, svc, kind, lambda records: svc.submit_documents(kind, operator, records))
+
+    router.add_api_route(
+        f"/{plural}",
+        submit_one,
+        methods=["POST"],
+        name=f"submit_{kind}",
+        summary=f"Submit one {kind}",
+        status_code=201,
+        openapi_extra=_doc(schemas.ref(cls)),
+        responses={**_SINGLE, **_problem_responses(400, 401, 409, 413, 415, 422)},
+        response_class=Response,
+    )
+    router.add_api_route(
+        f"/{plural}/batch",
+        submit_many,
+        methods=["POST"],
+        name=f"submit_{kind}_batch",
+        summary=f"Submit {plural} as NDJSON (one per line, up to 100,000)",
+        openapi_extra=_NDJSON_BODY,
+        responses={**_BATCH, **_problem_responses(400, 401, 413, 415)},
+        response_class=Response,
+    )
+
+
+_document_routes("order", "orders", Order)
+_document_routes("payment", "payments", Payment)
+_document_routes("waybill", "waybills", Waybill)

@@ -1,0 +1,121 @@
+"""RFC 9457 problem details: every error the API returns is application/problem+json.
+
+Field errors travel in an ``errors`` extension member, each with a JSON pointer (RFC 6901) into the
+request body and a sentence saying what is wrong.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from clearway.clearance.errors import ClearwayError
+from clearway.clearance.lifecycle import IllegalTransition
+from clearway.dataset.errors import FieldError
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://clearway.dev/problems/"
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[FieldError] = []
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    slug: str,
+    errors: list[FieldError] | None = None,
+    instance: str | None = None,
+) -> Response:
+    body = Problem(
+        type=PROBLEM_BASE + slug,
+        title=title,
+        status=status,
+        detail=detail,
+        instance=instance,
+        errors=errors or [],
+    )
+    return Response(msgspec.json.encode(body), status_code=status, media_type=PROBLEM_JSON)
+
+
+class ApiError(Exception):
+    """An HTTP-level refusal that is not a domain error (wrong content type, body too large...)."""
+
+    def __init__(
+        self, status: int, title: str, detail: str, slug: str, errors: list[FieldError] | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail, self.slug, self.errors = (
+            status,
+            title,
+            detail,
+            slug,
+            errors or [],
+        )
+
+
+def _loc_pointer(loc: tuple[Any, ...]) -> str:
+    parts = (
+        [str(p) for p in loc[1:]]
+        if loc and loc[0] in ("body", "query", "path", "header")
+        else [str(p) for p in loc]
+    )
+    return "/" + "/".join(parts) if parts else ""
+
+
+def install(app: FastAPI) -> None:
+    """One handler table from exceptions to problems."""
+
+    @app.exception_handler(ClearwayError)
+    async def _domain(request: Request, exc: ClearwayError) -> Response:
+        return problem(
+            exc.status, exc.title, exc.detail, slug=exc.slug, errors=exc.errors, instance=request.url.path
+        )
+
+    @app.exception_handler(IllegalTransition)
+    async def _transition(request: Request, exc: IllegalTransition) -> Response:
+        return problem(409, "Conflict", str(exc), slug="illegal-transition", instance=request.url.path)
+
+    @app.exception_handler(ApiError)
+    async def _api(request: Request, exc: ApiError) -> Response:
+        return problem(
+            exc.status, exc.title, exc.detail, slug=exc.slug, errors=exc.errors, instance=request.url.path
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            FieldError(_loc_pointer(tuple(e.get("loc", ()))), str(e.get("msg", "invalid")))
+            for e in exc.errors()
+        ]
+        return problem(
+            422,
+            "Invalid request",
+            "the request has invalid parameters",
+            slug="invalid-request",
+            errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
+        return problem(
+            exc.status_code,
+            title,
+            str(exc.detail),
+            slug=title.lower().replace(" ", "-"),
+            instance=request.url.path,
+        )

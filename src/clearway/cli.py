@@ -1,0 +1,174 @@
+"""The `clearway` command line: serve, db upgrade, ingest, simulate, demo.
+
+Every command goes through the same service as the API; machine-readable output with --json.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import msgspec
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from clearway.settings import Settings
+
+app = typer.Typer(
+    no_args_is_help=True, help="Clearway: customs clearance of cross-border e-commerce parcels."
+)
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+app.add_typer(db_app, name="db")
+console = Console(stderr=True)
+
+OperatorOption = Annotated[
+    str, typer.Option("--operator", help="Id of the operator on whose behalf the records are submitted.")
+]
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the API and the pages."""
+    import uvicorn
+
+    uvicorn.run(
+        "clearway.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Create or migrate the schema of the database that CLEARWAY_DATABASE_URL names."""
+    from clearway.store.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url, revision)
+    console.print(f"database at {_redacted(settings.database_url)} is at revision {revision}")
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@app.command()
+def ingest(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="NDJSON, CSV or Parquet file.")],
+    operator: OperatorOption,
+    kind: Annotated[
+        str | None, typer.Option(help="consignment, order, payment or waybill (default: from the file name).")
+    ] = None,
+    errors_to: Annotated[
+        Path | None, typer.Option("--errors", help="Write every rejected record's errors here as NDJSON.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
+) -> None:
+    """Submit a file of records through the full pipeline, with a progress bar and a summary."""
+    from clearway.ingest import ingest_file
+    from clearway.service import Clearway
+
+    svc = Clearway(_settings())
+    try:
+        summary = ingest_file(svc, file, operator=operator, kind=kind, errors_to=errors_to, console=console)
+    finally:
+        svc.close()
+    if as_json:
+        sys.stdout.write(msgspec.json.encode(summary).decode() + "\n")
+        return
+    table = Table(title=f"{summary.kind}s from {file.name}")
+    for column in ("read", "accepted", "duplicates", "conflicts", "rejected", "seconds"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        *(f"{getattr(summary, c):,}" for c in ("read", "accepted", "duplicates", "conflicts", "rejected")),
+        f"{summary.seconds:.1f}",
+    )
+    console.print(table)
+    for line, pointer, detail in summary.first_errors:
+        console.print(f"  line {line} {pointer or '(record)'}: {detail}")
+    if summary.rejected or summary.conflicts:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def simulate(
+    count: Annotated[int, typer.Option(min=1, help="Number of consignments.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same traffic.")] = 1,
+    out: Annotated[Path | None, typer.Option(help="Directory to write the NDJSON files to.")] = None,
+    post: Annotated[
+        str | None, typer.Option(help="Base URL of a running server to send the traffic to.")
+    ] = None,
+) -> None:
+    """Generate realistic, seeded traffic: consignments, orders, payments, waybills and the truth."""
+    from clearway.simulate import generate, write_traffic
+
+    if out is None and post is None:
+        raise typer.BadParameter("give --out DIR, --post URL or both")
+    traffic = generate(count, seed)
+    if out is not None:
+        write_traffic(traffic, out)
+        console.print(f"wrote {count:,} consignments with their documents to {out}")
+    if post is not None:
+        from clearway.simulate.post import post_traffic
+
+        summary = post_traffic(traffic, post)
+        console.print(summary)
+
+
+@app.command()
+def demo(
+    count: Annotated[int, typer.Option(min=1, help="Number of consignments.")] = 5000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 2026,
+    force: Annotated[bool, typer.Option(help="Load even if the database already has consignments.")] = False,
+) -> None:
+    """Load simulated demo traffic into the database (skipped when it already holds data)."""
+    from clearway.demo import load_demo
+    from clearway.service import Clearway
+
+    svc = Clearway(_settings())
+    try:
+        loaded = load_demo(svc, count=count, seed=seed, force=force, console=console)
+    finally:
+        svc.close()
+    if loaded is None:
+        console.print("the database already holds consignments; demo data not loaded (use --force)")
+    else:
+        console.print(f"loaded {loaded:,} demo consignments with their documents")
+
+
+@app.command()
+def sweep() -> None:
+    """Hold, for a request for information, declarations whose documents are overdue."""
+    from clearway.service import Clearway
+
+    svc = Clearway(_settings())
+    try:
+        held = svc.expire_overdue(now=dt.datetime.now(dt.UTC))
+    finally:
+        svc.close()
+    console.print(f"held {held:,} consignments whose documents are overdue")
+
+
+def main() -> Any:
+    return app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Server-rendered pages, served by the same app."""
