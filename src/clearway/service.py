@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Sequence
+from typing import Any
 
 import msgspec
 import sqlalchemy as sa
@@ -27,6 +28,10 @@ from clearway.store.engine import create_engine
 from clearway.store.repository import SqlClearanceStore
 
 SYSTEM = "system:pipeline"
+
+# (kind, operator id, record): kind is "consignment", "order", "payment" or "waybill".
+Submission = tuple[str, str, Any]
+_KINDS = frozenset({"consignment", "order", "payment", "waybill"})
 
 
 def utcnow() -> dt.datetime:
@@ -91,6 +96,39 @@ class Clearway:
                 actor=actor or f"operator:{operator_id}",
                 config=self.config,
             )
+
+    def submit_mixed(
+        self, items: Sequence[Submission], *, now: dt.datetime | None = None
+    ) -> list[SubmissionResult]:
+        """Submissions of any kinds and operators in one transaction, one result per item, in order.
+
+        The HTTP intake groups concurrent single submissions through this (group commit): one
+        transaction and one set of batched lookups instead of one of each per request.
+        """
+        at = now or utcnow()
+        groups: dict[tuple[str, str], list[int]] = {}
+        for index, (kind, operator_id, _) in enumerate(items):
+            if kind not in _KINDS:
+                raise ValueError(f"unknown kind of submission '{kind}'")
+            groups.setdefault((kind, operator_id), []).append(index)
+        results: list[SubmissionResult | None] = [None] * len(items)
+        with self._write_lock, self.engine.begin() as conn:
+            store = SqlClearanceStore(conn)
+            for (kind, operator_id), indexes in groups.items():
+                records = [items[i][2] for i in indexes]
+                actor = f"operator:{operator_id}"
+                if kind == "consignment":
+                    outcome = pipeline.submit_consignments(
+                        store, operator_id, records, now=at, actor=actor, config=self.config
+                    )
+                else:
+                    outcome = pipeline.submit_documents(
+                        store, kind, operator_id, records, now=at, actor=actor, config=self.config
+                    )
+                for i, result in zip(indexes, outcome, strict=True):
+                    result.index = i
+                    results[i] = result
+        return [r for r in results if r is not None]
 
     def amend(
         self, operator_id: str, consignment_id: str, record: Consignment, *, now: dt.datetime | None = None

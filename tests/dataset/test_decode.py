@@ -122,3 +122,12 @@ def test_pointer_escaping() -> None:
     record, errors = DECODER.decode(b'{"a/b~c": 1}')
     assert record is None
     assert "/a~1b~0c" in {e.pointer for e in errors}
+
+
+def test_hostile_bytes_become_field_errors() -> None:
+    record, errors = DECODER.decode(b'{"reference": "A\xff\xfe"}')
+    assert record is None and len(errors) == 1 and "UTF-8" in errors[0].detail
+    deep = b'{"reference": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    record, errors = DECODER.decode(deep)
+    assert record is None and len(errors) == 1
+    assert "nested too deeply" in errors[0].detail or "malformed JSON" in errors[0].detail

@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from clearway import __version__
 from clearway.api import intake, problems, schemas
+from clearway.api.batcher import GroupCommitter
 from clearway.api.deps import Service
 from clearway.api.limits import BodyLimit
 from clearway.service import Clearway
@@ -47,6 +48,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         task = asyncio.create_task(_sweep(svc, settings.sweep_interval_seconds)) if sweep else None
         yield
+        await app.state.committer.close()
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -65,6 +67,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.clearway = svc
+    app.state.committer = GroupCommitter(svc)
     problems.install(app)
     app.include_router(intake.router)
     app.include_router(pages.router)

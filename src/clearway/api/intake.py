@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from clearway.api import schemas
+from clearway.api.batcher import GroupCommitter
 from clearway.api.deps import Operator, Service, read_body
 from clearway.api.problems import PROBLEM_JSON, ApiError, Problem, problem
 from clearway.api.views import consignment_view
@@ -41,6 +42,11 @@ _DECODERS: dict[str, RecordDecoder[Any]] = {
     "waybill": RecordDecoder(Waybill),
 }
 _ENCODER = msgspec.json.Encoder(decimal_format="string")
+
+
+def committer(request: Request) -> GroupCommitter:
+    value: GroupCommitter = request.app.state.committer
+    return value
 
 
 def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -178,7 +184,7 @@ _BATCH: dict[int | str, dict[str, Any]] = {
 )
 async def submit_consignment(request: Request, svc: Service, operator: Operator) -> Response:
     record = await _decode_one(request, svc, "consignment")
-    [result] = await run_in_threadpool(svc.submit_consignments, operator, [record])
+    result = await committer(request).submit("consignment", operator, record)
     return _single_response(result, f"/v1/consignments/{result.id}")
 
 
@@ -270,7 +276,7 @@ def _error_of(exc: Exception) -> FieldError:
 def _document_routes(kind: DocumentKind, plural: str, cls: type) -> None:
     async def submit_one(request: Request, svc: Service, operator: Operator) -> Response:
         record = await _decode_one(request, svc, kind)
-        [result] = await run_in_threadpool(svc.submit_documents, kind, operator, [record])
+        result = await committer(request).submit(kind, operator, record)
         return _single_response(result, None)
 
     async def submit_many(request: Request, svc: Service, operator: Operator) -> Response:

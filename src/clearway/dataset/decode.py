@@ -29,7 +29,7 @@ def _kind(value: object) -> str:
     return _JSON_KIND.get(type(value), type(value).__name__)
 
 
-def _message(exc: msgspec.ValidationError) -> str:
+def _message(exc: msgspec.MsgspecError) -> str:
     # msgspec appends " - at `$...`"; the pointer already says where.
     text = str(exc)
     return text.split(" - at `", 1)[0]
@@ -111,7 +111,9 @@ class RecordDecoder(Generic[T]):
         except msgspec.ValidationError as exc:
             return None, self._explain(data, exc)
         except msgspec.DecodeError as exc:
-            return None, [FieldError("", f"malformed JSON: {exc}")]
+            return None, [FieldError("", f"malformed JSON: {_message(exc)}")]
+        except UnicodeDecodeError as exc:
+            return None, [FieldError("", f"text is not valid UTF-8 (byte offset {exc.start})")]
         errors = semantic_errors(record)
         return (None, errors) if errors else (record, [])
 
@@ -128,9 +130,11 @@ class RecordDecoder(Generic[T]):
     def _explain(self, data: bytes | str, exc: msgspec.ValidationError) -> list[FieldError]:
         try:
             raw = _RAW.decode(data)
+            errors = structural_errors(raw, self.cls)
         except msgspec.DecodeError as decode_exc:
-            return [FieldError("", f"malformed JSON: {decode_exc}")]
-        errors = structural_errors(raw, self.cls)
+            return [FieldError("", f"malformed JSON: {_message(decode_exc)}")]
+        except RecursionError:
+            return [FieldError("", "the JSON is nested too deeply")]
         # The walk and msgspec agree on what is wrong; should they ever not, msgspec's own message
         # still reaches the caller rather than an empty error list.
         return errors or [FieldError("", _message(exc))]

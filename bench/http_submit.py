@@ -1,0 +1,124 @@
+"""Single-submission HTTP throughput and latency on loopback.
+
+    .venv/bin/python bench/http_submit.py [--requests 20000] [--concurrency 32] [--workers 1]
+
+Starts `clearway serve` on a fresh SQLite database in a temp dir, then one asyncio client
+(aiohttp, in this process) POSTs unique declarations to /v1/consignments with a fixed number of
+requests in flight, and reports requests per second and p50/p95/p99 latency. Every response must
+be 201; the run stops after --requests (bounded, loopback only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "tests" / "fixtures" / "consignment.json"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def bodies(count: int) -> list[bytes]:
+    base = json.loads(FIXTURE.read_text())
+    out = []
+    for n in range(count):
+        base["reference"] = f"HTTP-{n:08d}"
+        base["transaction"]["order_number"] = f"HO-{n:08d}"
+        base["transaction"]["payment_id"] = f"HP-{n:08d}"
+        base["logistics"]["transport_document"] = f"HW{n:010d}"
+        base["logistics"]["document_type"] = "house_waybill"
+        out.append(json.dumps(base).encode())
+    return out
+
+
+async def wait_ready(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            try:
+                async with session.get(f"{url}/v1/health") as r:
+                    if r.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    raise RuntimeError("server did not start")
+
+
+async def load(url: str, payloads: list[bytes], concurrency: int) -> tuple[list[float], float, dict[int, int]]:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    queue = iter(payloads)
+    headers = {"Content-Type": "application/json", "X-Clearway-Operator": "op-bench-1"}
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def worker() -> None:
+            for body in queue:
+                t = time.perf_counter()
+                async with session.post(f"{url}/v1/consignments", data=body, headers=headers) as r:
+                    await r.read()
+                    statuses[r.status] = statuses.get(r.status, 0) + 1
+                latencies.append(time.perf_counter() - t)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return latencies, elapsed, statuses
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=20_000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--warmup", type=int, default=500)
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="clearway-http-"))
+    env = dict(os.environ, CLEARWAY_DATABASE_URL=f"sqlite:///{tmp / 'http.db'}")
+    clearway = str(Path(sys.executable).with_name("clearway"))
+    subprocess.run([clearway, "db", "upgrade"], env=env, check=True, capture_output=True)
+    port = free_port()
+    server = subprocess.Popen(
+        [clearway, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        asyncio.run(wait_ready(url))
+        payloads = bodies(args.warmup + args.requests)
+        asyncio.run(load(url, payloads[: args.warmup], args.concurrency))
+        latencies, elapsed, statuses = asyncio.run(load(url, payloads[args.warmup :], args.concurrency))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    latencies.sort()
+    q = statistics.quantiles(latencies, n=100)
+    print(f"workers={args.workers} concurrency={args.concurrency} requests={len(latencies):,} statuses={statuses}")
+    print(
+        f"throughput {len(latencies) / elapsed:,.0f} submissions/s; latency p50 {q[49] * 1000:.1f} ms, "
+        f"p95 {q[94] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms, max {latencies[-1] * 1000:.1f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()
