@@ -5,11 +5,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from tests.api.conftest import headers
-from tests.conftest import fixture_json
 
 from clearway.service import Clearway
 from clearway.store.tables import consignments, documents
+from tests.api.conftest import headers
+from tests.conftest import fixture_json
 
 NDJSON = "application/x-ndjson"
 

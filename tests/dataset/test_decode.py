@@ -4,10 +4,10 @@ import json
 from typing import Any
 
 import pytest
-from tests.conftest import fixture_json
 
 from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
+from tests.conftest import fixture_json
 
 DECODER = RecordDecoder(Consignment)
 

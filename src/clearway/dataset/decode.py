@@ -134,7 +134,7 @@ class RecordDecoder(Generic[T]):
         except msgspec.DecodeError as decode_exc:
             return [FieldError("", f"malformed JSON: {_message(decode_exc)}")]
         except RecursionError:
-            return [FieldError("", "the JSON is nested too deeply")]
+            return [FieldError("", "malformed JSON: nested too deeply")]
         # The walk and msgspec agree on what is wrong; should they ever not, msgspec's own message
         # still reaches the caller rather than an empty error list.
         return errors or [FieldError("", _message(exc))]
