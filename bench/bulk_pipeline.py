@@ -62,9 +62,7 @@ def run(svc: Clearway, kind: str, cls: type[Any], payloads: dict[str, bytes]) ->
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file in a temp dir")
@@ -106,9 +104,7 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"database: {svc.engine.dialect.name}; order: {args.order}")
     for kind, seconds in timings.items():
-        print(
-            f"  {kind:<12} {counts[kind]:>9,} stored in {seconds:6.1f} s  ({counts[kind] / seconds:>9,.0f}/s)"
-        )
+        print(f"  {kind:<12} {counts[kind]:>9,} stored in {seconds:6.1f} s  ({counts[kind] / seconds:>9,.0f}/s)")
     print(f"  final states: {states}")
     print(
         f"TOTAL {counts['consignment']:,} declarations with their documents in {elapsed:.1f} s: "

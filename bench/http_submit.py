@@ -61,9 +61,7 @@ async def wait_ready(url: str, timeout: float = 30.0) -> None:
     raise RuntimeError("server did not start")
 
 
-async def load(
-    url: str, payloads: list[bytes], concurrency: int
-) -> tuple[list[float], float, dict[int, int]]:
+async def load(url: str, payloads: list[bytes], concurrency: int) -> tuple[list[float], float, dict[int, int]]:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     queue = iter(payloads)
@@ -86,9 +84,7 @@ async def load(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=1)
@@ -117,9 +113,7 @@ def main() -> None:
         server.wait(timeout=30)
     latencies.sort()
     q = statistics.quantiles(latencies, n=100)
-    print(
-        f"workers={args.workers} concurrency={args.concurrency} requests={len(latencies):,} statuses={statuses}"
-    )
+    print(f"workers={args.workers} concurrency={args.concurrency} requests={len(latencies):,} statuses={statuses}")
     print(
         f"throughput {len(latencies) / elapsed:,.0f} submissions/s; latency p50 {q[49] * 1000:.1f} ms, "
         f"p95 {q[94] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms, max {latencies[-1] * 1000:.1f} ms"

@@ -18,9 +18,7 @@ T0 = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)
 COURIER, PLATFORM, PSP, CARRIER = "op-courier-1", "op-platform-1", "op-psp-1", "op-carrier-1"
 
 
-def send_documents(
-    service: Clearway, order: Order, payment: Payment, waybill: Waybill, at: dt.datetime = T0
-) -> None:
+def send_documents(service: Clearway, order: Order, payment: Payment, waybill: Waybill, at: dt.datetime = T0) -> None:
     service.submit_documents("order", PLATFORM, [order], now=at)
     service.submit_documents("payment", PSP, [payment], now=at)
     service.submit_documents("waybill", CARRIER, [waybill], now=at)
@@ -115,9 +113,7 @@ def test_documents_are_idempotent(service: Clearway, order: Order) -> None:
     [first] = service.submit_documents("order", PLATFORM, [order], now=T0)
     [again] = service.submit_documents("order", PLATFORM, [order], now=T0)
     assert first.status == "accepted" and again.status == "duplicate" and again.id == first.id
-    [clash] = service.submit_documents(
-        "order", PLATFORM, [msgspec.structs.replace(order, total=Decimal("1"))], now=T0
-    )
+    [clash] = service.submit_documents("order", PLATFORM, [msgspec.structs.replace(order, total=Decimal("1"))], now=T0)
     assert clash.status == "conflict" and clash.errors[0].pointer == "/order_number"
 
 
@@ -155,17 +151,13 @@ def test_amendment_rules(
     with pytest.raises(Conflict, match="can no longer be amended"):
         service.amend(COURIER, released.id or "", changed, now=T0)
     with pytest.raises(InvalidRecord) as exc:
-        service.amend(
-            COURIER, released.id or "", msgspec.structs.replace(consignment, reference="OTHER"), now=T0
-        )
+        service.amend(COURIER, released.id or "", msgspec.structs.replace(consignment, reference="OTHER"), now=T0)
     assert exc.value.errors[0].pointer == "/reference"
     with pytest.raises(NotFound):
         service.amend("op-courier-2", released.id or "", changed, now=T0)
 
 
-def test_cancel(
-    service: Clearway, consignment: Consignment, order: Order, payment: Payment, waybill: Waybill
-) -> None:
+def test_cancel(service: Clearway, consignment: Consignment, order: Order, payment: Payment, waybill: Waybill) -> None:
     [waiting] = service.submit_consignments(COURIER, [consignment], now=T0)
     with pytest.raises(NotFound):
         service.cancel("op-courier-2", waiting.id or "", "not yours", now=T0)

@@ -20,9 +20,7 @@ def test_every_setting_is_documented_with_its_default() -> None:
 
 
 def test_environment_overrides() -> None:
-    settings = Settings.from_env(
-        {"CLEARWAY_DOCUMENT_WAIT_HOURS": "5", "CLEARWAY_DATABASE_URL": "sqlite:///x.db"}
-    )
+    settings = Settings.from_env({"CLEARWAY_DOCUMENT_WAIT_HOURS": "5", "CLEARWAY_DATABASE_URL": "sqlite:///x.db"})
     assert settings.document_wait_hours == 5 and settings.database_url == "sqlite:///x.db"
     with pytest.raises(ValueError, match="CLEARWAY_MAX_BATCH_LINES must be an int"):
         Settings.from_env({"CLEARWAY_MAX_BATCH_LINES": "many"})

@@ -17,9 +17,7 @@ from rich.table import Table
 
 from clearway.settings import Settings
 
-app = typer.Typer(
-    no_args_is_help=True, help="Clearway: customs clearance of cross-border e-commerce parcels."
-)
+app = typer.Typer(no_args_is_help=True, help="Clearway: customs clearance of cross-border e-commerce parcels.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 app.add_typer(db_app, name="db")
 console = Console(stderr=True)
@@ -112,9 +110,7 @@ def simulate(
     count: Annotated[int, typer.Option(min=1, help="Number of consignments.")] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same traffic.")] = 1,
     out: Annotated[Path | None, typer.Option(help="Directory to write the NDJSON files to.")] = None,
-    post: Annotated[
-        str | None, typer.Option(help="Base URL of a running server to send the traffic to.")
-    ] = None,
+    post: Annotated[str | None, typer.Option(help="Base URL of a running server to send the traffic to.")] = None,
 ) -> None:
     """Generate realistic, seeded traffic: consignments, orders, payments, waybills and the truth."""
     from clearway.simulate import generate, write_traffic

@@ -42,9 +42,7 @@ def replay(svc: Clearway, traffic: Traffic) -> int:
     return count
 
 
-def load_demo(
-    svc: Clearway, *, count: int, seed: int, force: bool, console: Console | None = None
-) -> int | None:
+def load_demo(svc: Clearway, *, count: int, seed: int, force: bool, console: Console | None = None) -> int | None:
     with svc.engine.connect() as conn:
         existing = conn.execute(sa.select(sa.func.count()).select_from(consignments)).scalar_one()
     if existing and not force:

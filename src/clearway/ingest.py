@@ -45,9 +45,7 @@ def _count_rows(path: Path, fmt: str) -> int | None:
     return lines - 1 if fmt == "csv" else lines
 
 
-def _parsed(
-    path: Path, fmt: str, kind: str, decoder: RecordDecoder[Any], handle: IO[bytes]
-) -> Iterator[Parsed[Any]]:
+def _parsed(path: Path, fmt: str, kind: str, decoder: RecordDecoder[Any], handle: IO[bytes]) -> Iterator[Parsed[Any]]:
     if fmt == "ndjson":
         # A file is not a request: no line-count limit, only the per-line size limit.
         return iter_ndjson_lines(handle, decoder, max_lines=2**62)

@@ -97,9 +97,7 @@ class Clearway:
                 config=self.config,
             )
 
-    def submit_mixed(
-        self, items: Sequence[Submission], *, now: dt.datetime | None = None
-    ) -> list[SubmissionResult]:
+    def submit_mixed(self, items: Sequence[Submission], *, now: dt.datetime | None = None) -> list[SubmissionResult]:
         """Submissions of any kinds and operators in one transaction, one result per item, in order.
 
         The HTTP intake groups concurrent single submissions through this (group commit): one
@@ -144,9 +142,7 @@ class Clearway:
                 config=self.config,
             )
 
-    def cancel(
-        self, operator_id: str, consignment_id: str, reason: str, *, now: dt.datetime | None = None
-    ) -> None:
+    def cancel(self, operator_id: str, consignment_id: str, reason: str, *, now: dt.datetime | None = None) -> None:
         with self._write_lock, self.engine.begin() as conn:
             pipeline.cancel(
                 SqlClearanceStore(conn),

@@ -27,8 +27,7 @@ async def _concurrent_posts(service: Clearway, consignment_data: dict[str, Any])
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         posts = [
-            client.post("/v1/consignments", content=variant(consignment_data, n), headers=headers())
-            for n in range(40)
+            client.post("/v1/consignments", content=variant(consignment_data, n), headers=headers()) for n in range(40)
         ]
         # The same declaration twice at once, and the three documents from their own operators.
         posts.append(client.post("/v1/consignments", content=variant(consignment_data, 0), headers=headers()))

@@ -33,10 +33,7 @@ def test_submit_read_and_link_over_http(client: TestClient, consignment_data: di
     r = post_json(client, "/v1/consignments", consignment_data)
     assert r.status_code == 201, r.text
     created = r.json()
-    assert (
-        created["state"] == "awaiting_documents"
-        and r.headers["location"] == f"/v1/consignments/{created['id']}"
-    )
+    assert created["state"] == "awaiting_documents" and r.headers["location"] == f"/v1/consignments/{created['id']}"
     for kind, operator in (("order", "op-platform-1"), ("payment", "op-psp-1"), ("waybill", "op-post-1")):
         assert post_json(client, f"/v1/{kind}s", fixture_json(f"{kind}.json"), operator).status_code == 201
     view = client.get(f"/v1/consignments/{created['id']}", headers=headers()).json()
@@ -52,9 +49,7 @@ def test_submit_read_and_link_over_http(client: TestClient, consignment_data: di
     assert view["decision"]["lane"] == "green"
 
 
-def test_invalid_record_is_problem_json_with_pointers(
-    client: TestClient, consignment_data: dict[str, Any]
-) -> None:
+def test_invalid_record_is_problem_json_with_pointers(client: TestClient, consignment_data: dict[str, Any]) -> None:
     consignment_data["transaction"]["order_date"] = 0
     consignment_data["items"][0]["quantity"] = ""
     r = post_json(client, "/v1/consignments", consignment_data)
@@ -85,9 +80,7 @@ def test_batch_of_10000_with_10_bad_lines(
         if n in bad_lines:
             record["items"][0]["hs_code"] = "ABC"
         lines.append(json.dumps(record))
-    r = client.post(
-        "/v1/consignments/batch", content="\n".join(lines).encode(), headers=headers(content_type=NDJSON)
-    )
+    r = client.post("/v1/consignments/batch", content="\n".join(lines).encode(), headers=headers(content_type=NDJSON))
     assert r.status_code == 200, r.text[:500]
     body = r.json()
     assert (body["accepted"], body["rejected"], body["duplicates"], body["conflicts"]) == (9_990, 10, 0, 0)
@@ -134,9 +127,7 @@ def test_operators_cannot_see_each_other(client: TestClient, consignment_data: d
     assert mine.status_code == 200
     # Another operator's consignment and a missing one look exactly the same.
     assert theirs.status_code == missing.status_code == 404
-    assert theirs.json()["detail"].replace(created["id"], "X") == missing.json()["detail"].replace(
-        "0" * 32, "X"
-    )
+    assert theirs.json()["detail"].replace(created["id"], "X") == missing.json()["detail"].replace("0" * 32, "X")
 
 
 def test_amend_and_cancel_over_http(client: TestClient, consignment_data: dict[str, Any]) -> None:
@@ -144,9 +135,7 @@ def test_amend_and_cancel_over_http(client: TestClient, consignment_data: dict[s
     consignment_data["logistics"]["gross_weight_kg"] = "0.50"
     amended = post_json(client, f"/v1/consignments/{created['id']}/amendments", consignment_data)
     assert amended.status_code == 201 and amended.json()["version"] == 2
-    cancelled = post_json(
-        client, f"/v1/consignments/{created['id']}/cancellation", {"reason": "buyer cancelled"}
-    )
+    cancelled = post_json(client, f"/v1/consignments/{created['id']}/cancellation", {"reason": "buyer cancelled"})
     assert cancelled.status_code == 200 and cancelled.json()["state"] == "cancelled"
     assert [v["version"] for v in cancelled.json()["versions"]] == [1, 2]
     again = post_json(client, f"/v1/consignments/{created['id']}/cancellation", {"reason": "again"})
@@ -183,9 +172,7 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
     schemas = spec["components"]["schemas"]
     assert {"Consignment", "Order", "Payment", "Waybill", "Problem", "BatchResponse"} <= set(schemas)
     post = spec["paths"]["/v1/consignments"]["post"]
-    assert post["requestBody"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/Consignment"
-    }
+    assert post["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Consignment"}
     assert "422" in post["responses"] and "application/problem+json" in post["responses"]["422"]["content"]
 
 

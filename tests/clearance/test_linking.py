@@ -13,9 +13,7 @@ def codes(result: object) -> set[str]:
     return {r.code for r in result.reasons}  # type: ignore[attr-defined]
 
 
-def test_all_three_documents_agree(
-    consignment: Consignment, order: Order, payment: Payment, waybill: Waybill
-) -> None:
+def test_all_three_documents_agree(consignment: Consignment, order: Order, payment: Payment, waybill: Waybill) -> None:
     result = link(consignment, order, payment, waybill)
     assert result.status == "linked" and result.missing == [] and result.reasons == []
 
@@ -50,8 +48,7 @@ def test_amounts_match_within_currency_precision(
         == "linked"
     )
     assert (
-        link(consignment, order, msgspec.structs.replace(payment, amount=Decimal("27.304")), waybill).status
-        == "linked"
+        link(consignment, order, msgspec.structs.replace(payment, amount=Decimal("27.304")), waybill).status == "linked"
     )
     assert (
         link(consignment, order, msgspec.structs.replace(payment, amount=Decimal("27.306")), waybill).status
@@ -59,9 +56,7 @@ def test_amounts_match_within_currency_precision(
     )
 
 
-def test_currency_mismatch(
-    consignment: Consignment, order: Order, payment: Payment, waybill: Waybill
-) -> None:
+def test_currency_mismatch(consignment: Consignment, order: Order, payment: Payment, waybill: Waybill) -> None:
     result = link(consignment, order, msgspec.structs.replace(payment, currency="USD"), waybill)
     assert codes(result) == {"currency_mismatch"}
 
@@ -74,14 +69,9 @@ def test_payer_must_be_buyer_unless_authenticated(
         "payer_not_buyer"
     }
     vouched = Payer(name="Someone Else", authenticated=True)
-    assert (
-        link(consignment, order, msgspec.structs.replace(payment, payer=vouched), waybill).status == "linked"
-    )
+    assert link(consignment, order, msgspec.structs.replace(payment, payer=vouched), waybill).status == "linked"
     same_person = Payer(name="  anna   SCHMIDT ", authenticated=False)
-    assert (
-        link(consignment, order, msgspec.structs.replace(payment, payer=same_person), waybill).status
-        == "linked"
-    )
+    assert link(consignment, order, msgspec.structs.replace(payment, payer=same_person), waybill).status == "linked"
 
 
 def test_quantities_and_prices_against_the_order(
@@ -120,16 +110,10 @@ def test_split_shipment_declares_its_share_of_the_order(
     assert codes(link(wrong_share, order, payment, waybill)) == {"value_mismatch"}
 
 
-def test_buyer_and_waybill_checks(
-    consignment: Consignment, order: Order, payment: Payment, waybill: Waybill
-) -> None:
-    other_buyer = msgspec.structs.replace(
-        order, buyer=msgspec.structs.replace(order.buyer, name="Max Muster")
-    )
+def test_buyer_and_waybill_checks(consignment: Consignment, order: Order, payment: Payment, waybill: Waybill) -> None:
+    other_buyer = msgspec.structs.replace(order, buyer=msgspec.structs.replace(order.buyer, name="Max Muster"))
     assert "buyer_mismatch" in codes(link(consignment, other_buyer, payment, waybill))
-    moved = msgspec.structs.replace(
-        waybill, destination_country="FR", packages=2, gross_weight_kg=Decimal("0.60")
-    )
+    moved = msgspec.structs.replace(waybill, destination_country="FR", packages=2, gross_weight_kg=Decimal("0.60"))
     assert codes(link(consignment, order, payment, moved)) == {
         "destination_mismatch",
         "packages_mismatch",
@@ -137,17 +121,13 @@ def test_buyer_and_waybill_checks(
     }
     # within the 10% weight tolerance
     assert (
-        link(
-            consignment, order, payment, msgspec.structs.replace(waybill, gross_weight_kg=Decimal("0.49"))
-        ).status
+        link(consignment, order, payment, msgspec.structs.replace(waybill, gross_weight_kg=Decimal("0.49"))).status
         == "linked"
     )
 
 
 def test_gifts_need_only_a_waybill(consignment: Consignment, waybill: Waybill) -> None:
-    gift = msgspec.structs.replace(
-        consignment, flags=msgspec.structs.replace(consignment.flags, nature="gift")
-    )
+    gift = msgspec.structs.replace(consignment, flags=msgspec.structs.replace(consignment.flags, nature="gift"))
     assert required_documents(gift) == ["waybill"]
     assert link(gift, None, None, waybill).status == "linked"
     assert link(gift, None, None, None).missing == ["waybill"]

@@ -86,9 +86,7 @@ def test_truncated_last_line_is_reported_as_truncated() -> None:
     error = only_error(result.parsed[1])
     assert result.parsed[1].line == 2
     assert error.pointer == ""
-    assert error.detail.startswith(
-        "truncated JSON: the input ends in the middle of this record after 400 bytes"
-    )
+    assert error.detail.startswith("truncated JSON: the input ends in the middle of this record after 400 bytes")
 
 
 def test_body_cut_inside_a_multibyte_character_is_truncation_not_bad_utf8() -> None:
@@ -260,10 +258,7 @@ def test_streaming_skips_an_overlong_line_without_buffering_it() -> None:
     data = long_line + b"\n" + line_with("A-2") + b"\n" + long_line
     out = stream(data, 4096, max_line_bytes=10_000)
     assert [p.line for p in out] == [1, 2, 3]
-    assert (
-        only_error(out[0]).detail
-        == f"line is {len(long_line):,} bytes long, more than the limit of 10,000 bytes"
-    )
+    assert only_error(out[0]).detail == f"line is {len(long_line):,} bytes long, more than the limit of 10,000 bytes"
     assert out[1].ok
     assert only_error(out[2]).detail.startswith(f"line is {len(long_line):,} bytes long")
 
@@ -300,9 +295,7 @@ inputs = st.one_of(
 def non_blank_lines(data: bytes, max_line_bytes: int) -> list[int]:
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     return [
-        n
-        for n, line in enumerate(body.split(b"\n"), 1)
-        if len(line) > max_line_bytes or (line and not line.isspace())
+        n for n, line in enumerate(body.split(b"\n"), 1) if len(line) > max_line_bytes or (line and not line.isspace())
     ]
 
 
@@ -325,8 +318,6 @@ def test_arbitrary_bytes_never_raise_and_give_one_parsed_per_line(
 
 @settings(max_examples=200, deadline=None)
 @given(data=inputs, chunk_size=st.integers(1, 40), max_line_bytes=st.integers(1, 2000))
-def test_streaming_agrees_with_whole_body_on_arbitrary_bytes(
-    data: bytes, chunk_size: int, max_line_bytes: int
-) -> None:
+def test_streaming_agrees_with_whole_body_on_arbitrary_bytes(data: bytes, chunk_size: int, max_line_bytes: int) -> None:
     expected = parse_ndjson(data, DECODER, max_line_bytes=max_line_bytes).parsed
     assert stream(data, chunk_size, max_line_bytes=max_line_bytes) == expected

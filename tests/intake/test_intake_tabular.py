@@ -125,9 +125,7 @@ def test_columns_are_dotted_paths_with_entries_last() -> None:
     names = columns("consignment")
     for name in ("parties.seller.name", "parties.buyer.address.city", "transaction.goods_value"):
         assert name in names
-    assert {"logistics.transport_document", "flags.nature", "items.description", "items.hs_code"} <= set(
-        names
-    )
+    assert {"logistics.transport_document", "flags.nature", "items.description", "items.hs_code"} <= set(names)
     assert names[0] == "reference"
     first_item = names.index("items.line")
     assert all(n.startswith("items.") for n in names[first_item:])
@@ -409,9 +407,7 @@ def test_text_stream_failing_to_decode_fails_the_pending_record() -> None:
     assert 0 < len(loaded) < 120
     assert [p.record for p in loaded] == [C1, C2, C3] * (len(loaded) // 3) + [C1, C2][: len(loaded) % 3]
     assert last.record is None
-    assert last.errors[-1].detail.startswith(
-        f"the file is not valid UTF-8 after row {last.error_lines[-1] - 1}"
-    )
+    assert last.errors[-1].detail.startswith(f"the file is not valid UTF-8 after row {last.error_lines[-1] - 1}")
 
 
 def test_decoder_must_match_the_kind() -> None:
@@ -450,9 +446,7 @@ CONSIGNMENT_COLUMNS = [
     "logistics.packages",
 ]
 cells = st.one_of(
-    st.sampled_from(
-        ["", " ", "0", "1", "-1", "1.5", "true", "EUR", "DE", "2026-11-20", "2026-11-20T09:15:00Z"]
-    ),
+    st.sampled_from(["", " ", "0", "1", "-1", "1.5", "true", "EUR", "DE", "2026-11-20", "2026-11-20T09:15:00Z"]),
     st.text(max_size=12),
 )
 
@@ -474,9 +468,7 @@ def test_arbitrary_cells_never_raise(kind: str, header: list[str], rows: list[li
 
 @settings(max_examples=100, deadline=None)
 @given(
-    text=st.lists(
-        st.sampled_from([*',"\n\r ab\x00é;', "reference", "items.line", "\ufeff"]), max_size=60
-    ).map("".join)
+    text=st.lists(st.sampled_from([*',"\n\r ab\x00é;', "reference", "items.line", "\ufeff"]), max_size=60).map("".join)
 )
 def test_arbitrary_text_never_raises(text: str) -> None:
     for parsed in read_text(text, "consignment"):

@@ -38,9 +38,7 @@ async def _sweep(svc: Clearway, interval: float) -> None:
             log.exception("sweep failed")
 
 
-def create_app(
-    settings: Settings | None = None, service: Clearway | None = None, *, sweep: bool = True
-) -> FastAPI:
+def create_app(settings: Settings | None = None, service: Clearway | None = None, *, sweep: bool = True) -> FastAPI:
     settings = settings or Settings.from_env()
     svc = service or Clearway(settings)
 

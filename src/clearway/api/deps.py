@@ -35,9 +35,7 @@ def operator_id(
     ] = None,
 ) -> str:
     if x_clearway_operator is None:
-        raise ApiError(
-            401, "Operator not identified", f"send the {OPERATOR_HEADER} header", "operator-missing"
-        )
+        raise ApiError(401, "Operator not identified", f"send the {OPERATOR_HEADER} header", "operator-missing")
     if not _OPERATOR_ID.match(x_clearway_operator):
         raise ApiError(
             400,

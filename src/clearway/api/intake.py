@@ -50,9 +50,7 @@ def committer(request: Request) -> GroupCommitter:
 
 
 def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        _ENCODER.encode(value), status_code=status, media_type="application/json", headers=headers
-    )
+    return Response(_ENCODER.encode(value), status_code=status, media_type="application/json", headers=headers)
 
 
 def _problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -65,10 +63,7 @@ def _problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         415: "Wrong content type",
         422: "Invalid fields; each error has a JSON pointer",
     }
-    return {
-        c: {"description": text[c], "content": {PROBLEM_JSON: {"schema": schemas.ref(Problem)}}}
-        for c in codes
-    }
+    return {c: {"description": text[c], "content": {PROBLEM_JSON: {"schema": schemas.ref(Problem)}}} for c in codes}
 
 
 def _doc(request_schema: dict[str, Any], media: str = "application/json") -> dict[str, Any]:
@@ -196,9 +191,7 @@ async def submit_consignment(request: Request, svc: Service, operator: Operator)
     response_class=Response,
 )
 async def submit_consignment_batch(request: Request, svc: Service, operator: Operator) -> Response:
-    return await _batch(
-        request, svc, "consignment", lambda records: svc.submit_consignments(operator, records)
-    )
+    return await _batch(request, svc, "consignment", lambda records: svc.submit_consignments(operator, records))
 
 
 @router.get(
@@ -228,9 +221,7 @@ async def read_consignment(consignment_id: str, svc: Service, operator: Operator
     responses={**_SINGLE, **_problem_responses(400, 401, 404, 409, 413, 415, 422)},
     response_class=Response,
 )
-async def amend_consignment(
-    consignment_id: str, request: Request, svc: Service, operator: Operator
-) -> Response:
+async def amend_consignment(consignment_id: str, request: Request, svc: Service, operator: Operator) -> Response:
     record = await _decode_one(request, svc, "consignment")
     result = await run_in_threadpool(svc.amend, operator, consignment_id, record)
     return _single_response(result, f"/v1/consignments/{result.id}")
@@ -249,9 +240,7 @@ async def amend_consignment(
     },
     response_class=Response,
 )
-async def cancel_consignment(
-    consignment_id: str, request: Request, svc: Service, operator: Operator
-) -> Response:
+async def cancel_consignment(consignment_id: str, request: Request, svc: Service, operator: Operator) -> Response:
     body = await read_body(request, JSON, 4096)
     try:
         cancel = msgspec.json.decode(body, type=schemas.CancelRequest)

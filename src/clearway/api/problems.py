@@ -54,9 +54,7 @@ def problem(
 class ApiError(Exception):
     """An HTTP-level refusal that is not a domain error (wrong content type, body too large...)."""
 
-    def __init__(
-        self, status: int, title: str, detail: str, slug: str, errors: list[FieldError] | None = None
-    ) -> None:
+    def __init__(self, status: int, title: str, detail: str, slug: str, errors: list[FieldError] | None = None) -> None:
         super().__init__(detail)
         self.status, self.title, self.detail, self.slug, self.errors = (
             status,
@@ -69,9 +67,7 @@ class ApiError(Exception):
 
 def _loc_pointer(loc: tuple[Any, ...]) -> str:
     parts = (
-        [str(p) for p in loc[1:]]
-        if loc and loc[0] in ("body", "query", "path", "header")
-        else [str(p) for p in loc]
+        [str(p) for p in loc[1:]] if loc and loc[0] in ("body", "query", "path", "header") else [str(p) for p in loc]
     )
     return "/" + "/".join(parts) if parts else ""
 
@@ -81,9 +77,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ClearwayError)
     async def _domain(request: Request, exc: ClearwayError) -> Response:
-        return problem(
-            exc.status, exc.title, exc.detail, slug=exc.slug, errors=exc.errors, instance=request.url.path
-        )
+        return problem(exc.status, exc.title, exc.detail, slug=exc.slug, errors=exc.errors, instance=request.url.path)
 
     @app.exception_handler(IllegalTransition)
     async def _transition(request: Request, exc: IllegalTransition) -> Response:
@@ -91,16 +85,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> Response:
-        return problem(
-            exc.status, exc.title, exc.detail, slug=exc.slug, errors=exc.errors, instance=request.url.path
-        )
+        return problem(exc.status, exc.title, exc.detail, slug=exc.slug, errors=exc.errors, instance=request.url.path)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        errors = [
-            FieldError(_loc_pointer(tuple(e.get("loc", ()))), str(e.get("msg", "invalid")))
-            for e in exc.errors()
-        ]
+        errors = [FieldError(_loc_pointer(tuple(e.get("loc", ()))), str(e.get("msg", "invalid"))) for e in exc.errors()]
         return problem(
             422,
             "Invalid request",

@@ -35,9 +35,7 @@ class DocumentSet:
         t = c.transaction
         found = {
             "order": self.orders.get(t.order_number),
-            "payment": self.payments.get(t.payment_id)
-            if t.payment_id
-            else self.payments_by_order.get(t.order_number),
+            "payment": self.payments.get(t.payment_id) if t.payment_id else self.payments_by_order.get(t.order_number),
             "waybill": self.waybills.get(c.logistics.transport_document),
         }
         return {kind: doc for kind, doc in found.items() if doc is not None}

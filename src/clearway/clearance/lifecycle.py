@@ -97,6 +97,4 @@ def move(
         raise IllegalTransition(current, target)
     if (target is State.HELD) != (hold_reason is not None):
         raise ValueError("a hold needs a hold reason, and only a hold has one")
-    return Transition(
-        at=at, actor=actor, from_state=current, to_state=target, reason=reason, hold_reason=hold_reason
-    )
+    return Transition(at=at, actor=actor, from_state=current, to_state=target, reason=reason, hold_reason=hold_reason)

@@ -130,9 +130,7 @@ def _check_payment(c: Consignment, payment: Payment, order: Order | None) -> lis
         return reasons
     # The payment settles the whole order; without the order we can only compare with what the
     # declaration says was paid.
-    expected, source = (
-        (order.total, "the order total") if order else (t.amount_paid, "the declared amount paid")
-    )
+    expected, source = (order.total, "the order total") if order else (t.amount_paid, "the declared amount paid")
     if not _same_amount(payment.amount, expected, t.currency):
         add("payment_amount_mismatch", f"paid {payment.amount} {payment.currency}, {source} is {expected}")
     buyer = order.buyer.name if order else c.parties.buyer.name

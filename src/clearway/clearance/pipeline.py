@@ -89,9 +89,7 @@ def _advance(
         if row.status.state is not State.AWAITING_DOCUMENTS:
             row.status.deadline = row.received_at + config.document_wait
             missing = ", ".join(result.missing)
-            _transition(
-                row, changes, State.AWAITING_DOCUMENTS, at=now, actor=actor, reason=f"waiting for: {missing}"
-            )
+            _transition(row, changes, State.AWAITING_DOCUMENTS, at=now, actor=actor, reason=f"waiting for: {missing}")
         return
     decision = assess(result, now=now)
     changes.results.append(
@@ -102,19 +100,13 @@ def _advance(
     summary = "; ".join(r.message for r in decision.reasons)
     if row.status.state is State.AWAITING_DOCUMENTS and expired:
         # The wait is over: the missing documents become a request for information.
-        _transition(
-            row, changes, State.HELD, at=now, actor=actor, reason=summary, hold_reason=decision.hold_reason
-        )
+        _transition(row, changes, State.HELD, at=now, actor=actor, reason=summary, hold_reason=decision.hold_reason)
         return
-    _transition(
-        row, changes, State.ASSESSED, at=now, actor=actor, reason=f"{decision.lane} lane ({decision.engine})"
-    )
+    _transition(row, changes, State.ASSESSED, at=now, actor=actor, reason=f"{decision.lane} lane ({decision.engine})")
     if decision.hold_reason is None:
         _transition(row, changes, State.RELEASED, at=now, actor=actor, reason=summary)
     else:
-        _transition(
-            row, changes, State.HELD, at=now, actor=actor, reason=summary, hold_reason=decision.hold_reason
-        )
+        _transition(row, changes, State.HELD, at=now, actor=actor, reason=summary, hold_reason=decision.hold_reason)
 
 
 def submit_consignments(
@@ -156,9 +148,7 @@ def submit_consignments(
         changes.history.append(
             HistoryEntry(
                 consignment_id=row.id,
-                transition=move(
-                    None, State.RECEIVED, at=now, actor=actor, reason="declaration received (version 1)"
-                ),
+                transition=move(None, State.RECEIVED, at=now, actor=actor, reason="declaration received (version 1)"),
             )
         )
         _advance(row, docs, changes, now=now, actor=actor, config=config)
@@ -217,9 +207,7 @@ def submit_documents(
         prior = existing.get(number)
         if prior is not None:
             if prior.body_hash == digest:
-                results.append(
-                    SubmissionResult(index=index, status="duplicate", id=prior.id, reference=number)
-                )
+                results.append(SubmissionResult(index=index, status="duplicate", id=prior.id, reference=number))
             else:
                 results.append(
                     SubmissionResult(
@@ -316,11 +304,7 @@ def amend(
     if record.reference != row.reference:
         raise InvalidRecord(
             "an amendment keeps the consignment's reference",
-            [
-                FieldError(
-                    "/reference", f"expected '{row.reference}', the reference of the amended consignment"
-                )
-            ],
+            [FieldError("/reference", f"expected '{row.reference}', the reference of the amended consignment")],
         )
     digest = content_hash(canonical_json(record))
     if digest == row.body_hash:

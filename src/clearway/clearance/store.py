@@ -20,9 +20,7 @@ from clearway.dataset.records import DocumentKind
 
 
 class ClearanceStore(Protocol):
-    def consignments_by_reference(
-        self, operator_id: str, references: Collection[str]
-    ) -> dict[str, StoredConsignment]:
+    def consignments_by_reference(self, operator_id: str, references: Collection[str]) -> dict[str, StoredConsignment]:
         """The operator's consignments with these references (for idempotency)."""
 
     def consignments_by_id(self, ids: Collection[str]) -> dict[str, StoredConsignment]: ...

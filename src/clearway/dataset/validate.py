@@ -56,9 +56,7 @@ def _decimal(out: list[FieldError], pointer: str, value: Decimal | None, positiv
         out.append(FieldError(pointer, "expected a number of 0 or more"))
 
 
-def _identifier(
-    out: list[FieldError], pointer: str, value: str | None, check: Callable[[str], str | None]
-) -> None:
+def _identifier(out: list[FieldError], pointer: str, value: str | None, check: Callable[[str], str | None]) -> None:
     if value is not None:
         message = check(value)
         if message is not None:

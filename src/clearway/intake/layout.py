@@ -127,8 +127,7 @@ def _build(kind: str) -> Layout:
     found: list[Column] = []
     _walk(cls, (), False, True, found)
     named = [
-        Column(f"{repeated}.{c.name}", c.path, c.leaf, True, c.required, c.money) if c.repeated else c
-        for c in found
+        Column(f"{repeated}.{c.name}", c.path, c.leaf, True, c.required, c.money) if c.repeated else c for c in found
     ]
     # The record's own columns first, then the repeated entry's: the order a spreadsheet reads well.
     named.sort(key=lambda c: c.repeated)
@@ -243,9 +242,7 @@ def assemble(
                 if row != first_row:
                     if name != layout.key and cell != first.get(name):
                         said = f"says {first[name]!r}" if name in first else "leaves it empty"
-                        detail = (
-                            f"row {row} says {cell!r} but the record's first row (row {first_row}) {said}"
-                        )
+                        detail = f"row {row} says {cell!r} but the record's first row (row {first_row}) {said}"
                         errors.append((row, FieldError(column.pointer(), detail)))
                     continue
                 target, pointer = obj, column.pointer()

@@ -70,9 +70,7 @@ def _too_long(size: int, limit: int) -> FieldError:
     return FieldError("", f"line is {size:,} bytes long, more than the limit of {limit:,} bytes")
 
 
-def _explain(
-    line: bytes, errors: list[FieldError] | None, *, unterminated: bool, offset: int
-) -> list[FieldError]:
+def _explain(line: bytes, errors: list[FieldError] | None, *, unterminated: bool, offset: int) -> list[FieldError]:
     """The slow path: say precisely why a line did not decode."""
     try:
         line.decode("utf-8")
@@ -116,9 +114,7 @@ def _truncated(line: bytes) -> FieldError:
     )
 
 
-def _parse_line(
-    decoder: RecordDecoder[T], line: bytes, number: int, *, unterminated: bool, offset: int
-) -> Parsed[T]:
+def _parse_line(decoder: RecordDecoder[T], line: bytes, number: int, *, unterminated: bool, offset: int) -> Parsed[T]:
     try:
         record, errors = decoder.decode(line)
     except UnicodeDecodeError:  # msgspec found invalid UTF-8 inside a string

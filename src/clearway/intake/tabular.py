@@ -146,9 +146,7 @@ def _csv_header(reader: Any, layout: Layout, bad: dict[int, int], failure: list[
 
 def _utf8_errors(number: int, lines: range, bad: dict[int, int]) -> list[FieldError]:
     return [
-        FieldError(
-            "", f"row {number} is not valid UTF-8 (line {line}, byte offset {bad[line]}); save it as UTF-8"
-        )
+        FieldError("", f"row {number} is not valid UTF-8 (line {line}, byte offset {bad[line]}); save it as UTF-8")
         for line in lines
         if line in bad
     ]

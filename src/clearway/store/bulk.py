@@ -59,13 +59,9 @@ class BulkWriter:
         if not rows:
             return
         marks = ", ".join([self.mark] * len(columns))
-        self.conn.exec_driver_sql(
-            f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", list(rows)
-        )
+        self.conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", list(rows))
 
-    def update(
-        self, table: sa.Table, columns: Sequence[str], key: str, rows: Sequence[tuple[Any, ...]]
-    ) -> None:
+    def update(self, table: sa.Table, columns: Sequence[str], key: str, rows: Sequence[tuple[Any, ...]]) -> None:
         """UPDATE each row's ``columns`` where ``key`` matches; the key is the last value of a row."""
         if not rows:
             return

@@ -65,9 +65,7 @@ _CONSIGNMENT_SELECT = (
     " c.lane, c.link_status, c.deadline, c.updated_at, v.body"
     " FROM consignments c JOIN consignment_versions v ON v.consignment_id = c.id AND v.version = c.version"
 )
-_DOCUMENT_SELECT = (
-    "SELECT id, kind, operator_id, number, order_number, body_hash, received_at, body FROM documents"
-)
+_DOCUMENT_SELECT = "SELECT id, kind, operator_id, number, order_number, body_hash, received_at, body FROM documents"
 
 
 class SqlClearanceStore:
@@ -146,12 +144,8 @@ class SqlClearanceStore:
                 found[row[key]] = self._document(row)  # later rows win: the latest document
         return found
 
-    def consignments_by_reference(
-        self, operator_id: str, references: Collection[str]
-    ) -> dict[str, StoredConsignment]:
-        found = self._consignments(
-            f"c.operator_id = {self.bulk.mark} AND", (operator_id,), "c.reference", references
-        )
+    def consignments_by_reference(self, operator_id: str, references: Collection[str]) -> dict[str, StoredConsignment]:
+        found = self._consignments(f"c.operator_id = {self.bulk.mark} AND", (operator_id,), "c.reference", references)
         return {c.reference: c for c in found}
 
     def consignments_by_id(self, ids: Collection[str]) -> dict[str, StoredConsignment]:
@@ -167,9 +161,7 @@ class SqlClearanceStore:
         self, kind: DocumentKind, operator_id: str, numbers: Collection[str]
     ) -> dict[str, StoredDocument]:
         mark = self.bulk.mark
-        return self._documents(
-            f"kind = {mark} AND operator_id = {mark} AND", (kind, operator_id), "number", numbers
-        )
+        return self._documents(f"kind = {mark} AND operator_id = {mark} AND", (kind, operator_id), "number", numbers)
 
     def awaiting_by_keys(self, kind: DocumentKind, keys: Collection[str]) -> list[StoredConsignment]:
         found = self._consignments(

@@ -28,9 +28,7 @@ async def index(request: Request, svc: Service) -> HTMLResponse:
                 .order_by(consignments.c.state)
             ).all()
             docs = conn.execute(
-                sa.select(documents.c.kind, sa.func.count())
-                .group_by(documents.c.kind)
-                .order_by(documents.c.kind)
+                sa.select(documents.c.kind, sa.func.count()).group_by(documents.c.kind).order_by(documents.c.kind)
             ).all()
         return [(s, n) for s, n in states], [(k, n) for k, n in docs]
 

@@ -60,9 +60,7 @@ def upgrade() -> None:
         sa.Column("received_at", clearway.store.types.UtcDateTime(timezone=True), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_documents")),
-        sa.UniqueConstraint(
-            "kind", "operator_id", "number", name=op.f("uq_documents_kind_operator_id_number")
-        ),
+        sa.UniqueConstraint("kind", "operator_id", "number", name=op.f("uq_documents_kind_operator_id_number")),
     )
     with op.batch_alter_table("documents", schema=None) as batch_op:
         batch_op.create_index("ix_documents_kind_number", ["kind", "number"], unique=False)
@@ -84,9 +82,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "history",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("consignment_id", sa.String(length=32), nullable=False),
         sa.Column("at", clearway.store.types.UtcDateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=128), nullable=False),
@@ -104,9 +100,7 @@ def upgrade() -> None:
 
     op.create_table(
         "results",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("consignment_id", sa.String(length=32), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("at", clearway.store.types.UtcDateTime(timezone=True), nullable=False),
