@@ -90,7 +90,14 @@ def ingest(
         svc.close()
     if as_json:
         sys.stdout.write(msgspec.json.encode(summary).decode() + "\n")
-        return
+    else:
+        _print_summary(file, summary)
+    # Exit 1 when any record was refused, so that scripts notice without parsing the summary.
+    if summary.rejected or summary.conflicts:
+        raise typer.Exit(code=1)
+
+
+def _print_summary(file: Path, summary: Any) -> None:
     table = Table(title=f"{summary.kind}s from {file.name}")
     for column in ("read", "accepted", "duplicates", "conflicts", "rejected", "seconds"):
         table.add_column(column, justify="right")
@@ -101,8 +108,6 @@ def ingest(
     console.print(table)
     for line, pointer, detail in summary.first_errors:
         console.print(f"  line {line} {pointer or '(record)'}: {detail}")
-    if summary.rejected or summary.conflicts:
-        raise typer.Exit(code=1)
 
 
 @app.command()

@@ -33,7 +33,8 @@ _ZERO = Decimal(0)
 _ROLES = ("seller", "buyer", "platform", "consignee", "carrier", "declarant", "payment_provider")
 
 
-def _decimal(out: list[FieldError], pointer: str, value: Decimal | None, positive: bool = False) -> None:
+def _decimal(out: list[FieldError], at: str, name: str, value: Decimal | None, positive: bool = False) -> None:
+    """Check an amount; ``at`` and ``name`` make the pointer, built only when there is an error."""
     if value is None:
         return
     # Fast path for the usual, valid amount: a few C-level comparisons (as_tuple costs 4x more).
@@ -44,6 +45,7 @@ def _decimal(out: list[FieldError], pointer: str, value: Decimal | None, positiv
         and (value or not positive)
     ):
         return
+    pointer = f"{at}/{name}"
     if not value.is_finite():
         out.append(FieldError(pointer, "expected a finite decimal number"))
     elif value.as_tuple().exponent < _MIN_EXPONENT:  # type: ignore[operator]
@@ -56,57 +58,64 @@ def _decimal(out: list[FieldError], pointer: str, value: Decimal | None, positiv
         out.append(FieldError(pointer, "expected a number of 0 or more"))
 
 
-def _identifier(out: list[FieldError], pointer: str, value: str | None, check: Callable[[str], str | None]) -> None:
+def _identifier(
+    out: list[FieldError], at: str, name: str, value: str | None, check: Callable[[str], str | None]
+) -> None:
     if value is not None:
         message = check(value)
         if message is not None:
-            out.append(FieldError(pointer, message))
+            out.append(FieldError(f"{at}/{name}", message))
 
 
-def _country(out: list[FieldError], pointer: str, code: str | None) -> None:
+def _country(out: list[FieldError], at: str, name: str, code: str | None) -> None:
     if code is not None and code not in COUNTRIES:
-        out.append(FieldError(pointer, unknown_country(code) or ""))
+        out.append(FieldError(f"{at}/{name}", unknown_country(code) or ""))
 
 
-def _currency(out: list[FieldError], pointer: str, code: str) -> None:
+def _currency(out: list[FieldError], at: str, name: str, code: str) -> None:
     if code not in CURRENCIES:
-        out.append(FieldError(pointer, unknown_currency(code) or ""))
+        out.append(FieldError(f"{at}/{name}", unknown_currency(code) or ""))
 
 
-def _party(out: list[FieldError], pointer: str, party: Party | None) -> None:
+def _party(out: list[FieldError], at: str, party: Party | None) -> None:
     if party is None:
         return
-    _country(out, f"{pointer}/country", party.country)
+    _country(out, at, "country", party.country)
     if party.address is not None:
-        _country(out, f"{pointer}/address/country", party.address.country)
-    _identifier(out, f"{pointer}/eori", party.eori, invalid_eori)
-    _identifier(out, f"{pointer}/vat", party.vat, invalid_vat)
+        _country(out, at, "address/country", party.address.country)
+    _identifier(out, at, "eori", party.eori, invalid_eori)
+    _identifier(out, at, "vat", party.vat, invalid_vat)
+
+
+_PARTY_POINTERS = tuple((role, f"/parties/{role}") for role in _ROLES)
+_TRANSACTION_AMOUNTS = ("goods_value", "amount_paid", "freight", "insurance", "discount", "taxes_collected")
 
 
 def consignment_errors(c: Consignment) -> list[FieldError]:
     out: list[FieldError] = []
-    _country(out, "/destination_country", c.destination_country)
+    _country(out, "", "destination_country", c.destination_country)
     parties = c.parties
-    for role in _ROLES:
-        _party(out, f"/parties/{role}", getattr(parties, role))
+    for role, at in _PARTY_POINTERS:
+        _party(out, at, getattr(parties, role))
     t = c.transaction
-    _currency(out, "/transaction/currency", t.currency)
-    _identifier(out, "/transaction/tax_scheme_id", t.tax_scheme_id, invalid_tax_scheme_id)
-    for name in ("goods_value", "amount_paid", "freight", "insurance", "discount", "taxes_collected"):
-        _decimal(out, f"/transaction/{name}", getattr(t, name))
+    _currency(out, "/transaction", "currency", t.currency)
+    _identifier(out, "/transaction", "tax_scheme_id", t.tax_scheme_id, invalid_tax_scheme_id)
+    for name in _TRANSACTION_AMOUNTS:
+        _decimal(out, "/transaction", name, getattr(t, name))
     seen: set[int] = set()
     for index, item in enumerate(c.items):
-        _country(out, f"/items/{index}/origin_country", item.origin_country)
-        _decimal(out, f"/items/{index}/quantity", item.quantity, positive=True)
-        _decimal(out, f"/items/{index}/unit_price", item.unit_price)
-        _decimal(out, f"/items/{index}/net_weight_kg", item.net_weight_kg)
+        at = f"/items/{index}"
+        _country(out, at, "origin_country", item.origin_country)
+        _decimal(out, at, "quantity", item.quantity, positive=True)
+        _decimal(out, at, "unit_price", item.unit_price)
+        _decimal(out, at, "net_weight_kg", item.net_weight_kg)
         if item.line in seen:
-            out.append(FieldError(f"/items/{index}/line", f"line number {item.line} appears twice"))
+            out.append(FieldError(f"{at}/line", f"line number {item.line} appears twice"))
         seen.add(item.line)
     logistics = c.logistics
-    _decimal(out, "/logistics/gross_weight_kg", logistics.gross_weight_kg, positive=True)
+    _decimal(out, "/logistics", "gross_weight_kg", logistics.gross_weight_kg, positive=True)
     if logistics.document_type == "upu_s10":
-        _identifier(out, "/logistics/transport_document", logistics.transport_document, invalid_s10)
+        _identifier(out, "/logistics", "transport_document", logistics.transport_document, invalid_s10)
     if c.flags.nature == "return" and c.flags.return_reference is None:
         out.append(FieldError("/flags/return_reference", "a return must name the consignment it returns"))
     return out
@@ -114,35 +123,35 @@ def consignment_errors(c: Consignment) -> list[FieldError]:
 
 def order_errors(o: Order) -> list[FieldError]:
     out: list[FieldError] = []
-    _currency(out, "/currency", o.currency)
+    _currency(out, "", "currency", o.currency)
     _party(out, "/seller", o.seller)
     _party(out, "/buyer", o.buyer)
     _party(out, "/platform", o.platform)
-    _identifier(out, "/tax_scheme_id", o.tax_scheme_id, invalid_tax_scheme_id)
+    _identifier(out, "", "tax_scheme_id", o.tax_scheme_id, invalid_tax_scheme_id)
     for name in ("goods_value", "total", "shipping", "taxes_collected"):
-        _decimal(out, f"/{name}", getattr(o, name))
+        _decimal(out, "", name, getattr(o, name))
     for index, line in enumerate(o.lines):
-        _decimal(out, f"/lines/{index}/quantity", line.quantity, positive=True)
-        _decimal(out, f"/lines/{index}/unit_price", line.unit_price)
+        _decimal(out, f"/lines/{index}", "quantity", line.quantity, positive=True)
+        _decimal(out, f"/lines/{index}", "unit_price", line.unit_price)
     return out
 
 
 def payment_errors(p: Payment) -> list[FieldError]:
     out: list[FieldError] = []
-    _currency(out, "/currency", p.currency)
-    _country(out, "/payer/country", p.payer.country)
-    _decimal(out, "/amount", p.amount)
+    _currency(out, "", "currency", p.currency)
+    _country(out, "/payer", "country", p.payer.country)
+    _decimal(out, "", "amount", p.amount)
     return out
 
 
 def waybill_errors(w: Waybill) -> list[FieldError]:
     out: list[FieldError] = []
-    _country(out, "/origin_country", w.origin_country)
-    _country(out, "/destination_country", w.destination_country)
+    _country(out, "", "origin_country", w.origin_country)
+    _country(out, "", "destination_country", w.destination_country)
     _party(out, "/consignee", w.consignee)
-    _decimal(out, "/gross_weight_kg", w.gross_weight_kg, positive=True)
+    _decimal(out, "", "gross_weight_kg", w.gross_weight_kg, positive=True)
     if w.document_type == "upu_s10":
-        _identifier(out, "/transport_document", w.transport_document, invalid_s10)
+        _identifier(out, "", "transport_document", w.transport_document, invalid_s10)
     return out
 
 
