@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from itertools import groupby
 from typing import Any
 
@@ -38,7 +39,7 @@ def replay(svc: Clearway, traffic: Traffic) -> int:
                 svc.submit_consignments(operator, [record], now=at)
                 count += 1
             else:
-                svc.submit_documents(kind, operator, [record], now=at)  # type: ignore[arg-type]
+                svc.submit_documents(kind, operator, [record], now=at)
     return count
 
 
@@ -47,7 +48,10 @@ def load_demo(svc: Clearway, *, count: int, seed: int, force: bool, console: Con
         existing = conn.execute(sa.select(sa.func.count()).select_from(consignments)).scalar_one()
     if existing and not force:
         return None
-    traffic = generate(count, seed)
+    # The simulated week ends a day before now, so the newest declarations are still inside their
+    # document deadline (awaiting documents) and the older incomplete ones are already held.
+    start = (dt.datetime.now(dt.UTC) - dt.timedelta(days=8)).replace(minute=0, second=0, microsecond=0)
+    traffic = generate(count, seed, start=start)
     if console is not None:
         console.print(f"replaying {count:,} simulated consignments with their documents...")
     loaded = replay(svc, traffic)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, BinaryIO
 
 import msgspec
 from rich.console import Console
@@ -45,7 +45,7 @@ def _count_rows(path: Path, fmt: str) -> int | None:
     return lines - 1 if fmt == "csv" else lines
 
 
-def _parsed(path: Path, fmt: str, kind: str, decoder: RecordDecoder[Any], handle: IO[bytes]) -> Iterator[Parsed[Any]]:
+def _parsed(path: Path, fmt: str, kind: str, decoder: RecordDecoder[Any], handle: BinaryIO) -> Iterator[Parsed[Any]]:
     if fmt == "ndjson":
         # A file is not a request: no line-count limit, only the per-line size limit.
         return iter_ndjson_lines(handle, decoder, max_lines=2**62)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 import sqlalchemy as sa
@@ -121,7 +121,7 @@ class Clearway:
                     )
                 else:
                     outcome = pipeline.submit_documents(
-                        store, kind, operator_id, records, now=at, actor=actor, config=self.config
+                        store, cast(DocumentKind, kind), operator_id, records, now=at, actor=actor, config=self.config
                     )
                 for i, result in zip(indexes, outcome, strict=True):
                     result.index = i
