@@ -126,11 +126,19 @@ def test_buyer_and_waybill_checks(consignment: Consignment, order: Order, paymen
     )
 
 
-def test_gifts_need_only_a_waybill(consignment: Consignment, waybill: Waybill) -> None:
-    gift = msgspec.structs.replace(consignment, flags=msgspec.structs.replace(consignment.flags, nature="gift"))
+def test_gifts_need_only_a_waybill(consignment: Consignment, payment: Payment, waybill: Waybill) -> None:
+    unpaid = msgspec.structs.replace(consignment.transaction, payment_id=None)
+    gift = msgspec.structs.replace(
+        consignment, flags=msgspec.structs.replace(consignment.flags, nature="gift"), transaction=unpaid
+    )
     assert required_documents(gift) == ["waybill"]
     assert link(gift, None, None, waybill).status == "linked"
     assert link(gift, None, None, None).missing == ["waybill"]
+    # A "gift" whose declaration names a payment must have that payment.
+    paid_gift = msgspec.structs.replace(gift, transaction=consignment.transaction)
+    assert required_documents(paid_gift) == ["payment", "waybill"]
+    assert link(paid_gift, None, None, waybill).missing == ["payment"]
+    assert link(paid_gift, None, payment, waybill).status == "linked"
 
 
 def test_payment_key(consignment: Consignment) -> None:

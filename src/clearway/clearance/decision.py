@@ -39,31 +39,21 @@ _BASIS_DEADLINE = "documents not received within the deadline set for the flow"
 
 def assess(link: LinkResult, *, now: dt.datetime) -> Decision:
     """Decide the lane of a consignment whose documents are complete (or whose wait expired)."""
-    if link.missing:
-        reasons = [
-            DecisionReason(
-                code="documents_missing",
-                message=f"no {kind} received before the deadline",
-                basis=_BASIS_DEADLINE,
-            )
-            for kind in link.missing
-        ]
-        return Decision(
-            lane="yellow",
-            hold_reason=HoldReason.REQUEST_FOR_INFORMATION,
-            reasons=reasons,
-            engine=PASS_THROUGH,
-            decided_at=now,
+    disagreements = [
+        DecisionReason(code=r.code, message=f"{r.document}: {r.message}", basis=_BASIS_LINKING) for r in link.reasons
+    ]
+    missing = [
+        DecisionReason(
+            code="documents_missing", message=f"no {kind} received before the deadline", basis=_BASIS_DEADLINE
         )
-    if link.reasons:
-        reasons = [
-            DecisionReason(code=r.code, message=f"{r.document}: {r.message}", basis=_BASIS_LINKING)
-            for r in link.reasons
-        ]
+        for kind in link.missing
+    ]
+    # When the wait expired, the documents that did arrive may disagree too: the officer needs both.
+    if missing or disagreements:
         return Decision(
             lane="yellow",
             hold_reason=HoldReason.REQUEST_FOR_INFORMATION,
-            reasons=reasons,
+            reasons=missing + disagreements,
             engine=PASS_THROUGH,
             decided_at=now,
         )

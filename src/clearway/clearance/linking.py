@@ -42,10 +42,13 @@ def required_documents(c: Consignment) -> list[DocumentKind]:
     """The documents a flow needs: a sale has an order and a payment; every parcel has a waybill.
 
     Gifts between individuals, samples, returns and documents are not bought online, so there is
-    no order or payment to match.
+    no order to match; but a declaration that names a payment id must have that payment (a "gift"
+    that was paid for is exactly what the payment record should show).
     """
     if c.flags.nature == "sale":
         return ["order", "payment", "waybill"]
+    if c.transaction.payment_id:
+        return ["payment", "waybill"]
     return ["waybill"]
 
 

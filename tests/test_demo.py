@@ -1,0 +1,90 @@
+"""Simulated traffic through the whole pipeline ends in the states its injected problems call for."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+import msgspec
+import pytest
+import sqlalchemy as sa
+
+from clearway.clearance.decision import Decision
+from clearway.demo import replay
+from clearway.service import Clearway
+from clearway.settings import Settings
+from clearway.simulate import TruthRecord, generate
+from clearway.store.tables import consignments, results
+
+Outcomes = tuple[list[TruthRecord], dict[str, tuple[str, set[str]]]]
+PAYMENT_CODES = {"payment_amount_mismatch", "currency_mismatch"}
+PRICE_CODES = {"unit_price_mismatch", "value_mismatch"}
+
+
+@pytest.fixture(scope="module")
+def outcomes(engine: sa.Engine, database_url: str) -> Outcomes:
+    with engine.begin() as conn:
+        for table in reversed(consignments.metadata.sorted_tables):
+            conn.execute(table.delete())
+    service = Clearway(Settings(database_url=database_url), engine=engine)
+    traffic = generate(1500, seed=11)
+    replay(service, traffic)
+    end = max(t.received_at for t in traffic.truth)
+    service.expire_overdue(now=end + dt.timedelta(days=8))
+    decided: dict[str, tuple[str, set[str]]] = {}
+    with engine.connect() as conn:
+        latest = (
+            sa.select(results.c.consignment_id, sa.func.max(results.c.id).label("last"))
+            .group_by(results.c.consignment_id)
+            .subquery()
+        )
+        rows = conn.execute(
+            sa.select(consignments.c.reference, consignments.c.state, results.c.decision)
+            .join(latest, latest.c.consignment_id == consignments.c.id)
+            .join(results, results.c.id == latest.c.last)
+        )
+        for reference, state, decision in rows:
+            codes = {r.code for r in msgspec.json.decode(decision, type=Decision).reasons} if decision else set()
+            decided[reference] = (state, codes)
+    return list(traffic.truth), decided
+
+
+def test_every_declaration_reaches_a_decision(outcomes: Outcomes) -> None:
+    truth, decided = outcomes
+    assert len(decided) == len(truth) == 1500
+    assert Counter(state for state, _ in decided.values()).keys() <= {"released", "held"}
+
+
+@pytest.mark.parametrize(
+    ("problem", "expected_state", "expected_codes"),
+    [
+        ("payment_mismatch", "held", PAYMENT_CODES),
+        ("undervaluation", "held", PRICE_CODES),
+        ("missing_document", "held", {"documents_missing"}),
+    ],
+)
+def test_injected_problems_are_caught_by_linking(
+    outcomes: Outcomes,
+    problem: str,
+    expected_state: str,
+    expected_codes: set[str],
+) -> None:
+    truth, decided = outcomes
+    concerned = [t for t in truth if problem in t.problems]
+    assert len(concerned) >= 5, f"too few {problem} cases to test"
+    for t in concerned:
+        state, codes = decided[t.reference]
+        assert state == expected_state, (t, codes)
+        assert codes & expected_codes, (t, codes)
+
+
+def test_clean_late_and_split_traffic_is_released(
+    outcomes: Outcomes,
+) -> None:
+    truth, decided = outcomes
+    linking_problems = {"payment_mismatch", "undervaluation", "missing_document"}
+    others = [t for t in truth if not linking_problems & set(t.problems)]
+    assert any("late_document" in t.problems for t in others)
+    assert any("split_shipment" in t.problems for t in others)
+    held = [(t, decided[t.reference]) for t in others if decided[t.reference][0] != "released"]
+    assert held == []
