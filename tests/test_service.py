@@ -208,3 +208,40 @@ def test_stored_money_and_times_are_exact(service: Clearway, consignment: Consig
     assert dossier is not None
     assert dossier.consignment.record.transaction.goods_value == Decimal("23.800001")
     assert dossier.consignment.received_at == T0 and dossier.consignment.received_at.tzinfo is not None
+
+
+def test_customs_control_path_to_seizure(
+    service: Clearway, consignment: Consignment, order: Order, payment: Payment, waybill: Waybill
+) -> None:
+    short = msgspec.structs.replace(payment, amount=Decimal("20.00"))
+    send_documents(service, order, short, waybill)
+    [result] = service.submit_consignments(COURIER, [consignment], now=T0)
+    cid = result.id or ""
+    assert result.state is State.HELD
+    with pytest.raises(Conflict, match="from 'held' to 'seized'"):
+        service.control(cid, State.SEIZED, officer="o-1", reason="too early", now=T0)
+    service.control(cid, State.INSPECTED, officer="o-1", reason="x-ray and opened: counterfeit goods", now=T0)
+    service.control(cid, State.SEIZED, officer="o-1", reason="counterfeit trademark goods", now=T0)
+    dossier = service.dossier(None, cid)
+    assert dossier is not None
+    assert [h["to_state"] for h in dossier.history][-2:] == ["inspected", "seized"]
+    assert dossier.history[-1]["actor"] == "officer:o-1"
+    with pytest.raises(Conflict):
+        service.control(cid, State.RELEASED, officer="o-1", reason="final states are final", now=T0)
+    with pytest.raises(Conflict, match="declarant"):
+        service.control(cid, State.CANCELLED, officer="o-1", reason="not for customs", now=T0)
+
+
+def test_customs_can_hold_a_waiting_consignment_for_inspection(
+    service: Clearway, consignment: Consignment, order: Order, waybill: Waybill
+) -> None:
+    [result] = service.submit_consignments(COURIER, [consignment], now=T0)
+    cid = result.id or ""
+    with pytest.raises(Conflict, match="hold reason"):
+        service.control(cid, State.HELD, officer="o-2", reason="no reason given", now=T0)
+    service.control(cid, State.HELD, officer="o-2", reason="intelligence", hold_reason=HoldReason.INSPECTION, now=T0)
+    dossier = service.dossier(None, cid)
+    assert dossier is not None and dossier.consignment.status.hold_reason is HoldReason.INSPECTION
+    assert dossier.consignment.status.deadline is None
+    with pytest.raises(NotFound):
+        service.control("0" * 32, State.RELEASED, officer="o-2", reason="x", now=T0)

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from clearway.clearance import pipeline
 from clearway.clearance.decision import Decision
 from clearway.clearance.documents import documents_for
+from clearway.clearance.lifecycle import HoldReason, State
 from clearway.clearance.linking import LinkResult
 from clearway.clearance.model import StoredConsignment, StoredDocument, SubmissionResult
 from clearway.dataset.records import Consignment, Document, DocumentKind
@@ -151,6 +152,28 @@ class Clearway:
                 reason=reason,
                 now=now or utcnow(),
                 actor=f"operator:{operator_id}",
+            )
+
+    def control(
+        self,
+        consignment_id: str,
+        target: State,
+        *,
+        officer: str,
+        reason: str,
+        hold_reason: HoldReason | None = None,
+        now: dt.datetime | None = None,
+    ) -> None:
+        """A customs control step (hold, inspect, release, seize, return) by an officer."""
+        with self._write_lock, self.engine.begin() as conn:
+            pipeline.control(
+                SqlClearanceStore(conn),
+                consignment_id,
+                target,
+                reason=reason,
+                now=now or utcnow(),
+                actor=f"officer:{officer}",
+                hold_reason=hold_reason,
             )
 
     def expire_overdue(self, *, now: dt.datetime | None = None) -> int:

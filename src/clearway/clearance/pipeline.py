@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from clearway.clearance.decision import assess
 from clearway.clearance.documents import DocumentSet, documents_for
 from clearway.clearance.errors import Conflict, InvalidRecord, NotFound
-from clearway.clearance.lifecycle import AMENDABLE, IllegalTransition, State, move
+from clearway.clearance.lifecycle import AMENDABLE, HoldReason, IllegalTransition, State, move
 from clearway.clearance.linking import link, payment_key
 from clearway.clearance.model import (
     ConsignmentState,
@@ -353,10 +353,41 @@ def cancel(
     return row
 
 
+def control(
+    store: ClearanceStore,
+    consignment_id: str,
+    target: State,
+    *,
+    reason: str,
+    now: dt.datetime,
+    actor: str,
+    hold_reason: HoldReason | None = None,
+) -> StoredConsignment:
+    """A customs control step on a consignment: hold, inspect, release, seize or return.
+
+    The officer workbench and the risk engine drive these; the lifecycle decides what is allowed.
+    """
+    row = store.consignments_by_id([consignment_id]).get(consignment_id)
+    if row is None:
+        raise NotFound(f"no consignment '{consignment_id}'")
+    if target is State.CANCELLED or target is State.RECEIVED:
+        raise Conflict(f"customs does not move a consignment to '{target}'; its declarant does")
+    changes = _Changes([], [])
+    try:
+        _transition(row, changes, target, at=now, actor=actor, reason=reason, hold_reason=hold_reason)
+    except (IllegalTransition, ValueError) as exc:
+        raise Conflict(str(exc)) from exc
+    row.status.deadline = None
+    store.update_states([(row.id, row.status)])
+    changes.flush(store)
+    return row
+
+
 __all__ = [
     "PipelineConfig",
     "amend",
     "cancel",
+    "control",
     "expire_overdue",
     "payment_key",
     "relink",
