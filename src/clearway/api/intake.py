@@ -26,11 +26,12 @@ from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.errors import FieldError
 from clearway.dataset.records import Consignment, DocumentKind, Order, Payment, Waybill
 from clearway.intake.ndjson import TooManyLines, parse_ndjson
+from clearway.service import Clearway
 
 router = APIRouter(prefix="/v1", tags=["intake"])
 
 JSON = ("application/json",)
-NDJSON = ("application/x-ndjson", "application/jsonl", "application/json-seq")
+NDJSON = ("application/x-ndjson", "application/jsonl")
 # Records per transaction inside one batch request: big enough to amortise the commit, small
 # enough that the write lock is released regularly for single submissions.
 BATCH_CHUNK = 10_000
@@ -94,7 +95,7 @@ def _single_response(result: SubmissionResult, location: str | None) -> Response
     return _json(body, 201 if created else 200, headers)
 
 
-async def _decode_one(request: Request, svc: Any, kind: str) -> Any:
+async def _decode_one(request: Request, svc: Clearway, kind: str) -> Any:
     body = await read_body(request, JSON, svc.settings.max_record_bytes)
     record, errors = _DECODERS[kind].decode(body)
     if errors:
@@ -103,7 +104,7 @@ async def _decode_one(request: Request, svc: Any, kind: str) -> Any:
 
 
 async def _batch(
-    request: Request, svc: Any, kind: str, submit: Callable[[Sequence[Any]], list[SubmissionResult]]
+    request: Request, svc: Clearway, kind: str, submit: Callable[[Sequence[Any]], list[SubmissionResult]]
 ) -> Response:
     settings = svc.settings
     body = await read_body(request, NDJSON, settings.max_body_bytes)
