@@ -128,8 +128,9 @@ class SqlClearanceStore:
         self, condition: str, params: tuple[Any, ...], column: str, values: Collection[str]
     ) -> Iterator[StoredConsignment]:
         for chunk in _chunks(values):
-            sql = f"{_CONSIGNMENT_SELECT} WHERE {condition} {column} IN ({self.bulk.marks(len(chunk))})"
-            for row in self.conn.exec_driver_sql(sql, (*params, *chunk)):
+            among, values_params = self.bulk.among(column, chunk)
+            sql = f"{_CONSIGNMENT_SELECT} WHERE {condition} {among}"
+            for row in self.conn.exec_driver_sql(sql, (*params, *values_params)):
                 yield self._consignment(row)
 
     def _documents(
@@ -138,9 +139,9 @@ class SqlClearanceStore:
         found: dict[str, StoredDocument] = {}
         key = 3 if column == "number" else 4  # position of the key column in _DOCUMENT_SELECT
         for chunk in _chunks(values):
-            marks = self.bulk.marks(len(chunk))
-            sql = f"{_DOCUMENT_SELECT} WHERE {condition} {column} IN ({marks}) ORDER BY received_at, id"
-            for row in self.conn.exec_driver_sql(sql, (*params, *chunk)):
+            among, values_params = self.bulk.among(column, chunk)
+            sql = f"{_DOCUMENT_SELECT} WHERE {condition} {among} ORDER BY received_at, id"
+            for row in self.conn.exec_driver_sql(sql, (*params, *values_params)):
                 found[row[key]] = self._document(row)  # later rows win: the latest document
         return found
 
