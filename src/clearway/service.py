@@ -182,6 +182,13 @@ class Clearway:
                 SqlClearanceStore(conn), now=now or utcnow(), actor=SYSTEM, config=self.config
             )
 
+    def page(self, operator_id: str, *, state: str | None, before: str | None, limit: int) -> list[dict[str, Any]]:
+        """One page of an operator's consignments, newest first."""
+        with self.engine.connect() as conn:
+            # Column keys are SQLAlchemy's quoted_name (a str subclass); plain str keys travel better.
+            rows = SqlClearanceStore(conn).page_of(operator_id, state, before, limit)
+            return [{str(key): value for key, value in row.items()} for row in rows]
+
     def dossier(self, operator_id: str | None, consignment_id: str) -> ConsignmentDossier | None:
         """The consignment with its versions, history, documents and latest results.
 

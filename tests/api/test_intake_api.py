@@ -180,3 +180,22 @@ def test_health_and_index(client: TestClient) -> None:
     assert client.get("/v1/health").json()["status"] == "ok"
     page = client.get("/")
     assert page.status_code == 200 and "Clearway" in page.text
+
+
+def test_listing_pages_newest_first_and_only_own(client: TestClient, consignment_data: dict[str, Any]) -> None:
+    for n in range(5):
+        assert post_json(client, "/v1/consignments", variant(consignment_data, n)).status_code == 201
+    post_json(client, "/v1/consignments", variant(consignment_data, 99), operator="op-courier-2")
+    first = client.get("/v1/consignments?limit=2", headers=headers()).json()
+    assert [i["reference"] for i in first["items"]] == ["MSG-000004", "MSG-000003"]
+    assert first["items"][0]["goods_value"] == "23.80" and first["items"][0]["state"] == "awaiting_documents"
+    second = client.get(f"/v1/consignments?limit=2&cursor={first['next_cursor']}", headers=headers()).json()
+    third = client.get(f"/v1/consignments?limit=2&cursor={second['next_cursor']}", headers=headers()).json()
+    assert [i["reference"] for i in second["items"] + third["items"]] == ["MSG-000002", "MSG-000001", "MSG-000000"]
+    assert third["next_cursor"] is None
+    released = client.get("/v1/consignments?state=released", headers=headers()).json()
+    assert released == {"items": [], "next_cursor": None}
+    too_many = client.get("/v1/consignments?limit=501", headers=headers())
+    assert too_many.status_code == 422 and too_many.json()["errors"][0]["pointer"] == "/limit"
+    bad_state = client.get("/v1/consignments?state=lost", headers=headers())
+    assert bad_state.status_code == 422

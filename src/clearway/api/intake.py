@@ -8,10 +8,10 @@ short and the batch path free of per-record framework overhead.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -21,6 +21,7 @@ from clearway.api.deps import Operator, Service, read_body
 from clearway.api.problems import PROBLEM_JSON, ApiError, Problem, problem
 from clearway.api.views import consignment_view
 from clearway.clearance.errors import InvalidRecord, NotFound
+from clearway.clearance.lifecycle import State
 from clearway.clearance.model import SubmissionResult
 from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.errors import FieldError
@@ -193,6 +194,36 @@ async def submit_consignment(request: Request, svc: Service, operator: Operator)
 )
 async def submit_consignment_batch(request: Request, svc: Service, operator: Operator) -> Response:
     return await _batch(request, svc, "consignment", lambda records: svc.submit_consignments(operator, records))
+
+
+MAX_PAGE = 500
+
+
+@router.get(
+    "/consignments",
+    summary="List the caller's consignments, newest first, with keyset paging",
+    responses={
+        200: {
+            "description": "One page",
+            "content": {"application/json": {"schema": schemas.ref(schemas.ConsignmentPage)}},
+        },
+        **_problem_responses(400, 401, 422),
+    },
+    response_class=Response,
+)
+async def list_consignments(
+    svc: Service,
+    operator: Operator,
+    state: Annotated[State | None, Query(description="Only consignments in this state.")] = None,
+    cursor: Annotated[
+        str | None, Query(pattern="^[0-9a-f]{32}$", description="next_cursor of the previous page.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size.")] = 100,
+) -> Response:
+    rows = await run_in_threadpool(svc.page, operator, state=state.value if state else None, before=cursor, limit=limit)
+    items = [msgspec.convert(row, schemas.ConsignmentSummary, from_attributes=False) for row in rows]
+    next_cursor = items[-1].id if len(items) == limit else None
+    return _json(schemas.ConsignmentPage(items=items, next_cursor=next_cursor))
 
 
 @router.get(

@@ -7,6 +7,7 @@ public contract. Responses are shaped here, and their JSON Schemas go into the O
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -114,6 +115,29 @@ class ConsignmentView(msgspec.Struct, kw_only=True, omit_defaults=True):
     decision: Decision | None = None
 
 
+class ConsignmentSummary(msgspec.Struct, kw_only=True, omit_defaults=True):
+    id: str
+    reference: str
+    version: int
+    state: State
+    hold_reason: HoldReason | None = None
+    lane: str | None = None
+    link_status: str | None = None
+    destination_country: str
+    currency: str
+    goods_value: Decimal
+    received_at: dt.datetime
+    updated_at: dt.datetime
+    deadline: dt.datetime | None = None
+
+
+class ConsignmentPage(msgspec.Struct, kw_only=True):
+    """A page of consignments, newest first; pass ``next_cursor`` as ``cursor`` for the next one."""
+
+    items: list[ConsignmentSummary]
+    next_cursor: str | None
+
+
 class CancelRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 
@@ -132,6 +156,7 @@ SCHEMA_TYPES: list[Any] = [
     SubmissionResponse,
     BatchResponse,
     ConsignmentView,
+    ConsignmentPage,
     CancelRequest,
     Problem,
     Health,

@@ -182,6 +182,30 @@ class SqlClearanceStore:
         )
         return list(self.consignments_by_id(self.conn.execute(query).scalars().all()).values())
 
+    def page_of(self, operator_id: str, state: str | None, before: str | None, limit: int) -> list[sa.RowMapping]:
+        """An operator's consignments, newest first, after the keyset cursor ``before`` (an id)."""
+        c = consignments.c
+        query = sa.select(
+            c.id,
+            c.reference,
+            c.version,
+            c.state,
+            c.hold_reason,
+            c.lane,
+            c.link_status,
+            c.destination_country,
+            c.currency,
+            c.goods_value,
+            c.received_at,
+            c.updated_at,
+            c.deadline,
+        ).where(c.operator_id == operator_id)
+        if state is not None:
+            query = query.where(c.state == state)
+        if before is not None:
+            query = query.where(c.id < before)
+        return list(self.conn.execute(query.order_by(c.id.desc()).limit(limit)).mappings())
+
     def history_of(self, consignment_id: str) -> list[sa.RowMapping]:
         query = sa.select(history).where(history.c.consignment_id == consignment_id).order_by(history.c.id)
         return list(self.conn.execute(query).mappings())

@@ -50,6 +50,8 @@ consignments = sa.Table(
     sa.Index("ix_consignments_payment_key", "payment_key"),
     sa.Index("ix_consignments_transport_document", "transport_document"),
     sa.Index("ix_consignments_state_deadline", "state", "deadline"),
+    # An operator's consignments, newest first (ids are time-ordered), for keyset paging.
+    sa.Index("ix_consignments_operator_id_id", "operator_id", "id"),
 )
 
 consignment_versions = sa.Table(

@@ -11,15 +11,20 @@ from sqlalchemy.engine import Dialect
 
 
 class Money(sa.types.TypeDecorator[Decimal]):
-    """NUMERIC on PostgreSQL; a decimal string on SQLite, whose NUMERIC would round through float."""
+    """NUMERIC on PostgreSQL; a decimal string on SQLite, whose NUMERIC would round through float.
 
-    impl = sa.Numeric(24, 6)
+    PostgreSQL's NUMERIC is left without precision and scale so that it keeps the scale it was
+    given: 23.80 comes back as 23.80, not 23.800000. Validation bounds the values
+    (below 10^12, at most 6 decimals).
+    """
+
+    impl = sa.Numeric()
     cache_ok = True
 
     def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
         if dialect.name == "sqlite":
             return dialect.type_descriptor(sa.String(40))
-        return dialect.type_descriptor(sa.Numeric(24, 6, asdecimal=True))
+        return dialect.type_descriptor(sa.Numeric(asdecimal=True))
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
         if value is None or dialect.name != "sqlite":

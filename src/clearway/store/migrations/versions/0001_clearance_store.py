@@ -36,7 +36,7 @@ def upgrade() -> None:
         sa.Column("payment_key", sa.String(length=64), nullable=False),
         sa.Column("transport_document", sa.String(length=64), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
-        sa.Column("goods_value", clearway.store.types.Money(precision=24, scale=6), nullable=False),
+        sa.Column("goods_value", clearway.store.types.Money(), nullable=False),
         sa.Column("received_at", clearway.store.types.UtcDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", clearway.store.types.UtcDateTime(timezone=True), nullable=False),
         sa.Column("deadline", clearway.store.types.UtcDateTime(timezone=True), nullable=True),
