@@ -11,6 +11,8 @@ DEMO_COUNT ?= 5000
 .PHONY: run test lint typecheck unit unit-postgres bench install clean
 
 $(STAMP): pyproject.toml constraints.txt
+	@# Debian splits venv out of the interpreter; install it when it is missing (root, as on CI).
+	@$(PYTHON) -c "import ensurepip" 2>/dev/null || (apt-get update -qq && apt-get install -y -qq python3.11-venv)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
