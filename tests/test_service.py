@@ -245,3 +245,36 @@ def test_customs_can_hold_a_waiting_consignment_for_inspection(
     assert dossier.consignment.status.deadline is None
     with pytest.raises(NotFound):
         service.control("0" * 32, State.RELEASED, officer="o-2", reason="x", now=T0)
+
+
+def test_the_sweep_releases_a_complete_set_that_a_race_left_waiting(
+    service: Clearway, consignment: Consignment, order: Order, payment: Payment, waybill: Waybill
+) -> None:
+    # Documents stored by another process while this declaration was being linked: simulate it
+    # by writing them without re-linking, then let the deadline sweep find the complete set.
+    [result] = service.submit_consignments(COURIER, [consignment], now=T0)
+    from clearway.clearance.model import StoredDocument, canonical_json, content_hash, new_id
+    from clearway.store.repository import SqlClearanceStore
+
+    with service.engine.begin() as conn:
+        SqlClearanceStore(conn).insert_documents(
+            [
+                StoredDocument(
+                    id=new_id(),
+                    kind=kind,  # type: ignore[arg-type]
+                    operator_id=PLATFORM,
+                    number=number,
+                    body_hash=content_hash(canonical_json(record)),
+                    received_at=T0,
+                    record=record,
+                )
+                for kind, number, record in (
+                    ("order", order.order_number, order),
+                    ("payment", payment.payment_id, payment),
+                    ("waybill", waybill.transport_document, waybill),
+                )
+            ]
+        )
+    assert service.expire_overdue(now=T0 + dt.timedelta(hours=73)) == 1
+    dossier = service.dossier(COURIER, result.id or "")
+    assert dossier is not None and dossier.consignment.status.state is State.RELEASED

@@ -59,9 +59,9 @@ def _transition(
     at: dt.datetime,
     actor: str,
     reason: str,
-    **kw: object,
+    hold_reason: HoldReason | None = None,
 ) -> None:
-    step = move(row.status.state, target, at=at, actor=actor, reason=reason, **kw)  # type: ignore[arg-type]
+    step = move(row.status.state, target, at=at, actor=actor, reason=reason, hold_reason=hold_reason)
     changes.history.append(HistoryEntry(consignment_id=row.id, transition=step))
     row.status.state = target
     row.status.hold_reason = step.hold_reason
@@ -98,8 +98,8 @@ def _advance(
     row.status.lane = decision.lane
     row.status.deadline = None
     summary = "; ".join(r.message for r in decision.reasons)
-    if row.status.state is State.AWAITING_DOCUMENTS and expired:
-        # The wait is over: the missing documents become a request for information.
+    if result.status == "incomplete":
+        # The wait is over and documents are still missing: that becomes a request for information.
         _transition(row, changes, State.HELD, at=now, actor=actor, reason=summary, hold_reason=decision.hold_reason)
         return
     _transition(row, changes, State.ASSESSED, at=now, actor=actor, reason=f"{decision.lane} lane ({decision.engine})")
