@@ -11,8 +11,10 @@ import pytest
 
 from clearway.clearance.errors import Conflict, InvalidRecord, NotFound
 from clearway.clearance.lifecycle import HoldReason, State
+from clearway.clearance.model import StoredDocument, canonical_json, content_hash, new_id
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
 from clearway.service import Clearway
+from clearway.store.repository import SqlClearanceStore
 
 T0 = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)
 COURIER, PLATFORM, PSP, CARRIER = "op-courier-1", "op-platform-1", "op-psp-1", "op-carrier-1"
@@ -253,9 +255,6 @@ def test_the_sweep_releases_a_complete_set_that_a_race_left_waiting(
     # Documents stored by another process while this declaration was being linked: simulate it
     # by writing them without re-linking, then let the deadline sweep find the complete set.
     [result] = service.submit_consignments(COURIER, [consignment], now=T0)
-    from clearway.clearance.model import StoredDocument, canonical_json, content_hash, new_id
-    from clearway.store.repository import SqlClearanceStore
-
     with service.engine.begin() as conn:
         SqlClearanceStore(conn).insert_documents(
             [

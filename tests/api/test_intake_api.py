@@ -199,3 +199,18 @@ def test_listing_pages_newest_first_and_only_own(client: TestClient, consignment
     assert too_many.status_code == 422 and too_many.json()["errors"][0]["pointer"] == "/limit"
     bad_state = client.get("/v1/consignments?state=lost", headers=headers())
     assert bad_state.status_code == 422
+
+
+def test_an_unexpected_error_is_still_problem_json(service: Clearway, consignment_data: dict[str, Any]) -> None:
+    from clearway.api.app import create_app
+
+    app = create_app(service.settings, service, sweep=False)
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("database on fire")
+
+    service.dossier = broken  # type: ignore[method-assign]
+    with TestClient(app, raise_server_exceptions=False) as client:
+        r = client.get(f"/v1/consignments/{'0' * 32}", headers=headers())
+    assert r.status_code == 500 and r.headers["content-type"] == "application/problem+json"
+    assert "fire" not in r.text

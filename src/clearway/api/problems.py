@@ -6,6 +6,7 @@ request body and a sentence saying what is wrong.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import msgspec
@@ -17,6 +18,8 @@ from starlette.responses import Response
 from clearway.clearance.errors import ClearwayError
 from clearway.clearance.lifecycle import IllegalTransition
 from clearway.dataset.errors import FieldError
+
+log = logging.getLogger("clearway.api")
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://clearway.dev/problems/"
@@ -97,6 +100,12 @@ def install(app: FastAPI) -> None:
             slug="invalid-request",
             errors=errors,
         )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # A bug must still answer in the API's own format, and without internals in the body.
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(500, "Internal error", "the server failed to handle this request", slug="internal-error")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
