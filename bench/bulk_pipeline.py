@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import sqlalchemy as sa
 
 from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
+from clearway.gc_pause import paused_gc
 from clearway.intake.ndjson import parse_ndjson
 from clearway.service import Clearway
 from clearway.settings import Settings
@@ -48,7 +50,8 @@ def run(svc: Clearway, kind: str, cls: type[Any], payloads: dict[str, bytes]) ->
     decoder: RecordDecoder[Any] = RecordDecoder(cls)
     stored = 0
     for operator, body in payloads.items():
-        parsed = parse_ndjson(body, decoder, max_lines=10**9)
+        with paused_gc():  # as the API's batch endpoint and `clearway ingest` parse
+            parsed = parse_ndjson(body, decoder, max_lines=10**9)
         records = [p.record for p in parsed.parsed if p.record is not None]
         assert len(records) == len(parsed.parsed), "simulated traffic must be valid"
         for start in range(0, len(records), CHUNK):
@@ -97,8 +100,6 @@ def main() -> None:
     elapsed = time.perf_counter() - started
 
     with svc.engine.connect() as conn:
-        import sqlalchemy as sa
-
         states = dict(conn.execute(sa.text("SELECT state, count(*) FROM consignments GROUP BY state")).all())  # type: ignore[arg-type]
     svc.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -13,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from clearway.clearance.model import SubmissionResult
 from clearway.dataset.decode import RecordDecoder
+from clearway.gc_pause import paused_gc
 from clearway.intake.ndjson import iter_ndjson_lines
 from clearway.intake.parsed import Parsed, record_type
 from clearway.intake.sniff import detect_format, detect_kind
@@ -54,14 +56,13 @@ def _parsed(path: Path, fmt: str, kind: str, decoder: RecordDecoder[Any], handle
     return read_parquet(path, kind, decoder)
 
 
-def _chunks(items: Iterable[Parsed[Any]], size: int) -> Iterator[list[Parsed[Any]]]:
-    chunk: list[Parsed[Any]] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
+def _paused_chunks(items: Iterator[Parsed[Any]], size: int) -> Iterator[list[Parsed[Any]]]:
+    """Chunks of parsed records, each parsed with the cyclic collector paused (see gc_pause)."""
+    while True:
+        with paused_gc():
+            chunk = list(islice(items, size))
+        if not chunk:
+            return
         yield chunk
 
 
@@ -94,7 +95,7 @@ def ingest_file(
     try:
         with path.open("rb") as handle, progress:
             task = progress.add_task("ingest", total=_count_rows(path, fmt))
-            for chunk in _chunks(_parsed(path, fmt, kind, decoder, handle), CHUNK):
+            for chunk in _paused_chunks(_parsed(path, fmt, kind, decoder, handle), CHUNK):
                 good = [p for p in chunk if p.record is not None]
                 outcomes = _submit(svc, kind, operator, [p.record for p in good])
                 _tally(summary, chunk, good, outcomes, errors_out)

@@ -24,6 +24,7 @@ from clearway.clearance.lifecycle import HoldReason, State
 from clearway.clearance.linking import LinkResult
 from clearway.clearance.model import StoredConsignment, StoredDocument, SubmissionResult
 from clearway.dataset.records import Consignment, Document, DocumentKind
+from clearway.gc_pause import paused_gc
 from clearway.settings import Settings
 from clearway.store.engine import create_engine
 from clearway.store.repository import SqlClearanceStore
@@ -68,7 +69,7 @@ class Clearway:
         actor: str | None = None,
         now: dt.datetime | None = None,
     ) -> list[SubmissionResult]:
-        with self._write_lock, self.engine.begin() as conn:
+        with paused_gc(), self._write_lock, self.engine.begin() as conn:
             return pipeline.submit_consignments(
                 SqlClearanceStore(conn),
                 operator_id,
@@ -87,7 +88,7 @@ class Clearway:
         actor: str | None = None,
         now: dt.datetime | None = None,
     ) -> list[SubmissionResult]:
-        with self._write_lock, self.engine.begin() as conn:
+        with paused_gc(), self._write_lock, self.engine.begin() as conn:
             return pipeline.submit_documents(
                 SqlClearanceStore(conn),
                 kind,
@@ -111,7 +112,7 @@ class Clearway:
                 raise ValueError(f"unknown kind of submission '{kind}'")
             groups.setdefault((kind, operator_id), []).append(index)
         results: list[SubmissionResult | None] = [None] * len(items)
-        with self._write_lock, self.engine.begin() as conn:
+        with paused_gc(), self._write_lock, self.engine.begin() as conn:
             store = SqlClearanceStore(conn)
             for (kind, operator_id), indexes in groups.items():
                 records = [items[i][2] for i in indexes]
@@ -132,7 +133,7 @@ class Clearway:
     def amend(
         self, operator_id: str, consignment_id: str, record: Consignment, *, now: dt.datetime | None = None
     ) -> SubmissionResult:
-        with self._write_lock, self.engine.begin() as conn:
+        with paused_gc(), self._write_lock, self.engine.begin() as conn:
             return pipeline.amend(
                 SqlClearanceStore(conn),
                 operator_id,
@@ -144,7 +145,7 @@ class Clearway:
             )
 
     def cancel(self, operator_id: str, consignment_id: str, reason: str, *, now: dt.datetime | None = None) -> None:
-        with self._write_lock, self.engine.begin() as conn:
+        with paused_gc(), self._write_lock, self.engine.begin() as conn:
             pipeline.cancel(
                 SqlClearanceStore(conn),
                 operator_id,
@@ -165,7 +166,7 @@ class Clearway:
         now: dt.datetime | None = None,
     ) -> None:
         """A customs control step (hold, inspect, release, seize, return) by an officer."""
-        with self._write_lock, self.engine.begin() as conn:
+        with paused_gc(), self._write_lock, self.engine.begin() as conn:
             pipeline.control(
                 SqlClearanceStore(conn),
                 consignment_id,
@@ -177,7 +178,7 @@ class Clearway:
             )
 
     def expire_overdue(self, *, now: dt.datetime | None = None) -> int:
-        with self._write_lock, self.engine.begin() as conn:
+        with paused_gc(), self._write_lock, self.engine.begin() as conn:
             return pipeline.expire_overdue(
                 SqlClearanceStore(conn), now=now or utcnow(), actor=SYSTEM, config=self.config
             )

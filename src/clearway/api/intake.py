@@ -26,6 +26,7 @@ from clearway.clearance.model import SubmissionResult
 from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.errors import FieldError
 from clearway.dataset.records import Consignment, DocumentKind, Order, Payment, Waybill
+from clearway.gc_pause import paused_gc
 from clearway.intake.ndjson import TooManyLines, parse_ndjson
 from clearway.service import Clearway
 
@@ -49,6 +50,11 @@ _ENCODER = msgspec.json.Encoder(decimal_format="string")
 def committer(request: Request) -> GroupCommitter:
     value: GroupCommitter = request.app.state.committer
     return value
+
+
+def _parse_paused(body: bytes, decoder: RecordDecoder[Any], **limits: int) -> Any:
+    with paused_gc():
+        return parse_ndjson(body, decoder, **limits)
 
 
 def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -111,7 +117,7 @@ async def _batch(
     body = await read_body(request, NDJSON, settings.max_body_bytes)
     try:
         parsed = await run_in_threadpool(
-            parse_ndjson,
+            _parse_paused,
             body,
             _DECODERS[kind],
             max_lines=settings.max_batch_lines,
