@@ -13,11 +13,17 @@ from clearway.clearance.errors import Conflict, InvalidRecord, NotFound
 from clearway.clearance.lifecycle import HoldReason, State
 from clearway.clearance.model import StoredDocument, canonical_json, content_hash, new_id
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
-from clearway.service import Clearway
+from clearway.service import Clearway, ConsignmentDossier
 from clearway.store.repository import SqlClearanceStore
 
 T0 = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)
 COURIER, PLATFORM, PSP, CARRIER = "op-courier-1", "op-platform-1", "op-psp-1", "op-carrier-1"
+
+
+def dossier_of(service: Clearway, consignment_id: str, operator: str | None = COURIER) -> ConsignmentDossier:
+    found = service.dossier(operator, consignment_id)
+    assert found is not None, f"no consignment {consignment_id} for {operator}"
+    return found
 
 
 def send_documents(service: Clearway, order: Order, payment: Payment, waybill: Waybill, at: dt.datetime = T0) -> None:
@@ -32,8 +38,7 @@ def test_documents_first_then_declaration_is_released_at_once(
     send_documents(service, order, payment, waybill)
     [result] = service.submit_consignments(COURIER, [consignment], now=T0)
     assert result.status == "accepted" and result.state is State.RELEASED
-    dossier = service.dossier(COURIER, result.id or "")
-    assert dossier is not None
+    dossier = dossier_of(service, result.id or "", COURIER)
     assert [h["to_state"] for h in dossier.history] == ["received", "assessed", "released"]
     assert set(dossier.documents) == {"order", "payment", "waybill"}
     assert dossier.link is not None and dossier.link.status == "linked"
@@ -52,14 +57,13 @@ def test_declaration_first_waits_then_links_in_any_order(
     [result] = service.submit_consignments(COURIER, [consignment], now=T0)
     assert result.state is State.AWAITING_DOCUMENTS
     cid = result.id or ""
-    dossier = service.dossier(COURIER, cid)
-    assert dossier is not None and dossier.consignment.status.deadline == T0 + dt.timedelta(hours=72)
+    dossier = dossier_of(service, cid, COURIER)
+    assert dossier.consignment.status.deadline == T0 + dt.timedelta(hours=72)
     docs = {"order": (PLATFORM, order), "payment": (PSP, payment), "waybill": (CARRIER, waybill)}
     for step, kind in enumerate(arrival, 1):
         sender, record = docs[kind]
         service.submit_documents(kind, sender, [record], now=T0 + dt.timedelta(minutes=step))  # type: ignore[arg-type]
-        dossier = service.dossier(COURIER, cid)
-        assert dossier is not None
+        dossier = dossier_of(service, cid, COURIER)
         expected = State.RELEASED if step == 3 else State.AWAITING_DOCUMENTS
         assert dossier.consignment.status.state is expected
     assert dossier.link is not None and dossier.link.status == "linked"
@@ -79,8 +83,7 @@ def test_mismatched_payment_is_held_and_says_why(
     [result] = service.submit_consignments(COURIER, [consignment], now=T0)
     short = msgspec.structs.replace(payment, amount=Decimal("20.00"))
     send_documents(service, order, short, waybill, at=T0 + dt.timedelta(hours=1))
-    dossier = service.dossier(COURIER, result.id or "")
-    assert dossier is not None
+    dossier = dossier_of(service, result.id or "", COURIER)
     status = dossier.consignment.status
     assert status.state is State.HELD and status.hold_reason is HoldReason.REQUEST_FOR_INFORMATION
     assert status.link_status == "mismatch" and status.lane == "yellow"
@@ -135,8 +138,7 @@ def test_amendment_is_a_new_version_and_is_assessed_again(
     # the mismatch with the order total remains, so it stays held with a fresh decision.
     amended = service.amend(COURIER, cid, consignment, now=T0 + dt.timedelta(hours=2))
     assert amended.status == "accepted" and amended.version == 2
-    dossier = service.dossier(COURIER, cid)
-    assert dossier is not None
+    dossier = dossier_of(service, cid, COURIER)
     assert [v["version"] for v in dossier.versions] == [1, 2]
     assert dossier.consignment.record == consignment
     assert [h["to_state"] for h in dossier.history][-3:] == ["received", "assessed", "held"]
@@ -164,15 +166,15 @@ def test_cancel(service: Clearway, consignment: Consignment, order: Order, payme
     with pytest.raises(NotFound):
         service.cancel("op-courier-2", waiting.id or "", "not yours", now=T0)
     service.cancel(COURIER, waiting.id or "", "order cancelled by the buyer", now=T0)
-    dossier = service.dossier(COURIER, waiting.id or "")
-    assert dossier is not None and dossier.consignment.status.state is State.CANCELLED
+    dossier = dossier_of(service, waiting.id or "", COURIER)
+    assert dossier.consignment.status.state is State.CANCELLED
     assert dossier.history[-1]["reason"] == "order cancelled by the buyer"
     with pytest.raises(Conflict):
         service.cancel(COURIER, waiting.id or "", "twice", now=T0)
     # Documents arriving later do not revive a cancelled declaration.
     send_documents(service, order, payment, waybill)
-    dossier = service.dossier(COURIER, waiting.id or "")
-    assert dossier is not None and dossier.consignment.status.state is State.CANCELLED
+    dossier = dossier_of(service, waiting.id or "", COURIER)
+    assert dossier.consignment.status.state is State.CANCELLED
 
 
 def test_overdue_documents_become_a_request_for_information(
@@ -182,8 +184,7 @@ def test_overdue_documents_become_a_request_for_information(
     service.submit_documents("order", PLATFORM, [order], now=T0)
     assert service.expire_overdue(now=T0 + dt.timedelta(hours=71)) == 0
     assert service.expire_overdue(now=T0 + dt.timedelta(hours=72)) == 1
-    dossier = service.dossier(COURIER, result.id or "")
-    assert dossier is not None
+    dossier = dossier_of(service, result.id or "", COURIER)
     assert dossier.consignment.status.state is State.HELD
     assert dossier.decision is not None
     assert {r.message for r in dossier.decision.reasons} == {
@@ -206,8 +207,7 @@ def test_stored_money_and_times_are_exact(service: Clearway, consignment: Consig
         transaction=msgspec.structs.replace(consignment.transaction, goods_value=Decimal("23.800001")),
     )
     [result] = service.submit_consignments(COURIER, [precise], now=T0)
-    dossier = service.dossier(COURIER, result.id or "")
-    assert dossier is not None
+    dossier = dossier_of(service, result.id or "", COURIER)
     assert dossier.consignment.record.transaction.goods_value == Decimal("23.800001")
     assert dossier.consignment.received_at == T0 and dossier.consignment.received_at.tzinfo is not None
 
@@ -224,8 +224,7 @@ def test_customs_control_path_to_seizure(
         service.control(cid, State.SEIZED, officer="o-1", reason="too early", now=T0)
     service.control(cid, State.INSPECTED, officer="o-1", reason="x-ray and opened: counterfeit goods", now=T0)
     service.control(cid, State.SEIZED, officer="o-1", reason="counterfeit trademark goods", now=T0)
-    dossier = service.dossier(None, cid)
-    assert dossier is not None
+    dossier = dossier_of(service, cid, None)
     assert [h["to_state"] for h in dossier.history][-2:] == ["inspected", "seized"]
     assert dossier.history[-1]["actor"] == "officer:o-1"
     with pytest.raises(Conflict):
@@ -242,8 +241,8 @@ def test_customs_can_hold_a_waiting_consignment_for_inspection(
     with pytest.raises(Conflict, match="hold reason"):
         service.control(cid, State.HELD, officer="o-2", reason="no reason given", now=T0)
     service.control(cid, State.HELD, officer="o-2", reason="intelligence", hold_reason=HoldReason.INSPECTION, now=T0)
-    dossier = service.dossier(None, cid)
-    assert dossier is not None and dossier.consignment.status.hold_reason is HoldReason.INSPECTION
+    dossier = dossier_of(service, cid, None)
+    assert dossier.consignment.status.hold_reason is HoldReason.INSPECTION
     assert dossier.consignment.status.deadline is None
     with pytest.raises(NotFound):
         service.control("0" * 32, State.RELEASED, officer="o-2", reason="x", now=T0)
@@ -275,5 +274,5 @@ def test_the_sweep_releases_a_complete_set_that_a_race_left_waiting(
             ]
         )
     assert service.expire_overdue(now=T0 + dt.timedelta(hours=73)) == 1
-    dossier = service.dossier(COURIER, result.id or "")
-    assert dossier is not None and dossier.consignment.status.state is State.RELEASED
+    dossier = dossier_of(service, result.id or "", COURIER)
+    assert dossier.consignment.status.state is State.RELEASED

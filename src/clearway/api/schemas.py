@@ -96,26 +96,9 @@ class LinkedDocuments(msgspec.Struct, kw_only=True, omit_defaults=True):
     waybill: WaybillDocument | None = None
 
 
-class ConsignmentView(msgspec.Struct, kw_only=True, omit_defaults=True):
-    id: str
-    reference: str
-    version: int
-    state: State
-    hold_reason: HoldReason | None = None
-    lane: str | None = None
-    link_status: str | None = None
-    received_at: dt.datetime
-    updated_at: dt.datetime
-    deadline: dt.datetime | None = None
-    declaration: Consignment
-    versions: list[VersionView]
-    history: list[HistoryView]
-    documents: LinkedDocuments
-    link: LinkResult | None = None
-    decision: Decision | None = None
-
-
 class ConsignmentSummary(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Where a consignment stands: what a list shows and the head of the full view."""
+
     id: str
     reference: str
     version: int
@@ -129,6 +112,17 @@ class ConsignmentSummary(msgspec.Struct, kw_only=True, omit_defaults=True):
     received_at: dt.datetime
     updated_at: dt.datetime
     deadline: dt.datetime | None = None
+
+
+class ConsignmentView(ConsignmentSummary, kw_only=True, omit_defaults=True):
+    """A consignment with its declaration, versions, history, linked documents and results."""
+
+    declaration: Consignment
+    versions: list[VersionView]
+    history: list[HistoryView]
+    documents: LinkedDocuments
+    link: LinkResult | None = None
+    decision: Decision | None = None
 
 
 class ConsignmentPage(msgspec.Struct, kw_only=True):

@@ -34,6 +34,9 @@ def consignment_view(d: ConsignmentDossier) -> schemas.ConsignmentView:
         received_at=c.received_at,
         updated_at=s.updated_at,
         deadline=s.deadline,
+        destination_country=c.record.destination_country,
+        currency=c.record.transaction.currency,
+        goods_value=c.record.transaction.goods_value,
         declaration=c.record,
         versions=[schemas.VersionView(**v) for v in d.versions],  # type: ignore[arg-type]
         history=[_history(h) for h in d.history],
