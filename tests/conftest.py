@@ -12,13 +12,15 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from clearway.audit.chain import GENESIS
 from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
 from clearway.service import Clearway
 from clearway.settings import Settings
+from clearway.store import append_only
 from clearway.store.engine import create_engine
 from clearway.store.migrate import upgrade
-from clearway.store.tables import metadata
+from clearway.store.tables import audit_head, metadata
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -67,6 +69,7 @@ def waybill() -> Waybill:
 def _reset_postgres(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
+        conn.execute(sa.text("DROP FUNCTION IF EXISTS audit_log_append_only() CASCADE"))
         metadata.drop_all(conn)
         conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
     engine.dispose()
@@ -93,10 +96,18 @@ def engine(database_url: str) -> Iterator[sa.Engine]:
 @pytest.fixture
 def clean_engine(engine: sa.Engine) -> sa.Engine:
     """The test database, emptied: every test starts from no data on the migrated schema."""
+    empty(engine)
+    return engine
+
+
+def empty(engine: sa.Engine) -> None:
+    """Delete every row, the append-only audit log included, and reset the audit chain's head."""
     with engine.begin() as conn:
+        append_only.drop(conn)
         for table in reversed(metadata.sorted_tables):
             conn.execute(table.delete())
-    return engine
+        conn.execute(audit_head.insert().values(id=1, seq=0, hash=GENESIS))
+        append_only.create(conn)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from clearway.service import Clearway
 from clearway.settings import Settings
 from clearway.simulate import TruthRecord, generate
 from clearway.store.tables import consignments, results
+from tests.conftest import empty
 
 Outcomes = tuple[list[TruthRecord], dict[str, tuple[str, set[str]]]]
 PAYMENT_CODES = {"payment_amount_mismatch", "currency_mismatch"}
@@ -23,9 +24,7 @@ PRICE_CODES = {"unit_price_mismatch", "value_mismatch"}
 
 @pytest.fixture(scope="module")
 def outcomes(engine: sa.Engine, database_url: str) -> Outcomes:
-    with engine.begin() as conn:
-        for table in reversed(consignments.metadata.sorted_tables):
-            conn.execute(table.delete())
+    empty(engine)
     service = Clearway(Settings(database_url=database_url), engine=engine)
     traffic = generate(1500, seed=11)
     replay(service, traffic)

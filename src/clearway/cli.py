@@ -20,6 +20,8 @@ from clearway.settings import Settings
 app = typer.Typer(no_args_is_help=True, help="Clearway: customs clearance of cross-border e-commerce parcels.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 app.add_typer(db_app, name="db")
+audit_app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit trail.")
+app.add_typer(audit_app, name="audit")
 console = Console(stderr=True)
 
 OperatorOption = Annotated[
@@ -65,6 +67,27 @@ def _redacted(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+@audit_app.command("verify")
+def audit_verify(as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False) -> None:
+    """Check every entry of the audit chain; name the first one altered, removed or out of order."""
+    from clearway.service import Clearway
+
+    svc = Clearway(_settings())
+    try:
+        result = svc.verify_audit()
+    finally:
+        svc.close()
+    if as_json:
+        sys.stdout.write(msgspec.json.encode(result).decode() + "\n")
+    elif result.ok:
+        console.print(f"audit chain intact: {result.checked:,} entries verified")
+    else:
+        console.print(f"[bold red]audit chain BROKEN at entry {result.seq}[/]: {result.problem}")
+        console.print(f"({result.checked:,} entries verified before it)")
+    if not result.ok:
+        raise typer.Exit(code=1)
 
 
 @app.command()

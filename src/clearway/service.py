@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
 import msgspec
 import sqlalchemy as sa
 
+from clearway.audit.chain import AuditEntry, Verification, verify
 from clearway.clearance import pipeline
 from clearway.clearance.decision import Decision
 from clearway.clearance.documents import documents_for
@@ -26,6 +27,7 @@ from clearway.clearance.model import StoredConsignment, StoredDocument, Submissi
 from clearway.dataset.records import Consignment, Document, DocumentKind
 from clearway.gc_pause import paused_gc
 from clearway.settings import Settings
+from clearway.store.audit_log import SqlAuditLog
 from clearway.store.engine import create_engine
 from clearway.store.repository import SqlClearanceStore
 
@@ -189,6 +191,20 @@ class Clearway:
             # Column keys are SQLAlchemy's quoted_name (a str subclass); plain str keys travel better.
             rows = SqlClearanceStore(conn).page_of(operator_id, state, before, limit)
             return [{str(key): value for key, value in row.items()} for row in rows]
+
+    def verify_audit(self, page: int = 10_000) -> Verification:
+        """Walk the whole audit chain in order and check every link, hash and the head."""
+        with self.engine.connect() as conn:
+            log = SqlAuditLog(conn)
+            head = log.head()
+
+            def entries() -> Iterator[AuditEntry]:
+                after = 0
+                while batch := log.entries(after, page):
+                    yield from batch
+                    after = batch[-1].seq
+
+            return verify(entries(), head=head)
 
     def dossier(self, operator_id: str | None, consignment_id: str) -> ConsignmentDossier | None:
         """The consignment with its versions, history, documents and latest results.

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from clearway.clearance.decision import assess
+from clearway.audit.chain import AuditEvent
+from clearway.clearance.decision import Decision, assess
 from clearway.clearance.documents import DocumentSet, documents_for
 from clearway.clearance.errors import Conflict, InvalidRecord, NotFound
-from clearway.clearance.lifecycle import AMENDABLE, HoldReason, IllegalTransition, State, move
+from clearway.clearance.lifecycle import AMENDABLE, HoldReason, IllegalTransition, State, Transition, move
 from clearway.clearance.linking import link, payment_key
 from clearway.clearance.model import (
     ConsignmentState,
@@ -43,12 +44,47 @@ class PipelineConfig:
 
 @dataclass
 class _Changes:
-    history: list[HistoryEntry]
-    results: list[StepResult]
+    history: list[HistoryEntry] = field(default_factory=list)
+    results: list[StepResult] = field(default_factory=list)
+    audit: list[AuditEvent] = field(default_factory=list)
+
+    def record(self, row: StoredConsignment, step: Transition) -> None:
+        """A state change: into the history, and into the audit chain as codes (no free text)."""
+        self.history.append(HistoryEntry(consignment_id=row.id, transition=step))
+        detail: dict[str, object] = {"to": step.to_state.value}
+        if step.from_state is not None:
+            detail["from"] = step.from_state.value
+        if step.hold_reason is not None:
+            detail["hold_reason"] = step.hold_reason.value
+        if step.to_state is State.RECEIVED:
+            # Binds the declaration's content to the chain: a stored version edited later no
+            # longer matches the hash recorded here.
+            detail["version"] = row.version
+            detail["body_hash"] = row.body_hash
+        self.audit.append(
+            AuditEvent(at=step.at, actor=step.actor, action="consignment.state", subject=row.id, detail=detail)
+        )
+
+    def decided(self, row: StoredConsignment, decision: Decision, link_status: str) -> None:
+        self.audit.append(
+            AuditEvent(
+                at=decision.decided_at,
+                actor=f"engine:{decision.engine}",
+                action="consignment.decision",
+                subject=row.id,
+                detail={
+                    "version": row.version,
+                    "link": link_status,
+                    "lane": decision.lane,
+                    "codes": [r.code for r in decision.reasons],
+                },
+            )
+        )
 
     def flush(self, store: ClearanceStore) -> None:
         store.append_history(self.history)
         store.append_results(self.results)
+        store.append_audit(self.audit)
 
 
 def _transition(
@@ -62,7 +98,7 @@ def _transition(
     hold_reason: HoldReason | None = None,
 ) -> None:
     step = move(row.status.state, target, at=at, actor=actor, reason=reason, hold_reason=hold_reason)
-    changes.history.append(HistoryEntry(consignment_id=row.id, transition=step))
+    changes.record(row, step)
     row.status.state = target
     row.status.hold_reason = step.hold_reason
     row.status.updated_at = at
@@ -92,6 +128,7 @@ def _advance(
             _transition(row, changes, State.AWAITING_DOCUMENTS, at=now, actor=actor, reason=f"waiting for: {missing}")
         return
     decision = assess(result, now=now)
+    changes.decided(row, decision, result.status)
     changes.results.append(
         StepResult(consignment_id=row.id, version=row.version, at=now, link=result, decision=decision)
     )
@@ -142,15 +179,10 @@ def submit_consignments(
         existing[record.reference] = row
         new_rows.append(row)
         results.append(SubmissionResult(index=index, status="accepted", id=row.id, reference=row.reference))
-    changes = _Changes([], [])
+    changes = _Changes()
     docs = documents_for(store, [r.record for r in new_rows])
     for row in new_rows:
-        changes.history.append(
-            HistoryEntry(
-                consignment_id=row.id,
-                transition=move(None, State.RECEIVED, at=now, actor=actor, reason="declaration received (version 1)"),
-            )
-        )
+        changes.record(row, move(None, State.RECEIVED, at=now, actor=actor, reason="declaration received (version 1)"))
         _advance(row, docs, changes, now=now, actor=actor, config=config)
     store.insert_consignments(new_rows)
     changes.flush(store)
@@ -263,7 +295,7 @@ def relink(
     """Link waiting consignments again with the documents now stored, and move them on."""
     if not rows:
         return
-    changes = _Changes([], [])
+    changes = _Changes()
     docs = documents_for(store, [r.record for r in rows])
     for row in rows:
         _advance(row, docs, changes, now=now, actor=actor, config=config, expired=expired)
@@ -318,7 +350,7 @@ def amend(
         )
     if row.status.state not in AMENDABLE:
         raise Conflict(f"a consignment in state '{row.status.state}' can no longer be amended")
-    changes = _Changes([], [])
+    changes = _Changes()
     row.version += 1
     row.record = record
     row.body_hash = digest
@@ -342,7 +374,7 @@ def cancel(
 ) -> StoredConsignment:
     """Withdraw a declaration that customs has not released or decided on."""
     row = _own(store, operator_id, consignment_id)
-    changes = _Changes([], [])
+    changes = _Changes()
     try:
         _transition(row, changes, State.CANCELLED, at=now, actor=actor, reason=reason)
     except IllegalTransition as exc:
@@ -372,7 +404,7 @@ def control(
         raise NotFound(f"no consignment '{consignment_id}'")
     if target is State.CANCELLED or target is State.RECEIVED:
         raise Conflict(f"customs does not move a consignment to '{target}'; its declarant does")
-    changes = _Changes([], [])
+    changes = _Changes()
     try:
         _transition(row, changes, target, at=now, actor=actor, reason=reason, hold_reason=hold_reason)
     except (IllegalTransition, ValueError) as exc:

@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from typing import Protocol
 
+from clearway.audit.chain import AuditEvent
 from clearway.clearance.model import (
     ConsignmentState,
     HistoryEntry,
@@ -55,3 +56,6 @@ class ClearanceStore(Protocol):
     def append_history(self, entries: Sequence[HistoryEntry]) -> None: ...
 
     def append_results(self, results: Sequence[StepResult]) -> None: ...
+
+    def append_audit(self, events: Sequence[AuditEvent]) -> None:
+        """Chain events onto the tamper-evident audit log (clearway.audit.chain)."""

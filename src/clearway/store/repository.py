@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 
+from clearway.audit.chain import AuditEvent
 from clearway.clearance.decision import Decision
 from clearway.clearance.lifecycle import HoldReason, State
 from clearway.clearance.linking import LinkResult, payment_key
@@ -25,6 +26,7 @@ from clearway.clearance.model import (
     canonical_json,
 )
 from clearway.dataset.records import DOCUMENT_TYPES, Consignment, DocumentKind
+from clearway.store.audit_log import SqlAuditLog
 from clearway.store.bulk import BulkWriter
 from clearway.store.tables import consignment_versions, consignments, documents, history, results
 
@@ -358,6 +360,9 @@ class SqlClearanceStore:
                 for e in entries
             ],
         )
+
+    def append_audit(self, events: Sequence[AuditEvent]) -> None:
+        SqlAuditLog(self.conn, self.bulk).append(events)
 
     def append_results(self, items: Sequence[StepResult]) -> None:
         w = self.bulk

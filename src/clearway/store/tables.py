@@ -107,3 +107,29 @@ results = sa.Table(
     sa.Column("decision", sa.Text),
     sa.Index("ix_results_consignment_id", "consignment_id"),
 )
+
+# The audit trail (clearway.audit.chain): append-only, enforced by triggers in the migration.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    # Explicit, gap-free sequence numbers (not autoincrement) so that a removed entry shows.
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("actor", sa.String(128), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("subject", sa.String(64), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Index("ix_audit_log_subject", "subject"),
+)
+
+# The chain's last (seq, hash), kept apart from the log: it reveals entries cut off the end, and
+# its row lock orders appends from several processes on PostgreSQL.
+audit_head = sa.Table(
+    "audit_head",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
