@@ -26,6 +26,7 @@ import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "consignment.json"
+OPERATOR = "op-bench-1"
 
 
 def free_port() -> int:
@@ -61,11 +62,13 @@ async def wait_ready(url: str, timeout: float = 30.0) -> None:
     raise RuntimeError("server did not start")
 
 
-async def load(url: str, payloads: list[bytes], concurrency: int) -> tuple[list[float], float, dict[int, int]]:
+async def load(
+    url: str, payloads: list[bytes], concurrency: int, api_key: str
+) -> tuple[list[float], float, dict[int, int]]:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     queue = iter(payloads)
-    headers = {"Content-Type": "application/json", "X-Clearway-Operator": "op-bench-1"}
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {api_key}"}
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
 
@@ -92,9 +95,19 @@ def main() -> None:
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="clearway-http-"))
-    env = dict(os.environ, CLEARWAY_DATABASE_URL=f"sqlite:///{tmp / 'http.db'}")
+    env = dict(
+        os.environ,
+        CLEARWAY_DATABASE_URL=f"sqlite:///{tmp / 'http.db'}",
+        CLEARWAY_SECRET_KEY_FILE=str(tmp / "secret.key"),
+    )
     clearway = str(Path(sys.executable).with_name("clearway"))
     subprocess.run([clearway, "db", "upgrade"], env=env, check=True, capture_output=True)
+    onboard = ["operators", "onboard", OPERATOR, "--name", "Bench Courier", "--kind", "courier", "--country", "DE"]
+    subprocess.run([clearway, *onboard, "--email", "bench@example.org"], env=env, check=True, capture_output=True)
+    issued = subprocess.run(
+        [clearway, "keys", "issue", OPERATOR, "--json"], env=env, check=True, capture_output=True, text=True
+    )
+    api_key = json.loads(issued.stdout)["api_key"]
     port = free_port()
     server = subprocess.Popen(
         [clearway, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)],
@@ -106,8 +119,8 @@ def main() -> None:
     try:
         asyncio.run(wait_ready(url))
         payloads = bodies(args.warmup + args.requests)
-        asyncio.run(load(url, payloads[: args.warmup], args.concurrency))
-        latencies, elapsed, statuses = asyncio.run(load(url, payloads[args.warmup :], args.concurrency))
+        asyncio.run(load(url, payloads[: args.warmup], args.concurrency, api_key))
+        latencies, elapsed, statuses = asyncio.run(load(url, payloads[args.warmup :], args.concurrency, api_key))
     finally:
         server.terminate()
         server.wait(timeout=30)

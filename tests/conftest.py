@@ -23,6 +23,7 @@ from clearway.store.migrate import upgrade
 from clearway.store.tables import audit_head, metadata
 
 FIXTURES = Path(__file__).parent / "fixtures"
+TEST_SECRET = "0123456789abcdef" * 4
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
@@ -112,4 +113,4 @@ def empty(engine: sa.Engine) -> None:
 
 @pytest.fixture
 def service(clean_engine: sa.Engine, database_url: str) -> Clearway:
-    return Clearway(Settings(database_url=database_url), engine=clean_engine)
+    return Clearway(Settings(database_url=database_url, secret_key=TEST_SECRET), engine=clean_engine)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
+from pathlib import Path
 
 import msgspec
 import pytest
 import sqlalchemy as sa
 
 from clearway.clearance.decision import Decision
-from clearway.demo import replay
+from clearway.demo import DEMO_PASSWORD, load_demo, replay
 from clearway.service import Clearway
 from clearway.settings import Settings
 from clearway.simulate import TruthRecord, generate
@@ -87,3 +89,19 @@ def test_clean_late_and_split_traffic_is_released(
     assert any("split_shipment" in t.problems for t in others)
     held = [(t, decided[t.reference]) for t in others if decided[t.reference][0] != "released"]
     assert held == []
+
+
+def test_load_demo_onboards_operators_and_demo_people(engine: sa.Engine, database_url: str, tmp_path: Path) -> None:
+    empty(engine)
+    settings = Settings(database_url=database_url, secret_key_file=str(tmp_path / "secret.key"))
+    service = Clearway(settings, engine=engine)
+    loaded = load_demo(service, count=200, seed=3, force=False)
+    assert loaded == 200
+    keys_file = tmp_path / "demo-keys.json"
+    assert keys_file.stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "secret.key").stat().st_mode & 0o777 == 0o600
+    keys = json.loads(keys_file.read_text())
+    assert keys and all(service.access.authenticate_key(key) is not None for key in keys.values())
+    assert service.access.login("officer", DEMO_PASSWORD)[0] == "ok"
+    assert load_demo(service, count=200, seed=3, force=False) is None  # already loaded
+    assert service.verify_audit().ok

@@ -221,16 +221,16 @@ def test_customs_control_path_to_seizure(
     cid = result.id or ""
     assert result.state is State.HELD
     with pytest.raises(Conflict, match="from 'held' to 'seized'"):
-        service.control(cid, State.SEIZED, officer="o-1", reason="too early", now=T0)
-    service.control(cid, State.INSPECTED, officer="o-1", reason="x-ray and opened: counterfeit goods", now=T0)
-    service.control(cid, State.SEIZED, officer="o-1", reason="counterfeit trademark goods", now=T0)
+        service.control(cid, State.SEIZED, actor="person:o-1", reason="too early", now=T0)
+    service.control(cid, State.INSPECTED, actor="person:o-1", reason="x-ray and opened: counterfeit goods", now=T0)
+    service.control(cid, State.SEIZED, actor="person:o-1", reason="counterfeit trademark goods", now=T0)
     dossier = dossier_of(service, cid, None)
     assert [h["to_state"] for h in dossier.history][-2:] == ["inspected", "seized"]
-    assert dossier.history[-1]["actor"] == "officer:o-1"
+    assert dossier.history[-1]["actor"] == "person:o-1"
     with pytest.raises(Conflict):
-        service.control(cid, State.RELEASED, officer="o-1", reason="final states are final", now=T0)
+        service.control(cid, State.RELEASED, actor="person:o-1", reason="final states are final", now=T0)
     with pytest.raises(Conflict, match="declarant"):
-        service.control(cid, State.CANCELLED, officer="o-1", reason="not for customs", now=T0)
+        service.control(cid, State.CANCELLED, actor="person:o-1", reason="not for customs", now=T0)
 
 
 def test_customs_can_hold_a_waiting_consignment_for_inspection(
@@ -239,13 +239,15 @@ def test_customs_can_hold_a_waiting_consignment_for_inspection(
     [result] = service.submit_consignments(COURIER, [consignment], now=T0)
     cid = result.id or ""
     with pytest.raises(Conflict, match="hold reason"):
-        service.control(cid, State.HELD, officer="o-2", reason="no reason given", now=T0)
-    service.control(cid, State.HELD, officer="o-2", reason="intelligence", hold_reason=HoldReason.INSPECTION, now=T0)
+        service.control(cid, State.HELD, actor="person:o-2", reason="no reason given", now=T0)
+    service.control(
+        cid, State.HELD, actor="person:o-2", reason="intelligence", hold_reason=HoldReason.INSPECTION, now=T0
+    )
     dossier = dossier_of(service, cid, None)
     assert dossier.consignment.status.hold_reason is HoldReason.INSPECTION
     assert dossier.consignment.status.deadline is None
     with pytest.raises(NotFound):
-        service.control("0" * 32, State.RELEASED, officer="o-2", reason="x", now=T0)
+        service.control("0" * 32, State.RELEASED, actor="person:o-2", reason="x", now=T0)
 
 
 def test_the_sweep_releases_a_complete_set_that_a_race_left_waiting(

@@ -6,6 +6,7 @@ Every command goes through the same service as the API; machine-readable output 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,6 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from clearway.cli_access import keys_app, operators_app, people_app
+from clearway.cli_privacy import privacy_app
 from clearway.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, help="Clearway: customs clearance of cross-border e-commerce parcels.")
@@ -22,6 +25,10 @@ db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 app.add_typer(db_app, name="db")
 audit_app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit trail.")
 app.add_typer(audit_app, name="audit")
+app.add_typer(operators_app, name="operators")
+app.add_typer(keys_app, name="keys")
+app.add_typer(people_app, name="people")
+app.add_typer(privacy_app, name="privacy")
 console = Console(stderr=True)
 
 OperatorOption = Annotated[
@@ -139,6 +146,9 @@ def simulate(
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same traffic.")] = 1,
     out: Annotated[Path | None, typer.Option(help="Directory to write the NDJSON files to.")] = None,
     post: Annotated[str | None, typer.Option(help="Base URL of a running server to send the traffic to.")] = None,
+    keys: Annotated[
+        Path, typer.Option(help="JSON file mapping operator ids to API keys, for --post (written by `clearway demo`).")
+    ] = Path("var/demo-keys.json"),
 ) -> None:
     """Generate realistic, seeded traffic: consignments, orders, payments, waybills and the truth."""
     from clearway.simulate import generate, write_traffic
@@ -152,7 +162,9 @@ def simulate(
     if post is not None:
         from clearway.simulate.post import post_traffic
 
-        summary = post_traffic(traffic, post)
+        if not keys.exists():
+            raise typer.BadParameter(f"{keys} not found: run `clearway demo` first, or give --keys")
+        summary = post_traffic(traffic, post, credentials=json.loads(keys.read_text()))
         console.print(summary)
 
 
@@ -175,6 +187,10 @@ def demo(
         console.print("the database already holds consignments; demo data not loaded (use --force)")
     else:
         console.print(f"loaded {loaded:,} demo consignments with their documents")
+        console.print(
+            "demo sign-in: admin, officer or analyst with the password 'clearway-demo-2026' "
+            "(demo data only); operators' API keys are in var/demo-keys.json"
+        )
 
 
 @app.command()

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 from itertools import groupby
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from rich.console import Console
 
+from clearway.access.roles import Role
+from clearway.clearance.errors import Conflict
 from clearway.service import Clearway
 from clearway.simulate import Traffic, generate
 from clearway.store.tables import consignments
@@ -43,6 +48,54 @@ def replay(svc: Clearway, traffic: Traffic) -> int:
     return count
 
 
+# The simulator's operator kinds in the registry's words.
+_KINDS = {"platform": "marketplace", "post": "postal_operator"}
+DEMO_PASSWORD = "clearway-demo-2026"
+DEMO_PEOPLE = (
+    ("admin", "Demo Administrator", Role.ADMIN),
+    ("officer", "Demo Officer", Role.OFFICER),
+    ("analyst", "Demo Analyst", Role.ANALYST),
+)
+
+
+def onboard_demo_operators(svc: Clearway, traffic: Traffic, keys_file: Path) -> dict[str, str]:
+    """Register the simulated operators and give each an API key, kept in ``keys_file`` (0600)."""
+    known = {row["id"] for row in svc.access.operators()}
+    keys: dict[str, str] = json.loads(keys_file.read_text()) if keys_file.exists() else {}
+    for op in traffic.operators:
+        if op.id not in known:
+            svc.access.onboard(
+                operator_id=op.id,
+                name=op.name,
+                kind=_KINDS.get(op.kind, op.kind),
+                country=op.country,
+                contact_email=f"integration@{op.id}.example",
+                actor="system:demo",
+            )
+        if op.id not in keys:
+            issued, _ = svc.access.issue_key(op.id, actor="system:demo")
+            keys[op.id] = issued.plaintext
+    keys_file.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(keys_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(keys, handle, indent=1)
+    return keys
+
+
+def create_demo_people(svc: Clearway) -> list[str]:
+    """Demo accounts with a published password: for a demonstration database only."""
+    created = []
+    for username, name, role in DEMO_PEOPLE:
+        try:
+            svc.access.create_person(
+                username=username, display_name=name, role=role, password=DEMO_PASSWORD, actor="system:demo"
+            )
+            created.append(username)
+        except Conflict:
+            pass
+    return created
+
+
 def load_demo(svc: Clearway, *, count: int, seed: int, force: bool, console: Console | None = None) -> int | None:
     with svc.engine.connect() as conn:
         existing = conn.execute(sa.select(sa.func.count()).select_from(consignments)).scalar_one()
@@ -56,4 +109,6 @@ def load_demo(svc: Clearway, *, count: int, seed: int, force: bool, console: Con
         console.print(f"replaying {count:,} simulated consignments with their documents...")
     loaded = replay(svc, traffic)
     svc.expire_overdue()
+    onboard_demo_operators(svc, traffic, Path(svc.settings.secret_key_file).with_name("demo-keys.json"))
+    create_demo_people(svc)
     return loaded

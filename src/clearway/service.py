@@ -10,6 +10,7 @@ periodic sweep re-links whatever such a race left waiting.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from collections.abc import Iterator, Sequence
 from typing import Any, cast
@@ -17,7 +18,8 @@ from typing import Any, cast
 import msgspec
 import sqlalchemy as sa
 
-from clearway.audit.chain import AuditEntry, Verification, verify
+from clearway.access_service import AccessService
+from clearway.audit.chain import AuditEntry, AuditEvent, Verification, verify
 from clearway.clearance import pipeline
 from clearway.clearance.decision import Decision
 from clearway.clearance.documents import documents_for
@@ -59,6 +61,11 @@ class Clearway:
         self.engine = engine or create_engine(settings.database_url)
         self.config = pipeline.PipelineConfig(document_wait=settings.document_wait)
         self._write_lock = threading.Lock()
+
+    @functools.cached_property
+    def access(self) -> AccessService:
+        """Operators, keys, people and sessions (created on first use: it loads the secret)."""
+        return AccessService(self.engine, self.settings, write_lock=self._write_lock)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -162,12 +169,12 @@ class Clearway:
         consignment_id: str,
         target: State,
         *,
-        officer: str,
+        actor: str,
         reason: str,
         hold_reason: HoldReason | None = None,
         now: dt.datetime | None = None,
     ) -> None:
-        """A customs control step (hold, inspect, release, seize, return) by an officer."""
+        """A customs control step (hold, inspect, release, seize, return); ``actor`` is the officer."""
         with paused_gc(), self._write_lock, self.engine.begin() as conn:
             pipeline.control(
                 SqlClearanceStore(conn),
@@ -175,7 +182,7 @@ class Clearway:
                 target,
                 reason=reason,
                 now=now or utcnow(),
-                actor=f"officer:{officer}",
+                actor=actor,
                 hold_reason=hold_reason,
             )
 
@@ -191,6 +198,12 @@ class Clearway:
             # Column keys are SQLAlchemy's quoted_name (a str subclass); plain str keys travel better.
             rows = SqlClearanceStore(conn).page_of(operator_id, state, before, limit)
             return [{str(key): value for key, value in row.items()} for row in rows]
+
+    def record_personal_data_read(self, actor: str, consignment_id: str) -> None:
+        """A person saw a consignment's personal data: that goes to the audit chain."""
+        event = AuditEvent(at=utcnow(), actor=actor, action="personal_data.read", subject=consignment_id)
+        with self._write_lock, self.engine.begin() as conn:
+            SqlAuditLog(conn).append([event])
 
     def verify_audit(self, page: int = 10_000) -> Verification:
         """Walk the whole audit chain in order and check every link, hash and the head."""

@@ -26,6 +26,20 @@ class Settings:
     max_batch_lines: int = 100_000
     # Seconds between two runs of the background sweep that holds declarations whose documents are late.
     sweep_interval_seconds: int = 60
+    # The platform's secret in hex (at least 64 digits); tokens and pseudonyms derive their keys from it.
+    secret_key: str = ""
+    # Where the secret is kept when CLEARWAY_SECRET_KEY is empty (created on first use, mode 0600).
+    secret_key_file: str = "var/secret.key"
+    # Minutes an OAuth2 access token stays valid.
+    token_minutes: int = 15
+    # Days a new API key stays valid unless another expiry is asked for.
+    api_key_days: int = 365
+    # Seconds a verified credential is trusted before it is checked again (revocation delay).
+    credential_cache_seconds: int = 30
+    # Hours a person's session lasts.
+    session_hours: int = 8
+    # Days after closure (release, seizure, return, cancellation) before personal data is anonymised.
+    retention_days: int = 1095
 
     @property
     def document_wait(self) -> dt.timedelta:

@@ -13,12 +13,54 @@ from clearway.api.app import create_app
 from clearway.service import Clearway
 
 
-@pytest.fixture
-def client(service: Clearway) -> Iterator[TestClient]:
-    app = create_app(service.settings, service, sweep=False)
-    with TestClient(app) as c:
-        yield c
+class Keyring:
+    """Operators onboarded on first use in the test's database, each with an API key."""
+
+    def __init__(self, service: Clearway) -> None:
+        self.service = service
+        self.keys: dict[str, str] = {}
+
+    def key(self, operator: str) -> str:
+        if operator not in self.keys:
+            access = self.service.access
+            access.onboard(
+                operator_id=operator,
+                name=f"Test operator {operator}",
+                kind="courier",
+                country="DE",
+                contact_email=f"{operator}@example.org",
+                actor="test:setup",
+            )
+            issued, _ = access.issue_key(operator, actor="test:setup")
+            self.keys[operator] = issued.plaintext
+        return self.keys[operator]
+
+
+_keyring: Keyring | None = None
+
+
+@pytest.fixture(autouse=True)
+def keyring(service: Clearway) -> Iterator[Keyring]:
+    global _keyring
+    _keyring = Keyring(service)
+    yield _keyring
+    _keyring = None
 
 
 def headers(operator: str = "op-courier-1", content_type: str = "application/json") -> dict[str, str]:
-    return {"X-Clearway-Operator": operator, "Content-Type": content_type}
+    """Authenticated headers for an operator of the current test (onboarded on first use)."""
+    assert _keyring is not None, "headers() needs the keyring fixture (autouse in tests/api)"
+    return {"Authorization": f"Bearer {_keyring.key(operator)}", "Content-Type": content_type}
+
+
+@pytest.fixture
+def client(service: Clearway) -> Iterator[TestClient]:
+    app = create_app(service.settings, service, sweep=False)
+    with TestClient(app, base_url="https://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+def auth_headers(keyring: Keyring) -> dict[str, str]:
+    """Headers that authenticate one test operator (the fuzzer's credentials)."""
+    return {"Authorization": f"Bearer {keyring.key('op-fuzz-1')}"}

@@ -10,9 +10,14 @@ import httpx
 import pytest
 
 from clearway.simulate import Traffic, generate
-from clearway.simulate.post import OPERATOR_HEADER, post_traffic
+from clearway.simulate.post import post_traffic
 
 BASE = "http://clearway.test"
+
+
+def api_keys(traffic: Traffic) -> dict[str, str]:
+    """A fake API key per operator; the recorder reads the operator back from it."""
+    return {op.id: f"key-for-{op.id}" for op in traffic.operators}
 
 
 class Recorder:
@@ -26,7 +31,8 @@ class Recorder:
         assert request.method == "POST"
         assert request.headers["content-type"] == "application/x-ndjson"
         records = [json.loads(line) for line in request.content.splitlines()]
-        self.requests.append((request.url.path, request.headers[OPERATOR_HEADER], records))
+        operator = request.headers["authorization"].removeprefix("Bearer key-for-")
+        self.requests.append((request.url.path, operator, records))
         if self.answer is not None:
             return self.answer(request, records)
         n = len(records)
@@ -43,7 +49,13 @@ def small() -> Traffic:
 
 def test_every_record_is_sent_once_by_its_operator(small: Traffic) -> None:
     recorder = Recorder()
-    summary = post_traffic(small, BASE + "/", batch_size=100, client=recorder.client())
+    summary = post_traffic(
+        small,
+        BASE + "/",
+        credentials=api_keys(small),
+        batch_size=100,
+        client=recorder.client(),
+    )
     total = len(small.consignments) + len(small.orders) + len(small.payments) + len(small.waybills)
     assert summary["records"] == summary["accepted"] == total
     assert summary["failed"] == summary["rejected"] == summary["duplicates"] == 0
@@ -68,7 +80,14 @@ def test_every_record_is_sent_once_by_its_operator(small: Traffic) -> None:
 
 def test_records_are_sent_roughly_in_time_order(small: Traffic) -> None:
     recorder = Recorder()
-    post_traffic(small, BASE, batch_size=50, window=200, client=recorder.client())
+    post_traffic(
+        small,
+        BASE,
+        credentials=api_keys(small),
+        batch_size=50,
+        window=200,
+        client=recorder.client(),
+    )
     position: dict[str, int] = {}
     for index, (path, _, records) in enumerate(recorder.requests):
         for record in records:
@@ -94,7 +113,13 @@ def test_http_errors_are_counted_not_raised(small: Traffic) -> None:
         return httpx.Response(200, json={"accepted": len(records), "duplicates": 1, "rejected": 0, "conflicts": 2})
 
     recorder = Recorder(refuse_payments)
-    summary = post_traffic(small, BASE, batch_size=500, client=recorder.client())
+    summary = post_traffic(
+        small,
+        BASE,
+        credentials=api_keys(small),
+        batch_size=500,
+        client=recorder.client(),
+    )
     assert summary["failed"] == summary["by_kind"]["payment"]["failed"] == len(small.payments)
     assert summary["by_kind"]["payment"]["accepted"] == 0
     assert summary["errors"] and summary["errors"][0]["status"] == 503
@@ -106,7 +131,7 @@ def test_http_errors_are_counted_not_raised(small: Traffic) -> None:
 def test_an_answer_without_counts_is_a_failure() -> None:
     traffic = generate(20, seed=2)
     recorder = Recorder(lambda request, records: httpx.Response(200, json={"ok": True}))
-    summary = post_traffic(traffic, BASE, client=recorder.client())
+    summary = post_traffic(traffic, BASE, credentials=api_keys(traffic), client=recorder.client())
     assert summary["failed"] == summary["records"] > 0
     assert summary["accepted"] == 0
 
@@ -115,10 +140,17 @@ def test_an_unreachable_server_raises() -> None:
     def down(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused", request=request)
 
+    tiny = generate(5, seed=1)
     with pytest.raises(httpx.ConnectError):
-        post_traffic(generate(5, seed=1), BASE, client=httpx.Client(transport=httpx.MockTransport(down)))
+        post_traffic(tiny, BASE, credentials=api_keys(tiny), client=httpx.Client(transport=httpx.MockTransport(down)))
 
 
 def test_batch_size_must_be_positive(small: Traffic) -> None:
     with pytest.raises(ValueError, match="batch_size"):
-        post_traffic(small, BASE, batch_size=0)
+        post_traffic(small, BASE, credentials=api_keys(small), batch_size=0)
+
+
+def test_every_operator_needs_a_key(small: Traffic) -> None:
+    partial = dict(list(api_keys(small).items())[1:])
+    with pytest.raises(ValueError, match="no API key for operators"):
+        post_traffic(small, BASE, credentials=partial, client=Recorder().client())

@@ -11,18 +11,20 @@ from typing import Any
 
 import msgspec
 import sqlalchemy as sa
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from clearway import __version__
-from clearway.api import intake, problems, schemas
+from clearway.api import admin, customs, intake, oauth, problems, schemas
 from clearway.api.batcher import GroupCommitter
-from clearway.api.deps import Service
+from clearway.api.deps import PUBLIC, Service
 from clearway.api.limits import BodyLimit
 from clearway.service import Clearway
 from clearway.settings import Settings
-from clearway.web import pages
+from clearway.web import auth, pages
+from clearway.web.auth import LoginRequired
 
 log = logging.getLogger("clearway")
 
@@ -72,11 +74,20 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
     app.state.committer = GroupCommitter(svc)
     problems.install(app)
     app.include_router(intake.router)
+    app.include_router(oauth.router)
+    app.include_router(customs.router)
+    app.include_router(admin.router)
+    app.include_router(auth.router)
     app.include_router(pages.router)
+
+    @app.exception_handler(LoginRequired)
+    async def _to_login(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse("/login", status_code=303)
 
     @app.get(
         "/v1/health",
         tags=["service"],
+        dependencies=[Depends(PUBLIC)],
         summary="Liveness and database reachability",
         responses={
             200: {
@@ -109,6 +120,11 @@ def _install_openapi(app: FastAPI) -> None:
         if app.openapi_schema is None:
             spec = original()
             spec.setdefault("components", {}).setdefault("schemas", {}).update(schemas.openapi_components())
+            _, extra = msgspec.json.schema_components(
+                [*admin.ADMIN_SCHEMAS, customs.ControlRequest, oauth.TokenResponse, oauth.TokenError],
+                ref_template="#/components/schemas/{name}",
+            )
+            spec["components"]["schemas"].update(extra)
             app.openapi_schema = spec
         return app.openapi_schema
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-import re
+import hmac
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 
+from clearway.access import credentials
+from clearway.access.roles import Principal, Role
+from clearway.access_service import AccessService
 from clearway.api.problems import ApiError
 from clearway.service import Clearway
 
 # Dependencies are async so that FastAPI calls them inline: sync ones each cost a thread-pool hop,
 # which on the single-submission path was a quarter of the server's time.
-OPERATOR_HEADER = "X-Clearway-Operator"
-_OPERATOR_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+
+SESSION_COOKIE = "cw_session"
+CSRF_HEADER = "X-CSRF-Token"
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 async def service(request: Request) -> Clearway:
@@ -21,29 +26,78 @@ async def service(request: Request) -> Clearway:
     return svc
 
 
-async def operator_id(
-    x_clearway_operator: Annotated[
-        str | None,
-        Header(
-            alias=OPERATOR_HEADER,
-            description="The submitting operator's id (identifies; credentials come later).",
-        ),
-    ] = None,
-) -> str:
-    if x_clearway_operator is None:
-        raise ApiError(401, "Operator not identified", f"send the {OPERATOR_HEADER} header", "operator-missing")
-    if not _OPERATOR_ID.match(x_clearway_operator):
-        raise ApiError(
-            400,
-            "Invalid operator id",
-            "operator ids are 2-63 lower-case letters, digits and hyphens",
-            "operator-invalid",
-        )
-    return x_clearway_operator
+class Access:
+    """A route's access rule, declared on every route: the roles it admits, or public.
+
+    Deny by default: a route without an Access dependency fails the route-enumeration test, and a
+    caller without a valid credential for one of the roles gets 401 or 403. Machines present an
+    API key or an OAuth2 access token as a Bearer credential; people present their session
+    cookie, and for anything but a read also the session's CSRF token.
+    """
+
+    def __init__(self, *roles: Role, public: bool = False) -> None:
+        if public == bool(roles):
+            raise ValueError("a route is either public or admits some roles")
+        self.roles = frozenset(roles)
+        self.public = public
+
+    def __repr__(self) -> str:
+        return "Access(public)" if self.public else f"Access({', '.join(sorted(self.roles))})"
+
+    async def __call__(self, request: Request) -> Principal | None:
+        if self.public:
+            return None
+        principal = await authenticate(request)
+        if principal.role not in self.roles:
+            raise ApiError(403, "Forbidden", f"this route is not open to the role '{principal.role}'", "forbidden")
+        return principal
+
+
+def _unauthenticated(detail: str) -> ApiError:
+    error = ApiError(401, "Not authenticated", detail, "unauthenticated")
+    error.headers = {"WWW-Authenticate": 'Bearer realm="clearway"'}
+    return error
+
+
+async def authenticate(request: Request) -> Principal:
+    access: AccessService = request.app.state.clearway.access
+    authorization = request.headers.get("authorization")
+    if authorization is not None:
+        scheme, _, credential = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not credential:
+            raise _unauthenticated("use 'Authorization: Bearer <API key or access token>'")
+        if credential.startswith(credentials.PREFIX):
+            principal = access.authenticate_key(credential)
+        else:
+            principal = access.authenticate_token(credential)
+        if principal is None:
+            raise _unauthenticated("the API key or access token is not valid (unknown, expired, revoked or suspended)")
+        return principal
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        found = access.session(token)
+        if found is None:
+            raise _unauthenticated("the session has expired; log in again")
+        principal, csrf = found
+        if request.method in _UNSAFE and not hmac.compare_digest(request.headers.get(CSRF_HEADER, ""), csrf):
+            raise ApiError(403, "CSRF token missing or wrong", f"send the session's {CSRF_HEADER} header", "csrf")
+        return principal
+    raise _unauthenticated("send an API key or access token as 'Authorization: Bearer ...'")
+
+
+OPERATORS = Access(Role.OPERATOR)
+ADMINS = Access(Role.ADMIN)
+PUBLIC = Access(public=True)
+
+
+async def _operator_id(principal: Annotated[Principal, Depends(OPERATORS)]) -> str:
+    return principal.id
 
 
 Service = Annotated[Clearway, Depends(service)]
-Operator = Annotated[str, Depends(operator_id)]
+# The calling operator's id: every operator route reads and writes only that operator's data.
+Operator = Annotated[str, Depends(_operator_id)]
+Admin = Annotated[Principal, Depends(ADMINS)]
 
 
 async def read_body(request: Request, media_types: tuple[str, ...], max_bytes: int) -> bytes:

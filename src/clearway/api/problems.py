@@ -59,13 +59,12 @@ class ApiError(Exception):
 
     def __init__(self, status: int, title: str, detail: str, slug: str, errors: list[FieldError] | None = None) -> None:
         super().__init__(detail)
-        self.status, self.title, self.detail, self.slug, self.errors = (
-            status,
-            title,
-            detail,
-            slug,
-            errors or [],
-        )
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.slug = slug
+        self.errors = errors or []
+        self.headers: dict[str, str] = {}
 
 
 def _loc_pointer(loc: tuple[Any, ...]) -> str:
@@ -88,7 +87,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> Response:
-        return problem(exc.status, exc.title, exc.detail, slug=exc.slug, errors=exc.errors, instance=request.url.path)
+        response = problem(
+            exc.status, exc.title, exc.detail, slug=exc.slug, errors=exc.errors, instance=request.url.path
+        )
+        response.headers.update(exc.headers)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from clearway.api import schemas
 from clearway.clearance.lifecycle import HoldReason, State
+from clearway.privacy.pseudonymise import Redaction, personal_values, pseudonymise
 from clearway.service import ConsignmentDossier
 
 
@@ -43,4 +46,41 @@ def consignment_view(d: ConsignmentDossier) -> schemas.ConsignmentView:
         documents=schemas.linked_documents(d.documents),
         link=d.link,
         decision=d.decision,
+    )
+
+
+def pseudonymised_view(d: ConsignmentDossier, key: bytes) -> schemas.ConsignmentView:
+    """The view with personal fields as keyed pseudonyms and names removed from reasons."""
+    view = consignment_view(d)
+    values = personal_values(d.consignment.record)
+    for doc in d.documents.values():
+        values += personal_values(doc.record)
+    redact = Redaction(values)
+    docs = view.documents
+    return msgspec.structs.replace(
+        view,
+        declaration=pseudonymise(view.declaration, key),
+        documents=schemas.LinkedDocuments(
+            order=msgspec.structs.replace(docs.order, record=pseudonymise(docs.order.record, key))
+            if docs.order
+            else None,
+            payment=msgspec.structs.replace(docs.payment, record=pseudonymise(docs.payment.record, key))
+            if docs.payment
+            else None,
+            waybill=msgspec.structs.replace(docs.waybill, record=pseudonymise(docs.waybill.record, key))
+            if docs.waybill
+            else None,
+        ),
+        history=[msgspec.structs.replace(h, reason=redact(h.reason)) for h in view.history],
+        link=msgspec.structs.replace(
+            view.link, reasons=[msgspec.structs.replace(r, message=redact(r.message)) for r in view.link.reasons]
+        )
+        if view.link
+        else None,
+        decision=msgspec.structs.replace(
+            view.decision,
+            reasons=[msgspec.structs.replace(r, message=redact(r.message)) for r in view.decision.reasons],
+        )
+        if view.decision
+        else None,
     )

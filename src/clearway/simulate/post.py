@@ -4,7 +4,7 @@ Records are sent in the order customs would receive them: the four streams are m
 ``received_at`` and cut into windows of consecutive submissions (at most ``window`` of them, within
 at most ``span`` of simulated time); within a window the records are grouped per (record type,
 operator), documents first (orders, payments, waybills) and consignments last, and each group is
-posted in batches of ``batch_size`` as NDJSON with the sending operator in ``X-Clearway-Operator``.
+posted in batches of ``batch_size`` as NDJSON under the sending operator's own API key.
 A late document (days after its consignment) therefore reaches the API after the consignment, as in
 the simulation, while batches stay large; only within a window may a document overtake a
 consignment received minutes before it. This is the only module of clearway.simulate that imports
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -23,7 +23,6 @@ import msgspec
 
 from clearway.simulate.model import Submission, Traffic
 
-OPERATOR_HEADER = "X-Clearway-Operator"
 NDJSON = "application/x-ndjson"
 # Record type -> URL path segment, in the order a window sends them.
 KINDS: tuple[tuple[str, str], ...] = (
@@ -80,12 +79,16 @@ def post_traffic(
     base_url: str,
     batch_size: int = 1000,
     *,
+    credentials: Mapping[str, str],
     window: int | None = None,
     span: dt.timedelta = dt.timedelta(hours=1),
     client: httpx.Client | None = None,
     timeout: float = 60.0,
 ) -> dict[str, Any]:
     """POST every record of ``traffic`` to ``{base_url}/v1/{kind}s/batch`` and sum up the responses.
+
+    ``credentials`` maps each operator id to its API key (``clearway demo`` writes them to
+    var/demo-keys.json); an operator of the traffic without a key is refused before anything is sent.
 
     ``window`` is how many consecutive submissions are grouped at a time (default 10 x batch_size),
     ``span`` the longest stretch of simulated time a window covers.
@@ -97,6 +100,9 @@ def post_traffic(
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
+    senders = {op.id for op in traffic.operators}
+    if missing := sorted(senders - set(credentials)):
+        raise ValueError(f"no API key for operators: {', '.join(missing)}")
     window = window or 10 * batch_size
     base = base_url.rstrip("/")
     paths = dict(KINDS)
@@ -114,7 +120,7 @@ def post_traffic(
                     response = http.post(
                         f"{base}/v1/{paths[kind]}/batch",
                         content=encoder.encode_lines(batch),
-                        headers={"Content-Type": NDJSON, OPERATOR_HEADER: operator},
+                        headers={"Content-Type": NDJSON, "Authorization": f"Bearer {credentials[operator]}"},
                     )
                     counts, problem = _counts(response)
                     summary["requests"] += 1

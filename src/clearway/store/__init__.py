@@ -2,3 +2,6 @@
 
 SQLite (WAL) is the embedded default; PostgreSQL (psycopg 3) through CLEARWAY_DATABASE_URL.
 """
+
+# Tables defined beside the features that own them register on the shared metadata when imported.
+from clearway.store import privacy_tables  # noqa: F401

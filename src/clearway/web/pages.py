@@ -13,13 +13,14 @@ from starlette.concurrency import run_in_threadpool
 from clearway import __version__
 from clearway.api.deps import Service
 from clearway.store.tables import consignments, documents
+from clearway.web.auth import Person, session_csrf
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 
 
 @router.get("/", response_class=HTMLResponse)
-async def index(request: Request, svc: Service) -> HTMLResponse:
+async def index(request: Request, svc: Service, person: Person) -> HTMLResponse:
     def counts() -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
         with svc.engine.connect() as conn:
             states = conn.execute(
@@ -36,5 +37,12 @@ async def index(request: Request, svc: Service) -> HTMLResponse:
     return templates.TemplateResponse(
         request,
         "index.html",
-        {"version": __version__, "states": states, "documents": docs, "total": sum(n for _, n in states)},
+        {
+            "version": __version__,
+            "states": states,
+            "documents": docs,
+            "total": sum(n for _, n in states),
+            "person": person,
+            "csrf": await session_csrf(request),
+        },
     )

@@ -1,0 +1,178 @@
+"""`clearway operators ...`, `clearway keys ...`, `clearway people ...`: onboarding from the shell.
+
+These act as the person or role running the command on the server (recorded as ``cli:<user>`` in
+the audit chain), which is how the first administrator is created.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from clearway.access.roles import Role
+from clearway.service import Clearway
+from clearway.settings import Settings
+
+operators_app = typer.Typer(no_args_is_help=True, help="E-commerce operators: onboard, suspend, list.")
+keys_app = typer.Typer(no_args_is_help=True, help="Operators' API keys: issue, rotate, revoke, list.")
+people_app = typer.Typer(no_args_is_help=True, help="Officers, analysts, statisticians and administrators.")
+console = Console(stderr=True)
+
+
+def _actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def _service() -> Clearway:
+    return Clearway(Settings.from_env())
+
+
+def _print_json(value: object) -> None:
+    sys.stdout.write(json.dumps(value, default=str) + "\n")
+
+
+@operators_app.command("onboard")
+def onboard(
+    operator_id: Annotated[str, typer.Argument(help="Id, e.g. op-courier-1.")],
+    name: Annotated[str, typer.Option(help="Legal name.")],
+    kind: Annotated[
+        str, typer.Option(help="marketplace, seller, courier, postal_operator, payment_provider or broker.")
+    ],
+    country: Annotated[str, typer.Option(help="ISO country of establishment.")],
+    email: Annotated[str, typer.Option(help="Technical contact.")],
+    eori: Annotated[str | None, typer.Option(help="EORI number.")] = None,
+    tax_scheme_id: Annotated[str | None, typer.Option(help="IOSS, VOEC, ... number.")] = None,
+) -> None:
+    """Register an operator (active at once); then issue it a key with `clearway keys issue`."""
+    svc = _service()
+    try:
+        svc.access.onboard(
+            operator_id=operator_id,
+            name=name,
+            kind=kind,
+            country=country,
+            contact_email=email,
+            eori=eori,
+            tax_scheme_id=tax_scheme_id,
+            actor=_actor(),
+        )
+    finally:
+        svc.close()
+    console.print(f"onboarded {operator_id}")
+
+
+@operators_app.command("suspend")
+def suspend(operator_id: str) -> None:
+    """Suspend an operator: its keys and tokens stop working."""
+    svc = _service()
+    try:
+        svc.access.set_status(operator_id, "suspended", actor=_actor())
+    finally:
+        svc.close()
+    console.print(f"suspended {operator_id}")
+
+
+@operators_app.command("activate")
+def activate(operator_id: str) -> None:
+    """Lift an operator's suspension."""
+    svc = _service()
+    try:
+        svc.access.set_status(operator_id, "active", actor=_actor())
+    finally:
+        svc.close()
+    console.print(f"{operator_id} is active")
+
+
+@operators_app.command("list")
+def list_operators() -> None:
+    """All operators, as JSON lines."""
+    svc = _service()
+    try:
+        for row in svc.access.operators():
+            _print_json(row)
+    finally:
+        svc.close()
+
+
+@keys_app.command("issue")
+def issue(
+    operator_id: str,
+    days: Annotated[int | None, typer.Option(help="Days of validity (default CLEARWAY_API_KEY_DAYS).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print key id, key and expiry as JSON.")] = False,
+) -> None:
+    """Issue an API key. It is printed once, here, and never again."""
+    svc = _service()
+    try:
+        issued, expires = svc.access.issue_key(operator_id, actor=_actor(), valid_days=days)
+    finally:
+        svc.close()
+    if as_json:
+        _print_json({"key_id": issued.key_id, "api_key": issued.plaintext, "expires_at": expires.isoformat()})
+    else:
+        console.print(f"key {issued.key_id} for {operator_id}, valid until {expires:%Y-%m-%d}; store it now:")
+        sys.stdout.write(issued.plaintext + "\n")
+
+
+@keys_app.command("rotate")
+def rotate(key_id: str) -> None:
+    """Issue a replacement key and revoke this one."""
+    svc = _service()
+    try:
+        issued, expires = svc.access.rotate_key(key_id, actor=_actor())
+    finally:
+        svc.close()
+    console.print(f"key {key_id} revoked; new key {issued.key_id}, valid until {expires:%Y-%m-%d}; store it now:")
+    sys.stdout.write(issued.plaintext + "\n")
+
+
+@keys_app.command("revoke")
+def revoke(key_id: str) -> None:
+    """Revoke a key at once (other server processes stop accepting it within the credential cache time)."""
+    svc = _service()
+    try:
+        svc.access.revoke_key(key_id, actor=_actor())
+    finally:
+        svc.close()
+    console.print(f"revoked {key_id}")
+
+
+@keys_app.command("list")
+def list_keys(operator_id: str) -> None:
+    """An operator's keys (ids and dates, never secrets), as JSON lines."""
+    svc = _service()
+    try:
+        for row in svc.access.keys(operator_id):
+            _print_json(row)
+    finally:
+        svc.close()
+
+
+@people_app.command("create")
+def create_person(
+    username: str,
+    role: Annotated[str, typer.Option(help="officer, analyst, statistician or admin.")],
+    name: Annotated[str, typer.Option(help="Display name.")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+) -> None:
+    """Create a person who logs in to the pages. The password is asked for, never taken as an argument."""
+    if role not in {r.value for r in Role} or role == Role.OPERATOR:
+        raise typer.BadParameter("role must be officer, analyst, statistician or admin")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password (12 characters or more): ")
+        if getpass.getpass("Again: ") != password:
+            raise typer.BadParameter("the passwords differ")
+    svc = _service()
+    try:
+        svc.access.create_person(
+            username=username, display_name=name, role=Role(role), password=password, actor=_actor()
+        )
+    finally:
+        svc.close()
+    console.print(f"created {role} {username}")

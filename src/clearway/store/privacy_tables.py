@@ -1,0 +1,21 @@
+"""The retention log: which consignments retention has anonymised, and when.
+
+Kept apart from clearway.store.tables (on the same ``metadata``) so that the privacy work adds a
+table without changing the clearance tables. Retention rewrites the stored bodies in place and
+records each consignment here once, which makes a run idempotent and tells an officer why a
+closed declaration reads ``[removed]``.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from clearway.store.tables import ID, metadata
+from clearway.store.types import UtcDateTime
+
+retention_log = sa.Table(
+    "retention_log",
+    metadata,
+    sa.Column("consignment_id", ID, sa.ForeignKey("consignments.id"), primary_key=True),
+    sa.Column("anonymised_at", UtcDateTime, nullable=False),
+)

@@ -1,0 +1,84 @@
+"""Deny by default: every route declares who may call it, and this test fails if one does not."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+
+from clearway.access.roles import Role
+from clearway.api.app import create_app
+from clearway.api.deps import Access
+from clearway.service import Clearway
+
+# FastAPI's own documentation routes: public by nature, and they show no data.
+DOCUMENTATION = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+
+
+def rules(dependant: Dependant) -> list[Access]:
+    found = [d.call for d in dependant.dependencies if isinstance(d.call, Access)]
+    for sub in dependant.dependencies:
+        found += rules(sub)
+    return found
+
+
+def route_table(service: Clearway) -> dict[tuple[str, str], list[Access]]:
+    app = create_app(service.settings, service, sweep=False)
+    table: dict[tuple[str, str], list[Access]] = {}
+    for route in app.routes:
+        # Included routers appear as one entry that expands into its effective routes.
+        contexts = list(route.effective_route_contexts()) if hasattr(route, "effective_route_contexts") else [route]
+        for context in contexts:
+            path = getattr(context, "path", "")
+            if isinstance(context, APIRoute) or hasattr(context, "dependant"):
+                for method in sorted(context.methods or ()):
+                    table[(method, path)] = rules(context.dependant)
+            elif path not in DOCUMENTATION:
+                table[("ANY", path)] = []
+    assert len(table) > 15, "the route walk found too few routes to be trusted"
+    return table
+
+
+def test_every_route_declares_its_roles(service: Clearway) -> None:
+    undeclared = sorted(key for key, found in route_table(service).items() if not found)
+    assert undeclared == [], f"routes without an Access rule: {undeclared}"
+
+
+def test_the_public_routes_are_exactly_these(service: Clearway) -> None:
+    public = sorted(key for key, found in route_table(service).items() if any(r.public for r in found))
+    assert public == [
+        ("GET", "/login"),
+        ("GET", "/v1/health"),
+        ("POST", "/login"),
+        ("POST", "/logout"),
+        ("POST", "/v1/oauth/token"),
+    ]
+
+
+def test_who_may_call_what(service: Clearway) -> None:
+    table = route_table(service)
+
+    def roles(method: str, path: str) -> set[Any]:
+        return {role for rule in table[(method, path)] for role in rule.roles}
+
+    assert roles("POST", "/v1/consignments") == {Role.OPERATOR}
+    assert roles("GET", "/v1/consignments/{consignment_id}") == {Role.OPERATOR}
+    assert roles("POST", "/v1/admin/operators") == {Role.ADMIN}
+    assert roles("GET", "/") == {Role.OFFICER, Role.ANALYST, Role.STATISTICIAN, Role.ADMIN}
+    # Operator routes admit operators only: no person reads raw submissions through them.
+    operator_routes = [key for key in table if key[1].startswith(("/v1/consignments", "/v1/orders"))]
+    assert operator_routes and all(roles(*key) == {Role.OPERATOR} for key in operator_routes)
+
+
+def test_the_walk_notices_an_undeclared_route(service: Clearway) -> None:
+    app = create_app(service.settings, service, sweep=False)
+
+    @app.get("/v1/forgotten")
+    async def forgotten() -> dict[str, str]:
+        return {}
+
+    contexts = [c for r in app.routes if hasattr(r, "effective_route_contexts") for c in r.effective_route_contexts()]
+    plain = [r for r in app.routes if isinstance(r, APIRoute)]
+    found = {getattr(r, "path", ""): rules(r.dependant) for r in [*contexts, *plain]}
+    assert found["/v1/forgotten"] == [] and found["/v1/health"] != []
