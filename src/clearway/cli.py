@@ -81,11 +81,8 @@ def audit_verify(as_json: Annotated[bool, typer.Option("--json", help="Print the
     """Check every entry of the audit chain; name the first one altered, removed or out of order."""
     from clearway.service import Clearway
 
-    svc = Clearway(_settings())
-    try:
+    with Clearway(_settings()) as svc:
         result = svc.verify_audit()
-    finally:
-        svc.close()
     if as_json:
         sys.stdout.write(msgspec.json.encode(result).decode() + "\n")
     elif result.ok:
@@ -113,11 +110,8 @@ def ingest(
     from clearway.ingest import ingest_file
     from clearway.service import Clearway
 
-    svc = Clearway(_settings())
-    try:
+    with Clearway(_settings()) as svc:
         summary = ingest_file(svc, file, operator=operator, kind=kind, errors_to=errors_to, console=console)
-    finally:
-        svc.close()
     if as_json:
         sys.stdout.write(msgspec.json.encode(summary).decode() + "\n")
     else:
@@ -178,11 +172,8 @@ def demo(
     from clearway.demo import load_demo
     from clearway.service import Clearway
 
-    svc = Clearway(_settings())
-    try:
+    with Clearway(_settings()) as svc:
         loaded = load_demo(svc, count=count, seed=seed, force=force, console=console)
-    finally:
-        svc.close()
     if loaded is None:
         console.print("the database already holds consignments; demo data not loaded (use --force)")
     else:
@@ -198,11 +189,8 @@ def sweep() -> None:
     """Hold, for a request for information, declarations whose documents are overdue."""
     from clearway.service import Clearway
 
-    svc = Clearway(_settings())
-    try:
+    with Clearway(_settings()) as svc:
         held = svc.expire_overdue(now=dt.datetime.now(dt.UTC))
-    finally:
-        svc.close()
     console.print(f"held {held:,} consignments whose documents are overdue")
 
 

@@ -49,8 +49,7 @@ def onboard(
     tax_scheme_id: Annotated[str | None, typer.Option(help="IOSS, VOEC, ... number.")] = None,
 ) -> None:
     """Register an operator (active at once); then issue it a key with `clearway keys issue`."""
-    svc = _service()
-    try:
+    with _service() as svc:
         svc.access.onboard(
             operator_id=operator_id,
             name=name,
@@ -61,42 +60,31 @@ def onboard(
             tax_scheme_id=tax_scheme_id,
             actor=_actor(),
         )
-    finally:
-        svc.close()
     console.print(f"onboarded {operator_id}")
 
 
 @operators_app.command("suspend")
 def suspend(operator_id: str) -> None:
     """Suspend an operator: its keys and tokens stop working."""
-    svc = _service()
-    try:
+    with _service() as svc:
         svc.access.set_status(operator_id, "suspended", actor=_actor())
-    finally:
-        svc.close()
     console.print(f"suspended {operator_id}")
 
 
 @operators_app.command("activate")
 def activate(operator_id: str) -> None:
     """Lift an operator's suspension."""
-    svc = _service()
-    try:
+    with _service() as svc:
         svc.access.set_status(operator_id, "active", actor=_actor())
-    finally:
-        svc.close()
     console.print(f"{operator_id} is active")
 
 
 @operators_app.command("list")
 def list_operators() -> None:
     """All operators, as JSON lines."""
-    svc = _service()
-    try:
+    with _service() as svc:
         for row in svc.access.operators():
             _print_json(row)
-    finally:
-        svc.close()
 
 
 @keys_app.command("issue")
@@ -106,11 +94,8 @@ def issue(
     as_json: Annotated[bool, typer.Option("--json", help="Print key id, key and expiry as JSON.")] = False,
 ) -> None:
     """Issue an API key. It is printed once, here, and never again."""
-    svc = _service()
-    try:
+    with _service() as svc:
         issued, expires = svc.access.issue_key(operator_id, actor=_actor(), valid_days=days)
-    finally:
-        svc.close()
     if as_json:
         _print_json({"key_id": issued.key_id, "api_key": issued.plaintext, "expires_at": expires.isoformat()})
     else:
@@ -121,11 +106,8 @@ def issue(
 @keys_app.command("rotate")
 def rotate(key_id: str) -> None:
     """Issue a replacement key and revoke this one."""
-    svc = _service()
-    try:
+    with _service() as svc:
         issued, expires = svc.access.rotate_key(key_id, actor=_actor())
-    finally:
-        svc.close()
     console.print(f"key {key_id} revoked; new key {issued.key_id}, valid until {expires:%Y-%m-%d}; store it now:")
     sys.stdout.write(issued.plaintext + "\n")
 
@@ -133,23 +115,17 @@ def rotate(key_id: str) -> None:
 @keys_app.command("revoke")
 def revoke(key_id: str) -> None:
     """Revoke a key at once (other server processes stop accepting it within the credential cache time)."""
-    svc = _service()
-    try:
+    with _service() as svc:
         svc.access.revoke_key(key_id, actor=_actor())
-    finally:
-        svc.close()
     console.print(f"revoked {key_id}")
 
 
 @keys_app.command("list")
 def list_keys(operator_id: str) -> None:
     """An operator's keys (ids and dates, never secrets), as JSON lines."""
-    svc = _service()
-    try:
+    with _service() as svc:
         for row in svc.access.keys(operator_id):
             _print_json(row)
-    finally:
-        svc.close()
 
 
 @people_app.command("create")
@@ -168,11 +144,8 @@ def create_person(
         password = getpass.getpass("Password (12 characters or more): ")
         if getpass.getpass("Again: ") != password:
             raise typer.BadParameter("the passwords differ")
-    svc = _service()
-    try:
+    with _service() as svc:
         svc.access.create_person(
             username=username, display_name=name, role=Role(role), password=password, actor=_actor()
         )
-    finally:
-        svc.close()
     console.print(f"created {role} {username}")

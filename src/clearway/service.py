@@ -70,6 +70,12 @@ class Clearway:
     def close(self) -> None:
         self.engine.dispose()
 
+    def __enter__(self) -> Clearway:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     def submit_consignments(
         self,
         operator_id: str,
@@ -199,11 +205,15 @@ class Clearway:
             rows = SqlClearanceStore(conn).page_of(operator_id, state, before, limit)
             return [{str(key): value for key, value in row.items()} for row in rows]
 
-    def record_personal_data_read(self, actor: str, consignment_id: str) -> None:
-        """A person saw a consignment's personal data: that goes to the audit chain."""
-        event = AuditEvent(at=utcnow(), actor=actor, action="personal_data.read", subject=consignment_id)
+    def audit_event(self, actor: str, action: str, subject: str, **detail: Any) -> None:
+        """Append one event to the audit chain (codes and ids only, no personal data)."""
+        event = AuditEvent(at=utcnow(), actor=actor, action=action, subject=subject, detail=detail)
         with self._write_lock, self.engine.begin() as conn:
             SqlAuditLog(conn).append([event])
+
+    def record_personal_data_read(self, actor: str, consignment_id: str) -> None:
+        """A person saw a consignment's personal data: that goes to the audit chain."""
+        self.audit_event(actor, "personal_data.read", consignment_id)
 
     def verify_audit(self, page: int = 10_000) -> Verification:
         """Walk the whole audit chain in order and check every link, hash and the head."""

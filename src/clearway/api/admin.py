@@ -13,10 +13,8 @@ from starlette.responses import Response
 
 from clearway.access.roles import Role
 from clearway.api import schemas
-from clearway.api.deps import Admin, Service, read_body
+from clearway.api.deps import Admin, Service, read_json
 from clearway.api.problems import PROBLEM_JSON, Problem
-from clearway.clearance.errors import InvalidRecord
-from clearway.dataset.errors import FieldError
 from clearway.dataset.records import CountryCode, Name
 
 router = APIRouter(prefix="/v1/admin", tags=["administration"])
@@ -106,16 +104,7 @@ def _body(schema: type) -> dict[str, Any]:
 
 
 async def _decode(request: Request, cls: type[Any]) -> Any:
-    body = await read_body(request, ("application/json",), 64 * 1024)
-    try:
-        return msgspec.json.decode(body, type=cls)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        text = str(exc)
-        pointer = ""
-        if " - at `$." in text:
-            text, path = text.split(" - at `$.", 1)
-            pointer = "/" + path.rstrip("`").replace(".", "/")
-        raise InvalidRecord("the request has invalid fields", [FieldError(pointer, text)]) from exc
+    return await read_json(request, cls, max_bytes=64 * 1024, what="request")
 
 
 def _operator_view(row: dict[str, Any]) -> OperatorView:

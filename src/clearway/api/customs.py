@@ -18,12 +18,11 @@ from starlette.responses import Response
 
 from clearway.access.roles import Principal, Role
 from clearway.api import schemas
-from clearway.api.deps import Access, Service, read_body
+from clearway.api.deps import Access, Service, read_json
 from clearway.api.intake import _json, _problem_responses
 from clearway.api.views import consignment_view, pseudonymised_view
-from clearway.clearance.errors import InvalidRecord, NotFound
+from clearway.clearance.errors import NotFound
 from clearway.clearance.lifecycle import HoldReason, State
-from clearway.dataset.errors import FieldError
 from clearway.service import ConsignmentDossier
 
 router = APIRouter(prefix="/v1/customs", tags=["customs"])
@@ -82,11 +81,7 @@ async def read(consignment_id: str, svc: Service, principal: Annotated[Principal
 async def control(
     consignment_id: str, request: Request, svc: Service, principal: Annotated[Principal, Depends(OFFICERS)]
 ) -> Response:
-    body = await read_body(request, ("application/json",), 4096)
-    try:
-        step = msgspec.json.decode(body, type=ControlRequest)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise InvalidRecord("the control step is invalid", [FieldError("", str(exc))]) from exc
+    step = await read_json(request, ControlRequest, max_bytes=4096, what="control step")
     await run_in_threadpool(
         lambda: svc.control(
             consignment_id, State(step.target), actor=principal.actor, reason=step.reason, hold_reason=step.hold_reason

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
-from typing import Annotated
+from typing import Annotated, TypeVar
 
+import msgspec
 from fastapi import Depends, Request
 
 from clearway.access import credentials
 from clearway.access.roles import Principal, Role
 from clearway.access_service import AccessService
 from clearway.api.problems import ApiError
+from clearway.clearance.errors import InvalidRecord
+from clearway.dataset.decode import RecordDecoder
 from clearway.service import Clearway
 
 # Dependencies are async so that FastAPI calls them inline: sync ones each cost a thread-pool hop,
@@ -119,3 +123,21 @@ async def read_body(request: Request, media_types: tuple[str, ...], max_bytes: i
             "body-too-large",
         )
     return body
+
+
+_T = TypeVar("_T", bound=msgspec.Struct)
+
+
+@functools.lru_cache(maxsize=64)
+def _decoder(cls: type[_T]) -> RecordDecoder[_T]:
+    return RecordDecoder(cls)
+
+
+async def read_json(request: Request, cls: type[_T], *, max_bytes: int, what: str) -> _T:
+    """A JSON body decoded strictly into ``cls``; every failing field is reported with its pointer."""
+    body = await read_body(request, ("application/json",), max_bytes)
+    decoder: RecordDecoder[_T] = _decoder(cls)
+    record, errors = decoder.decode(body)
+    if record is None:
+        raise InvalidRecord(f"the {what} has invalid fields", errors)
+    return record

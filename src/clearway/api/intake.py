@@ -17,14 +17,13 @@ from starlette.responses import Response
 
 from clearway.api import schemas
 from clearway.api.batcher import GroupCommitter
-from clearway.api.deps import Operator, Service, read_body
+from clearway.api.deps import Operator, Service, read_body, read_json
 from clearway.api.problems import PROBLEM_JSON, ApiError, Problem, problem
 from clearway.api.views import consignment_view
 from clearway.clearance.errors import InvalidRecord, NotFound
 from clearway.clearance.lifecycle import State
 from clearway.clearance.model import SubmissionResult
 from clearway.dataset.decode import RecordDecoder
-from clearway.dataset.errors import FieldError
 from clearway.dataset.records import Consignment, DocumentKind, Order, Payment, Waybill
 from clearway.gc_pause import paused_gc
 from clearway.intake.ndjson import TooManyLines, parse_ndjson
@@ -279,25 +278,12 @@ async def amend_consignment(consignment_id: str, request: Request, svc: Service,
     response_class=Response,
 )
 async def cancel_consignment(consignment_id: str, request: Request, svc: Service, operator: Operator) -> Response:
-    body = await read_body(request, JSON, 4096)
-    try:
-        cancel = msgspec.json.decode(body, type=schemas.CancelRequest)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise InvalidRecord("the cancellation is invalid", [_error_of(exc)]) from exc
+    cancel = await read_json(request, schemas.CancelRequest, max_bytes=4096, what="cancellation")
     await run_in_threadpool(svc.cancel, operator, consignment_id, cancel.reason)
     dossier = await run_in_threadpool(svc.dossier, operator, consignment_id)
     if dossier is None:  # pragma: no cover - cancel() already proved it exists and is ours
         raise NotFound(f"no consignment '{consignment_id}'")
     return _json(consignment_view(dossier))
-
-
-def _error_of(exc: Exception) -> FieldError:
-    text = str(exc)
-    pointer = ""
-    if " - at `$." in text:
-        text, path = text.split(" - at `$.", 1)
-        pointer = "/" + path.rstrip("`").replace(".", "/")
-    return FieldError(pointer, text)
 
 
 def _document_routes(kind: DocumentKind, plural: str, cls: type) -> None:
