@@ -99,6 +99,8 @@ def main() -> None:
         os.environ,
         CLEARWAY_DATABASE_URL=f"sqlite:///{tmp / 'http.db'}",
         CLEARWAY_SECRET_KEY_FILE=str(tmp / "secret.key"),
+        # One operator sends everything here: the limiter stays in the path but never refuses.
+        CLEARWAY_RATE_LIMIT_PER_SECOND="1000000",
     )
     clearway = str(Path(sys.executable).with_name("clearway"))
     subprocess.run([clearway, "db", "upgrade"], env=env, check=True, capture_output=True)

@@ -40,6 +40,13 @@ class Settings:
     session_hours: int = 8
     # Days after closure (release, seizure, return, cancellation) before personal data is anonymised.
     retention_days: int = 1095
+    # Requests per second one caller (API key or token, else address) may send, sustained, per server
+    # process; 0 turns rate limiting off. Bulk senders use the NDJSON batch endpoints.
+    rate_limit_per_second: float = 100.0
+    # Requests a caller may send at once above that rate (the size of its token bucket).
+    rate_limit_burst: int = 200
+    # Strict-Transport-Security max-age in seconds; 0 sends no HSTS header (set it only behind HTTPS).
+    hsts_max_age_seconds: int = 0
 
     @property
     def document_wait(self) -> dt.timedelta:

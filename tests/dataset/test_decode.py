@@ -131,3 +131,20 @@ def test_hostile_bytes_become_field_errors() -> None:
     record, errors = DECODER.decode(deep)
     assert record is None and len(errors) == 1
     assert "nested too deeply" in errors[0].detail or "malformed JSON" in errors[0].detail
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [(" ", "visible character"), ("Anna\x00", "control characters"), ("\t", "visible character")],
+)
+def test_names_need_visible_text(consignment_data: dict[str, Any], value: str, message: str) -> None:
+    consignment_data["parties"]["buyer"]["name"] = value
+    assert message in errors_of(consignment_data)["/parties/buyer/name"]
+
+
+def test_pattern_errors_are_explained(consignment_data: dict[str, Any]) -> None:
+    consignment_data["destination_country"] = "de"
+    consignment_data["items"][0]["hs_code"] = "12345A"
+    errors = errors_of(consignment_data)
+    assert errors["/destination_country"] == "expected an ISO 3166-1 alpha-2 country code (two capital letters)"
+    assert errors["/items/0/hs_code"] == "expected an HS code of 6, 8 or 10 digits"

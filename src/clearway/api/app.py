@@ -21,6 +21,8 @@ from clearway.api import admin, customs, intake, oauth, problems, schemas
 from clearway.api.batcher import GroupCommitter
 from clearway.api.deps import PUBLIC, Service
 from clearway.api.limits import BodyLimit
+from clearway.api.rate_limit import RATE_LIMITED_RESPONSES, RateLimit, TokenBuckets
+from clearway.api.security_headers import SecurityHeaders
 from clearway.service import Clearway
 from clearway.settings import Settings
 from clearway.web import auth, pages
@@ -73,10 +75,8 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
     app.state.clearway = svc
     app.state.committer = GroupCommitter(svc)
     problems.install(app)
-    app.include_router(intake.router)
-    app.include_router(oauth.router)
-    app.include_router(customs.router)
-    app.include_router(admin.router)
+    for router in (intake.router, oauth.router, customs.router, admin.router):
+        app.include_router(router, responses=RATE_LIMITED_RESPONSES)
     app.include_router(auth.router)
     app.include_router(pages.router)
 
@@ -108,7 +108,13 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
         return Response(msgspec.json.encode(body), media_type="application/json")
 
     _install_openapi(app)
+    # Added innermost first: SecurityHeaders is outermost, so that 413 and 429 answers carry it too.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if settings.rate_limit_per_second > 0:
+        buckets = TokenBuckets(settings.rate_limit_per_second, settings.rate_limit_burst)
+        app.add_middleware(RateLimit, buckets=buckets)  # refuses before the body is read
+    hsts = settings.hsts_max_age_seconds > 0
+    app.add_middleware(SecurityHeaders, hsts=hsts, hsts_max_age=settings.hsts_max_age_seconds)
     return app
 
 

@@ -52,7 +52,7 @@ def _in_officers_work(dossier: ConsignmentDossier, principal: Principal) -> bool
             "description": "The consignment",
             "content": {"application/json": {"schema": schemas.ref(schemas.ConsignmentView)}},
         },
-        **_problem_responses(401, 404),
+        **_problem_responses(401, 403, 404),
     },
     response_class=Response,
 )
@@ -74,7 +74,7 @@ async def read(consignment_id: str, svc: Service, principal: Annotated[Principal
     },
     responses={
         200: {"description": "Done", "content": {"application/json": {"schema": schemas.ref(schemas.ConsignmentView)}}},
-        **_problem_responses(401, 404, 409, 415, 422),
+        **_problem_responses(401, 403, 404, 409, 413, 415, 422),
     },
     response_class=Response,
 )

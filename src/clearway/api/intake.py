@@ -63,14 +63,17 @@ def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) 
 def _problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     text = {
         400: "Malformed request",
-        401: "Operator not identified",
+        401: "Not authenticated",
+        403: "Not open to the caller's role",
         404: "Not found (or not yours)",
         409: "Conflict: the reference was used for a different message, or the state forbids it",
         413: "Body or batch too large",
         415: "Wrong content type",
         422: "Invalid fields; each error has a JSON pointer",
     }
-    return {c: {"description": text[c], "content": {PROBLEM_JSON: {"schema": schemas.ref(Problem)}}} for c in codes}
+    # Every route needs a credential, and a valid one may still belong to another role.
+    every = sorted({401, 403, *codes})
+    return {c: {"description": text[c], "content": {PROBLEM_JSON: {"schema": schemas.ref(Problem)}}} for c in every}
 
 
 def _doc(request_schema: dict[str, Any], media: str = "application/json") -> dict[str, Any]:
@@ -273,7 +276,7 @@ async def amend_consignment(consignment_id: str, request: Request, svc: Service,
             "description": "Cancelled",
             "content": {"application/json": {"schema": schemas.ref(schemas.ConsignmentView)}},
         },
-        **_problem_responses(400, 401, 404, 409, 415, 422),
+        **_problem_responses(400, 401, 404, 409, 413, 415, 422),
     },
     response_class=Response,
 )

@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 import msgspec
 
 from clearway.dataset.errors import FieldError, join
+from clearway.dataset.records import PATTERN_MEANINGS
 from clearway.dataset.validate import semantic_errors
 
 T = TypeVar("T", bound=msgspec.Struct)
@@ -29,10 +30,15 @@ def _kind(value: object) -> str:
     return _JSON_KIND.get(type(value), type(value).__name__)
 
 
+_REGEX_MESSAGE = {
+    f"Expected `str` matching regex {pattern!r}": meaning for pattern, meaning in PATTERN_MEANINGS.items()
+}
+
+
 def _message(exc: msgspec.MsgspecError) -> str:
     # msgspec appends " - at `$...`"; the pointer already says where.
-    text = str(exc)
-    return text.split(" - at `", 1)[0]
+    text = str(exc).split(" - at `", 1)[0]
+    return _REGEX_MESSAGE.get(text, text)
 
 
 def _unwrap(tp: Any) -> tuple[Any, list[msgspec.Meta]]:

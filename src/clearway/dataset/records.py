@@ -19,20 +19,40 @@ import msgspec
 
 # Field-length limits: generous for real data, small enough that a hostile payload cannot make us
 # store megabytes in one name. They are part of the public schema (maxLength in the OpenAPI).
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Text = Annotated[str, msgspec.Meta(max_length=500)]
-Description = Annotated[str, msgspec.Meta(min_length=1, max_length=512)]
-Ref = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")]
+# Human text: at least one visible character, no control characters (a blank name or a NUL byte is
+# never real data, and CSV would read a blank cell as absent: both formats must agree).
+_VISIBLE = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+_PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=_VISIBLE)]
+Text = Annotated[str, msgspec.Meta(max_length=500, pattern=_PRINTABLE)]
+Description = Annotated[str, msgspec.Meta(min_length=1, max_length=512, pattern=_VISIBLE)]
+_REF = r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$"
+Ref = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=_REF)]
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=35)]
-CountryCode = Annotated[str, msgspec.Meta(min_length=2, max_length=2, pattern=r"^[A-Z]{2}$")]
-CurrencyCode = Annotated[str, msgspec.Meta(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$")]
-HsCode = Annotated[str, msgspec.Meta(min_length=6, max_length=10, pattern=r"^[0-9]{6}([0-9]{2}){0,2}$")]
+_COUNTRY = r"^[A-Z]{2}$"
+CountryCode = Annotated[str, msgspec.Meta(min_length=2, max_length=2, pattern=_COUNTRY)]
+_CURRENCY = r"^[A-Z]{3}$"
+CurrencyCode = Annotated[str, msgspec.Meta(min_length=3, max_length=3, pattern=_CURRENCY)]
+_HS = r"^[0-9]{6}([0-9]{2}){0,2}$"
+HsCode = Annotated[str, msgspec.Meta(min_length=6, max_length=10, pattern=_HS)]
 # msgspec cannot bound a Decimal, so the sign and size of amounts are checked in validate.py.
 Amount = Decimal
 Quantity = Decimal
 # Times must carry their UTC offset: a naive time is ambiguous across the borders a parcel crosses.
 Timestamp = Annotated[dt.datetime, msgspec.Meta(tz=True)]
-Url = Annotated[str, msgspec.Meta(max_length=2048, pattern=r"^https?://")]
+_URL = r"^https?://"
+Url = Annotated[str, msgspec.Meta(max_length=2048, pattern=_URL)]
+
+# What each pattern means, for error messages (a regex is no explanation for an integrator).
+PATTERN_MEANINGS = {
+    _VISIBLE: "expected text with at least one visible character and no control characters",
+    _PRINTABLE: "expected text without control characters",
+    _REF: "expected letters, digits and . _ : / - only, starting with a letter or digit",
+    _COUNTRY: "expected an ISO 3166-1 alpha-2 country code (two capital letters)",
+    _CURRENCY: "expected an ISO 4217 currency code (three capital letters)",
+    _HS: "expected an HS code of 6, 8 or 10 digits",
+    _URL: "expected an http:// or https:// address",
+}
 
 Nature = Literal["sale", "gift", "sample", "return", "documents"]
 Relationship = Literal["B2C", "C2C", "B2B"]

@@ -257,7 +257,7 @@ def write_csv(
 
 
 def _write_rows(stream: TextIO, names: list[str], rows: list[dict[str, str]]) -> int:
-    writer = csv.DictWriter(stream, fieldnames=names, lineterminator="\n")
+    writer = csv.DictWriter(stream, fieldnames=names, lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(rows)
     return len(rows)

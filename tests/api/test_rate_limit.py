@@ -1,0 +1,196 @@
+"""Rate limits: the token-bucket arithmetic with an injected clock, the key, and the middleware."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
+from starlette.types import Scope
+
+from clearway.api.rate_limit import RateLimit, TokenBuckets, default_key
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+# --- TokenBuckets ------------------------------------------------------------------------------
+
+
+def test_a_new_key_gets_its_burst_then_waits_for_the_refill() -> None:
+    buckets = TokenBuckets(rate_per_second=2.0, burst=3)
+    assert [buckets.take("a", 0.0) for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert buckets.take("a", 0.0) == pytest.approx(0.5)
+    assert buckets.take("a", 0.25) == pytest.approx(0.25)
+    assert buckets.take("a", 0.5) == 0.0
+    assert buckets.take("a", 0.5) == pytest.approx(0.5)
+
+
+def test_a_refused_request_takes_no_token() -> None:
+    buckets = TokenBuckets(rate_per_second=1.0, burst=1)
+    assert buckets.take("a", 0.0) == 0.0
+    for _ in range(100):
+        assert buckets.take("a", 0.5) == pytest.approx(0.5)
+    assert buckets.take("a", 1.0) == 0.0
+
+
+def test_the_refill_never_exceeds_the_burst() -> None:
+    buckets = TokenBuckets(rate_per_second=10.0, burst=2)
+    buckets.take("a", 0.0)
+    allowed = [buckets.take("a", 3600.0) for _ in range(5)]
+    assert allowed == [0.0, 0.0, pytest.approx(0.1), pytest.approx(0.1), pytest.approx(0.1)]
+
+
+def test_sustained_rate_is_the_configured_rate() -> None:
+    buckets = TokenBuckets(rate_per_second=100.0, burst=10)
+    now, allowed = 0.0, 0
+    while now < 10.0:  # a client hammering every millisecond for 10 s
+        allowed += buckets.take("a", now) == 0.0
+        now += 0.001
+    assert 1000 <= allowed <= 1011  # 10 s x 100/s, plus the initial burst
+
+
+def test_keys_are_independent() -> None:
+    buckets = TokenBuckets(rate_per_second=1.0, burst=1)
+    assert buckets.take("a", 0.0) == 0.0
+    assert buckets.take("a", 0.0) > 0
+    assert buckets.take("b", 0.0) == 0.0
+
+
+def test_a_clock_going_backwards_refills_nothing() -> None:
+    buckets = TokenBuckets(rate_per_second=1.0, burst=1)
+    buckets.take("a", 100.0)
+    assert buckets.take("a", 50.0) == pytest.approx(1.0)
+    assert buckets.take("a", 101.0) == 0.0
+
+
+def test_memory_is_bounded_and_the_stalest_keys_go_first() -> None:
+    buckets = TokenBuckets(rate_per_second=1.0, burst=1, max_keys=3)
+    for key in "abc":
+        buckets.take(key, 0.0)
+    buckets.take("a", 0.5)  # "a" is seen again: "b" is now the stalest
+    buckets.take("d", 0.6)
+    assert [k for k in "abcd" if k in buckets] == ["a", "c", "d"]
+    for n in range(10_000):
+        buckets.take(f"flood-{n}", 1.0)
+    assert len(buckets) == 3
+
+
+def test_an_evicted_key_comes_back_with_a_full_bucket() -> None:
+    buckets = TokenBuckets(rate_per_second=1.0, burst=1, max_keys=1)
+    buckets.take("a", 0.0)
+    buckets.take("b", 0.0)
+    assert buckets.take("a", 0.0) == 0.0
+
+
+@pytest.mark.parametrize(("rate", "burst", "max_keys"), [(0.0, 1, 1), (-1.0, 1, 1), (1.0, 0, 1), (1.0, 1, 0)])
+def test_nonsense_limits_are_refused(rate: float, burst: int, max_keys: int) -> None:
+    with pytest.raises(ValueError, match="must be"):
+        TokenBuckets(rate, burst, max_keys)
+
+
+# --- default_key -------------------------------------------------------------------------------
+
+
+def scope(headers: list[tuple[bytes, bytes]], client: Any = ("203.0.113.7", 4711)) -> Scope:
+    return {"type": "http", "path": "/v1/consignments", "headers": headers, "client": client}
+
+
+def sha(value: bytes) -> str:
+    return hashlib.sha256(value).hexdigest()
+
+
+def test_the_key_is_the_credentials_hash_first() -> None:
+    headers = [(b"x-clearway-operator", b"op-1"), (b"authorization", b"Bearer secret-token")]
+    key = default_key(scope(headers))
+    assert key == "auth:" + sha(b"Bearer secret-token")
+    assert "secret" not in key
+
+
+def test_the_key_is_the_operator_hash_without_credentials() -> None:
+    assert default_key(scope([(b"x-clearway-operator", b"op-1")])) == "operator:" + sha(b"op-1")
+
+
+def test_the_key_is_the_client_address_without_either() -> None:
+    assert default_key(scope([(b"content-type", b"application/json")])) == "ip:203.0.113.7"
+    assert default_key(scope([], client=None)) == "ip:unknown"
+
+
+def test_a_huge_header_still_makes_a_small_key() -> None:
+    assert len(default_key(scope([(b"authorization", b"x" * 100_000)]))) == len("auth:") + 64
+
+
+# --- the middleware ----------------------------------------------------------------------------
+
+
+async def hello(request: Request) -> JSONResponse:
+    return JSONResponse({"ok": True})
+
+
+def limited_app(clock: Clock, rate: float = 1.0, burst: int = 2) -> RateLimit:
+    inner = Starlette(routes=[Route("/v1/things", hello, methods=["GET", "POST"]), Route("/v1/health", hello)])
+    return RateLimit(inner, TokenBuckets(rate, burst), default_key, clock=clock)
+
+
+def test_over_the_limit_is_429_problem_json_with_retry_after() -> None:
+    clock = Clock()
+    with TestClient(limited_app(clock, rate=0.25, burst=2)) as client:
+        op = {"X-Clearway-Operator": "op-1"}
+        assert [client.get("/v1/things", headers=op).status_code for _ in range(2)] == [200, 200]
+        refused = client.get("/v1/things", headers=op)
+        assert refused.status_code == 429
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.headers["retry-after"] == "4"
+        problem = refused.json()
+        assert problem["status"] == 429 and problem["type"].endswith("/rate-limited")
+        assert problem["title"] == "Too many requests" and "retry after 4 s" in problem["detail"]
+        clock.now += 4.0
+        assert client.get("/v1/things", headers=op).status_code == 200
+
+
+def test_retry_after_is_whole_seconds_rounded_up() -> None:
+    clock = Clock()
+    with TestClient(limited_app(clock, rate=10.0, burst=1)) as client:
+        client.get("/v1/things")
+        assert client.get("/v1/things").headers["retry-after"] == "1"
+
+
+def test_each_caller_has_its_own_bucket() -> None:
+    clock = Clock()
+    with TestClient(limited_app(clock, burst=1)) as client:
+        assert client.get("/v1/things", headers={"X-Clearway-Operator": "op-1"}).status_code == 200
+        assert client.get("/v1/things", headers={"X-Clearway-Operator": "op-1"}).status_code == 429
+        assert client.get("/v1/things", headers={"X-Clearway-Operator": "op-2"}).status_code == 200
+        assert client.get("/v1/things", headers={"Authorization": "Bearer k1"}).status_code == 200
+        assert client.get("/v1/things").status_code == 200  # by address
+
+
+def test_health_is_never_limited() -> None:
+    clock = Clock()
+    with TestClient(limited_app(clock, burst=1)) as client:
+        assert {client.get("/v1/health").status_code for _ in range(20)} == {200}
+        assert client.get("/v1/things").status_code == 200
+
+
+def test_a_refused_request_never_reaches_the_app() -> None:
+    calls = 0
+
+    async def counting(request: Request) -> JSONResponse:
+        nonlocal calls
+        calls += 1
+        return JSONResponse({})
+
+    app = RateLimit(Starlette(routes=[Route("/x", counting, methods=["POST"])]), TokenBuckets(1.0, 1), clock=Clock())
+    with TestClient(app) as client:
+        statuses = [client.post("/x", content=b"{}").status_code for _ in range(5)]
+    assert statuses == [200, 429, 429, 429, 429] and calls == 1
