@@ -30,7 +30,7 @@ def onboard(service: Clearway, operator_id: str = "op-market-1") -> None:
 
 def secret_of(api_key: str) -> str:
     parsed = credentials.parse_key(api_key)
-    assert parsed is not None
+    assert parsed is not None, "expected a parsed"
     return parsed[1]
 
 
@@ -84,7 +84,7 @@ def test_suspension_stops_keys_and_tokens(service: Clearway) -> None:
     onboard(service)
     issued, _ = service.access.issue_key("op-market-1", actor=ADMIN)
     token = service.access.token(issued.key_id, secret_of(issued.plaintext))
-    assert token is not None
+    assert token is not None, "expected a token"
     assert service.access.authenticate_token(token) is not None
     assert service.access.authenticate_key(issued.plaintext) is not None
     service.access.set_status("op-market-1", "suspended", actor=ADMIN)

@@ -24,13 +24,13 @@ def sign_in(client: TestClient, service: Clearway, username: str, role: Role = R
     )
     form = client.get("/login")
     csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
-    assert csrf is not None
+    assert csrf is not None, "expected a csrf"
     done = client.post(
         "/login", data={"username": username, "password": PASSWORD, "csrf": csrf.group(1)}, follow_redirects=False
     )
     assert done.status_code == 303 and done.headers["location"] == "/"
     found = service.access.session(client.cookies["cw_session"])
-    assert found is not None
+    assert found is not None, "expected a found"
     return found[1]
 
 
@@ -68,7 +68,7 @@ def test_pages_need_a_session(client: TestClient, service: Clearway) -> None:
     assert page.status_code == 200 and "Signed in as olga" in page.text
     cookie = client.cookies["cw_session"]
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert csrf is not None
+    assert csrf is not None, "expected a csrf"
     assert client.post("/logout", data={"csrf": csrf.group(1)}, follow_redirects=False).status_code == 303
     assert service.access.session(cookie) is None
 
@@ -77,7 +77,7 @@ def test_login_form_refuses_bad_passwords_and_locks(client: TestClient, service:
     service.access.create_person(username="ana", display_name="Ana", role=Role.ANALYST, password=PASSWORD, actor="test")
     for attempt in range(5):
         csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
-        assert csrf is not None
+        assert csrf is not None, "expected a csrf"
         r = client.post(
             "/login", data={"username": "ana", "password": "wrong", "csrf": csrf.group(1)}, follow_redirects=False
         )

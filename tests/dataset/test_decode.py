@@ -32,7 +32,7 @@ def test_fixture_records_are_valid() -> None:
 def test_money_is_exact_decimal(consignment_data: dict[str, Any]) -> None:
     consignment_data["transaction"]["goods_value"] = "0.1"
     record, _ = DECODER.decode(json.dumps(consignment_data).encode())
-    assert record is not None
+    assert record is not None, "expected a record"
     assert str(record.transaction.goods_value) == "0.1"
     # A JSON number is read from its text, never through a binary float.
     raw = json.dumps(consignment_data).replace('"0.1"', "0.1").encode()

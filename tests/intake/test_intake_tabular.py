@@ -420,7 +420,7 @@ def test_decoder_must_match_the_kind() -> None:
 def test_docs_example_is_valid() -> None:
     docs = (ROOT / "docs" / "formats.md").read_text()
     match = re.search(r"```csv\n(.*?)```", docs, re.DOTALL)
-    assert match is not None
+    assert match is not None, "expected a match"
     out = read_text(match.group(1), "consignment")
     assert [p.errors for p in out] == [[], []]
     assert [len(p.record.items) for p in out if p.record] == [2, 2]
