@@ -201,9 +201,7 @@ class Clearway:
     def page(self, operator_id: str, *, state: str | None, before: str | None, limit: int) -> list[dict[str, Any]]:
         """One page of an operator's consignments, newest first."""
         with self.engine.connect() as conn:
-            # Column keys are SQLAlchemy's quoted_name (a str subclass); plain str keys travel better.
-            rows = SqlClearanceStore(conn).page_of(operator_id, state, before, limit)
-            return [{str(key): value for key, value in row.items()} for row in rows]
+            return SqlClearanceStore(conn).page_of(operator_id, state, before, limit)
 
     def audit_event(self, actor: str, action: str, subject: str, **detail: Any) -> None:
         """Append one event to the audit chain (codes and ids only, no personal data)."""

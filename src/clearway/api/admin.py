@@ -14,7 +14,7 @@ from starlette.responses import Response
 from clearway.access.roles import Role
 from clearway.api import schemas
 from clearway.api.deps import Admin, Service, read_json
-from clearway.api.problems import PROBLEM_JSON, Problem
+from clearway.api.responses import json_body, json_response, ok, problem_responses
 from clearway.dataset.records import CountryCode, Name
 
 router = APIRouter(prefix="/v1/admin", tags=["administration"])
@@ -74,33 +74,9 @@ class PersonRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 ADMIN_SCHEMAS: list[Any] = [OperatorRequest, OperatorView, KeyRequest, IssuedKeyView, KeyView, PersonRequest]
 
-_ENCODER = msgspec.json.Encoder()
-
-
-def _json(value: Any, status: int = 200) -> Response:
-    return Response(_ENCODER.encode(value), status_code=status, media_type="application/json")
-
 
 def _ok(schema: type, description: str, status: int = 200) -> dict[int | str, dict[str, Any]]:
-    problems: dict[int | str, dict[str, Any]] = {
-        code: {"description": text, "content": {PROBLEM_JSON: {"schema": schemas.ref(Problem)}}}
-        for code, text in (
-            (401, "Not authenticated"),
-            (403, "Not an administrator"),
-            (404, "Not found"),
-            (409, "Conflict"),
-            (415, "Wrong content type"),
-            (422, "Invalid fields"),
-        )
-    }
-    return {
-        status: {"description": description, "content": {"application/json": {"schema": schemas.ref(schema)}}},
-        **problems,
-    }
-
-
-def _body(schema: type) -> dict[str, Any]:
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schemas.ref(schema)}}}}
+    return {**ok(schema, description, status), **problem_responses(404, 409, 415, 422)}
 
 
 async def _decode(request: Request, cls: type[Any]) -> Any:
@@ -115,7 +91,7 @@ def _operator_view(row: dict[str, Any]) -> OperatorView:
     "/operators",
     status_code=201,
     summary="Onboard an operator",
-    openapi_extra=_body(OperatorRequest),
+    openapi_extra=json_body(schemas.ref(OperatorRequest)),
     responses=_ok(OperatorView, "Onboarded", 201),
     response_class=Response,
 )
@@ -133,18 +109,18 @@ async def onboard_operator(request: Request, svc: Service, admin: Admin) -> Resp
             actor=admin.actor,
         )
     )
-    return _json(_operator_view(row), 201)
+    return json_response(_operator_view(row), 201)
 
 
 @router.get("/operators", summary="List operators", responses=_ok(OperatorView, "Operators"), response_class=Response)
 async def list_operators(svc: Service, admin: Admin) -> Response:
     rows = await run_in_threadpool(svc.access.operators)
-    return _json([_operator_view(r) for r in rows])
+    return json_response([_operator_view(r) for r in rows])
 
 
 async def _set_status(svc: Any, operator_id: str, status: Literal["active", "suspended"], actor: str) -> Response:
     await run_in_threadpool(lambda: svc.access.set_status(operator_id, status, actor=actor))
-    return _json(_operator_view(await run_in_threadpool(svc.access.operator, operator_id)))
+    return json_response(_operator_view(await run_in_threadpool(svc.access.operator, operator_id)))
 
 
 @router.post(
@@ -171,7 +147,7 @@ async def activate_operator(operator_id: str, svc: Service, admin: Admin) -> Res
     "/operators/{operator_id}/keys",
     status_code=201,
     summary="Issue an API key (shown once)",
-    openapi_extra=_body(KeyRequest),
+    openapi_extra=json_body(schemas.ref(KeyRequest)),
     responses=_ok(IssuedKeyView, "Issued", 201),
     response_class=Response,
 )
@@ -181,7 +157,7 @@ async def issue_key(operator_id: str, request: Request, svc: Service, admin: Adm
         lambda: svc.access.issue_key(operator_id, actor=admin.actor, valid_days=body.valid_days)
     )
     view = IssuedKeyView(key_id=issued.key_id, operator_id=operator_id, api_key=issued.plaintext, expires_at=expires)
-    return _json(view, 201)
+    return json_response(view, 201)
 
 
 @router.get(
@@ -193,7 +169,7 @@ async def issue_key(operator_id: str, request: Request, svc: Service, admin: Adm
 async def list_keys(operator_id: str, svc: Service, admin: Admin) -> Response:
     await run_in_threadpool(svc.access.operator, operator_id)
     rows = await run_in_threadpool(svc.access.keys, operator_id)
-    return _json([msgspec.convert(r, KeyView, from_attributes=False) for r in rows])
+    return json_response([msgspec.convert(r, KeyView, from_attributes=False) for r in rows])
 
 
 @router.post(
@@ -206,7 +182,7 @@ async def list_keys(operator_id: str, svc: Service, admin: Admin) -> Response:
 async def rotate_key(key_id: str, svc: Service, admin: Admin) -> Response:
     issued, expires = await run_in_threadpool(lambda: svc.access.rotate_key(key_id, actor=admin.actor))
     operator_id = (await run_in_threadpool(svc.access.key_owner, issued.key_id)) or ""
-    return _json(
+    return json_response(
         IssuedKeyView(key_id=issued.key_id, operator_id=operator_id, api_key=issued.plaintext, expires_at=expires), 201
     )
 
@@ -215,7 +191,7 @@ async def rotate_key(key_id: str, svc: Service, admin: Admin) -> Response:
     "/keys/{key_id}/revocation",
     status_code=204,
     summary="Revoke a key",
-    responses={204: {"description": "Revoked"}, **{k: v for k, v in _ok(KeyView, "").items() if k != 200}},
+    responses={204: {"description": "Revoked"}, **problem_responses(404, 409, 415, 422)},
     response_class=Response,
 )
 async def revoke_key(key_id: str, svc: Service, admin: Admin) -> Response:
@@ -227,8 +203,8 @@ async def revoke_key(key_id: str, svc: Service, admin: Admin) -> Response:
     "/people",
     status_code=201,
     summary="Create an officer, analyst, statistician or administrator",
-    openapi_extra=_body(PersonRequest),
-    responses={201: {"description": "Created"}, **{k: v for k, v in _ok(KeyView, "").items() if k != 200}},
+    openapi_extra=json_body(schemas.ref(PersonRequest)),
+    responses={201: {"description": "Created"}, **problem_responses(404, 409, 415, 422)},
     response_class=Response,
 )
 async def create_person(request: Request, svc: Service, admin: Admin) -> Response:

@@ -19,7 +19,7 @@ from starlette.responses import Response
 from clearway.access.roles import Principal, Role
 from clearway.api import schemas
 from clearway.api.deps import Access, Service, read_json
-from clearway.api.intake import _json, _problem_responses
+from clearway.api.responses import json_response, problem_responses
 from clearway.api.views import consignment_view, pseudonymised_view
 from clearway.clearance.errors import NotFound
 from clearway.clearance.lifecycle import HoldReason, State
@@ -52,7 +52,7 @@ def _in_officers_work(dossier: ConsignmentDossier, principal: Principal) -> bool
             "description": "The consignment",
             "content": {"application/json": {"schema": schemas.ref(schemas.ConsignmentView)}},
         },
-        **_problem_responses(401, 403, 404),
+        **problem_responses(401, 403, 404),
     },
     response_class=Response,
 )
@@ -62,8 +62,8 @@ async def read(consignment_id: str, svc: Service, principal: Annotated[Principal
         raise NotFound(f"no consignment '{consignment_id}'")
     if principal.role is Role.OFFICER and _in_officers_work(dossier, principal):
         await run_in_threadpool(svc.record_personal_data_read, principal.actor, consignment_id)
-        return _json(consignment_view(dossier))
-    return _json(pseudonymised_view(dossier, svc.access.pseudonym_key))
+        return json_response(consignment_view(dossier))
+    return json_response(pseudonymised_view(dossier, svc.access.pseudonym_key))
 
 
 @router.post(
@@ -74,7 +74,7 @@ async def read(consignment_id: str, svc: Service, principal: Annotated[Principal
     },
     responses={
         200: {"description": "Done", "content": {"application/json": {"schema": schemas.ref(schemas.ConsignmentView)}}},
-        **_problem_responses(401, 403, 404, 409, 413, 415, 422),
+        **problem_responses(401, 403, 404, 409, 413, 415, 422),
     },
     response_class=Response,
 )
@@ -90,4 +90,4 @@ async def control(
     dossier = await run_in_threadpool(svc.dossier, None, consignment_id)
     if dossier is None:  # pragma: no cover - control() proved it exists
         raise NotFound(f"no consignment '{consignment_id}'")
-    return _json(consignment_view(dossier))
+    return json_response(consignment_view(dossier))

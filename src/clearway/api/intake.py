@@ -18,7 +18,8 @@ from starlette.responses import Response
 from clearway.api import schemas
 from clearway.api.batcher import GroupCommitter
 from clearway.api.deps import Operator, Service, read_body, read_json
-from clearway.api.problems import PROBLEM_JSON, ApiError, Problem, problem
+from clearway.api.problems import ApiError, problem
+from clearway.api.responses import json_body, json_response, problem_responses
 from clearway.api.views import consignment_view
 from clearway.clearance.errors import InvalidRecord, NotFound
 from clearway.clearance.lifecycle import State
@@ -43,7 +44,6 @@ _DECODERS: dict[str, RecordDecoder[Any]] = {
     "payment": RecordDecoder(Payment),
     "waybill": RecordDecoder(Waybill),
 }
-_ENCODER = msgspec.json.Encoder(decimal_format="string")
 
 
 def committer(request: Request) -> GroupCommitter:
@@ -56,31 +56,7 @@ def _parse_paused(body: bytes, decoder: RecordDecoder[Any], **limits: int) -> An
         return parse_ndjson(body, decoder, **limits)
 
 
-def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(_ENCODER.encode(value), status_code=status, media_type="application/json", headers=headers)
-
-
-def _problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    text = {
-        400: "Malformed request",
-        401: "Not authenticated",
-        403: "Not open to the caller's role",
-        404: "Not found (or not yours)",
-        409: "Conflict: the reference was used for a different message, or the state forbids it",
-        413: "Body or batch too large",
-        415: "Wrong content type",
-        422: "Invalid fields; each error has a JSON pointer",
-    }
-    # Every route needs a credential, and a valid one may still belong to another role.
-    every = sorted({401, 403, *codes})
-    return {c: {"description": text[c], "content": {PROBLEM_JSON: {"schema": schemas.ref(Problem)}}} for c in every}
-
-
-def _doc(request_schema: dict[str, Any], media: str = "application/json") -> dict[str, Any]:
-    return {"requestBody": {"required": True, "content": {media: {"schema": request_schema}}}}
-
-
-_NDJSON_BODY = _doc({"type": "string", "description": "one JSON record per line"}, "application/x-ndjson")
+_NDJSON_BODY = json_body({"type": "string", "description": "one JSON record per line"}, "application/x-ndjson")
 
 
 def _single_response(result: SubmissionResult, location: str | None) -> Response:
@@ -101,7 +77,7 @@ def _single_response(result: SubmissionResult, location: str | None) -> Response
     )
     created = result.status == "accepted"
     headers = {"Location": location} if created and location else None
-    return _json(body, 201 if created else 200, headers)
+    return json_response(body, 201 if created else 200, headers)
 
 
 async def _decode_one(request: Request, svc: Clearway, kind: str) -> Any:
@@ -150,7 +126,7 @@ async def _batch(
     counts = dict.fromkeys(("accepted", "duplicate", "conflict", "rejected"), 0)
     for line in lines:
         counts[line.status] += 1
-    return _json(
+    return json_response(
         schemas.BatchResponse(
             accepted=counts["accepted"],
             duplicates=counts["duplicate"],
@@ -183,8 +159,8 @@ _BATCH: dict[int | str, dict[str, Any]] = {
     "/consignments",
     summary="Submit one declaration",
     status_code=201,
-    openapi_extra=_doc(schemas.ref(Consignment)),
-    responses={**_SINGLE, **_problem_responses(400, 401, 409, 413, 415, 422)},
+    openapi_extra=json_body(schemas.ref(Consignment)),
+    responses={**_SINGLE, **problem_responses(400, 401, 409, 413, 415, 422)},
     response_class=Response,
 )
 async def submit_consignment(request: Request, svc: Service, operator: Operator) -> Response:
@@ -197,7 +173,7 @@ async def submit_consignment(request: Request, svc: Service, operator: Operator)
     "/consignments/batch",
     summary="Submit declarations as NDJSON (one per line, up to 100,000)",
     openapi_extra=_NDJSON_BODY,
-    responses={**_BATCH, **_problem_responses(400, 401, 413, 415)},
+    responses={**_BATCH, **problem_responses(400, 401, 413, 415)},
     response_class=Response,
 )
 async def submit_consignment_batch(request: Request, svc: Service, operator: Operator) -> Response:
@@ -215,7 +191,7 @@ MAX_PAGE = 500
             "description": "One page",
             "content": {"application/json": {"schema": schemas.ref(schemas.ConsignmentPage)}},
         },
-        **_problem_responses(400, 401, 422),
+        **problem_responses(400, 401, 422),
     },
     response_class=Response,
 )
@@ -231,7 +207,7 @@ async def list_consignments(
     rows = await run_in_threadpool(svc.page, operator, state=state.value if state else None, before=cursor, limit=limit)
     items = [msgspec.convert(row, schemas.ConsignmentSummary, from_attributes=False) for row in rows]
     next_cursor = items[-1].id if len(items) == limit else None
-    return _json(schemas.ConsignmentPage(items=items, next_cursor=next_cursor))
+    return json_response(schemas.ConsignmentPage(items=items, next_cursor=next_cursor))
 
 
 @router.get(
@@ -242,7 +218,7 @@ async def list_consignments(
             "description": "The consignment",
             "content": {"application/json": {"schema": schemas.ref(schemas.ConsignmentView)}},
         },
-        **_problem_responses(400, 401, 404),
+        **problem_responses(400, 401, 404),
     },
     response_class=Response,
 )
@@ -250,15 +226,15 @@ async def read_consignment(consignment_id: str, svc: Service, operator: Operator
     dossier = await run_in_threadpool(svc.dossier, operator, consignment_id)
     if dossier is None:
         raise NotFound(f"no consignment '{consignment_id}'")
-    return _json(consignment_view(dossier))
+    return json_response(consignment_view(dossier))
 
 
 @router.post(
     "/consignments/{consignment_id}/amendments",
     summary="Amend a declaration: stores a new version and assesses it again",
     status_code=201,
-    openapi_extra=_doc(schemas.ref(Consignment)),
-    responses={**_SINGLE, **_problem_responses(400, 401, 404, 409, 413, 415, 422)},
+    openapi_extra=json_body(schemas.ref(Consignment)),
+    responses={**_SINGLE, **problem_responses(400, 401, 404, 409, 413, 415, 422)},
     response_class=Response,
 )
 async def amend_consignment(consignment_id: str, request: Request, svc: Service, operator: Operator) -> Response:
@@ -270,13 +246,13 @@ async def amend_consignment(consignment_id: str, request: Request, svc: Service,
 @router.post(
     "/consignments/{consignment_id}/cancellation",
     summary="Cancel a declaration that has not been released",
-    openapi_extra=_doc(schemas.ref(schemas.CancelRequest)),
+    openapi_extra=json_body(schemas.ref(schemas.CancelRequest)),
     responses={
         200: {
             "description": "Cancelled",
             "content": {"application/json": {"schema": schemas.ref(schemas.ConsignmentView)}},
         },
-        **_problem_responses(400, 401, 404, 409, 413, 415, 422),
+        **problem_responses(400, 401, 404, 409, 413, 415, 422),
     },
     response_class=Response,
 )
@@ -286,7 +262,7 @@ async def cancel_consignment(consignment_id: str, request: Request, svc: Service
     dossier = await run_in_threadpool(svc.dossier, operator, consignment_id)
     if dossier is None:  # pragma: no cover - cancel() already proved it exists and is ours
         raise NotFound(f"no consignment '{consignment_id}'")
-    return _json(consignment_view(dossier))
+    return json_response(consignment_view(dossier))
 
 
 def _document_routes(kind: DocumentKind, plural: str, cls: type) -> None:
@@ -305,8 +281,8 @@ def _document_routes(kind: DocumentKind, plural: str, cls: type) -> None:
         name=f"submit_{kind}",
         summary=f"Submit one {kind}",
         status_code=201,
-        openapi_extra=_doc(schemas.ref(cls)),
-        responses={**_SINGLE, **_problem_responses(400, 401, 409, 413, 415, 422)},
+        openapi_extra=json_body(schemas.ref(cls)),
+        responses={**_SINGLE, **problem_responses(400, 401, 409, 413, 415, 422)},
         response_class=Response,
     )
     router.add_api_route(
@@ -316,7 +292,7 @@ def _document_routes(kind: DocumentKind, plural: str, cls: type) -> None:
         name=f"submit_{kind}_batch",
         summary=f"Submit {plural} as NDJSON (one per line, up to 100,000)",
         openapi_extra=_NDJSON_BODY,
-        responses={**_BATCH, **_problem_responses(400, 401, 413, 415)},
+        responses={**_BATCH, **problem_responses(400, 401, 413, 415)},
         response_class=Response,
     )
 

@@ -17,27 +17,31 @@ class DocumentSet:
     payments_by_order: dict[str, StoredDocument]
     waybills: dict[str, StoredDocument]
 
+    def _order_doc(self, c: Consignment) -> StoredDocument | None:
+        return self.orders.get(c.transaction.order_number)
+
+    def _payment_doc(self, c: Consignment) -> StoredDocument | None:
+        t = c.transaction
+        return self.payments.get(t.payment_id) if t.payment_id else self.payments_by_order.get(t.order_number)
+
+    def _waybill_doc(self, c: Consignment) -> StoredDocument | None:
+        return self.waybills.get(c.logistics.transport_document)
+
     def order(self, c: Consignment) -> Order | None:
-        doc = self.orders.get(c.transaction.order_number)
+        doc = self._order_doc(c)
         return doc.record if doc is not None and isinstance(doc.record, Order) else None
 
     def payment(self, c: Consignment) -> Payment | None:
-        t = c.transaction
-        doc = self.payments.get(t.payment_id) if t.payment_id else self.payments_by_order.get(t.order_number)
+        doc = self._payment_doc(c)
         return doc.record if doc is not None and isinstance(doc.record, Payment) else None
 
     def waybill(self, c: Consignment) -> Waybill | None:
-        doc = self.waybills.get(c.logistics.transport_document)
+        doc = self._waybill_doc(c)
         return doc.record if doc is not None and isinstance(doc.record, Waybill) else None
 
     def stored(self, c: Consignment) -> dict[str, StoredDocument]:
         """The stored documents (with their ids and senders) linked to one declaration."""
-        t = c.transaction
-        found = {
-            "order": self.orders.get(t.order_number),
-            "payment": self.payments.get(t.payment_id) if t.payment_id else self.payments_by_order.get(t.order_number),
-            "waybill": self.waybills.get(c.logistics.transport_document),
-        }
+        found = {"order": self._order_doc(c), "payment": self._payment_doc(c), "waybill": self._waybill_doc(c)}
         return {kind: doc for kind, doc in found.items() if doc is not None}
 
 

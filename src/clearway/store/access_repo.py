@@ -8,12 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from clearway.store.tables import api_keys, operators, people, sessions
-
-
-def _plain(row: sa.RowMapping) -> dict[str, Any]:
-    # Column keys are SQLAlchemy's quoted_name (a str subclass); callers get plain str keys.
-    return {str(key): value for key, value in row.items()}
+from clearway.store.tables import api_keys, operators, people, plain_row, sessions
 
 
 class SqlAccessStore:
@@ -27,10 +22,10 @@ class SqlAccessStore:
 
     def operator(self, operator_id: str) -> dict[str, Any] | None:
         row = self.conn.execute(sa.select(operators).where(operators.c.id == operator_id)).mappings().first()
-        return _plain(row) if row else None
+        return plain_row(row) if row else None
 
     def all_operators(self) -> list[dict[str, Any]]:
-        return [_plain(r) for r in self.conn.execute(sa.select(operators).order_by(operators.c.id)).mappings()]
+        return [plain_row(r) for r in self.conn.execute(sa.select(operators).order_by(operators.c.id)).mappings()]
 
     def set_operator_status(self, operator_id: str, status: str) -> bool:
         result = self.conn.execute(operators.update().where(operators.c.id == operator_id).values(status=status))
@@ -48,11 +43,11 @@ class SqlAccessStore:
             .where(api_keys.c.key_id == key_id)
         )
         row = self.conn.execute(query).mappings().first()
-        return _plain(row) if row else None
+        return plain_row(row) if row else None
 
     def keys_of(self, operator_id: str) -> list[dict[str, Any]]:
         query = sa.select(api_keys).where(api_keys.c.operator_id == operator_id).order_by(api_keys.c.created_at)
-        return [_plain(r) for r in self.conn.execute(query).mappings()]
+        return [plain_row(r) for r in self.conn.execute(query).mappings()]
 
     def revoke_key(self, key_id: str, at: dt.datetime) -> bool:
         result = self.conn.execute(
@@ -67,7 +62,7 @@ class SqlAccessStore:
 
     def person(self, username: str) -> dict[str, Any] | None:
         row = self.conn.execute(sa.select(people).where(people.c.username == username)).mappings().first()
-        return _plain(row) if row else None
+        return plain_row(row) if row else None
 
     def count_people(self, role: str | None = None) -> int:
         query = sa.select(sa.func.count()).select_from(people)
@@ -88,7 +83,7 @@ class SqlAccessStore:
             .where(sessions.c.token_hash == token_hash)
         )
         row = self.conn.execute(query).mappings().first()
-        return _plain(row) if row else None
+        return plain_row(row) if row else None
 
     def delete_session(self, token_hash: str) -> None:
         self.conn.execute(sessions.delete().where(sessions.c.token_hash == token_hash))

@@ -28,7 +28,7 @@ from clearway.clearance.model import (
 from clearway.dataset.records import DOCUMENT_TYPES, Consignment, DocumentKind
 from clearway.store.audit_log import SqlAuditLog
 from clearway.store.bulk import BulkWriter
-from clearway.store.tables import consignment_versions, consignments, documents, history, results
+from clearway.store.tables import consignment_versions, consignments, documents, history, plain_row, results
 
 _CHUNK = 2000
 _CONSIGNMENT = msgspec.json.Decoder(Consignment)
@@ -184,7 +184,7 @@ class SqlClearanceStore:
         )
         return list(self.consignments_by_id(self.conn.execute(query).scalars().all()).values())
 
-    def page_of(self, operator_id: str, state: str | None, before: str | None, limit: int) -> list[sa.RowMapping]:
+    def page_of(self, operator_id: str, state: str | None, before: str | None, limit: int) -> list[dict[str, Any]]:
         """An operator's consignments, newest first, after the keyset cursor ``before`` (an id)."""
         c = consignments.c
         query = sa.select(
@@ -206,7 +206,7 @@ class SqlClearanceStore:
             query = query.where(c.state == state)
         if before is not None:
             query = query.where(c.id < before)
-        return list(self.conn.execute(query.order_by(c.id.desc()).limit(limit)).mappings())
+        return [plain_row(row) for row in self.conn.execute(query.order_by(c.id.desc()).limit(limit)).mappings()]
 
     def history_of(self, consignment_id: str) -> list[sa.RowMapping]:
         query = sa.select(history).where(history.c.consignment_id == consignment_id).order_by(history.c.id)

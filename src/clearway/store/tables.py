@@ -7,6 +7,8 @@ columns that are queried: link keys, state, value. Versions, history and results
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from clearway.store.types import Money, UtcDateTime
@@ -19,6 +21,12 @@ metadata = sa.MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
+
+
+def plain_row(row: sa.RowMapping) -> dict[str, Any]:
+    """A result row as a dict with plain str keys (SQLAlchemy's keys are its quoted_name subclass)."""
+    return {str(key): value for key, value in row.items()}
+
 
 ID = sa.String(32)
 OPERATOR = sa.String(64)
