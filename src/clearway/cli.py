@@ -18,6 +18,8 @@ from rich.table import Table
 
 from clearway.cli_access import keys_app, operators_app, people_app
 from clearway.cli_privacy import privacy_app
+from clearway.cli_revenue import quote_command, revenue_app
+from clearway.cli_tariff import tariff_app
 from clearway.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, help="Clearway: customs clearance of cross-border e-commerce parcels.")
@@ -29,6 +31,9 @@ app.add_typer(operators_app, name="operators")
 app.add_typer(keys_app, name="keys")
 app.add_typer(people_app, name="people")
 app.add_typer(privacy_app, name="privacy")
+app.add_typer(tariff_app, name="tariff")
+app.add_typer(revenue_app, name="revenue")
+app.command("quote")(quote_command)
 console = Console(stderr=True)
 
 OperatorOption = Annotated[

@@ -28,7 +28,10 @@ from clearway.clearance.linking import LinkResult
 from clearway.clearance.model import StoredConsignment, StoredDocument, SubmissionResult
 from clearway.dataset.records import Consignment, Document, DocumentKind
 from clearway.gc_pause import paused_gc
+from clearway.revenue.model import Assessment
+from clearway.revenue_service import RevenueService
 from clearway.settings import Settings
+from clearway.store import revenue_repo
 from clearway.store.audit_log import SqlAuditLog
 from clearway.store.engine import create_engine
 from clearway.store.repository import SqlClearanceStore
@@ -53,19 +56,30 @@ class ConsignmentDossier(msgspec.Struct, kw_only=True):
     documents: dict[str, StoredDocument]
     link: LinkResult | None
     decision: Decision | None
+    assessment: Assessment | None = None
 
 
 class Clearway:
     def __init__(self, settings: Settings, engine: sa.Engine | None = None) -> None:
         self.settings = settings
         self.engine = engine or create_engine(settings.database_url)
-        self.config = pipeline.PipelineConfig(document_wait=settings.document_wait)
         self._write_lock = threading.Lock()
 
     @functools.cached_property
     def access(self) -> AccessService:
         """Operators, keys, people and sessions (created on first use: it loads the secret)."""
         return AccessService(self.engine, self.settings, write_lock=self._write_lock)
+
+    @functools.cached_property
+    def revenue(self) -> RevenueService:
+        """Quotes, assessments, tariff and registries (created on first use: it loads the jurisdictions)."""
+        return RevenueService(self.engine, self.settings, write_lock=self._write_lock)
+
+    @property
+    def config(self) -> pipeline.PipelineConfig:
+        # Rebuilt per call (it is two attribute reads) so that reference data reloaded after an
+        # import is what the next batch is assessed with.
+        return pipeline.PipelineConfig(document_wait=self.settings.document_wait, revenue=self.revenue.config())
 
     def close(self) -> None:
         self.engine.dispose()
@@ -245,4 +259,5 @@ class Clearway:
                 documents=documents_for(store, [row.record]).stored(row.record),
                 link=latest[0] if latest else None,
                 decision=latest[1] if latest else None,
+                assessment=revenue_repo.latest_assessment(conn, consignment_id),
             )

@@ -47,6 +47,9 @@ class Settings:
     rate_limit_burst: int = 200
     # Strict-Transport-Security max-age in seconds; 0 sends no HSTS header (set it only behind HTTPS).
     hsts_max_age_seconds: int = 0
+    # Extra jurisdiction folders (colon-separated directories holding <code>/params.yaml), loaded after
+    # the packaged ones; a folder replaces a packaged jurisdiction of the same code.
+    jurisdictions_dir: str = ""
 
     @property
     def document_wait(self) -> dt.timedelta:

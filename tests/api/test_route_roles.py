@@ -48,11 +48,13 @@ def test_every_route_declares_its_roles(service: Clearway) -> None:
 def test_the_public_routes_are_exactly_these(service: Clearway) -> None:
     public = sorted(key for key, found in route_table(service).items() if any(r.public for r in found))
     assert public == [
+        ("GET", "/landed-cost"),
         ("GET", "/login"),
         ("GET", "/v1/health"),
         ("POST", "/login"),
         ("POST", "/logout"),
         ("POST", "/v1/oauth/token"),
+        ("POST", "/v1/quotes"),
     ]
 
 

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from clearway import __version__
-from clearway.api import admin, customs, intake, oauth, problems, schemas
+from clearway.api import admin, customs, intake, oauth, problems, revenue, schemas
 from clearway.api.batcher import GroupCommitter
 from clearway.api.deps import PUBLIC, Service
 from clearway.api.limits import BodyLimit
@@ -25,7 +25,7 @@ from clearway.api.rate_limit import RATE_LIMITED_RESPONSES, RateLimit, TokenBuck
 from clearway.api.security_headers import SecurityHeaders
 from clearway.service import Clearway
 from clearway.settings import Settings
-from clearway.web import auth, pages
+from clearway.web import auth, landed_cost, pages
 from clearway.web.auth import LoginRequired
 
 log = logging.getLogger("clearway")
@@ -75,10 +75,11 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
     app.state.clearway = svc
     app.state.committer = GroupCommitter(svc)
     problems.install(app)
-    for router in (intake.router, oauth.router, customs.router, admin.router):
+    for router in (intake.router, oauth.router, customs.router, admin.router, revenue.router):
         app.include_router(router, responses=RATE_LIMITED_RESPONSES)
     app.include_router(auth.router)
     app.include_router(pages.router)
+    app.include_router(landed_cost.router)
 
     @app.exception_handler(LoginRequired)
     async def _to_login(request: Request, exc: LoginRequired) -> Response:
@@ -127,7 +128,13 @@ def _install_openapi(app: FastAPI) -> None:
             spec = original()
             spec.setdefault("components", {}).setdefault("schemas", {}).update(schemas.openapi_components())
             _, extra = msgspec.json.schema_components(
-                [*admin.ADMIN_SCHEMAS, customs.ControlRequest, oauth.TokenResponse, oauth.TokenError],
+                [
+                    *admin.ADMIN_SCHEMAS,
+                    *revenue.REVENUE_SCHEMAS,
+                    customs.ControlRequest,
+                    oauth.TokenResponse,
+                    oauth.TokenError,
+                ],
                 ref_template="#/components/schemas/{name}",
             )
             spec["components"]["schemas"].update(extra)

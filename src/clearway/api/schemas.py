@@ -19,6 +19,7 @@ from clearway.clearance.linking import LinkResult
 from clearway.clearance.model import StoredDocument
 from clearway.dataset.errors import FieldError
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
+from clearway.revenue.model import Assessment
 
 _RESPONSE = {"kw_only": True, "omit_defaults": True}
 
@@ -123,6 +124,8 @@ class ConsignmentView(ConsignmentSummary, kw_only=True, omit_defaults=True):
     documents: LinkedDocuments
     link: LinkResult | None = None
     decision: Decision | None = None
+    # Duties and taxes of the current version, with every line explained (none until decided).
+    assessment: Assessment | None = None
 
 
 class ConsignmentPage(msgspec.Struct, kw_only=True):

@@ -46,6 +46,7 @@ def consignment_view(d: ConsignmentDossier) -> schemas.ConsignmentView:
         documents=schemas.linked_documents(d.documents),
         link=d.link,
         decision=d.decision,
+        assessment=d.assessment,
     )
 
 

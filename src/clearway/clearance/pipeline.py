@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from clearway.audit.chain import AuditEvent
+from clearway.clearance.assessment import AssessedConsignment, RevenueConfig, add_usage, assess_declaration, usage_keys
 from clearway.clearance.decision import Decision, assess
 from clearway.clearance.documents import DocumentSet, documents_for
 from clearway.clearance.errors import Conflict, InvalidRecord, NotFound
@@ -32,6 +33,8 @@ from clearway.clearance.model import (
 from clearway.clearance.store import ClearanceStore
 from clearway.dataset.errors import FieldError
 from clearway.dataset.records import Consignment, Document, DocumentKind, Payment, document_number
+from clearway.revenue.context import RevenueError
+from clearway.revenue.model import PriorUsage
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,9 @@ class PipelineConfig:
     # request for information. China's CBEC model releases within minutes once all three match;
     # three days covers documents sent in daily batches and weekends.
     document_wait: dt.timedelta = dt.timedelta(hours=72)
+    # Duties and taxes: assessed when a consignment is decided (None: no revenue step, as in
+    # tests of linking alone).
+    revenue: RevenueConfig | None = None
 
 
 @dataclass
@@ -47,6 +53,18 @@ class _Changes:
     history: list[HistoryEntry] = field(default_factory=list)
     results: list[StepResult] = field(default_factory=list)
     audit: list[AuditEvent] = field(default_factory=list)
+    assessments: list[AssessedConsignment] = field(default_factory=list)
+    # What each buyer (by ledger key) already imported, read once per call and kept current.
+    usage: dict[str, PriorUsage] = field(default_factory=dict)
+
+    def prefetch_usage(
+        self, store: ClearanceStore, records: Sequence[Consignment], config: PipelineConfig, now: dt.datetime
+    ) -> None:
+        if config.revenue is None:
+            return
+        keys = usage_keys(config.revenue, records)
+        if keys:
+            self.usage.update(store.person_usage(keys, now))
 
     def record(self, row: StoredConsignment, step: Transition) -> None:
         """A state change: into the history, and into the audit chain as codes (no free text)."""
@@ -77,6 +95,7 @@ class _Changes:
                     "link": link_status,
                     "lane": decision.lane,
                     "codes": [r.code for r in decision.reasons],
+                    **({"irg_category": decision.irg_category} if decision.irg_category is not None else {}),
                 },
             )
         )
@@ -85,6 +104,8 @@ class _Changes:
         store.append_history(self.history)
         store.append_results(self.results)
         store.append_audit(self.audit)
+        if self.assessments:
+            store.append_assessments(self.assessments)
 
 
 def _transition(
@@ -127,7 +148,26 @@ def _advance(
             missing = ", ".join(result.missing)
             _transition(row, changes, State.AWAITING_DOCUMENTS, at=now, actor=actor, reason=f"waiting for: {missing}")
         return
-    decision = assess(result, now=now)
+    revenue: AssessedConsignment | RevenueError | None = None
+    if config.revenue is not None:
+        revenue = assess_declaration(
+            config.revenue,
+            c,
+            row_id=row.id,
+            version=row.version,
+            operator_id=row.operator_id,
+            now=now,
+            usage=changes.usage,
+        )
+        if isinstance(revenue, AssessedConsignment):
+            changes.assessments.append(revenue)
+            add_usage(changes.usage, revenue)
+    decision = assess(
+        result,
+        now=now,
+        revenue=revenue.assessment if isinstance(revenue, AssessedConsignment) else None,
+        revenue_error=str(revenue) if isinstance(revenue, RevenueError) else None,
+    )
     changes.decided(row, decision, result.status)
     changes.results.append(
         StepResult(consignment_id=row.id, version=row.version, at=now, link=result, decision=decision)
@@ -180,6 +220,7 @@ def submit_consignments(
         new_rows.append(row)
         results.append(SubmissionResult(index=index, status="accepted", id=row.id, reference=row.reference))
     changes = _Changes()
+    changes.prefetch_usage(store, [r.record for r in new_rows], config, now)
     docs = documents_for(store, [r.record for r in new_rows])
     for row in new_rows:
         changes.record(row, move(None, State.RECEIVED, at=now, actor=actor, reason="declaration received (version 1)"))
@@ -296,6 +337,7 @@ def relink(
     if not rows:
         return
     changes = _Changes()
+    changes.prefetch_usage(store, [r.record for r in rows], config, now)
     docs = documents_for(store, [r.record for r in rows])
     for row in rows:
         _advance(row, docs, changes, now=now, actor=actor, config=config, expired=expired)
@@ -356,6 +398,7 @@ def amend(
     row.body_hash = digest
     _transition(row, changes, State.RECEIVED, at=now, actor=actor, reason=f"amended (version {row.version})")
     store.insert_version(row)
+    changes.prefetch_usage(store, [record], config, now)
     _advance(row, documents_for(store, [record]), changes, now=now, actor=actor, config=config)
     store.update_states([(row.id, row.status)])
     changes.flush(store)

@@ -10,6 +10,7 @@ from collections.abc import Collection, Sequence
 from typing import Protocol
 
 from clearway.audit.chain import AuditEvent
+from clearway.clearance.assessment import AssessedConsignment
 from clearway.clearance.model import (
     ConsignmentState,
     HistoryEntry,
@@ -18,6 +19,7 @@ from clearway.clearance.model import (
     StoredDocument,
 )
 from clearway.dataset.records import DocumentKind
+from clearway.revenue.model import PriorUsage
 
 
 class ClearanceStore(Protocol):
@@ -59,3 +61,9 @@ class ClearanceStore(Protocol):
 
     def append_audit(self, events: Sequence[AuditEvent]) -> None:
         """Chain events onto the tamper-evident audit log (clearway.audit.chain)."""
+
+    def append_assessments(self, rows: Sequence[AssessedConsignment]) -> None:
+        """Store each assessment with its date and parameter versions, and charge per-person limits."""
+
+    def person_usage(self, keys: Collection[str], now: dt.datetime) -> dict[str, PriorUsage]:
+        """What each buyer (by ledger key) imported on ``now``'s day and calendar year, refunds excluded."""

@@ -4,4 +4,7 @@ SQLite (WAL) is the embedded default; PostgreSQL (psycopg 3) through CLEARWAY_DA
 """
 
 # Tables defined beside the features that own them register on the shared metadata when imported.
-from clearway.store import privacy_tables  # noqa: F401
+from clearway.store import (
+    privacy_tables,  # noqa: F401
+    revenue_tables,  # noqa: F401
+)

@@ -14,6 +14,7 @@ import msgspec
 import sqlalchemy as sa
 
 from clearway.audit.chain import AuditEvent
+from clearway.clearance.assessment import AssessedConsignment
 from clearway.clearance.decision import Decision
 from clearway.clearance.lifecycle import HoldReason, State
 from clearway.clearance.linking import LinkResult, payment_key
@@ -26,6 +27,8 @@ from clearway.clearance.model import (
     canonical_json,
 )
 from clearway.dataset.records import DOCUMENT_TYPES, Consignment, DocumentKind
+from clearway.revenue.model import PriorUsage
+from clearway.store import revenue_repo
 from clearway.store.audit_log import SqlAuditLog
 from clearway.store.bulk import BulkWriter
 from clearway.store.tables import consignment_versions, consignments, documents, history, plain_row, results
@@ -363,6 +366,12 @@ class SqlClearanceStore:
 
     def append_audit(self, events: Sequence[AuditEvent]) -> None:
         SqlAuditLog(self.conn, self.bulk).append(events)
+
+    def append_assessments(self, rows: Sequence[AssessedConsignment]) -> None:
+        revenue_repo.append_assessments(self.bulk, rows)
+
+    def person_usage(self, keys: Collection[str], now: dt.datetime) -> dict[str, PriorUsage]:
+        return revenue_repo.person_usage(self.bulk, keys, now)
 
     def append_results(self, items: Sequence[StepResult]) -> None:
         w = self.bulk

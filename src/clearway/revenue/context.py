@@ -1,0 +1,166 @@
+"""The working state of one assessment: values converted to the destination's currency, the
+parameters in force, and the lines and warnings written so far.
+
+Amounts stay unrounded while they are bases; each line's amount is rounded once, by the
+jurisdiction's rule, when it is written. Totals are sums of rounded lines, as on a customs notice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+
+from clearway.dataset.identifiers import currency_quantum
+from clearway.jurisdictions import Params, Resolved
+from clearway.revenue.model import ExchangeRate, Goods, Line, LineKind, Shipment, Warning
+from clearway.revenue.rates import RateSource
+from clearway.revenue.schemes import SchemeRegistry
+from clearway.revenue.tariff import TariffBook
+
+_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN}
+# Components a jurisdiction's valuation may add up (its parameters name them).
+COMPONENTS = frozenset({"goods", "transport", "insurance", "duty", "fees"})
+
+
+class RevenueError(ValueError):
+    """The shipment cannot be assessed (no rate for its currency, a jurisdiction file gap)."""
+
+    def __init__(self, message: str, pointer: str = "") -> None:
+        super().__init__(message)
+        self.pointer = pointer
+
+
+@dataclass(slots=True)
+class Sources:
+    """The reference data an assessment reads besides the jurisdiction's parameters."""
+
+    rates: RateSource
+    tariff: TariffBook
+    registry: SchemeRegistry
+
+
+@dataclass(slots=True)
+class Computation:
+    shipment: Shipment
+    params: Params
+    sources: Sources
+    exchange: ExchangeRate
+    currency: str
+    lines: list[Line] = field(default_factory=list)
+    warnings: list[Warning] = field(default_factory=list)
+    item_values: list[Decimal] = field(default_factory=list)
+    transport: Decimal = Decimal(0)
+    insurance: Decimal = Decimal(0)
+    category_four: list[str] = field(default_factory=list)  # why the consignment needs a full declaration
+    per_person_value: Decimal | None = None  # what counts against a per-person (day or year) limit
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.shipment.as_of
+
+    @property
+    def items(self) -> Sequence[Goods]:
+        return self.shipment.items
+
+    @property
+    def intrinsic(self) -> Decimal:
+        return sum(self.item_values, Decimal(0))
+
+    def convert_in(self, amount: Decimal) -> Decimal:
+        return amount * self.exchange.rate
+
+    def money(self, resolved: Resolved) -> Decimal:
+        """A money parameter in the destination's currency (thresholds may be set in USD or EUR)."""
+        amount = resolved.decimal()
+        if resolved.currency is None or resolved.currency == self.currency:
+            return amount
+        return self.convert(amount, resolved.currency)
+
+    def convert(self, amount: Decimal, currency: str) -> Decimal:
+        if currency == self.currency:
+            return amount
+        rate = self.sources.rates.rate(currency, self.currency, self.as_of)
+        if rate is None:
+            raise RevenueError(f"no exchange rate from {currency} to {self.currency} on {self.as_of}")
+        return amount * rate.rate
+
+    def value_of(self, components: Sequence[str], *, duty: Decimal = Decimal(0), fees: Decimal = Decimal(0)) -> Decimal:
+        parts = {
+            "goods": self.intrinsic,
+            "transport": self.transport,
+            "insurance": self.insurance,
+            "duty": duty,
+            "fees": fees,
+        }
+        return sum((parts[c] for c in components), Decimal(0))
+
+    def item_share(self, index: int, components: Sequence[str]) -> Decimal:
+        """An item's value plus its share (by value) of the transport and insurance ``components`` name."""
+        value = self.item_values[index]
+        intrinsic = self.intrinsic
+        share = value / intrinsic if intrinsic else Decimal(1) / len(self.item_values)
+        extra = (self.transport if "transport" in components else 0) + (
+            self.insurance if "insurance" in components else 0
+        )
+        return (value if "goods" in components else Decimal(0)) + extra * share
+
+    def round(self, amount: Decimal) -> Decimal:
+        mode = _MODES[str(self.params.value("rounding.mode", "half_up"))]
+        quantum = self.params.value("rounding.quantum")
+        step = Decimal(str(quantum)) if quantum is not None else currency_quantum(self.currency)
+        rounded = (amount / step).quantize(Decimal(1), rounding=mode) * step
+        return rounded.quantize(currency_quantum(self.currency))
+
+    def round_value(self, amount: Decimal) -> Decimal:
+        return amount.quantize(currency_quantum(self.currency))
+
+    def add(
+        self,
+        kind: LineKind,
+        code: str,
+        description: str,
+        amount: Decimal | None,
+        *,
+        used: Sequence[Resolved | None] = (),
+        base: Decimal | None = None,
+        rate: str | None = None,
+        item: int | None = None,
+        reference: str | None = None,
+    ) -> Line:
+        resolved = [r for r in used if r is not None]
+        line = Line(
+            kind=kind,
+            code=code,
+            description=description,
+            amount=None if amount is None else self.round(amount),
+            base=None if base is None else base.quantize(currency_quantum(self.currency)),
+            rate=rate,
+            item=item,
+            parameters=[r.version for r in resolved],
+            reference=reference if reference is not None else _references(resolved),
+        )
+        self.lines.append(line)
+        return line
+
+    def warn(self, code: str, message: str) -> None:
+        self.warnings.append(Warning(code=code, message=message))
+
+    def total(self, kind: LineKind) -> Decimal:
+        return sum((line.amount for line in self.lines if line.kind == kind and line.amount is not None), Decimal(0))
+
+    def fmt(self, amount: Decimal) -> str:
+        return f"{amount.quantize(currency_quantum(self.currency)):,f} {self.currency}"
+
+
+def _references(resolved: Sequence[Resolved]) -> str:
+    # The formula's own reference is the general act; the parameters' references are the precise
+    # articles, so the formula is cited only when nothing more precise was used.
+    specific = [r for r in resolved if not r.name.startswith("formula.")] or list(resolved)
+    return "; ".join(dict.fromkeys(r.reference for r in specific))
+
+
+def rate_text(rate: Decimal) -> str:
+    """A fraction as a percentage for people: 0.2 -> '20 %', 0.091 -> '9.1 %'."""
+    return f"{(rate * 100).normalize():f} %"

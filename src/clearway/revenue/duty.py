@@ -1,0 +1,243 @@
+"""Duty formulas. A jurisdiction file names one per period (``formulas.duty``); each writes lines.
+
+When the shape of the law changes (the EU's flat EUR 3 per item category replacing the EUR 150
+relief on 2026-07-01), a new formula is added and the file switches to it on that date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from clearway.jurisdictions import Resolved
+from clearway.revenue.context import Computation, rate_text
+from clearway.revenue.tariff import MissingQuantity, Quantities, describe, duty_amount
+
+_CUSTOMS_VALUE = ("goods", "transport", "insurance")
+_BASIS_NAMES = {"intrinsic": "intrinsic value", "customs_value": "customs value"}
+
+
+def threshold_relief(c: Computation, prefix: str) -> tuple[bool, Resolved | None, Decimal]:
+    """Whether the ``<prefix>.threshold`` relieves this consignment, the threshold, and the value compared.
+
+    ``<prefix>.threshold_basis`` says which value is compared (``intrinsic``: the goods alone;
+    ``customs_value``: with transport and insurance) and ``<prefix>.threshold_scope`` whether it is per
+    consignment or per person per day (the buyer's earlier imports of the day count).
+    """
+    threshold = c.params.find(f"{prefix}.threshold")
+    basis = c.params.value(f"{prefix}.threshold_basis", "intrinsic")
+    value = c.intrinsic if basis == "intrinsic" else c.value_of(_CUSTOMS_VALUE)
+    if threshold is None:
+        return False, None, value
+    if c.params.value(f"{prefix}.threshold_scope", "consignment") == "person_day":
+        c.per_person_value = c.round_value(value)
+        if c.shipment.prior is not None:
+            value += c.shipment.prior.day
+    return value <= c.money(threshold), threshold, value
+
+
+def _relief_line(c: Computation, prefix: str, threshold: Resolved, value: Decimal, formula: Resolved) -> None:
+    basis = _BASIS_NAMES.get(str(c.params.value(f"{prefix}.threshold_basis", "intrinsic")), "value")
+    what = "duty" if prefix == "duty" else "tax"
+    c.add(
+        "relief",
+        f"{prefix}.below_threshold",
+        f"No {what}: the {basis} of {c.fmt(value)} does not exceed the {what} threshold of {c.fmt(c.money(threshold))}",
+        Decimal(0),
+        used=[threshold, c.params.find(f"{prefix}.threshold_basis"), formula],
+        base=value,
+    )
+
+
+def tariff(c: Computation, formula: Resolved, *, relief: bool = True) -> None:
+    """Duty per item from the tariff (or the rate the declarant supplied), above the duty threshold."""
+    if relief:
+        relieved, threshold, value = threshold_relief(c, "duty")
+        if relieved and threshold is not None:
+            _relief_line(c, "duty", threshold, value, formula)
+            return
+    valuation_param = c.params.find("duty.valuation")
+    valuation = tuple(valuation_param.value) if valuation_param else _CUSTOMS_VALUE
+    book_code = str(c.params.value("tariff.jurisdiction", c.params.jurisdiction.code))
+    for index, item in enumerate(c.items):
+        base = c.item_share(index, valuation)
+        if item.duty_rate is not None:
+            c.add(
+                "duty",
+                "duty.declared_rate",
+                f"Duty on item {item.line} (HS {item.hs_code}) at the rate supplied with the request, "
+                "not checked against a tariff",
+                base * item.duty_rate,
+                used=[valuation_param, formula],
+                base=base,
+                rate=rate_text(item.duty_rate),
+                item=item.line,
+                reference="rate supplied by the declarant",
+            )
+            continue
+        measure = c.sources.tariff.find(book_code, item.hs_code, item.origin, c.as_of)
+        if measure is None:
+            _unknown(c, index, base, f"no tariff measure for HS {item.hs_code} is loaded for {book_code} on {c.as_of}")
+            continue
+        kg = item.net_weight_kg * item.quantity if item.net_weight_kg is not None else None
+        try:
+            amount = duty_amount(measure, base, Quantities(items=item.quantity, kg=kg), c.convert)
+        except MissingQuantity as exc:
+            _unknown(c, index, base, str(exc))
+            continue
+        c.add(
+            "duty",
+            "duty.tariff",
+            f"Duty on item {item.line} (HS {item.hs_code}, "
+            f"{measure.measure_type.replace('_', ' ')} measure for {measure.code})",
+            amount,
+            used=[valuation_param, formula],
+            base=base,
+            rate=describe(measure.terms),
+            item=item.line,
+            reference=measure.reference or measure.source,
+        )
+
+
+def _unknown(c: Computation, index: int, base: Decimal, why: str) -> None:
+    item = c.items[index]
+    c.add(
+        "duty",
+        "duty.rate_unknown",
+        f"Duty on item {item.line} (HS {item.hs_code}) is due but cannot be computed: {why}",
+        None,
+        base=base,
+        item=item.line,
+        reference="",
+    )
+    c.warn("duty_rate_unknown", f"item {item.line}: {why}; supply duty_rate or load the tariff")
+
+
+def none(c: Computation, formula: Resolved) -> None:
+    """No customs duty under the regime in force (e.g. China's cross-border retail import)."""
+    c.add(
+        "info",
+        "duty.none",
+        "No customs duty is charged on these goods under the regime in force",
+        Decimal(0),
+        used=[formula],
+    )
+
+
+def flat_per_category(c: Computation, formula: Resolved) -> None:
+    """A flat amount per distinct 6-digit subheading for consignments up to a ceiling; the tariff above it."""
+    ceiling = c.params.get("duty.flat_ceiling")
+    flat = c.params.get("duty.flat_amount")
+    if c.intrinsic > c.money(ceiling):
+        tariff(c, formula, relief=False)
+        return
+    categories: dict[str, list[int]] = {}
+    for item in c.items:
+        categories.setdefault(item.hs_code[:6], []).append(item.line)
+    for subheading, lines in categories.items():
+        items = ", ".join(map(str, lines))
+        c.add(
+            "duty",
+            "duty.flat_per_item_category",
+            f"Flat duty for item category HS {subheading} (item{'s' if len(lines) > 1 else ''} {items}): "
+            f"the consignment's intrinsic value of {c.fmt(c.intrinsic)} does not exceed {c.fmt(c.money(ceiling))}",
+            c.money(flat),
+            used=[flat, ceiling, formula],
+            base=c.intrinsic,
+            rate=f"{flat.decimal():f} {flat.currency or c.currency} per category",
+        )
+
+
+def global_rate(c: Computation, formula: Resolved) -> None:
+    """One rate on the customs value standing for duty and tax together (Mexico's courier regime)."""
+    relieved, threshold, value = threshold_relief(c, "duty")
+    if relieved and threshold is not None:
+        _relief_line(c, "duty", threshold, value, formula)
+        return
+    rate = c.params.get("duty.global_rate")
+    valuation_param = c.params.find("duty.valuation")
+    base = c.value_of(tuple(valuation_param.value) if valuation_param else _CUSTOMS_VALUE)
+    c.add(
+        "duty",
+        "duty.global_rate",
+        "Global rate of the simplified courier regime, standing for duty and value added tax together",
+        base * rate.decimal(),
+        used=[rate, valuation_param, formula],
+        base=base,
+        rate=rate_text(rate.decimal()),
+    )
+
+
+def tiered(c: Computation, formula: Resolved) -> None:
+    """An import tax by value band, each band a rate less a fixed deduction (Brazil's Remessa Conforme)."""
+    tiers = c.params.get("duty.tiers")
+    valuation_param = c.params.find("duty.valuation")
+    base = c.value_of(tuple(valuation_param.value) if valuation_param else _CUSTOMS_VALUE)
+    chosen = tiers.value[-1]
+    for tier in tiers.value:
+        limit = tier.get("up_to")
+        if limit is not None and base <= c.convert(Decimal(limit), tiers.currency or c.currency):
+            chosen = tier
+            break
+    rate = Decimal(chosen["rate"])
+    deduction = c.convert(Decimal(chosen.get("deduction", 0)), tiers.currency or c.currency)
+    unit = tiers.currency or c.currency
+    text = rate_text(rate) + (f" less {Decimal(chosen['deduction']):f} {unit}" if deduction else "")
+    band = f"up to {chosen['up_to']}" if chosen.get("up_to") is not None else "above the last limit"
+    c.add(
+        "duty",
+        "duty.tiered",
+        f"Import tax for the value band {band} {unit}",
+        max(base * rate - deduction, Decimal(0)),
+        used=[tiers, valuation_param, formula],
+        base=base,
+        rate=text,
+    )
+
+
+def cbec(c: Computation, formula: Resolved) -> None:
+    """China's cross-border retail import: tariff 0 % within the per-transaction and annual limits."""
+    per_transaction = c.params.get("cbec.transaction_limit")
+    annual = c.params.get("cbec.annual_limit")
+    value = c.value_of(_CUSTOMS_VALUE)
+    prior = c.shipment.prior.year if c.shipment.prior is not None else Decimal(0)
+    c.per_person_value = c.round_value(value)
+    # A single indivisible item over the per-transaction limit may still enter under the regime
+    # when the annual limit allows (Caiguanshui [2018] No. 49, art. 2); it is then taxed in full.
+    single = len(c.items) == 1 and c.items[0].quantity == 1
+    over = []
+    if value > c.money(per_transaction) and not single:
+        over.append(
+            f"the value of {c.fmt(value)} exceeds the per-transaction limit of {c.fmt(c.money(per_transaction))}"
+        )
+    if prior + value > c.money(annual):
+        over.append(
+            f"with {c.fmt(prior)} already imported this year, the annual limit of {c.fmt(c.money(annual))} is exceeded"
+        )
+    if over or (single and value > c.money(per_transaction)):
+        why = "; ".join(over) or "a single item above the per-transaction limit is taxed as general trade"
+        c.category_four.append(f"outside the cross-border retail import limits: {why}")
+        c.warn("cbec_limit_exceeded", f"general trade rules apply: {why}")
+        tariff(c, formula, relief=False)
+        return
+    c.add(
+        "relief",
+        "duty.cbec_zero",
+        "Tariff rate 0 % within the cross-border retail import limits "
+        f"({c.fmt(c.money(per_transaction))} per transaction, "
+        f"{c.fmt(c.money(annual))} per person per year)",
+        Decimal(0),
+        used=[per_transaction, annual, formula],
+        base=value,
+        rate="0 %",
+    )
+
+
+DUTY_FORMULAS: dict[str, Callable[[Computation, Resolved], None]] = {
+    "none": none,
+    "tariff": tariff,
+    "flat_per_category": flat_per_category,
+    "global_rate": global_rate,
+    "tiered": tiered,
+    "cbec": cbec,
+}

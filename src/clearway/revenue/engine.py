@@ -1,0 +1,175 @@
+"""The revenue engine: a shipment and a date in, an explained assessment out.
+
+    convert -> valuation -> (documents, returns, gifts) -> duty -> tax -> fees -> collection -> IRG category
+
+Each step reads the jurisdiction's parameters in force on ``as_of`` and writes lines; the
+assessment lists every parameter version it used, so it can be reproduced later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from clearway.jurisdictions import Catalogue, ParameterMissing
+from clearway.jurisdictions.model import Resolved
+from clearway.revenue import collection
+from clearway.revenue.context import Computation, RevenueError, Sources
+from clearway.revenue.duty import DUTY_FORMULAS
+from clearway.revenue.model import Assessment, Shipment
+from clearway.revenue.tax import TAX_FORMULAS, fees
+
+ENGINE = "revenue-1"
+# A rate older than this (the package's ECB history ends at its release) is named in a warning.
+_STALE_RATE = dt.timedelta(days=7)
+
+
+def check_formulas(catalogue: Catalogue) -> list[str]:
+    """Formula names the jurisdiction files use that no code implements (empty when all is well)."""
+    known = {"duty": DUTY_FORMULAS, "tax": TAX_FORMULAS}
+    problems = []
+    for jurisdiction in catalogue.jurisdictions.values():
+        for step, parameter in jurisdiction.formulas.items():
+            if step not in known:
+                problems.append(f"{jurisdiction.code}: unknown formula step '{step}'")
+                continue
+            for entry in parameter.entries:
+                if entry.value not in known[step]:
+                    problems.append(
+                        f"{jurisdiction.code}: {step} formula '{entry.value}' from {entry.start} is not implemented"
+                    )
+    return problems
+
+
+def assess(shipment: Shipment, catalogue: Catalogue, sources: Sources) -> Assessment:
+    try:
+        return _assess(shipment, catalogue, sources)
+    except ParameterMissing as exc:
+        raise RevenueError(str(exc), "/as_of") from exc
+
+
+def _assess(shipment: Shipment, catalogue: Catalogue, sources: Sources) -> Assessment:
+    try:
+        jurisdiction, _member = catalogue.resolve(shipment.destination)
+    except LookupError as exc:
+        raise RevenueError(str(exc), "/destination") from exc
+    context = {
+        "origin": shipment.origin_country,
+        "channel": shipment.channel,
+        "nature": shipment.nature,
+        "transport_mode": shipment.transport_mode,
+    }
+    params = catalogue.params(shipment.destination, shipment.as_of, context)
+    exchange = sources.rates.rate(shipment.currency, jurisdiction.currency, shipment.as_of)
+    if exchange is None:
+        raise RevenueError(
+            f"no exchange rate from {shipment.currency} to {jurisdiction.currency} on {shipment.as_of}", "/currency"
+        )
+    c = Computation(
+        shipment=shipment, params=params, sources=sources, exchange=exchange, currency=jurisdiction.currency
+    )
+    if shipment.as_of - exchange.date > _STALE_RATE:
+        c.warn("exchange_rate_stale", f"the latest {exchange.source} available is of {exchange.date}; it was used")
+    _value(c)
+    if not _special_nature(c):
+        DUTY_FORMULAS[str(params.formula("duty").value)](c, params.formula("duty"))
+        TAX_FORMULAS[str(params.formula("tax").value)](c, params.formula("tax"))
+        fees(c)
+    duty, tax, fee = (c.round_value(c.total(kind)) for kind in ("duty", "tax", "fee"))
+    complete = all(line.amount is not None for line in c.lines)
+    due = bool(duty or tax or fee) or not complete
+    category = _irg_category(c, due=due)
+    collected = collection.decide(c, due=due)
+    return Assessment(
+        destination=shipment.destination,
+        jurisdiction=jurisdiction.code,
+        as_of=shipment.as_of,
+        currency=c.currency,
+        irg_category=category,
+        collection_model=collected.model,
+        duty=duty,
+        tax=tax,
+        fees=fee,
+        total=duty + tax + fee,
+        complete=complete,
+        lines=c.lines,
+        warnings=c.warnings,
+        parameters=params.versions(),
+        exchange_rate=exchange,
+        intrinsic_value=c.round_value(c.intrinsic),
+        customs_value=c.round_value(c.value_of(("goods", "transport", "insurance"))),
+        tax_scheme=collected.scheme,
+        tax_scheme_id=collected.scheme_id,
+        per_person_value=c.per_person_value,
+        engine=ENGINE,
+    )
+
+
+def _value(c: Computation) -> None:
+    """Item values, transport and insurance in the destination's currency, with any valuation factor."""
+    factor: Resolved | None = None
+    if c.shipment.nature == "sale":
+        factor = c.params.find("valuation.personal_use_factor")
+    multiplier = factor.decimal() if factor is not None else Decimal(1)
+    c.item_values = [c.convert_in(item.value) * multiplier for item in c.items]
+    c.transport = c.convert_in(c.shipment.shipping)
+    c.insurance = c.convert_in(c.shipment.insurance)
+    if factor is not None:
+        c.add(
+            "info",
+            "valuation.personal_use",
+            f"Goods bought for personal use are valued at {factor.decimal() * 100:f} % of the price paid",
+            Decimal(0),
+            used=[factor],
+            base=c.intrinsic,
+        )
+
+
+def _special_nature(c: Computation) -> bool:
+    """Documents, returned goods and small gifts are relieved before any formula runs."""
+    nature = c.shipment.nature
+    if nature == "documents":
+        c.add(
+            "relief", "nature.documents", "Documents with no commercial value: no duty or tax",
+            Decimal(0), reference="WCO Immediate Release Guidelines, category 1",
+        )  # fmt: skip
+        return True
+    if nature == "return":
+        relief = c.params.find("returned_goods.relief")
+        if relief is not None:
+            c.add(
+                "relief", "nature.returned_goods",
+                "Returned goods relief: goods coming back unaltered after export pay no duty or tax",
+                Decimal(0), used=[relief], base=c.intrinsic,
+            )  # fmt: skip
+            c.warn("proof_of_export_required", "returned goods relief needs proof that the goods were exported")
+            return True
+    if nature == "gift":
+        limit = c.params.find("gift.threshold")
+        if limit is not None and c.intrinsic <= c.money(limit):
+            c.add(
+                "relief", "nature.gift",
+                f"Gift between private persons of {c.fmt(c.intrinsic)}, "
+                f"not above {c.fmt(c.money(limit))}: no duty or tax",
+                Decimal(0), used=[limit], base=c.intrinsic,
+            )  # fmt: skip
+            return True
+    return False
+
+
+def _irg_category(c: Computation, *, due: bool) -> int:
+    """WCO Immediate Release Guidelines: 1 documents, 2 nothing due, 3 low-value dutiable, 4 full declaration."""
+    if c.shipment.nature == "documents":
+        return 1
+    restricted = c.params.find("restricted.hs_prefixes")
+    if restricted is not None:
+        for item in c.items:
+            if any(item.hs_code.startswith(str(prefix)) for prefix in restricted.value):
+                c.category_four.append(f"item {item.line} (HS {item.hs_code}) is restricted or excise goods")
+    ceiling = c.params.find("low_value.ceiling")
+    if ceiling is not None and c.intrinsic > c.money(ceiling):
+        c.category_four.append(f"the intrinsic value exceeds the low-value ceiling of {c.fmt(c.money(ceiling))}")
+    if c.category_four:
+        c.warn("full_declaration_required", "; ".join(dict.fromkeys(c.category_four)))
+        return 4
+    return 3 if due else 2

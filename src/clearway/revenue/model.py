@@ -1,0 +1,115 @@
+"""What the revenue engine takes and gives: goods in, an explained assessment out.
+
+The input is the same for a public quote and for a declaration in the pipeline (a declaration is
+mapped onto it), so both are assessed by exactly the same code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+import msgspec
+
+Nature = Literal["sale", "gift", "sample", "return", "documents"]
+Channel = Literal["post", "courier"]
+CollectionModel = Literal["vendor", "intermediary", "buyer", "platform", "none"]
+LineKind = Literal["duty", "tax", "fee", "relief", "info"]
+
+
+class Goods(msgspec.Struct, frozen=True, kw_only=True):
+    """One item line: what it is, how many, and what one costs in the consignment's currency."""
+
+    line: int
+    description: str
+    hs_code: str
+    quantity: Decimal
+    unit_value: Decimal
+    origin: str
+    duty_rate: Decimal | None = None  # a fraction (0.12 = 12 %), supplied by the caller
+    net_weight_kg: Decimal | None = None
+
+    @property
+    def value(self) -> Decimal:
+        return self.quantity * self.unit_value
+
+
+class PriorUsage(msgspec.Struct, frozen=True, kw_only=True):
+    """What the same buyer already imported, in the destination's currency (per-person limits)."""
+
+    day: Decimal = Decimal(0)
+    year: Decimal = Decimal(0)
+
+
+class Shipment(msgspec.Struct, frozen=True, kw_only=True):
+    destination: str
+    as_of: dt.date
+    currency: str
+    origin_country: str
+    items: list[Goods]
+    nature: Nature = "sale"
+    transport_mode: str | None = None
+    channel: Channel = "courier"
+    shipping: Decimal = Decimal(0)
+    insurance: Decimal = Decimal(0)
+    tax_scheme_id: str | None = None
+    buyer_id: str | None = None
+    prior: PriorUsage | None = None
+
+    @property
+    def goods_value(self) -> Decimal:
+        return sum((item.value for item in self.items), Decimal(0))
+
+
+class Line(msgspec.Struct, frozen=True, kw_only=True):
+    """One explained figure: what it is, how much, on what base, at what rate, and why."""
+
+    kind: LineKind
+    code: str
+    description: str
+    amount: Decimal | None  # None: due but the rate is unknown (never a silent zero)
+    base: Decimal | None = None
+    rate: str | None = None
+    item: int | None = None
+    parameters: list[str] = msgspec.field(default_factory=list)
+    reference: str = ""
+
+
+class Warning(msgspec.Struct, frozen=True, kw_only=True):
+    code: str
+    message: str
+
+
+class ExchangeRate(msgspec.Struct, frozen=True, kw_only=True):
+    source: str
+    currency: str
+    to: str
+    rate: Decimal
+    date: dt.date
+
+
+class Assessment(msgspec.Struct, frozen=True, kw_only=True):
+    destination: str
+    jurisdiction: str
+    as_of: dt.date
+    currency: str
+    irg_category: int
+    collection_model: CollectionModel
+    duty: Decimal
+    tax: Decimal
+    fees: Decimal
+    total: Decimal
+    complete: bool  # False when a dutiable line had no known rate
+    lines: list[Line]
+    warnings: list[Warning]
+    parameters: list[str]
+    exchange_rate: ExchangeRate | None = None
+    intrinsic_value: Decimal = Decimal(0)
+    customs_value: Decimal = Decimal(0)
+    tax_scheme: str | None = None
+    tax_scheme_id: str | None = None
+    # Set when a per-person limit was consulted: what this consignment counts against the buyer's
+    # limit (China: the customs value; the US per-day de minimis: the value it compares).
+    per_person_value: Decimal | None = None
+    engine: str = "revenue-1"

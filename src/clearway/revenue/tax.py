@@ -1,0 +1,174 @@
+"""Tax formulas (VAT, GST, composite taxes) and fees. Each writes explained lines."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from clearway.jurisdictions import Resolved
+from clearway.revenue.context import Computation, rate_text
+from clearway.revenue.duty import threshold_relief
+
+_DEFAULT_BASE = ("goods", "transport", "insurance", "duty")
+
+
+def _base(c: Computation) -> tuple[Decimal, Resolved | None]:
+    base_param = c.params.find("tax.base")
+    components = tuple(base_param.value) if base_param else _DEFAULT_BASE
+    return c.value_of(components, duty=c.total("duty"), fees=c.total("fee")), base_param
+
+
+def _name(c: Computation) -> str:
+    return str(c.params.value("tax.name", "VAT"))
+
+
+def vat(c: Computation, formula: Resolved) -> None:
+    """Value added tax (or GST) at the standard rate on the jurisdiction's import base, above its threshold."""
+    relieved, threshold, value = threshold_relief(c, "tax")
+    name = _name(c)
+    if relieved and threshold is not None:
+        c.add(
+            "relief",
+            "tax.below_threshold",
+            f"No {name}: the value of {c.fmt(value)} does not exceed "
+            f"the {name} threshold of {c.fmt(c.money(threshold))}",
+            Decimal(0),
+            used=[threshold, formula],
+            base=value,
+        )
+        return
+    rate = c.params.get("tax.rate")
+    base, base_param = _base(c)
+    amount = base * rate.decimal()
+    minimum = c.params.find("tax.minimum_levied")
+    if minimum is not None and c.round(amount) <= c.money(minimum):
+        c.add(
+            "relief",
+            "tax.not_levied",
+            f"{name} of {c.fmt(c.round(amount))} is not levied: it does not exceed {c.fmt(c.money(minimum))}",
+            Decimal(0),
+            used=[minimum, rate, base_param, formula],
+            base=base,
+            rate=rate_text(rate.decimal()),
+        )
+        return
+    c.add(
+        "tax",
+        "tax.vat",
+        f"{name} at {rate_text(rate.decimal())} on {_describe_base(base_param)}",
+        amount,
+        used=[rate, base_param, formula],
+        base=base,
+        rate=rate_text(rate.decimal()),
+    )
+
+
+def vat_inclusive(c: Computation, formula: Resolved) -> None:
+    """A tax computed 'by inside' (Brazil's ICMS): its own amount is part of its base, so base = value / (1 - rate)."""
+    rate = c.params.get("tax.rate")
+    value, base_param = _base(c)
+    base = value / (1 - rate.decimal())
+    c.add(
+        "tax",
+        "tax.inclusive",
+        f"{_name(c)} at {rate_text(rate.decimal())}, computed on a base that includes the tax itself "
+        f"({c.fmt(value)} / (1 - {rate.decimal():f}))",
+        base * rate.decimal(),
+        used=[rate, base_param, formula],
+        base=base,
+        rate=rate_text(rate.decimal()),
+    )
+
+
+def cbec_composite(c: Computation, formula: Resolved) -> None:
+    """China: VAT and consumption tax at a reduced share of the statutory amount within the limits.
+
+    Composite rate = (consumption tax + VAT) / (1 - consumption tax) x share; with VAT 13 %, no
+    consumption tax and a 70 % share: 9.1 %.
+    """
+    vat_rate = c.params.get("tax.rate")
+    share = c.params.get("cbec.tax_share")
+    consumption = c.params.find("cbec.consumption_tax")
+    general = bool(c.category_four)
+    for index, item in enumerate(c.items):
+        ct = _consumption_rate(consumption, item.hs_code)
+        base = c.item_share(index, ("goods", "transport", "insurance"))
+        if general:
+            duty = sum(
+                (x.amount or Decimal(0) for x in c.lines if x.kind == "duty" and x.item == item.line), Decimal(0)
+            )
+            rate = (vat_rate.decimal() + ct) / (1 - ct)
+            c.add(
+                "tax",
+                "tax.general_trade",
+                f"Import VAT{' and consumption tax' if ct else ''} in full on item {item.line} (general trade)",
+                (base + duty) * rate,
+                used=[vat_rate, consumption if ct else None, formula],
+                base=base + duty,
+                rate=rate_text(rate),
+                item=item.line,
+            )
+            continue
+        rate = (vat_rate.decimal() + ct) / (1 - ct) * share.decimal()
+        c.add(
+            "tax",
+            "tax.cbec_composite",
+            f"Composite tax on item {item.line}: "
+            f"(consumption tax {rate_text(ct)} + VAT {rate_text(vat_rate.decimal())}) "
+            f"/ (1 - {rate_text(ct)}) x {rate_text(share.decimal())}",
+            base * rate,
+            used=[vat_rate, share, consumption if ct else None, formula],
+            base=base,
+            rate=rate_text(rate.quantize(Decimal("0.0001"))),
+            item=item.line,
+        )
+
+
+def _consumption_rate(consumption: Resolved | None, hs_code: str) -> Decimal:
+    if consumption is None:
+        return Decimal(0)
+    table: dict[str, Decimal] = consumption.value
+    for length in range(len(hs_code), 1, -1):
+        if hs_code[:length] in table:
+            return Decimal(table[hs_code[:length]])
+    return Decimal(0)
+
+
+def none(c: Computation, formula: Resolved) -> None:
+    c.add("info", "tax.none", "No import VAT or GST is charged on these goods", Decimal(0), used=[formula])
+
+
+def included_in_duty(c: Computation, formula: Resolved) -> None:
+    c.add("info", "tax.included", f"{_name(c)} is included in the global rate", Decimal(0), used=[formula])
+
+
+def fees(c: Computation) -> None:
+    """Fixed charges the law attaches to an import (a processing charge, a levy), when they apply."""
+    resolved = c.params.find("fees")
+    if resolved is None:
+        return
+    value = c.value_of(("goods", "transport", "insurance"))
+    for fee in resolved.value:
+        channels = fee.get("channels")
+        if channels is not None and c.shipment.channel not in channels:
+            continue
+        minimum = fee.get("above")
+        if minimum is not None and value <= c.convert(Decimal(minimum), fee.get("currency", c.currency)):
+            continue
+        amount = c.convert(Decimal(fee["amount"]), fee.get("currency", c.currency))
+        c.add("fee", f"fee.{fee['code']}", str(fee["description"]), amount, used=[resolved], base=value)
+
+
+def _describe_base(base_param: Resolved | None) -> str:
+    names = {"goods": "the goods", "transport": "transport", "insurance": "insurance", "duty": "duty", "fees": "fees"}
+    components = tuple(base_param.value) if base_param else _DEFAULT_BASE
+    return " + ".join(names[c] for c in components)
+
+
+TAX_FORMULAS: dict[str, Callable[[Computation, Resolved], None]] = {
+    "none": none,
+    "vat": vat,
+    "vat_inclusive": vat_inclusive,
+    "cbec_composite": cbec_composite,
+    "included_in_duty": included_in_duty,
+}

@@ -1,0 +1,276 @@
+"""Revenue persistence: assessments and the per-person ledger (hot path, through the bulk writer),
+the scheme registries and customs rate tables (reference data), and the periodic statements.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+
+from clearway.clearance.assessment import AssessedConsignment
+from clearway.revenue.model import Assessment, PriorUsage
+from clearway.revenue.rates import TableRate
+from clearway.revenue.schemes import Registration
+from clearway.store.bulk import BulkWriter
+from clearway.store.revenue_tables import assessments, customs_rates, quota_ledger, tax_scheme_registry
+from clearway.store.tables import consignments, plain_row
+
+_ENCODE = msgspec.json.Encoder(decimal_format="string")
+_ASSESSMENT = msgspec.json.Decoder(Assessment)
+_COLUMNS = (
+    "consignment_id",
+    "version",
+    "operator_id",
+    "as_of",
+    "jurisdiction",
+    "destination",
+    "currency",
+    "irg_category",
+    "collection_model",
+    "tax_scheme",
+    "tax_scheme_id",
+    "intrinsic_value",
+    "duty",
+    "tax",
+    "fees",
+    "total",
+    "complete",
+    "body",
+    "assessed_at",
+)
+
+
+def _day(w: BulkWriter, value: dt.date) -> Any:
+    return value.isoformat() if w.sqlite else value
+
+
+def append_assessments(w: BulkWriter, rows: Sequence[AssessedConsignment]) -> None:
+    w.insert(
+        assessments,
+        _COLUMNS,
+        [
+            (
+                r.consignment_id,
+                r.version,
+                r.operator_id,
+                _day(w, a.as_of),
+                a.jurisdiction,
+                a.destination,
+                a.currency,
+                a.irg_category,
+                a.collection_model,
+                a.tax_scheme,
+                a.tax_scheme_id,
+                w.money(a.intrinsic_value),
+                w.money(a.duty),
+                w.money(a.tax),
+                w.money(a.fees),
+                w.money(a.total),
+                (1 if a.complete else 0) if w.sqlite else a.complete,
+                _ENCODE.encode(a).decode(),
+                w.time(r.assessed_at),
+            )
+            for r in rows
+            for a in (r.assessment,)
+        ],
+    )
+    charged = [r for r in rows if r.quota_key is not None and r.assessment.per_person_value is not None]
+    if charged:
+        # A consignment assessed again (amended, or re-linked) is charged once: its latest value.
+        ids = [r.consignment_id for r in charged]
+        condition, params = w.among("consignment_id", ids)
+        w.conn.exec_driver_sql(f"DELETE FROM quota_ledger WHERE {condition}", params)
+        latest = {r.consignment_id: r for r in charged}
+        w.insert(
+            quota_ledger,
+            ("consignment_id", "jurisdiction", "buyer_key", "year", "amount", "tax", "charged_at"),
+            [
+                (
+                    r.consignment_id,
+                    r.assessment.jurisdiction,
+                    r.quota_key,
+                    r.assessed_at.year,
+                    w.money(r.assessment.per_person_value),
+                    w.money(r.assessment.tax),
+                    w.time(r.assessed_at),
+                )
+                for r in latest.values()
+            ],
+        )
+
+
+def person_usage(w: BulkWriter, keys: Collection[str], now: dt.datetime) -> dict[str, PriorUsage]:
+    if not keys:
+        return {}
+    condition, params = w.among("buyer_key", list(set(keys)))
+    day_start = now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    rows = w.conn.exec_driver_sql(
+        f"SELECT buyer_key, amount, charged_at FROM quota_ledger WHERE {condition} AND year = {w.mark} "
+        "AND refunded_at IS NULL",
+        (*params, now.year),
+    ).all()
+    usage: dict[str, PriorUsage] = {}
+    for key, amount, charged_at in rows:
+        value = Decimal(amount)
+        before = usage.get(key, PriorUsage())
+        today = w.read_time(charged_at) >= day_start
+        usage[key] = PriorUsage(day=before.day + (value if today else 0), year=before.year + value)
+    return usage
+
+
+def latest_assessment(conn: sa.Connection, consignment_id: str) -> Assessment | None:
+    body = conn.execute(
+        sa.select(assessments.c.body)
+        .where(assessments.c.consignment_id == consignment_id)
+        .order_by(assessments.c.version.desc(), assessments.c.assessed_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return None if body is None else _ASSESSMENT.decode(body)
+
+
+def refund_quota(conn: sa.Connection, consignment_id: str, at: dt.datetime) -> Decimal | None:
+    """Mark a consignment's ledger charge refunded; the tax refunded, or None if nothing was charged."""
+    row = conn.execute(
+        sa.select(quota_ledger.c.tax, quota_ledger.c.refunded_at).where(quota_ledger.c.consignment_id == consignment_id)
+    ).first()
+    if row is None or row.refunded_at is not None:
+        return None
+    conn.execute(sa.update(quota_ledger).where(quota_ledger.c.consignment_id == consignment_id).values(refunded_at=at))
+    return Decimal(row.tax)
+
+
+# -- reference data ---------------------------------------------------------------------------
+
+
+def replace_registrations(conn: sa.Connection, scheme: str, rows: Iterable[Registration], source: str) -> int:
+    conn.execute(sa.delete(tax_scheme_registry).where(tax_scheme_registry.c.scheme == scheme))
+    values = [
+        {"scheme": r.scheme, "number": r.number, "holder": r.holder, "start": r.start, "end": r.end, "source": source}
+        for r in rows
+    ]
+    if values:
+        conn.execute(sa.insert(tax_scheme_registry), values)
+    return len(values)
+
+
+def load_registrations(conn: sa.Connection) -> list[Registration]:
+    return [
+        Registration(scheme=r.scheme, number=r.number, holder=r.holder, start=r.start, end=r.end)
+        for r in conn.execute(sa.select(tax_scheme_registry))
+    ]
+
+
+def replace_rates(conn: sa.Connection, rows: Sequence[TableRate]) -> int:
+    for row in rows:
+        conn.execute(
+            sa.delete(customs_rates).where(
+                customs_rates.c.currency == row.currency,
+                customs_rates.c.to_currency == row.to,
+                customs_rates.c.start == row.start,
+            )
+        )
+    if rows:
+        conn.execute(
+            sa.insert(customs_rates),
+            [
+                {
+                    "currency": r.currency,
+                    "to_currency": r.to,
+                    "start": r.start,
+                    "end": r.end,
+                    "rate": r.rate,
+                    "source": r.source,
+                }
+                for r in rows
+            ],
+        )
+    return len(rows)
+
+
+def load_rates(conn: sa.Connection) -> list[TableRate]:
+    return [
+        TableRate(
+            currency=r.currency, to=r.to_currency, start=r.start, end=r.end, rate=Decimal(r.rate), source=r.source
+        )
+        for r in conn.execute(sa.select(customs_rates))
+    ]
+
+
+# -- statements -------------------------------------------------------------------------------
+
+
+def _month(month: str) -> tuple[dt.date, dt.date]:
+    start = dt.date.fromisoformat(f"{month}-01")
+    end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return start, end
+
+
+def _latest_assessments(start: dt.date, end: dt.date) -> sa.Subquery:
+    """The assessment of each consignment's current version in the period, cancelled ones left out:
+    a statement counts what was imported, once."""
+    return (
+        sa.select(assessments)
+        .join(consignments, consignments.c.id == assessments.c.consignment_id)
+        .where(
+            assessments.c.as_of >= start,
+            assessments.c.as_of < end,
+            assessments.c.version == consignments.c.version,
+            consignments.c.state != "cancelled",
+        )
+        .subquery()
+    )
+
+
+def scheme_statement(conn: sa.Connection, month: str, operator_id: str | None = None) -> list[dict[str, Any]]:
+    """Per operator and scheme number: consignments, intrinsic value and tax declared under it
+    (the monthly value per IOSS number that customs reports for reconciliation with the return)."""
+    start, end = _month(month)
+    a = _latest_assessments(start, end)
+    keys = ("operator_id", "tax_scheme", "tax_scheme_id", "jurisdiction", "currency")
+    query = sa.select(*[a.c[k] for k in keys], a.c.intrinsic_value, a.c.tax).where(
+        a.c.collection_model == "vendor", a.c.tax_scheme_id.is_not(None)
+    )
+    return _totals(conn, query, a, operator_id, keys, ("intrinsic_value", "tax"), month)
+
+
+def intermediary_statement(conn: sa.Connection, month: str, operator_id: str | None = None) -> list[dict[str, Any]]:
+    """Per intermediary (the operator that declared): what it collected at delivery in the month
+    and owes customs on its account (the EU's special arrangements: one monthly payment)."""
+    start, end = _month(month)
+    a = _latest_assessments(start, end)
+    keys = ("operator_id", "jurisdiction", "currency")
+    money = ("duty", "tax", "fees", "total")
+    query = sa.select(*[a.c[k] for k in keys], *[a.c[m] for m in money]).where(a.c.collection_model == "intermediary")
+    return _totals(conn, query, a, operator_id, keys, money, month)
+
+
+def _totals(
+    conn: sa.Connection,
+    query: sa.Select[Any],
+    a: sa.Subquery,
+    operator_id: str | None,
+    keys: Sequence[str],
+    money: Sequence[str],
+    month: str,
+) -> list[dict[str, Any]]:
+    # Money is summed in Python: SQLite stores it as exact decimal strings, which SUM would turn
+    # into floats. A month of one operator's assessments is a stream, never held whole.
+    if operator_id is not None:
+        query = query.where(a.c.operator_id == operator_id)
+    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in conn.execute(query):
+        values = plain_row(row._mapping)
+        group = tuple(values[k] for k in keys)
+        entry = groups.get(group)
+        if entry is None:
+            entry = groups[group] = {"month": month, **{k: values[k] for k in keys}, "consignments": 0}
+            entry.update({m: Decimal(0) for m in money})
+        entry["consignments"] += 1
+        for m in money:
+            entry[m] += Decimal(values[m])
+    return [groups[g] for g in sorted(groups, key=lambda g: tuple(str(v) for v in g))]
