@@ -1,12 +1,13 @@
 """Bulk pipeline throughput: decode + validate + store + link + assess, on simulated traffic.
 
     .venv/bin/python bench/bulk_pipeline.py [--count 200000] [--database-url URL]
-                                            [--order docs-first|declarations-first]
+                                            [--order docs-first|declarations-first] [--no-revenue]
 
 Traffic is generated and encoded to NDJSON first (not timed), as if read from files; the timed
 part parses every line (strict decoding and validation) and submits in chunks of 10,000 through
 the same service the API and `clearway ingest` use. Prints declarations per second (documents
-included in the time, not in the count) and peak memory.
+included in the time, not in the count), assessments stored, and peak memory. ``--no-revenue``
+runs the pipeline without the revenue step, to measure what the duty and tax engine costs.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 
+from clearway.clearance.pipeline import PipelineConfig
 from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
 from clearway.gc_pause import paused_gc
@@ -64,18 +66,27 @@ def run(svc: Clearway, kind: str, cls: type[Any], payloads: dict[str, bytes]) ->
     return stored
 
 
+class WithoutRevenue(Clearway):
+    """The service with the revenue step switched off (the foundation's pipeline), for comparison."""
+
+    @property
+    def config(self) -> PipelineConfig:
+        return PipelineConfig(document_wait=self.settings.document_wait)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file in a temp dir")
     parser.add_argument("--order", choices=["docs-first", "declarations-first"], default="docs-first")
+    parser.add_argument("--no-revenue", action="store_true", help="skip the duty and tax assessment")
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="clearway-bench-")
     url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
     upgrade(url)
-    svc = Clearway(Settings(database_url=url))
+    svc = (WithoutRevenue if args.no_revenue else Clearway)(Settings(database_url=url))
 
     t = time.perf_counter()
     traffic = generate(args.count, args.seed)
@@ -101,12 +112,14 @@ def main() -> None:
 
     with svc.engine.connect() as conn:
         states = dict(conn.execute(sa.text("SELECT state, count(*) FROM consignments GROUP BY state")).all())  # type: ignore[arg-type]
+        assessed = conn.execute(sa.text("SELECT count(*) FROM assessments")).scalar_one()
     svc.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"database: {svc.engine.dialect.name}; order: {args.order}")
     for kind, seconds in timings.items():
         print(f"  {kind:<12} {counts[kind]:>9,} stored in {seconds:6.1f} s  ({counts[kind] / seconds:>9,.0f}/s)")
     print(f"  final states: {states}")
+    print(f"  assessments stored: {assessed:,} ({'revenue off' if args.no_revenue else 'revenue on'})")
     print(
         f"TOTAL {counts['consignment']:,} declarations with their documents in {elapsed:.1f} s: "
         f"{counts['consignment'] / elapsed:,.0f} declarations/s; peak memory {peak_mb:,.0f} MB"

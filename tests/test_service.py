@@ -88,7 +88,8 @@ def test_mismatched_payment_is_held_and_says_why(
     assert status.state is State.HELD and status.hold_reason is HoldReason.REQUEST_FOR_INFORMATION
     assert status.link_status == "mismatch" and status.lane == "yellow"
     assert dossier.decision is not None
-    [reason] = dossier.decision.reasons
+    [reason, *fiscal] = dossier.decision.reasons
+    assert [r.code for r in fiscal] == ["irg_category_3", "tax_scheme_registry_not_loaded"]
     assert reason.code == "payment_amount_mismatch" and "20.00" in reason.message
     assert "20.00" in dossier.history[-1]["reason"]
 
@@ -187,7 +188,7 @@ def test_overdue_documents_become_a_request_for_information(
     dossier = dossier_of(service, result.id or "", COURIER)
     assert dossier.consignment.status.state is State.HELD
     assert dossier.decision is not None
-    assert {r.message for r in dossier.decision.reasons} == {
+    assert {r.message for r in dossier.decision.reasons if r.code == "documents_missing"} == {
         "no payment received before the deadline",
         "no waybill received before the deadline",
     }

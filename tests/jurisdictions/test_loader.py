@@ -108,7 +108,8 @@ def test_every_eu_member_has_a_vat_rate_on_every_date() -> None:
         ('parameters:\n  a: {values: [{from: soon, value: "1", reference: x}]}', "'from' must be a date"),
         ("parameters:\n  a: {values: []}", "non-empty list"),
         (
-            'parameters:\n  a: {values: [{from: 2021-01-01, reference: x, cases: [{when: {colour: red}, value: "1"}]}]}',
+            "parameters:\n  a: {values: [{from: 2021-01-01, reference: x, "
+            'cases: [{when: {colour: red}, value: "1"}]}]}',
             "'when' may test only",
         ),
     ],

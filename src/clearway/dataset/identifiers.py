@@ -62,6 +62,7 @@ def currency_exponent(currency: str) -> int:
     return 2
 
 
+@lru_cache(maxsize=512)
 def currency_quantum(currency: str) -> Decimal:
     """The smallest amount of a currency, e.g. Decimal('0.01') for EUR, Decimal('1') for JPY."""
     return Decimal(1).scaleb(-currency_exponent(currency))

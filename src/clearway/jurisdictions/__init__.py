@@ -13,6 +13,10 @@ from clearway.jurisdictions.model import Jurisdiction, ParameterMissing, Params,
 __all__ = ["Catalogue", "Jurisdiction", "JurisdictionError", "ParameterMissing", "Params", "Resolved"]
 
 
+# How many (jurisdiction, date, context) resolutions are kept; a day's traffic has a few hundred.
+_SHARED_CONTEXTS = 20_000
+
+
 class UnknownDestination(LookupError):
     pass
 
@@ -23,6 +27,7 @@ class Catalogue:
     def __init__(self, jurisdictions: Mapping[str, Jurisdiction]) -> None:
         self.jurisdictions = dict(jurisdictions)
         self._by_destination: dict[str, tuple[Jurisdiction, str | None]] = {}
+        self._shared: dict[tuple[object, ...], dict[str, Resolved | None]] = {}
         for jurisdiction in self.jurisdictions.values():
             if jurisdiction.members:
                 for member in jurisdiction.members:
@@ -48,4 +53,11 @@ class Catalogue:
 
     def params(self, destination: str, as_of: dt.date, context: Mapping[str, str | None]) -> Params:
         jurisdiction, member = self.resolve(destination)
-        return Params(jurisdiction, as_of, {**context, "member": member})
+        full = {**context, "member": member}
+        key = (jurisdiction.code, as_of, tuple(sorted(full.items(), key=lambda kv: kv[0])))
+        shared = self._shared.get(key)
+        if shared is None:
+            if len(self._shared) >= _SHARED_CONTEXTS:
+                self._shared.clear()  # a bound, not an LRU: contexts repeat within a batch
+            shared = self._shared[key] = {}
+        return Params(jurisdiction, as_of, full, shared)

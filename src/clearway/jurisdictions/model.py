@@ -54,10 +54,10 @@ class Resolved:
     start: dt.date
     reference: str
     currency: str | None = None
+    version: str = ""  # name@effective-date, filled in on construction
 
-    @property
-    def version(self) -> str:
-        return f"{self.name}@{self.start.isoformat()}"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "version", f"{self.name}@{self.start.isoformat()}")
 
     def decimal(self) -> Decimal:
         return Decimal(str(self.value))
@@ -105,17 +105,30 @@ class Params:
     Every lookup is remembered so that the assessment can list the versions it used.
     """
 
-    def __init__(self, jurisdiction: Jurisdiction, as_of: dt.date, context: Mapping[str, str | None]) -> None:
+    def __init__(
+        self,
+        jurisdiction: Jurisdiction,
+        as_of: dt.date,
+        context: Mapping[str, str | None],
+        shared: dict[str, Resolved | None] | None = None,
+    ) -> None:
         self.jurisdiction = jurisdiction
         self.as_of = as_of
         self.context = context
         self.used: dict[str, Resolved] = {}
+        # Resolutions are the same for every consignment with this date and context: a batch
+        # shares them (the catalogue keeps one dict per date and context).
+        self._shared: dict[str, Resolved | None] = {} if shared is None else shared
 
     def find(self, name: str) -> Resolved | None:
-        if name in self.used:
-            return self.used[name]
-        parameter = self.jurisdiction.parameters.get(name)
-        resolved = self._resolve(name, parameter) if parameter is not None else None
+        found = self.used.get(name)
+        if found is not None:
+            return found
+        if name in self._shared:
+            resolved = self._shared[name]
+        else:
+            parameter = self.jurisdiction.parameters.get(name)
+            resolved = self._shared[name] = self._resolve(name, parameter) if parameter is not None else None
         if resolved is not None:
             self.used[name] = resolved
         return resolved
@@ -134,8 +147,11 @@ class Params:
         key = f"formula.{step}"
         if key in self.used:
             return self.used[key]
-        parameter = self.jurisdiction.formulas.get(step)
-        resolved = self._resolve(key, parameter) if parameter is not None else None
+        if key in self._shared:
+            resolved = self._shared[key]
+        else:
+            parameter = self.jurisdiction.formulas.get(step)
+            resolved = self._shared[key] = self._resolve(key, parameter) if parameter is not None else None
         if resolved is None:
             raise ParameterMissing(f"{self.jurisdiction.code} has no {step} formula in force on {self.as_of}")
         self.used[key] = resolved

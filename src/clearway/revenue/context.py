@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 from clearway.dataset.identifiers import currency_quantum
 from clearway.jurisdictions import Params, Resolved
@@ -19,7 +19,7 @@ from clearway.revenue.rates import RateSource
 from clearway.revenue.schemes import SchemeRegistry
 from clearway.revenue.tariff import TariffBook
 
-_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN}
+_MODES = {"half_up": ROUND_HALF_UP, "half_down": ROUND_HALF_DOWN, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN}
 # Components a jurisdiction's valuation may add up (its parameters name them).
 COMPONENTS = frozenset({"goods", "transport", "insurance", "duty", "fees"})
 

@@ -34,9 +34,13 @@ def check_formulas(catalogue: Catalogue) -> list[str]:
                 problems.append(f"{jurisdiction.code}: unknown formula step '{step}'")
                 continue
             for entry in parameter.entries:
-                if entry.value not in known[step]:
+                # A formula may depend on the context too (Mexico's by origin): check every branch.
+                names = [case.value for case in entry.cases] if entry.cases else [entry.value]
+                for name in names:
+                    if name in known[step]:
+                        continue
                     problems.append(
-                        f"{jurisdiction.code}: {step} formula '{entry.value}' from {entry.start} is not implemented"
+                        f"{jurisdiction.code}: {step} formula '{name}' from {entry.start} is not implemented"
                     )
     return problems
 

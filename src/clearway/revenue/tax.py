@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from clearway.jurisdictions import Resolved
 from clearway.revenue.context import Computation, rate_text
@@ -60,6 +60,50 @@ def vat(c: Computation, formula: Resolved) -> None:
         used=[rate, base_param, formula],
         base=base,
         rate=rate_text(rate.decimal()),
+    )
+
+
+def vat_national_local(c: Computation, formula: Resolved) -> None:
+    """A national tax and a local tax levied as a fraction of it, each rounded on its own, on a base
+    truncated to a step (Japan: 7.8 % national consumption tax on the taxable value truncated to
+    JPY 1,000, and local consumption tax of 22/78 of the national tax, each truncated to JPY 100)."""
+    relieved, threshold, value = threshold_relief(c, "tax")
+    name = _name(c)
+    if relieved and threshold is not None:
+        c.add(
+            "relief",
+            "tax.below_threshold",
+            f"No {name}: the value of {c.fmt(value)} does not exceed the threshold of {c.fmt(c.money(threshold))}",
+            Decimal(0),
+            used=[threshold, formula],
+            base=value,
+        )
+        return
+    rate = c.params.get("tax.rate")
+    ratio = c.params.get("tax.local_ratio")
+    step = c.params.get("tax.base_quantum")
+    value, base_param = _base(c)
+    base = (value / step.decimal()).to_integral_value(rounding=ROUND_DOWN) * step.decimal()
+    national = c.add(
+        "tax",
+        "tax.national",
+        f"National {name.lower()} at {rate_text(rate.decimal())} on {_describe_base(base_param)}, "
+        f"truncated to a multiple of {step.decimal():f} {c.currency}",
+        base * rate.decimal(),
+        used=[rate, step, base_param, formula],
+        base=base,
+        rate=rate_text(rate.decimal()),
+    )
+    numerator, denominator = (Decimal(str(x)) for x in ratio.value)
+    national_amount = national.amount or Decimal(0)
+    c.add(
+        "tax",
+        "tax.local",
+        f"Local {name.lower()}: {numerator:f}/{denominator:f} of the national tax",
+        national_amount * numerator / denominator,
+        used=[ratio, formula],
+        base=national_amount,
+        rate=f"{numerator:f}/{denominator:f}",
     )
 
 
@@ -169,6 +213,7 @@ TAX_FORMULAS: dict[str, Callable[[Computation, Resolved], None]] = {
     "none": none,
     "vat": vat,
     "vat_inclusive": vat_inclusive,
+    "vat_national_local": vat_national_local,
     "cbec_composite": cbec_composite,
     "included_in_duty": included_in_duty,
 }
