@@ -84,16 +84,21 @@ def test_statements_per_scheme_number_and_per_intermediary(service: Clearway, co
     registered = _declarations(consignment_data, 3)
     unregistered = _declarations(consignment_data, 2, transaction__tax_scheme_id="IM3720000026")
     unregistered = [decode(Consignment, {**_plain(c), "reference": f"UNREG-{i}"}) for i, c in enumerate(unregistered)]
-    service.submit_consignments(COURIER, registered + unregistered, now=T0)
-    # The documents never come: the sweep decides them (held for information), which assesses them.
+    results = service.submit_consignments(COURIER, registered + unregistered, now=T0)
+    # The documents never come: the sweep decides them (held for information), which assesses them;
+    # a statement counts what was imported, so nothing yet.
     service.expire_overdue(now=T0 + dt.timedelta(hours=73))
+    assert service.revenue.scheme_statement("2026-11") == service.revenue.intermediary_statement("2026-11") == []
+    # An officer releases four of them after checking; the fifth (registered) stays held.
+    for result in results[1:]:
+        service.control(result.id or "", State.RELEASED, actor="person:officer", reason="checked", now=T0)
     [scheme] = service.revenue.scheme_statement("2026-11")
     assert (scheme["tax_scheme_id"], scheme["consignments"], scheme["intrinsic_value"]) == (
         "IM3720000015",
-        3,
-        Decimal("71.40"),
+        2,
+        Decimal("47.60"),
     )
-    assert scheme["tax"] == 3 * Decimal("6.33")
+    assert scheme["tax"] == 2 * Decimal("6.33")
     [carrier] = service.revenue.intermediary_statement("2026-11")
     # The unknown IOSS number falls back to the post's collection at delivery.
     assert (carrier["operator_id"], carrier["consignments"], carrier["total"]) == (COURIER, 2, 2 * Decimal("12.33"))
@@ -153,8 +158,8 @@ def test_china_annual_quota_counts_across_a_batch_and_a_return_restores_it(
     key = quota_key(service.revenue.config().quota_secret, "CN", buyer_identity(parcels[0]) or "")
     with service.engine.connect() as conn:
         used = SqlClearanceStore(conn).person_usage([key], T0)[key].year
-    # The sixth was taxed as general trade but still imported: every parcel counts.
-    assert used == 6 * Decimal("4900")
+    # The sixth was taxed as general trade: it does not use up the cross-border quota.
+    assert used == 5 * Decimal("4900")
 
     officer_release = T0 + dt.timedelta(days=4)
     first_id = within[0].id or ""
@@ -162,7 +167,7 @@ def test_china_annual_quota_counts_across_a_batch_and_a_return_restores_it(
     refunded = service.revenue.refund_return(COURIER, first_id, now=officer_release + dt.timedelta(days=30), actor="t")
     assert refunded == first.tax and refunded > 0
     with service.engine.connect() as conn:
-        assert SqlClearanceStore(conn).person_usage([key], T0)[key].year == 5 * Decimal("4900")
+        assert SqlClearanceStore(conn).person_usage([key], T0)[key].year == 4 * Decimal("4900")
     with pytest.raises(Conflict, match="already refunded"):
         service.revenue.refund_return(COURIER, first_id, now=officer_release + dt.timedelta(days=30), actor="t")
 
@@ -172,3 +177,48 @@ def test_china_annual_quota_counts_across_a_batch_and_a_return_restores_it(
         service.revenue.refund_return(COURIER, second_id, now=officer_release + dt.timedelta(days=31), actor="t")
     with pytest.raises(Conflict, match="released"):
         service.revenue.refund_return(COURIER, within[2].id or "", now=officer_release, actor="t")
+
+
+def test_an_amended_or_cancelled_parcel_does_not_count_twice_or_at_all(
+    service: Clearway, consignment_data: dict[str, Any]
+) -> None:
+    parcels = _cn(consignment_data, 5, "4900")  # 24,500 of the 26,000
+    results = service.submit_consignments(COURIER, parcels, now=T0)
+    key = quota_key(service.revenue.config().quota_secret, "CN", buyer_identity(parcels[0]) or "")
+
+    def used() -> Decimal:
+        with service.engine.connect() as conn:
+            return SqlClearanceStore(conn).person_usage([key], T0)[key].year
+
+    service.expire_overdue(now=T0 + dt.timedelta(hours=73))
+    assert used() == 5 * Decimal("4900")
+    # A held parcel amended to 4,950: its own earlier charge is replaced, not added (24,550 in all).
+    held = results[0].id or ""
+    [amended_record] = _cn(consignment_data, 1, "4950")
+    amended = service.amend(COURIER, held, amended_record, now=T0 + dt.timedelta(hours=74))
+    assert amended.version == 2
+    # It waits for its documents again; the next sweep decides (and assesses) the new version.
+    service.expire_overdue(now=T0 + dt.timedelta(hours=74, minutes=30))
+    assessment = dossier_of(service, held).assessment
+    assert assessment is not None and "cbec_limit_exceeded" not in [w.code for w in assessment.warnings]
+    assert assessment.per_person_value == Decimal("4950.00")
+    assert used() == 4 * Decimal("4900") + Decimal("4950")
+    # A cancelled parcel was never imported: it frees its share of the quota.
+    service.cancel(COURIER, results[1].id or "", "order cancelled", now=T0 + dt.timedelta(hours=75))
+    assert dossier_of(service, results[1].id or "").consignment.status.state is State.CANCELLED
+    assert used() == 3 * Decimal("4900") + Decimal("4950")
+
+
+def test_a_parcel_without_buyer_identity_says_the_quota_was_not_checked(
+    service: Clearway, consignment_data: dict[str, Any]
+) -> None:
+    [parcel] = _cn(consignment_data, 1, "300")
+    anonymous = decode(
+        Consignment,
+        {**_plain(parcel), "parties": {**_plain(parcel)["parties"], "buyer": {"name": "Li Wei", "country": "CN"}}},
+    )
+    [result] = service.submit_consignments(COURIER, [anonymous], now=T0)
+    service.expire_overdue(now=T0 + dt.timedelta(hours=73))
+    assessment = dossier_of(service, result.id or "").assessment
+    assert assessment is not None
+    assert "buyer_identity_missing" in [w.code for w in assessment.warnings]

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from clearway.access.roles import Role
+from clearway.clearance.lifecycle import State
 from clearway.dataset.records import Consignment
 from clearway.service import Clearway
 from tests.api.conftest import headers
@@ -70,8 +71,9 @@ def test_the_landed_cost_page_shows_the_same_result(client: TestClient) -> None:
 
 def test_statements_by_role(client: TestClient, service: Clearway, consignment: Consignment) -> None:
     now = dt.datetime.now(dt.UTC)
-    service.submit_consignments("op-courier-1", [consignment], now=now)
+    [result] = service.submit_consignments("op-courier-1", [consignment], now=now)
     service.expire_overdue(now=now + dt.timedelta(hours=73))
+    service.control(result.id or "", State.RELEASED, actor="person:officer", reason="checked", now=now)
     month = now.strftime("%Y-%m")
     own = client.get("/v1/statements/schemes", params={"month": month}, headers=headers("op-courier-1"))
     assert own.status_code == 200, own.text

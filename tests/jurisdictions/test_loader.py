@@ -43,12 +43,12 @@ parameters:
     catalogue = Catalogue({"XX": load_folder(folder)})
     assert catalogue.params("XX", dt.date(2020, 12, 31), {}).find("tax.rate") is None
     day_before = catalogue.params("XX", dt.date(2024, 6, 30), {}).get("tax.rate")
-    assert (day_before.value, day_before.version, day_before.reference) == (
+    assert (day_before.decimal(), day_before.version, day_before.reference) == (
         Decimal("0.20"),
         "tax.rate@2021-01-01",
         "Act 1 s.2",
     )
-    assert catalogue.params("XX", dt.date(2024, 7, 1), {}).get("tax.rate").value == Decimal("0.21")
+    assert catalogue.params("XX", dt.date(2024, 7, 1), {}).get("tax.rate").decimal() == Decimal("0.21")
     assert catalogue.params("XX", dt.date(2026, 1, 1), {}).find("tax.rate") is None
 
 
@@ -68,18 +68,27 @@ parameters:
     )
     catalogue = Catalogue({"XX": load_folder(folder)})
     on = dt.date(2022, 1, 1)
-    assert catalogue.params("XX", on, {"origin": "US", "channel": "courier"}).value("duty.threshold") == 150
-    assert catalogue.params("XX", on, {"origin": "US", "channel": "post"}).value("duty.threshold") == 20
-    assert catalogue.params("XX", on, {"origin": "CN", "channel": "courier"}).value("duty.threshold") == 20
+    assert catalogue.params("XX", on, {"origin": "US", "channel": "courier"}).get("duty.threshold").decimal() == 150
+    assert catalogue.params("XX", on, {"origin": "US", "channel": "post"}).get("duty.threshold").decimal() == 20
+    assert catalogue.params("XX", on, {"origin": "CN", "channel": "courier"}).get("duty.threshold").decimal() == 20
+
+
+def test_codes_keep_their_leading_zero(tmp_path: Path) -> None:
+    folder = _write(
+        tmp_path,
+        'parameters:\n  restricted.hs_prefixes: {values: [{from: 2021-01-01, value: ["0402", "2208"], reference: r}]}',
+    )
+    catalogue = Catalogue({"XX": load_folder(folder)})
+    assert catalogue.params("XX", dt.date(2022, 1, 1), {}).value("restricted.hs_prefixes") == ("0402", "2208")
 
 
 def test_members_resolve_to_their_union_with_their_own_dated_values() -> None:
     catalogue = Catalogue.load()
     assert catalogue.resolve("FI")[0].code == "EU"
     rate = catalogue.params("FI", dt.date(2024, 8, 31), {})
-    assert rate.get("tax.rate").value == Decimal("0.24")
-    assert catalogue.params("FI", dt.date(2024, 9, 1), {}).get("tax.rate").value == Decimal("0.255")
-    assert catalogue.params("EE", dt.date(2025, 7, 1), {}).get("tax.rate").value == Decimal("0.24")
+    assert rate.get("tax.rate").decimal() == Decimal("0.24")
+    assert catalogue.params("FI", dt.date(2024, 9, 1), {}).get("tax.rate").decimal() == Decimal("0.255")
+    assert catalogue.params("EE", dt.date(2025, 7, 1), {}).get("tax.rate").decimal() == Decimal("0.24")
     with pytest.raises(UnknownDestination, match="ZZ"):
         catalogue.resolve("ZZ")
 
@@ -90,7 +99,7 @@ def test_every_eu_member_has_a_vat_rate_on_every_date() -> None:
     assert len(eu.members) == 27
     for member in eu.members:
         for year in range(2021, 2027):
-            rate = catalogue.params(member, dt.date(year, 6, 1), {}).get("tax.rate").value
+            rate = catalogue.params(member, dt.date(year, 6, 1), {}).get("tax.rate").decimal()
             assert Decimal("0.15") <= rate <= Decimal("0.27"), (member, year, rate)
 
 

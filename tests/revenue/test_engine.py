@@ -101,3 +101,12 @@ def test_an_old_rate_is_named_in_a_warning_and_a_missing_one_is_an_error() -> No
     with pytest.raises(RevenueError) as nowhere:
         assess(_parcel("AQ", "10"), CATALOGUE, _sources())
     assert nowhere.value.pointer == "/destination"
+
+
+def test_a_customs_table_rate_is_current_for_its_whole_period() -> None:
+    table = [
+        TableRate("USD", "EUR", dt.date(2025, 3, 1), dt.date(2025, 3, 31), Decimal("0.9"), "EU customs rate March")
+    ]
+    late_in_month = _parcel("DE", "100", as_of=dt.date(2025, 3, 28), currency="USD")
+    a = assess(late_in_month, CATALOGUE, _sources(rates=table))
+    assert "exchange_rate_stale" not in [w.code for w in a.warnings]

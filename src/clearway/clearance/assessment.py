@@ -19,7 +19,7 @@ from clearway.jurisdictions import Catalogue
 from clearway.revenue.context import RevenueError, Sources
 from clearway.revenue.declared import buyer_identity, quota_key, shipment_for
 from clearway.revenue.engine import assess
-from clearway.revenue.model import Assessment, PriorUsage
+from clearway.revenue.model import Assessment, PriorUsage, Warning
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,13 @@ def assess_declaration(
         assessment = assess(shipment_for(record, now.date(), prior), config.catalogue, config.sources)
     except RevenueError as exc:
         return exc
+    if assessment.per_person_value is not None and key is None:
+        missing = Warning(
+            code="buyer_identity_missing",
+            message="a per-person limit applies and the declaration gives no buyer identity: "
+            "the buyer's earlier imports could not be counted",
+        )
+        assessment = msgspec.structs.replace(assessment, warnings=[*assessment.warnings, missing])
     return AssessedConsignment(
         consignment_id=row_id,
         version=version,

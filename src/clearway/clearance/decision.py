@@ -3,8 +3,9 @@
 Risk plugs in here in later work. Today the decision releases matched consignments and holds those
 whose documents disagree (a request for information), and takes in the revenue assessment: a
 consignment of Immediate Release Guidelines category 4 (high value, restricted or excise goods)
-needs a full declaration, so it is held for one; the assessment's warnings (a misused IOSS number,
-a duty rate that could not be found) become reasons the officer and the operator see. Each
+needs a full declaration, so it is held for one, and so is a consignment whose duty could not be
+computed (no tariff rate known); the assessment's warnings (a misused IOSS number, a missing rate)
+become reasons the officer and the operator see. Each
 decision carries its reasons and the basis it was made on.
 """
 
@@ -58,7 +59,9 @@ def _revenue_reasons(revenue: Assessment | None, error: str | None) -> tuple[lis
         basis=_BASIS_IRG,
     )
     warnings = [DecisionReason(code=w.code, message=w.message, basis=_BASIS_IRG) for w in revenue.warnings]
-    return [summary, *warnings], revenue.irg_category == 4
+    # A duty that could not be computed is not released unpaid: the declarant is asked for the
+    # rate (or customs loads the tariff), as for a full declaration.
+    return [summary, *warnings], revenue.irg_category == 4 or not revenue.complete
 
 
 def assess(

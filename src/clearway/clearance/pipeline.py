@@ -58,13 +58,13 @@ class _Changes:
     usage: dict[str, PriorUsage] = field(default_factory=dict)
 
     def prefetch_usage(
-        self, store: ClearanceStore, records: Sequence[Consignment], config: PipelineConfig, now: dt.datetime
+        self, store: ClearanceStore, rows: Sequence[StoredConsignment], config: PipelineConfig, now: dt.datetime
     ) -> None:
         if config.revenue is None:
             return
-        keys = usage_keys(config.revenue, records)
+        keys = usage_keys(config.revenue, [row.record for row in rows])
         if keys:
-            self.usage.update(store.person_usage(keys, now))
+            self.usage.update(store.person_usage(keys, now, exclude=[row.id for row in rows]))
 
     def record(self, row: StoredConsignment, step: Transition) -> None:
         """A state change: into the history, and into the audit chain as codes (no free text)."""
@@ -220,7 +220,7 @@ def submit_consignments(
         new_rows.append(row)
         results.append(SubmissionResult(index=index, status="accepted", id=row.id, reference=row.reference))
     changes = _Changes()
-    changes.prefetch_usage(store, [r.record for r in new_rows], config, now)
+    changes.prefetch_usage(store, new_rows, config, now)
     docs = documents_for(store, [r.record for r in new_rows])
     for row in new_rows:
         changes.record(row, move(None, State.RECEIVED, at=now, actor=actor, reason="declaration received (version 1)"))
@@ -337,7 +337,7 @@ def relink(
     if not rows:
         return
     changes = _Changes()
-    changes.prefetch_usage(store, [r.record for r in rows], config, now)
+    changes.prefetch_usage(store, rows, config, now)
     docs = documents_for(store, [r.record for r in rows])
     for row in rows:
         _advance(row, docs, changes, now=now, actor=actor, config=config, expired=expired)
@@ -398,7 +398,7 @@ def amend(
     row.body_hash = digest
     _transition(row, changes, State.RECEIVED, at=now, actor=actor, reason=f"amended (version {row.version})")
     store.insert_version(row)
-    changes.prefetch_usage(store, [record], config, now)
+    changes.prefetch_usage(store, [row], config, now)
     _advance(row, documents_for(store, [record]), changes, now=now, actor=actor, config=config)
     store.update_states([(row.id, row.status)])
     changes.flush(store)

@@ -65,5 +65,9 @@ class ClearanceStore(Protocol):
     def append_assessments(self, rows: Sequence[AssessedConsignment]) -> None:
         """Store each assessment with its date and parameter versions, and charge per-person limits."""
 
-    def person_usage(self, keys: Collection[str], now: dt.datetime) -> dict[str, PriorUsage]:
-        """What each buyer (by ledger key) imported on ``now``'s day and calendar year, refunds excluded."""
+    def person_usage(
+        self, keys: Collection[str], now: dt.datetime, exclude: Collection[str] = ()
+    ) -> dict[str, PriorUsage]:
+        """What each buyer (by ledger key) imported on ``now``'s day and calendar year: refunded,
+        cancelled, seized and returned consignments left out, and so are the ``exclude`` ones (the
+        consignments being assessed again, whose earlier charge their new assessment replaces)."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -150,14 +149,10 @@ def _currency(where: str, value: object) -> str | None:
 
 
 def _value(where: str, value: Any) -> Any:
-    # Amounts and rates are written as strings so that YAML never turns them into floats.
+    # Amounts and rates are written as strings so that YAML never turns them into floats; they stay
+    # strings here (an HS prefix "0402" must keep its zero) and the engine reads them as Decimal.
     if isinstance(value, float):
         raise JurisdictionError(f"{where}: write decimal numbers as quoted strings, not {value!r}")
-    if isinstance(value, str) and value[:1].isdigit():
-        try:
-            return Decimal(value)
-        except InvalidOperation:
-            return value
     if isinstance(value, list):
         return tuple(_value(where, v) for v in value)
     if isinstance(value, dict):

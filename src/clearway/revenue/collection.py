@@ -15,7 +15,7 @@ from typing import Any
 
 from clearway.revenue.context import Computation
 from clearway.revenue.model import CollectionModel
-from clearway.revenue.schemes import valid_format
+from clearway.revenue.schemes import compact, valid_format
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,20 +28,26 @@ class Collection:
 def decide(c: Computation, *, due: bool) -> Collection:
     scheme = _vendor_scheme(c)
     if not due:
-        return Collection("none", scheme["scheme"] if scheme else None, c.shipment.tax_scheme_id if scheme else None)
+        return Collection("none", scheme["scheme"] if scheme else None, _number(c) if scheme else None)
     if scheme is not None:
-        return Collection("vendor", str(scheme["scheme"]), c.shipment.tax_scheme_id)
+        return Collection("vendor", str(scheme["scheme"]), _number(c))
     if c.params.value("collection.platform") and not c.category_four:
         return Collection("platform")
-    expected = c.params.find("collection.vendor_expected_up_to")
-    if expected is not None and c.intrinsic <= c.money(expected):
+    liable = c.params.find("collection.vendor_liable_up_to")
+    if liable is not None and c.intrinsic <= c.money(liable) and not c.restricted:
+        # The law makes the seller or platform liable for the tax on these goods (the UK up to
+        # GBP 135, Australia and New Zealand up to 1,000): the border does not collect it, whether
+        # or not the seller gave a registration number. Customs follows it up with the seller.
         c.warn(
             "vendor_collection_expected",
-            f"goods of {c.fmt(c.intrinsic)} should have been taxed by the seller or platform at checkout "
-            f"(up to {c.fmt(c.money(expected))}); the tax is collected at import instead",
+            f"the seller or platform is liable for the tax on goods of {c.fmt(c.intrinsic)} "
+            f"(up to {c.fmt(c.money(liable))}) and should have charged it at checkout; "
+            "no valid registration number was given",
         )
+        return Collection("vendor")
     intermediary: Mapping[str, Any] | None = c.params.value("collection.intermediary")
-    if intermediary is not None and c.shipment.channel in intermediary.get("channels", ()):
+    # Excise and restricted goods are outside the carriers' simplified collection too.
+    if intermediary is not None and not c.restricted and c.shipment.channel in intermediary.get("channels", ()):
         ceiling = intermediary.get("up_to")
         currency = intermediary.get("currency", c.currency)
         if ceiling is None or c.intrinsic <= c.convert(Decimal(ceiling), currency):
@@ -51,9 +57,9 @@ def decide(c: Computation, *, due: bool) -> Collection:
 
 
 def _vendor_scheme(c: Computation) -> Mapping[str, Any] | None:
-    number = c.shipment.tax_scheme_id
-    if number is None:
+    if c.shipment.tax_scheme_id is None:
         return None
+    number = compact(c.shipment.tax_scheme_id)
     schemes: tuple[Mapping[str, Any], ...] = tuple(c.params.value("collection.schemes", ()))
     names = ", ".join(str(s["scheme"]) for s in schemes) or "none"
     scheme = next((s for s in schemes if valid_format(str(s["format"]), number)), None)
@@ -65,6 +71,12 @@ def _vendor_scheme(c: Computation) -> Mapping[str, Any] | None:
         )
         return None
     name = str(scheme["scheme"])
+    if c.restricted:
+        c.warn(
+            "tax_scheme_not_applicable",
+            f"{name} does not cover excise or restricted goods; the tax is collected at import",
+        )
+        return None
     status = c.sources.registry.status(name, number, c.as_of)
     if status == "not_registered":
         c.warn(
@@ -94,3 +106,7 @@ def _vendor_scheme(c: Computation) -> Mapping[str, Any] | None:
             )
             return None
     return scheme
+
+
+def _number(c: Computation) -> str | None:
+    return compact(c.shipment.tax_scheme_id) if c.shipment.tax_scheme_id is not None else None

@@ -55,6 +55,7 @@ class Computation:
     insurance: Decimal = Decimal(0)
     category_four: list[str] = field(default_factory=list)  # why the consignment needs a full declaration
     per_person_value: Decimal | None = None  # what counts against a per-person (day or year) limit
+    restricted: bool = False  # excise or restricted goods: outside the low-value regimes and schemes
 
     @property
     def as_of(self) -> dt.date:
@@ -106,6 +107,12 @@ class Computation:
         )
         return (value if "goods" in components else Decimal(0)) + extra * share
 
+    def round_line(self, kind: str, amount: Decimal) -> Decimal:
+        # Where the duty total is rounded once (rounding.duty_total), duty lines keep the minor unit.
+        if kind == "duty" and self.params.find("rounding.duty_total") is not None:
+            return amount.quantize(currency_quantum(self.currency), rounding=ROUND_HALF_UP)
+        return self.round(amount)
+
     def round(self, amount: Decimal) -> Decimal:
         mode = _MODES[str(self.params.value("rounding.mode", "half_up"))]
         quantum = self.params.value("rounding.quantum")
@@ -134,7 +141,7 @@ class Computation:
             kind=kind,
             code=code,
             description=description,
-            amount=None if amount is None else self.round(amount),
+            amount=None if amount is None else self.round_line(kind, amount),
             base=None if base is None else base.quantize(currency_quantum(self.currency)),
             rate=rate,
             item=item,

@@ -201,7 +201,6 @@ def cbec(c: Computation, formula: Resolved) -> None:
     annual = c.params.get("cbec.annual_limit")
     value = c.value_of(_CUSTOMS_VALUE)
     prior = c.shipment.prior.year if c.shipment.prior is not None else Decimal(0)
-    c.per_person_value = c.round_value(value)
     # A single indivisible item over the per-transaction limit may still enter under the regime
     # when the annual limit allows (Caiguanshui [2018] No. 49, art. 2); it is then taxed in full.
     single = len(c.items) == 1 and c.items[0].quantity == 1
@@ -214,6 +213,11 @@ def cbec(c: Computation, formula: Resolved) -> None:
         over.append(
             f"with {c.fmt(prior)} already imported this year, the annual limit of {c.fmt(c.money(annual))} is exceeded"
         )
+    if not over:
+        # Within the regime, the parcel counts against the buyer's annual limit; so does a single
+        # indivisible item above the per-transaction limit (taxed in full, but still a CBEC import).
+        # A parcel outside the limits is general trade and does not use up the quota.
+        c.per_person_value = c.round_value(value)
     if over or (single and value > c.money(per_transaction)):
         why = "; ".join(over) or "a single item above the per-transaction limit is taxed as general trade"
         c.category_four.append(f"outside the cross-border retail import limits: {why}")

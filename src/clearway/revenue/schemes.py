@@ -62,6 +62,15 @@ FORMATS: dict[str, Callable[[str], bool]] = {
 }
 
 
+def compact(number: str) -> str:
+    """A registration number without spaces, dots, dashes or slashes, in capitals: the form the
+    registries are keyed by (``im 276 000 0001`` and ``IM2760000001`` are the same number)."""
+    return _SEPARATORS.sub("", number).upper()
+
+
+_SEPARATORS = re.compile(r"[\s./-]")
+
+
 def valid_format(format_name: str, number: str) -> bool:
     check = FORMATS.get(format_name)
     return check is not None and check(number)
@@ -86,7 +95,7 @@ class RegistrySnapshot:
     def __init__(self, registrations: Iterable[Registration] = ()) -> None:
         self._by_scheme: dict[str, dict[str, Registration]] = {}
         for registration in registrations:
-            self._by_scheme.setdefault(registration.scheme, {})[registration.number] = registration
+            self._by_scheme.setdefault(registration.scheme, {})[compact(registration.number)] = registration
 
     def schemes(self) -> dict[str, int]:
         return {scheme: len(rows) for scheme, rows in self._by_scheme.items()}
@@ -95,7 +104,7 @@ class RegistrySnapshot:
         rows = self._by_scheme.get(scheme)
         if not rows:
             return "not_loaded"
-        found = rows.get(number)
+        found = rows.get(compact(number))
         if found is None or found.start > as_of or (found.end is not None and as_of > found.end):
             return "not_registered"
         return "registered"

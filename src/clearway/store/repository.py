@@ -370,8 +370,10 @@ class SqlClearanceStore:
     def append_assessments(self, rows: Sequence[AssessedConsignment]) -> None:
         revenue_repo.append_assessments(self.bulk, rows)
 
-    def person_usage(self, keys: Collection[str], now: dt.datetime) -> dict[str, PriorUsage]:
-        return revenue_repo.person_usage(self.bulk, keys, now)
+    def person_usage(
+        self, keys: Collection[str], now: dt.datetime, exclude: Collection[str] = ()
+    ) -> dict[str, PriorUsage]:
+        return revenue_repo.person_usage(self.bulk, keys, now, exclude)
 
     def append_results(self, items: Sequence[StepResult]) -> None:
         w = self.bulk

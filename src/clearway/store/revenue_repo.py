@@ -104,15 +104,29 @@ def append_assessments(w: BulkWriter, rows: Sequence[AssessedConsignment]) -> No
         )
 
 
-def person_usage(w: BulkWriter, keys: Collection[str], now: dt.datetime) -> dict[str, PriorUsage]:
+# A parcel customs never let in does not use up its buyer's limit.
+_NOT_IMPORTED = ("cancelled", "seized", "returned")
+
+
+def person_usage(
+    w: BulkWriter, keys: Collection[str], now: dt.datetime, exclude: Collection[str] = ()
+) -> dict[str, PriorUsage]:
     if not keys:
         return {}
-    condition, params = w.among("buyer_key", list(set(keys)))
+    condition, params = w.among("q.buyer_key", list(set(keys)))
+    states = ", ".join([w.mark] * len(_NOT_IMPORTED))
+    excluded = ""
+    if exclude:
+        exclude_condition, exclude_params = w.among("q.consignment_id", list(exclude))
+        excluded = f" AND NOT ({exclude_condition})"
+        params = (*params, *exclude_params)
+    # Year and day are UTC days: a ledger is kept in one time zone, and UTC is the store's.
     day_start = now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     rows = w.conn.exec_driver_sql(
-        f"SELECT buyer_key, amount, charged_at FROM quota_ledger WHERE {condition} AND year = {w.mark} "
-        "AND refunded_at IS NULL",
-        (*params, now.year),
+        "SELECT q.buyer_key, q.amount, q.charged_at FROM quota_ledger q "
+        f"JOIN consignments c ON c.id = q.consignment_id WHERE {condition}{excluded} "
+        f"AND q.year = {w.mark} AND q.refunded_at IS NULL AND c.state NOT IN ({states})",
+        (*params, now.year, *_NOT_IMPORTED),
     ).all()
     usage: dict[str, PriorUsage] = {}
     for key, amount, charged_at in rows:
@@ -211,8 +225,9 @@ def _month(month: str) -> tuple[dt.date, dt.date]:
 
 
 def _latest_assessments(start: dt.date, end: dt.date) -> sa.Subquery:
-    """The assessment of each consignment's current version in the period, cancelled ones left out:
-    a statement counts what was imported, once."""
+    """The assessment of each consignment's current version in the period, for consignments released
+    (imported): a statement counts what was collected, once. Held, seized, returned and cancelled
+    ones are not in it."""
     return (
         sa.select(assessments)
         .join(consignments, consignments.c.id == assessments.c.consignment_id)
@@ -220,7 +235,7 @@ def _latest_assessments(start: dt.date, end: dt.date) -> sa.Subquery:
             assessments.c.as_of >= start,
             assessments.c.as_of < end,
             assessments.c.version == consignments.c.version,
-            consignments.c.state != "cancelled",
+            consignments.c.state == "released",
         )
         .subquery()
     )

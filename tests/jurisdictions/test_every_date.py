@@ -1,0 +1,44 @@
+"""Every destination answers a quote on every month-start from 2021 to 2026, with explained lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from clearway.jurisdictions import Catalogue
+from clearway.revenue.context import Sources
+from clearway.revenue.engine import assess
+from clearway.revenue.model import Goods, Shipment
+from clearway.revenue.rates import EcbRates
+from clearway.revenue.schemes import RegistrySnapshot
+from clearway.revenue.tariff import TariffBook
+
+CATALOGUE = Catalogue.load()
+SOURCES = Sources(rates=EcbRates(), tariff=TariffBook(), registry=RegistrySnapshot())
+MONTHS = [dt.date(year, month, 1) for year in range(2021, 2027) for month in range(1, 13)] + [dt.date(2026, 12, 31)]
+
+
+@pytest.mark.parametrize("destination", CATALOGUE.destinations())
+def test_quotes_from_2021_to_2026(destination: str) -> None:
+    for as_of in MONTHS:
+        for value in ("12.50", "480", "2600"):
+            shipment = Shipment(
+                destination=destination,
+                as_of=as_of,
+                currency="USD",
+                origin_country="CN",
+                items=[
+                    Goods(
+                        line=1, description="t-shirt", hs_code="610910", quantity=Decimal(2),
+                        unit_value=Decimal(value), origin="CN", duty_rate=Decimal("0.12"),
+                    )
+                ],
+                shipping=Decimal("7.90"),
+            )  # fmt: skip
+            a = assess(shipment, CATALOGUE, SOURCES)
+            assert a.lines, (destination, as_of, value)
+            assert a.complete, (destination, as_of, value)
+            assert all(line.reference for line in a.lines if line.kind != "info"), (destination, as_of, a.lines)
+            assert a.parameters and all("@" in p for p in a.parameters)
