@@ -30,6 +30,7 @@ from clearway.dataset.records import Consignment, Document, DocumentKind
 from clearway.gc_pause import paused_gc
 from clearway.revenue.model import Assessment
 from clearway.revenue_service import RevenueService
+from clearway.risk_service import RiskService
 from clearway.settings import Settings
 from clearway.store import revenue_repo
 from clearway.store.audit_log import SqlAuditLog
@@ -75,11 +76,20 @@ class Clearway:
         """Quotes, assessments, tariff and registries (created on first use: it loads the jurisdictions)."""
         return RevenueService(self.engine, self.settings, write_lock=self._write_lock)
 
+    @functools.cached_property
+    def risk(self) -> RiskService:
+        """Rules, watchlists, outcomes and the pipeline's risk step (created on first use)."""
+        return RiskService(self.engine, self.settings, self.revenue.catalogue, write_lock=self._write_lock)
+
     @property
     def config(self) -> pipeline.PipelineConfig:
-        # Rebuilt per call (it is two attribute reads) so that reference data reloaded after an
-        # import is what the next batch is assessed with.
-        return pipeline.PipelineConfig(document_wait=self.settings.document_wait, revenue=self.revenue.config())
+        # Rebuilt per call (a few attribute reads) so that reference data reloaded after an
+        # import or a rule change is what the next batch is assessed with.
+        return pipeline.PipelineConfig(
+            document_wait=self.settings.document_wait,
+            revenue=self.revenue.config(),
+            risk=self.risk.step() if self.settings.risk_enabled else None,
+        )
 
     def close(self) -> None:
         self.engine.dispose()

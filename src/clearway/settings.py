@@ -50,6 +50,18 @@ class Settings:
     # Extra jurisdiction folders (colon-separated directories holding <code>/params.yaml), loaded after
     # the packaged ones; a folder replaces a packaged jurisdiction of the same code.
     jurisdictions_dir: str = ""
+    # Risk score (0-100, after trust scaling) from which a consignment goes to the yellow lane
+    # (documentary check, request for information).
+    risk_yellow_at: int = 30
+    # Risk score from which it goes to the red lane (inspection).
+    risk_red_at: int = 60
+    # Share of would-be-green consignments selected at random for inspection (0.005 = 0.5 %).
+    risk_exploration_rate: float = 0.005
+    # Name-matching score in [0, 1] from which a party counts as matching a watchlist or sanctions entry.
+    screening_threshold: float = 0.88
+    # Run data quality, screening and targeting rules on every decided consignment (false: linking and
+    # revenue decide alone, as before the risk engine).
+    risk_enabled: bool = True
 
     @property
     def document_wait(self) -> dt.timedelta:
@@ -74,6 +86,10 @@ def _parse(f: dataclasses.Field[Any], raw: str) -> Any:
             return int(raw)
         if kind == "float":
             return float(raw)
+        if kind == "bool":
+            if raw.strip().lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError
+            return raw.strip().lower() in ("true", "1", "yes")
     except ValueError:
         article = "an" if kind[0] in "aeiou" else "a"
         raise ValueError(f"CLEARWAY_{f.name.upper()} must be {article} {kind}, got {raw!r}") from None

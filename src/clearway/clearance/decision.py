@@ -19,6 +19,7 @@ import msgspec
 from clearway.clearance.lifecycle import HoldReason
 from clearway.clearance.linking import LinkResult
 from clearway.revenue.model import Assessment
+from clearway.risk.lanes import RiskResult
 
 Lane = Literal["green", "yellow", "red", "do_not_load"]
 
@@ -36,9 +37,12 @@ class Decision(msgspec.Struct, frozen=True, kw_only=True):
     engine: str
     decided_at: dt.datetime
     irg_category: int | None = None
+    risk_score: int | None = None
+    rule_versions: list[str] = msgspec.field(default_factory=list)  # name@version of every rule evaluated
 
 
 PASS_THROUGH = "pass-through-1"
+RISK_ENGINE = "risk-1"
 _BASIS_LINKING = "WCO E-Commerce FoS, Standard 1 (advance electronic data) and Standard 2 (risk management)"
 _BASIS_DEADLINE = "documents not received within the deadline set for the flow"
 _BASIS_IRG = "WCO Immediate Release Guidelines (categories 1-4); WCO E-Commerce FoS, Standard 5 (revenue collection)"
@@ -64,14 +68,29 @@ def _revenue_reasons(revenue: Assessment | None, error: str | None) -> tuple[lis
     return [summary, *warnings], revenue.irg_category == 4 or not revenue.complete
 
 
+_SEVERITY = {"green": 0, "yellow": 1, "red": 2, "do_not_load": 3}
+_HOLD: dict[str, HoldReason | None] = {
+    "green": None,
+    "yellow": HoldReason.REQUEST_FOR_INFORMATION,
+    "red": HoldReason.INSPECTION,
+    "do_not_load": HoldReason.DO_NOT_LOAD,
+}
+
+
 def assess(
     link: LinkResult,
     *,
     now: dt.datetime,
     revenue: Assessment | None = None,
     revenue_error: str | None = None,
+    risk: RiskResult | None = None,
 ) -> Decision:
-    """Decide the lane of a consignment whose documents are complete (or whose wait expired)."""
+    """Decide the lane of a consignment whose documents are complete (or whose wait expired).
+
+    Each source proposes a lane — linking (yellow when documents are missing or disagree), revenue
+    (yellow for a full declaration or an uncomputed duty), risk (its lane) — and the most severe
+    wins; the reasons of all of them are kept, so the officer sees every why.
+    """
     fiscal, fiscal_hold = _revenue_reasons(revenue, revenue_error)
     category = revenue.irg_category if revenue is not None else None
     disagreements = [
@@ -83,37 +102,32 @@ def assess(
         )
         for kind in link.missing
     ]
+    lane: Lane = "green"
     # When the wait expired, the documents that did arrive may disagree too: the officer needs both.
-    if missing or disagreements:
-        return Decision(
-            lane="yellow",
-            hold_reason=HoldReason.REQUEST_FOR_INFORMATION,
-            reasons=missing + disagreements + fiscal,
-            engine=PASS_THROUGH,
-            decided_at=now,
-            irg_category=category,
-        )
-    if fiscal_hold:
-        return Decision(
-            lane="yellow",
-            hold_reason=HoldReason.REQUEST_FOR_INFORMATION,
-            reasons=fiscal,
-            engine=PASS_THROUGH,
-            decided_at=now,
-            irg_category=category,
-        )
-    return Decision(
-        lane="green",
-        hold_reason=None,
-        reasons=[
+    linking = missing + disagreements
+    if linking or fiscal_hold:
+        lane = "yellow"
+    if not linking:
+        engine_note = "" if risk is not None else "; no risk engine is configured"
+        linking = [
             DecisionReason(
                 code="documents_match",
-                message="order, payment and waybill agree with the declaration; no risk engine is configured",
+                message=f"order, payment and waybill agree with the declaration{engine_note}",
                 basis=_BASIS_LINKING,
-            ),
-            *fiscal,
-        ],
-        engine=PASS_THROUGH,
+            )
+        ]
+    risk_reasons: list[DecisionReason] = []
+    if risk is not None:
+        risk_reasons = [DecisionReason(code=r.code, message=r.message, basis=r.basis) for r in risk.reasons]
+        if _SEVERITY[risk.lane] > _SEVERITY[lane]:
+            lane = risk.lane
+    return Decision(
+        lane=lane,
+        hold_reason=_HOLD[lane],
+        reasons=linking + fiscal + risk_reasons,
+        engine=RISK_ENGINE if risk is not None else PASS_THROUGH,
         decided_at=now,
         irg_category=category,
+        risk_score=risk.score if risk is not None else None,
+        rule_versions=risk.rule_versions if risk is not None else [],
     )

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from clearway.audit.chain import AuditEvent
-from clearway.clearance.assessment import AssessedConsignment, RevenueConfig, add_usage, assess_declaration, usage_keys
-from clearway.clearance.decision import Decision, assess
+from clearway.clearance.assessment import AssessedConsignment, RevenueConfig, add_usage, assess_declaration
+from clearway.clearance.changes import Changes
+from clearway.clearance.decision import assess
 from clearway.clearance.documents import DocumentSet, documents_for
 from clearway.clearance.errors import Conflict, InvalidRecord, NotFound
-from clearway.clearance.lifecycle import AMENDABLE, HoldReason, IllegalTransition, State, Transition, move
-from clearway.clearance.linking import link, payment_key
+from clearway.clearance.lifecycle import AMENDABLE, HoldReason, IllegalTransition, State, move
+from clearway.clearance.linking import LinkResult, link, payment_key
 from clearway.clearance.model import (
     ConsignmentState,
-    HistoryEntry,
     StepResult,
     StoredConsignment,
     StoredDocument,
@@ -30,11 +29,12 @@ from clearway.clearance.model import (
     content_hash,
     new_id,
 )
+from clearway.clearance.risk_step import RiskStep
 from clearway.clearance.store import ClearanceStore
 from clearway.dataset.errors import FieldError
 from clearway.dataset.records import Consignment, Document, DocumentKind, Payment, document_number
 from clearway.revenue.context import RevenueError
-from clearway.revenue.model import PriorUsage
+from clearway.risk.lanes import RiskResult
 
 
 @dataclass(frozen=True)
@@ -46,71 +46,13 @@ class PipelineConfig:
     # Duties and taxes: assessed when a consignment is decided (None: no revenue step, as in
     # tests of linking alone).
     revenue: RevenueConfig | None = None
-
-
-@dataclass
-class _Changes:
-    history: list[HistoryEntry] = field(default_factory=list)
-    results: list[StepResult] = field(default_factory=list)
-    audit: list[AuditEvent] = field(default_factory=list)
-    assessments: list[AssessedConsignment] = field(default_factory=list)
-    # What each buyer (by ledger key) already imported, read once per call and kept current.
-    usage: dict[str, PriorUsage] = field(default_factory=dict)
-
-    def prefetch_usage(
-        self, store: ClearanceStore, rows: Sequence[StoredConsignment], config: PipelineConfig, now: dt.datetime
-    ) -> None:
-        if config.revenue is None:
-            return
-        keys = usage_keys(config.revenue, [row.record for row in rows])
-        if keys:
-            self.usage.update(store.person_usage(keys, now, exclude=[row.id for row in rows]))
-
-    def record(self, row: StoredConsignment, step: Transition) -> None:
-        """A state change: into the history, and into the audit chain as codes (no free text)."""
-        self.history.append(HistoryEntry(consignment_id=row.id, transition=step))
-        detail: dict[str, object] = {"to": step.to_state.value}
-        if step.from_state is not None:
-            detail["from"] = step.from_state.value
-        if step.hold_reason is not None:
-            detail["hold_reason"] = step.hold_reason.value
-        if step.to_state is State.RECEIVED:
-            # Binds the declaration's content to the chain: a stored version edited later no
-            # longer matches the hash recorded here.
-            detail["version"] = row.version
-            detail["body_hash"] = row.body_hash
-        self.audit.append(
-            AuditEvent(at=step.at, actor=step.actor, action="consignment.state", subject=row.id, detail=detail)
-        )
-
-    def decided(self, row: StoredConsignment, decision: Decision, link_status: str) -> None:
-        self.audit.append(
-            AuditEvent(
-                at=decision.decided_at,
-                actor=f"engine:{decision.engine}",
-                action="consignment.decision",
-                subject=row.id,
-                detail={
-                    "version": row.version,
-                    "link": link_status,
-                    "lane": decision.lane,
-                    "codes": [r.code for r in decision.reasons],
-                    **({"irg_category": decision.irg_category} if decision.irg_category is not None else {}),
-                },
-            )
-        )
-
-    def flush(self, store: ClearanceStore) -> None:
-        store.append_history(self.history)
-        store.append_results(self.results)
-        store.append_audit(self.audit)
-        if self.assessments:
-            store.append_assessments(self.assessments)
+    # Data quality, screening, targeting rules and lanes (None: no risk step).
+    risk: RiskStep | None = None
 
 
 def _transition(
     row: StoredConsignment,
-    changes: _Changes,
+    changes: Changes,
     target: State,
     *,
     at: dt.datetime,
@@ -126,28 +68,58 @@ def _transition(
 
 
 def _advance(
-    row: StoredConsignment,
+    store: ClearanceStore,
+    rows: Sequence[StoredConsignment],
     docs: DocumentSet,
-    changes: _Changes,
+    changes: Changes,
     *,
     now: dt.datetime,
     actor: str,
     config: PipelineConfig,
     expired: bool = False,
 ) -> None:
-    """Link a consignment with the documents at hand and move it as far as they allow."""
-    c = row.record
-    result = link(c, docs.order(c), docs.payment(c), docs.waybill(c))
-    row.status.link_status = result.status
-    if result.status == "incomplete" and not expired:
-        changes.results.append(
-            StepResult(consignment_id=row.id, version=row.version, at=now, link=result, decision=None)
-        )
-        if row.status.state is not State.AWAITING_DOCUMENTS:
-            row.status.deadline = row.received_at + config.document_wait
-            missing = ", ".join(result.missing)
-            _transition(row, changes, State.AWAITING_DOCUMENTS, at=now, actor=actor, reason=f"waiting for: {missing}")
+    """Link consignments with the documents at hand and move each as far as they allow.
+
+    Linking goes first for the whole batch, so that risk (a frame over the batch) runs once, on
+    exactly the consignments that are decided now.
+    """
+    linked: list[tuple[StoredConsignment, LinkResult]] = []
+    for row in rows:
+        c = row.record
+        result = link(c, docs.order(c), docs.payment(c), docs.waybill(c))
+        row.status.link_status = result.status
+        if result.status == "incomplete" and not expired:
+            changes.results.append(
+                StepResult(consignment_id=row.id, version=row.version, at=now, link=result, decision=None)
+            )
+            if row.status.state is not State.AWAITING_DOCUMENTS:
+                row.status.deadline = row.received_at + config.document_wait
+                missing = ", ".join(result.missing)
+                reason = f"waiting for: {missing}"
+                _transition(row, changes, State.AWAITING_DOCUMENTS, at=now, actor=actor, reason=reason)
+            continue
+        linked.append((row, result))
+    if not linked:
         return
+    risks = config.risk.assess(store, [row for row, _ in linked], now) if config.risk is not None else {}
+    for row, result in linked:
+        risk = risks.get(row.id)
+        if risk is not None:
+            changes.risks.append((row, risk, now))
+        _decide(row, result, changes, now=now, actor=actor, config=config, risk=risk)
+
+
+def _decide(
+    row: StoredConsignment,
+    result: LinkResult,
+    changes: Changes,
+    *,
+    now: dt.datetime,
+    actor: str,
+    config: PipelineConfig,
+    risk: RiskResult | None,
+) -> None:
+    c = row.record
     revenue: AssessedConsignment | RevenueError | None = None
     if config.revenue is not None:
         revenue = assess_declaration(
@@ -167,6 +139,7 @@ def _advance(
         now=now,
         revenue=revenue.assessment if isinstance(revenue, AssessedConsignment) else None,
         revenue_error=str(revenue) if isinstance(revenue, RevenueError) else None,
+        risk=risk,
     )
     changes.decided(row, decision, result.status)
     changes.results.append(
@@ -219,12 +192,12 @@ def submit_consignments(
         existing[record.reference] = row
         new_rows.append(row)
         results.append(SubmissionResult(index=index, status="accepted", id=row.id, reference=row.reference))
-    changes = _Changes()
-    changes.prefetch_usage(store, new_rows, config, now)
+    changes = Changes()
+    changes.prefetch_usage(store, new_rows, config.revenue, now)
     docs = documents_for(store, [r.record for r in new_rows])
     for row in new_rows:
         changes.record(row, move(None, State.RECEIVED, at=now, actor=actor, reason="declaration received (version 1)"))
-        _advance(row, docs, changes, now=now, actor=actor, config=config)
+    _advance(store, new_rows, docs, changes, now=now, actor=actor, config=config)
     store.insert_consignments(new_rows)
     changes.flush(store)
     by_id = {row.id: row for row in new_rows}
@@ -336,11 +309,10 @@ def relink(
     """Link waiting consignments again with the documents now stored, and move them on."""
     if not rows:
         return
-    changes = _Changes()
-    changes.prefetch_usage(store, rows, config, now)
+    changes = Changes()
+    changes.prefetch_usage(store, rows, config.revenue, now)
     docs = documents_for(store, [r.record for r in rows])
-    for row in rows:
-        _advance(row, docs, changes, now=now, actor=actor, config=config, expired=expired)
+    _advance(store, rows, docs, changes, now=now, actor=actor, config=config, expired=expired)
     store.update_states([(row.id, row.status) for row in rows])
     changes.flush(store)
 
@@ -392,14 +364,14 @@ def amend(
         )
     if row.status.state not in AMENDABLE:
         raise Conflict(f"a consignment in state '{row.status.state}' can no longer be amended")
-    changes = _Changes()
+    changes = Changes()
     row.version += 1
     row.record = record
     row.body_hash = digest
     _transition(row, changes, State.RECEIVED, at=now, actor=actor, reason=f"amended (version {row.version})")
     store.insert_version(row)
-    changes.prefetch_usage(store, [row], config, now)
-    _advance(row, documents_for(store, [record]), changes, now=now, actor=actor, config=config)
+    changes.prefetch_usage(store, [row], config.revenue, now)
+    _advance(store, [row], documents_for(store, [record]), changes, now=now, actor=actor, config=config)
     store.update_states([(row.id, row.status)])
     changes.flush(store)
     return SubmissionResult(
@@ -417,7 +389,7 @@ def cancel(
 ) -> StoredConsignment:
     """Withdraw a declaration that customs has not released or decided on."""
     row = _own(store, operator_id, consignment_id)
-    changes = _Changes()
+    changes = Changes()
     try:
         _transition(row, changes, State.CANCELLED, at=now, actor=actor, reason=reason)
     except IllegalTransition as exc:
@@ -447,7 +419,7 @@ def control(
         raise NotFound(f"no consignment '{consignment_id}'")
     if target is State.CANCELLED or target is State.RECEIVED:
         raise Conflict(f"customs does not move a consignment to '{target}'; its declarant does")
-    changes = _Changes()
+    changes = Changes()
     try:
         _transition(row, changes, target, at=now, actor=actor, reason=reason, hold_reason=hold_reason)
     except (IllegalTransition, ValueError) as exc:

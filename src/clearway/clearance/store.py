@@ -20,6 +20,7 @@ from clearway.clearance.model import (
 )
 from clearway.dataset.records import DocumentKind
 from clearway.revenue.model import PriorUsage
+from clearway.risk.lanes import RiskResult
 
 
 class ClearanceStore(Protocol):
@@ -71,3 +72,11 @@ class ClearanceStore(Protocol):
         """What each buyer (by ledger key) imported on ``now``'s day and calendar year: refunded,
         cancelled, seized and returned consignments left out, and so are the ``exclude`` ones (the
         consignments being assessed again, whose earlier charge their new assessment replaces)."""
+
+    def append_risk_results(self, rows: Sequence[tuple[str, int, str, dt.datetime, RiskResult]]) -> None:
+        """Store each (consignment id, version, operator id, time, risk result) with the rules it hit."""
+
+    def buyer_day_usage(
+        self, keys: Collection[str], day: dt.date, exclude: Collection[str] = ()
+    ) -> dict[tuple[str, str], tuple[int, float]]:
+        """Per (buyer key, ISO day): consignments already assessed that day and their value in euro."""

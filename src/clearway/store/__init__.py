@@ -7,4 +7,5 @@ SQLite (WAL) is the embedded default; PostgreSQL (psycopg 3) through CLEARWAY_DA
 from clearway.store import (
     privacy_tables,  # noqa: F401
     revenue_tables,  # noqa: F401
+    risk_tables,  # noqa: F401
 )

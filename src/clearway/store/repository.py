@@ -28,7 +28,8 @@ from clearway.clearance.model import (
 )
 from clearway.dataset.records import DOCUMENT_TYPES, Consignment, DocumentKind
 from clearway.revenue.model import PriorUsage
-from clearway.store import revenue_repo
+from clearway.risk.lanes import RiskResult
+from clearway.store import revenue_repo, risk_repo
 from clearway.store.audit_log import SqlAuditLog
 from clearway.store.bulk import BulkWriter
 from clearway.store.tables import consignment_versions, consignments, documents, history, plain_row, results
@@ -374,6 +375,17 @@ class SqlClearanceStore:
         self, keys: Collection[str], now: dt.datetime, exclude: Collection[str] = ()
     ) -> dict[str, PriorUsage]:
         return revenue_repo.person_usage(self.bulk, keys, now, exclude)
+
+    def append_risk_results(self, rows: Sequence[tuple[str, int, str, dt.datetime, RiskResult]]) -> None:
+        stored = [
+            risk_repo.StoredRisk(cid, version, operator, at, result) for cid, version, operator, at, result in rows
+        ]
+        risk_repo.append_results(self.bulk, stored)
+
+    def buyer_day_usage(
+        self, keys: Collection[str], day: dt.date, exclude: Collection[str] = ()
+    ) -> dict[tuple[str, str], tuple[int, float]]:
+        return risk_repo.buyer_day_usage(self.bulk, keys, day, exclude)
 
     def append_results(self, items: Sequence[StepResult]) -> None:
         w = self.bulk

@@ -1,0 +1,82 @@
+"""The changes one pipeline call makes: history, results, audit events, assessments and risk
+results, gathered while the batch is processed and written to the store in a few batched calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from clearway.audit.chain import AuditEvent
+from clearway.clearance.assessment import AssessedConsignment, RevenueConfig, usage_keys
+from clearway.clearance.decision import Decision
+from clearway.clearance.lifecycle import State, Transition
+from clearway.clearance.model import HistoryEntry, StepResult, StoredConsignment
+from clearway.clearance.store import ClearanceStore
+from clearway.revenue.model import PriorUsage
+from clearway.risk.lanes import RiskResult
+
+
+@dataclass
+class Changes:
+    """What one pipeline call changes, written to the store at its end in a few batched calls."""
+
+    history: list[HistoryEntry] = field(default_factory=list)
+    results: list[StepResult] = field(default_factory=list)
+    audit: list[AuditEvent] = field(default_factory=list)
+    assessments: list[AssessedConsignment] = field(default_factory=list)
+    risks: list[tuple[StoredConsignment, RiskResult, dt.datetime]] = field(default_factory=list)
+    # What each buyer (by ledger key) already imported, read once per call and kept current.
+    usage: dict[str, PriorUsage] = field(default_factory=dict)
+
+    def prefetch_usage(
+        self, store: ClearanceStore, rows: Sequence[StoredConsignment], revenue: RevenueConfig | None, now: dt.datetime
+    ) -> None:
+        if revenue is None:
+            return
+        keys = usage_keys(revenue, [row.record for row in rows])
+        if keys:
+            self.usage.update(store.person_usage(keys, now, exclude=[row.id for row in rows]))
+
+    def record(self, row: StoredConsignment, step: Transition) -> None:
+        """A state change: into the history, and into the audit chain as codes (no free text)."""
+        self.history.append(HistoryEntry(consignment_id=row.id, transition=step))
+        detail: dict[str, object] = {"to": step.to_state.value}
+        if step.from_state is not None:
+            detail["from"] = step.from_state.value
+        if step.hold_reason is not None:
+            detail["hold_reason"] = step.hold_reason.value
+        if step.to_state is State.RECEIVED:
+            # Binds the declaration's content to the chain: a stored version edited later no
+            # longer matches the hash recorded here.
+            detail["version"] = row.version
+            detail["body_hash"] = row.body_hash
+        self.audit.append(
+            AuditEvent(at=step.at, actor=step.actor, action="consignment.state", subject=row.id, detail=detail)
+        )
+
+    def decided(self, row: StoredConsignment, decision: Decision, link_status: str) -> None:
+        self.audit.append(
+            AuditEvent(
+                at=decision.decided_at,
+                actor=f"engine:{decision.engine}",
+                action="consignment.decision",
+                subject=row.id,
+                detail={
+                    "version": row.version,
+                    "link": link_status,
+                    "lane": decision.lane,
+                    "codes": [r.code for r in decision.reasons],
+                    **({"irg_category": decision.irg_category} if decision.irg_category is not None else {}),
+                },
+            )
+        )
+
+    def flush(self, store: ClearanceStore) -> None:
+        store.append_history(self.history)
+        store.append_results(self.results)
+        store.append_audit(self.audit)
+        if self.assessments:
+            store.append_assessments(self.assessments)
+        if self.risks:
+            store.append_risk_results([(row.id, row.version, row.operator_id, at, r) for row, r, at in self.risks])

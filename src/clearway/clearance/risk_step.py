@@ -1,0 +1,145 @@
+"""The risk step of the pipeline: data quality, screening, targeting rules and lanes, on a batch.
+
+The step builds the risk frame of the consignments decided now (one row each), adds what the store
+knows (the same buyer's earlier parcels of the day, trust tiers), runs data quality, screening and
+the targeting rules as Polars expressions over the whole frame, and turns each row into a lane with
+its reasons. Nothing here reads the store per record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from clearway.clearance.model import StoredConsignment
+from clearway.clearance.store import ClearanceStore
+from clearway.jurisdictions import Catalogue
+from clearway.risk.aggregation import add_buyer_day, buyer_keys
+from clearway.risk.frame import EuroRates, RiskInput, build_frame, buyer_address
+from clearway.risk.lanes import LaneSettings, RiskResult, RuleInfo, decide_all
+from clearway.risk.quality import QualityConfig, assess_quality, price_ratio_of, quality_of, with_quality_inputs
+from clearway.risk.reference import QualityReference
+from clearway.risk.rules.evaluate import evaluate_frame, evaluate_row
+from clearway.risk.rules.model import Rule
+from clearway.risk.screening import ScreeningIndex, screen_frame, screen_row
+
+# Up to this many consignments, the plain-Python path is faster than building a frame.
+SMALL_BATCH = 24
+_KEY_COLUMNS = ["destination", "buyer_id", "buyer_name", "buyer_address"]
+
+
+@dataclass
+class RiskStep:
+    catalogue: Catalogue
+    euro: EuroRates
+    quality: QualityReference
+    rules: Sequence[Rule]
+    lanes: LaneSettings
+    secret: bytes
+    screening: ScreeningIndex | None = None
+    screening_threshold: float = 0.88
+    # list name -> "sanctions" or "watchlist": the rules tell a sanctions hit from a watchlist one.
+    list_kinds: Mapping[str, str] = field(default_factory=dict)
+    quality_config: QualityConfig = field(default_factory=QualityConfig)
+    # (party, key) -> tier: ("operator", operator id) and ("seller", casefolded seller name).
+    trust: Mapping[tuple[str, str], str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.rule_info = {r.name: RuleInfo(r.description, r.legal_basis) for r in self.rules}
+        self._jurisdiction = {d: self.catalogue.resolve(d)[0].code for d in self.catalogue.destinations()}
+
+    def frame(
+        self, inputs: Sequence[RiskInput], earlier: Mapping[tuple[str, str], tuple[int, float]], day: dt.date
+    ) -> pl.DataFrame:
+        """The assessed risk frame: every stage's columns, one row per input."""
+        frame = with_quality_inputs(build_frame(inputs, self.euro), inputs)
+        operator = {op: self.trust.get(("operator", op), "standard") for op in frame["operator_id"].unique()}
+        frame = frame.with_columns(
+            pl.col("destination")
+            .replace_strict(self._jurisdiction, default=None, return_dtype=pl.Utf8)
+            .alias("jurisdiction"),
+            pl.col("operator_id")
+            .replace_strict(operator, default="standard", return_dtype=pl.Utf8)
+            .alias("operator_trust"),
+            pl.lit("standard").alias("seller_trust"),
+        )
+        frame = add_buyer_day(frame, self.secret, earlier, day=day)
+        frame = assess_quality(frame, self.quality, self.quality_config)
+        if self.screening is not None and len(self.screening):
+            frame = screen_frame(frame, self.screening, self.screening_threshold)
+            frame = frame.with_columns(
+                pl.Series(
+                    "screening_hits",
+                    [self._kinds(h) for h in frame["screening_hits"].to_list()],
+                    dtype=pl.List(pl.Utf8),
+                )
+            )
+        else:
+            frame = frame.with_columns(
+                pl.lit(0.0).alias("screening_score"), pl.lit([], dtype=pl.List(pl.Utf8)).alias("screening_hits")
+            )
+        return evaluate_frame(frame, self.rules, day)
+
+    def _kinds(self, hits: Sequence[str] | None) -> list[str]:
+        # "list:entry:field:score" -> "sanctions:list:entry:field:score"
+        return [f"{self.list_kinds.get(hit.split(':', 1)[0], 'watchlist')}:{hit}" for hit in (hits or [])]
+
+    def rows(
+        self, inputs: Sequence[RiskInput], earlier: Mapping[tuple[str, str], tuple[int, float]], day: dt.date
+    ) -> list[dict[str, Any]]:
+        """The same assessed rows as :meth:`frame`, one record at a time in plain Python: for a few
+        consignments (a single HTTP submission) a frame's fixed cost is many times the work."""
+        rows = with_quality_inputs(build_frame(inputs, self.euro), inputs).to_dicts()
+        keys = buyer_keys(pl.DataFrame(rows).select(_KEY_COLUMNS), self.secret) if rows else []
+        totals: dict[str, tuple[int, float]] = {}
+        for key, row in zip(keys, rows, strict=True):
+            n, v = totals.get(key, earlier.get((key, day.isoformat()), (0, 0.0)))
+            totals[key] = (n + 1, v + (row["value_eur"] or 0.0))
+        out = []
+        for key, row in zip(keys, rows, strict=True):
+            row["jurisdiction"] = self._jurisdiction.get(row["destination"])
+            row["operator_trust"] = self.trust.get(("operator", row["operator_id"]), "standard")
+            row["seller_trust"] = "standard"
+            row["buyer_key"] = key
+            row["buyer_day_count"], row["buyer_day_value_eur"] = totals[key]
+            row["quality_score"], row["quality_codes"] = quality_of(row, self.quality, self.quality_config)
+            ratios = price_ratio_of(row, self.quality.prices)
+            row["price_ratio_min"] = min(ratios) if ratios else None
+            if self.screening is not None and len(self.screening):
+                score, hits = screen_row(row, self.screening, self.screening_threshold)
+                row["screening_score"], row["screening_hits"] = score, self._kinds(hits)
+            else:
+                row["screening_score"], row["screening_hits"] = 0.0, []
+            verdict = evaluate_row(row, self.rules, day)
+            row["rule_hits"], row["rule_versions"] = verdict.hits, verdict.versions
+            row["rule_score"], row["rule_lane"] = verdict.score, verdict.lane
+            out.append(row)
+        return out
+
+    def assess(
+        self, store: ClearanceStore, rows: Sequence[StoredConsignment], now: dt.datetime
+    ) -> dict[str, RiskResult]:
+        if not rows:
+            return {}
+        day = now.date()
+        inputs = [RiskInput(r.record, r.operator_id, r.received_at) for r in rows]
+        # Buyer keys first (a cheap pass) so the store is asked once for the whole batch.
+        probe = pl.DataFrame(
+            {
+                "destination": [r.record.destination_country for r in rows],
+                "buyer_id": [r.record.parties.buyer.id_number for r in rows],
+                "buyer_name": [r.record.parties.buyer.name for r in rows],
+                "buyer_address": [buyer_address(r.record) for r in rows],
+            },
+            schema={"destination": pl.Utf8, "buyer_id": pl.Utf8, "buyer_name": pl.Utf8, "buyer_address": pl.Utf8},
+        )
+        earlier = store.buyer_day_usage(buyer_keys(probe, self.secret), day, exclude=[r.id for r in rows])
+        # Both paths give the same rows (tests/clearance/test_risk_step.py); the choice is speed.
+        small = len(inputs) <= SMALL_BATCH
+        assessed = self.rows(inputs, earlier, day) if small else self.frame(inputs, earlier, day).to_dicts()
+        results = decide_all(assessed, self.rule_info, self.lanes, self.secret)
+        return {row.id: result for row, result in zip(rows, results, strict=True)}

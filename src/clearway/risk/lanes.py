@@ -1,0 +1,149 @@
+"""Lanes: green (release), yellow (documentary check or request for information), red
+(inspection), do-not-load (pre-loading security), each with the reasons that produced it.
+
+The lane of a consignment is the most severe of:
+
+- the outcome of any rule it hit (a rule's outcome is the last word: prohibitions and security
+  are never softened by trust or score);
+- its risk score, the sum of the weights of the rules it hit, scaled by the trust tier of the
+  declaring operator (an AEO's score counts for less, a new operator's for more), against the
+  yellow and red thresholds.
+
+Trust lowers the chance of inspection but never to zero: a configurable share of the consignments
+that would go green is selected for a random inspection, by a keyed hash of the consignment (the
+same consignment always draws the same way; an operator cannot predict the draw).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import msgspec
+
+Lane = Literal["green", "yellow", "red", "do_not_load"]
+SEVERITY: dict[str, int] = {"green": 0, "yellow": 1, "red": 2, "do_not_load": 3}
+_BASIS_RULES = (
+    "Regulation (EU) No 952/2013 (UCC), Art. 46 (risk management and customs controls); WCO E-Commerce FoS, Standard 5"
+)
+_BASIS_RANDOM = "UCC Art. 46(2): controls based on random selection as well as risk analysis"
+
+
+@dataclass(frozen=True)
+class LaneSettings:
+    yellow_at: int = 30
+    red_at: int = 60
+    # Share of would-be-green consignments sent to a random inspection (learning, deterrence).
+    exploration_rate: float = 0.005
+    trust_factors: Mapping[str, float] = field(
+        default_factory=lambda: {"aeo": 0.5, "trusted": 0.75, "standard": 1.0, "new": 1.25}
+    )
+
+
+class RiskReason(msgspec.Struct, frozen=True, kw_only=True):
+    code: str
+    message: str
+    basis: str
+
+
+class RiskResult(msgspec.Struct, frozen=True, kw_only=True):
+    """The risk assessment of one consignment, stored with the decision it fed."""
+
+    lane: Lane
+    score: int
+    quality_score: int
+    quality_codes: list[str]
+    rule_hits: list[str]
+    rule_versions: list[str]
+    screening_hits: list[str]
+    reasons: list[RiskReason]
+    random_inspection: bool = False
+    buyer_key: str = ""
+    value_eur: float | None = None
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What a reason needs to say about a rule: its description and legal basis."""
+
+    description: str
+    legal_basis: str
+
+
+def random_draw(secret: bytes, reference: str, operator_id: str) -> float:
+    """A uniform number in [0, 1) fixed for this consignment, unpredictable without the secret."""
+    digest = hmac.new(secret, f"{operator_id}|{reference}".encode(), hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def decide(
+    row: Mapping[str, Any],
+    rules: Mapping[str, RuleInfo],
+    settings: LaneSettings,
+    secret: bytes,
+) -> RiskResult:
+    """The lane of one row of the risk frame (after quality, screening and rules ran)."""
+    hits: list[str] = list(row.get("rule_hits") or [])
+    trust = str(row.get("operator_trust") or "standard")
+    factor = settings.trust_factors.get(trust, 1.0)
+    raw = int(row.get("rule_score") or 0)
+    score = min(100, round(raw * factor))
+    reasons = [
+        RiskReason(
+            code=name,
+            message=rules[name].description if name in rules else name.replace("_", " "),
+            basis=rules[name].legal_basis if name in rules else _BASIS_RULES,
+        )
+        for name in hits
+    ]
+    lane: Lane = "green"
+    if score >= settings.red_at:
+        lane = "red"
+    elif score >= settings.yellow_at:
+        lane = "yellow"
+    rule_lane = row.get("rule_lane")
+    if rule_lane is not None and SEVERITY[str(rule_lane)] > SEVERITY[lane]:
+        lane = rule_lane
+    if factor != 1.0 and raw:
+        reasons.append(
+            RiskReason(
+                code=f"trust_{trust}",
+                message=f"risk score {raw} scaled by {factor:g} for a {trust} operator: {score}",
+                basis=_BASIS_RULES,
+            )
+        )
+    drawn = False
+    if (
+        lane == "green"
+        and random_draw(secret, str(row["reference"]), str(row["operator_id"])) < settings.exploration_rate
+    ):
+        lane, drawn = "red", True
+        reasons.append(
+            RiskReason(
+                code="random_inspection",
+                message="selected at random for inspection (keeps targeting honest and learning)",
+                basis=_BASIS_RANDOM,
+            )
+        )
+    return RiskResult(
+        lane=lane,
+        score=score,
+        quality_score=int(row.get("quality_score") or 0) if row.get("quality_score") is not None else 100,
+        quality_codes=list(row.get("quality_codes") or []),
+        rule_hits=hits,
+        rule_versions=list(row.get("rule_versions") or []),
+        screening_hits=list(row.get("screening_hits") or []),
+        reasons=reasons,
+        random_inspection=drawn,
+        buyer_key=str(row.get("buyer_key") or ""),
+        value_eur=row.get("value_eur"),
+    )
+
+
+def decide_all(
+    rows: Sequence[Mapping[str, Any]], rules: Mapping[str, RuleInfo], settings: LaneSettings, secret: bytes
+) -> list[RiskResult]:
+    return [decide(row, rules, settings, secret) for row in rows]

@@ -1,0 +1,324 @@
+"""The condition language of targeting rules, and its two evaluators (Polars for batches, Python for one row).
+
+A condition is YAML or JSON an analyst can read::
+
+    {all: [{field: nature, eq: gift}, {any: [{field: relationship, eq: B2C}, {field: platform_name, is_null: false}]}]}
+
+Leaves test one field of the risk frame with one op. Logic is two-valued: a test on a missing
+value (null) is false, so ``{not: {field: x, gt: 3}}`` is true when ``x`` is missing. Both evaluators
+are written independently from the same definition and a property test checks that they agree;
+the batch path is what the pipeline runs, the row path explains one decision and guards the first.
+
+Fields come from a registry: the frame columns (``clearway.risk.frame.SCHEMA``), the columns other
+risk stages add before rules run, and a few derived values the language has no arithmetic for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import functools
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
+
+import polars as pl
+
+from clearway.risk.rules.fields import FIELDS, OP_KINDS, Kind, field_value
+from clearway.risk.rules.model import OPS, All, AnyOf, Condition, Leaf, Not, Op, Value
+
+
+class ConditionError(ValueError):
+    """A condition that does not follow the language, with the path to the faulty part."""
+
+
+# --- parsing and validation ---------------------------------------------------------------------
+
+
+def parse_condition(raw: object, where: str = "when") -> Condition:
+    """The typed condition of a YAML/JSON mapping, or a ConditionError saying where and why."""
+    if not isinstance(raw, dict):
+        raise ConditionError(
+            f"{where}: expected a mapping: {{all: [...]}}, {{any: [...]}}, {{not: ...}} or {{field: ...}}"
+        )
+    if "field" in raw:
+        return _leaf(raw, where)
+    if len(raw) != 1:
+        raise ConditionError(
+            f"{where}: expected one of all, any, not or a field test, got keys {sorted(map(str, raw))}"
+        )
+    ((key, body),) = raw.items()
+    if key in ("all", "any"):
+        if not isinstance(body, list) or not body:
+            raise ConditionError(f"{where}.{key}: expected a non-empty list of conditions")
+        items = tuple(parse_condition(item, f"{where}.{key}[{i}]") for i, item in enumerate(body))
+        return All(items) if key == "all" else AnyOf(items)
+    if key == "not":
+        return Not(parse_condition(body, f"{where}.not"))
+    raise ConditionError(
+        f"{where}: unknown key {key!r} (expected all, any, not or field){_hint(key, ['all', 'any', 'not'])}"
+    )
+
+
+def _hint(word: object, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(str(word), list(choices), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _leaf(raw: dict[Any, Any], where: str) -> Leaf:
+    name = raw["field"]
+    if not isinstance(name, str) or name not in FIELDS:
+        raise ConditionError(f"{where}: unknown field {name!r}{_hint(name, FIELDS)}")
+    where = f"{where} ({name})"
+    ops = [key for key in raw if key != "field"]
+    if len(ops) != 1:
+        raise ConditionError(f"{where}: a field test takes exactly one op, got {sorted(map(str, ops))}")
+    op = ops[0]
+    if op not in OPS:
+        raise ConditionError(f"{where}: unknown op {op!r}{_hint(op, OPS)} (ops: {', '.join(OPS)})")
+    kind = FIELDS[name].kind
+    if kind not in OP_KINDS[op]:
+        allowed = [o for o in OPS if kind in OP_KINDS[o]]
+        raise ConditionError(f"{where}: op {op!r} does not apply to a {kind} field (ops for it: {', '.join(allowed)})")
+    return Leaf(name, op, _operand(op, kind, raw[op], f"{where}.{op}"))
+
+
+def _operand(op: Op, kind: Kind, raw: object, where: str) -> Value:
+    element = kind.removesuffix("_list")
+    if op == "is_null":
+        if not isinstance(raw, bool):
+            raise ConditionError(f"{where}: expected true or false")
+        return raw
+    if op in ("starts_with", "mentions"):
+        prefixes = raw if isinstance(raw, list) else [raw]
+        if not prefixes:
+            raise ConditionError(f"{where}: expected a text or a non-empty list of texts")
+        texts = tuple(_string(p, where) for p in prefixes)
+        if op == "mentions" and any(not _WORDS.fullmatch(t) for t in texts):
+            raise ConditionError(f"{where}: mentions takes words of letters, digits, spaces and hyphens")
+        return texts
+    if op in ("in", "not_in", "contains_any"):
+        if not isinstance(raw, list) or not raw:
+            raise ConditionError(f"{where}: expected a non-empty list")
+        values = [_scalar(element, v, f"{where}[{i}]") for i, v in enumerate(raw)]
+        return tuple(values)  # type: ignore[return-value]  # one kind per list, checked by _scalar
+    return _scalar(element, raw, where)
+
+
+def _string(raw: object, where: str) -> str:
+    if isinstance(raw, bool):
+        raise ConditionError(
+            f"{where}: got the boolean {raw}; quote the text (YAML reads NO, YES, ON, OFF as booleans)"
+        )
+    if isinstance(raw, int | float):
+        raise ConditionError(f"{where}: got the number {raw}; quote codes as text (an HS prefix '0402' keeps its zero)")
+    if not isinstance(raw, str):
+        raise ConditionError(f"{where}: expected text, got {type(raw).__name__}")
+    return raw
+
+
+def _scalar(kind: str, raw: object, where: str) -> str | int | float | bool | dt.date:
+    if kind == "string":
+        return _string(raw, where)
+    if kind == "boolean":
+        if not isinstance(raw, bool):
+            raise ConditionError(f"{where}: expected true or false, got {raw!r}")
+        return raw
+    if kind == "date":
+        if not isinstance(raw, dt.date) or isinstance(raw, dt.datetime):
+            raise ConditionError(f"{where}: expected a date (YYYY-MM-DD, unquoted), got {raw!r}")
+        return raw
+    # Numbers: an int, or a decimal written as a quoted string so that YAML never rounds it.
+    if isinstance(raw, float):
+        raise ConditionError(f"{where}: write decimal numbers as quoted strings ('{raw}'), not {raw!r}")
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
+        raise ConditionError(f"{where}: expected a number (an integer or a quoted decimal), got {raw!r}")
+    if isinstance(raw, int):
+        return raw
+    try:
+        number = Decimal(raw.strip())
+    except InvalidOperation:
+        raise ConditionError(f"{where}: {raw!r} is not a decimal number") from None
+    if not number.is_finite():
+        raise ConditionError(f"{where}: {raw!r} is not a finite number")
+    return float(number)
+
+
+def fields_read(cond: Condition) -> set[str]:
+    """The input columns a condition needs (a derived field needs its sources)."""
+    if isinstance(cond, Leaf):
+        spec = FIELDS[cond.field]
+        return set(spec.derived.sources) if spec.derived is not None else {cond.field}
+    if isinstance(cond, Not):
+        return fields_read(cond.item)
+    return set().union(*(fields_read(item) for item in cond.items))
+
+
+# --- the batch evaluator -------------------------------------------------------------------------
+
+
+def to_polars(cond: Condition) -> pl.Expr:
+    """A Boolean expression without nulls over the risk frame: a test on a null is false."""
+    if isinstance(cond, Leaf):
+        return _leaf_expr(cond).fill_null(False)
+    if isinstance(cond, Not):
+        return ~to_polars(cond.item)
+    items = [to_polars(item) for item in cond.items]
+    return pl.all_horizontal(items) if isinstance(cond, All) else pl.any_horizontal(items)
+
+
+def _column(name: str) -> pl.Expr:
+    derived = FIELDS[name].derived
+    return derived.expr() if derived is not None else pl.col(name)
+
+
+def _any_prefix(expr: pl.Expr, prefixes: list[str]) -> pl.Expr:
+    return pl.any_horizontal([expr.str.starts_with(p) for p in prefixes])
+
+
+def _members(value: Value, kind: Kind) -> list[Any]:
+    # Numbers compare as Float64 on both sides (see below); lists of text stay text.
+    items = list(value) if isinstance(value, tuple) else [value]
+    if kind in ("number", "number_list"):
+        return [float(v) for v in items if isinstance(v, int | float)]
+    return items
+
+
+# Plain ASCII words, so that the word boundaries of Rust's regex (Polars) and Python's agree.
+_WORDS: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9 -]*")
+
+
+def mention_pattern(words: Sequence[str]) -> str:
+    """One case-insensitive whole-word pattern for a list of words or phrases."""
+    return r"(?i)\b(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words) + r")\b"
+
+
+def _leaf_expr(leaf: Leaf) -> pl.Expr:
+    col, op, value = _column(leaf.field), leaf.op, leaf.value
+    kind = FIELDS[leaf.field].kind
+    if op == "is_null":
+        return col.is_null() if value else col.is_not_null()
+    if kind == "number":
+        # Compare in Float64 so that no literal is cast to a narrower column type (a UInt8 vs 300).
+        col = col.cast(pl.Float64)
+    elif kind == "number_list":
+        col = col.cast(pl.List(pl.Float64))
+    members = _members(value, kind)
+    if op in ("in", "not_in"):
+        found = col.is_in(pl.Series(members).implode())
+        return found if op == "in" else ~found
+    if op == "contains_any":
+        return col.list.eval(pl.element().is_in(pl.Series(members).implode())).list.any()
+    if op == "contains":
+        return col.list.contains(members[0])
+    if op == "starts_with":
+        if kind == "string_list":
+            return col.list.eval(_any_prefix(pl.element(), members)).list.any()
+        return _any_prefix(col, members)
+    if op == "mentions":
+        pattern = mention_pattern(members)
+        if kind == "string_list":
+            return col.list.eval(pl.element().str.contains(pattern)).list.any()
+        return col.str.contains(pattern)
+    compared: pl.Expr = _COMPARE[op](col, pl.lit(members[0]))
+    return compared
+
+
+_COMPARE: Final[dict[str, Callable[[Any, Any], Any]]] = {
+    "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b,
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b,
+}
+
+
+# --- the row evaluator ---------------------------------------------------------------------------
+
+
+def evaluate(cond: Condition, row: Mapping[str, Any]) -> bool:
+    """Whether the condition holds for one row (a dict of the frame's columns), in plain Python."""
+    if isinstance(cond, Leaf):
+        return _test(cond, field_value(cond.field, row))
+    if isinstance(cond, Not):
+        return not evaluate(cond.item, row)
+    if isinstance(cond, All):
+        return all(evaluate(item, row) for item in cond.items)
+    return any(evaluate(item, row) for item in cond.items)
+
+
+def _test(leaf: Leaf, found: Any) -> bool:
+    op, value = leaf.op, leaf.value
+    if op == "is_null":
+        return (found is None) is value
+    if found is None:
+        return False
+    if op == "in":
+        return found in value  # type: ignore[operator]
+    if op == "not_in":
+        return found not in value  # type: ignore[operator]
+    if op == "contains":
+        return value in found
+    if op == "contains_any":
+        return any(item in value for item in found if item is not None)  # type: ignore[operator]
+    if op == "starts_with":
+        texts = found if isinstance(found, list) else [found]
+        return any(text is not None and text.startswith(value) for text in texts)
+    if op == "mentions":
+        compiled = _compiled(tuple(value))  # type: ignore[arg-type]
+        texts = found if isinstance(found, list) else [found]
+        return any(text is not None and compiled.search(text) is not None for text in texts)
+    return bool(_COMPARE[op](found, value))
+
+
+# --- text, for the documentation -----------------------------------------------------------------
+
+_SYMBOLS: Final = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥"}
+
+
+def to_text(cond: Condition) -> str:
+    """The condition as one line of text for the rule catalogue (``a ≥ 3 and (b = x or c is null)``)."""
+    if isinstance(cond, Not):
+        return f"not ({to_text(cond.item)})"
+    if isinstance(cond, All | AnyOf):
+        joiner = " and " if isinstance(cond, All) else " or "
+        return joiner.join(_nested(item) for item in cond.items)
+    value = cond.value
+    if cond.op == "is_null":
+        return f"{cond.field} is {'' if value else 'not '}null"
+    if isinstance(value, tuple):
+        shown = _show(value[0]) if len(value) == 1 else "[" + ", ".join(_show(v) for v in value) + "]"
+    else:
+        shown = _show(value)
+    if cond.op in _SYMBOLS:
+        return f"{cond.field} {_SYMBOLS[cond.op]} {shown}"
+    words = {
+        "in": "in",
+        "not_in": "not in",
+        "contains": "contains",
+        "contains_any": "contains any of",
+        "mentions": "mentions",
+    }
+    return f"{cond.field} {words.get(cond.op, 'starts with')} {shown}"
+
+
+def _nested(cond: Condition) -> str:
+    return f"({to_text(cond)})" if isinstance(cond, All | AnyOf) and len(cond.items) > 1 else to_text(cond)
+
+
+def _show(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:g}" if math.isfinite(value) else str(value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(mention_pattern(words))

@@ -1,0 +1,130 @@
+"""Normalisation of the values screened: names, addresses, phones, e-mails, transport documents.
+
+A declared name and a listed name rarely look alike character for character: the list may hold the
+name in Cyrillic, Chinese or Arabic script while the declaration carries a Latin transliteration, the
+legal form is written one way or another ("Co., Ltd" / "Company Limited"), honorifics come and go.
+Matching compares normalised forms, so everything that is not evidence of identity is removed here:
+
+- every script is transliterated to ASCII with anyascii. Chinese and Korean characters are written
+  as syllables with no separator by anyascii ("WangXiaoMing"); a run of them is read as a personal
+  name in pinyin convention, the surname syllable then the given name joined ("wang xiaoming"), which
+  is how such names appear in Latin on declarations;
+- case is folded and every character that is neither letter nor digit becomes a space;
+- legal forms, honorifics and the connectives "and" and "the" are dropped, unless nothing else is
+  left (a company called "SA").
+
+Phones keep their last nine digits, because the same number is written with a country code
+(+33 6 12 34 56 78) or with a national trunk zero (06 12 34 56 78): only the subscriber digits are
+common to both. E-mails are case-folded; transport documents keep letters and digits, upper-cased.
+"""
+
+from __future__ import annotations
+
+import re
+
+from anyascii import anyascii
+
+LEGAL_FORMS = frozenset(
+    {
+        "ab", "ag", "bhd", "bv", "cjsc", "co", "company", "corp", "corporation", "gmbh", "inc",
+        "incorporated", "jsc", "kft", "kg", "limited", "llc", "llp", "lp", "ltd", "nv", "oao", "ojsc",
+        "ooo", "oy", "pao", "plc", "pte", "pty", "pvt", "sa", "sarl", "sas", "sdn", "sl", "spa", "sro",
+        "srl", "zao",
+    }
+)  # fmt: skip
+HONORIFICS = frozenset({"dr", "miss", "mr", "mrs", "ms", "prof"})
+# "Import and Export" and "Import & Export" are the same name ("&" is punctuation, so it goes anyway).
+CONNECTIVES = frozenset({"and", "the"})
+_DROPPED = LEGAL_FORMS | HONORIFICS | CONNECTIVES
+# Words that describe a business rather than name it. They stay in the name, but matching does not let
+# them make a match on their own: "Horizon Electronics" is not "Roujon Electronics" (matcher.py).
+GENERIC_WORDS = frozenset(
+    {
+        "agro", "apparel", "business", "cargo", "chain", "chemical", "chemicals", "commerce", "commercial",
+        "consulting", "craft", "crafts", "development", "digital", "ecommerce", "electric", "electronic",
+        "electronics", "energy", "engineering", "enterprise", "enterprises", "equipment", "export", "exports",
+        "express", "fashion", "food", "foods", "freight", "garment", "garments", "global", "group",
+        "holding", "holdings", "import", "imports", "industrial", "industries", "industry", "international",
+        "intl", "investment", "investments", "logistic", "logistics", "machinery", "management",
+        "manufacturer", "manufacturing", "marine", "materials", "media", "medical", "network", "overseas",
+        "partners", "pharmaceutical", "product", "products", "retail", "service", "services", "shipping",
+        "shop", "solutions", "sourcing", "store", "supplies", "supply", "systems", "tech", "technologies",
+        "technology", "textile", "textiles", "trade", "traders", "trading", "transport", "ventures",
+        "wholesale", "worldwide",
+    }
+)  # fmt: skip
+
+# Address words that are written in full or abbreviated at will; both sides take the short form.
+ADDRESS_ABBREVIATIONS = {
+    "avenue": "ave",
+    "boulevard": "blvd",
+    "building": "bldg",
+    "district": "dist",
+    "floor": "fl",
+    "road": "rd",
+    "room": "rm",
+    "street": "st",
+    "strasse": "str",
+    "suite": "ste",
+}
+
+# Chinese (CJK unified ideographs and their extensions A and compatibility block) and Hangul syllables.
+_HAN_OR_HANGUL = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+")
+# Arabic script (Arabic, Arabic Supplement, Extended-A, presentation forms): written without short vowels.
+ABJAD = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+# Ta marbuta is said "a" at the end of a name (Osama, Fatima); anyascii writes it "h".
+_ARABIC_BEFORE = str.maketrans({"\u0629": "a"})
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+_NOT_DIGIT = re.compile(r"[^0-9]+")
+PHONE_DIGITS = 9
+MIN_PHONE_DIGITS = 7
+
+
+def _han_run(match: re.Match[str]) -> str:
+    syllables = [anyascii(ch) for ch in match.group()]
+    return f" {syllables[0]} {''.join(syllables[1:])} "
+
+
+def _ascii_words(text: str) -> list[str]:
+    """Transliterated, case-folded words of any text, punctuation dropped."""
+    if not text.isascii():
+        text = anyascii(_HAN_OR_HANGUL.sub(_han_run, text).translate(_ARABIC_BEFORE))
+    return _NOT_ALNUM.sub(" ", text.casefold()).split()
+
+
+def name_tokens(text: str) -> list[str]:
+    """The words of a name that identify it: transliterated, case-folded, legal forms and titles dropped."""
+    words = _ascii_words(text)
+    kept = [w for w in words if w not in _DROPPED]
+    return kept or words
+
+
+def normalise_name(text: str) -> str:
+    """A person's or a company's name as compared: ``"Müller GmbH"`` -> ``"muller"``."""
+    return " ".join(name_tokens(text))
+
+
+def normalise_address(text: str) -> str:
+    """An address as compared: transliterated, case-folded, common street words abbreviated."""
+    return " ".join(ADDRESS_ABBREVIATIONS.get(w, w) for w in _ascii_words(text))
+
+
+def normalise_phone(text: str) -> str:
+    """The subscriber digits of a phone number (its last nine), or "" when too short to identify anyone."""
+    digits = _NOT_DIGIT.sub("", text)
+    return digits[-PHONE_DIGITS:] if len(digits) >= MIN_PHONE_DIGITS else ""
+
+
+def normalise_email(text: str) -> str:
+    """An e-mail address as compared: stripped and case-folded (providers treat addresses case-blind)."""
+    return text.strip().casefold()
+
+
+def normalise_document(text: str) -> str:
+    """A transport document number as compared: letters and digits only, upper-cased."""
+    return _NOT_ALNUM.sub("", text.casefold()).upper()
+
+
+def is_abjad(text: str) -> bool:
+    """Whether the text holds Arabic script, whose transliteration lacks the short vowels."""
+    return ABJAD.search(text) is not None

@@ -1,0 +1,41 @@
+"""The same buyer's consignments of a day add up, across the batch and earlier batches."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import polars as pl
+
+from clearway.dataset.records import Consignment
+from clearway.revenue.rates import EcbRates
+from clearway.risk.aggregation import add_buyer_day, buyer_keys
+from clearway.risk.frame import EuroRates, RiskInput, build_frame
+from tests.conftest import decode
+
+NOW = dt.datetime(2026, 11, 22, 10, tzinfo=dt.UTC)
+SECRET = b"s" * 32
+
+
+def _parcel(base: dict[str, Any], reference: str, buyer: str, value: str) -> Consignment:
+    data = {**base, "reference": reference}
+    data["parties"] = {**base["parties"], "buyer": {**base["parties"]["buyer"], "name": buyer}}
+    data["transaction"] = {**base["transaction"], "goods_value": value}
+    return decode(Consignment, data)
+
+
+def test_buyer_day_totals(consignment_data: dict[str, Any]) -> None:
+    parcels = [
+        _parcel(consignment_data, "A", "Anna Schmidt", "60"),
+        _parcel(consignment_data, "B", "ANNA  schmidt", "70"),  # the same person, written differently
+        _parcel(consignment_data, "C", "Bernd Maier", "20"),
+    ]
+    frame = build_frame([RiskInput(p, "op-1", NOW) for p in parcels], EuroRates(EcbRates()))
+    anna = buyer_keys(frame, SECRET)[0]
+    assert buyer_keys(frame, SECRET)[1] == anna and buyer_keys(frame, SECRET)[2] != anna
+    earlier = {(anna, "2026-11-22"): (1, 40.0)}
+    out = add_buyer_day(frame, SECRET, earlier, day=NOW.date())
+    assert out["reference"].to_list() == ["A", "B", "C"]
+    assert out["buyer_day_count"].to_list() == [3, 3, 1]
+    assert out["buyer_day_value_eur"].to_list() == [170.0, 170.0, 20.0]
+    assert out.schema["buyer_day_count"] == pl.UInt32
