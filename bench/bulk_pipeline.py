@@ -1,7 +1,7 @@
 """Bulk pipeline throughput: decode + validate + store + link + assess, on simulated traffic.
 
     .venv/bin/python bench/bulk_pipeline.py [--count 200000] [--database-url URL]
-                                            [--order docs-first|declarations-first] [--no-revenue]
+                                            [--order docs-first|declarations-first] [--no-revenue] [--no-risk]
 
 Traffic is generated and encoded to NDJSON first (not timed), as if read from files; the timed
 part parses every line (strict decoding and validation) and submits in chunks of 10,000 through
@@ -66,12 +66,19 @@ def run(svc: Clearway, kind: str, cls: type[Any], payloads: dict[str, bytes]) ->
     return stored
 
 
-class WithoutRevenue(Clearway):
-    """The service with the revenue step switched off (the foundation's pipeline), for comparison."""
+class Switched(Clearway):
+    """The service with the revenue and/or risk steps switched off, to measure what each costs."""
+
+    revenue_on = True
+    risk_on = True
 
     @property
     def config(self) -> PipelineConfig:
-        return PipelineConfig(document_wait=self.settings.document_wait)
+        return PipelineConfig(
+            document_wait=self.settings.document_wait,
+            revenue=self.revenue.config() if self.revenue_on else None,
+            risk=self.risk.step() if self.risk_on else None,
+        )
 
 
 def main() -> None:
@@ -81,12 +88,14 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file in a temp dir")
     parser.add_argument("--order", choices=["docs-first", "declarations-first"], default="docs-first")
     parser.add_argument("--no-revenue", action="store_true", help="skip the duty and tax assessment")
+    parser.add_argument("--no-risk", action="store_true", help="skip data quality, screening, rules and lanes")
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="clearway-bench-")
     url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
     upgrade(url)
-    svc = (WithoutRevenue if args.no_revenue else Clearway)(Settings(database_url=url))
+    Switched.revenue_on, Switched.risk_on = not args.no_revenue, not args.no_risk
+    svc = Switched(Settings(database_url=url, secret_key_file=str(Path(tmp) / "secret.key")))
 
     t = time.perf_counter()
     traffic = generate(args.count, args.seed)
@@ -113,13 +122,14 @@ def main() -> None:
     with svc.engine.connect() as conn:
         states = dict(conn.execute(sa.text("SELECT state, count(*) FROM consignments GROUP BY state")).all())  # type: ignore[arg-type]
         assessed = conn.execute(sa.text("SELECT count(*) FROM assessments")).scalar_one()
+        risked = conn.execute(sa.text("SELECT count(*) FROM risk_results")).scalar_one()
     svc.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"database: {svc.engine.dialect.name}; order: {args.order}")
     for kind, seconds in timings.items():
         print(f"  {kind:<12} {counts[kind]:>9,} stored in {seconds:6.1f} s  ({counts[kind] / seconds:>9,.0f}/s)")
     print(f"  final states: {states}")
-    print(f"  assessments stored: {assessed:,} ({'revenue off' if args.no_revenue else 'revenue on'})")
+    print(f"  assessments stored: {assessed:,}; risk results stored: {risked:,}")
     print(
         f"TOTAL {counts['consignment']:,} declarations with their documents in {elapsed:.1f} s: "
         f"{counts['consignment'] / elapsed:,.0f} declarations/s; peak memory {peak_mb:,.0f} MB"

@@ -19,6 +19,8 @@ from rich.table import Table
 from clearway.cli_access import keys_app, operators_app, people_app
 from clearway.cli_privacy import privacy_app
 from clearway.cli_revenue import quote_command, revenue_app
+from clearway.cli_risk import risk_app
+from clearway.cli_screening import screening_app
 from clearway.cli_tariff import tariff_app
 from clearway.settings import Settings
 
@@ -33,6 +35,8 @@ app.add_typer(people_app, name="people")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(tariff_app, name="tariff")
 app.add_typer(revenue_app, name="revenue")
+app.add_typer(screening_app, name="screening")
+app.add_typer(risk_app, name="risk")
 app.command("quote")(quote_command)
 console = Console(stderr=True)
 

@@ -51,11 +51,14 @@ def _jsonable(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _revive(raw: dict[str, Any]) -> dict[str, Any]:
-    """A stored rule body back to what the pack loader reads (dates as dates)."""
+    """A stored (or JSON) rule body back to what the pack loader reads (dates as dates)."""
     out = dict(raw)
     for key in ("valid_from", "valid_to"):
         if isinstance(out.get(key), str):
-            out[key] = dt.date.fromisoformat(out[key])
+            try:
+                out[key] = dt.date.fromisoformat(out[key])
+            except ValueError:
+                raise RulePackError(f"rule '{out.get('name')}': '{key}' must be a date YYYY-MM-DD") from None
     return out
 
 
@@ -190,6 +193,7 @@ class RiskService:
         ]
 
     def history(self, name: str) -> list[dict[str, Any]]:
+        self._seed_default_rules()
         with self.engine.connect() as conn:
             versions = risk_repo.rule_versions(conn, name)
         if not versions:
@@ -235,6 +239,7 @@ class RiskService:
         return stored
 
     def retire_rule(self, name: str, *, actor: str, reason: str) -> int:
+        self._seed_default_rules()
         with self._lock, self.engine.begin() as conn:
             versions = risk_repo.rule_versions(conn, name)
             if not versions:

@@ -30,9 +30,10 @@ from clearway.dataset.records import Consignment, Document, DocumentKind
 from clearway.gc_pause import paused_gc
 from clearway.revenue.model import Assessment
 from clearway.revenue_service import RevenueService
+from clearway.risk.lanes import RiskResult
 from clearway.risk_service import RiskService
 from clearway.settings import Settings
-from clearway.store import revenue_repo
+from clearway.store import revenue_repo, risk_repo
 from clearway.store.audit_log import SqlAuditLog
 from clearway.store.engine import create_engine
 from clearway.store.repository import SqlClearanceStore
@@ -58,6 +59,7 @@ class ConsignmentDossier(msgspec.Struct, kw_only=True):
     link: LinkResult | None
     decision: Decision | None
     assessment: Assessment | None = None
+    risk: RiskResult | None = None
 
 
 class Clearway:
@@ -270,4 +272,5 @@ class Clearway:
                 link=latest[0] if latest else None,
                 decision=latest[1] if latest else None,
                 assessment=revenue_repo.latest_assessment(conn, consignment_id),
+                risk=risk[1] if (risk := risk_repo.latest_result(conn, consignment_id)) else None,
             )

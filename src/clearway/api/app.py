@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from clearway import __version__
-from clearway.api import admin, customs, intake, oauth, problems, revenue, schemas
+from clearway.api import admin, customs, intake, oauth, problems, revenue, risk, schemas
 from clearway.api.batcher import GroupCommitter
 from clearway.api.deps import PUBLIC, Service
 from clearway.api.limits import BodyLimit
@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
     app.state.clearway = svc
     app.state.committer = GroupCommitter(svc)
     problems.install(app)
-    for router in (intake.router, oauth.router, customs.router, admin.router, revenue.router):
+    for router in (intake.router, oauth.router, customs.router, admin.router, revenue.router, risk.router):
         app.include_router(router, responses=RATE_LIMITED_RESPONSES)
     app.include_router(auth.router)
     app.include_router(pages.router)
@@ -131,6 +131,7 @@ def _install_openapi(app: FastAPI) -> None:
                 [
                     *admin.ADMIN_SCHEMAS,
                     *revenue.REVENUE_SCHEMAS,
+                    *risk.RISK_SCHEMAS,
                     customs.ControlRequest,
                     oauth.TokenResponse,
                     oauth.TokenError,

@@ -20,6 +20,7 @@ from clearway.clearance.model import StoredDocument
 from clearway.dataset.errors import FieldError
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
 from clearway.revenue.model import Assessment
+from clearway.risk.lanes import RiskResult
 
 _RESPONSE = {"kw_only": True, "omit_defaults": True}
 
@@ -126,6 +127,8 @@ class ConsignmentView(ConsignmentSummary, kw_only=True, omit_defaults=True):
     decision: Decision | None = None
     # Duties and taxes of the current version, with every line explained (none until decided).
     assessment: Assessment | None = None
+    # Data quality findings, rules hit, screening hits, score and lane, each with its reason.
+    risk: RiskResult | None = None
 
 
 class ConsignmentPage(msgspec.Struct, kw_only=True):

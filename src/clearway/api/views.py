@@ -47,6 +47,7 @@ def consignment_view(d: ConsignmentDossier) -> schemas.ConsignmentView:
         link=d.link,
         decision=d.decision,
         assessment=d.assessment,
+        risk=d.risk,
     )
 
 

@@ -106,7 +106,7 @@ def watchlist_rows(conn: sa.Connection) -> list[dict[str, Any]]:
 
 def watchlist_counts(conn: sa.Connection) -> dict[str, int]:
     query = sa.select(watchlist_entries.c.list_name, sa.func.count()).group_by(watchlist_entries.c.list_name)
-    return dict(conn.execute(query).tuples().all())
+    return {str(name): int(count) for name, count in conn.execute(query).all()}
 
 
 def replace_terms(conn: sa.Connection, kind: str, values: Iterable[str], source: str) -> int:
@@ -245,9 +245,8 @@ def record_outcome(
 
 def rule_statistics(conn: sa.Connection) -> dict[str, dict[str, Any]]:
     """Per rule: consignments hit, inspections recorded on them, findings (non-compliant), hit rate."""
-    hits: dict[str, int] = dict(
-        conn.execute(sa.select(risk_rule_hits.c.rule, sa.func.count()).group_by(risk_rule_hits.c.rule)).tuples().all()
-    )
+    query = sa.select(risk_rule_hits.c.rule, sa.func.count()).group_by(risk_rule_hits.c.rule)
+    hits = {str(rule): int(count) for rule, count in conn.execute(query).all()}
     stats: dict[str, dict[str, Any]] = {
         rule: {"hits": count, "inspections": 0, "findings": 0, "hit_rate": None} for rule, count in hits.items()
     }

@@ -1,0 +1,181 @@
+"""Risk over HTTP: the rule catalogue with per-rule statistics, rule changes by analysts (versioned
+and audited, no deploy), inspection outcomes recorded by officers, and trust tiers set by
+administrators."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+import msgspec
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from clearway.access.roles import Principal, Role
+from clearway.api import schemas
+from clearway.api.deps import Access, Admin, Service, read_json
+from clearway.api.responses import json_body, json_response, ok, problem_responses
+from clearway.dataset.records import HsCode
+
+router = APIRouter(tags=["risk"])
+
+READERS = Access(Role.OFFICER, Role.ANALYST, Role.STATISTICIAN, Role.ADMIN)
+ANALYSTS = Access(Role.ANALYST, Role.ADMIN)
+OFFICERS = Access(Role.OFFICER)
+RuleName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{2,79}$")]
+
+
+class RuleStatistics(msgspec.Struct, kw_only=True):
+    name: str
+    version: int
+    status: str
+    description: str
+    legal_basis: str
+    weight: int
+    outcome: dict[str, str] | None
+    jurisdictions: list[str]
+    valid_from: str | None
+    valid_to: str | None
+    when: Any
+    changed_by: str
+    changed_at: dt.datetime
+    reason: str
+    hits: int
+    inspections: int
+    findings: int
+    hit_rate: float | None
+
+
+class RuleCatalogue(msgspec.Struct, kw_only=True):
+    rules: list[RuleStatistics]
+
+
+class RuleChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A new version of a rule, in the pack format of docs/rules.md (dates as YYYY-MM-DD)."""
+
+    rule: dict[str, Any]
+    reason: Annotated[str, msgspec.Meta(min_length=3, max_length=500)]
+
+
+class Retirement(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    reason: Annotated[str, msgspec.Meta(min_length=3, max_length=500)]
+
+
+class RuleVersion(msgspec.Struct, kw_only=True):
+    name: str
+    version: int
+
+
+class Outcome(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """What an inspection found. Undervalued: give the corrected value; misclassified: the HS code."""
+
+    outcome: Literal["compliant", "undervalued", "misclassified", "prohibited", "counterfeit", "other"]
+    note: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+    corrected_value: Decimal | None = None
+    corrected_hs_code: HsCode | None = None
+
+
+class Recorded(msgspec.Struct, kw_only=True):
+    consignment_id: str
+    outcome: str
+
+
+class TrustTier(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    party: Literal["operator", "seller"]
+    key: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    tier: Literal["aeo", "trusted", "standard", "new"]
+
+
+RISK_SCHEMAS = [RuleCatalogue, RuleChange, Retirement, RuleVersion, Outcome, Recorded, TrustTier]
+
+
+@router.get(
+    "/v1/risk/rules",
+    summary="The rule catalogue: every rule's current version with hits, inspections, findings and hit rate",
+    responses={**ok(RuleCatalogue, "The catalogue"), **problem_responses()},
+    response_class=Response,
+)
+async def catalogue(svc: Service, _: Annotated[Principal, Depends(READERS)]) -> Response:
+    rows = await run_in_threadpool(svc.risk.catalogue_rows)
+    return json_response({"rules": rows})
+
+
+@router.get(
+    "/v1/risk/rules/{name}",
+    summary="Every version of one rule: who changed it, when and why",
+    responses={200: {"description": "The versions"}, **problem_responses(404)},
+    response_class=Response,
+)
+async def history(name: str, svc: Service, _: Annotated[Principal, Depends(READERS)]) -> Response:
+    return json_response({"name": name, "versions": await run_in_threadpool(svc.risk.history, name)})
+
+
+@router.put(
+    "/v1/risk/rules/{name}",
+    summary="Add a rule or a new version of it (analysts; versioned and audited, effective at once)",
+    openapi_extra=json_body(schemas.ref(RuleChange)),
+    responses={**ok(RuleVersion, "Stored"), **problem_responses(404, 413, 415, 422)},
+    response_class=Response,
+)
+async def change(
+    name: RuleName, request: Request, svc: Service, principal: Annotated[Principal, Depends(ANALYSTS)]
+) -> Response:
+    body = await read_json(request, RuleChange, max_bytes=64 * 1024, what="rule change")
+    raw = {**body.rule, "name": name}
+    version = await run_in_threadpool(lambda: svc.risk.change_rule(raw, actor=principal.actor, reason=body.reason))
+    return json_response(RuleVersion(name=name, version=version))
+
+
+@router.post(
+    "/v1/risk/rules/{name}/retirement",
+    summary="Retire a rule (a new, retired version; the history stays)",
+    openapi_extra=json_body(schemas.ref(Retirement)),
+    responses={**ok(RuleVersion, "Retired"), **problem_responses(404, 409, 413, 415, 422)},
+    response_class=Response,
+)
+async def retire(
+    name: RuleName, request: Request, svc: Service, principal: Annotated[Principal, Depends(ANALYSTS)]
+) -> Response:
+    body = await read_json(request, Retirement, max_bytes=4096, what="retirement")
+    version = await run_in_threadpool(lambda: svc.risk.retire_rule(name, actor=principal.actor, reason=body.reason))
+    return json_response(RuleVersion(name=name, version=version))
+
+
+@router.post(
+    "/v1/customs/consignments/{consignment_id}/outcome",
+    summary="Record what an inspection found (labels for learning; feeds the per-rule statistics)",
+    openapi_extra=json_body(schemas.ref(Outcome)),
+    responses={**ok(Recorded, "Recorded"), **problem_responses(404, 413, 415, 422)},
+    response_class=Response,
+)
+async def outcome(
+    consignment_id: str, request: Request, svc: Service, principal: Annotated[Principal, Depends(OFFICERS)]
+) -> Response:
+    body = await read_json(request, Outcome, max_bytes=8192, what="inspection outcome")
+    await run_in_threadpool(
+        lambda: svc.risk.record_outcome(
+            consignment_id,
+            body.outcome,
+            officer=principal.actor,
+            note=body.note,
+            corrected_value=body.corrected_value,
+            corrected_hs_code=body.corrected_hs_code,
+        )
+    )
+    return json_response(Recorded(consignment_id=consignment_id, outcome=body.outcome))
+
+
+@router.put(
+    "/v1/admin/trust",
+    summary="Set the trust tier of an operator or a seller (AEO, trusted, standard, new)",
+    openapi_extra=json_body(schemas.ref(TrustTier)),
+    responses={**ok(TrustTier, "Set"), **problem_responses(413, 415, 422)},
+    response_class=Response,
+)
+async def trust(request: Request, svc: Service, principal: Admin) -> Response:
+    body = await read_json(request, TrustTier, max_bytes=4096, what="trust tier")
+    key = body.key.casefold() if body.party == "seller" else body.key
+    await run_in_threadpool(lambda: svc.risk.set_trust(body.party, key, body.tier, actor=principal.actor))
+    return json_response(body)

@@ -1,0 +1,105 @@
+"""The rule catalogue, rule changes by analysts, inspection outcomes, per-rule statistics, trust."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from clearway.access.roles import Role
+from clearway.dataset.records import Consignment
+from clearway.service import Clearway
+from clearway.store.tables import audit_log
+from tests.api.conftest import headers
+from tests.api.test_access_api import sign_in
+from tests.conftest import decode
+
+
+def _placeholder_value(consignment_data: dict[str, Any]) -> Consignment:
+    data = copy.deepcopy(consignment_data)
+    data["transaction"].update(goods_value="1.00", amount_paid="4.50")
+    data["items"] = [{**data["items"][0], "quantity": "1", "unit_price": "1.00"}]
+    return decode(Consignment, data)
+
+
+def test_the_catalogue_is_for_customs_people_only(client: TestClient, service: Clearway) -> None:
+    assert client.get("/v1/risk/rules", headers=headers()).status_code == 403
+    sign_in(client, service, "rita", Role.ANALYST)
+    rules = client.get("/v1/risk/rules").json()["rules"]
+    names = {r["name"] for r in rules}
+    assert {"declared_value_zero_or_one", "party_on_sanctions_list", "gift_from_commercial_seller"} <= names
+    assert all(r["description"] and r["legal_basis"] and r["hits"] == 0 for r in rules)
+
+
+def test_an_analyst_changes_and_retires_a_rule_without_a_deploy(client: TestClient, service: Clearway) -> None:
+    csrf = sign_in(client, service, "rita", Role.ANALYST)
+    auth = {"X-CSRF-Token": csrf}
+    [rule] = [r for r in client.get("/v1/risk/rules").json()["rules"] if r["name"] == "declared_value_zero_or_one"]
+    changed = {k: rule[k] for k in ("description", "jurisdictions", "valid_from", "when", "legal_basis", "outcome")}
+    changed["weight"] = 50
+    answer = client.put(
+        "/v1/risk/rules/declared_value_zero_or_one", json={"rule": changed, "reason": "more weight"}, headers=auth
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"name": "declared_value_zero_or_one", "version": 2}
+    [now] = [r for r in client.get("/v1/risk/rules").json()["rules"] if r["name"] == "declared_value_zero_or_one"]
+    assert (now["version"], now["weight"], now["changed_by"]) == (2, 50, "person:rita")
+    assert [v["version"] for v in client.get("/v1/risk/rules/declared_value_zero_or_one").json()["versions"]] == [1, 2]
+    # The next decision uses the new version.
+    assert "declared_value_zero_or_one@2" in [r.key for r in service.risk.step().rules]
+    bad = client.put(
+        "/v1/risk/rules/declared_value_zero_or_one",
+        json={"rule": {**changed, "when": {"field": "no_such_column", "eq": 1}}, "reason": "typo"},
+        headers=auth,
+    )
+    assert bad.status_code == 422 and "no_such_column" in bad.text
+    retired = client.post(
+        "/v1/risk/rules/declared_value_zero_or_one/retirement", json={"reason": "noisy"}, headers=auth
+    )
+    assert retired.status_code == 200 and retired.json()["version"] == 3
+    assert "declared_value_zero_or_one" not in {r.name for r in service.risk.step().rules}
+    again = client.post("/v1/risk/rules/declared_value_zero_or_one/retirement", json={"reason": "noisy"}, headers=auth)
+    assert again.status_code == 409
+    with service.engine.connect() as conn:
+        actions = conn.execute(sa.select(audit_log.c.action).where(audit_log.c.action.like("risk.%"))).scalars().all()
+    assert actions == ["risk.rule_changed", "risk.rule_retired"]
+
+
+def test_an_officers_outcome_feeds_the_rule_statistics(
+    client: TestClient, service: Clearway, consignment_data: dict[str, Any]
+) -> None:
+    [result] = service.submit_consignments("op-courier-1", [_placeholder_value(consignment_data)])
+    # Its documents never come: the sweep decides it, which runs the risk step.
+    service.expire_overdue(now=dt.datetime.now(dt.UTC) + dt.timedelta(hours=73))
+    dossier = service.dossier(None, result.id or "")
+    assert dossier is not None and dossier.risk is not None
+    assert "declared_value_zero_or_one" in dossier.risk.rule_hits
+    sign_in(client, service, "olga", Role.OFFICER)
+    csrf = service.access.session(client.cookies["cw_session"])
+    assert csrf is not None
+    recorded = client.post(
+        f"/v1/customs/consignments/{result.id}/outcome",
+        json={"outcome": "undervalued", "corrected_value": "24.00", "note": "invoice found in the parcel"},
+        headers={"X-CSRF-Token": csrf[1]},
+    )
+    assert recorded.status_code == 200, recorded.text
+    assert (
+        client.post(
+            f"/v1/customs/consignments/{result.id}/outcome", json={"outcome": "lost"}, headers={"X-CSRF-Token": csrf[1]}
+        ).status_code
+        == 422
+    )
+    [row] = [r for r in service.risk.catalogue_rows() if r["name"] == "declared_value_zero_or_one"]
+    assert (row["hits"], row["inspections"], row["findings"], row["hit_rate"]) == (1, 1, 1, 1.0)
+
+
+def test_trust_tiers_are_set_by_administrators(client: TestClient, service: Clearway) -> None:
+    body = {"party": "operator", "key": "op-courier-1", "tier": "aeo"}
+    assert client.put("/v1/admin/trust", json=body, headers=headers()).status_code == 403
+    csrf = sign_in(client, service, "ada", Role.ADMIN)
+    answer = client.put("/v1/admin/trust", json=body, headers={"X-CSRF-Token": csrf})
+    assert answer.status_code == 200, answer.text
+    assert service.risk.step().trust[("operator", "op-courier-1")] == "aeo"
