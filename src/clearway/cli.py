@@ -195,12 +195,14 @@ def demo(
 
 @app.command()
 def sweep() -> None:
-    """Hold, for a request for information, declarations whose documents are overdue."""
+    """Hold declarations whose documents are overdue; expire unanswered pre-loading referrals."""
     from clearway.service import Clearway
 
     with Clearway(_settings()) as svc:
         held = svc.expire_overdue(now=dt.datetime.now(dt.UTC))
+        expired = svc.preloading.expire_referrals()
     console.print(f"held {held:,} consignments whose documents are overdue")
+    console.print(f"{expired:,} pre-loading referrals unanswered in time: do not load")
 
 
 def main() -> Any:

@@ -78,7 +78,7 @@ class RiskService:
 
     def step(self) -> RiskStep:
         if self._step is None:
-            self._seed_default_rules()
+            self.ensure_default_rules()
             secret = load_or_create(self.settings.secret_key or None, self.settings.secret_key_file)
             with self.engine.connect() as conn:
                 rules = self._rules(risk_repo.current_rules(conn))
@@ -135,7 +135,7 @@ class RiskService:
         raw = [_revive(r.body) for r in stored if r.status == "active"]
         return list(parse_pack({"name": "store", "version": 1, "rules": raw}, "rule store").rules) if raw else []
 
-    def _seed_default_rules(self) -> None:
+    def ensure_default_rules(self) -> None:
         """On first use, the default pack becomes version 1 of each of its rules.
 
         Not under the write lock: the pipeline asks for its step while holding it. Two processes
@@ -166,7 +166,7 @@ class RiskService:
 
     def catalogue_rows(self) -> list[dict[str, Any]]:
         """Every rule's latest version with its statistics: hits, inspections, findings, hit rate."""
-        self._seed_default_rules()
+        self.ensure_default_rules()
         with self.engine.connect() as conn:
             rules = risk_repo.current_rules(conn)
             stats = risk_repo.rule_statistics(conn)
@@ -193,7 +193,7 @@ class RiskService:
         ]
 
     def history(self, name: str) -> list[dict[str, Any]]:
-        self._seed_default_rules()
+        self.ensure_default_rules()
         with self.engine.connect() as conn:
             versions = risk_repo.rule_versions(conn, name)
         if not versions:
@@ -212,7 +212,7 @@ class RiskService:
 
     def change_rule(self, raw: dict[str, Any], *, actor: str, reason: str) -> int:
         """Add a rule or a new version of one; checked like a pack (and against the other rules)."""
-        self._seed_default_rules()
+        self.ensure_default_rules()
         name = raw.get("name")
         with self._lock, self.engine.begin() as conn:
             current = [r for r in risk_repo.current_rules(conn) if r.name != name and r.status == "active"]
@@ -239,7 +239,7 @@ class RiskService:
         return stored
 
     def retire_rule(self, name: str, *, actor: str, reason: str) -> int:
-        self._seed_default_rules()
+        self.ensure_default_rules()
         with self._lock, self.engine.begin() as conn:
             versions = risk_repo.rule_versions(conn, name)
             if not versions:

@@ -28,6 +28,7 @@ from clearway.clearance.linking import LinkResult
 from clearway.clearance.model import StoredConsignment, StoredDocument, SubmissionResult
 from clearway.dataset.records import Consignment, Document, DocumentKind
 from clearway.gc_pause import paused_gc
+from clearway.preloading_service import PreloadingService
 from clearway.revenue.model import Assessment
 from clearway.revenue_service import RevenueService
 from clearway.risk.lanes import RiskResult
@@ -82,6 +83,11 @@ class Clearway:
     def risk(self) -> RiskService:
         """Rules, watchlists, outcomes and the pipeline's risk step (created on first use)."""
         return RiskService(self.engine, self.settings, self.revenue.catalogue, write_lock=self._write_lock)
+
+    @functools.cached_property
+    def preloading(self) -> PreloadingService:
+        """Pre-loading (PLACI) filings and their referrals."""
+        return PreloadingService(self.engine, self.settings, self.risk, write_lock=self._write_lock)
 
     @property
     def config(self) -> pipeline.PipelineConfig:

@@ -62,6 +62,9 @@ class Settings:
     # Run data quality, screening and targeting rules on every decided consignment (false: linking and
     # revenue decide alone, as before the risk engine).
     risk_enabled: bool = True
+    # Minutes a carrier has to answer a pre-loading request for information or for screening before
+    # the item becomes "do not load".
+    referral_minutes: int = 60
 
     @property
     def document_wait(self) -> dt.timedelta:

@@ -108,6 +108,8 @@ NO_RATE_LIMIT = {f.name: 0 for f in dataclasses.fields(Settings) if f.name == "r
 
 @pytest.fixture
 def fuzzed_app(service: Clearway) -> FastAPI:
+    # What the server's startup does (schemathesis calls the app without running its lifespan).
+    service.risk.ensure_default_rules()
     return create_app(dataclasses.replace(service.settings, **NO_RATE_LIMIT), service, sweep=False)
 
 

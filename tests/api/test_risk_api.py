@@ -103,3 +103,17 @@ def test_trust_tiers_are_set_by_administrators(client: TestClient, service: Clea
     answer = client.put("/v1/admin/trust", json=body, headers={"X-CSRF-Token": csrf})
     assert answer.status_code == 200, answer.text
     assert service.risk.step().trust[("operator", "op-courier-1")] == "aeo"
+
+
+def test_the_rule_page_shows_hit_rates_after_outcomes(
+    client: TestClient, service: Clearway, consignment_data: dict[str, Any]
+) -> None:
+    assert client.get("/risk/rules", follow_redirects=False).status_code == 303  # to the login form
+    [result] = service.submit_consignments("op-courier-1", [_placeholder_value(consignment_data)])
+    service.expire_overdue(now=dt.datetime.now(dt.UTC) + dt.timedelta(hours=73))
+    service.risk.record_outcome(result.id or "", "undervalued", officer="person:olga")
+    sign_in(client, service, "rita", Role.ANALYST)
+    page = client.get("/risk/rules")
+    assert page.status_code == 200
+    row = page.text.split('id="rule-declared_value_zero_or_one"')[1].split("</tr>")[0]
+    assert "100.0 %" in row and "Goods for sale or as gifts are declared at one unit" in row

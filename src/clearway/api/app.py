@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from clearway import __version__
-from clearway.api import admin, customs, intake, oauth, problems, revenue, risk, schemas
+from clearway.api import admin, customs, intake, oauth, preloading, problems, revenue, risk, schemas
 from clearway.api.batcher import GroupCommitter
 from clearway.api.deps import PUBLIC, Service
 from clearway.api.limits import BodyLimit
@@ -25,7 +25,7 @@ from clearway.api.rate_limit import RATE_LIMITED_RESPONSES, RateLimit, TokenBuck
 from clearway.api.security_headers import SecurityHeaders
 from clearway.service import Clearway
 from clearway.settings import Settings
-from clearway.web import auth, landed_cost, pages
+from clearway.web import auth, landed_cost, pages, risk_pages
 from clearway.web.auth import LoginRequired
 
 log = logging.getLogger("clearway")
@@ -39,6 +39,9 @@ async def _sweep(svc: Clearway, interval: float) -> None:
             held = await run_in_threadpool(svc.expire_overdue)
             if held:
                 log.info("held %d consignments whose documents are overdue", held)
+            expired = await run_in_threadpool(svc.preloading.expire_referrals)
+            if expired:
+                log.info("%d pre-loading referrals unanswered in time: do not load", expired)
         except Exception:  # a failed sweep must not stop the next one
             log.exception("sweep failed")
 
@@ -49,6 +52,9 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The rule store is seeded with the default pack before the first request, so that no read
+        # ever writes (a refused or read-only request changes nothing).
+        await run_in_threadpool(svc.risk.ensure_default_rules)
         task = asyncio.create_task(_sweep(svc, settings.sweep_interval_seconds)) if sweep else None
         # Everything loaded at startup lives as long as the process: keep it out of the cyclic
         # collector's full passes, which otherwise show up as latency spikes.
@@ -75,11 +81,20 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
     app.state.clearway = svc
     app.state.committer = GroupCommitter(svc)
     problems.install(app)
-    for router in (intake.router, oauth.router, customs.router, admin.router, revenue.router, risk.router):
+    for router in (
+        intake.router,
+        oauth.router,
+        customs.router,
+        admin.router,
+        revenue.router,
+        risk.router,
+        preloading.router,
+    ):
         app.include_router(router, responses=RATE_LIMITED_RESPONSES)
     app.include_router(auth.router)
     app.include_router(pages.router)
     app.include_router(landed_cost.router)
+    app.include_router(risk_pages.router)
 
     @app.exception_handler(LoginRequired)
     async def _to_login(request: Request, exc: LoginRequired) -> Response:
@@ -132,6 +147,7 @@ def _install_openapi(app: FastAPI) -> None:
                     *admin.ADMIN_SCHEMAS,
                     *revenue.REVENUE_SCHEMAS,
                     *risk.RISK_SCHEMAS,
+                    *preloading.PRELOADING_SCHEMAS,
                     customs.ControlRequest,
                     oauth.TokenResponse,
                     oauth.TokenError,

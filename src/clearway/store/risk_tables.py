@@ -122,3 +122,24 @@ trust_tiers = sa.Table(
     sa.Column("changed_by", sa.String(100), nullable=False),
     sa.Column("changed_at", UtcDateTime, nullable=False),
 )
+
+# Pre-loading filings (PLACI) with their answer, and the referral each open answer is: a request
+# for information or for screening has a deadline, and an unanswered one becomes "do not load".
+placi_filings = sa.Table(
+    "placi_filings",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("operator_id", OPERATOR, nullable=False),
+    sa.Column("reference", sa.String(64), nullable=False),
+    sa.Column("transport_document", sa.String(64), nullable=False),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.Column("answer", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # closed, open (a referral), expired
+    sa.Column("due_at", UtcDateTime),
+    sa.Column("answered_at", UtcDateTime),
+    sa.Column("filing", sa.Text, nullable=False),
+    sa.Column("assessment", sa.Text, nullable=False),
+    sa.Column("history", sa.Text, nullable=False),  # JSON list of answers and their times
+    sa.Index("ix_placi_filings_status_due_at", "status", "due_at"),
+    sa.Index("ix_placi_filings_operator_reference", "operator_id", "reference"),
+)

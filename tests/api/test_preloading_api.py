@@ -1,0 +1,94 @@
+"""Pre-loading (PLACI): immediate answers, referrals answered by the carrier, expiry to do-not-load."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from clearway.risk.screening import WatchEntry
+from clearway.service import Clearway
+from tests.api.conftest import headers
+
+CARRIER = "op-courier-9"
+
+
+def placi(**changes: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "reference": "PLACI-1",
+        "transport_document": "HAWB0001",
+        "master_waybill": "176-12345675",
+        "consignor": {
+            "name": "Shenzhen Bright Trading Co., Ltd",
+            "country": "CN",
+            "address": {"line1": "88 Huaqiang North Rd", "city": "Shenzhen", "country": "CN"},
+        },
+        "consignee": {
+            "name": "Anna Schmidt",
+            "country": "DE",
+            "address": {"line1": "Lindenstrasse 5", "city": "Berlin", "postcode": "10969", "country": "DE"},
+        },
+        "goods_description": "Women's silk blouse",
+        "packages": 1,
+        "gross_weight_kg": "0.45",
+        "destination_country": "DE",
+    }
+    return base | changes
+
+
+def test_complete_data_is_answered_at_once(client: TestClient) -> None:
+    answer = client.post("/v1/preloading", json=placi(), headers=headers(CARRIER))
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert (body["answer"], body["status"], body["due_at"]) == ("assessment_complete", "closed", None)
+    assert (
+        client.get(f"/v1/preloading/{body['id']}", headers=headers(CARRIER)).json()["answer"] == "assessment_complete"
+    )
+    # Another operator's filing is not found, like a missing one.
+    assert client.get(f"/v1/preloading/{body['id']}", headers=headers("op-other-1")).status_code == 404
+
+
+def test_a_request_for_information_is_answered_with_corrected_data(client: TestClient) -> None:
+    vague = placi(consignee={"name": "Anna Schmidt", "country": "DE"}, goods_description="gift")
+    filed = client.post("/v1/preloading", json=vague, headers=headers(CARRIER)).json()
+    assert (filed["answer"], filed["status"]) == ("request_for_information", "open")
+    assert {r["code"] for r in filed["reasons"]} >= {"consignee_address_missing", "vague_description"}
+    assert filed["due_at"] is not None
+    fixed = client.post(f"/v1/preloading/{filed['id']}/information", json=placi(), headers=headers(CARRIER))
+    assert fixed.status_code == 200, fixed.text
+    assert (fixed.json()["answer"], fixed.json()["status"]) == ("assessment_complete", "closed")
+    again = client.post(f"/v1/preloading/{filed['id']}/information", json=placi(), headers=headers(CARRIER))
+    assert again.status_code == 409
+
+
+def test_prohibited_goods_need_screening_and_a_threat_means_do_not_load(client: TestClient) -> None:
+    filed = client.post("/v1/preloading", json=placi(goods_description="Pepper spray 40 ml"), headers=headers(CARRIER))
+    body = filed.json()
+    assert (body["answer"], body["status"]) == ("request_for_screening", "open")
+    assert "prohibited_or_restricted_goods_described" in {r["code"] for r in body["reasons"]}
+    done = client.post(
+        f"/v1/preloading/{body['id']}/screening", json={"screening": "threat_found"}, headers=headers(CARRIER)
+    )
+    assert done.json()["answer"] == "do_not_load"
+
+
+def test_a_sanctioned_consignor_is_not_loaded(client: TestClient, service: Clearway) -> None:
+    service.risk.import_watchlist(
+        "SDN",
+        "sanctions",
+        [WatchEntry(list_name="SDN", entry_id="77", kind="party", value="SHENZHEN BRIGHT TRADING")],
+        source="test",
+        actor="test",
+    )
+    body = client.post("/v1/preloading", json=placi(), headers=headers(CARRIER)).json()
+    assert body["answer"] == "do_not_load"
+    assert body["screening_hits"][0].startswith("sanctions:SDN:77:seller_name:")
+
+
+def test_an_unanswered_referral_expires_to_do_not_load(client: TestClient, service: Clearway) -> None:
+    filed = client.post("/v1/preloading", json=placi(goods_description="gift"), headers=headers(CARRIER)).json()
+    assert service.preloading.expire_referrals(now=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=30)) == 0
+    assert service.preloading.expire_referrals(now=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=61)) == 1
+    body = client.get(f"/v1/preloading/{filed['id']}", headers=headers(CARRIER)).json()
+    assert (body["answer"], body["status"]) == ("do_not_load", "expired")
