@@ -27,6 +27,7 @@ from clearway.jurisdictions import Catalogue
 from clearway.revenue.rates import EcbRates
 from clearway.risk.frame import EuroRates
 from clearway.risk.lanes import LaneSettings
+from clearway.risk.quality import quality_report
 from clearway.risk.reference import GENERIC_STOP_WORDS, Nomenclature, QualityReference, ReferencePrices, VagueTerms
 from clearway.risk.rules.loader import DEFAULT_PACK, RulePackError, parse_pack
 from clearway.risk.rules.model import Rule
@@ -354,6 +355,27 @@ class RiskService:
             self._audit(
                 conn, officer, "risk.outcome", consignment_id, {"outcome": outcome, "version": row.version}, at=at
             )
+
+    def quality_report(self, *, days: int, operator_id: str | None = None, period: str = "1d") -> list[dict[str, Any]]:
+        """Per operator and period: declarations assessed, mean data-quality score, share of each finding."""
+        since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+        with self.engine.connect() as conn:
+            rows = risk_repo.quality_rows(conn, since, operator_id)
+        frame = pl.DataFrame(
+            {
+                "operator_id": [r[0] for r in rows],
+                "received_at": [r[1] for r in rows],
+                "quality_score": [r[2] for r in rows],
+                "quality_codes": [r[3] for r in rows],
+            },
+            schema={
+                "operator_id": pl.Utf8,
+                "received_at": pl.Datetime("us", "UTC"),
+                "quality_score": pl.Int64,
+                "quality_codes": pl.List(pl.Utf8),
+            },
+        )
+        return quality_report(frame, period=period).to_dicts()
 
     def result(self, consignment_id: str) -> Any:
         with self.engine.connect() as conn:

@@ -117,3 +117,20 @@ def test_the_rule_page_shows_hit_rates_after_outcomes(
     assert page.status_code == 200
     row = page.text.split('id="rule-declared_value_zero_or_one"')[1].split("</tr>")[0]
     assert "100.0 %" in row and "Goods for sale or as gifts are declared at one unit" in row
+
+
+def test_operators_see_their_own_data_quality_over_time(
+    client: TestClient, service: Clearway, consignment_data: dict[str, Any]
+) -> None:
+    service.submit_consignments("op-courier-1", [_placeholder_value(consignment_data)])
+    other = {**consignment_data, "reference": "OTHER-1"}
+    service.submit_consignments("op-post-2", [decode(Consignment, other)])
+    service.expire_overdue(now=dt.datetime.now(dt.UTC) + dt.timedelta(hours=73))
+    own = client.get("/v1/risk/quality", headers=headers("op-courier-1"))
+    assert own.status_code == 200, own.text
+    [row] = own.json()["rows"]
+    assert (row["operator_id"], row["records"]) == ("op-courier-1", 1)
+    assert row["share_value_zero_or_one"] == 1.0 and row["mean_quality_score"] < 100
+    sign_in(client, service, "sam", Role.STATISTICIAN)
+    everyone = client.get("/v1/risk/quality", params={"period": "1w"}).json()["rows"]
+    assert {r["operator_id"] for r in everyone} == {"op-courier-1", "op-post-2"}

@@ -23,7 +23,7 @@ from clearway.simulate import generate
 NOW = dt.datetime(2026, 11, 22, 9, tzinfo=dt.UTC)
 COMPARED = (
     "quality_score", "quality_codes", "screening_hits", "rule_hits", "rule_versions", "rule_score", "rule_lane",
-    "buyer_day_count", "jurisdiction", "operator_trust",
+    "buyer_day_count", "jurisdiction", "operator_trust", "seller_trust",
 )  # fmt: skip
 APPROX = ("price_ratio_min", "screening_score", "buyer_day_value_eur")
 
@@ -52,7 +52,7 @@ def step_and_inputs() -> tuple[RiskStep, list[RiskInput]]:
         secret=b"s" * 32,
         screening=ScreeningIndex.build(entries),
         list_kinds={"SDN": "sanctions", "national": "watchlist"},
-        trust={("operator", inputs[0].operator_id): "aeo"},
+        trust={("operator", inputs[0].operator_id): "aeo", ("seller", seller.upper()): "new"},
     )
     return step, inputs
 
@@ -79,6 +79,7 @@ def test_frame_and_row_paths_agree(step_and_inputs: tuple[RiskStep, list[RiskInp
     assert any(r["quality_codes"] for r in python_rows)
     assert any(r["price_ratio_min"] is not None for r in python_rows)
     assert any(r["operator_trust"] == "aeo" for r in python_rows)
+    assert any(r["seller_trust"] == "new" for r in python_rows)
 
 
 def test_a_sanctioned_seller_is_not_loaded(step_and_inputs: tuple[RiskStep, list[RiskInput]]) -> None:

@@ -61,3 +61,10 @@ def test_random_inspections_select_about_the_configured_share_and_are_reproducib
     assert [random_draw(b"x" * 32, f"R-{i}", "op-1") for i in range(5)] != [
         random_draw(SECRET, f"R-{i}", "op-1") for i in range(5)
     ]
+
+
+def test_a_new_seller_offsets_an_aeo_operator() -> None:
+    # 60 x 0.5 (AEO operator) x 1.25 (new seller) = 37.5 -> 38: yellow, not green.
+    result = decide(_row(rule_score=60, operator_trust="aeo", seller_trust="new"), RULES, QUIET, SECRET)
+    assert (result.lane, result.score) == ("yellow", 38)
+    assert result.reasons[-1].code == "trust_aeo_new"

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import msgspec
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -176,6 +176,27 @@ async def outcome(
 )
 async def trust(request: Request, svc: Service, principal: Admin) -> Response:
     body = await read_json(request, TrustTier, max_bytes=4096, what="trust tier")
-    key = body.key.casefold() if body.party == "seller" else body.key
+    key = body.key.lower() if body.party == "seller" else body.key
     await run_in_threadpool(lambda: svc.risk.set_trust(body.party, key, body.tier, actor=principal.actor))
     return json_response(body)
+
+
+QUALITY_READERS = Access(Role.OPERATOR, Role.OFFICER, Role.ANALYST, Role.STATISTICIAN, Role.ADMIN)
+
+
+@router.get(
+    "/v1/risk/quality",
+    summary="Data quality per operator and day: declarations, mean score, share of each finding",
+    responses={200: {"description": "The report"}, **problem_responses(422)},
+    response_class=Response,
+)
+async def quality(
+    svc: Service,
+    principal: Annotated[Principal, Depends(QUALITY_READERS)],
+    days: Annotated[int, Query(ge=1, le=366, description="How many days back.")] = 30,
+    period: Annotated[Literal["1d", "1w", "1mo"], Query(description="Length of a period.")] = "1d",
+) -> Response:
+    # An operator sees its own declarations' quality; customs sees every operator's.
+    operator = principal.id if principal.role is Role.OPERATOR else None
+    rows = await run_in_threadpool(lambda: svc.risk.quality_report(days=days, operator_id=operator, period=period))
+    return json_response({"days": days, "period": period, "rows": rows})

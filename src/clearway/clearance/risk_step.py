@@ -51,6 +51,8 @@ class RiskStep:
     def __post_init__(self) -> None:
         self.rule_info = {r.name: RuleInfo(r.description, r.legal_basis) for r in self.rules}
         self._jurisdiction = {d: self.catalogue.resolve(d)[0].code for d in self.catalogue.destinations()}
+        # Seller tiers are keyed by the lower-cased seller name (Polars and Python lower-case alike).
+        self._sellers = {key.lower(): tier for (party, key), tier in self.trust.items() if party == "seller"}
 
     def frame(
         self, inputs: Sequence[RiskInput], earlier: Mapping[tuple[str, str], tuple[int, float]], day: dt.date
@@ -65,7 +67,10 @@ class RiskStep:
             pl.col("operator_id")
             .replace_strict(operator, default="standard", return_dtype=pl.Utf8)
             .alias("operator_trust"),
-            pl.lit("standard").alias("seller_trust"),
+            pl.col("seller_name")
+            .str.to_lowercase()
+            .replace_strict(self._sellers, default="standard", return_dtype=pl.Utf8)
+            .alias("seller_trust"),
         )
         frame = add_buyer_day(frame, self.secret, earlier, day=day)
         frame = assess_quality(frame, self.quality, self.quality_config)
@@ -103,7 +108,7 @@ class RiskStep:
         for key, row in zip(keys, rows, strict=True):
             row["jurisdiction"] = self._jurisdiction.get(row["destination"])
             row["operator_trust"] = self.trust.get(("operator", row["operator_id"]), "standard")
-            row["seller_trust"] = "standard"
+            row["seller_trust"] = self._sellers.get(row["seller_name"].lower(), "standard")
             row["buyer_key"] = key
             row["buyer_day_count"], row["buyer_day_value_eur"] = totals[key]
             row["quality_score"], row["quality_codes"] = quality_of(row, self.quality, self.quality_config)

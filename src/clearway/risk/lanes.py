@@ -88,7 +88,9 @@ def decide(
     """The lane of one row of the risk frame (after quality, screening and rules ran)."""
     hits: list[str] = list(row.get("rule_hits") or [])
     trust = str(row.get("operator_trust") or "standard")
-    factor = settings.trust_factors.get(trust, 1.0)
+    seller = str(row.get("seller_trust") or "standard")
+    # Both tiers count: an AEO courier carrying a new seller's goods is not as safe as its own record.
+    factor = settings.trust_factors.get(trust, 1.0) * settings.trust_factors.get(seller, 1.0)
     raw = int(row.get("rule_score") or 0)
     score = min(100, round(raw * factor))
     reasons = [
@@ -110,8 +112,8 @@ def decide(
     if factor != 1.0 and raw:
         reasons.append(
             RiskReason(
-                code=f"trust_{trust}",
-                message=f"risk score {raw} scaled by {factor:g} for a {trust} operator: {score}",
+                code=f"trust_{trust}_{seller}",
+                message=f"risk score {raw} scaled by {factor:g} for a {trust} operator and a {seller} seller: {score}",
                 basis=_BASIS_RULES,
             )
         )

@@ -268,3 +268,15 @@ def trust(conn: sa.Connection) -> dict[tuple[str, str], str]:
 def set_trust(conn: sa.Connection, party: str, key: str, tier: str, *, actor: str, at: dt.datetime) -> None:
     conn.execute(sa.delete(trust_tiers).where(trust_tiers.c.party == party, trust_tiers.c.key == key))
     conn.execute(sa.insert(trust_tiers).values(party=party, key=key, tier=tier, changed_by=actor, changed_at=at))
+
+
+def quality_rows(
+    conn: sa.Connection, since: dt.datetime, operator_id: str | None = None
+) -> list[tuple[str, dt.datetime, int, list[str]]]:
+    """(operator, assessed at, quality score, quality codes) of the risk results since a time."""
+    query = sa.select(
+        risk_results.c.operator_id, risk_results.c.assessed_at, risk_results.c.quality_score, risk_results.c.body
+    ).where(risk_results.c.assessed_at >= since)
+    if operator_id is not None:
+        query = query.where(risk_results.c.operator_id == operator_id)
+    return [(op, at, score, _RESULT.decode(body).quality_codes) for op, at, score, body in conn.execute(query)]
