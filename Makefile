@@ -23,6 +23,8 @@ install: $(STAMP)
 ## make run: install, create the SQLite database, load demo data, serve on http://127.0.0.1:8000
 run: $(STAMP)
 	$(BIN)/clearway db upgrade
+	@# A targeting model trained on a simulated labelled history, so the demo traffic is scored by it.
+	@test -f var/model/manifest.json || $(BIN)/clearway risk train --simulate 60000 --days 84
 	$(BIN)/clearway demo --count $(DEMO_COUNT)
 	$(BIN)/clearway serve --host $(HOST) --port $(PORT)
 
@@ -51,6 +53,7 @@ unit-postgres: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bulk_pipeline.py
 	$(BIN)/python bench/http_submit.py
+	$(BIN)/python bench/learning.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

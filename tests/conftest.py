@@ -25,6 +25,8 @@ from clearway.store.tables import audit_head, metadata
 FIXTURES = Path(__file__).parent / "fixtures"
 TEST_SECRET = "0123456789abcdef" * 4
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# Tests name their model folder: a developer's var/model (from `clearway risk train`) must not change them.
+NO_MODEL = str(FIXTURES / "no-model-here")
 
 
 def fixture_json(name: str) -> dict[str, Any]:
@@ -113,4 +115,6 @@ def empty(engine: sa.Engine) -> None:
 
 @pytest.fixture
 def service(clean_engine: sa.Engine, database_url: str) -> Clearway:
-    return Clearway(Settings(database_url=database_url, secret_key=TEST_SECRET), engine=clean_engine)
+    return Clearway(
+        Settings(database_url=database_url, secret_key=TEST_SECRET, model_dir=NO_MODEL), engine=clean_engine
+    )

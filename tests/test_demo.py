@@ -17,7 +17,7 @@ from clearway.service import Clearway
 from clearway.settings import Settings
 from clearway.simulate import TruthRecord, generate
 from clearway.store.tables import consignments, results
-from tests.conftest import empty
+from tests.conftest import NO_MODEL, empty
 
 Outcomes = tuple[list[TruthRecord], dict[str, tuple[str, set[str], str]]]
 PAYMENT_CODES = {"payment_amount_mismatch", "currency_mismatch"}
@@ -27,7 +27,7 @@ PRICE_CODES = {"unit_price_mismatch", "value_mismatch"}
 @pytest.fixture(scope="module")
 def outcomes(engine: sa.Engine, database_url: str) -> Outcomes:
     empty(engine)
-    service = Clearway(Settings(database_url=database_url), engine=engine)
+    service = Clearway(Settings(database_url=database_url, model_dir=NO_MODEL), engine=engine)
     traffic = generate(1500, seed=11)
     replay(service, traffic)
     end = max(t.received_at for t in traffic.truth)
@@ -123,7 +123,7 @@ def test_injected_risk_problems_get_their_lanes(
 
 def test_load_demo_onboards_operators_and_demo_people(engine: sa.Engine, database_url: str, tmp_path: Path) -> None:
     empty(engine)
-    settings = Settings(database_url=database_url, secret_key_file=str(tmp_path / "secret.key"))
+    settings = Settings(database_url=database_url, secret_key_file=str(tmp_path / "secret.key"), model_dir=NO_MODEL)
     service = Clearway(settings, engine=engine)
     loaded = load_demo(service, count=200, seed=3, force=False)
     assert loaded == 200

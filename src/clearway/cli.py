@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from clearway.cli_access import keys_app, operators_app, people_app
+from clearway.cli_learning import register as register_learning
 from clearway.cli_privacy import privacy_app
 from clearway.cli_revenue import quote_command, revenue_app
 from clearway.cli_risk import risk_app
@@ -37,6 +39,7 @@ app.add_typer(tariff_app, name="tariff")
 app.add_typer(revenue_app, name="revenue")
 app.add_typer(screening_app, name="screening")
 app.add_typer(risk_app, name="risk")
+register_learning(risk_app)
 app.command("quote")(quote_command)
 console = Console(stderr=True)
 
@@ -143,6 +146,14 @@ def _print_summary(file: Path, summary: Any) -> None:
         console.print(f"  line {line} {pointer or '(record)'}: {detail}")
 
 
+class FraudPreset(StrEnum):
+    """The choices of `simulate --fraud`: a preset of simulate.fraud.FRAUD_PRESETS, or none."""
+
+    DEFAULT = "default"
+    ALTERNATE = "alternate"
+    NONE = "none"
+
+
 @app.command()
 def simulate(
     count: Annotated[int, typer.Option(min=1, help="Number of consignments.")] = 1000,
@@ -152,13 +163,18 @@ def simulate(
     keys: Annotated[
         Path, typer.Option(help="JSON file mapping operator ids to API keys, for --post (written by `clearway demo`).")
     ] = Path("var/demo-keys.json"),
+    fraud: Annotated[
+        FraudPreset,
+        typer.Option(help="Hidden non-compliance preset, found only on inspection (truth.finding); none: without."),
+    ] = FraudPreset.DEFAULT,
 ) -> None:
     """Generate realistic, seeded traffic: consignments, orders, payments, waybills and the truth."""
-    from clearway.simulate import generate, write_traffic
+    from clearway.simulate import SimulationConfig, generate, write_traffic
+    from clearway.simulate.fraud import FRAUD_PRESETS
 
     if out is None and post is None:
         raise typer.BadParameter("give --out DIR, --post URL or both")
-    traffic = generate(count, seed)
+    traffic = generate(count, seed, SimulationConfig(fraud=FRAUD_PRESETS.get(fraud.value)))
     if out is not None:
         write_traffic(traffic, out)
         console.print(f"wrote {count:,} consignments with their documents to {out}")

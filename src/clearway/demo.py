@@ -15,7 +15,8 @@ from rich.console import Console
 from clearway.access.roles import Role
 from clearway.clearance.errors import Conflict
 from clearway.service import Clearway
-from clearway.simulate import Traffic, generate
+from clearway.simulate import SimulationConfig, Traffic, generate
+from clearway.simulate.fraud import FRAUD_PRESETS
 from clearway.store.tables import consignments
 
 
@@ -104,7 +105,8 @@ def load_demo(svc: Clearway, *, count: int, seed: int, force: bool, console: Con
     # The simulated week ends a day before now, so the newest declarations are still inside their
     # document deadline (awaiting documents) and the older incomplete ones are already held.
     start = (dt.datetime.now(dt.UTC) - dt.timedelta(days=8)).replace(minute=0, second=0, microsecond=0)
-    traffic = generate(count, seed, start=start)
+    # With hidden non-compliance, so that inspections in the demo find something to learn from.
+    traffic = generate(count, seed, SimulationConfig(fraud=FRAUD_PRESETS["default"]), start=start)
     if console is not None:
         console.print(f"replaying {count:,} simulated consignments with their documents...")
     loaded = replay(svc, traffic)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import threading
 from collections.abc import Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -27,6 +29,7 @@ from clearway.jurisdictions import Catalogue
 from clearway.revenue.rates import EcbRates
 from clearway.risk.frame import EuroRates
 from clearway.risk.lanes import LaneSettings
+from clearway.risk.learning.model import ModelMismatch, RiskModel
 from clearway.risk.quality import quality_report
 from clearway.risk.reference import GENERIC_STOP_WORDS, Nomenclature, QualityReference, ReferencePrices, VagueTerms
 from clearway.risk.rules.loader import DEFAULT_PACK, RulePackError, parse_pack
@@ -38,6 +41,7 @@ from clearway.store import risk_repo
 from clearway.store.audit_log import SqlAuditLog
 from clearway.store.repository import SqlClearanceStore
 
+_log = logging.getLogger(__name__)
 OUTCOMES = ("compliant", "undervalued", "misclassified", "prohibited", "counterfeit", "other")
 _SYSTEM = "system:default-rule-pack"
 
@@ -74,6 +78,8 @@ class RiskService:
         self._step: RiskStep | None = None
         self._seeded = False
         self._euro = EuroRates(EcbRates())
+        # False: not looked for yet; None: there is none (or it was refused).
+        self._model: RiskModel | bool | None = False
 
     # -- the pipeline's step ---------------------------------------------------------------------
 
@@ -110,6 +116,7 @@ class RiskService:
                 )
                 for r in listed
             ]
+            model = self.model()
             self._step = RiskStep(
                 catalogue=self.catalogue,
                 euro=self._euro,
@@ -119,17 +126,39 @@ class RiskService:
                     yellow_at=self.settings.risk_yellow_at,
                     red_at=self.settings.risk_red_at,
                     exploration_rate=self.settings.risk_exploration_rate,
+                    model_red_at=model.threshold(self.settings.model_inspection_share) if model else None,
+                    model_yellow_at=(
+                        model.threshold(self.settings.model_inspection_share + self.settings.model_review_share)
+                        if model
+                        else None
+                    ),
                 ),
                 secret=derive(secret, "risk-selection"),
                 screening=ScreeningIndex.build(entries) if entries else None,
                 screening_threshold=self.settings.screening_threshold,
                 list_kinds={r["list_name"]: r["list_kind"] for r in listed},
                 trust=trust,
+                model=model,
             )
         return self._step
 
-    def reload(self) -> None:
+    def model(self) -> RiskModel | None:
+        """The targeting model of ``CLEARWAY_MODEL_DIR``, or None when there is none or it is refused."""
+        if self._model is False:
+            folder = Path(self.settings.model_dir)
+            try:
+                self._model = RiskModel.load(folder) if (folder / "manifest.json").exists() else None
+            except (ModelMismatch, ValueError, OSError) as exc:
+                # Refused, not half-used: the pipeline goes on with rules alone and says why.
+                _log.warning("targeting model not used: %s", exc)
+                self._model = None
+        return self._model if isinstance(self._model, RiskModel) else None
+
+    def reload(self, model: bool = False) -> None:
+        """Rebuild the step on next use (after a rule or list change); ``model``: reload it too."""
         self._step = None
+        if model:
+            self._model = False
 
     @staticmethod
     def _rules(stored: Sequence[risk_repo.StoredRule]) -> list[Rule]:

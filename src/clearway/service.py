@@ -28,6 +28,7 @@ from clearway.clearance.linking import LinkResult
 from clearway.clearance.model import StoredConsignment, StoredDocument, SubmissionResult
 from clearway.dataset.records import Consignment, Document, DocumentKind
 from clearway.gc_pause import paused_gc
+from clearway.learning_service import LearningService
 from clearway.preloading_service import PreloadingService
 from clearway.revenue.model import Assessment
 from clearway.revenue_service import RevenueService
@@ -83,6 +84,11 @@ class Clearway:
     def risk(self) -> RiskService:
         """Rules, watchlists, outcomes and the pipeline's risk step (created on first use)."""
         return RiskService(self.engine, self.settings, self.revenue.catalogue, write_lock=self._write_lock)
+
+    @functools.cached_property
+    def learning(self) -> LearningService:
+        """The targeting model: training from recorded outcomes, scheduled retraining, drift."""
+        return LearningService(self.engine, self.settings, self.risk)
 
     @functools.cached_property
     def preloading(self) -> PreloadingService:

@@ -65,6 +65,19 @@ class Settings:
     # Minutes a carrier has to answer a pre-loading request for information or for screening before
     # the item becomes "do not load".
     referral_minutes: int = 60
+    # Folder of the targeting model (clearway risk train writes it; the pipeline loads it when present).
+    model_dir: str = "var/model"
+    # Top share of consignments, by the model's expected value of inspection over its training window,
+    # sent to the red lane (inspection); the next model_review_share goes to the yellow lane.
+    model_inspection_share: float = 0.01
+    # Share after model_inspection_share sent to the yellow lane (documentary check).
+    model_review_share: float = 0.03
+    # Hours between retrainings of the model on the officers' recorded outcomes; 0: only by command.
+    model_retrain_hours: int = 168
+    # Fewest recorded inspection outcomes a scheduled retraining needs.
+    model_min_labels: int = 200
+    # Threads LightGBM trains and scores with.
+    model_threads: int = 2
 
     @property
     def document_wait(self) -> dt.timedelta:

@@ -37,7 +37,7 @@ from clearway.service import Clearway
 from clearway.settings import Settings
 from clearway.store.tables import metadata
 from tests.api.conftest import headers
-from tests.conftest import fixture_json
+from tests.conftest import NO_MODEL, fixture_json
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES_PER_OPERATION = 25
@@ -75,7 +75,7 @@ class StoredRows:
 
 def _openapi_document() -> dict[str, Any]:
     """The application's OpenAPI document, from an app on an unused in-memory database."""
-    svc = Clearway(Settings(database_url="sqlite://"))
+    svc = Clearway(Settings(database_url="sqlite://", model_dir=NO_MODEL))
     try:
         document: dict[str, Any] = create_app(svc.settings, svc, sweep=False).openapi()
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -134,3 +135,32 @@ def test_operators_see_their_own_data_quality_over_time(
     sign_in(client, service, "sam", Role.STATISTICIAN)
     everyone = client.get("/v1/risk/quality", params={"period": "1w"}).json()["rows"]
     assert {r["operator_id"] for r in everyone} == {"op-courier-1", "op-post-2"}
+
+
+def test_the_model_in_use_is_described_to_customs(
+    client: TestClient, service: Clearway, tmp_path: Any, monkeypatch: Any
+) -> None:
+    from clearway.learning_data import simulated_history
+    from clearway.risk.learning.model import TrainConfig, train
+
+    sign_in(client, service, "rita", Role.ANALYST)
+    missing = client.get("/v1/risk/model")
+    assert missing.status_code == 404 and "clearway risk train" in missing.json()["detail"]
+    assert client.get("/v1/risk/model/drift").status_code == 404
+    folder = tmp_path / "model"
+    train(simulated_history(5000, seed=2, days=28), TrainConfig(rounds=40)).save(folder)
+    monkeypatch.setattr(service, "settings", dataclasses.replace(service.settings, model_dir=str(folder)))
+    service.risk.settings = service.settings
+    service.learning.settings = service.settings
+    service.risk.reload(model=True)
+    body = client.get("/v1/risk/model").json()
+    assert body["rows"] == 5000 and len(body["data_hash"]) == 64
+    assert body["thresholds"]["red_at"] >= body["thresholds"]["yellow_at"]
+    assert {
+        "name": "seller_finding_rate",
+        "description": "seller: past finding rate (smoothed)",
+        "kind": "numeric",
+    } in body["features"]
+    drift = client.get("/v1/risk/model/drift", params={"days": 3}).json()
+    assert drift["consignments"] == 0
+    assert client.get("/v1/risk/model", headers=headers()).status_code == 403  # not for operators

@@ -91,3 +91,34 @@ def test_a_sanctioned_seller_is_not_loaded(step_and_inputs: tuple[RiskStep, list
     assert result.lane == "do_not_load"
     assert "party_on_sanctions_list" in result.rule_hits
     assert any(r.code == "party_on_sanctions_list" and r.basis for r in result.reasons)
+
+
+def test_with_a_model_both_paths_give_the_same_scores_and_reasons(
+    step_and_inputs: tuple[RiskStep, list[RiskInput]],
+) -> None:
+    import dataclasses
+
+    from clearway.learning_data import simulated_history
+    from clearway.risk.learning.model import TrainConfig, train
+
+    step, inputs = step_and_inputs
+    model = train(simulated_history(6000, seed=3, days=28), TrainConfig(rounds=60))
+    scoring = dataclasses.replace(step, model=model, lanes=LaneSettings(model_yellow_at=0.0, model_red_at=1e9))
+    frame_rows = scoring.frame(inputs, {}, NOW.date()).to_dicts()
+    python_rows = scoring.rows(inputs, {}, NOW.date())
+    for a, b in zip(frame_rows, python_rows, strict=True):
+        _same(a, b)
+        for key in ("model_probability", "model_revenue_eur", "model_value"):
+            assert math.isclose(a[key], b[key], rel_tol=1e-9, abs_tol=1e-12), (key, a[key], b[key])
+        assert a["model_contributions"] == b["model_contributions"] and len(a["model_contributions"]) == 3
+        assert a["model_version"] == b["model_version"] == model.version
+    from clearway.risk.lanes import decide_all
+
+    results = decide_all(python_rows, scoring.rule_info, scoring.lanes, scoring.secret)
+    # With the yellow threshold at 0 every consignment the rules left green is raised, and says why.
+    for result in results:
+        assert result.model is not None and len(result.model.contributions) == 3
+        assert result.lane != "green"
+        if not result.rule_hits:
+            [reason] = [r for r in result.reasons if r.code == "model_score"]
+            assert "chance of a finding" in reason.message and "UCC Art. 46" in reason.basis

@@ -42,6 +42,8 @@ async def _sweep(svc: Clearway, interval: float) -> None:
             expired = await run_in_threadpool(svc.preloading.expire_referrals)
             if expired:
                 log.info("%d pre-loading referrals unanswered in time: do not load", expired)
+            # Retraining is rare (weekly by default) and cheap to check; it runs off the event loop.
+            await run_in_threadpool(svc.learning.retrain_if_due)
         except Exception:  # a failed sweep must not stop the next one
             log.exception("sweep failed")
 

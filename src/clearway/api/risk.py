@@ -200,3 +200,27 @@ async def quality(
     operator = principal.id if principal.role is Role.OPERATOR else None
     rows = await run_in_threadpool(lambda: svc.risk.quality_report(days=days, operator_id=operator, period=period))
     return json_response({"days": days, "period": period, "rows": rows})
+
+
+@router.get(
+    "/v1/risk/model",
+    summary="The targeting model in use: version, training window, data hash, validation metrics, thresholds",
+    responses={200: {"description": "The model's manifest summary"}, **problem_responses(404)},
+    response_class=Response,
+)
+async def model(svc: Service, _: Annotated[Principal, Depends(READERS)]) -> Response:
+    return json_response(await run_in_threadpool(svc.learning.summary))
+
+
+@router.get(
+    "/v1/risk/model/drift",
+    summary="Population stability of the last days' consignments against the model's training window",
+    responses={200: {"description": "PSI of the score and of each feature"}, **problem_responses(404, 422)},
+    response_class=Response,
+)
+async def drift(
+    svc: Service,
+    _: Annotated[Principal, Depends(ANALYSTS)],
+    days: Annotated[int, Query(ge=1, le=90)] = 7,
+) -> Response:
+    return json_response(await run_in_threadpool(svc.learning.drift, days))

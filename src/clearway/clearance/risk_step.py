@@ -21,6 +21,8 @@ from clearway.jurisdictions import Catalogue
 from clearway.risk.aggregation import add_buyer_day, buyer_keys
 from clearway.risk.frame import EuroRates, RiskInput, build_frame, buyer_address
 from clearway.risk.lanes import LaneSettings, RiskResult, RuleInfo, decide_all
+from clearway.risk.learning.features import model_inputs
+from clearway.risk.learning.model import RiskModel
 from clearway.risk.quality import QualityConfig, assess_quality, price_ratio_of, quality_of, with_quality_inputs
 from clearway.risk.reference import QualityReference
 from clearway.risk.rules.evaluate import evaluate_frame, evaluate_row
@@ -47,6 +49,8 @@ class RiskStep:
     quality_config: QualityConfig = field(default_factory=QualityConfig)
     # (party, key) -> tier: ("operator", operator id) and ("seller", casefolded seller name).
     trust: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    # The targeting model (None: rules alone); its score joins the rules' in the lane.
+    model: RiskModel | None = None
 
     def __post_init__(self) -> None:
         self.rule_info = {r.name: RuleInfo(r.description, r.legal_basis) for r in self.rules}
@@ -55,9 +59,13 @@ class RiskStep:
         self._sellers = {key.lower(): tier for (party, key), tier in self.trust.items() if party == "seller"}
 
     def frame(
-        self, inputs: Sequence[RiskInput], earlier: Mapping[tuple[str, str], tuple[int, float]], day: dt.date
+        self, inputs: Sequence[RiskInput], earlier: Mapping[tuple[str, str], tuple[int, float]], day: dt.date | None
     ) -> pl.DataFrame:
-        """The assessed risk frame: every stage's columns, one row per input."""
+        """The assessed risk frame: every stage's columns, one row per input.
+
+        ``day`` is the day of assessment; None replays history, each consignment on its own day of
+        receipt (the buyer's day, the rules in force), as the learning module does.
+        """
         frame = with_quality_inputs(build_frame(inputs, self.euro), inputs)
         operator = {op: self.trust.get(("operator", op), "standard") for op in frame["operator_id"].unique()}
         frame = frame.with_columns(
@@ -87,7 +95,13 @@ class RiskStep:
             frame = frame.with_columns(
                 pl.lit(0.0).alias("screening_score"), pl.lit([], dtype=pl.List(pl.Utf8)).alias("screening_hits")
             )
-        return evaluate_frame(frame, self.rules, day)
+        if day is None:
+            latest = frame["received_at"].max()
+            day = latest.date() if isinstance(latest, dt.datetime) else dt.date.min
+        frame = evaluate_frame(frame, self.rules, day)
+        if self.model is None or frame.is_empty():
+            return frame
+        return frame.hstack(_scored(self.model, frame))
 
     def _kinds(self, hits: Sequence[str] | None) -> list[str]:
         # "list:entry:field:score" -> "sanctions:list:entry:field:score"
@@ -123,6 +137,9 @@ class RiskStep:
             row["rule_hits"], row["rule_versions"] = verdict.hits, verdict.versions
             row["rule_score"], row["rule_lane"] = verdict.score, verdict.lane
             out.append(row)
+        if self.model is not None and out:
+            for row, scored in zip(out, _scored(self.model, model_inputs(out)).to_dicts(), strict=True):
+                row.update(scored)
         return out
 
     def assess(
@@ -148,3 +165,8 @@ class RiskStep:
         assessed = self.rows(inputs, earlier, day) if small else self.frame(inputs, earlier, day).to_dicts()
         results = decide_all(assessed, self.rule_info, self.lanes, self.secret)
         return {row.id: result for row, result in zip(rows, results, strict=True)}
+
+
+def _scored(model: RiskModel, frame: pl.DataFrame) -> pl.DataFrame:
+    """The model's columns for the rows of an assessed frame (the lane reads them)."""
+    return model.score(frame).with_columns(pl.lit(model.version).alias("model_version"))

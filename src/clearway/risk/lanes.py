@@ -32,6 +32,12 @@ _BASIS_RULES = (
 _BASIS_RANDOM = "UCC Art. 46(2): controls based on random selection as well as risk analysis"
 
 
+_BASIS_MODEL = (
+    "UCC Art. 46(2) and (3): risk analysis using electronic data-processing techniques, on common "
+    "criteria; WCO E-Commerce FoS, Standard 5 (risk management, advanced analytics)"
+)
+
+
 @dataclass(frozen=True)
 class LaneSettings:
     yellow_at: int = 30
@@ -41,6 +47,29 @@ class LaneSettings:
     trust_factors: Mapping[str, float] = field(
         default_factory=lambda: {"aeo": 0.5, "trusted": 0.75, "standard": 1.0, "new": 1.25}
     )
+    # The targeting model's expected value of inspection (EUR) from which a consignment goes to the
+    # yellow or red lane; None when no model is loaded (the thresholds come from the model's
+    # training distribution and the shares in the settings).
+    model_yellow_at: float | None = None
+    model_red_at: float | None = None
+
+
+class Contribution(msgspec.Struct, frozen=True, kw_only=True):
+    """One feature's push on the model's score (log-odds), with the value it had."""
+
+    feature: str
+    value: str
+    effect: float
+
+
+class ModelScore(msgspec.Struct, frozen=True, kw_only=True):
+    """What the targeting model said of a consignment, and why (its largest contributions)."""
+
+    version: str
+    probability: float
+    revenue_eur: float
+    value: float
+    contributions: list[Contribution] = msgspec.field(default_factory=list)
 
 
 class RiskReason(msgspec.Struct, frozen=True, kw_only=True):
@@ -63,6 +92,7 @@ class RiskResult(msgspec.Struct, frozen=True, kw_only=True):
     random_inspection: bool = False
     buyer_key: str = ""
     value_eur: float | None = None
+    model: ModelScore | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +147,9 @@ def decide(
                 basis=_BASIS_RULES,
             )
         )
+    model = _model_score(row)
+    if model is not None:
+        lane = _model_lane(model, lane, settings, reasons)
     drawn = False
     if (
         lane == "green"
@@ -142,7 +175,48 @@ def decide(
         random_inspection=drawn,
         buyer_key=str(row.get("buyer_key") or ""),
         value_eur=row.get("value_eur"),
+        model=model,
     )
+
+
+def _model_score(row: Mapping[str, Any]) -> ModelScore | None:
+    if row.get("model_value") is None:
+        return None
+    return ModelScore(
+        version=str(row.get("model_version") or ""),
+        probability=round(float(row["model_probability"]), 4),
+        revenue_eur=round(float(row["model_revenue_eur"]), 2),
+        value=round(float(row["model_value"]), 4),
+        contributions=[
+            Contribution(feature=str(c["feature"]), value=str(c["value"]), effect=float(c["effect"]))
+            for c in row.get("model_contributions") or []
+        ],
+    )
+
+
+def _model_lane(model: ModelScore, lane: Lane, settings: LaneSettings, reasons: list[RiskReason]) -> Lane:
+    """The model may raise the lane, never lower it: rules keep the last word (prohibitions, security)."""
+    wanted: Lane = "green"
+    threshold = None
+    if settings.model_red_at is not None and model.value >= settings.model_red_at:
+        wanted, threshold = "red", settings.model_red_at
+    elif settings.model_yellow_at is not None and model.value >= settings.model_yellow_at:
+        wanted, threshold = "yellow", settings.model_yellow_at
+    if threshold is None:
+        return lane
+    telling = "; ".join(f"{c.feature} = {c.value} ({c.effect:+.2f})" for c in model.contributions)
+    reasons.append(
+        RiskReason(
+            code="model_score",
+            message=(
+                f"targeting model {model.version}: {model.probability:.0%} chance of a finding, "
+                f"EUR {model.revenue_eur:.2f} if found; expected value {model.value:.2f} >= {threshold:.2f} "
+                f"({wanted} lane)" + (f"; most telling: {telling}" if telling else "")
+            ),
+            basis=_BASIS_MODEL,
+        )
+    )
+    return wanted if SEVERITY[wanted] > SEVERITY[lane] else lane
 
 
 def decide_all(

@@ -35,6 +35,7 @@ from clearway.dataset.records import (
     Waybill,
 )
 from clearway.simulate.catalogue import VAGUE_DESCRIPTIONS
+from clearway.simulate.fraud import Finding, FraudModel
 from clearway.simulate.logistics import Router
 from clearway.simulate.model import DocumentKind, Submission, Traffic, TruthRecord
 from clearway.simulate.money import EUR_RATES, from_eur, to_eur
@@ -78,6 +79,7 @@ class _Sale(NamedTuple):
     order_op: Operator
     missing: DocumentKind | None
     late: DocumentKind | None
+    finding: Finding | None
 
 
 def initials(name: str) -> str:
@@ -97,8 +99,10 @@ class Emitter:
         traffic: Traffic,
         start: int,
         span: int,
+        fraud: FraudModel | None = None,
     ) -> None:
         self.rng = rng
+        self.fraud = fraud
         self.operators = operators
         self.router = router
         self.traffic = traffic
@@ -135,6 +139,11 @@ class Emitter:
         self.seq += 1
         order_number = f"{self.prefix[order_op.id]}-{self.seq}"
         ordered = self.start + int(rng.random() * self.span)
+        finding = None
+        if self.fraud is not None and not problems:  # split orders carry "split_shipment"
+            finding = self.fraud.decide(seller, order_op.id, destination, currency, parcels[0], ordered)
+            if finding is not None:
+                parcels = [finding.lines]  # every document shows the lines as the seller presents them
         fees = self._shipping(currency)
         shipping = _ZERO if rng.random() < _FREE_SHIPPING else fees[int(rng.random() * len(fees))]
         if len(parcels) == 1:
@@ -191,7 +200,7 @@ class Emitter:
             late = candidates[int(rng.random() * len(candidates))]
         sale = _Sale(
             seller, buyer, destination, currency, problems, order, payment.payment_id,
-            platform, provider, order_op, missing, late,
+            platform, provider, order_op, missing, late, finding,
         )  # fmt: skip
         # The parcels of a split order leave within three hours of each other, on the same day.
         departure = ordered + 4 * _HOUR + _DELAYS[int(rng.random() * len(_DELAYS))]
@@ -306,6 +315,9 @@ class Emitter:
             at = max(departure - 2 * _HOUR - int(rng.random() * 10 * _HOUR), earliest)
             at = self._late(received) if sale.late == "waybill" else at
             traffic.waybills.append(Submission(carrier.operator.id, _at(at, _UTC), waybill))
+        finding = sale.finding
+        if finding is not None:
+            true_value = finding.true_value
         traffic.truth.append(
             TruthRecord(
                 reference=reference,
@@ -327,6 +339,9 @@ class Emitter:
                 true_value=true_value,
                 declared_value=declared,
                 true_value_eur=true_value if currency == "EUR" else to_eur(true_value, currency),
+                finding=finding.kind if finding else None,
+                recoverable_eur=finding.recoverable_eur if finding else _ZERO,
+                true_hs_code=finding.true_hs_code if finding else None,
             )
         )
         return received

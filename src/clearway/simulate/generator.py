@@ -18,6 +18,9 @@ How the problems show in the documents (see model.PROBLEMS):
 - gift_misuse: a commercial seller's sale with nature "gift"; order and payment show the sale.
 - missing_document / late_document: one of order, payment, waybill is never sent, or is sent two to
   seven days after the consignment (TruthRecord says which).
+
+With ``SimulationConfig.fraud`` set, single-parcel sales without an injected problem may also hide a
+finding that no document shows and only an inspection reveals (fraud.py; TruthRecord.finding).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from operator import attrgetter
 
 from clearway.simulate.catalogue import load_catalogue
 from clearway.simulate.documents import Emitter, Line
+from clearway.simulate.fraud import FraudModel
 from clearway.simulate.logistics import Router
 from clearway.simulate.model import SimulationConfig, Traffic
 from clearway.simulate.money import currency_mix
@@ -81,7 +85,10 @@ class _Generator:
         self.traffic = Traffic(seed, start, operators.all())
         span = int(config.days * 86400)
         router = Router(seed, operators)
-        self.emitter = Emitter(self.rng, operators, router, self.traffic, int(start.timestamp()), span)
+        begin = int(start.timestamp())
+        # The fraud model draws from its own generator and hashes, never from self.rng.
+        fraud = FraudModel(seed, config.fraud, self.catalogue, begin) if config.fraud is not None else None
+        self.emitter = Emitter(self.rng, operators, router, self.traffic, begin, span, fraud)
         split = config.split_shipment
         # A split order yields several consignments: start them so that their share is `split`,
         # and draw the other problems on the remaining consignments at rate / (1 - split).

@@ -10,6 +10,7 @@ from typing import Generic, Literal, TypeVar
 import msgspec
 
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
+from clearway.simulate.fraud import FraudConfig
 from clearway.simulate.operators import Operator
 
 DocumentKind = Literal["order", "payment", "waybill"]
@@ -51,6 +52,9 @@ class SimulationConfig:
     # Population sizes; identities are created lazily, so large populations cost nothing up front.
     sellers: int = 5000
     buyers: int = 100_000
+    # Hidden non-compliance that only an inspection finds (fraud.py, e.g. FRAUD_PRESETS["default"]);
+    # None leaves the traffic exactly as without it.
+    fraud: FraudConfig | None = None
 
     def __post_init__(self) -> None:
         for name, rate in self.rates().items():
@@ -87,6 +91,12 @@ class TruthRecord(msgspec.Struct, frozen=True, kw_only=True):
     ``*_operator`` is the id of the operator that sent that document, or None when it was never
     sent; a loader replays who sent what from these. Values are goods values (without freight) in
     ``currency``; ``declared_value`` is what the consignment says, ``true_value`` what was paid.
+
+    The last three fields are what an inspection would find (fraud.py), for a label revealed only on
+    inspection: ``finding`` is None (compliant) or "undervalued", "misclassified", "counterfeit";
+    ``recoverable_eur`` the duty and tax an inspection would recover (0 for a counterfeit, which
+    is seized, and possibly 0 for a misclassification); ``true_hs_code`` the right code of the
+    misclassified item. Their defaults let truth files written before them decode.
     """
 
     reference: str
@@ -108,6 +118,9 @@ class TruthRecord(msgspec.Struct, frozen=True, kw_only=True):
     true_value: Decimal
     declared_value: Decimal
     true_value_eur: Decimal
+    finding: str | None = None
+    recoverable_eur: Decimal = Decimal(0)
+    true_hs_code: str | None = None
 
 
 @dataclass(slots=True)
