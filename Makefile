@@ -8,7 +8,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_COUNT ?= 5000
 
-.PHONY: run test lint typecheck unit unit-postgres bench install clean
+VENDOR := src/clearway/web/static/vendor
+NPM_DIR := src/clearway/web/vendor
+
+.PHONY: run test lint typecheck unit unit-postgres bench install clean browser
 
 $(STAMP): pyproject.toml constraints.txt
 	@# Debian splits venv out of the interpreter; install it when it is missing (root, as on CI).
@@ -18,10 +21,22 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The pages' JavaScript (htmx, Chart.js) comes from the npm registry at the versions of the lock file and
+# is served by the app itself: no page loads anything from a CDN.
+$(VENDOR)/.installed: $(NPM_DIR)/package.json $(NPM_DIR)/package-lock.json
+	npm ci --prefix $(NPM_DIR) --no-audit --no-fund --ignore-scripts --loglevel=error
+	mkdir -p $(VENDOR)
+	cp $(NPM_DIR)/node_modules/htmx.org/dist/htmx.min.js $(NPM_DIR)/node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/
+	touch $@
+
+install: $(STAMP) $(VENDOR)/.installed
+
+## browser: Debian's Chromium for the browser tests (Playwright drives it; nothing is downloaded by Playwright)
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 ## make run: install, create the SQLite database, load demo data, serve on http://127.0.0.1:8000
-run: $(STAMP)
+run: install
 	$(BIN)/clearway db upgrade
 	@# A targeting model trained on a simulated labelled history, so the demo traffic is scored by it.
 	@test -f var/model/manifest.json || $(BIN)/clearway risk train --simulate 60000 --days 84
@@ -29,7 +44,7 @@ run: $(STAMP)
 	$(BIN)/clearway serve --host $(HOST) --port $(PORT)
 
 ## make test: lint, type-check, then the whole suite on SQLite and (when it answers) on PostgreSQL
-test: lint typecheck unit unit-postgres
+test: lint typecheck browser unit unit-postgres
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -38,11 +53,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: install
 	@echo "== test suite on SQLite =="
 	$(BIN)/pytest -q
 
-unit-postgres: $(STAMP)
+unit-postgres: install
 	@if $(BIN)/python -m clearway.store.probe "$(PG_TEST_URL)"; then \
 		echo "== test suite on PostgreSQL ($(PG_TEST_URL)) =="; \
 		CLEARWAY_TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest -q; \
@@ -56,4 +71,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/learning.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(VENDOR) $(NPM_DIR)/node_modules

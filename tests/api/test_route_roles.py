@@ -14,6 +14,8 @@ from clearway.service import Clearway
 
 # FastAPI's own documentation routes: public by nature, and they show no data.
 DOCUMENTATION = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+# The pages' stylesheet and scripts (a static mount): public like any web asset, and they hold no data.
+ASSETS = {"/static"}
 
 
 def rules(dependant: Dependant) -> list[Access]:
@@ -34,7 +36,7 @@ def route_table(service: Clearway) -> dict[tuple[str, str], list[Access]]:
             if isinstance(context, APIRoute) or hasattr(context, "dependant"):
                 for method in sorted(context.methods or ()):
                     table[(method, path)] = rules(context.dependant)
-            elif path not in DOCUMENTATION:
+            elif path not in DOCUMENTATION | ASSETS:
                 table[("ANY", path)] = []
     assert len(table) > 15, "the route walk found too few routes to be trusted"
     return table

@@ -15,6 +15,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
 
 from clearway import __version__
 from clearway.api import admin, customs, intake, oauth, preloading, problems, revenue, risk, schemas
@@ -27,6 +28,7 @@ from clearway.service import Clearway
 from clearway.settings import Settings
 from clearway.web import auth, landed_cost, pages, risk_pages
 from clearway.web.auth import LoginRequired
+from clearway.web.templating import STATIC
 
 log = logging.getLogger("clearway")
 
@@ -97,6 +99,8 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
     app.include_router(pages.router)
     app.include_router(landed_cost.router)
     app.include_router(risk_pages.router)
+    # The pages' stylesheet, scripts and the vendored htmx and Chart.js (make install copies them).
+    app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
 
     @app.exception_handler(LoginRequired)
     async def _to_login(request: Request, exc: LoginRequired) -> Response:
