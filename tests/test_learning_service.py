@@ -110,9 +110,10 @@ def test_a_trained_model_scores_in_the_pipeline_with_its_reasons(trained: tuple[
     assert scored, "decided consignments carry the model's score"
     for r in scored:
         assert r["model"]["version"] == model.version
-        assert 0 <= r["model"]["probability"] <= 1 and len(r["model"]["contributions"]) == 3
+        assert 0 <= r["model"]["probability"] <= 1 and len(r["model"]["contributions"]) in (0, 3)
         if any(reason["code"] == "model_score" for reason in r["reasons"]):
-            assert r["lane"] in {"yellow", "red", "do_not_load"}
+            # What the model raised is explained: its three most telling features.
+            assert r["lane"] in {"yellow", "red", "do_not_load"} and len(r["model"]["contributions"]) == 3
 
 
 def test_retraining_follows_the_schedule(trained: tuple[Clearway, int, int]) -> None:

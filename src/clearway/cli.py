@@ -23,6 +23,7 @@ from clearway.cli_privacy import privacy_app
 from clearway.cli_revenue import quote_command, revenue_app
 from clearway.cli_risk import risk_app
 from clearway.cli_screening import screening_app
+from clearway.cli_stats import stats_app
 from clearway.cli_tariff import tariff_app
 from clearway.settings import Settings
 
@@ -39,6 +40,7 @@ app.add_typer(tariff_app, name="tariff")
 app.add_typer(revenue_app, name="revenue")
 app.add_typer(screening_app, name="screening")
 app.add_typer(risk_app, name="risk")
+app.add_typer(stats_app, name="stats")
 register_learning(risk_app)
 app.command("quote")(quote_command)
 console = Console(stderr=True)

@@ -78,6 +78,9 @@ class Settings:
     model_min_labels: int = 200
     # Threads LightGBM trains and scores with.
     model_threads: int = 2
+    # Seconds the statistics' in-memory facts may lag the store: a dashboard or /v1/stats query
+    # refreshes them (incrementally) when they are older; 0 refreshes before every query.
+    stats_refresh_seconds: int = 30
 
     @property
     def document_wait(self) -> dt.timedelta:

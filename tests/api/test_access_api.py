@@ -64,8 +64,10 @@ def test_pages_need_a_session(client: TestClient, service: Clearway) -> None:
     r = client.get("/", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/login"
     sign_in(client, service, "olga", Role.OFFICER)
-    page = client.get("/")
-    assert page.status_code == 200 and "Signed in as olga" in page.text
+    landing = client.get("/", follow_redirects=False)
+    assert landing.status_code == 303 and landing.headers["location"] == "/dashboard"
+    page = client.get("/queue")
+    assert page.status_code == 200 and "olga (officer)" in page.text
     cookie = client.cookies["cw_session"]
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert csrf is not None, "expected a csrf"

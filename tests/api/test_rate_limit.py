@@ -126,6 +126,14 @@ def test_the_key_is_the_client_address_without_either() -> None:
     assert default_key(scope([], client=None)) == "ip:unknown"
 
 
+@pytest.mark.parametrize("path", ["/v1/tracking/LX123456785DE", "/track", "/v1/restrictions", "/v1/quotes"])
+def test_public_routes_are_limited_by_address_whatever_the_headers(path: str) -> None:
+    # A junk credential per request must not buy a fresh allowance on routes that answer anyone.
+    for junk in (b"Bearer a", b"Bearer b"):
+        request = {**scope([(b"authorization", junk)]), "path": path}
+        assert default_key(request) == "ip:203.0.113.7"
+
+
 def test_a_huge_header_still_makes_a_small_key() -> None:
     assert len(default_key(scope([(b"authorization", b"x" * 100_000)]))) == len("auth:") + 64
 

@@ -52,7 +52,11 @@ def test_the_public_routes_are_exactly_these(service: Clearway) -> None:
     assert public == [
         ("GET", "/landed-cost"),
         ("GET", "/login"),
+        ("GET", "/prohibited"),
+        ("GET", "/track"),
         ("GET", "/v1/health"),
+        ("GET", "/v1/restrictions"),
+        ("GET", "/v1/tracking/{transport_document}"),
         ("POST", "/login"),
         ("POST", "/logout"),
         ("POST", "/v1/oauth/token"),

@@ -18,7 +18,7 @@ def test_migrations_match_the_tables(engine: sa.Engine) -> None:
 def test_schema_is_at_head(engine: sa.Engine) -> None:
     with engine.connect() as conn:
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
-    assert version == "0008"
+    assert version == "0009"
 
 
 def test_downgrade_and_upgrade_round_trip(tmp_path: object) -> None:

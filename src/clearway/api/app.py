@@ -19,6 +19,8 @@ from starlette.staticfiles import StaticFiles
 
 from clearway import __version__
 from clearway.api import admin, customs, intake, oauth, preloading, problems, revenue, risk, schemas
+from clearway.api import public as public_api
+from clearway.api import stats as stats_api
 from clearway.api.batcher import GroupCommitter
 from clearway.api.deps import PUBLIC, Service
 from clearway.api.limits import BodyLimit
@@ -26,8 +28,11 @@ from clearway.api.rate_limit import RATE_LIMITED_RESPONSES, RateLimit, TokenBuck
 from clearway.api.security_headers import SecurityHeaders
 from clearway.service import Clearway
 from clearway.settings import Settings
-from clearway.web import auth, landed_cost, pages, risk_pages
+from clearway.stats_service import stats_of
+from clearway.web import auth, consignment_pages, landed_cost, operator_pages, pages, queue_pages, risk_pages
 from clearway.web.auth import LoginRequired
+from clearway.web.dashboard_pages import router as dashboard_router
+from clearway.web.public_pages import router as public_pages_router
 from clearway.web.templating import STATIC
 
 log = logging.getLogger("clearway")
@@ -60,11 +65,17 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
         # ever writes (a refused or read-only request changes nothing).
         await run_in_threadpool(svc.risk.ensure_default_rules)
         task = asyncio.create_task(_sweep(svc, settings.sweep_interval_seconds)) if sweep else None
+        # The dashboard's figures load in the background (seconds on a million consignments), so the
+        # first visit does not wait for all of it; tests that run without the sweep skip it.
+        warm = asyncio.create_task(run_in_threadpool(stats_of(svc).refresh)) if sweep else None
         # Everything loaded at startup lives as long as the process: keep it out of the cyclic
         # collector's full passes, which otherwise show up as latency spikes.
         gc.freeze()
         yield
         await app.state.committer.close()
+        if warm is not None and not warm.done():
+            with contextlib.suppress(Exception):
+                await warm
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -93,12 +104,19 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
         revenue.router,
         risk.router,
         preloading.router,
+        public_api.router,
+        stats_api.router,
     ):
         app.include_router(router, responses=RATE_LIMITED_RESPONSES)
     app.include_router(auth.router)
     app.include_router(pages.router)
     app.include_router(landed_cost.router)
+    app.include_router(public_pages_router)
     app.include_router(risk_pages.router)
+    app.include_router(dashboard_router)
+    app.include_router(queue_pages.router)
+    app.include_router(consignment_pages.router)
+    app.include_router(operator_pages.router)
     # The pages' stylesheet, scripts and the vendored htmx and Chart.js (make install copies them).
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
 
@@ -154,6 +172,8 @@ def _install_openapi(app: FastAPI) -> None:
                     *revenue.REVENUE_SCHEMAS,
                     *risk.RISK_SCHEMAS,
                     *preloading.PRELOADING_SCHEMAS,
+                    *public_api.PUBLIC_SCHEMAS,
+                    *stats_api.STATS_SCHEMAS,
                     customs.ControlRequest,
                     oauth.TokenResponse,
                     oauth.TokenError,

@@ -7,8 +7,9 @@ back with a full bucket, which is what an idle key would have anyway).
 
 ``RateLimit`` answers ``429`` with ``application/problem+json`` and ``Retry-After`` before the request
 reaches the application, so a refused request costs neither a body read nor a database query. The
-key of a request is ``default_key``: a SHA-256 of the ``Authorization`` header when there is one,
-else of the ``X-Clearway-Operator`` header, else the client address. Credentials are hashed so that
+key of a request is ``default_key``: on the public routes the client address; elsewhere a SHA-256 of
+the ``Authorization`` header when there is one, else of the ``X-Clearway-Operator`` header, else the
+client address. Credentials are hashed so that
 the table never holds them and every key has the same small size whatever the caller sends.
 
 Limits are per process: behind N workers the whole service allows N times the rate. The table is
@@ -97,8 +98,18 @@ _AUTHORIZATION = b"authorization"
 _OPERATOR = b"x-clearway-operator"
 
 
+# Public routes answer anyone, so a header proves nothing there: they are limited per client address,
+# or a caller could send a new junk credential with each request and walk through tracking numbers.
+PUBLIC_PREFIXES = ("/v1/tracking/", "/track", "/v1/restrictions", "/prohibited", "/v1/quotes", "/landed-cost", "/login")
+
+
 def default_key(scope: Scope) -> str:
-    """The caller of a request: its credentials' hash, else its operator header's hash, else its address."""
+    """The caller of a request: on public routes its address; elsewhere its credentials' hash, else
+    its operator header's hash, else its address."""
+    client = scope.get("client")
+    address = "ip:" + (str(client[0]) if client else "unknown")
+    if str(scope.get("path", "")).startswith(PUBLIC_PREFIXES):
+        return address
     operator: bytes | None = None
     for name, value in scope["headers"]:
         if name == _AUTHORIZATION:
@@ -107,8 +118,7 @@ def default_key(scope: Scope) -> str:
             operator = value
     if operator is not None:
         return "operator:" + hashlib.sha256(operator).hexdigest()
-    client = scope.get("client")
-    return "ip:" + (str(client[0]) if client else "unknown")
+    return address
 
 
 class RateLimit:

@@ -101,7 +101,7 @@ class RiskStep:
         frame = evaluate_frame(frame, self.rules, day)
         if self.model is None or frame.is_empty():
             return frame
-        return frame.hstack(_scored(self.model, frame))
+        return frame.hstack(_scored(self.model, frame, self.lanes))
 
     def _kinds(self, hits: Sequence[str] | None) -> list[str]:
         # "list:entry:field:score" -> "sanctions:list:entry:field:score"
@@ -138,7 +138,7 @@ class RiskStep:
             row["rule_score"], row["rule_lane"] = verdict.score, verdict.lane
             out.append(row)
         if self.model is not None and out:
-            for row, scored in zip(out, _scored(self.model, model_inputs(out)).to_dicts(), strict=True):
+            for row, scored in zip(out, _scored(self.model, model_inputs(out), self.lanes).to_dicts(), strict=True):
                 row.update(scored)
         return out
 
@@ -167,6 +167,14 @@ class RiskStep:
         return {row.id: result for row, result in zip(rows, results, strict=True)}
 
 
-def _scored(model: RiskModel, frame: pl.DataFrame) -> pl.DataFrame:
-    """The model's columns for the rows of an assessed frame (the lane reads them)."""
-    return model.score(frame).with_columns(pl.lit(model.version).alias("model_version"))
+def _scored(model: RiskModel, frame: pl.DataFrame, lanes: LaneSettings) -> pl.DataFrame:
+    """The model's columns for the rows of an assessed frame (the lane reads them).
+
+    Contributions are computed for the rows an officer will see: those the model raises to yellow
+    or red, and those the rules already flag (a rule outcome, or a score at the yellow threshold).
+    """
+    flagged = (frame["rule_score"].fill_null(0) >= lanes.yellow_at).to_numpy()
+    if "rule_lane" in frame.columns:
+        flagged |= frame["rule_lane"].is_not_null().to_numpy()
+    scored = model.score(frame, explain_from=lanes.model_yellow_at, explain_also=flagged)
+    return scored.with_columns(pl.lit(model.version).alias("model_version"))

@@ -93,6 +93,16 @@ class RiskResult(msgspec.Struct, frozen=True, kw_only=True):
     buyer_key: str = ""
     value_eur: float | None = None
     model: ModelScore | None = None
+    # The seller's country and the main item's HS chapter (what the inspection queue filters on).
+    origin: str | None = None
+    hs_chapter: str | None = None
+
+    @property
+    def priority(self) -> float:
+        """The queue's order: lane first (do not load, red, yellow, green), then the risk score, then
+        the model's expected value of inspection (EUR, capped): one number so paging is one index."""
+        expected = min(self.model.value, 999.0) if self.model is not None else 0.0
+        return SEVERITY[self.lane] * 1_000_000 + self.score * 1_000 + expected
 
 
 @dataclass(frozen=True)
@@ -176,7 +186,22 @@ def decide(
         buyer_key=str(row.get("buyer_key") or ""),
         value_eur=row.get("value_eur"),
         model=model,
+        origin=row.get("origin"),
+        hs_chapter=_main_chapter(row),
     )
+
+
+def _main_chapter(row: Mapping[str, Any]) -> str | None:
+    """The HS chapter of the item of highest value (the first item when values are unknown)."""
+    codes = list(row.get("hs_codes") or [])
+    if not codes:
+        return None
+    values = [
+        (u or 0.0) * (q or 0.0)
+        for u, q in zip(row.get("unit_values_eur") or [], row.get("quantities") or [], strict=False)
+    ]
+    best = max(range(len(values)), key=values.__getitem__) if values and len(values) == len(codes) else 0
+    return str(codes[best])[:2] if codes[best] else None
 
 
 def _model_score(row: Mapping[str, Any]) -> ModelScore | None:

@@ -151,13 +151,13 @@ def append_results(w: BulkWriter, rows: Sequence[StoredRisk]) -> None:
         risk_results,
         (
             "consignment_id", "version", "assessed_at", "lane", "score", "quality_score", "operator_id",
-            "buyer_key", "value_eur", "body",
+            "buyer_key", "value_eur", "body", "origin", "hs_chapter", "priority",
         ),
         [
             (
                 r.consignment_id, r.version, w.time(r.assessed_at), r.result.lane, r.result.score,
                 r.result.quality_score, r.operator_id, r.result.buyer_key, r.result.value_eur,
-                _ENCODE.encode(r.result).decode(),
+                _ENCODE.encode(r.result).decode(), r.result.origin, r.result.hs_chapter, r.result.priority,
             )
             for r in rows
         ],

@@ -80,8 +80,13 @@ risk_results = sa.Table(
     sa.Column("value_eur", sa.Float),
     # JSON: the rules hit, the rule versions evaluated, quality codes, screening hits, reasons.
     sa.Column("body", sa.Text, nullable=False),
+    # What the inspection queue filters and sorts on (migration 0009; null on older rows).
+    sa.Column("origin", sa.String(2)),
+    sa.Column("hs_chapter", sa.String(2)),
+    sa.Column("priority", sa.Float),
     sa.Index("ix_risk_results_operator_assessed", "operator_id", "assessed_at"),
     sa.Index("ix_risk_results_buyer_assessed", "buyer_key", "assessed_at"),
+    sa.Index("ix_risk_results_priority", "priority"),
 )
 
 # One row per rule a consignment version hit: per-rule statistics are counts over this table.

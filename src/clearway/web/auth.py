@@ -44,6 +44,28 @@ PEOPLE = PageAccess(*PEOPLE_ROLES)
 Person = Annotated[Principal, Depends(PEOPLE)]
 
 
+class FormAccess(Access):
+    """Access for a page's form post: the session cookie, and the session's CSRF token sent as the
+    form's ``csrf`` field (a plain HTML form cannot send the header the API asks for)."""
+
+    async def __call__(self, request: Request) -> Principal | None:
+        token = request.cookies.get(SESSION_COOKIE)
+        if not token:
+            raise LoginRequired
+        found = await run_in_threadpool(request.app.state.clearway.access.session, token)
+        if found is None:
+            raise LoginRequired
+        principal: Principal = found[0]
+        expected: str = found[1]
+        form = await request.form()
+        sent = form.get("csrf")
+        if not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
+            raise ApiError(403, "CSRF token missing or wrong", "reload the page and send the form again", "csrf")
+        if principal.role not in self.roles:
+            raise ApiError(403, "Forbidden", f"this action is not open to the role '{principal.role}'", "forbidden")
+        return principal
+
+
 def _cookie_args(max_age: int | None = None) -> dict[str, object]:
     # Secure: browsers keep Secure cookies on http://localhost too, so this holds in development.
     return {"httponly": True, "secure": True, "samesite": "lax", "path": "/", "max_age": max_age}
@@ -97,4 +119,4 @@ async def session_csrf(request: Request) -> str:
     return str(found[1]) if found else ""
 
 
-__all__ = ["PEOPLE", "LoginRequired", "PageAccess", "Person", "authenticate", "router", "session_csrf"]
+__all__ = ["PEOPLE", "FormAccess", "LoginRequired", "PageAccess", "Person", "authenticate", "router", "session_csrf"]

@@ -3,18 +3,15 @@ has performed (hits, inspections, findings, hit rate) — the same figures as ``
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from clearway.api.deps import Service
 from clearway.web.auth import Person, session_csrf
+from clearway.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 
 
 @router.get("/risk/rules", response_class=HTMLResponse)
@@ -23,5 +20,5 @@ async def rule_catalogue(request: Request, svc: Service, person: Person) -> HTML
     return templates.TemplateResponse(
         request,
         "rules.html",
-        {"rules": rules, "person": person, "csrf": await session_csrf(request)},
+        {"rules": rules, "person": person, "csrf": await session_csrf(request), "section": "rules"},
     )

@@ -97,3 +97,18 @@ def test_thresholds_follow_the_validation_distribution(trained: tuple[RiskModel,
 def test_too_few_labels_is_an_error(history: pl.DataFrame) -> None:
     with pytest.raises(ValueError, match="too few labels"):
         train(history.head(20))
+
+
+def test_only_the_rows_asked_for_are_explained(trained: tuple[RiskModel, pl.DataFrame]) -> None:
+    model, future = trained
+    rows = future.head(400)
+    threshold = model.threshold(0.05)
+    also = np.zeros(400, dtype=bool)
+    also[7] = True
+    scored = model.score(rows, explain_from=threshold, explain_also=also)
+    lengths = scored["model_contributions"].list.len().to_numpy()
+    wanted = (scored["model_value"].to_numpy() >= threshold) | also
+    assert (lengths[wanted] == 3).all() and (lengths[~wanted] == 0).all() and lengths[7] == 3
+    # The explained rows say the same as when every row is explained.
+    full = model.score(rows)
+    assert scored["model_contributions"][7].to_list() == full["model_contributions"][7].to_list()

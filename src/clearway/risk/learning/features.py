@@ -123,6 +123,7 @@ MODEL_INPUTS: dict[str, pl.DataType] = {
     "quality_codes": pl.List(pl.Utf8()),
     "rule_score": pl.Int64(),
     "rule_hits": pl.List(pl.Utf8()),
+    "rule_lane": pl.Utf8(),
     "screening_score": pl.Float64(),
     "buyer_day_count": pl.Int64(),
 }

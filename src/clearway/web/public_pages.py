@@ -1,0 +1,63 @@
+"""The public pages of Principle VII: prohibited and restricted goods, and parcel tracking.
+
+Plain GET forms, like the landed-cost page: nothing is stored, so no session or CSRF token is
+needed, and a result can be bookmarked. Each page calls exactly what its JSON endpoint calls
+(clearway.api.public), so the page and the API cannot disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from clearway.api.deps import PUBLIC, Service
+from clearway.api.public import MAX_QUERY, not_found_detail, restriction_list, restrictions, track
+from clearway.clearance.tracking import NUMBER_FORMATS, normalise_number
+from clearway.jurisdictions.restrictions import UnknownJurisdiction
+from clearway.web.templating import templates
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/prohibited", response_class=HTMLResponse, dependencies=[Depends(PUBLIC)])
+async def prohibited(request: Request, svc: Service) -> HTMLResponse:
+    form = {key: request.query_params.get(key, "").strip() for key in ("jurisdiction", "q")}
+    form["q"] = form["q"][:MAX_QUERY]
+    catalogue = restrictions(svc)
+    context: dict[str, Any] = {
+        "section": "prohibited",
+        "form": form,
+        "jurisdictions": [(code, found.name) for code, found in catalogue.lists.items()],
+        "result": None,
+        "error": None,
+        "max_query": MAX_QUERY,
+    }
+    if form["jurisdiction"]:
+        try:
+            context["result"] = restriction_list(svc, form["jurisdiction"], form["q"], dt.date.today())
+        except UnknownJurisdiction as exc:
+            context["error"] = str(exc)
+    status = 422 if context["error"] else 200
+    return templates.TemplateResponse(request, "prohibited.html", context, status_code=status)
+
+
+@router.get("/track", response_class=HTMLResponse, dependencies=[Depends(PUBLIC)])
+async def track_page(request: Request, svc: Service) -> HTMLResponse:
+    number = normalise_number(request.query_params.get("number", ""))
+    context: dict[str, Any] = {
+        "section": "track",
+        "number": number,
+        "parcel": None,
+        "not_found": None,
+        "formats": NUMBER_FORMATS,
+    }
+    if number:
+        context["parcel"] = await run_in_threadpool(track, svc.engine, number)
+        if context["parcel"] is None:
+            context["not_found"] = not_found_detail(number)
+    status = 404 if context["not_found"] else 200
+    return templates.TemplateResponse(request, "track.html", context, status_code=status)
