@@ -28,7 +28,7 @@ from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.records import Consignment
 from clearway.risk.frame import RiskInput
 from clearway.risk.learning.drift import psi, reading
-from clearway.risk.learning.model import RiskModel, TrainConfig, train
+from clearway.risk.learning.model import RiskModel, TrainConfig, set_thresholds, train
 from clearway.risk_service import RiskService
 from clearway.settings import Settings
 from clearway.store import learning_repo
@@ -113,6 +113,9 @@ class LearningService:
         """Train, write the artefact next to the current one, swap it in, and reload the pipeline."""
         with self._training:
             model = train(labelled, config or self.config())
+            recent = self._recent(days=14, limit=50_000)
+            if recent is not None and recent.height >= 1000:
+                set_thresholds(model, model.predict(model.features_of(recent))[2], "recent traffic, 14 days")
             staging = self.folder.with_name(self.folder.name + ".new")
             if staging.exists():
                 shutil.rmtree(staging)
@@ -172,18 +175,23 @@ class LearningService:
 
     # -- drift -----------------------------------------------------------------------------------
 
+    def _recent(self, days: int, limit: int, now: dt.datetime | None = None) -> pl.DataFrame | None:
+        """The assessed frame of the consignments received in the last ``days`` (None when none)."""
+        since = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=days)
+        with self.engine.connect() as conn:
+            rows = learning_repo.recent_rows(conn, since, limit)
+        inputs, _ = self._inputs(rows)
+        return self.risk.step().frame(inputs, {}, None) if inputs else None
+
     def drift(self, days: int = 7, limit: int = 50_000, now: dt.datetime | None = None) -> dict[str, Any]:
         """PSI of the score and of each feature: recent consignments against the training window."""
         model = self.risk.model()
         if model is None:
             raise NotFound(f"no targeting model in use (train one with 'clearway risk train'; see {self.folder})")
-        since = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=days)
-        with self.engine.connect() as conn:
-            rows = learning_repo.recent_rows(conn, since, limit)
-        inputs, _ = self._inputs(rows)
-        if not inputs:
+        recent = self._recent(days, limit, now)
+        if recent is None:
             return {"model": model.version, "consignments": 0, "score": None, "features": {}}
-        return drift_report(model, self.risk.step().frame(inputs, {}, None))
+        return drift_report(model, recent)
 
 
 def drift_report(model: RiskModel, frame: pl.DataFrame) -> dict[str, Any]:

@@ -148,9 +148,10 @@ class RiskService:
             folder = Path(self.settings.model_dir)
             try:
                 self._model = RiskModel.load(folder) if (folder / "manifest.json").exists() else None
-            except (ModelMismatch, ValueError, OSError) as exc:
+            except Exception as exc:  # a corrupt artefact of any kind: LightGBM, Parquet, JSON, keys
                 # Refused, not half-used: the pipeline goes on with rules alone and says why.
-                _log.warning("targeting model not used: %s", exc)
+                kind = "refused" if isinstance(exc, ModelMismatch) else f"unreadable ({type(exc).__name__})"
+                _log.warning("targeting model not used, %s: %s", kind, exc)
                 self._model = None
         return self._model if isinstance(self._model, RiskModel) else None
 

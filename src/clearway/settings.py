@@ -75,7 +75,7 @@ class Settings:
     # Hours between retrainings of the model on the officers' recorded outcomes; 0: only by command.
     model_retrain_hours: int = 168
     # Fewest recorded inspection outcomes a scheduled retraining needs.
-    model_min_labels: int = 200
+    model_min_labels: int = 500
     # Threads LightGBM trains and scores with.
     model_threads: int = 2
     # Seconds the statistics' in-memory facts may lag the store: a dashboard or /v1/stats query

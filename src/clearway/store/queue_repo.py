@@ -41,7 +41,8 @@ def queue_page(
 ) -> list[dict[str, Any]]:
     """Up to ``limit`` + 1 rows (the extra one says there is a next page), after the keyset ``after``."""
     c, r = consignments, risk_results
-    priority = sa.func.coalesce(r.c.priority, 0.0)
+    # The bare column (migration 0009 filled it for older results), so the index can serve the order.
+    priority = r.c.priority
     query = (
         sa.select(
             c.c.id,
@@ -60,7 +61,7 @@ def queue_page(
             r.c.hs_chapter,
             r.c.value_eur,
             r.c.body,
-            priority.label("priority"),
+            priority,
         )
         .join(r, sa.and_(r.c.consignment_id == c.c.id, r.c.version == c.c.version))
         .where(c.c.state.in_(QUEUE_STATES))

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
-from clearway.access.roles import PEOPLE_ROLES, Principal
+from clearway.access.roles import PEOPLE_ROLES, Principal, Role
 from clearway.api.deps import PUBLIC, SESSION_COOKIE, Access, Service, authenticate
 from clearway.api.problems import ApiError
 
@@ -42,6 +42,9 @@ class PageAccess(Access):
 
 PEOPLE = PageAccess(*PEOPLE_ROLES)
 Person = Annotated[Principal, Depends(PEOPLE)]
+# Consignments are customs' business, as in the API (api/customs.py): not administrators'.
+CUSTOMS = PageAccess(Role.OFFICER, Role.ANALYST, Role.STATISTICIAN)
+CustomsPerson = Annotated[Principal, Depends(CUSTOMS)]
 
 
 class FormAccess(Access):
@@ -119,4 +122,15 @@ async def session_csrf(request: Request) -> str:
     return str(found[1]) if found else ""
 
 
-__all__ = ["PEOPLE", "FormAccess", "LoginRequired", "PageAccess", "Person", "authenticate", "router", "session_csrf"]
+__all__ = [
+    "CUSTOMS",
+    "PEOPLE",
+    "CustomsPerson",
+    "FormAccess",
+    "LoginRequired",
+    "PageAccess",
+    "Person",
+    "authenticate",
+    "router",
+    "session_csrf",
+]

@@ -26,7 +26,7 @@ from clearway.clearance.lifecycle import HoldReason, IllegalTransition, State, c
 from clearway.risk.learning.features import DESCRIPTIONS
 from clearway.risk_service import OUTCOMES
 from clearway.service import ConsignmentDossier
-from clearway.web.auth import FormAccess, Person, session_csrf
+from clearway.web.auth import CustomsPerson, FormAccess, session_csrf
 from clearway.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -63,7 +63,7 @@ async def consignment_page(
     consignment_id: str,
     request: Request,
     svc: Service,
-    person: Person,
+    person: CustomsPerson,
     done: Annotated[str | None, Query(max_length=200)] = None,
     error: Annotated[str | None, Query(max_length=500)] = None,
 ) -> HTMLResponse:

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from clearway.api.deps import Service
 from clearway.risk.lanes import RiskResult
 from clearway.store import queue_repo
-from clearway.web.auth import Person, session_csrf
+from clearway.web.auth import CustomsPerson, session_csrf
 from clearway.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -72,7 +72,7 @@ def _row(row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
 async def queue(
     request: Request,
     svc: Service,
-    person: Person,
+    person: CustomsPerson,
     lane: Annotated[str | None, Query(max_length=16)] = None,
     operator: Annotated[str | None, Query(max_length=64)] = None,
     origin: Annotated[str | None, Query(max_length=2)] = None,

@@ -30,3 +30,10 @@ def test_round_trip_through_json() -> None:
     fitted = Isotonic.fit(np.array([0.0, 1.0, 2.0]), np.array([0.0, 0.0, 1.0]))
     again = Isotonic.from_json(fitted.to_json())
     assert again == fitted
+
+
+def test_tied_scores_are_pooled_whatever_their_order() -> None:
+    # Two rows share the raw score 1: their labels 0 and 1 average to 0.5 in either order.
+    for labels in ([0.0, 0.0, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0]):
+        fitted = Isotonic.fit(np.array([0.0, 1.0, 1.0, 2.0]), np.array(labels))
+        assert fitted(np.array([1.0])).tolist() == [0.5]

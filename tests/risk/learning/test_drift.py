@@ -21,3 +21,8 @@ def test_missing_values_have_their_own_bin() -> None:
     bins = fit_bins(values)
     assert bins["shares"][-1] == 0.25
     assert psi(bins, np.full(100, np.nan)) > 1.0
+
+
+def test_a_feature_never_seen_in_training_is_stable_when_still_missing() -> None:
+    bins = fit_bins(np.full(100, np.nan))
+    assert psi(bins, np.full(50, np.nan)) == 0.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -112,3 +113,18 @@ def test_only_the_rows_asked_for_are_explained(trained: tuple[RiskModel, pl.Data
     # The explained rows say the same as when every row is explained.
     full = model.score(rows)
     assert scored["model_contributions"][7].to_list() == full["model_contributions"][7].to_list()
+
+
+def test_the_stored_history_is_read_as_of_its_end(trained: tuple[RiskModel, pl.DataFrame]) -> None:
+    # A consignment that arrived before the last label (a re-assessment, the drift of last week)
+    # still sees the whole snapshot, not an empty history.
+    model, future = trained
+    end = model.history.end()
+    assert end is not None
+    early = future.head(50).with_columns(pl.lit(end - dt.timedelta(days=30)).alias("received_at"))
+    late = future.head(50).with_columns(pl.lit(end + dt.timedelta(days=1)).alias("received_at"))
+    names = [f.name for f in FEATURES]
+    column = names.index("declarant_inspected")
+    a, b = model.features_of(early), model.features_of(late)
+    assert (a[:, column] > 0).all()
+    np.testing.assert_array_equal(a[:, column], b[:, column])

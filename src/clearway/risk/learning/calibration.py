@@ -26,16 +26,18 @@ class Isotonic:
 
     @classmethod
     def fit(cls, raw: Array, labels: Array, max_knots: int = 200) -> Isotonic:
-        order = np.argsort(raw, kind="stable")
-        xs, ys = raw[order].astype(np.float64), labels[order].astype(np.float64)
+        # Equal raw scores are one point (their mean label, weighted by their count): otherwise the
+        # fit would depend on the order of tied rows.
+        xs, inverse, counts = np.unique(raw.astype(np.float64), return_inverse=True, return_counts=True)
+        ys = np.bincount(inverse, weights=labels.astype(np.float64)) / counts
         # Pool adjacent violators over blocks (value, weight, first x, last x).
         values: list[float] = []
         weights: list[float] = []
         lows: list[float] = []
         highs: list[float] = []
-        for x, y in zip(xs.tolist(), ys.tolist(), strict=True):
+        for x, y, w in zip(xs.tolist(), ys.tolist(), counts.tolist(), strict=True):
             values.append(y)
-            weights.append(1.0)
+            weights.append(float(w))
             lows.append(x)
             highs.append(x)
             while len(values) > 1 and values[-2] >= values[-1]:

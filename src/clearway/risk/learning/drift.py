@@ -24,7 +24,7 @@ def fit_bins(values: Array, bins: int = 10) -> dict[str, list[float]]:
     """Interior quantile edges of ``values`` and the share of values (missing included) in each bin."""
     present = values[~np.isnan(values)]
     if not len(present):
-        return {"edges": [], "shares": [1.0]}
+        return {"edges": [], "shares": [0.0, 1.0]}  # one (empty) bin of values, then all missing
     edges = np.unique(np.quantile(present, np.linspace(0, 1, bins + 1)[1:-1]))
     return {"edges": edges.tolist(), "shares": _shares(values, edges).tolist()}
 

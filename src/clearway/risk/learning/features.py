@@ -27,7 +27,7 @@ from clearway.risk.learning.history import ENTITIES, History, encode_history
 
 Kind = Literal["numeric", "categorical"]
 # Bump when the computation of a feature changes while its name stays: the signature changes with it.
-DEFINITIONS_VERSION = "1"
+DEFINITIONS_VERSION = "2"
 _MIN_REFERENCE = 5  # item lines an HS-6 (or HS-6 x origin) needs before its typical value is used
 
 
@@ -71,7 +71,6 @@ _ENGINEERED: tuple[Feature, ...] = (
     Feature("rule_score", "targeting rule score"),
     Feature("rule_hits", "number of targeting rules hit"),
     Feature("screening_score", "best watchlist or sanctions name match"),
-    Feature("buyer_day_count", "the buyer's parcels that day"),
     Feature("weekday", "day of the week"),
     Feature("hour", "hour of receipt (UTC)"),
     Feature("day_of_year_sin", "season (sine of the day of the year)"),
@@ -89,6 +88,9 @@ _ENGINEERED: tuple[Feature, ...] = (
 )
 
 # The model's features: raw fields, their ratios to the references, the assessment, the history.
+# Not the buyer's parcels of the day: a frame of inspected consignments (training from the store)
+# would count only the inspected ones, so the feature would mean something else in scoring; the
+# splitting rule carries that signal into ``rule_score``.
 FEATURES: tuple[Feature, ...] = (*_RAW, *_ENGINEERED)
 # The plain baseline of the evaluation: the raw fields only, no references, no history, no rules.
 BASELINE_FEATURES: tuple[Feature, ...] = _RAW
@@ -125,7 +127,6 @@ MODEL_INPUTS: dict[str, pl.DataType] = {
     "rule_hits": pl.List(pl.Utf8()),
     "rule_lane": pl.Utf8(),
     "screening_score": pl.Float64(),
-    "buyer_day_count": pl.Int64(),
 }
 
 
@@ -309,7 +310,6 @@ def feature_frame(
         "rule_score": col("rule_score"),
         "rule_hits": col("rule_hits").list.len(),
         "screening_score": col("screening_score"),
-        "buyer_day_count": col("buyer_day_count"),
         "weekday": col("received_at").dt.weekday(),
         "hour": col("received_at").dt.hour(),
         "day_of_year_sin": day_angle.sin(),

@@ -13,6 +13,7 @@ certain fraudster: (found + m x prior) / (inspected + m).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +88,11 @@ class History:
         """The last counts of each key: the same answers for any time after the last label."""
         last = self.table.sort("entity", "key", "at").group_by("entity", "key", maintain_order=True).last()
         return History(last.select(list(SCHEMA)))
+
+    def end(self) -> dt.datetime | None:
+        """When the latest label in the history became known."""
+        latest = self.table["at"].max() if self.table.height else None
+        return latest if isinstance(latest, dt.datetime) else None
 
     def labelled(self) -> int:
         """How many labels the history holds."""

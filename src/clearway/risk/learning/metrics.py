@@ -28,7 +28,7 @@ def auc(scores: Array, labels: Array) -> float | None:
     negatives = float(len(labels) - positives)
     if positives == 0 or negatives == 0:
         return None
-    ranks = average_ranks(scores)
+    ranks = average_ranks(np.nan_to_num(scores, nan=-np.inf))  # a missing score ranks last, as in top()
     return float((ranks[labels > 0].sum() - positives * (positives + 1) / 2) / (positives * negatives))
 
 
@@ -47,7 +47,7 @@ def average_ranks(values: Array) -> Array:
 def top(scores: Array, share: float) -> np.ndarray[Any, np.dtype[np.intp]]:
     """The indices of the ``share`` (0-1) highest scores; ties broken by position, stably."""
     k = max(1, math.ceil(share * len(scores))) if len(scores) else 0
-    order = np.argsort(-scores, kind="stable")
+    order = np.argsort(-np.nan_to_num(scores, nan=-np.inf), kind="stable")
     return order[:k]
 
 

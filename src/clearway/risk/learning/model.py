@@ -47,7 +47,7 @@ from clearway.risk.learning.metrics import Array, report
 
 FORMAT = "clearway-risk-model/1"
 # Shares at which the validation window's expected values are kept, for the lane thresholds.
-_SHARES = (0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3)
+THRESHOLD_SHARES = (0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3)
 _EXPLAIN_SCHEMA = pl.List(pl.Struct({"feature": pl.Utf8, "value": pl.Utf8, "effect": pl.Float64}))
 
 
@@ -157,6 +157,12 @@ class RiskModel:
         return float(np.interp(share, shares[order], values[order]))
 
     def features_of(self, frame: pl.DataFrame, history: History | None = None, at: pl.Expr | None = None) -> Array:
+        if history is None and at is None:
+            # The stored history is a snapshot (the last counts of each key): read it as of its end
+            # at the earliest, or a consignment that arrived before the last label would see none.
+            end = self.history.end()
+            if end is not None:
+                at = pl.max_horizontal(pl.col("received_at"), pl.lit(end + dt.timedelta(microseconds=1)))
         table = feature_frame(
             frame,
             self.references,
@@ -322,12 +328,16 @@ def train(
     x = matrix(feature_frame(keyed, references, history, smoothing=config.smoothing, features=features))
     y = keyed["label"].cast(pl.Float64).to_numpy()
     revenue = keyed["revenue_eur"].fill_null(0.0).cast(pl.Float64).to_numpy()
-    valid = int(len(y) * config.validation_share) if len(y) >= 500 else 0
+    valid = int(len(y) * config.validation_share) if len(y) >= 200 else 0
     classifier = fit_classifier(x, y, names, categorical, config, valid)
     hold = slice(len(y) - valid, len(y)) if valid else slice(0, len(y))
     raw = np.asarray(classifier.predict(x[hold], raw_score=True, num_threads=config.threads), dtype=np.float64)
     calibration = Isotonic.fit(raw, y[hold])
+    # The regressor learns from the part before the holdout, like the classifier, so that the
+    # holdout's metrics, thresholds and drift bins are out of sample.
     found = (y > 0) & (revenue > 0)
+    if valid:
+        found[len(y) - valid :] = False
     regressor = None
     if found.sum() >= 50:
         rounds = max(50, min(config.rounds, 2 * max(classifier.best_iteration, 50)))
@@ -368,7 +378,20 @@ def train(
         "features": {name: fit_bins(x[hold][:, i]) for i, name in enumerate(names) if name not in categorical},
     }
     model.manifest["value_quantiles"] = {
-        str(share): float(np.quantile(value, 1 - share)) if len(value) else math.inf for share in _SHARES
+        str(share): float(np.quantile(value, 1 - share)) if len(value) else math.inf for share in THRESHOLD_SHARES
     }
     model.manifest["mean_probability"] = float(probability.mean()) if len(probability) else math.nan
+    model.manifest["thresholds_from"] = {"population": "validation window", "consignments": len(value)}
     return model
+
+
+def set_thresholds(model: RiskModel, values: Array, population: str) -> None:
+    """The lane thresholds from the expected values of a population of consignments.
+
+    The validation window holds inspected consignments, a population the rules already chose; the
+    shares in the settings are meant of all traffic, so an installer with recent traffic uses it.
+    """
+    if not len(values):
+        return
+    model.manifest["value_quantiles"] = {str(s): float(np.quantile(values, 1 - s)) for s in THRESHOLD_SHARES}
+    model.manifest["thresholds_from"] = {"population": population, "consignments": len(values)}

@@ -23,6 +23,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column("origin", sa.String(length=2), nullable=True))
         batch.add_column(sa.Column("hs_chapter", sa.String(length=2), nullable=True))
         batch.add_column(sa.Column("priority", sa.Float(), nullable=True))
+    # Results stored before this migration get the priority they would have had (lane, then score;
+    # they carry no model score), so the queue keeps ordering them among the new ones.
+    op.execute(
+        "UPDATE risk_results SET priority = (CASE lane WHEN 'do_not_load' THEN 3 WHEN 'red' THEN 2 "
+        "WHEN 'yellow' THEN 1 ELSE 0 END) * 1000000 + score * 1000 WHERE priority IS NULL"
+    )
     op.create_index("ix_risk_results_priority", "risk_results", ["priority"])
 
 
