@@ -144,7 +144,11 @@ def test_an_officer_works_a_held_consignment_to_release(page: Any, server: str) 
 def test_a_bad_outcome_is_refused_with_a_precise_message(page: Any, server: str) -> None:
     sign_in(page, server)
     page.goto(f"{server}/queue")
-    page.locator("table tbody tr").first.get_by_role("link").click()
+    page.locator("table tbody tr").nth(1).get_by_role("link").click()
+    assert "Once the inspection has started" in page.locator("main").inner_text()
+    page.get_by_label("Action").select_option("inspect")
+    page.get_by_label("Reason (kept in the history and the audit trail)").fill("documents do not match the goods")
+    page.get_by_role("button", name="Apply").click()
     page.get_by_label("Outcome").select_option("misclassified")
     page.get_by_role("button", name="Record outcome").click()
     assert page.get_by_role("alert").inner_text() == "a misclassification needs the correct HS code"

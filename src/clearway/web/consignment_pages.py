@@ -53,6 +53,10 @@ def _full_view(dossier: ConsignmentDossier, person: Principal) -> bool:
     return any(entry["actor"] == person.actor for entry in dossier.history)
 
 
+def _was_inspected(dossier: ConsignmentDossier) -> bool:
+    return any(entry["to_state"] == State.INSPECTED for entry in dossier.history)
+
+
 def _allowed(state: State) -> list[tuple[str, str]]:
     """The actions the lifecycle allows from this state (a held consignment is not held again)."""
     return [(value, label) for value, label, target, _ in ACTIONS if can_move(state, target)]
@@ -88,7 +92,8 @@ async def consignment_page(
             "c": data,
             "full": full,
             "actions": _allowed(State(state)) if person.role is Role.OFFICER else [],
-            "outcomes": OUTCOMES if person.role is Role.OFFICER else (),
+            # The outcome of an inspection, once there was one (labels must come from inspections).
+            "outcomes": OUTCOMES if person.role is Role.OFFICER and _was_inspected(dossier) else (),
             "descriptions": DESCRIPTIONS,
             "done": done,
             "error": error,
