@@ -3,8 +3,9 @@ Principle V (measurement and analysis: the flow, release times and the results o
 
 All over the consignments received in a window (clearway.stats.queries.Window):
 
-- automatic release rate: released with no hold and no inspection, over those decided (released,
-  seized or returned); pending and cancelled ones are not decided yet or never will be;
+- automatic release rate: released with no hold and no inspection, over those customs decided on
+  (released, seized, returned, or stopped: held or under inspection); those still awaiting their
+  documents are not decided yet, cancelled ones never will be;
 - examinations and refusals (seized + returned) per million consignments received;
 - hit rate: consignments with a finding (an outcome other than compliant) over those with a
   recorded outcome, the same definition as the rule catalogue's;

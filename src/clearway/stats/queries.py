@@ -39,7 +39,9 @@ EVERY: Mapping[Period, str] = {"day": "1d", "week": "1w", "month": "1mo"}
 # Labels that no real key can take (country codes, chapters, ids and codes have no parentheses).
 OTHER = "(other)"
 UNKNOWN = "(unknown)"
-DECIDED_STATES = ("released", "seized", "returned")
+# Customs has decided on these: released, refused, or stopped (held or under inspection) — a
+# consignment it stopped was not released automatically, so it counts against the automatic rate.
+DECIDED_STATES = ("released", "seized", "returned", "held", "inspected")
 # Most groups a series draws (a chart of more lines is unreadable) and a breakdown lists.
 SERIES_TOP_MAX = 20
 BREAKDOWN_TOP_MAX = 500
