@@ -131,3 +131,15 @@ def test_kpis_by_hand() -> None:
     assert (k.examinations_per_million, k.refusals_per_million, k.hit_rate) == (250000.0, 250000.0, 1.0)
     assert (k.release_minutes_p50, k.release_minutes_p95) == (20.0, 29.0)  # 10 + 0.5 x 20; 10 + 0.95 x 20
     assert (k.timeliness_checked, k.late_filing_share, k.lead_minutes_median) == (2, 0.5, 40.0)
+
+
+def test_a_consignment_customs_stopped_counts_against_the_automatic_release_rate() -> None:
+    rows = [
+        fact(1, DAY, released_at=DAY + dt.timedelta(minutes=10)),
+        fact(2, DAY, state="held", held=True, automatic_release=False),
+        fact(3, DAY, state="inspected", held=True, inspected=True, automatic_release=False),
+        fact(4, DAY, state="awaiting_documents", automatic_release=False),
+    ]
+    k = kpis(frame(rows), Window())
+    # Decided: the release and the two stopped (not the one still waiting for its documents).
+    assert (k.decided, k.released_automatically, k.automatic_release_rate) == (3, 1, 0.333333)
