@@ -123,25 +123,18 @@ def score_command(
     as_json: Json = False,
 ) -> None:
     """Score declarations: probability of a finding, revenue if found, expected value, and why."""
-    from clearway.dataset.decode import RecordDecoder
-    from clearway.dataset.records import Consignment
+    from clearway.learning_data import read_consignments
     from clearway.learning_service import drift_report
     from clearway.risk.frame import RiskInput
     from clearway.service import Clearway
 
-    reader = RecordDecoder(Consignment)
     now = dt.datetime.now(dt.UTC)
-    inputs = []
     try:
-        lines = file.read_bytes().splitlines()
+        inputs = [RiskInput(record, operator, now) for record in read_consignments(file)]
     except OSError as exc:
         _fail(f"cannot read {file}: {exc}")
-    for number, raw in enumerate(lines, start=1):
-        if raw.strip():
-            record, errors = reader.decode(raw)
-            if record is None:
-                _fail(f"{file}:{number}: {errors[0].pointer or '/'}: {errors[0].detail}")
-            inputs.append(RiskInput(record, operator, now))
+    except ValueError as exc:
+        _fail(str(exc))
     with Clearway(Settings.from_env()) as svc:
         model = svc.risk.model()
         if model is None:

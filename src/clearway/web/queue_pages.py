@@ -83,7 +83,8 @@ async def queue(
     cursor: Annotated[str | None, Query(max_length=300)] = None,
 ) -> HTMLResponse:
     now = dt.datetime.now(dt.UTC)
-    rules = [r["name"] for r in await run_in_threadpool(svc.risk.catalogue_rows)]
+    # The rules in force, from the loaded risk step: the catalogue would count every rule's hits.
+    rules = sorted(r.name for r in (await run_in_threadpool(svc.risk.step)).rules)
     where = queue_repo.QueueFilter(
         lane=_clean(lane, choices=LANES),
         operator_id=_clean(operator),
