@@ -21,12 +21,14 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-# The pages' JavaScript (htmx, Chart.js) comes from the npm registry at the versions of the lock file and
-# is served by the app itself: no page loads anything from a CDN.
+# The pages' JavaScript (htmx, Chart.js) and the API docs' Swagger UI come from the npm registry at the
+# versions (and integrity hashes) of the lock file and are served by the app itself: no page loads
+# anything from a CDN.
 $(VENDOR)/.installed: $(NPM_DIR)/package.json $(NPM_DIR)/package-lock.json
 	npm ci --prefix $(NPM_DIR) --no-audit --no-fund --ignore-scripts --loglevel=error
 	mkdir -p $(VENDOR)
 	cp $(NPM_DIR)/node_modules/htmx.org/dist/htmx.min.js $(NPM_DIR)/node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/
+	cp $(NPM_DIR)/node_modules/swagger-ui-dist/swagger-ui-bundle.js $(NPM_DIR)/node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/
 	touch $@
 
 install: $(STAMP) $(VENDOR)/.installed

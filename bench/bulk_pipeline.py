@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from clearway.clearance.pipeline import PipelineConfig
 from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
+from clearway.demo import register_traffic_operators
 from clearway.gc_pause import paused_gc
 from clearway.intake.ndjson import parse_ndjson
 from clearway.service import Clearway
@@ -99,6 +100,7 @@ def main() -> None:
 
     t = time.perf_counter()
     traffic = generate(args.count, args.seed)
+    register_traffic_operators(svc, traffic)
     declarations = encode_by_operator(traffic.consignments)
     documents = {kind: encode_by_operator(getattr(traffic, attr)) for kind, _, attr in KINDS}
     print(

@@ -118,3 +118,32 @@ def service(clean_engine: sa.Engine, database_url: str) -> Clearway:
     return Clearway(
         Settings(database_url=database_url, secret_key=TEST_SECRET, model_dir=NO_MODEL), engine=clean_engine
     )
+
+
+def register_operators(service: Clearway, kinds: dict[str, str]) -> None:
+    """Onboard operators of the given kinds: a document counts only from a sender of its kind."""
+    for operator, kind in kinds.items():
+        service.access.onboard(
+            operator_id=operator,
+            name=f"Test operator {operator}",
+            kind=kind,
+            country="DE",
+            contact_email=f"{operator}@example.org",
+            actor="test:setup",
+        )
+
+
+# The senders the fixture declaration names (tests/fixtures/consignment.json) and the declarants of
+# the tests, by kind: a document links only when it comes from a sender entitled to it.
+STANDARD_OPERATORS = {
+    "op-courier-1": "courier",
+    "op-courier-2": "courier",
+    "op-platform-1": "marketplace",
+    "op-psp-1": "payment_provider",
+    "op-post-1": "postal_operator",
+}
+
+
+@pytest.fixture
+def standard_operators(service: Clearway) -> None:
+    register_operators(service, STANDARD_OPERATORS)

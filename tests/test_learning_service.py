@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -18,10 +19,40 @@ from clearway.service import Clearway
 from clearway.settings import Settings
 from clearway.simulate import SimulationConfig, TruthRecord, generate
 from clearway.simulate.fraud import FRAUD_PRESETS
+from clearway.store import risk_repo
 from clearway.store.tables import consignments
 from tests.conftest import TEST_SECRET, empty
 
 OUTCOME = {"undervalued": "undervalued", "misclassified": "misclassified", "counterfeit": "counterfeit"}
+
+
+def label(
+    service: Clearway,
+    consignment_id: str,
+    outcome: str,
+    at: dt.datetime,
+    corrected_value: Decimal | None = None,
+    corrected_hs_code: str | None = None,
+) -> None:
+    """A label written straight to the store, as an import of past inspections would be: the simulated
+    traffic was never inspected in this database, and the officers' route refuses an outcome then."""
+    with service.engine.begin() as conn:
+        version = conn.execute(
+            sa.select(consignments.c.version).where(consignments.c.id == consignment_id)
+        ).scalar_one()
+        latest = risk_repo.latest_result(conn, consignment_id)
+        risk_repo.record_outcome(
+            conn,
+            consignment_id=consignment_id,
+            version=version,
+            outcome=outcome,
+            corrected_value=corrected_value,
+            corrected_hs_code=corrected_hs_code,
+            note="",
+            officer="person:olga",
+            at=at,
+            result=latest[1] if latest else None,
+        )
 
 
 def record_outcomes(service: Clearway, truth: list[TruthRecord], at: dt.datetime) -> tuple[int, int]:
@@ -42,13 +73,13 @@ def record_outcomes(service: Clearway, truth: list[TruthRecord], at: dt.datetime
         outcome = OUTCOME.get(
             kind or "", "compliant" if kind is None else "prohibited" if kind == "prohibited" else "other"
         )
-        service.risk.record_outcome(
+        label(
+            service,
             ids[(t.consignment_operator, t.reference)],
             outcome,
-            officer="person:olga",
+            at,
             corrected_value=t.true_value if outcome == "undervalued" else None,
             corrected_hs_code=t.true_hs_code if outcome == "misclassified" else None,
-            now=at,
         )
         findings += outcome != "compliant"
     return len(chosen), findings
@@ -130,7 +161,7 @@ def test_retraining_follows_the_schedule(trained: tuple[Clearway, int, int]) -> 
     assert service.learning.retrain_if_due(now=created + dt.timedelta(days=8)) is None
     with service.engine.connect() as conn:
         cid = conn.execute(sa.select(consignments.c.id).limit(1)).scalar_one()
-    service.risk.record_outcome(cid, "compliant", officer="person:olga", now=created + dt.timedelta(days=8))
+    label(service, cid, "compliant", created + dt.timedelta(days=8))
     retrained = service.learning.retrain_if_due(now=created + dt.timedelta(days=8, hours=1))
     assert retrained is not None and service.risk.model() is not None
 

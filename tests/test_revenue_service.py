@@ -21,6 +21,9 @@ from clearway.store.repository import SqlClearanceStore
 from tests.conftest import decode
 from tests.test_service import COURIER, T0, dossier_of, send_documents
 
+# Documents link only from the senders the fixture declaration names (clearance.senders).
+pytestmark = pytest.mark.usefixtures("standard_operators")
+
 
 def test_a_released_consignment_carries_its_explained_assessment(
     service: Clearway, consignment: Consignment, order: Order, payment: Payment, waybill: Waybill

@@ -17,7 +17,12 @@ from clearway.service import Clearway, ConsignmentDossier
 from clearway.store.repository import SqlClearanceStore
 
 T0 = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)
-COURIER, PLATFORM, PSP, CARRIER = "op-courier-1", "op-platform-1", "op-psp-1", "op-carrier-1"
+COURIER, PLATFORM, PSP, CARRIER = "op-courier-1", "op-platform-1", "op-psp-1", "op-post-1"
+
+
+# The fixture declaration names the platform, the payment provider and the post as the senders of
+# its documents (clearance.senders).
+pytestmark = pytest.mark.usefixtures("standard_operators")
 
 
 def dossier_of(service: Clearway, consignment_id: str, operator: str | None = COURIER) -> ConsignmentDossier:
@@ -263,16 +268,17 @@ def test_the_sweep_releases_a_complete_set_that_a_race_left_waiting(
                 StoredDocument(
                     id=new_id(),
                     kind=kind,  # type: ignore[arg-type]
-                    operator_id=PLATFORM,
+                    operator_id=sender,
                     number=number,
                     body_hash=content_hash(canonical_json(record)),
                     received_at=T0,
                     record=record,
+                    sender_kind=sender_kind,
                 )
-                for kind, number, record in (
-                    ("order", order.order_number, order),
-                    ("payment", payment.payment_id, payment),
-                    ("waybill", waybill.transport_document, waybill),
+                for kind, number, record, sender, sender_kind in (
+                    ("order", order.order_number, order, PLATFORM, "marketplace"),
+                    ("payment", payment.payment_id, payment, PSP, "payment_provider"),
+                    ("waybill", waybill.transport_document, waybill, CARRIER, "postal_operator"),
                 )
             ]
         )

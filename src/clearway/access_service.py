@@ -1,10 +1,13 @@
 """Operators, keys, tokens, people and sessions: the access adapter over the store.
 
-Every credential event (onboarding, suspension, key issued or revoked, login, lockout, logout)
-is written to the tamper-evident audit chain in the same transaction as the change itself.
+People, their sign-in and sessions are in people_access.py, mixed in here. Every credential event
+(onboarding, suspension, key issued or revoked, sign-in, throttling, logout, disabling, password
+reset or change, sessions ended) is written to the tamper-evident audit chain in the same
+transaction as the change itself.
 Verified credentials are cached for a few seconds (CLEARWAY_CREDENTIAL_CACHE_SECONDS) so that the
-intake path does not read the database on every request; revocation and suspension clear this
-process's cache at once and bite in other processes within that delay.
+intake path does not read a key on every request; revocation and suspension also move the
+credential epoch (store/credential_epoch.py), which every process checks before trusting its cache,
+so that they bite in every server process within CLEARWAY_CREDENTIAL_EPOCH_SECONDS (1).
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import secrets
 import threading
 import time
 from typing import Any, Literal
@@ -20,18 +22,16 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from clearway.access import credentials, tokens
-from clearway.access.passwords import LockoutPolicy, hash_password, password_matches, weak_password
-from clearway.access.roles import OPERATOR_KINDS, PEOPLE_ROLES, Principal, Role
-from clearway.audit.chain import AuditEvent
+from clearway.access.roles import OPERATOR_KINDS, Principal, Role
 from clearway.clearance.errors import Conflict, InvalidRecord, NotFound
 from clearway.dataset.errors import FieldError
 from clearway.dataset.identifiers import invalid_eori, unknown_country
+from clearway.people_access import LoginOutcome, LoginResult, PeopleAccess, TooManyAttempts
 from clearway.secrets_file import derive, load_or_create
 from clearway.settings import Settings
+from clearway.store import credential_epoch
 from clearway.store.access_repo import SqlAccessStore
-from clearway.store.audit_log import SqlAuditLog
 
-LoginOutcome = Literal["ok", "invalid", "locked", "disabled"]
 _OPERATOR_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
 
@@ -39,7 +39,7 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class AccessService:
+class AccessService(PeopleAccess):
     def __init__(self, engine: sa.Engine, settings: Settings, write_lock: threading.Lock | None = None) -> None:
         self.engine = engine
         # Shared with the clearance service: both append to the one audit chain.
@@ -48,16 +48,14 @@ class AccessService:
         secret = load_or_create(settings.secret_key or None, settings.secret_key_file)
         self.token_key = derive(secret, "oauth2-access-token")
         self.pseudonym_key = derive(secret, "pseudonymisation")
-        self.lockout = LockoutPolicy()
-        self._cache: dict[str, tuple[float, Principal]] = {}
+        self.throttle_key = derive(secret, "sign-in-throttle")
+        # The people half reads the time here, so that tests can move it (idle timeout, throttling).
+        self.clock = _utcnow
+        # key -> (expiry, credential epoch it was verified under, principal); see _cached.
+        self._cache: dict[str, tuple[float, int, Principal]] = {}
         self._cache_lock = threading.Lock()
-
-    # -- audit ---------------------------------------------------------------------------------
-
-    def _audit(
-        self, conn: sa.Connection, actor: str, action: str, subject: str, at: dt.datetime, **detail: Any
-    ) -> None:
-        SqlAuditLog(conn).append([AuditEvent(at=at, actor=actor, action=action, subject=subject, detail=detail)])
+        # The credential epoch as last read, and until when it is trusted (see _credential_epoch).
+        self._epoch, self._epoch_until = 0, 0.0
 
     # -- operators ----------------------------------------------------------------------------
 
@@ -125,6 +123,7 @@ class AccessService:
                 raise NotFound(f"no operator '{operator_id}'")
             action = "operator.suspended" if status == "suspended" else "operator.activated"
             self._audit(conn, actor, action, operator_id, at)
+            credential_epoch.bump(conn)  # other processes drop their cached credentials at once
         self._forget(lambda p: p.kind == "operator" and p.id == operator_id)
 
     # -- API keys -------------------------------------------------------------------------------
@@ -172,6 +171,7 @@ class AccessService:
             if row is None or not store.revoke_key(key_id, at):
                 raise NotFound(f"no active key '{key_id}'")
             self._audit(conn, actor, "key.revoked", row["operator_id"], at, key_id=key_id)
+            credential_epoch.bump(conn)  # other processes drop their cached credentials at once
         self._forget(lambda p: p.credential in (f"key:{key_id}", f"token:{key_id}"))
 
     def rotate_key(self, key_id: str, *, actor: str) -> tuple[credentials.IssuedKey, dt.datetime]:
@@ -195,7 +195,8 @@ class AccessService:
 
     def authenticate_key(self, presented: str, now: dt.datetime | None = None) -> Principal | None:
         cache_key = hashlib.sha256(presented.encode()).hexdigest()
-        if (cached := self._cached(cache_key)) is not None:
+        epoch = self._credential_epoch()
+        if (cached := self._cached(cache_key, epoch)) is not None:
             return cached
         parsed = credentials.parse_key(presented)
         if parsed is None:
@@ -205,7 +206,7 @@ class AccessService:
         if row is None or not credentials.secret_matches(secret, row["secret_hash"]):
             return None
         principal = Principal(kind="operator", id=row["operator_id"], role=Role.OPERATOR, credential=f"key:{key_id}")
-        self._remember(cache_key, principal)
+        self._remember(cache_key, principal, epoch)
         return principal
 
     # -- OAuth2 client credentials ------------------------------------------------------------
@@ -223,131 +224,60 @@ class AccessService:
 
     def authenticate_token(self, token: str, now: dt.datetime | None = None) -> Principal | None:
         at = now or _utcnow()
-        claims = tokens.read_token(token, signing_key=self.token_key, now=at)
+        lifetime = dt.timedelta(minutes=self.settings.token_minutes)
+        claims = tokens.read_token(token, signing_key=self.token_key, now=at, max_lifetime=lifetime)
         if claims is None:
             return None
         operator_id, key_id = claims
         cache_key = f"token-key:{key_id}"
-        if (cached := self._cached(cache_key)) is None:
+        epoch = self._credential_epoch()
+        if (cached := self._cached(cache_key, epoch)) is None:
             # The token is signed, but its key may have been revoked or its operator suspended.
-            if self._valid_key_row(key_id, at) is None:
+            row = self._valid_key_row(key_id, at)
+            if row is None:
                 return None
-            cached = Principal(kind="operator", id=operator_id, role=Role.OPERATOR, credential=f"token:{key_id}")
-            self._remember(cache_key, cached)
+            # The principal is the key's owner, never merely what the token's subject says.
+            owner = str(row["operator_id"])
+            cached = Principal(kind="operator", id=owner, role=Role.OPERATOR, credential=f"token:{key_id}")
+            self._remember(cache_key, cached, epoch)
         return cached if cached.id == operator_id else None
-
-    # -- people --------------------------------------------------------------------------------
-
-    def create_person(self, *, username: str, display_name: str, role: Role, password: str, actor: str) -> None:
-        if role not in PEOPLE_ROLES:
-            raise InvalidRecord("not a role for people", [FieldError("/role", f"'{role}' is for machines")])
-        if reason := weak_password(password):
-            raise InvalidRecord("the password is too weak", [FieldError("/password", reason)])
-        at = _utcnow()
-        with self._write, self.engine.begin() as conn:
-            store = SqlAccessStore(conn)
-            if store.person(username) is not None:
-                raise Conflict(f"'{username}' already exists")
-            store.insert_person(
-                {
-                    "username": username,
-                    "display_name": display_name,
-                    "role": role.value,
-                    "password_hash": hash_password(password),
-                    "failed_logins": 0,
-                    "locked_until": None,
-                    "disabled": False,
-                    "created_at": at,
-                }
-            )
-            self._audit(conn, actor, "person.created", username, at, role=role.value)
-
-    def has_administrator(self) -> bool:
-        with self.engine.connect() as conn:
-            return SqlAccessStore(conn).count_people(Role.ADMIN.value) > 0
-
-    def login(self, username: str, password: str, now: dt.datetime | None = None) -> tuple[LoginOutcome, str | None]:
-        """Check a password; on success open a session and return its token (for the cookie)."""
-        at = now or _utcnow()
-        with self._write, self.engine.begin() as conn:
-            store = SqlAccessStore(conn)
-            person = store.person(username)
-            if person is None:
-                # Same work as a real check, so that timing does not tell which usernames exist.
-                password_matches(password, _DUMMY_HASH)
-                self._audit(conn, "anonymous", "login.failed", "unknown", at)
-                return "invalid", None
-            if person["disabled"]:
-                self._audit(conn, f"person:{username}", "login.refused", username, at, reason="disabled")
-                return "disabled", None
-            if person["locked_until"] is not None and person["locked_until"] > at:
-                self._audit(conn, f"person:{username}", "login.refused", username, at, reason="locked")
-                return "locked", None
-            if not password_matches(password, person["password_hash"]):
-                failures, locked_until = self.lockout.after_failure(person["failed_logins"], at)
-                store.update_person(username, failed_logins=failures, locked_until=locked_until)
-                self._audit(conn, f"person:{username}", "login.failed", username, at, failures=failures)
-                if locked_until is not None:
-                    self._audit(conn, "system:access", "person.locked", username, at, until=locked_until.isoformat())
-                    return "locked", None
-                return "invalid", None
-            token = secrets.token_urlsafe(32)
-            store.update_person(username, failed_logins=0, locked_until=None)
-            store.insert_session(
-                {
-                    "token_hash": hashlib.sha256(token.encode()).hexdigest(),
-                    "username": username,
-                    "csrf_token": secrets.token_urlsafe(32),
-                    "created_at": at,
-                    "expires_at": at + dt.timedelta(hours=self.settings.session_hours),
-                }
-            )
-            self._audit(conn, f"person:{username}", "login.succeeded", username, at)
-            return "ok", token
-
-    def session(self, token: str, now: dt.datetime | None = None) -> tuple[Principal, str] | None:
-        """The person behind a session cookie and the session's CSRF token, or None."""
-        with self.engine.connect() as conn:
-            row = SqlAccessStore(conn).session(hashlib.sha256(token.encode()).hexdigest())
-        if row is None or row["disabled"] or row["expires_at"] <= (now or _utcnow()):
-            return None
-        principal = Principal(
-            kind="person", id=row["username"], role=Role(row["role"]), credential=f"session:{row['token_hash'][:12]}"
-        )
-        return principal, row["csrf_token"]
-
-    def logout(self, token: str) -> None:
-        digest = hashlib.sha256(token.encode()).hexdigest()
-        at = _utcnow()
-        with self._write, self.engine.begin() as conn:
-            store = SqlAccessStore(conn)
-            row = store.session(digest)
-            if row is not None:
-                store.delete_session(digest)
-                self._audit(conn, f"person:{row['username']}", "session.ended", row["username"], at)
 
     # -- cache ---------------------------------------------------------------------------------
 
-    def _cached(self, key: str) -> Principal | None:
+    def _credential_epoch(self) -> int:
+        """The credential epoch, taken before the key row: a key revoked or an operator suspended in
+        another process (the command line, another worker) moves it, and what this process cached
+        under an older epoch is no longer trusted. The row is read at most once every
+        CLEARWAY_CREDENTIAL_EPOCH_SECONDS: a read on every request (a few hundred microseconds on
+        PostgreSQL, in the event loop) would cost the intake path more than the cache saves."""
+        now = time.monotonic()
+        if now < self._epoch_until:
+            return self._epoch
+        with self.engine.connect() as conn:
+            epoch = credential_epoch.read(conn)
+        self._epoch, self._epoch_until = epoch, now + self.settings.credential_epoch_seconds
+        return epoch
+
+    def _cached(self, key: str, epoch: int) -> Principal | None:
         entry = self._cache.get(key)
         if entry is None:
             return None
-        expires, principal = entry
-        if expires < time.monotonic():
+        expires, verified_under, principal = entry
+        if verified_under != epoch or expires < time.monotonic():
             self._cache.pop(key, None)
             return None
         return principal
 
-    def _remember(self, key: str, principal: Principal) -> None:
+    def _remember(self, key: str, principal: Principal, epoch: int) -> None:
         with self._cache_lock:
             if len(self._cache) > 100_000:
                 self._cache.clear()
-            self._cache[key] = (time.monotonic() + self.settings.credential_cache_seconds, principal)
+            self._cache[key] = (time.monotonic() + self.settings.credential_cache_seconds, epoch, principal)
 
     def _forget(self, match: Any) -> None:
         with self._cache_lock:
-            for key in [k for k, (_, p) in self._cache.items() if match(p)]:
+            for key in [k for k, (_, _, p) in self._cache.items() if match(p)]:
                 del self._cache[key]
 
 
-_DUMMY_HASH = hash_password("not-a-real-password-at-all")
+__all__ = ["AccessService", "LoginOutcome", "LoginResult", "TooManyAttempts"]

@@ -6,21 +6,28 @@ the audit chain), which is how the first administrator is created.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import sys
+from collections.abc import Iterator
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from clearway.access.roles import Role
+from clearway.clearance.errors import ClearwayError
 from clearway.service import Clearway
 from clearway.settings import Settings
 
 operators_app = typer.Typer(no_args_is_help=True, help="E-commerce operators: onboard, suspend, list.")
 keys_app = typer.Typer(no_args_is_help=True, help="Operators' API keys: issue, rotate, revoke, list.")
-people_app = typer.Typer(no_args_is_help=True, help="Officers, analysts, statisticians and administrators.")
+people_app = typer.Typer(
+    no_args_is_help=True,
+    help="Officers, analysts, statisticians and administrators: create, list, disable, enable, reset-password, "
+    "end-sessions.",
+)
 console = Console(stderr=True)
 
 
@@ -30,6 +37,17 @@ def _actor() -> str:
 
 def _service() -> Clearway:
     return Clearway(Settings.from_env())
+
+
+@contextlib.contextmanager
+def _refusals() -> Iterator[None]:
+    """A refused command (unknown person, weak password...) says why and exits 1, with no traceback."""
+    try:
+        yield
+    except ClearwayError as exc:
+        reasons = "; ".join(e.detail for e in exc.errors)
+        console.print(f"[red]{exc.detail}[/red]" + (f": {reasons}" if reasons else ""))
+        raise typer.Exit(1) from exc
 
 
 def _print_json(value: object) -> None:
@@ -128,24 +146,72 @@ def list_keys(operator_id: str) -> None:
             _print_json(row)
 
 
+PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")]
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass("Password (12 characters or more): ")
+    if getpass.getpass("Again: ") != password:
+        raise typer.BadParameter("the passwords differ")
+    return password
+
+
 @people_app.command("create")
 def create_person(
     username: str,
     role: Annotated[str, typer.Option(help="officer, analyst, statistician or admin.")],
     name: Annotated[str, typer.Option(help="Display name.")],
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Create a person who logs in to the pages. The password is asked for, never taken as an argument."""
     if role not in {r.value for r in Role} or role == Role.OPERATOR:
         raise typer.BadParameter("role must be officer, analyst, statistician or admin")
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass("Password (12 characters or more): ")
-        if getpass.getpass("Again: ") != password:
-            raise typer.BadParameter("the passwords differ")
-    with _service() as svc:
+    password = _read_password(password_stdin)
+    with _refusals(), _service() as svc:
         svc.access.create_person(
             username=username, display_name=name, role=Role(role), password=password, actor=_actor()
         )
     console.print(f"created {role} {username}")
+
+
+@people_app.command("list")
+def list_people() -> None:
+    """Everyone's account (never a password hash), as JSON lines."""
+    with _service() as svc:
+        for row in svc.access.people():
+            _print_json(row)
+
+
+@people_app.command("disable")
+def disable(username: str) -> None:
+    """Disable a person: sign-in is refused and all their sessions end at once."""
+    with _refusals(), _service() as svc:
+        svc.access.set_disabled(username, True, actor=_actor())
+    console.print(f"disabled {username}; their sessions are ended")
+
+
+@people_app.command("enable")
+def enable(username: str) -> None:
+    """Enable a disabled person again."""
+    with _refusals(), _service() as svc:
+        svc.access.set_disabled(username, False, actor=_actor())
+    console.print(f"{username} is enabled")
+
+
+@people_app.command("reset-password")
+def reset_password(username: str, password_stdin: PasswordStdin = False) -> None:
+    """Set a new password (asked for, never an argument); all the person's sessions end."""
+    password = _read_password(password_stdin)
+    with _refusals(), _service() as svc:
+        ended = svc.access.reset_password(username, password, actor=_actor())
+    console.print(f"password of {username} reset; {ended} session(s) ended")
+
+
+@people_app.command("end-sessions")
+def end_sessions(username: str) -> None:
+    """End all of a person's sessions (they sign in again)."""
+    with _refusals(), _service() as svc:
+        ended = svc.access.end_sessions(username, actor=_actor())
+    console.print(f"{ended} session(s) of {username} ended")

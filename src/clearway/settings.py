@@ -34,10 +34,18 @@ class Settings:
     token_minutes: int = 15
     # Days a new API key stays valid unless another expiry is asked for.
     api_key_days: int = 365
-    # Seconds a verified credential is trusted before it is checked again (revocation delay).
+    # Seconds a verified API key or token is trusted before its key is read again (a revocation or
+    # suspension bites sooner all the same: it moves the credential epoch every process checks).
     credential_cache_seconds: int = 30
+    # Seconds between two reads of the credential epoch by a server process: the longest a revocation
+    # or suspension made elsewhere (the command line, another worker) takes to bite; 0 reads it on
+    # every request.
+    credential_epoch_seconds: float = 1.0
     # Hours a person's session lasts.
     session_hours: int = 8
+    # Minutes a person's session may go unused before it ends (an unattended screen at a border
+    # post); the session_hours limit holds as well.
+    session_idle_minutes: int = 30
     # Days after closure (release, seizure, return, cancellation) before personal data is anonymised.
     retention_days: int = 1095
     # Requests per second one caller (API key or token, else address) may send, sustained, per server
@@ -47,6 +55,13 @@ class Settings:
     rate_limit_burst: int = 200
     # Strict-Transport-Security max-age in seconds; 0 sends no HSTS header (set it only behind HTTPS).
     hsts_max_age_seconds: int = 0
+    # Reverse proxies (comma-separated addresses or networks) whose X-Forwarded-For names the client;
+    # empty: the header is ignored, since anyone can send it and pick the address rate limits and the
+    # security events see.
+    trusted_proxies: str = ""
+    # Refused requests (bad credential, wrong role, CSRF, another operator's consignment) written to the
+    # audit chain per client address and reason per minute; past that they are counted in one summary.
+    security_events_per_minute: int = 10
     # Extra jurisdiction folders (colon-separated directories holding <code>/params.yaml), loaded after
     # the packaged ones; a folder replaces a packaged jurisdiction of the same code.
     jurisdictions_dir: str = ""

@@ -5,7 +5,6 @@ import datetime as dt
 import pytest
 
 from clearway.access import credentials, tokens
-from clearway.access.passwords import LockoutPolicy, hash_password, password_matches, weak_password
 
 KEY = b"k" * 32
 T0 = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.UTC)
@@ -36,28 +35,3 @@ def test_tokens_expire_and_are_bound_to_the_signing_key() -> None:
     assert tokens.read_token(token, signing_key=b"other" * 8, now=T0) is None
     tampered = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
     assert tokens.read_token(tampered, signing_key=KEY, now=T0) is None
-
-
-def test_passwords_use_argon2id() -> None:
-    stored = hash_password("correct horse battery staple")
-    assert stored.startswith("$argon2id$")
-    assert password_matches("correct horse battery staple", stored)
-    assert not password_matches("correct horse battery stapl", stored)
-    assert not password_matches("anything", "not a hash")
-
-
-@pytest.mark.parametrize(
-    ("password", "ok"), [("short", False), ("aaaaaaaaaaaaaaaa", False), ("a long enough phrase", True)]
-)
-def test_weak_passwords(password: str, ok: bool) -> None:
-    assert (weak_password(password) is None) is ok
-
-
-def test_lockout_after_five_failures() -> None:
-    policy = LockoutPolicy()
-    failures, locked = 0, None
-    for _ in range(4):
-        failures, locked = policy.after_failure(failures, T0)
-        assert locked is None
-    failures, locked = policy.after_failure(failures, T0)
-    assert failures == 5 and locked == T0 + dt.timedelta(minutes=15)

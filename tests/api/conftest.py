@@ -12,6 +12,20 @@ with warnings.catch_warnings():
 from clearway.api.app import create_app
 from clearway.service import Clearway
 
+# An operator's kind from its id, so that tests read like the flows they stand for: platforms send
+# orders, payment providers payments, posts and couriers waybills (clearance.senders).
+_KIND_BY_PREFIX = (
+    ("op-platform", "marketplace"),
+    ("op-seller", "seller"),
+    ("op-psp", "payment_provider"),
+    ("op-post", "postal_operator"),
+    ("op-broker", "broker"),
+)
+
+
+def operator_kind(operator: str) -> str:
+    return next((kind for prefix, kind in _KIND_BY_PREFIX if operator.startswith(prefix)), "courier")
+
 
 class Keyring:
     """Operators onboarded on first use in the test's database, each with an API key."""
@@ -23,17 +37,21 @@ class Keyring:
     def key(self, operator: str) -> str:
         if operator not in self.keys:
             access = self.service.access
-            access.onboard(
-                operator_id=operator,
-                name=f"Test operator {operator}",
-                kind="courier",
-                country="DE",
-                contact_email=f"{operator}@example.org",
-                actor="test:setup",
-            )
+            if operator not in {row["id"] for row in access.operators()}:
+                self._onboard(operator)
             issued, _ = access.issue_key(operator, actor="test:setup")
             self.keys[operator] = issued.plaintext
         return self.keys[operator]
+
+    def _onboard(self, operator: str) -> None:
+        self.service.access.onboard(
+            operator_id=operator,
+            name=f"Test operator {operator}",
+            kind=operator_kind(operator),
+            country="DE",
+            contact_email=f"{operator}@example.org",
+            actor="test:setup",
+        )
 
 
 _keyring: Keyring | None = None

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
@@ -17,22 +18,29 @@ from clearway.store.tables import audit_log
 from tests.api.conftest import headers
 from tests.api.test_access_api import sign_in
 
+# Documents link only from the senders the fixture declaration names (clearance.senders).
+pytestmark = pytest.mark.usefixtures("standard_operators")
+
 
 def held_and_released(
     service: Clearway, consignment: Consignment, order: Order, payment: Payment, waybill: Waybill
 ) -> tuple[str, str]:
     """One consignment released at once, one held because its payment disagrees."""
-    for kind, record in (("order", order), ("payment", payment), ("waybill", waybill)):
-        service.submit_documents(kind, "op-docs-1", [record])  # type: ignore[arg-type]
+    for kind, record, sender in (
+        ("order", order, "op-platform-1"),
+        ("payment", payment, "op-psp-1"),
+        ("waybill", waybill, "op-post-1"),
+    ):
+        service.submit_documents(kind, sender, [record])  # type: ignore[arg-type]
     [released] = service.submit_consignments("op-courier-1", [consignment])
     other = msgspec.structs.replace(
         consignment,
         reference="MSG-HELD",
         transaction=msgspec.structs.replace(consignment.transaction, order_number="SW-2", payment_id="PAY-2"),
     )
-    service.submit_documents("order", "op-docs-1", [msgspec.structs.replace(order, order_number="SW-2")])
+    service.submit_documents("order", "op-platform-1", [msgspec.structs.replace(order, order_number="SW-2")])
     short = msgspec.structs.replace(payment, payment_id="PAY-2", order_number="SW-2", amount=Decimal("1.00"))
-    service.submit_documents("payment", "op-docs-1", [short])
+    service.submit_documents("payment", "op-psp-1", [short])
     [held] = service.submit_consignments("op-courier-1", [other])
     assert released.state == "released" and held.state == "held"
     return released.id or "", held.id or ""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import hashlib
 from typing import Any
 
+import jwt
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -13,7 +16,11 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 from starlette.types import Scope
 
-from clearway.api.rate_limit import RateLimit, TokenBuckets, default_key
+from clearway.access import credentials, tokens
+from clearway.api.app import create_app
+from clearway.api.rate_limit import CallerKey, RateLimit, TokenBuckets, default_key
+from clearway.service import Clearway
+from tests.api.conftest import Keyring
 
 
 class Clock:
@@ -110,32 +117,81 @@ def sha(value: bytes) -> str:
     return hashlib.sha256(value).hexdigest()
 
 
-def test_the_key_is_the_credentials_hash_first() -> None:
-    headers = [(b"x-clearway-operator", b"op-1"), (b"authorization", b"Bearer secret-token")]
-    key = default_key(scope(headers))
-    assert key == "auth:" + sha(b"Bearer secret-token")
-    assert "secret" not in key
+KEY_ID = "0123456789ab"
+SECRET = "s" * 43
+API_KEY = f"cw_{KEY_ID}_{SECRET}"
+SIGNING_KEY = b"k" * 32
+NOW = dt.datetime.now(dt.UTC)
 
 
-def test_the_key_is_the_operator_hash_without_credentials() -> None:
-    assert default_key(scope([(b"x-clearway-operator", b"op-1")])) == "operator:" + sha(b"op-1")
+def token(key_id: str = KEY_ID, signing_key: bytes = SIGNING_KEY, minutes: int = 15) -> str:
+    lifetime = dt.timedelta(minutes=minutes)
+    return tokens.issue_token(operator_id="op-1", key_id=key_id, signing_key=signing_key, now=NOW, lifetime=lifetime)
 
 
-def test_the_key_is_the_client_address_without_either() -> None:
+callers = CallerKey(token_key=lambda: SIGNING_KEY)
+
+
+def key_of(authorization: bytes, client: Any = ("203.0.113.7", 4711)) -> str:
+    return callers(scope([(b"authorization", authorization)], client))
+
+
+def test_an_api_key_is_one_caller_however_bearer_is_spelt() -> None:
+    spellings = [b"Bearer ", b"bearer ", b"BEARER ", b"bEaReR ", b"Bearer  ", b" Bearer "]
+    keys = {key_of(spelling + API_KEY.encode()) for spelling in spellings}
+    assert keys == {f"key:{KEY_ID}:{sha(SECRET.encode())[:16]}"}
+    assert SECRET not in keys.pop()
+
+
+def test_a_made_up_secret_for_someone_elses_key_id_does_not_spend_their_allowance() -> None:
+    assert key_of(f"Bearer cw_{KEY_ID}_{'x' * 43}".encode()) != key_of(f"Bearer {API_KEY}".encode())
+
+
+def test_all_the_tokens_of_one_key_are_one_caller() -> None:
+    first, second = token(minutes=15), token(minutes=5)
+    assert first != second
+    assert key_of(b"Bearer " + first.encode()) == key_of(b"bearer " + second.encode()) == f"token:{KEY_ID}"
+    # Expired tokens still belong to their key: they are refused later, and count here.
+    assert key_of(b"Bearer " + token(minutes=-5).encode()) == f"token:{KEY_ID}"
+
+
+def test_a_forged_token_counts_against_its_sender_not_the_key_it_names() -> None:
+    forged = token(signing_key=b"not the platform's key!" * 2)
+    assert key_of(b"Bearer " + forged.encode()) == "ip:203.0.113.7"
+    unsigned = jwt.encode({"iss": "clearway", "kid": KEY_ID}, None, algorithm="none")
+    assert key_of(b"Bearer " + unsigned.encode()) == "ip:203.0.113.7"
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [b"Basic b3A6cHc=", b"Bearer", b"Bearer ", b"Bearer junk", b"Bearer cw_nothex_nope", b"Token " + API_KEY.encode()],
+)
+def test_anything_else_counts_against_the_address(authorization: bytes) -> None:
+    assert key_of(authorization) == "ip:203.0.113.7"
+
+
+def test_without_a_credential_the_key_is_the_client_address() -> None:
     assert default_key(scope([(b"content-type", b"application/json")])) == "ip:203.0.113.7"
     assert default_key(scope([], client=None)) == "ip:unknown"
+    # A header anyone can set does not make a caller: it bought a fresh allowance per value.
+    assert default_key(scope([(b"x-clearway-operator", b"op-1")])) == "ip:203.0.113.7"
+
+
+def test_without_the_signing_key_tokens_count_against_the_address() -> None:
+    assert default_key(scope([(b"authorization", b"Bearer " + token().encode())])) == "ip:203.0.113.7"
 
 
 @pytest.mark.parametrize("path", ["/v1/tracking/LX123456785DE", "/track", "/v1/restrictions", "/v1/quotes"])
 def test_public_routes_are_limited_by_address_whatever_the_headers(path: str) -> None:
     # A junk credential per request must not buy a fresh allowance on routes that answer anyone.
-    for junk in (b"Bearer a", b"Bearer b"):
-        request = {**scope([(b"authorization", junk)]), "path": path}
-        assert default_key(request) == "ip:203.0.113.7"
+    for credential in (b"Bearer a", b"Bearer b", b"Bearer " + API_KEY.encode()):
+        request = {**scope([(b"authorization", credential)]), "path": path}
+        assert callers(request) == "ip:203.0.113.7"
 
 
 def test_a_huge_header_still_makes_a_small_key() -> None:
-    assert len(default_key(scope([(b"authorization", b"x" * 100_000)]))) == len("auth:") + 64
+    assert key_of(b"Bearer " + b"x" * 100_000) == "ip:203.0.113.7"
+    assert len(key_of(b"Bearer " + API_KEY.encode())) == len(f"key:{KEY_ID}:") + 16
 
 
 # --- the middleware ----------------------------------------------------------------------------
@@ -153,7 +209,7 @@ def limited_app(clock: Clock, rate: float = 1.0, burst: int = 2) -> RateLimit:
 def test_over_the_limit_is_429_problem_json_with_retry_after() -> None:
     clock = Clock()
     with TestClient(limited_app(clock, rate=0.25, burst=2)) as client:
-        op = {"X-Clearway-Operator": "op-1"}
+        op = {"Authorization": f"Bearer {API_KEY}"}
         assert [client.get("/v1/things", headers=op).status_code for _ in range(2)] == [200, 200]
         refused = client.get("/v1/things", headers=op)
         assert refused.status_code == 429
@@ -176,11 +232,12 @@ def test_retry_after_is_whole_seconds_rounded_up() -> None:
 def test_each_caller_has_its_own_bucket() -> None:
     clock = Clock()
     with TestClient(limited_app(clock, burst=1)) as client:
-        assert client.get("/v1/things", headers={"X-Clearway-Operator": "op-1"}).status_code == 200
-        assert client.get("/v1/things", headers={"X-Clearway-Operator": "op-1"}).status_code == 429
-        assert client.get("/v1/things", headers={"X-Clearway-Operator": "op-2"}).status_code == 200
-        assert client.get("/v1/things", headers={"Authorization": "Bearer k1"}).status_code == 200
+        assert client.get("/v1/things", headers={"Authorization": f"Bearer {API_KEY}"}).status_code == 200
+        assert client.get("/v1/things", headers={"Authorization": f"BEARER {API_KEY}"}).status_code == 429
+        other = f"cw_{'1' * 12}_{SECRET}"
+        assert client.get("/v1/things", headers={"Authorization": f"Bearer {other}"}).status_code == 200
         assert client.get("/v1/things").status_code == 200  # by address
+        assert client.get("/v1/things", headers={"Authorization": "Bearer k1"}).status_code == 429  # address again
 
 
 def test_health_is_never_limited() -> None:
@@ -202,3 +259,21 @@ def test_a_refused_request_never_reaches_the_app() -> None:
     with TestClient(app) as client:
         statuses = [client.post("/x", content=b"{}").status_code for _ in range(5)]
     assert statuses == [200, 429, 429, 429, 429] and calls == 1
+
+
+# --- the real application ----------------------------------------------------------------------
+
+
+def test_the_app_counts_a_key_and_its_tokens_once_however_they_are_spelt(service: Clearway, keyring: Keyring) -> None:
+    settings = dataclasses.replace(service.settings, rate_limit_per_second=0.001, rate_limit_burst=3)
+    api_key = keyring.key("op-courier-1")
+    key_id, secret = credentials.parse_key(api_key) or ("", "")
+    grant = {"grant_type": "client_credentials", "client_id": key_id, "client_secret": secret}
+    with TestClient(create_app(settings, service, sweep=False), base_url="https://testserver") as client:
+        spellings = ["Bearer", "bearer", "BEARER", "bEaReR"]
+        answers = [client.get("/v1/consignments", headers={"Authorization": f"{s} {api_key}"}) for s in spellings]
+        assert [a.status_code for a in answers] == [200, 200, 200, 429]
+        # Tokens from the token endpoint (limited by address there), then spent: one allowance per key.
+        minted = [client.post("/v1/oauth/token", data=grant).json()["access_token"] for _ in range(3)]
+        used = [client.get("/v1/consignments", headers={"Authorization": f"Bearer {t}"}) for t in [*minted, minted[0]]]
+        assert [u.status_code for u in used] == [200, 200, 200, 429]

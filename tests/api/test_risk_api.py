@@ -11,8 +11,10 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from clearway.access.roles import Role
+from clearway.clearance.lifecycle import State
 from clearway.dataset.records import Consignment
 from clearway.service import Clearway
+from clearway.store import risk_repo
 from clearway.store.tables import audit_log
 from tests.api.conftest import headers
 from tests.api.test_access_api import sign_in
@@ -78,6 +80,8 @@ def test_an_officers_outcome_feeds_the_rule_statistics(
     dossier = service.dossier(None, result.id or "")
     assert dossier is not None and dossier.risk is not None
     assert "declared_value_zero_or_one" in dossier.risk.rule_hits
+    # An outcome follows an inspection (issue 22).
+    service.control(result.id or "", State.INSPECTED, actor="person:olga", reason="opened")
     sign_in(client, service, "olga", Role.OFFICER)
     csrf = service.access.session(client.cookies["cw_session"])
     assert csrf is not None
@@ -112,6 +116,7 @@ def test_the_rule_page_shows_hit_rates_after_outcomes(
     assert client.get("/risk/rules", follow_redirects=False).status_code == 303  # to the login form
     [result] = service.submit_consignments("op-courier-1", [_placeholder_value(consignment_data)])
     service.expire_overdue(now=dt.datetime.now(dt.UTC) + dt.timedelta(hours=73))
+    service.control(result.id or "", State.INSPECTED, actor="person:olga", reason="opened")
     service.risk.record_outcome(result.id or "", "undervalued", officer="person:olga")
     sign_in(client, service, "rita", Role.ANALYST)
     page = client.get("/risk/rules")
@@ -164,3 +169,33 @@ def test_the_model_in_use_is_described_to_customs(
     drift = client.get("/v1/risk/model/drift", params={"days": 3}).json()
     assert drift["consignments"] == 0
     assert client.get("/v1/risk/model", headers=headers()).status_code == 403  # not for operators
+
+
+def test_a_rule_stored_before_personal_fields_were_refused_is_not_run(client: TestClient, service: Clearway) -> None:
+    # A rule an analyst stored before issue #22 stays in the catalogue and its history, is not run,
+    # and neither stops the pipeline nor blocks changes to other rules.
+    legacy = {
+        "name": "buyer_is_anna",
+        "version": 1,
+        "description": "The buyer is Anna.",
+        "jurisdictions": ["*"],
+        "valid_from": "2024-01-01",
+        "weight": 10,
+        "legal_basis": "none",
+        "when": {"field": "buyer_name", "eq": "Anna Schmidt"},
+    }
+    service.risk.ensure_default_rules()
+    with service.engine.begin() as conn:
+        risk_repo.add_rule_version(
+            conn, "buyer_is_anna", "active", legacy, actor="person:old", reason="before #22", at=dt.datetime.now(dt.UTC)
+        )
+    service.risk.reload()
+    assert "buyer_is_anna" not in {r.name for r in service.risk.step().rules}
+    assert "buyer_is_anna" in {r["name"] for r in service.risk.catalogue_rows()}
+    auth = {"X-CSRF-Token": sign_in(client, service, "rita", Role.ANALYST)}
+    [rule] = [r for r in client.get("/v1/risk/rules").json()["rules"] if r["name"] == "late_filing"]
+    changed = {k: rule[k] for k in ("description", "jurisdictions", "valid_from", "when", "legal_basis")}
+    answer = client.put(
+        "/v1/risk/rules/late_filing", json={"rule": {**changed, "weight": 20}, "reason": "heavier"}, headers=auth
+    )
+    assert answer.status_code == 200, answer.text

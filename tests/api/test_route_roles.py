@@ -73,10 +73,15 @@ def test_who_may_call_what(service: Clearway) -> None:
     assert roles("POST", "/v1/consignments") == {Role.OPERATOR}
     assert roles("GET", "/v1/consignments/{consignment_id}") == {Role.OPERATOR}
     assert roles("POST", "/v1/admin/operators") == {Role.ADMIN}
+    # Refused requests name addresses and callers: administrators' business only.
+    assert roles("GET", "/v1/admin/security-events") == {Role.ADMIN}
     assert roles("GET", "/") == {Role.OFFICER, Role.ANALYST, Role.STATISTICIAN, Role.ADMIN}
     # Operator routes admit operators only: no person reads raw submissions through them.
     operator_routes = [key for key in table if key[1].startswith(("/v1/consignments", "/v1/orders"))]
     assert operator_routes and all(roles(*key) == {Role.OPERATOR} for key in operator_routes)
+    # The rule catalogue and the targeting model say how consignments are chosen: customs' only (issue 22).
+    for path in ("/v1/risk/rules", "/v1/risk/rules/{name}", "/v1/risk/model", "/v1/risk/model/drift"):
+        assert roles("GET", path) and Role.OPERATOR not in roles("GET", path), path
 
 
 def test_the_walk_notices_an_undeclared_route(service: Clearway) -> None:

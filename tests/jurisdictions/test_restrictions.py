@@ -126,6 +126,21 @@ def test_lookup_matches_the_categories_the_text_names_and_no_others(code: str, t
     assert categories(code, text) == expected
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "P\u0435pper spray",  # a Cyrillic е
+        "Pep\u00adper spray",  # a soft hyphen
+        "Pep\u200bper spr\u200bay",  # zero-width spaces
+        "\u0420\u0415\u0420\u0420\u0415R SPRAY",  # Cyrillic capitals
+        "ｐｅｐｐｅｒ　ｓｐｒａｙ",  # fullwidth letters and space
+    ],
+)
+def test_look_alike_spellings_find_the_restriction(text: str) -> None:
+    assert "self_defence_sprays" in categories("GB", text)
+    assert words(text) == ("pepper", "spray")
+
+
 def test_a_keyword_inside_another_word_does_not_match() -> None:
     assert categories("GB", "gunmetal grey hoodie") == set()
     assert categories("GB", "hamster cage") == set()

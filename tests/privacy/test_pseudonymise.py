@@ -18,6 +18,7 @@ from clearway.privacy.personal import personal_fields
 from clearway.privacy.pseudonymise import (
     MARKER,
     Pseudonymiser,
+    Redaction,
     anonymise,
     normalise,
     personal_values,
@@ -210,3 +211,30 @@ def test_redact_removes_known_values_from_free_text() -> None:
         "the order's buyer '[removed]' is not the declared buyer; [removed] called, 5 parcels"
     )
     assert redact("nothing personal", ["Anna"]) == "nothing personal"
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "JOHN SMITH",
+        "john smith",
+        "John\u00adSmith",  # a soft hyphen where the space was
+        "Jo\u200bhn  Smith",  # a zero-width space, two spaces
+        "J\u043ehn Smith",  # a Cyrillic о
+        "ＪＯＨＮ ＳＭＩＴＨ",  # fullwidth
+        "J\u043eHN\u00a0SMITH",
+    ],
+)
+def test_redaction_finds_a_name_however_it_is_written(written: str) -> None:
+    reason = f"held: the buyer {written} called twice, see note"
+    assert redact(reason, ["John Smith"]) == "held: the buyer [removed] called twice, see note"
+
+
+def test_redaction_takes_whole_words_and_longer_values_first() -> None:
+    values = ["Ann", "Ann Lee", "Berlin"]
+    assert redact("Annual note: ANN LEE of BERLIN; Ann again; Annabel stays", values) == (
+        "Annual note: [removed] of [removed]; [removed] again; Annabel stays"
+    )
+    assert redact("mail ANNA@EXAMPLE.ORG now", ["anna@example.org"]) == "mail [removed] now"
+    assert redact("call +44 20 7946-0958", ["+44 20 7946-0958"]) == "call [removed]"
+    assert Redaction(["5", "DE", MARKER, "  "]).values == ()

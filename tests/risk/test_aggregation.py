@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 from typing import Any
 
 import polars as pl
@@ -39,3 +41,27 @@ def test_buyer_day_totals(consignment_data: dict[str, Any]) -> None:
     assert out["buyer_day_count"].to_list() == [3, 3, 1]
     assert out["buyer_day_value_eur"].to_list() == [170.0, 170.0, 20.0]
     assert out.schema["buyer_day_count"] == pl.UInt32
+
+
+def test_a_look_alike_spelling_of_the_buyer_does_not_split_the_day(consignment_data: dict[str, Any]) -> None:
+    names = ["Anna Schmidt", "\u0410nna Schmi\u00addt", "ANNA SCHM\u0406DT", "Anna\u200b Schmidt"]
+    parcels = [_parcel(consignment_data, f"P{i}", name, "60") for i, name in enumerate(names)]
+    frame = build_frame([RiskInput(p, "op-1", NOW) for p in parcels], EuroRates(EcbRates()))
+    assert len(set(buyer_keys(frame, SECRET))) == 1
+    assert add_buyer_day(frame, SECRET, {}, day=NOW.date())["buyer_day_count"].to_list() == [4] * 4
+
+
+def test_an_ascii_buyer_keeps_the_key_it_had() -> None:
+    # The key of an ASCII name and address is what it was before look-alikes were read, so that the
+    # day's earlier batches, counted under the old keys, still add up.
+    frame = pl.DataFrame(
+        {
+            "destination": ["DE"],
+            "buyer_id": [None],
+            "buyer_name": ["Anna  SCHMIDT"],
+            "buyer_address": ["Lindenstrasse 5, 10969 Berlin"],
+        },
+        schema={"destination": pl.Utf8, "buyer_id": pl.Utf8, "buyer_name": pl.Utf8, "buyer_address": pl.Utf8},
+    )
+    identity = "DE|na:anna schmidt|lindenstrasse 5 10969 berlin"
+    assert buyer_keys(frame, SECRET) == [hmac.new(SECRET, identity.encode(), hashlib.sha256).hexdigest()[:32]]

@@ -105,6 +105,14 @@ CASES = [
     ({"items/1/description": "  CLOTHES "}, "vague_description", True),
     ({"items/0/description": "Consolidated colli 7"}, "vague_description", True),
     ({"items/0/description": "Women's silk blouse, size M"}, "vague_description", False),
+    ({"items/0/description": "G\u0456ft"}, "vague_description", True),  # a Cyrillic і
+    ({"items/0/description": "Gi\u00adft\u200b"}, "vague_description", True),  # a soft hyphen, a zero-width space
+    ({"items/0/description": "P\u0435pper spray"}, "mixed_script_text", True),  # a Cyrillic е in a Latin word
+    ({"parties/buyer/name": "J\u043ehn Smith"}, "mixed_script_text", True),  # a Cyrillic о
+    ({"parties/seller/name": "Shenzhen \u0412right Trading"}, "mixed_script_text", True),
+    ({"items/0/description": "Шёлковая блузка (silk blouse)"}, "mixed_script_text", False),  # two scripts, two words
+    ({"items/0/description": "10 kΩ resistor, 100 µF capacitor"}, "mixed_script_text", False),  # units
+    ({"items/0/description": "iPhone手机壳"}, "mixed_script_text", False),
     ({"items/0/hs_code": "999999"}, "hs_not_in_nomenclature", True),
     ({"items/1/hs_code": "010000"}, "hs_not_in_nomenclature", True),
     ({"items/0/hs_code": "6206100000"}, "hs_not_in_nomenclature", False),
@@ -133,6 +141,7 @@ CASES = [
     ({"flags": {"nature": "gift", "relationship": "C2C"}}, "gift_not_c2c", False),
     ({"items/1/description": "women's SILK  blouse "}, "duplicate_item_description", True),
     ({"items/1/description": "Women's silk blouse, red"}, "duplicate_item_description", False),
+    ({"items/1/description": "Wom\u0435n's silk blouse"}, "duplicate_item_description", True),  # a Cyrillic е
     # timeliness (received 2026-11-21 10:00 UTC; 60 minutes before the end of the departure day)
     ({"logistics/departure_date": "2026-11-20"}, "late_filing", True),
     ({"logistics/departure_date": "2026-11-21"}, "late_filing", False),
@@ -234,12 +243,17 @@ def test_quality_report_per_operator_and_day(consignment_data: dict[str, Any], r
 
 # --- batch and single-record paths agree on random frames ---------------------------------------------
 
-_TEXT = st.one_of(st.none(), st.sampled_from(["", "  ", "x"]), st.text(st.sampled_from("aB É\u00a0\t,-"), max_size=6))
+# Look-alikes too: a Cyrillic а, е and і, a soft hyphen and a zero-width space.
+_TEXT = st.one_of(
+    st.none(),
+    st.sampled_from(["", "  ", "x", "\u200b"]),
+    st.text(st.sampled_from("aB É\u00a0\t,-\u0430\u00ad"), max_size=6),
+)
 _DESCRIPTIONS = st.one_of(
     st.none(),
     st.sampled_from(["Gift", " CLOTHES ", "Women's silk blouse", "women's  SILK blouse", "consolidated colli 3", ""]),
-    st.sampled_from(["[bn-1-22w3h-banner_ab] x", "\u3000"]),
-    st.text(st.sampled_from("aGiFt \u00a0É-"), max_size=8),
+    st.sampled_from(["[bn-1-22w3h-banner_ab] x", "\u3000", "G\u0456ft", "Gi\u00adft", "P\u0435pper", "\u200b"]),
+    st.text(st.sampled_from("aGiFt \u00a0É-\u0456\u0435\u200b"), max_size=8),
 )
 _HS = st.one_of(st.none(), st.sampled_from(["620610", "6206200000", "999999", "010000", "8518", "851830"]))
 _AMOUNT = st.one_of(

@@ -13,6 +13,7 @@ from clearway.risk.reference import (
     ReferencePrices,
     VagueTerms,
     is_blank,
+    is_blank_expr,
     normalise,
 )
 
@@ -30,6 +31,24 @@ def vague() -> VagueTerms:
 def test_normalise_folds_case_and_spaces() -> None:
     assert normalise("  Women's\u00a0 SILK\tblouse \n") == "women's silk blouse"
     assert is_blank(None) and is_blank(" \t\u3000") and not is_blank(" x ")
+
+
+def test_normalise_reads_look_alikes_and_drops_invisible_characters() -> None:
+    assert normalise("G\u0456FT") == normalise("Gi\u00adft\u200b") == "gift"
+    # Nothing but invisible characters is no description either, in both engines.
+    assert is_blank("\u200b\u00ad \ufeff")
+    assert pl.Series(["\u200b\u00ad", "x\u200b", None]).to_frame("t").select(
+        is_blank_expr(pl.col("t"))
+    ).to_series().to_list() == [
+        True,
+        False,
+        True,
+    ]
+
+
+@pytest.mark.parametrize("text", ["G\u0456ft", "GI\u00adFT", "\u0421l\u043eth\u0435s"])
+def test_look_alike_spellings_of_vague_terms_are_vague(vague: VagueTerms, text: str) -> None:
+    assert vague.is_vague(text)
 
 
 def test_vague_terms_file_counts(vague: VagueTerms) -> None:

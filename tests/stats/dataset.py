@@ -16,11 +16,13 @@ from clearway.clearance.lifecycle import HoldReason, State
 from clearway.dataset.identifiers import s10_check_digit
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
 from clearway.service import Clearway
-from tests.conftest import decode
+from tests.conftest import decode, register_operators
 
 OPERATOR = "op-stats-1"
 POST_OPERATOR = "op-stats-post"
-DOCS = "op-stats-docs"
+# The senders of the documents, each of the kind that holds them, named in every declaration.
+DOCS = {"order": "op-stats-shop", "payment": "op-stats-psp", "waybill": "op-stats-carrier"}
+_DOC_KINDS = {"op-stats-shop": "marketplace", "op-stats-psp": "payment_provider", "op-stats-carrier": "courier"}
 OFFICER = "person:olga"
 BUYER = "Jana Novakova"
 BUYER_EMAIL = "jana.novakova@example.org"
@@ -111,7 +113,20 @@ def _records(spec: Spec, n: int) -> tuple[Consignment, Order, Payment, Waybill]:
     consignment = {
         "reference": f"STATS-{n:04d}",
         "destination_country": spec.destination,
-        "parties": {"seller": seller, "buyer": buyer},
+        "parties": {
+            "seller": seller,
+            "buyer": buyer,
+            "carrier": {"name": "Example Express", "country": "DE", "operator_id": DOCS["waybill"]},
+            # Only a sale has a platform and a payment provider (a gift naming one is suspect).
+            **(
+                {
+                    "platform": {"name": "Stats Shop", "country": "IE", "operator_id": DOCS["order"]},
+                    "payment_provider": {"name": "Stats Pay", "country": "IE", "operator_id": DOCS["payment"]},
+                }
+                if spec.nature == "sale"
+                else {}
+            ),
+        },
         "transaction": transaction,
         "items": items,
         "logistics": logistics,
@@ -157,14 +172,16 @@ def _records(spec: Spec, n: int) -> tuple[Consignment, Order, Payment, Waybill]:
 
 def _documents(svc: Clearway, spec: Spec, order: Order, payment: Payment, waybill: Waybill, now: dt.datetime) -> None:
     if spec.nature == "sale":
-        svc.submit_documents("order", DOCS, [order], now=now)
-        svc.submit_documents("payment", DOCS, [payment], now=now)
-    svc.submit_documents("waybill", DOCS, [waybill], now=now)
+        svc.submit_documents("order", DOCS["order"], [order], now=now)
+        svc.submit_documents("payment", DOCS["payment"], [payment], now=now)
+    svc.submit_documents("waybill", DOCS["waybill"], [waybill], now=now)
 
 
 def load(svc: Clearway, specs: list[Spec]) -> dict[str, str]:
     """Submit every spec through the service, in time order of its events; the id of each by name."""
     ids: dict[str, str] = {}
+    known = {row["id"] for row in svc.access.operators()}
+    register_operators(svc, {op: kind for op, kind in _DOC_KINDS.items() if op not in known})
     for n, spec in enumerate(specs, start=1):
         consignment, order, payment, waybill = _records(spec, n)
         if spec.documents is None:

@@ -1,5 +1,7 @@
 """Administrators' API: onboard and suspend operators, issue, rotate and revoke their keys,
-create people. Every call is a credential event in the audit chain (see access_service)."""
+create, disable and enable people, reset their passwords and end their sessions; and a person's
+own password change (``/v1/me``). Every call is a credential event in the audit chain (see
+access_service and people_access)."""
 
 from __future__ import annotations
 
@@ -7,17 +9,20 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 import msgspec
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from clearway.access.roles import Role
+from clearway.access.roles import PEOPLE_ROLES, Principal, Role
+from clearway.access_service import TooManyAttempts
 from clearway.api import schemas
-from clearway.api.deps import Admin, Service, read_json
+from clearway.api.deps import SESSION_COOKIE, Access, Admin, Service, read_json
+from clearway.api.problems import ApiError
 from clearway.api.responses import json_body, json_response, ok, problem_responses
 from clearway.dataset.records import CountryCode, Name
 
-router = APIRouter(prefix="/v1/admin", tags=["administration"])
+_admin = APIRouter(prefix="/v1/admin", tags=["administration"])
+_me = APIRouter(prefix="/v1/me", tags=["people"])
 
 OperatorId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 
@@ -72,7 +77,46 @@ class PersonRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     password: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
 
 
-ADMIN_SCHEMAS: list[Any] = [OperatorRequest, OperatorView, KeyRequest, IssuedKeyView, KeyView, PersonRequest]
+class PersonView(msgspec.Struct, kw_only=True):
+    username: str
+    display_name: str
+    role: Literal["officer", "analyst", "statistician", "admin"]
+    disabled: bool
+    created_at: dt.datetime
+
+
+Password = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+
+
+class PasswordReset(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A new password set by an administrator: all the person's sessions end."""
+
+    password: Password
+
+
+class PasswordChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A signed-in person's own change: the current password, then the new one."""
+
+    current_password: Password
+    new_password: Password
+
+
+class SessionsEnded(msgspec.Struct, kw_only=True):
+    sessions_ended: int
+
+
+ADMIN_SCHEMAS: list[Any] = [
+    OperatorRequest,
+    OperatorView,
+    KeyRequest,
+    IssuedKeyView,
+    KeyView,
+    PersonRequest,
+    PersonView,
+    PasswordReset,
+    PasswordChange,
+    SessionsEnded,
+]
 
 
 def _ok(schema: type, description: str, status: int = 200) -> dict[int | str, dict[str, Any]]:
@@ -87,7 +131,7 @@ def _operator_view(row: dict[str, Any]) -> OperatorView:
     return msgspec.convert(row, OperatorView, from_attributes=False)
 
 
-@router.post(
+@_admin.post(
     "/operators",
     status_code=201,
     summary="Onboard an operator",
@@ -112,7 +156,7 @@ async def onboard_operator(request: Request, svc: Service, admin: Admin) -> Resp
     return json_response(_operator_view(row), 201)
 
 
-@router.get("/operators", summary="List operators", responses=_ok(OperatorView, "Operators"), response_class=Response)
+@_admin.get("/operators", summary="List operators", responses=_ok(OperatorView, "Operators"), response_class=Response)
 async def list_operators(svc: Service, admin: Admin) -> Response:
     rows = await run_in_threadpool(svc.access.operators)
     return json_response([_operator_view(r) for r in rows])
@@ -123,7 +167,7 @@ async def _set_status(svc: Any, operator_id: str, status: Literal["active", "sus
     return json_response(_operator_view(await run_in_threadpool(svc.access.operator, operator_id)))
 
 
-@router.post(
+@_admin.post(
     "/operators/{operator_id}/suspension",
     summary="Suspend an operator: its keys and tokens stop working",
     responses=_ok(OperatorView, "Suspended"),
@@ -133,7 +177,7 @@ async def suspend_operator(operator_id: str, svc: Service, admin: Admin) -> Resp
     return await _set_status(svc, operator_id, "suspended", admin.actor)
 
 
-@router.post(
+@_admin.post(
     "/operators/{operator_id}/activation",
     summary="Lift an operator's suspension",
     responses=_ok(OperatorView, "Active"),
@@ -143,7 +187,7 @@ async def activate_operator(operator_id: str, svc: Service, admin: Admin) -> Res
     return await _set_status(svc, operator_id, "active", admin.actor)
 
 
-@router.post(
+@_admin.post(
     "/operators/{operator_id}/keys",
     status_code=201,
     summary="Issue an API key (shown once)",
@@ -160,7 +204,7 @@ async def issue_key(operator_id: str, request: Request, svc: Service, admin: Adm
     return json_response(view, 201)
 
 
-@router.get(
+@_admin.get(
     "/operators/{operator_id}/keys",
     summary="An operator's keys (never their secrets)",
     responses=_ok(KeyView, "Keys"),
@@ -172,7 +216,7 @@ async def list_keys(operator_id: str, svc: Service, admin: Admin) -> Response:
     return json_response([msgspec.convert(r, KeyView, from_attributes=False) for r in rows])
 
 
-@router.post(
+@_admin.post(
     "/keys/{key_id}/rotation",
     status_code=201,
     summary="Replace a key: issue a new one, revoke this one",
@@ -187,7 +231,7 @@ async def rotate_key(key_id: str, svc: Service, admin: Admin) -> Response:
     )
 
 
-@router.post(
+@_admin.post(
     "/keys/{key_id}/revocation",
     status_code=204,
     summary="Revoke a key",
@@ -199,7 +243,7 @@ async def revoke_key(key_id: str, svc: Service, admin: Admin) -> Response:
     return Response(status_code=204)
 
 
-@router.post(
+@_admin.post(
     "/people",
     status_code=201,
     summary="Create an officer, analyst, statistician or administrator",
@@ -219,3 +263,95 @@ async def create_person(request: Request, svc: Service, admin: Admin) -> Respons
         )
     )
     return Response(status_code=201)
+
+
+@_admin.get(
+    "/people",
+    summary="List people (never their passwords)",
+    responses=_ok(PersonView, "People"),
+    response_class=Response,
+)
+async def list_people(svc: Service, admin: Admin) -> Response:
+    rows = await run_in_threadpool(svc.access.people)
+    return json_response([msgspec.convert(r, PersonView, from_attributes=False) for r in rows])
+
+
+async def _set_disabled(svc: Any, username: str, disabled: bool, actor: str) -> Response:
+    await run_in_threadpool(lambda: svc.access.set_disabled(username, disabled, actor=actor))
+    row = await run_in_threadpool(svc.access.person, username)
+    return json_response(msgspec.convert(row, PersonView, from_attributes=False))
+
+
+@_admin.post(
+    "/people/{username}/disable",
+    summary="Disable a person: sign-in is refused and their sessions end at once",
+    responses=_ok(PersonView, "Disabled"),
+    response_class=Response,
+)
+async def disable_person(username: str, svc: Service, admin: Admin) -> Response:
+    return await _set_disabled(svc, username, True, admin.actor)
+
+
+@_admin.post(
+    "/people/{username}/enable",
+    summary="Enable a disabled person again",
+    responses=_ok(PersonView, "Enabled"),
+    response_class=Response,
+)
+async def enable_person(username: str, svc: Service, admin: Admin) -> Response:
+    return await _set_disabled(svc, username, False, admin.actor)
+
+
+@_admin.post(
+    "/people/{username}/password",
+    summary="Reset a person's password: all their sessions end",
+    openapi_extra=json_body(schemas.ref(PasswordReset)),
+    responses=_ok(SessionsEnded, "Reset"),
+    response_class=Response,
+)
+async def reset_password(username: str, request: Request, svc: Service, admin: Admin) -> Response:
+    body: PasswordReset = await _decode(request, PasswordReset)
+    ended = await run_in_threadpool(lambda: svc.access.reset_password(username, body.password, actor=admin.actor))
+    return json_response(SessionsEnded(sessions_ended=ended))
+
+
+@_admin.delete(
+    "/people/{username}/sessions",
+    summary="End all of a person's sessions",
+    responses=_ok(SessionsEnded, "Ended"),
+    response_class=Response,
+)
+async def end_sessions(username: str, svc: Service, admin: Admin) -> Response:
+    ended = await run_in_threadpool(lambda: svc.access.end_sessions(username, actor=admin.actor))
+    return json_response(SessionsEnded(sessions_ended=ended))
+
+
+Person = Annotated[Principal, Depends(Access(*PEOPLE_ROLES))]
+
+
+@_me.post(
+    "/password",
+    summary="Change your own password (current and new): your other sessions end",
+    openapi_extra=json_body(schemas.ref(PasswordChange)),
+    responses={**ok(SessionsEnded, "Changed"), **problem_responses(404, 415, 422)},
+    response_class=Response,
+)
+async def change_own_password(request: Request, svc: Service, person: Person) -> Response:
+    body: PasswordChange = await _decode(request, PasswordChange)
+    token = request.cookies.get(SESSION_COOKIE, "")
+    address = request.client.host if request.client else None
+    try:
+        ended = await run_in_threadpool(
+            lambda: svc.access.change_password(token, body.current_password, body.new_password, address=address)
+        )
+    except TooManyAttempts as exc:
+        error = ApiError(429, exc.title, exc.detail, exc.slug)
+        error.headers = {"Retry-After": str(exc.retry_after)}
+        raise error from exc
+    return json_response(SessionsEnded(sessions_ended=ended))
+
+
+# One router for the application to include: the administration and the person's own routes.
+router = APIRouter()
+router.include_router(_admin)
+router.include_router(_me)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import ipaddress
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,19 +13,23 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from clearway import __version__
 from clearway.api import admin, customs, intake, oauth, preloading, problems, revenue, risk, schemas
 from clearway.api import public as public_api
+from clearway.api import security_events as security_api
 from clearway.api import stats as stats_api
+from clearway.api.access_log import AccessLog
 from clearway.api.batcher import GroupCommitter
 from clearway.api.deps import PUBLIC, Service
 from clearway.api.limits import BodyLimit
-from clearway.api.rate_limit import RATE_LIMITED_RESPONSES, RateLimit, TokenBuckets
+from clearway.api.problems import ApiError
+from clearway.api.rate_limit import RATE_LIMITED_RESPONSES, CallerKey, RateLimit, TokenBuckets
 from clearway.api.security_headers import SecurityHeaders
 from clearway.service import Clearway
 from clearway.settings import Settings
@@ -38,11 +43,13 @@ from clearway.web.templating import STATIC
 log = logging.getLogger("clearway")
 
 
-async def _sweep(svc: Clearway, interval: float) -> None:
+async def _sweep(svc: Clearway, interval: float, security: security_api.SecurityEvents) -> None:
     """Hold declarations whose documents are late; also re-links any a cross-process race left waiting."""
     while True:
         await asyncio.sleep(interval)
         try:
+            # Counts of refusals not recorded one by one, once their minute is over.
+            await security.flush()
             held = await run_in_threadpool(svc.expire_overdue)
             if held:
                 log.info("held %d consignments whose documents are overdue", held)
@@ -57,14 +64,16 @@ async def _sweep(svc: Clearway, interval: float) -> None:
 
 def create_app(settings: Settings | None = None, service: Clearway | None = None, *, sweep: bool = True) -> FastAPI:
     settings = settings or Settings.from_env()
+    proxies = trusted_proxies(settings.trusted_proxies)
     svc = service or Clearway(settings)
+    security = security_api.SecurityEvents(svc, settings.security_events_per_minute)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The rule store is seeded with the default pack before the first request, so that no read
         # ever writes (a refused or read-only request changes nothing).
         await run_in_threadpool(svc.risk.ensure_default_rules)
-        task = asyncio.create_task(_sweep(svc, settings.sweep_interval_seconds)) if sweep else None
+        task = asyncio.create_task(_sweep(svc, settings.sweep_interval_seconds, security)) if sweep else None
         # The dashboard's figures load in the background (seconds on a million consignments), so the
         # first visit does not wait for all of it; tests that run without the sweep skip it.
         warm = asyncio.create_task(run_in_threadpool(stats_of(svc).refresh)) if sweep else None
@@ -73,6 +82,7 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
         gc.freeze()
         yield
         await app.state.committer.close()
+        await security.flush(everything=True)
         if warm is not None and not warm.done():
             with contextlib.suppress(Exception):
                 await warm
@@ -92,15 +102,21 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
             "WCO Cross-Border E-Commerce Framework of Standards. Errors are RFC 9457 problem+json."
         ),
         lifespan=lifespan,
+        # The docs page is served below from the app's own copy of Swagger UI, and ReDoc (from a CDN)
+        # not at all: no page of the application loads code from another origin.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.clearway = svc
     app.state.committer = GroupCommitter(svc)
-    problems.install(app)
+    app.state.security_events = security
+    problems.install(app, denials=security)
     for router in (
         intake.router,
         oauth.router,
         customs.router,
         admin.router,
+        security_api.router,
         revenue.router,
         risk.router,
         preloading.router,
@@ -122,7 +138,18 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
 
     @app.exception_handler(LoginRequired)
     async def _to_login(request: Request, exc: LoginRequired) -> Response:
+        # A page asked for without a session, or after it expired, is everyday browsing; a page asked
+        # for with a bad API key or token is not, and is recorded like the API's refusals.
+        cause = exc.__cause__
+        if isinstance(cause, ApiError) and cause.denial in ("bad_key", "bad_token", "bad_scheme"):
+            await security.denied(request, cause.denial, 401)
         return RedirectResponse("/login", status_code=303)
+
+    async def swagger_ui(request: Request) -> Response:
+        return HTMLResponse(_SWAGGER_UI)
+
+    # A plain route, like FastAPI's own docs route it replaces: public, and it holds no data.
+    app.add_route("/docs", swagger_ui, include_in_schema=False)
 
     @app.get(
         "/v1/health",
@@ -148,14 +175,53 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
         return Response(msgspec.json.encode(body), media_type="application/json")
 
     _install_openapi(app)
-    # Added innermost first: SecurityHeaders is outermost, so that 413 and 429 answers carry it too.
+    # Added innermost first: SecurityHeaders is outside the limits, so that 413 and 429 answers carry
+    # it too; the access log outside that, to time and count every answer; outermost, the trusted
+    # proxies' X-Forwarded-For, so that everything inside sees the real client.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if settings.rate_limit_per_second > 0:
         buckets = TokenBuckets(settings.rate_limit_per_second, settings.rate_limit_burst)
-        app.add_middleware(RateLimit, buckets=buckets)  # refuses before the body is read
+        caller_key = CallerKey(token_key=lambda: svc.access.token_key)
+        app.add_middleware(RateLimit, buckets=buckets, key_func=caller_key)  # refuses before the body is read
     hsts = settings.hsts_max_age_seconds > 0
     app.add_middleware(SecurityHeaders, hsts=hsts, hsts_max_age=settings.hsts_max_age_seconds)
+    app.add_middleware(AccessLog)
+    if proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     return app
+
+
+def trusted_proxies(setting: str) -> list[str]:
+    """The addresses and networks of CLEARWAY_TRUSTED_PROXIES, each checked: a typo must not pass
+    silently as a name that never matches, and '*' would trust X-Forwarded-For from anyone."""
+    proxies = [p.strip() for p in setting.split(",") if p.strip()]
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ValueError(f"CLEARWAY_TRUSTED_PROXIES: '{proxy}' is not an address or a network") from None
+    return proxies
+
+
+# Swagger UI from the application's own static files (vendored from npm by make install, see the
+# Makefile), started by a script file rather than an inline one: the docs page keeps the strict
+# Content-Security-Policy of every other page.
+_SWAGGER_UI = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Clearway API</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/static/vendor/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/static/vendor/swagger-ui-bundle.js"></script>
+<script src="/static/swagger-init.js"></script>
+</body>
+</html>
+"""
 
 
 def _install_openapi(app: FastAPI) -> None:
@@ -174,6 +240,7 @@ def _install_openapi(app: FastAPI) -> None:
                     *preloading.PRELOADING_SCHEMAS,
                     *public_api.PUBLIC_SCHEMAS,
                     *stats_api.STATS_SCHEMAS,
+                    *security_api.SECURITY_SCHEMAS,
                     customs.ControlRequest,
                     oauth.TokenResponse,
                     oauth.TokenError,

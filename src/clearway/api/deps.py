@@ -53,40 +53,53 @@ class Access:
             return None
         principal = await authenticate(request)
         if principal.role not in self.roles:
-            raise ApiError(403, "Forbidden", f"this route is not open to the role '{principal.role}'", "forbidden")
+            detail = f"this route is not open to the role '{principal.role}'"
+            raise ApiError(403, "Forbidden", detail, "forbidden", denial="role")
         return principal
 
 
-def _unauthenticated(detail: str) -> ApiError:
-    error = ApiError(401, "Not authenticated", detail, "unauthenticated")
+def _unauthenticated(detail: str, denial: str) -> ApiError:
+    error = ApiError(401, "Not authenticated", detail, "unauthenticated", denial=denial)
     error.headers = {"WWW-Authenticate": 'Bearer realm="clearway"'}
     return error
 
 
+def caller(request: Request) -> Principal | None:
+    """The principal ``authenticate`` found for this request, if it got that far."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    return principal
+
+
 async def authenticate(request: Request) -> Principal:
+    """The caller, from its Bearer credential or its session; also kept on ``request.state`` so that
+    a refusal later in the request (a role, a CSRF token, another operator's data) names it."""
     access: AccessService = request.app.state.clearway.access
     authorization = request.headers.get("authorization")
     if authorization is not None:
         scheme, _, credential = authorization.partition(" ")
         if scheme.lower() != "bearer" or not credential:
-            raise _unauthenticated("use 'Authorization: Bearer <API key or access token>'")
+            raise _unauthenticated("use 'Authorization: Bearer <API key or access token>'", "bad_scheme")
         if credential.startswith(credentials.PREFIX):
-            principal = access.authenticate_key(credential)
+            principal, denial = access.authenticate_key(credential), "bad_key"
         else:
-            principal = access.authenticate_token(credential)
+            principal, denial = access.authenticate_token(credential), "bad_token"
         if principal is None:
-            raise _unauthenticated("the API key or access token is not valid (unknown, expired, revoked or suspended)")
+            detail = "the API key or access token is not valid (unknown, expired, revoked or suspended)"
+            raise _unauthenticated(detail, denial)
+        request.state.principal = principal
         return principal
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         found = access.session(token)
         if found is None:
-            raise _unauthenticated("the session has expired; log in again")
+            raise _unauthenticated("the session has expired; log in again", "bad_session")
         principal, csrf = found
+        request.state.principal = principal
         if request.method in _UNSAFE and not hmac.compare_digest(request.headers.get(CSRF_HEADER, ""), csrf):
-            raise ApiError(403, "CSRF token missing or wrong", f"send the session's {CSRF_HEADER} header", "csrf")
+            detail = f"send the session's {CSRF_HEADER} header"
+            raise ApiError(403, "CSRF token missing or wrong", detail, "csrf", denial="csrf")
         return principal
-    raise _unauthenticated("send an API key or access token as 'Authorization: Bearer ...'")
+    raise _unauthenticated("send an API key or access token as 'Authorization: Bearer ...'", "no_credential")
 
 
 OPERATORS = Access(Role.OPERATOR)

@@ -20,7 +20,7 @@ from clearway.api.batcher import GroupCommitter
 from clearway.api.deps import Operator, Service, read_body, read_json
 from clearway.api.problems import ApiError, problem
 from clearway.api.responses import json_body, json_response, problem_responses
-from clearway.api.views import consignment_view
+from clearway.api.views import declarant_view
 from clearway.clearance.errors import InvalidRecord, NotFound
 from clearway.clearance.lifecycle import State
 from clearway.clearance.model import SubmissionResult
@@ -60,6 +60,10 @@ _NDJSON_BODY = json_body({"type": "string", "description": "one JSON record per 
 
 
 def _single_response(result: SubmissionResult, location: str | None) -> Response:
+    if result.status == "rejected":
+        # The only single record the pipeline rejects is one its sender may not send at all.
+        detail = result.errors[0].detail if result.errors else "this operator may not send this record"
+        return problem(403, "Forbidden", detail, slug="sender-not-entitled", errors=result.errors)
     if result.status == "conflict":
         return problem(
             409,
@@ -160,7 +164,7 @@ _BATCH: dict[int | str, dict[str, Any]] = {
     summary="Submit one declaration",
     status_code=201,
     openapi_extra=json_body(schemas.ref(Consignment)),
-    responses={**_SINGLE, **problem_responses(400, 401, 409, 413, 415, 422)},
+    responses={**_SINGLE, **problem_responses(400, 401, 403, 409, 413, 415, 422)},
     response_class=Response,
 )
 async def submit_consignment(request: Request, svc: Service, operator: Operator) -> Response:
@@ -189,7 +193,7 @@ MAX_PAGE = 500
     responses={
         200: {
             "description": "One page",
-            "content": {"application/json": {"schema": schemas.ref(schemas.ConsignmentPage)}},
+            "content": {"application/json": {"schema": schemas.ref(schemas.DeclarantPage)}},
         },
         **problem_responses(400, 401, 422),
     },
@@ -205,9 +209,9 @@ async def list_consignments(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size.")] = 100,
 ) -> Response:
     rows = await run_in_threadpool(svc.page, operator, state=state.value if state else None, before=cursor, limit=limit)
-    items = [msgspec.convert(row, schemas.ConsignmentSummary, from_attributes=False) for row in rows]
+    items = [msgspec.convert(row, schemas.DeclarantSummary, from_attributes=False) for row in rows]
     next_cursor = items[-1].id if len(items) == limit else None
-    return json_response(schemas.ConsignmentPage(items=items, next_cursor=next_cursor))
+    return json_response(schemas.DeclarantPage(items=items, next_cursor=next_cursor))
 
 
 @router.get(
@@ -216,7 +220,7 @@ async def list_consignments(
     responses={
         200: {
             "description": "The consignment",
-            "content": {"application/json": {"schema": schemas.ref(schemas.ConsignmentView)}},
+            "content": {"application/json": {"schema": schemas.ref(schemas.DeclarantView)}},
         },
         **problem_responses(400, 401, 404),
     },
@@ -226,7 +230,7 @@ async def read_consignment(consignment_id: str, svc: Service, operator: Operator
     dossier = await run_in_threadpool(svc.dossier, operator, consignment_id)
     if dossier is None:
         raise NotFound(f"no consignment '{consignment_id}'")
-    return json_response(consignment_view(dossier))
+    return json_response(declarant_view(dossier))
 
 
 @router.post(
@@ -250,7 +254,7 @@ async def amend_consignment(consignment_id: str, request: Request, svc: Service,
     responses={
         200: {
             "description": "Cancelled",
-            "content": {"application/json": {"schema": schemas.ref(schemas.ConsignmentView)}},
+            "content": {"application/json": {"schema": schemas.ref(schemas.DeclarantView)}},
         },
         **problem_responses(400, 401, 404, 409, 413, 415, 422),
     },
@@ -262,7 +266,7 @@ async def cancel_consignment(consignment_id: str, request: Request, svc: Service
     dossier = await run_in_threadpool(svc.dossier, operator, consignment_id)
     if dossier is None:  # pragma: no cover - cancel() already proved it exists and is ours
         raise NotFound(f"no consignment '{consignment_id}'")
-    return json_response(consignment_view(dossier))
+    return json_response(declarant_view(dossier))
 
 
 def _document_routes(kind: DocumentKind, plural: str, cls: type) -> None:
@@ -282,7 +286,7 @@ def _document_routes(kind: DocumentKind, plural: str, cls: type) -> None:
         summary=f"Submit one {kind}",
         status_code=201,
         openapi_extra=json_body(schemas.ref(cls)),
-        responses={**_SINGLE, **problem_responses(400, 401, 409, 413, 415, 422)},
+        responses={**_SINGLE, **problem_responses(400, 401, 403, 409, 413, 415, 422)},
         response_class=Response,
     )
     router.add_api_route(

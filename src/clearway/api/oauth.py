@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from clearway.access import credentials
 from clearway.api.deps import PUBLIC, Service
+from clearway.api.security_events import recorder
 
 router = APIRouter(prefix="/v1/oauth", tags=["authentication"])
 
@@ -93,6 +94,7 @@ async def token(request: Request, svc: Service) -> Response:
     if pair is None:
         client_id, secret = form.get("client_id"), form.get("client_secret")
         if not isinstance(client_id, str) or not isinstance(secret, str):
+            await recorder(request).denied(request, "no_credential", 401)
             return _error(401, "invalid_client", "give client_id and client_secret, or HTTP Basic credentials")
         pair = (client_id, secret)
     client_id, secret = pair
@@ -102,6 +104,7 @@ async def token(request: Request, svc: Service) -> Response:
         secret = parsed[1]
     access_token = await run_in_threadpool(svc.access.token, client_id, secret)
     if access_token is None:
+        await recorder(request).denied(request, "bad_client", 401)
         return _error(401, "invalid_client", "unknown, expired, revoked or suspended client")
     lifetime = svc.settings.token_minutes * 60
     body = TokenResponse(access_token=access_token, token_type="Bearer", expires_in=lifetime)  # noqa: S106 (a scheme name)

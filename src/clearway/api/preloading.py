@@ -1,8 +1,14 @@
 """Pre-loading (PLACI) over HTTP: carriers file the 7+1 data before loading and get an answer at
-once; a request for information or for screening is answered here before its deadline."""
+once; a request for information or for screening is answered here before its deadline.
+
+The carrier is told what to do (complete its data, screen the item, do not load) and what in its own
+data falls short, never which rule or watch-list entry chose the item: naming them would show how to
+file around them, and tip off whoever a sanctions hit concerns.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import msgspec
@@ -26,14 +32,64 @@ class PlaciAnswer(msgspec.Struct, kw_only=True):
     transport_document: str
     answer: str  # assessment_complete, request_for_information, request_for_screening, do_not_load
     status: str  # closed, open (a referral awaiting the carrier's answer), expired (not answered in time)
-    received_at: str
-    due_at: str | None
+    received_at: dt.datetime
+    due_at: dt.datetime | None
+    # What the carrier must do, and what in its own data is missing or unclear: never a rule's name,
+    # a screening hit or the rule versions the assessment ran.
     reasons: list[PlaciReason]
-    screening_hits: list[str]
-    rule_versions: list[str]
 
 
 PRELOADING_SCHEMAS: list[Any] = [PlaciFiling, PlaciAnswer, ScreeningAnswer]
+
+_BASIS = "Commission Implementing Regulation (EU) 2015/2447, Art. 186 (pre-loading referrals)"
+# Reasons about the carrier's own filing (what to complete or correct) and the carrier's own
+# screening answer: these it is told as they are.
+_OWN_DATA = frozenset(
+    {
+        "consignor_address_missing",
+        "consignee_address_missing",
+        "vague_description",
+        "screening_cleared",
+        "screening_threat_found",
+    }
+)
+# What each answer asks of the carrier, whatever rule or list hit led to it.
+_INSTRUCTION = {
+    "request_for_information": PlaciReason(
+        code="information_requested",
+        message="customs asks for more information about this item: answer with complete, corrected PLACI data",
+        basis=_BASIS,
+    ),
+    "request_for_screening": PlaciReason(
+        code="screening_requested",
+        message="screen this item by high-risk cargo screening methods before loading and send the result",
+        basis=_BASIS,
+    ),
+    "do_not_load": PlaciReason(
+        code="do_not_load", message="do not load this item: customs will contact you", basis=_BASIS
+    ),
+}
+
+
+def carrier_answer(view: dict[str, Any]) -> PlaciAnswer:
+    """The service's view of a filing, as the carrier that filed it may see it."""
+    own = [msgspec.convert(r, PlaciReason) for r in view["reasons"] if r["code"] in _OWN_DATA]
+    answer = str(view["answer"])
+    instruction = _INSTRUCTION.get(answer)
+    # A request for information that the filing's own gaps explain needs no further words; one that
+    # a rule raised gets the general request, so the carrier does not learn which rule it was.
+    if instruction is not None and not (answer == "request_for_information" and own):
+        own.append(instruction)
+    return PlaciAnswer(
+        id=view["id"],
+        reference=view["reference"],
+        transport_document=view["transport_document"],
+        answer=answer,
+        status=view["status"],
+        received_at=view["received_at"],
+        due_at=view["due_at"],
+        reasons=own,
+    )
 
 
 @router.post(
@@ -46,7 +102,7 @@ PRELOADING_SCHEMAS: list[Any] = [PlaciFiling, PlaciAnswer, ScreeningAnswer]
 async def file(request: Request, svc: Service, operator_id: Operator) -> Response:
     filing = await read_json(request, PlaciFiling, max_bytes=_MAX, what="PLACI filing")
     answer = await run_in_threadpool(svc.preloading.file, operator_id, filing)
-    return json_response(answer, status=201)
+    return json_response(carrier_answer(answer), status=201)
 
 
 @router.get(
@@ -56,7 +112,7 @@ async def file(request: Request, svc: Service, operator_id: Operator) -> Respons
     response_class=Response,
 )
 async def read(filing_id: str, svc: Service, operator_id: Operator) -> Response:
-    return json_response(await run_in_threadpool(svc.preloading.read, operator_id, filing_id))
+    return json_response(carrier_answer(await run_in_threadpool(svc.preloading.read, operator_id, filing_id)))
 
 
 @router.post(
@@ -69,7 +125,7 @@ async def read(filing_id: str, svc: Service, operator_id: Operator) -> Response:
 async def information(filing_id: str, request: Request, svc: Service, operator_id: Operator) -> Response:
     filing = await read_json(request, PlaciFiling, max_bytes=_MAX, what="PLACI filing")
     answer = await run_in_threadpool(lambda: svc.preloading.answer_information(operator_id, filing_id, filing))
-    return json_response(answer)
+    return json_response(carrier_answer(answer))
 
 
 @router.post(
@@ -82,4 +138,4 @@ async def information(filing_id: str, request: Request, svc: Service, operator_i
 async def screening(filing_id: str, request: Request, svc: Service, operator_id: Operator) -> Response:
     body = await read_json(request, ScreeningAnswer, max_bytes=4096, what="screening answer")
     answer = await run_in_threadpool(lambda: svc.preloading.answer_screening(operator_id, filing_id, body))
-    return json_response(answer)
+    return json_response(carrier_answer(answer))

@@ -7,7 +7,7 @@ request body and a sentence saying what is wrong.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 from fastapi import FastAPI, Request
@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from clearway.clearance.errors import ClearwayError
+from clearway.clearance.errors import ClearwayError, NotFound
 from clearway.clearance.lifecycle import IllegalTransition
 from clearway.dataset.errors import FieldError
 
@@ -55,16 +55,41 @@ def problem(
 
 
 class ApiError(Exception):
-    """An HTTP-level refusal that is not a domain error (wrong content type, body too large...)."""
+    """An HTTP-level refusal that is not a domain error (wrong content type, body too large...).
 
-    def __init__(self, status: int, title: str, detail: str, slug: str, errors: list[FieldError] | None = None) -> None:
+    ``denial`` is set on refused authentication and authorisation: the reason code under which the
+    refusal goes to the audit chain (clearway.audit.denials.REASONS).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        slug: str,
+        errors: list[FieldError] | None = None,
+        *,
+        denial: str | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.title = title
         self.detail = detail
         self.slug = slug
         self.errors = errors or []
+        self.denial = denial
         self.headers: dict[str, str] = {}
+
+
+_DENIAL_BY_SLUG = {"csrf": "csrf", "forbidden": "role"}
+
+
+class DenialRecorder(Protocol):
+    """Where refused requests are recorded (api/security_events.py)."""
+
+    async def denied(self, request: Request, reason: str, status: int) -> None: ...
+
+    async def missing(self, request: Request) -> None: ...
 
 
 def _loc_pointer(loc: tuple[Any, ...]) -> str:
@@ -74,11 +99,15 @@ def _loc_pointer(loc: tuple[Any, ...]) -> str:
     return "/" + "/".join(parts) if parts else ""
 
 
-def install(app: FastAPI) -> None:
-    """One handler table from exceptions to problems."""
+def install(app: FastAPI, denials: DenialRecorder | None = None) -> None:
+    """One handler table from exceptions to problems; refusals also go to ``denials``."""
 
     @app.exception_handler(ClearwayError)
     async def _domain(request: Request, exc: ClearwayError) -> Response:
+        if denials is not None and isinstance(exc, NotFound):
+            # An operator asking for a consignment that is not its own answers 404 like a missing
+            # one; the recorder tells the two apart, for the audit chain only.
+            await denials.missing(request)
         return problem(exc.status, exc.title, exc.detail, slug=exc.slug, errors=exc.errors, instance=request.url.path)
 
     @app.exception_handler(IllegalTransition)
@@ -87,6 +116,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> Response:
+        # Refusals raised without a reason code (the pages' forms) are recorded by their slug.
+        denial = exc.denial or (_DENIAL_BY_SLUG.get(exc.slug) if exc.status == 403 else None)
+        if denials is not None and denial is not None:
+            await denials.denied(request, denial, exc.status)
         response = problem(
             exc.status, exc.title, exc.detail, slug=exc.slug, errors=exc.errors, instance=request.url.path
         )

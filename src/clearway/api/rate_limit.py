@@ -7,10 +7,19 @@ back with a full bucket, which is what an idle key would have anyway).
 
 ``RateLimit`` answers ``429`` with ``application/problem+json`` and ``Retry-After`` before the request
 reaches the application, so a refused request costs neither a body read nor a database query. The
-key of a request is ``default_key``: on the public routes the client address; elsewhere a SHA-256 of
-the ``Authorization`` header when there is one, else of the ``X-Clearway-Operator`` header, else the
-client address. Credentials are hashed so that
-the table never holds them and every key has the same small size whatever the caller sends.
+key of a request is ``CallerKey``'s: on the public routes the client address; elsewhere the caller's
+credential, normalised so that no spelling of it buys a second allowance:
+
+- an API key ``cw_<key id>_<secret>``: its key id and a digest of its secret, whatever the case of
+  ``Bearer`` or the spaces around it (the digest, rather than the key id alone, keeps a caller who
+  knows someone's key id, and sends it with made-up secrets, out of that key's allowance);
+- an access token: the key id it was obtained with, once its signature is verified, so that all the
+  tokens of one key share one allowance and a forged one cannot spend someone else's;
+- anything else (no credential, a session cookie, Basic, a malformed or forged credential): the
+  client address, which is the connection's peer unless a trusted proxy named another
+  (CLEARWAY_TRUSTED_PROXIES, applied before this middleware).
+
+Keys never hold a credential and have a small size whatever the caller sends.
 
 Limits are per process: behind N workers the whole service allows N times the rate. The table is
 used from the event loop only (no lock), as ASGI middlewares are.
@@ -18,6 +27,7 @@ used from the event loop only (no lock), as ASGI middlewares are.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import time
@@ -28,9 +38,10 @@ from typing import Any
 import msgspec
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from clearway.access import credentials, tokens
 from clearway.api.problems import PROBLEM_BASE, PROBLEM_JSON, Problem
 
-__all__ = ["EXEMPT_PATHS", "RATE_LIMITED_RESPONSES", "RateLimit", "TokenBuckets", "default_key"]
+__all__ = ["EXEMPT_PATHS", "RATE_LIMITED_RESPONSES", "CallerKey", "RateLimit", "TokenBuckets", "default_key"]
 
 # Liveness probes must never be refused: a load balancer would take a healthy instance out.
 EXEMPT_PATHS = frozenset({"/v1/health"})
@@ -95,7 +106,8 @@ class TokenBuckets:
 
 
 _AUTHORIZATION = b"authorization"
-_OPERATOR = b"x-clearway-operator"
+# Longest credential looked at: an API key is 59 characters, an access token a few hundred.
+_MAX_CREDENTIAL = 4096
 
 
 # Public routes answer anyone, so a header proves nothing there: they are limited per client address,
@@ -103,22 +115,60 @@ _OPERATOR = b"x-clearway-operator"
 PUBLIC_PREFIXES = ("/v1/tracking/", "/track", "/v1/restrictions", "/prohibited", "/v1/quotes", "/landed-cost", "/login")
 
 
-def default_key(scope: Scope) -> str:
-    """The caller of a request: on public routes its address; elsewhere its credentials' hash, else
-    its operator header's hash, else its address."""
+def _address(scope: Scope) -> str:
     client = scope.get("client")
-    address = "ip:" + (str(client[0]) if client else "unknown")
-    if str(scope.get("path", "")).startswith(PUBLIC_PREFIXES):
-        return address
-    operator: bytes | None = None
+    return "ip:" + (str(client[0])[:64] if client else "unknown")
+
+
+def _bearer(scope: Scope) -> str | None:
+    """The credential of a Bearer Authorization header (scheme in any case), else None."""
     for name, value in scope["headers"]:
         if name == _AUTHORIZATION:
-            return "auth:" + hashlib.sha256(value).hexdigest()
-        if name == _OPERATOR and operator is None:
-            operator = value
-    if operator is not None:
-        return "operator:" + hashlib.sha256(operator).hexdigest()
-    return address
+            scheme, _, credential = bytes(value).decode("latin-1").strip().partition(" ")
+            credential = credential.strip()
+            if scheme.lower() != "bearer" or not credential or len(credential) > _MAX_CREDENTIAL:
+                return None
+            return credential
+    return None
+
+
+class CallerKey:
+    """The caller of a request, as a rate-limit key (see the module's docstring).
+
+    ``token_key`` gives the key that verifies access tokens' signatures (asked for on the first
+    token, as loading it may create the platform's secret); without it every token counts against
+    the caller's address. Verified tokens are remembered (a bounded LRU), so a client that reuses
+    its token for its 15 minutes pays for the signature check once.
+    """
+
+    def __init__(self, token_key: Callable[[], bytes] | None = None, remembered_tokens: int = 4096) -> None:
+        self._token_key_id: Callable[[str], str | None] | None = None
+        if token_key is not None:
+            key_of = token_key
+
+            def verified_key_id(token: str) -> str | None:
+                return tokens.signed_key_id(token, signing_key=key_of())
+
+            self._token_key_id = functools.lru_cache(maxsize=remembered_tokens)(verified_key_id)
+
+    def __call__(self, scope: Scope) -> str:
+        if str(scope.get("path", "")).startswith(PUBLIC_PREFIXES):
+            return _address(scope)
+        credential = _bearer(scope)
+        if credential is None:
+            return _address(scope)
+        if credential.startswith(credentials.PREFIX):
+            parsed = credentials.parse_key(credential)
+            if parsed is None:
+                return _address(scope)
+            key_id, secret = parsed
+            return f"key:{key_id}:{hashlib.sha256(secret.encode()).hexdigest()[:16]}"
+        signed_by = self._token_key_id(credential) if self._token_key_id is not None else None
+        return f"token:{signed_by}" if signed_by is not None else _address(scope)
+
+
+# Without the token key: API keys by their key id and secret's digest, tokens like anything else by address.
+default_key = CallerKey()
 
 
 class RateLimit:

@@ -146,8 +146,12 @@ async def retire(
 @router.post(
     "/v1/customs/consignments/{consignment_id}/outcome",
     summary="Record what an inspection found (labels for learning; feeds the per-rule statistics)",
+    description=(
+        "Once per inspection, and only for a consignment an officer has started to inspect: otherwise 409 "
+        "(a label no inspection found would mislead the model and the rules' hit rates)."
+    ),
     openapi_extra=json_body(schemas.ref(Outcome)),
-    responses={**ok(Recorded, "Recorded"), **problem_responses(404, 413, 415, 422)},
+    responses={**ok(Recorded, "Recorded"), **problem_responses(404, 409, 413, 415, 422)},
     response_class=Response,
 )
 async def outcome(

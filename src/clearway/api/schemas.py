@@ -18,7 +18,7 @@ from clearway.clearance.lifecycle import HoldReason, State
 from clearway.clearance.linking import LinkResult
 from clearway.clearance.model import StoredDocument
 from clearway.dataset.errors import FieldError
-from clearway.dataset.records import Consignment, Order, Payment, Waybill
+from clearway.dataset.records import Consignment, DocumentKind, Order, Payment, Waybill
 from clearway.revenue.model import Assessment
 from clearway.risk.lanes import RiskResult
 
@@ -69,25 +69,31 @@ class HistoryView(msgspec.Struct, kw_only=True, omit_defaults=True):
     reason: str
 
 
-class OrderDocument(msgspec.Struct, kw_only=True):
+class OrderDocument(msgspec.Struct, kw_only=True, omit_defaults=True):
     id: str
     number: str
     received_at: dt.datetime
     record: Order
+    # The operator that sent it (customs' view only).
+    sent_by: str | None = None
 
 
-class PaymentDocument(msgspec.Struct, kw_only=True):
+class PaymentDocument(msgspec.Struct, kw_only=True, omit_defaults=True):
     id: str
     number: str
     received_at: dt.datetime
     record: Payment
+    # The operator that sent it (customs' view only).
+    sent_by: str | None = None
 
 
-class WaybillDocument(msgspec.Struct, kw_only=True):
+class WaybillDocument(msgspec.Struct, kw_only=True, omit_defaults=True):
     id: str
     number: str
     received_at: dt.datetime
     record: Waybill
+    # The operator that sent it (customs' view only).
+    sent_by: str | None = None
 
 
 class LinkedDocuments(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -96,6 +102,19 @@ class LinkedDocuments(msgspec.Struct, kw_only=True, omit_defaults=True):
     order: OrderDocument | None = None
     payment: PaymentDocument | None = None
     waybill: WaybillDocument | None = None
+
+
+class OtherDocument(msgspec.Struct, kw_only=True):
+    """A document under one of the declaration's numbers that is not linked to it (customs only)."""
+
+    kind: Literal["order", "payment", "waybill"]
+    id: str
+    number: str
+    sent_by: str
+    received_at: dt.datetime
+    # 'sender_not_named': from an operator the declaration does not name (never linked, never
+    # shown to the declarant); 'conflicting': from a named sender, disagreeing with the linked one.
+    why: Literal["sender_not_named", "conflicting"]
 
 
 class ConsignmentSummary(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -129,6 +148,11 @@ class ConsignmentView(ConsignmentSummary, kw_only=True, omit_defaults=True):
     assessment: Assessment | None = None
     # Data quality findings, rules hit, screening hits, score and lane, each with its reason.
     risk: RiskResult | None = None
+    # Documents under the same numbers that are not linked: another sender's, or a conflicting one.
+    other_documents: list[OtherDocument] = msgspec.field(default_factory=list)
+    # Why customs holds it: 'selected' (targeting), 'officer' (held or examined by hand); while set,
+    # the declarant can neither amend nor cancel (UCC Art. 173(2), 174(1)).
+    control: Literal["selected", "officer", "incorrect"] | None = None
 
 
 class ConsignmentPage(msgspec.Struct, kw_only=True):
@@ -136,6 +160,128 @@ class ConsignmentPage(msgspec.Struct, kw_only=True):
 
     items: list[ConsignmentSummary]
     next_cursor: str | None
+
+
+# -- what an operator sees of its own consignments ------------------------------------------------
+#
+# An operator is told what happens to its consignment and what it must do, never how customs chose
+# it: no lane, score, rule, model contribution or random-selection flag, and no reason text written
+# by the engine or an officer (they name rules). Duties and taxes stay, with every line explained:
+# revenue is the law applied to the operator's own data, not targeting.
+
+
+class DeclarantSummary(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Where one of the caller's consignments stands: what a list shows and the head of the full view."""
+
+    id: str
+    reference: str
+    version: int
+    state: State
+    hold_reason: HoldReason | None = None
+    link_status: str | None = None
+    destination_country: str
+    currency: str
+    goods_value: Decimal
+    received_at: dt.datetime
+    updated_at: dt.datetime
+    deadline: dt.datetime | None = None
+
+
+class DeclarantPage(msgspec.Struct, kw_only=True):
+    """A page of the caller's consignments, newest first; pass ``next_cursor`` as ``cursor`` for the next one."""
+
+    items: list[DeclarantSummary]
+    next_cursor: str | None
+
+
+RequestCode = Literal[
+    "provide_documents",
+    "correct_declaration",
+    "answer_request_for_information",
+    "provide_duty_information",
+    "lodge_full_declaration",
+    "present_goods",
+    "do_not_load",
+    "await_examination",
+    "duties_and_taxes_due",
+    "goods_seized",
+    "return_goods",
+]
+
+
+class Requested(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Something the operator must do (or know) now, in a sentence, with the documents and deadline."""
+
+    code: RequestCode
+    message: str
+    documents: list[DocumentKind] = []
+    due_at: dt.datetime | None = None
+
+
+class DeclarantStep(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One step of the history as its declarant sees it: what happened and who acted, in fixed words."""
+
+    at: dt.datetime
+    by: Literal["you", "customs"]
+    from_state: State | None = None
+    to_state: State
+    hold_reason: HoldReason | None = None
+    note: str
+
+
+class DeclarantOrder(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """The linked order: in full when the caller sent it; otherwise only its number and that it is linked."""
+
+    number: str
+    status: Literal["linked"]
+    sent_by_you: bool
+    id: str | None = None
+    received_at: dt.datetime | None = None
+    record: Order | None = None
+
+
+class DeclarantPayment(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """The linked payment: in full when the caller sent it; otherwise only its number and that it is linked."""
+
+    number: str
+    status: Literal["linked"]
+    sent_by_you: bool
+    id: str | None = None
+    received_at: dt.datetime | None = None
+    record: Payment | None = None
+
+
+class DeclarantWaybill(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """The linked waybill: in full when the caller sent it; otherwise only its number and that it is linked."""
+
+    number: str
+    status: Literal["linked"]
+    sent_by_you: bool
+    id: str | None = None
+    received_at: dt.datetime | None = None
+    record: Waybill | None = None
+
+
+class DeclarantDocuments(msgspec.Struct, kw_only=True, omit_defaults=True):
+    order: DeclarantOrder | None = None
+    payment: DeclarantPayment | None = None
+    waybill: DeclarantWaybill | None = None
+
+
+class DeclarantView(DeclarantSummary, kw_only=True, omit_defaults=True):
+    """One of the caller's consignments: its declaration, versions, history in fixed words, the
+    documents linked to it, where they disagree with the declaration, what is requested of the
+    caller, and the duties and taxes with every line explained."""
+
+    declaration: Consignment
+    versions: list[VersionView]
+    history: list[DeclarantStep]
+    documents: DeclarantDocuments
+    requested: list[Requested]
+    # Disagreements between the declaration and its documents; values from documents that other
+    # operators sent are shown as [removed] where they are personal data.
+    link: LinkResult | None = None
+    assessment: Assessment | None = None
 
 
 class CancelRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -157,6 +303,8 @@ SCHEMA_TYPES: list[Any] = [
     BatchResponse,
     ConsignmentView,
     ConsignmentPage,
+    DeclarantView,
+    DeclarantPage,
     CancelRequest,
     Problem,
     Health,
@@ -172,10 +320,15 @@ def ref(cls: type) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{cls.__name__}"}
 
 
-def linked_documents(stored: dict[str, StoredDocument]) -> LinkedDocuments:
+def linked_documents(stored: dict[str, StoredDocument], *, with_senders: bool = False) -> LinkedDocuments:
     views = LinkedDocuments()
     for doc in stored.values():
-        common: dict[str, Any] = {"id": doc.id, "number": doc.number, "received_at": doc.received_at}
+        common: dict[str, Any] = {
+            "id": doc.id,
+            "number": doc.number,
+            "received_at": doc.received_at,
+            "sent_by": doc.operator_id if with_senders else None,
+        }
         if isinstance(doc.record, Order):
             views.order = OrderDocument(**common, record=doc.record)
         elif isinstance(doc.record, Payment):

@@ -3,23 +3,19 @@
 Every response gets ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer``,
 ``X-Frame-Options: DENY``, a minimal ``Permissions-Policy`` and a ``Content-Security-Policy``:
 
-- HTML pages: the strict ``PAGE_CSP`` (same-origin scripts only, no plugins, no framing);
-- the interactive API docs (``/docs``, ``/redoc``): ``DOCS_CSP``, see below;
+- HTML pages, the interactive API docs (``/docs``) included: the strict ``PAGE_CSP`` (same-origin
+  scripts only, no inline script, no plugins, no framing). The docs page serves Swagger UI from the
+  application's own static files and starts it with a script file, so it needs nothing more;
 - everything else (JSON, problem+json, NDJSON...): ``API_CSP``, which allows nothing, since such a
   response is never meant to be rendered, only ``frame-ancestors 'none'`` matters there.
 
-API responses under ``/v1/`` also get ``Cache-Control: no-store``: they carry personal data that no
-browser or intermediary cache may keep. ``Strict-Transport-Security`` is sent only when ``hsts=True``
-(only behind TLS: a browser that sees it over plain HTTP ignores it, and on a development machine it
-would pin ``localhost`` to HTTPS). A header the application already set is never overridden.
-
-Decision on /docs: FastAPI's Swagger UI and ReDoc pages load their script and style from the
-jsDelivr CDN and start Swagger UI with an inline script. Rather than break them, ``DOCS_CSP``
-relaxes the policy for those two pages only, allowing that one CDN host (and inline script, which
-the page has no user input to inject into); every other page keeps the strict policy. The residual
-risk is the CDN serving altered code on our origin. Serving the assets from a Python package (for
-example ``swagger-ui-bundle`` through ``get_swagger_ui_html(swagger_js_url=..., swagger_css_url=...)``)
-or turning ``docs_url`` off in production removes it; then pass ``docs_csp=None`` here.
+``Cache-Control: no-store`` goes on every API response under ``/v1/``, and on every response to a
+request that carries a credential (an ``Authorization`` header or the session cookie) or that sets
+a cookie: such responses carry personal data or a session that no browser history, back button or
+shared cache may keep. Static assets (``/static/``) are the same for everyone and stay cacheable.
+``Strict-Transport-Security`` is sent only when ``hsts=True`` (only behind TLS: a browser that sees
+it over plain HTTP ignores it, and on a development machine it would pin ``localhost`` to HTTPS).
+A header the application already set is never overridden.
 """
 
 from __future__ import annotations
@@ -29,26 +25,24 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["API_CSP", "DOCS_CSP", "PAGE_CSP", "PERMISSIONS_POLICY", "SecurityHeaders"]
+__all__ = ["API_CSP", "PAGE_CSP", "PERMISSIONS_POLICY", "SESSION_COOKIE", "SecurityHeaders"]
 
 PAGE_CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
-_CDN = "https://cdn.jsdelivr.net"
-DOCS_CSP = (
-    f"default-src 'self'; img-src 'self' data: https://fastapi.tiangolo.com; "
-    f"style-src 'self' 'unsafe-inline' {_CDN} https://fonts.googleapis.com; "
-    f"font-src 'self' https://fonts.gstatic.com; script-src 'self' 'unsafe-inline' {_CDN}; "
-    f"worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-    f"form-action 'self'; frame-ancestors 'none'"
-)
 # Powerful features no Clearway page uses, switched off for the page and anything it embeds.
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 _CSP = b"content-security-policy"
 _CONTENT_TYPE = b"content-type"
+_CACHE_CONTROL = b"cache-control"
+_SET_COOKIE = b"set-cookie"
+_AUTHORIZATION = b"authorization"
+_COOKIE = b"cookie"
+# The people's session cookie (api/deps.py names it too; this module imports nothing of the app's).
+SESSION_COOKIE = "cw_session"
 _Headers = tuple[tuple[bytes, bytes], ...]
 
 
@@ -66,8 +60,7 @@ class SecurityHeaders:
         hsts: bool = False,
         hsts_max_age: int = 31_536_000,
         no_store_prefixes: tuple[str, ...] = ("/v1/",),
-        docs_paths: tuple[str, ...] = ("/docs", "/redoc"),
-        docs_csp: str | None = DOCS_CSP,
+        cacheable_prefixes: tuple[str, ...] = ("/static/",),
     ) -> None:
         self.app = app
         common = [
@@ -82,25 +75,33 @@ class SecurityHeaders:
         self._no_store = _encode([("Cache-Control", "no-store")])
         self._page_csp = PAGE_CSP.encode()
         self._api_csp = API_CSP.encode()
-        self._docs_csp = (docs_csp or PAGE_CSP).encode()
+        self._session = (SESSION_COOKIE + "=").encode()
         self.no_store_prefixes = no_store_prefixes
-        self.docs_paths = docs_paths
-        self._docs_prefixes = tuple(p.rstrip("/") + "/" for p in docs_paths)
+        self.cacheable_prefixes = cacheable_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
+        private = self._private_request(path, scope["headers"])
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": self._headers(path, message.get("headers") or ())}
+                message = {**message, "headers": self._headers(path, private, message.get("headers") or ())}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
-    def _headers(self, path: str, existing: Iterable[Any]) -> list[Any]:
+    def _private_request(self, path: str, headers: Iterable[tuple[bytes, bytes]]) -> bool:
+        """Whether the answer must not be stored: an API path, or a request with a credential."""
+        if path.startswith(self.cacheable_prefixes):
+            return False
+        if path.startswith(self.no_store_prefixes):
+            return True
+        return any(name == _AUTHORIZATION or (name == _COOKIE and self._session in value) for name, value in headers)
+
+    def _headers(self, path: str, private: bool, existing: Iterable[Any]) -> list[Any]:
         headers = list(existing)
         present: set[bytes] = set()
         content_type = b""
@@ -113,16 +114,10 @@ class SecurityHeaders:
             if pair[0] not in present:
                 headers.append(pair)
         if _CSP not in present:
-            if self._is_docs(path):
-                csp = self._docs_csp
-            elif content_type.lstrip()[:9].lower() == b"text/html":
-                csp = self._page_csp
-            else:
-                csp = self._api_csp
-            headers.append((_CSP, csp))
-        if path.startswith(self.no_store_prefixes) and b"cache-control" not in present:
+            html = content_type.lstrip()[:9].lower() == b"text/html"
+            headers.append((_CSP, self._page_csp if html else self._api_csp))
+        # A response that sets a cookie (a session, the login form's CSRF cookie) is private too.
+        private = private or (_SET_COOKIE in present and not path.startswith(self.cacheable_prefixes))
+        if private and _CACHE_CONTROL not in present:
             headers.extend(self._no_store)
         return headers
-
-    def _is_docs(self, path: str) -> bool:
-        return path in self.docs_paths or path.startswith(self._docs_prefixes)

@@ -1,48 +1,133 @@
-"""Fetch, in three or four batched queries, the documents a batch of declarations refers to."""
+"""Fetch, in a few batched queries, the documents a batch of declarations refers to, and choose for
+each declaration the ones its named senders (or its declarant) sent (clearance.senders)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from clearway.clearance.model import StoredDocument
+from clearway.clearance.linking import LinkReason
+from clearway.clearance.model import StoredConsignment, StoredDocument
+from clearway.clearance.senders import Source, source_of
 from clearway.clearance.store import ClearanceStore
-from clearway.dataset.records import Consignment, Order, Payment, Waybill
+from clearway.dataset.records import Consignment, DocumentKind, Order, Payment, Waybill
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """The document of one kind a declaration links to, and what else came under its number."""
+
+    document: StoredDocument | None
+    source: Source | None
+    # Entitled documents that disagree with the chosen one (the declarant's own and the named
+    # sender's, say): kept, and shown to officers as a conflict.
+    conflicting: tuple[StoredDocument, ...] = ()
+    # Documents under the same number from senders the declaration does not name: never linked,
+    # never shown to the declarant, listed for officers.
+    others: tuple[StoredDocument, ...] = ()
+
+
+@dataclass(frozen=True)
+class Linkable:
+    """What one declaration links to: documents by kind, with how their sources count."""
+
+    order: Order | None
+    payment: Payment | None
+    waybill: Waybill | None
+    chosen: dict[DocumentKind, Chosen]
+    reasons: list[LinkReason] = field(default_factory=list)
+
+    @property
+    def self_supplied(self) -> list[DocumentKind]:
+        return [kind for kind, c in self.chosen.items() if c.source == "self_supplied"]
+
+
+_PREFERENCE: dict[Source, int] = {"independent": 0, "self_supplied": 1}
+
+
+def _choose(c: Consignment, declarant: str, kind: DocumentKind, candidates: Sequence[StoredDocument]) -> Chosen:
+    entitled: list[tuple[int, StoredDocument, Source]] = []
+    others: list[StoredDocument] = []
+    for doc in candidates:
+        source = source_of(c, declarant, kind, doc.operator_id, doc.sender_kind)
+        if source is None:
+            others.append(doc)
+        else:
+            entitled.append((_PREFERENCE[source], doc, source))
+    if not entitled:
+        return Chosen(document=None, source=None, others=tuple(others))
+    # An independent source first; among equals the earliest, so that nothing sent later replaces it.
+    entitled.sort(key=lambda e: (e[0], e[1].received_at, e[1].id))
+    _, doc, source = entitled[0]
+    conflicting = tuple(d for _, d, _ in entitled[1:] if d.body_hash != doc.body_hash)
+    return Chosen(document=doc, source=source, conflicting=conflicting, others=tuple(others))
 
 
 @dataclass(frozen=True)
 class DocumentSet:
-    orders: dict[str, StoredDocument]
-    payments: dict[str, StoredDocument]
-    payments_by_order: dict[str, StoredDocument]
-    waybills: dict[str, StoredDocument]
+    """Every stored document under the numbers a batch of declarations names, from all senders."""
 
-    def _order_doc(self, c: Consignment) -> StoredDocument | None:
-        return self.orders.get(c.transaction.order_number)
+    orders: dict[str, list[StoredDocument]]
+    payments: dict[str, list[StoredDocument]]
+    payments_by_order: dict[str, list[StoredDocument]]
+    waybills: dict[str, list[StoredDocument]]
+    # Live (not cancelled) declarations per transport document: one parcel, one declaration.
+    declarations: dict[str, set[str]] = field(default_factory=dict)
 
-    def _payment_doc(self, c: Consignment) -> StoredDocument | None:
+    def _candidates(self, c: Consignment, kind: DocumentKind) -> list[StoredDocument]:
         t = c.transaction
-        return self.payments.get(t.payment_id) if t.payment_id else self.payments_by_order.get(t.order_number)
+        if kind == "order":
+            return self.orders.get(t.order_number, [])
+        if kind == "payment":
+            if t.payment_id:
+                return self.payments.get(t.payment_id, [])
+            return self.payments_by_order.get(t.order_number, [])
+        return self.waybills.get(c.logistics.transport_document, [])
 
-    def _waybill_doc(self, c: Consignment) -> StoredDocument | None:
-        return self.waybills.get(c.logistics.transport_document)
+    def chosen(self, c: Consignment, declarant: str) -> dict[DocumentKind, Chosen]:
+        kinds: tuple[DocumentKind, ...] = ("order", "payment", "waybill")
+        return {kind: _choose(c, declarant, kind, self._candidates(c, kind)) for kind in kinds}
 
-    def order(self, c: Consignment) -> Order | None:
-        doc = self._order_doc(c)
-        return doc.record if doc is not None and isinstance(doc.record, Order) else None
+    def linkable(self, row: StoredConsignment) -> Linkable:
+        c = row.record
+        chosen = self.chosen(c, row.operator_id)
+        reasons: list[LinkReason] = []
+        for kind, pick in chosen.items():
+            if pick.conflicting:
+                reasons.append(
+                    LinkReason(
+                        code="conflicting_documents",
+                        document=kind,
+                        message=f"{len(pick.conflicting) + 1} different {kind}s under this number from the "
+                        "operators the declaration names",
+                    )
+                )
+        twins = self.declarations.get(c.logistics.transport_document, set()) - {row.id}
+        if twins:
+            reasons.append(
+                LinkReason(
+                    code="declared_twice",
+                    document="waybill",
+                    message=f"the transport document is declared in {len(twins)} other consignment(s)",
+                )
+            )
 
-    def payment(self, c: Consignment) -> Payment | None:
-        doc = self._payment_doc(c)
-        return doc.record if doc is not None and isinstance(doc.record, Payment) else None
+        def record(kind: DocumentKind) -> object:
+            doc = chosen[kind].document
+            return doc.record if doc is not None else None
 
-    def waybill(self, c: Consignment) -> Waybill | None:
-        doc = self._waybill_doc(c)
-        return doc.record if doc is not None and isinstance(doc.record, Waybill) else None
+        order, payment, waybill = record("order"), record("payment"), record("waybill")
+        return Linkable(
+            order=order if isinstance(order, Order) else None,
+            payment=payment if isinstance(payment, Payment) else None,
+            waybill=waybill if isinstance(waybill, Waybill) else None,
+            chosen=chosen,
+            reasons=reasons,
+        )
 
-    def stored(self, c: Consignment) -> dict[str, StoredDocument]:
+    def stored(self, c: Consignment, declarant: str) -> dict[str, StoredDocument]:
         """The stored documents (with their ids and senders) linked to one declaration."""
-        found = {"order": self._order_doc(c), "payment": self._payment_doc(c), "waybill": self._waybill_doc(c)}
-        return {kind: doc for kind, doc in found.items() if doc is not None}
+        return {kind: pick.document for kind, pick in self.chosen(c, declarant).items() if pick.document is not None}
 
 
 def documents_for(store: ClearanceStore, consignments: Sequence[Consignment]) -> DocumentSet:
@@ -51,9 +136,11 @@ def documents_for(store: ClearanceStore, consignments: Sequence[Consignment]) ->
     order_numbers = {c.transaction.order_number for c in consignments}
     payment_ids = {c.transaction.payment_id for c in consignments if c.transaction.payment_id}
     unpaid_orders = {c.transaction.order_number for c in consignments if not c.transaction.payment_id}
+    transport = {c.logistics.transport_document for c in consignments}
     return DocumentSet(
         orders=store.documents_by_number("order", order_numbers),
         payments=store.documents_by_number("payment", payment_ids) if payment_ids else {},
         payments_by_order=store.payments_by_order(unpaid_orders) if unpaid_orders else {},
-        waybills=store.documents_by_number("waybill", {c.logistics.transport_document for c in consignments}),
+        waybills=store.documents_by_number("waybill", transport),
+        declarations=store.declarations_by_transport_document(transport),
     )

@@ -33,3 +33,14 @@ class InvalidRecord(ClearwayError):
     status = 422
     title = "Invalid record"
     slug = "invalid-record"
+
+
+class UnderCustomsControl(Conflict):
+    """The declarant asked to change or withdraw a declaration customs has taken into control."""
+
+    slug = "under-customs-control"
+    title = "Under customs control"
+
+    def __init__(self, detail: str, *, law: str) -> None:
+        super().__init__(f"{detail} ({law})")
+        self.law = law

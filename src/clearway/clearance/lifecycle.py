@@ -4,8 +4,12 @@
                                              \\-> held (request for information | inspection | do not load)
                                                   -> inspected (outcome) -> released | seized | returned
 
-A consignment can be cancelled by its declarant until it is released, and amended (a new version)
-while customs has not taken it into control; an amendment sends it back to ``received`` so that it
+A consignment can be amended (a new version) or cancelled by its declarant only while customs has
+not taken it into control: once it is selected for examination, held or examined by an officer,
+found incorrect, or released, the declaration is what customs controls and the declarant cannot
+change or withdraw it (Union Customs Code Art. 173(2) and 174(1); the same rule holds in the other
+jurisdictions' customs codes). The control is attached to the consignment, not to a version, and
+only an officer's decision ends it. An amendment sends a consignment back to ``received`` so that it
 is linked and assessed again. Every transition is stored with its time, actor and reason.
 """
 
@@ -35,6 +39,22 @@ class HoldReason(StrEnum):
     DO_NOT_LOAD = "do_not_load"
 
 
+class Control(StrEnum):
+    """Why a consignment is in customs' hands (``ConsignmentState.control``)."""
+
+    # The risk engine chose it for examination (red lane) or not to be loaded.
+    SELECTED = "selected"
+    # A person (an officer) held, examined or asked about it by hand.
+    OFFICER = "officer"
+    # An examination found the particulars incorrect.
+    INCORRECT = "incorrect"
+
+
+# Holds that put a consignment under control by themselves: customs has said it will examine the
+# goods (or that they must not be loaded). A request for information raised by the engine (missing
+# documents, a vague description) is answered by an amendment, so it does not.
+CONTROLLING_HOLDS = frozenset({HoldReason.INSPECTION, HoldReason.DO_NOT_LOAD})
+
 FINAL_STATES = frozenset({State.RELEASED, State.SEIZED, State.RETURNED, State.CANCELLED})
 
 _ALLOWED: dict[State, frozenset[State]] = {
@@ -51,8 +71,29 @@ _ALLOWED: dict[State, frozenset[State]] = {
     State.CANCELLED: frozenset(),
 }
 
-# States in which the declarant may still send a new version of its declaration.
+# States in which the declarant may still send a new version of its declaration (when no control is
+# set: see ``declarant_may_change``).
 AMENDABLE = frozenset({State.RECEIVED, State.AWAITING_DOCUMENTS, State.ASSESSED, State.HELD})
+
+# Legal references for refusing a declarant's change, by what customs has done.
+_REFUSAL = {
+    Control.SELECTED: "customs has selected the consignment for examination",
+    Control.OFFICER: "an officer holds the consignment",
+    Control.INCORRECT: "customs has found the particulars of the declaration incorrect",
+}
+AMENDMENT_LAW = "Union Customs Code (Regulation (EU) No 952/2013) Art. 173(2)"
+INVALIDATION_LAW = "Union Customs Code (Regulation (EU) No 952/2013) Art. 174(1)"
+
+
+def declarant_may_change(state: State, control: Control | str | None) -> str | None:
+    """None when the declarant may amend or cancel; otherwise why not, in a sentence for people."""
+    if control is not None:
+        return _REFUSAL.get(Control(control), "the consignment is under customs control")
+    if state in FINAL_STATES:
+        return f"the consignment is {state.value}"
+    if state is State.INSPECTED:
+        return "customs has examined the goods"
+    return None
 
 
 class IllegalTransition(Exception):

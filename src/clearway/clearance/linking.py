@@ -10,6 +10,7 @@ recorded as a reason with a stable code, the document it concerns and a sentence
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
@@ -36,6 +37,9 @@ class LinkResult(msgspec.Struct, frozen=True, kw_only=True):
     required: list[DocumentKind]
     missing: list[DocumentKind]
     reasons: list[LinkReason]
+    # Documents the declarant supplied itself rather than their own source (clearance.senders):
+    # linked, but not independent evidence; officers see the flag.
+    self_supplied: list[DocumentKind] = msgspec.field(default_factory=list)
 
 
 def required_documents(c: Consignment) -> list[DocumentKind]:
@@ -81,7 +85,8 @@ def _check_order(c: Consignment, order: Order) -> list[LinkReason]:
         add("currency_mismatch", f"the order is in {order.currency}, the declaration in {t.currency}")
         return reasons
     if normalised_name(order.buyer.name) != normalised_name(c.parties.buyer.name):
-        add("buyer_mismatch", f"the order's buyer '{order.buyer.name}' is not the declared buyer")
+        # No names in the reason: it is stored and shown where personal data may not go.
+        add("buyer_mismatch", "the order's buyer is not the declared buyer")
     ordered_qty: dict[str, Decimal] = defaultdict(Decimal)
     ordered_price: dict[str, Decimal] = {}
     for line in order.lines:
@@ -138,7 +143,7 @@ def _check_payment(c: Consignment, payment: Payment, order: Order | None) -> lis
         add("payment_amount_mismatch", f"paid {payment.amount} {payment.currency}, {source} is {expected}")
     buyer = order.buyer.name if order else c.parties.buyer.name
     if not payment.payer.authenticated and normalised_name(payment.payer.name) != normalised_name(buyer):
-        add("payer_not_buyer", f"payer '{payment.payer.name}' is not the buyer and was not authenticated")
+        add("payer_not_buyer", "the payer is not the buyer and was not authenticated")
     return reasons
 
 
@@ -166,19 +171,28 @@ def _check_waybill(c: Consignment, waybill: Waybill) -> list[LinkReason]:
         )
     consignee = c.parties.consignee or c.parties.buyer
     if normalised_name(waybill.consignee.name) != normalised_name(consignee.name):
-        add(
-            "consignee_mismatch",
-            f"the waybill's consignee '{waybill.consignee.name}' is not the declared one",
-        )
+        add("consignee_mismatch", "the waybill's consignee is not the declared one")
     return reasons
 
 
-def link(c: Consignment, order: Order | None, payment: Payment | None, waybill: Waybill | None) -> LinkResult:
-    """Match a declaration with whichever of its documents have arrived."""
+def link(
+    c: Consignment,
+    order: Order | None,
+    payment: Payment | None,
+    waybill: Waybill | None,
+    *,
+    sources: Sequence[LinkReason] = (),
+    self_supplied: Sequence[DocumentKind] = (),
+) -> LinkResult:
+    """Match a declaration with whichever of its documents have arrived.
+
+    ``sources`` are findings about where the documents came from (conflicting senders, a transport
+    document declared twice: clearance.documents); ``self_supplied`` the kinds the declarant sent.
+    """
     required = required_documents(c)
     present = {"order": order, "payment": payment, "waybill": waybill}
     missing: list[DocumentKind] = [kind for kind in required if present[kind] is None]
-    reasons: list[LinkReason] = []
+    reasons: list[LinkReason] = list(sources)
     if order is not None and "order" in required:
         reasons += _check_order(c, order)
     if payment is not None and "payment" in required:
@@ -188,4 +202,5 @@ def link(c: Consignment, order: Order | None, payment: Payment | None, waybill: 
     # An incomplete set waits for the rest even when what has arrived disagrees: the officer should
     # see the whole picture, and the documents' deadline bounds the wait.
     status: LinkStatus = "incomplete" if missing else ("mismatch" if reasons else "linked")
-    return LinkResult(status=status, required=required, missing=missing, reasons=reasons)
+    supplied = [kind for kind in self_supplied if kind in required]
+    return LinkResult(status=status, required=required, missing=missing, reasons=reasons, self_supplied=supplied)

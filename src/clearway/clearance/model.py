@@ -50,6 +50,9 @@ class ConsignmentState(msgspec.Struct, kw_only=True):
     link_status: str | None = None
     deadline: dt.datetime | None = None
     updated_at: dt.datetime
+    # Customs control (lifecycle.Control), attached to the consignment and not to a version: while
+    # it is set the declarant can neither amend nor cancel, and only an officer moves it on.
+    control: str | None = None
 
 
 class StoredConsignment(msgspec.Struct, kw_only=True):
@@ -71,6 +74,9 @@ class StoredDocument(msgspec.Struct, kw_only=True, frozen=True):
     body_hash: str
     received_at: dt.datetime
     record: Document
+    # The sender's kind in the operator registry when the document came in (None: not registered).
+    # Whether a document may count as an independent source depends on it (clearance.senders).
+    sender_kind: str | None = None
 
 
 class StepResult(msgspec.Struct, kw_only=True, frozen=True):

@@ -16,8 +16,13 @@ from clearway.clearance.assessment import AssessedConsignment, RevenueConfig, ad
 from clearway.clearance.changes import Changes
 from clearway.clearance.decision import assess
 from clearway.clearance.documents import DocumentSet, documents_for
-from clearway.clearance.errors import Conflict, InvalidRecord, NotFound
-from clearway.clearance.lifecycle import AMENDABLE, HoldReason, IllegalTransition, State, move
+from clearway.clearance.lifecycle import (
+    CONTROLLING_HOLDS,
+    Control,
+    HoldReason,
+    State,
+    move,
+)
 from clearway.clearance.linking import LinkResult, link, payment_key
 from clearway.clearance.model import (
     ConsignmentState,
@@ -30,6 +35,7 @@ from clearway.clearance.model import (
     new_id,
 )
 from clearway.clearance.risk_step import RiskStep
+from clearway.clearance.senders import SENDER_KINDS, may_declare, may_send
 from clearway.clearance.store import ClearanceStore
 from clearway.dataset.errors import FieldError
 from clearway.dataset.records import Consignment, Document, DocumentKind, Payment, document_number
@@ -50,7 +56,7 @@ class PipelineConfig:
     risk: RiskStep | None = None
 
 
-def _transition(
+def transition(
     row: StoredConsignment,
     changes: Changes,
     target: State,
@@ -67,7 +73,7 @@ def _transition(
     row.status.updated_at = at
 
 
-def _advance(
+def advance(
     store: ClearanceStore,
     rows: Sequence[StoredConsignment],
     docs: DocumentSet,
@@ -85,8 +91,15 @@ def _advance(
     """
     linked: list[tuple[StoredConsignment, LinkResult]] = []
     for row in rows:
-        c = row.record
-        result = link(c, docs.order(c), docs.payment(c), docs.waybill(c))
+        found = docs.linkable(row)
+        result = link(
+            row.record,
+            found.order,
+            found.payment,
+            found.waybill,
+            sources=found.reasons,
+            self_supplied=found.self_supplied,
+        )
         row.status.link_status = result.status
         if result.status == "incomplete" and not expired:
             changes.results.append(
@@ -96,7 +109,7 @@ def _advance(
                 row.status.deadline = row.received_at + config.document_wait
                 missing = ", ".join(result.missing)
                 reason = f"waiting for: {missing}"
-                _transition(row, changes, State.AWAITING_DOCUMENTS, at=now, actor=actor, reason=reason)
+                transition(row, changes, State.AWAITING_DOCUMENTS, at=now, actor=actor, reason=reason)
             continue
         linked.append((row, result))
     if not linked:
@@ -150,13 +163,19 @@ def _decide(
     summary = "; ".join(r.message for r in decision.reasons)
     if result.status == "incomplete":
         # The wait is over and documents are still missing: that becomes a request for information.
-        _transition(row, changes, State.HELD, at=now, actor=actor, reason=summary, hold_reason=decision.hold_reason)
+        transition(row, changes, State.HELD, at=now, actor=actor, reason=summary, hold_reason=decision.hold_reason)
         return
-    _transition(row, changes, State.ASSESSED, at=now, actor=actor, reason=f"{decision.lane} lane ({decision.engine})")
+    transition(row, changes, State.ASSESSED, at=now, actor=actor, reason=f"{decision.lane} lane ({decision.engine})")
     if decision.hold_reason is None:
-        _transition(row, changes, State.RELEASED, at=now, actor=actor, reason=summary)
+        transition(row, changes, State.RELEASED, at=now, actor=actor, reason=summary)
     else:
-        _transition(row, changes, State.HELD, at=now, actor=actor, reason=summary, hold_reason=decision.hold_reason)
+        transition(row, changes, State.HELD, at=now, actor=actor, reason=summary, hold_reason=decision.hold_reason)
+        if decision.hold_reason in CONTROLLING_HOLDS:
+            row.status.control = Control.SELECTED
+
+
+def _refused(index: int, reference: str, pointer: str, detail: str) -> SubmissionResult:
+    return SubmissionResult(index=index, status="rejected", reference=reference, errors=[FieldError(pointer, detail)])
 
 
 def submit_consignments(
@@ -169,6 +188,10 @@ def submit_consignments(
     config: PipelineConfig,
 ) -> list[SubmissionResult]:
     """Store, link and assess new declarations; resubmissions are answered idempotently."""
+    sender_kind = store.operator_kinds([operator_id]).get(operator_id)
+    if not may_declare(sender_kind):
+        detail = f"an operator of kind '{sender_kind}' does not lodge declarations"
+        return [_refused(i, r.reference, "", detail) for i, r in enumerate(records)]
     existing = store.consignments_by_reference(operator_id, {r.reference for r in records})
     results: list[SubmissionResult] = []
     new_rows: list[StoredConsignment] = []
@@ -196,8 +219,11 @@ def submit_consignments(
     changes.prefetch_usage(store, new_rows, config.revenue, now)
     docs = documents_for(store, [r.record for r in new_rows])
     for row in new_rows:
+        # Declarations of one batch see each other: the same parcel declared twice in one file.
+        docs.declarations.setdefault(row.record.logistics.transport_document, set()).add(row.id)
+    for row in new_rows:
         changes.record(row, move(None, State.RECEIVED, at=now, actor=actor, reason="declaration received (version 1)"))
-    _advance(store, new_rows, docs, changes, now=now, actor=actor, config=config)
+    advance(store, new_rows, docs, changes, now=now, actor=actor, config=config)
     store.insert_consignments(new_rows)
     changes.flush(store)
     by_id = {row.id: row for row in new_rows}
@@ -242,7 +268,16 @@ def submit_documents(
     actor: str,
     config: PipelineConfig,
 ) -> list[SubmissionResult]:
-    """Store orders, payments or waybills and advance the declarations that were waiting for them."""
+    """Store orders, payments or waybills and advance the declarations that were waiting for them.
+
+    Each sender's numbers are its own: a number another operator already used is a different
+    document, kept beside the first (clearance.senders decides which one a declaration links).
+    """
+    sender_kind = store.operator_kinds([operator_id]).get(operator_id)
+    if not may_send(sender_kind, kind):
+        allowed = ", ".join(sorted(SENDER_KINDS[kind]))
+        detail = f"an operator of kind '{sender_kind}' may not send {kind}s ({kind}s come from: {allowed})"
+        return [_refused(i, document_number(r), _NUMBER_POINTER[kind], detail) for i, r in enumerate(records)]
     numbers = {document_number(r) for r in records}
     existing = store.own_documents(kind, operator_id, numbers)
     results: list[SubmissionResult] = []
@@ -277,6 +312,7 @@ def submit_documents(
             body_hash=digest,
             received_at=now,
             record=record,
+            sender_kind=sender_kind,
         )
         existing[number] = doc
         new_docs.append(doc)
@@ -312,7 +348,7 @@ def relink(
     changes = Changes()
     changes.prefetch_usage(store, rows, config.revenue, now)
     docs = documents_for(store, [r.record for r in rows])
-    _advance(store, rows, docs, changes, now=now, actor=actor, config=config, expired=expired)
+    advance(store, rows, docs, changes, now=now, actor=actor, config=config, expired=expired)
     store.update_states([(row.id, row.status) for row in rows])
     changes.flush(store)
 
@@ -326,115 +362,9 @@ def expire_overdue(
     return len(rows)
 
 
-def _own(store: ClearanceStore, operator_id: str, consignment_id: str) -> StoredConsignment:
-    row = store.consignments_by_id([consignment_id]).get(consignment_id)
-    # Another operator's consignment is reported exactly like a missing one: its existence is
-    # not the caller's business.
-    if row is None or row.operator_id != operator_id:
-        raise NotFound(f"no consignment '{consignment_id}'")
-    return row
-
-
-def amend(
-    store: ClearanceStore,
-    operator_id: str,
-    consignment_id: str,
-    record: Consignment,
-    *,
-    now: dt.datetime,
-    actor: str,
-    config: PipelineConfig,
-) -> SubmissionResult:
-    """Store a new version of a declaration (never an overwrite) and link and assess it again."""
-    row = _own(store, operator_id, consignment_id)
-    if record.reference != row.reference:
-        raise InvalidRecord(
-            "an amendment keeps the consignment's reference",
-            [FieldError("/reference", f"expected '{row.reference}', the reference of the amended consignment")],
-        )
-    digest = content_hash(canonical_json(record))
-    if digest == row.body_hash:
-        return SubmissionResult(
-            index=0,
-            status="duplicate",
-            id=row.id,
-            reference=row.reference,
-            state=row.status.state,
-            version=row.version,
-        )
-    if row.status.state not in AMENDABLE:
-        raise Conflict(f"a consignment in state '{row.status.state}' can no longer be amended")
-    changes = Changes()
-    row.version += 1
-    row.record = record
-    row.body_hash = digest
-    _transition(row, changes, State.RECEIVED, at=now, actor=actor, reason=f"amended (version {row.version})")
-    store.insert_version(row)
-    changes.prefetch_usage(store, [row], config.revenue, now)
-    _advance(store, [row], documents_for(store, [record]), changes, now=now, actor=actor, config=config)
-    store.update_states([(row.id, row.status)])
-    changes.flush(store)
-    return SubmissionResult(
-        index=0,
-        status="accepted",
-        id=row.id,
-        reference=row.reference,
-        state=row.status.state,
-        version=row.version,
-    )
-
-
-def cancel(
-    store: ClearanceStore, operator_id: str, consignment_id: str, *, reason: str, now: dt.datetime, actor: str
-) -> StoredConsignment:
-    """Withdraw a declaration that customs has not released or decided on."""
-    row = _own(store, operator_id, consignment_id)
-    changes = Changes()
-    try:
-        _transition(row, changes, State.CANCELLED, at=now, actor=actor, reason=reason)
-    except IllegalTransition as exc:
-        raise Conflict(str(exc)) from exc
-    row.status.deadline = None
-    store.update_states([(row.id, row.status)])
-    changes.flush(store)
-    return row
-
-
-def control(
-    store: ClearanceStore,
-    consignment_id: str,
-    target: State,
-    *,
-    reason: str,
-    now: dt.datetime,
-    actor: str,
-    hold_reason: HoldReason | None = None,
-) -> StoredConsignment:
-    """A customs control step on a consignment: hold, inspect, release, seize or return.
-
-    The officer workbench and the risk engine drive these; the lifecycle decides what is allowed.
-    """
-    row = store.consignments_by_id([consignment_id]).get(consignment_id)
-    if row is None:
-        raise NotFound(f"no consignment '{consignment_id}'")
-    if target is State.CANCELLED or target is State.RECEIVED:
-        raise Conflict(f"customs does not move a consignment to '{target}'; its declarant does")
-    changes = Changes()
-    try:
-        _transition(row, changes, target, at=now, actor=actor, reason=reason, hold_reason=hold_reason)
-    except (IllegalTransition, ValueError) as exc:
-        raise Conflict(str(exc)) from exc
-    row.status.deadline = None
-    store.update_states([(row.id, row.status)])
-    changes.flush(store)
-    return row
-
-
 __all__ = [
     "PipelineConfig",
-    "amend",
-    "cancel",
-    "control",
+    "advance",
     "expire_overdue",
     "payment_key",
     "relink",

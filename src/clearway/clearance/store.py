@@ -29,11 +29,18 @@ class ClearanceStore(Protocol):
 
     def consignments_by_id(self, ids: Collection[str]) -> dict[str, StoredConsignment]: ...
 
-    def documents_by_number(self, kind: DocumentKind, numbers: Collection[str]) -> dict[str, StoredDocument]:
-        """The latest document of a kind for each number (order number, payment id, waybill)."""
+    def documents_by_number(self, kind: DocumentKind, numbers: Collection[str]) -> dict[str, list[StoredDocument]]:
+        """Every document of a kind under each number (order number, payment id, waybill), from
+        every sender, oldest first."""
 
-    def payments_by_order(self, order_numbers: Collection[str]) -> dict[str, StoredDocument]:
-        """The latest payment for each order number, for declarations that name no payment id."""
+    def payments_by_order(self, order_numbers: Collection[str]) -> dict[str, list[StoredDocument]]:
+        """Every payment for each order number, oldest first, for declarations naming no payment id."""
+
+    def declarations_by_transport_document(self, numbers: Collection[str]) -> dict[str, set[str]]:
+        """The ids of the consignments, not cancelled, that declare each transport document."""
+
+    def operator_kinds(self, operator_ids: Collection[str]) -> dict[str, str]:
+        """The registered kind of each operator (unregistered ones are left out)."""
 
     def own_documents(
         self, kind: DocumentKind, operator_id: str, numbers: Collection[str]

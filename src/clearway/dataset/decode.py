@@ -120,6 +120,8 @@ class RecordDecoder(Generic[T]):
             return None, [FieldError("", f"malformed JSON: {_message(exc)}")]
         except UnicodeDecodeError as exc:
             return None, [FieldError("", f"text is not valid UTF-8 (byte offset {exc.start})")]
+        except RecursionError:  # msgspec decodes nested arrays and objects recursively
+            return None, [FieldError("", "malformed JSON: nested too deeply")]
         errors = semantic_errors(record)
         return (None, errors) if errors else (record, [])
 

@@ -84,6 +84,11 @@ class Party(msgspec.Struct, **_STRUCT):
     phone: Code | None = None
     id_type: Code | None = None
     id_number: Code | None = None
+    # The party's operator id at customs when it sends its own documents (a platform's orders, a
+    # payment provider's payments, a carrier's waybills): a declaration links only documents from
+    # the operators it names here, or from its declarant (clearance.senders). China's messages
+    # carry the same as ebpCode, payCode and logisticsCode.
+    operator_id: Ref | None = None
 
 
 class Parties(msgspec.Struct, **_STRUCT):

@@ -6,8 +6,10 @@ category, whether the goods are prohibited or need a licence there, what that me
 the law, and the dates it applies. ``lookup(jurisdiction, text, as_of)`` answers which of them a
 description such as "pepper spray keyring" touches on a date.
 
-Matching is by whole words, case- and accent-insensitive, so that "gun" never fires on "begun"
-and a keyword of several words must appear in that order. It is a hint for the public, not a
+Matching is by whole words of the matching form of ``clearway.dataset.text`` (case, accents,
+invisible characters and look-alike letters make no difference: "Pеpper spray" with a Cyrillic е
+or a soft hyphen in it is pepper spray), so that "gun" never fires on "begun" and a keyword of
+several words must appear in that order. It is a hint for the public, not a
 classification: the page says so, and customs targeting keeps its own rules (risk/packs).
 """
 
@@ -16,13 +18,14 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
 
 import yaml
+
+from clearway.dataset.text import normalise_for_matching
 
 PACKAGE_DIR = Path(__file__).parent
 CATEGORIES_FILE = PACKAGE_DIR / "restriction_categories.yaml"
@@ -51,10 +54,8 @@ class UnknownJurisdiction(LookupError):
 
 
 def words(text: str) -> Words:
-    """The words of a text, lower-cased and without accents: what keywords are compared with."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return tuple(_WORD.findall(plain))
+    """The words of a text in its matching form (case, accents, look-alikes folded): what keywords are compared with."""
+    return tuple(_WORD.findall(normalise_for_matching(text)))
 
 
 def _same(text_word: str, keyword_word: str) -> bool:

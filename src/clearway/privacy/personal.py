@@ -82,6 +82,7 @@ PERSON_PARTY: Mapping[str, Rule] = {
     "phone": _personal(Category.CONTACT, "a phone number"),
     "id_type": _not_personal("a code (passport, national id): says what kind of number, not whose"),
     "id_number": _personal(Category.IDENTIFIER, "the number of an identity document"),
+    "operator_id": _not_personal("a registered operator's id at customs: says which firm sends documents"),
 }
 
 # A party that is a firm by definition: platform, carrier, payment provider.
@@ -95,6 +96,7 @@ FIRM_PARTY: Mapping[str, Rule] = {
     "phone": _personal(Category.CONTACT, "a contact at a firm is often one named employee"),
     "id_type": _not_personal("a code: says what kind of number, not whose"),
     "id_number": _not_personal("a firm's registration number"),
+    "operator_id": _not_personal("a registered operator's id at customs: says which firm sends documents"),
 }
 
 PERSON_ADDRESS: Mapping[str, Rule] = {

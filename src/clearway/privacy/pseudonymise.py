@@ -27,6 +27,7 @@ from typing import Any, TypeVar, Union
 from msgspec import structs
 
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
+from clearway.dataset.text import matching_spans
 from clearway.privacy.personal import PERSONAL_FIELDS
 
 PREFIX = "psn:"
@@ -194,21 +195,49 @@ def personal_values(record: Consignment | Order | Payment | Waybill) -> list[str
 class Redaction:
     """Replaces known personal values in free text by ``[removed]``; prepared once, used on many texts.
 
-    Longer values go first, so that "Anna Schmidt" is removed whole before "Anna" is looked for.
-    Values shorter than three characters, and the marker itself, are left alone.
+    Values are looked for in the matching form of the text (``clearway.dataset.text``) with spaces
+    left out, so that an officer's "JOHN SMITH", "John\u00adSmith" (a soft hyphen) or "Jоhn Smith"
+    (a Cyrillic о) is removed like "John Smith", and the span of the text as written is replaced. A
+    value is removed as whole words only ("Ann" stays in "Annual"). Longer values go first, so that
+    "Anna Schmidt" is removed whole before "Anna" is looked for. Values shorter than three
+    characters in that form, and the marker itself, are left alone.
     """
 
     __slots__ = ("values",)
 
     def __init__(self, values: Iterable[str]) -> None:
-        unique = {v for v in values if len(v) >= _MIN_REDACT and v != MARKER}
-        self.values = tuple(sorted(unique, key=len, reverse=True))
+        forms = {_spaceless(matching_spans(v)[0]) for v in values if v != MARKER}
+        self.values = tuple(sorted((f for f in forms if len(f) >= _MIN_REDACT), key=len, reverse=True))
 
     def __call__(self, text: str) -> str:
+        if not self.values:
+            return text
+        folded, spans = matching_spans(text)
+        kept = [i for i, ch in enumerate(folded) if not ch.isspace()]
+        compact = "".join(folded[i] for i in kept)
+        removed: list[tuple[int, int]] = []
         for value in self.values:
-            if value in text:
-                text = text.replace(value, MARKER)
+            start = compact.find(value)
+            while start != -1:
+                first, last = kept[start], kept[start + len(value) - 1]
+                span = (spans[first][0], spans[last][1])
+                if _whole(folded, first, last) and not any(a < span[1] and span[0] < b for a, b in removed):
+                    removed.append(span)
+                start = compact.find(value, start + 1)
+        for a, b in sorted(removed, reverse=True):
+            text = text[:a] + MARKER + text[b:]
         return text
+
+
+def _spaceless(text: str) -> str:
+    return "".join(text.split())
+
+
+def _whole(folded: str, first: int, last: int) -> bool:
+    """Whether folded[first:last + 1] is not part of a longer word (where it begins or ends with one)."""
+    before = first > 0 and folded[first].isalnum() and folded[first - 1].isalnum()
+    after = last + 1 < len(folded) and folded[last].isalnum() and folded[last + 1].isalnum()
+    return not before and not after
 
 
 def redact(text: str, values: Iterable[str]) -> str:

@@ -3,7 +3,9 @@
 Splitting an order into several parcels keeps each under a threshold (EUR 150, a de minimis) that
 the whole would cross. The buyer is recognised by their normalised name and address (an identity
 number when one is declared), kept as a keyed hash: the store can add up a person's parcels without
-holding who they are in another table.
+holding who they are in another table. Names and addresses are taken in their matching form
+(``clearway.dataset.text``), so that "Аnna" with a Cyrillic А is the same buyer as "Anna"; an ASCII
+name gets the key it always had.
 """
 
 from __future__ import annotations
@@ -16,11 +18,15 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from clearway.dataset.text import normalise_for_matching
+
 _SPACES = re.compile(r"[^0-9a-z]+")
 
 
 def _norm(text: str | None) -> str:
-    return _SPACES.sub(" ", (text or "").casefold()).strip()
+    text = text or ""
+    # ASCII needs only its case folded (the substitution below does the rest): the common case stays cheap.
+    return _SPACES.sub(" ", text.casefold() if text.isascii() else normalise_for_matching(text)).strip()
 
 
 def buyer_keys(frame: pl.DataFrame, secret: bytes) -> list[str]:

@@ -5,8 +5,11 @@ The standard asks for data that is timely, accurate, complete and consistent; ea
 - completeness: ``missing_placi_element`` (the ICS2 PLACI "7+1": consignor name and address,
   consignee name and address, description, packages, gross weight, transport document) and
   ``incomplete_low_value_data_set`` (the elements the flow's data set requires, QualityConfig);
-- accuracy: ``vague_description``, ``hs_not_in_nomenclature``, ``value_zero_or_one``,
-  ``unit_value_far_below_reference``, ``unit_value_far_above_reference``, ``weight_implausible``;
+- accuracy: ``vague_description``, ``mixed_script_text`` (a word of a description or a party's name
+  mixes alphabets, as "Pеpper" with a Cyrillic е: a look-alike spelling that hides the goods or the
+  party from matching, or a keyboard switched mid-word), ``hs_not_in_nomenclature``,
+  ``value_zero_or_one``, ``unit_value_far_below_reference``, ``unit_value_far_above_reference``,
+  ``weight_implausible``;
 - consistency: ``item_values_inconsistent`` (item lines do not add up to the goods value),
   ``gift_not_c2c`` (a gift must go from one private person to another), ``duplicate_item_description``;
 - timeliness: ``late_filing``.
@@ -28,25 +31,23 @@ from typing import Any
 import polars as pl
 
 from clearway.dataset.records import Address
+from clearway.dataset.text import is_mixed_script
 from clearway.gc_pause import paused_gc
 from clearway.risk.frame import RiskInput
-from clearway.risk.reference import (
-    QualityReference,
-    ReferencePrices,
-    is_blank,
-    is_blank_expr,
-    normalise,
-    normalise_expr,
-)
+from clearway.risk.matching import matching_forms, mixed_script
+from clearway.risk.reference import QualityReference, ReferencePrices, is_blank, is_blank_expr, normalise
 
 # Penalties out of 100. Heaviest where customs cannot assess the parcel at all (no PLACI data: ICS2
 # would not accept the filing) or cannot tell what is in it (vague text, an HS code that does not
 # exist); then what hides revenue (values of 0 or 1, far below the usual price, gifts that were
 # sales); lightest where an honest mistake is the likely cause (over-valuation, a duplicated line).
+# Mixed alphabets in a word weigh as hidden revenue does: rarely honest, and what they hide is found
+# anyway by matching the folded text, so the code is the trace left for targeting and the operator.
 DEFAULT_WEIGHTS: Mapping[str, int] = {
     "missing_placi_element": 40,
     "incomplete_low_value_data_set": 15,
     "vague_description": 25,
+    "mixed_script_text": 15,
     "hs_not_in_nomenclature": 25,
     "value_zero_or_one": 20,
     "unit_value_far_below_reference": 20,
@@ -71,6 +72,8 @@ _ADDRESSES = ("buyer_address", "seller_address")
 
 # The PLACI 7+1 elements that are text (descriptions, packages and gross weight are checked apart).
 PLACI_TEXT = ("seller_name", "seller_address", "consignee_name", "consignee_address", "transport_document")
+# The names checked for mixed alphabets, besides the descriptions.
+NAMES = ("seller_name", "buyer_name", "consignee_name")
 
 # Columns the checks need beyond the frame's contract, added by ``with_quality_inputs``.
 QUALITY_INPUTS: dict[str, pl.DataType | type[pl.DataType]] = {
@@ -203,7 +206,7 @@ def price_ratios(prices: ReferencePrices) -> pl.Expr:
 
 def normalised_descriptions() -> pl.Expr:
     """Each item's description as ``normalise`` gives it (computed once, read by two checks)."""
-    return pl.col("descriptions").list.eval(normalise_expr(pl.element()))
+    return matching_forms(pl.col("descriptions"))
 
 
 def checks(
@@ -251,6 +254,7 @@ def checks(
         "missing_placi_element": placi,
         "incomplete_low_value_data_set": pl.any_horizontal(required) if required else pl.lit(False),
         "vague_description": _any(normalised, vague),
+        "mixed_script_text": pl.any_horizontal(mixed_script(col(c)) for c in ("descriptions", *NAMES)),
         "hs_not_in_nomenclature": _any("hs_codes", lambda e: ~e.str.slice(0, 6).is_in(subheadings).fill_null(False)),
         "value_zero_or_one": ~col("nature").eq_missing("documents")
         & (_zero_or_one(goods).fill_null(False) | _any("unit_prices", _zero_or_one)),
@@ -359,6 +363,7 @@ def quality_of(
         "missing_placi_element": placi,
         "incomplete_low_value_data_set": incomplete,
         "vague_description": any(d is not None and reference.vague.is_vague(d) for d in descriptions),
+        "mixed_script_text": any(t is not None and is_mixed_script(t) for t in [*descriptions, *map(row.get, NAMES)]),
         "hs_not_in_nomenclature": any(c is None or c[:6] not in reference.nomenclature.subheadings for c in codes),
         "value_zero_or_one": row["nature"] != "documents"
         and (goods in (0.0, 1.0) or any(p in (0.0, 1.0) for p in unit_prices)),

@@ -6,9 +6,10 @@ the code, so that an update of the nomenclature or of the vague-term list is a d
 release. Reference prices are learned from the accepted history and stored by the store layer as
 plain rows (``to_rows``/``from_rows``), because they change with the traffic.
 
-Text is compared after ``normalise`` (lower case, runs of white space made one space, trimmed).
-The batch checks apply the same steps with Polars, so the white-space class is spelt out here
-rather than left to ``\\s``, whose meaning differs between Python's and Rust's regex engines.
+Text is compared after ``normalise``, the matching form of ``clearway.dataset.text`` (case folded,
+runs of white space made one space and trimmed, invisible characters removed and look-alike letters
+read as the letters they imitate), so that "Gіft" with a Cyrillic і is as vague as "gift". The batch
+checks get the same form from ``clearway.risk.matching``, once per distinct description.
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ from pathlib import Path
 
 import polars as pl
 
-# Unicode White_Space, less the control characters a declaration can never contain.
-WHITE_SPACE = " \t\n\r\f\v\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-SPACES_PATTERN = f"[{WHITE_SPACE}]+"
-BLANK_PATTERN = f"^[{WHITE_SPACE}]*$"
-_SPACES = re.compile(SPACES_PATTERN)
-_BLANK = re.compile(f"[{WHITE_SPACE}]*")
+from clearway.dataset.text import IGNORABLE_RANGES, WHITE_SPACE, normalise_for_matching
+from clearway.risk.matching import matching_form
+
+# Blank: nothing but white space and characters that render as nothing (a zero-width space alone is
+# no description). Literal characters in the class, which both regex engines read alike.
+_INVISIBLE = "".join(chr(a) + (f"-{chr(b)}" if b > a else "") for a, b in IGNORABLE_RANGES)
+BLANK_PATTERN = f"^[{WHITE_SPACE}{_INVISIBLE}]*$"
+_BLANK = re.compile(f"[{WHITE_SPACE}{_INVISIBLE}]*")
 
 # Generic words the EU and UPU refuse as a description on their own. They are all in HMRC's list
 # too; they are kept here as well so that the check still catches the commonest offenders if an
@@ -35,13 +38,13 @@ GENERIC_STOP_WORDS: frozenset[str] = frozenset({"gift", "goods", "parts", "sampl
 
 
 def normalise(text: str) -> str:
-    """The form descriptions are compared in: lower case, single spaces, no leading/trailing space."""
-    return _SPACES.sub(" ", text).strip(" ").lower()
+    """The form descriptions are compared in: ``clearway.dataset.text.normalise_for_matching``."""
+    return normalise_for_matching(text)
 
 
 def normalise_expr(expr: pl.Expr) -> pl.Expr:
-    """``normalise`` as a Polars expression (the same steps in the same order)."""
-    return expr.str.replace_all(SPACES_PATTERN, " ").str.strip_chars(" ").str.to_lowercase()
+    """``normalise`` over a text column (Utf8), each distinct value computed once."""
+    return matching_form(expr)
 
 
 def is_blank(text: str | None) -> bool:

@@ -58,8 +58,10 @@ class PaymentProvider:
     prefix: str
 
 
-def _party(name: str, country: str, line1: str, city: str, vat: str | None = None) -> Party:
-    return Party(name=name, country=country, address=Address(line1=line1, city=city, country=country), vat=vat)
+def _party(name: str, country: str, line1: str, city: str, vat: str | None = None, operator_id: str = "") -> Party:
+    # The party carries its operator id: declarations name the operators whose documents they link.
+    address = Address(line1=line1, city=city, country=country)
+    return Party(name=name, country=country, address=address, vat=vat, operator_id=operator_id or None)
 
 
 def _valid_vat(rng: random.Random, country: str, digits: int, suffix: str = "") -> str:
@@ -140,7 +142,7 @@ def build_operators(seed: int, webshop_names: list[tuple[str, str]]) -> Operator
         platforms.append(
             Platform(
                 Operator(id=f"op-platform-{index}", kind="platform", name=name, country=country),
-                _party(name, country, line1, city, vat),
+                _party(name, country, line1, city, vat, f"op-platform-{index}"),
                 domain,
                 ioss,
                 _valid_vat(rng, "GB", 9),
@@ -153,7 +155,7 @@ def build_operators(seed: int, webshop_names: list[tuple[str, str]]) -> Operator
     couriers = tuple(
         Carrier(
             Operator(id=f"op-courier-{index}", kind="courier", name=name, country=country),
-            _party(name, country, f"{10 + index} Airport Logistics Park", city),
+            _party(name, country, f"{10 + index} Airport Logistics Park", city, operator_id=f"op-courier-{index}"),
             prefix,
             False,
             airline,
@@ -164,7 +166,7 @@ def build_operators(seed: int, webshop_names: list[tuple[str, str]]) -> Operator
     posts = tuple(
         Carrier(
             Operator(id=f"op-post-{index}", kind="post", name=name, country=country),
-            _party(name, country, "International Mail Centre", city),
+            _party(name, country, "International Mail Centre", city, operator_id=f"op-post-{index}"),
             country,
             True,
             airline,
@@ -175,7 +177,7 @@ def build_operators(seed: int, webshop_names: list[tuple[str, str]]) -> Operator
     payments = tuple(
         PaymentProvider(
             Operator(id=f"op-payment-{index}", kind="payment_provider", name=name, country=country),
-            _party(name, country, f"{index * 7} Financial Centre", city),
+            _party(name, country, f"{index * 7} Financial Centre", city, operator_id=f"op-payment-{index}"),
             prefix,
         )
         for index, (name, country, city, prefix) in enumerate(_PAYMENTS, start=1)

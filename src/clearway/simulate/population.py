@@ -21,6 +21,8 @@ from hashlib import blake2b
 from statistics import NormalDist
 from typing import NamedTuple
 
+import msgspec
+
 from clearway.dataset.records import Address, Party
 from clearway.simulate import names
 from clearway.simulate.catalogue import CATEGORY_WEIGHTS, COLOURS, Catalogue, ProductType
@@ -158,6 +160,7 @@ class Population:
         self.operators: Operators = build_operators(seed, [(s.party.name, s.country) for s in shops])
         for shop, operator in zip(shops, self.operators.webshops, strict=True):
             shop.webshop = operator
+            shop.party = msgspec.structs.replace(shop.party, operator_id=operator.id)
 
     # -- drawing ---------------------------------------------------------------------------------
     def draw_seller(self, rng: random.Random, commercial: bool = False) -> Seller:

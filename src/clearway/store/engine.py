@@ -2,11 +2,44 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
+
+log = logging.getLogger("clearway.store")
+# SQLite gives a database's -wal, -shm and -journal files the mode of the database file itself.
+_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def _private_file(database: str) -> None:
+    """Create the SQLite file readable and writable by its owner only (it holds personal data).
+
+    Created here, before SQLite opens it, with mode 0600 whatever the umask, so that there is no
+    moment when it is readable by others. A file an older version left readable by other users is
+    made private, with its companion files, and the log says so.
+    """
+    path = Path(database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        return
+    except FileExistsError:
+        pass
+    for file in (path, *(path.with_name(path.name + suffix) for suffix in _COMPANIONS)):
+        try:
+            mode = stat.S_IMODE(file.stat().st_mode)
+            if mode & stat.S_IRWXO:
+                file.chmod(mode & ~stat.S_IRWXO & ~stat.S_IRWXG)
+                log.warning("%s was readable by other users; only its owner may now read it", file)
+        except FileNotFoundError:
+            continue
+        except PermissionError:
+            log.warning("%s is readable by other users and is not ours to change: make it private", file)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -27,8 +60,8 @@ def create_engine(url: str) -> sa.Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        if database and database != ":memory:" and not database.startswith("file:"):
+            _private_file(database)
         engine = sa.create_engine(url, connect_args={"check_same_thread": False})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -48,7 +48,7 @@ def _chunks(values: Collection[str]) -> Iterator[list[str]]:
         yield items[start : start + _CHUNK]
 
 
-_STATE_COLUMNS = ("state", "hold_reason", "lane", "link_status", "deadline", "updated_at")
+_STATE_COLUMNS = ("state", "hold_reason", "lane", "link_status", "deadline", "updated_at", "control")
 _CONSIGNMENT_COLUMNS = (
     "id",
     "operator_id",
@@ -68,10 +68,12 @@ _CONSIGNMENT_COLUMNS = (
 
 _CONSIGNMENT_SELECT = (
     "SELECT c.id, c.operator_id, c.reference, c.version, c.body_hash, c.received_at, c.state, c.hold_reason,"
-    " c.lane, c.link_status, c.deadline, c.updated_at, v.body"
+    " c.lane, c.link_status, c.deadline, c.updated_at, c.control, v.body"
     " FROM consignments c JOIN consignment_versions v ON v.consignment_id = c.id AND v.version = c.version"
 )
-_DOCUMENT_SELECT = "SELECT id, kind, operator_id, number, order_number, body_hash, received_at, body FROM documents"
+_DOCUMENT_SELECT = (
+    "SELECT id, kind, operator_id, number, order_number, body_hash, received_at, body, sender_kind FROM documents"
+)
 
 
 class SqlClearanceStore:
@@ -97,6 +99,7 @@ class SqlClearanceStore:
             link,
             deadline,
             updated,
+            control,
             body,
         ) = row
         t = self.bulk.read_time
@@ -115,11 +118,12 @@ class SqlClearanceStore:
                 link_status=link,
                 deadline=self.bulk.read_optional_time(deadline),
                 updated_at=t(updated),
+                control=control,
             ),
         )
 
     def _document(self, row: Sequence[Any]) -> StoredDocument:
-        did, kind, operator, number, _order, body_hash, received, body = row
+        did, kind, operator, number, _order, body_hash, received, body, sender_kind = row
         return StoredDocument(
             id=did,
             kind=kind,
@@ -128,6 +132,7 @@ class SqlClearanceStore:
             body_hash=body_hash,
             received_at=self.bulk.read_time(received),
             record=_DOCUMENT[kind].decode(body),
+            sender_kind=sender_kind,
         )
 
     def _consignments(
@@ -141,14 +146,14 @@ class SqlClearanceStore:
 
     def _documents(
         self, condition: str, params: tuple[Any, ...], column: str, values: Collection[str]
-    ) -> dict[str, StoredDocument]:
-        found: dict[str, StoredDocument] = {}
+    ) -> dict[str, list[StoredDocument]]:
+        found: dict[str, list[StoredDocument]] = {}
         key = 3 if column == "number" else 4  # position of the key column in _DOCUMENT_SELECT
         for chunk in _chunks(values):
             among, values_params = self.bulk.among(column, chunk)
             sql = f"{_DOCUMENT_SELECT} WHERE {condition} {among} ORDER BY received_at, id"
             for row in self.conn.exec_driver_sql(sql, (*params, *values_params)):
-                found[row[key]] = self._document(row)  # later rows win: the latest document
+                found.setdefault(row[key], []).append(self._document(row))
         return found
 
     def consignments_by_reference(self, operator_id: str, references: Collection[str]) -> dict[str, StoredConsignment]:
@@ -158,17 +163,35 @@ class SqlClearanceStore:
     def consignments_by_id(self, ids: Collection[str]) -> dict[str, StoredConsignment]:
         return {c.id: c for c in self._consignments("", (), "c.id", ids)}
 
-    def documents_by_number(self, kind: DocumentKind, numbers: Collection[str]) -> dict[str, StoredDocument]:
+    def documents_by_number(self, kind: DocumentKind, numbers: Collection[str]) -> dict[str, list[StoredDocument]]:
         return self._documents(f"kind = {self.bulk.mark} AND", (kind,), "number", numbers)
 
-    def payments_by_order(self, order_numbers: Collection[str]) -> dict[str, StoredDocument]:
+    def payments_by_order(self, order_numbers: Collection[str]) -> dict[str, list[StoredDocument]]:
         return self._documents(f"kind = {self.bulk.mark} AND", ("payment",), "order_number", order_numbers)
 
     def own_documents(
         self, kind: DocumentKind, operator_id: str, numbers: Collection[str]
     ) -> dict[str, StoredDocument]:
         mark = self.bulk.mark
-        return self._documents(f"kind = {mark} AND operator_id = {mark} AND", (kind, operator_id), "number", numbers)
+        found = self._documents(f"kind = {mark} AND operator_id = {mark} AND", (kind, operator_id), "number", numbers)
+        return {number: docs[-1] for number, docs in found.items()}
+
+    def declarations_by_transport_document(self, numbers: Collection[str]) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for chunk in _chunks(numbers):
+            among, values_params = self.bulk.among("transport_document", chunk)
+            sql = f"SELECT transport_document, id FROM consignments WHERE state <> {self.bulk.mark} AND {among}"
+            for number, cid in self.conn.exec_driver_sql(sql, (State.CANCELLED.value, *values_params)):
+                found.setdefault(number, set()).add(cid)
+        return found
+
+    def operator_kinds(self, operator_ids: Collection[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for chunk in _chunks(operator_ids):
+            among, values_params = self.bulk.among("id", chunk)
+            for oid, kind in self.conn.exec_driver_sql(f"SELECT id, kind FROM operators WHERE {among}", values_params):
+                found[oid] = kind
+        return found
 
     def awaiting_by_keys(self, kind: DocumentKind, keys: Collection[str]) -> list[StoredConsignment]:
         found = self._consignments(
@@ -285,6 +308,7 @@ class SqlClearanceStore:
             status.link_status,
             self.bulk.time(status.deadline),
             self.bulk.time(status.updated_at),
+            status.control,
         )
 
     def _insert_versions(self, rows: Sequence[StoredConsignment]) -> None:
@@ -325,7 +349,7 @@ class SqlClearanceStore:
         w = self.bulk
         w.insert(
             documents,
-            ("id", "kind", "operator_id", "number", "order_number", "body_hash", "received_at", "body"),
+            ("id", "kind", "operator_id", "number", "order_number", "body_hash", "received_at", "body", "sender_kind"),
             [
                 (
                     d.id,
@@ -336,6 +360,7 @@ class SqlClearanceStore:
                     d.body_hash,
                     w.time(d.received_at),
                     canonical_json(d.record).decode(),
+                    d.sender_kind,
                 )
                 for d in rows
             ],

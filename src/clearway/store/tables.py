@@ -53,6 +53,11 @@ consignments = sa.Table(
     sa.Column("received_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Column("deadline", UtcDateTime),
+    # Customs control, attached to the consignment and not to a version: 'selected' (the risk
+    # engine chose it for examination), 'officer' (a person held or examined it), 'incorrect' (an
+    # examination found the particulars wrong). While set, the declarant can neither amend nor
+    # cancel, and only an officer's decision moves the consignment on.
+    sa.Column("control", sa.String(24)),
     sa.UniqueConstraint("operator_id", "reference"),
     sa.Index("ix_consignments_order_number", "order_number"),
     sa.Index("ix_consignments_payment_key", "payment_key"),
@@ -85,6 +90,8 @@ documents = sa.Table(
     sa.Column("body_hash", sa.String(64), nullable=False),
     sa.Column("received_at", UtcDateTime, nullable=False),
     sa.Column("body", sa.Text, nullable=False),
+    # The sender's kind in the registry when it sent the document (clearance.senders).
+    sa.Column("sender_kind", sa.String(24)),
     sa.UniqueConstraint("kind", "operator_id", "number"),
     sa.Index("ix_documents_kind_number", "kind", "number"),
     sa.Index("ix_documents_kind_order_number", "kind", "order_number"),
@@ -169,6 +176,15 @@ api_keys = sa.Table(
     sa.Index("ix_api_keys_operator_id", "operator_id"),
 )
 
+# One row, one counter: bumped in the transaction that revokes a key or suspends an operator, so that
+# every server process drops the credentials it cached on its next request (store/credential_epoch.py).
+credential_epoch = sa.Table(
+    "credential_epoch",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("epoch", sa.BigInteger, nullable=False),
+)
+
 people = sa.Table(
     "people",
     metadata,
@@ -176,8 +192,6 @@ people = sa.Table(
     sa.Column("display_name", sa.String(200), nullable=False),
     sa.Column("role", sa.String(16), nullable=False),
     sa.Column("password_hash", sa.String(200), nullable=False),
-    sa.Column("failed_logins", sa.Integer, nullable=False),
-    sa.Column("locked_until", UtcDateTime),
     sa.Column("disabled", sa.Boolean, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
 )
@@ -191,5 +205,19 @@ sessions = sa.Table(
     sa.Column("csrf_token", sa.String(64), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("expires_at", UtcDateTime, nullable=False),
+    # Written at most once a minute (not on every request): the idle timeout's clock.
+    sa.Column("last_seen_at", UtcDateTime, nullable=False),
     sa.Index("ix_sessions_username", "username"),
+)
+
+# Failed sign-ins per account and per address, for throttling (clearway.access.throttle). The key
+# is an HMAC of the username or address: the table names no one, and unknown usernames are counted
+# like real ones.
+sign_in_failures = sa.Table(
+    "sign_in_failures",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_failure_at", UtcDateTime, nullable=False),
+    sa.Index("ix_sign_in_failures_last_failure_at", "last_failure_at"),
 )

@@ -1,4 +1,5 @@
-"""People's sign-in to the pages: login form, session cookie, CSRF tokens, logout."""
+"""People's sign-in to the pages: login form, session cookie, CSRF tokens, logout, and the page
+where a signed-in person changes their own password."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from clearway.access.roles import PEOPLE_ROLES, Principal, Role
+from clearway.access_service import TooManyAttempts
 from clearway.api.deps import PUBLIC, SESSION_COOKIE, Access, Service, authenticate
 from clearway.api.problems import ApiError
+from clearway.clearance.errors import InvalidRecord
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
@@ -60,6 +63,7 @@ class FormAccess(Access):
             raise LoginRequired
         principal: Principal = found[0]
         expected: str = found[1]
+        request.state.principal = principal  # a refusal below is recorded under this person
         form = await request.form()
         sent = form.get("csrf")
         if not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
@@ -69,17 +73,29 @@ class FormAccess(Access):
         return principal
 
 
+PEOPLE_FORM = FormAccess(*PEOPLE_ROLES)
+
+
 def _cookie_args(max_age: int | None = None) -> dict[str, object]:
     # Secure: browsers keep Secure cookies on http://localhost too, so this holds in development.
     return {"httponly": True, "secure": True, "samesite": "lax", "path": "/", "max_age": max_age}
 
 
-@router.get("/login", response_class=HTMLResponse, dependencies=[Depends(PUBLIC)])
-async def login_form(request: Request, error: str | None = None) -> Response:
+def _login_page(request: Request, error: str | None, status: int = 200, retry_after: int = 0) -> Response:
     token = secrets.token_urlsafe(32)
-    response = templates.TemplateResponse(request, "login.html", {"csrf": token, "error": error}, status_code=200)
+    context = {"csrf": token, "error": error, "retry_after": retry_after}
+    response = templates.TemplateResponse(request, "login.html", context, status_code=status)
     response.set_cookie(LOGIN_CSRF_COOKIE, token, **_cookie_args(600))  # type: ignore[arg-type]
     return response
+
+
+def _address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+@router.get("/login", response_class=HTMLResponse, dependencies=[Depends(PUBLIC)])
+async def login_form(request: Request, error: str | None = None) -> Response:
+    return _login_page(request, error if error in ("invalid", "expired") else None)
 
 
 @router.post("/login", dependencies=[Depends(PUBLIC)])
@@ -93,26 +109,79 @@ async def login(
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(csrf, expected):
         return RedirectResponse("/login?error=expired", status_code=303)
-    outcome, token = await run_in_threadpool(svc.access.login, username, password)
-    if outcome != "ok" or token is None:
-        reason = "locked" if outcome == "locked" else "invalid"
-        return RedirectResponse(f"/login?error={reason}", status_code=303)
+    result = await run_in_threadpool(lambda: svc.access.login(username, password, address=_address(request)))
+    if result.outcome == "throttled":
+        # The same answer for a real account and an unknown one: both are counted alike.
+        response = _login_page(request, "throttled", 429, result.retry_after)
+        response.headers["Retry-After"] = str(result.retry_after)
+        return response
+    if result.outcome != "ok" or result.token is None:
+        return RedirectResponse("/login?error=invalid", status_code=303)
     response = RedirectResponse("/", status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, **_cookie_args(svc.settings.session_hours * 3600))  # type: ignore[arg-type]
+    response.set_cookie(SESSION_COOKIE, result.token, **_cookie_args(svc.settings.session_hours * 3600))  # type: ignore[arg-type]
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
     return response
 
 
 @router.post("/logout", dependencies=[Depends(PUBLIC)])
-async def logout(request: Request, svc: Service, csrf: Annotated[str, Form(max_length=64)]) -> Response:
+async def logout(request: Request, svc: Service) -> Response:
+    # The session's token is proof enough to end it; a forged cross-site logout only signs someone
+    # out, so no CSRF check here (one that failed used to leave the session valid on the server).
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        found = await run_in_threadpool(svc.access.session, token)
-        if found is not None and hmac.compare_digest(csrf, found[1]):
-            await run_in_threadpool(svc.access.logout, token)
+        await run_in_threadpool(svc.access.logout, token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + "."
+
+
+def _password_page(
+    request: Request,
+    person: Principal,
+    csrf: str,
+    *,
+    error: str | None = None,
+    ended: int | None = None,
+    status: int = 200,
+) -> Response:
+    context = {"person": person, "csrf": csrf, "section": "account", "error": error, "ended": ended}
+    return templates.TemplateResponse(request, "password.html", context, status_code=status)
+
+
+@router.get("/account/password", response_class=HTMLResponse)
+async def password_form(request: Request, person: Person) -> Response:
+    return _password_page(request, person, await session_csrf(request))
+
+
+@router.post("/account/password")
+async def change_password(
+    request: Request,
+    svc: Service,
+    person: Annotated[Principal, Depends(PEOPLE_FORM)],
+    current_password: Annotated[str, Form(max_length=1024)],
+    new_password: Annotated[str, Form(max_length=1024)],
+    repeat_password: Annotated[str, Form(max_length=1024)],
+) -> Response:
+    csrf = await session_csrf(request)
+    if new_password != repeat_password:
+        return _password_page(request, person, csrf, error="The new password and its repetition differ.", status=422)
+    token = request.cookies.get(SESSION_COOKIE, "")
+    try:
+        ended = await run_in_threadpool(
+            lambda: svc.access.change_password(token, current_password, new_password, address=_address(request))
+        )
+    except InvalidRecord as exc:
+        reason = exc.errors[0].detail if exc.errors else exc.detail
+        return _password_page(request, person, csrf, error=_sentence(reason), status=422)
+    except TooManyAttempts as exc:
+        response = _password_page(request, person, csrf, error=_sentence(exc.detail), status=429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    return _password_page(request, person, csrf, ended=ended)
 
 
 async def session_csrf(request: Request) -> str:

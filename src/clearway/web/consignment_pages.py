@@ -5,6 +5,10 @@ consignment in full when it is in customs' hands or when the officer has acted o
 goes to the audit chain; otherwise, and always for analysts and statisticians, personal fields are
 keyed pseudonyms. Every action (release, request information, inspect, seize, return, record an
 outcome) goes through the same service calls as the API, so it is audited and moves the lifecycle.
+
+After an action the page is shown again with a message named by a code in its query (``?done=inspect``,
+``?error=reason-missing``): the page shows only the fixed sentence of a known code, never text from
+the query, so that a link cannot make the page say what its sender likes.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from clearway.access.roles import Principal, Role
 from clearway.api.customs import in_officers_work
 from clearway.api.deps import Service
 from clearway.api.views import consignment_view, pseudonymised_view
-from clearway.clearance.errors import ClearwayError, NotFound
+from clearway.clearance.errors import ClearwayError, Conflict, InvalidRecord, NotFound
 from clearway.clearance.lifecycle import HoldReason, IllegalTransition, State, can_move
 from clearway.risk.learning.features import DESCRIPTIONS
 from clearway.risk_service import OUTCOMES
@@ -44,6 +48,36 @@ ACTIONS: tuple[tuple[str, str, State, HoldReason | None], ...] = (
 )
 _BY_VALUE = {value: (target, hold) for value, _, target, hold in ACTIONS}
 
+# The page's messages, by the code its query names.
+ERRORS: dict[str, str] = {
+    "unknown-action": "choose one of the actions offered",
+    "reason-missing": "say why: the reason is kept in the history and the audit trail",
+    "not-allowed": "the consignment's state does not allow this step (it may have changed meanwhile)",
+    "not-found": "there is no such consignment",
+    "value-not-number": "the corrected value is not a number",
+    "value-negative": "the corrected value must be 0 or more",
+    "hs-code": "the correct HS code has 6 to 10 digits",
+    "value-needed": "an undervaluation needs the corrected value",
+    "hs-code-needed": "a misclassification needs the correct HS code",
+    "outcome-invalid": "choose one of the outcomes offered",
+    "failed": "the step was not taken; nothing was changed",
+}
+DONE: dict[str, str] = {
+    **{value: f"{value.replace('_', ' ')}: done" for value in _BY_VALUE},
+    **{f"outcome-{outcome}": f"outcome recorded: {outcome}" for outcome in OUTCOMES},
+}
+
+
+def _error_code(exc: Exception) -> str:
+    """The page's code for a refusal of the service (its own text may name anything)."""
+    if isinstance(exc, NotFound):
+        return "not-found"
+    if isinstance(exc, Conflict | IllegalTransition | ValueError):
+        return "not-allowed"
+    if isinstance(exc, InvalidRecord):
+        return "outcome-invalid"
+    return "failed"
+
 
 def _was_inspected(dossier: ConsignmentDossier) -> bool:
     return any(entry["to_state"] == State.INSPECTED for entry in dossier.history)
@@ -60,7 +94,7 @@ async def consignment_page(
     request: Request,
     svc: Service,
     person: CustomsPerson,
-    done: Annotated[str | None, Query(max_length=200)] = None,
+    done: Annotated[str | None, Query(max_length=500)] = None,
     error: Annotated[str | None, Query(max_length=500)] = None,
 ) -> HTMLResponse:
     dossier = await run_in_threadpool(svc.dossier, None, consignment_id)
@@ -87,14 +121,16 @@ async def consignment_page(
             # The outcome of an inspection, once there was one (labels must come from inspections).
             "outcomes": OUTCOMES if person.role is Role.OFFICER and _was_inspected(dossier) else (),
             "descriptions": DESCRIPTIONS,
-            "done": done,
-            "error": error,
+            # Fixed sentences for known codes; anything else in the query is not shown.
+            "done": DONE.get(done or ""),
+            "error": ERRORS.get(error or ""),
         },
     )
 
 
-def _back(consignment_id: str, **message: str) -> RedirectResponse:
-    query = "&".join(f"{k}={quote(v)}" for k, v in message.items())
+def _back(consignment_id: str, *, done: str | None = None, error: str | None = None) -> RedirectResponse:
+    """Back to the page, with the code of its message (a key of DONE or ERRORS)."""
+    query = f"done={quote(done)}" if done is not None else f"error={quote(error or 'failed')}"
     return RedirectResponse(f"/consignments/{quote(consignment_id)}?{query}", status_code=303)
 
 
@@ -107,19 +143,17 @@ async def act(
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     if action not in _BY_VALUE:
-        return _back(consignment_id, error=f"unknown action '{action}'")
+        return _back(consignment_id, error="unknown-action")
     if not reason.strip():
-        return _back(consignment_id, error="say why: the reason is kept in the history and the audit trail")
+        return _back(consignment_id, error="reason-missing")
     target, hold = _BY_VALUE[action]
     try:
         await run_in_threadpool(
             lambda: svc.control(consignment_id, target, actor=officer.actor, reason=reason.strip(), hold_reason=hold)
         )
-    except ClearwayError as exc:
-        return _back(consignment_id, error=exc.detail)
-    except (IllegalTransition, ValueError) as exc:
-        return _back(consignment_id, error=str(exc))
-    return _back(consignment_id, done=f"{action.replace('_', ' ')}: done")
+    except (ClearwayError, IllegalTransition, ValueError) as exc:
+        return _back(consignment_id, error=_error_code(exc))
+    return _back(consignment_id, done=action)
 
 
 @router.post("/consignments/{consignment_id}/outcome")
@@ -137,16 +171,16 @@ async def outcome(
         try:
             value = Decimal(corrected_value.strip())
         except InvalidOperation:
-            return _back(consignment_id, error=f"the corrected value '{corrected_value}' is not a number")
+            return _back(consignment_id, error="value-not-number")
         if not value.is_finite() or value < 0:
-            return _back(consignment_id, error="the corrected value must be 0 or more")
+            return _back(consignment_id, error="value-negative")
     code = corrected_hs_code.strip() or None
     if code is not None and not (code.isdigit() and 6 <= len(code) <= 10):
-        return _back(consignment_id, error="the correct HS code has 6 to 10 digits")
+        return _back(consignment_id, error="hs-code")
     if result == "undervalued" and value is None:
-        return _back(consignment_id, error="an undervaluation needs the corrected value")
+        return _back(consignment_id, error="value-needed")
     if result == "misclassified" and code is None:
-        return _back(consignment_id, error="a misclassification needs the correct HS code")
+        return _back(consignment_id, error="hs-code-needed")
     try:
         await run_in_threadpool(
             lambda: svc.risk.record_outcome(
@@ -159,6 +193,5 @@ async def outcome(
             )
         )
     except ClearwayError as exc:
-        details = "; ".join(e.detail for e in exc.errors) or exc.detail
-        return _back(consignment_id, error=details)
-    return _back(consignment_id, done=f"outcome recorded: {result}")
+        return _back(consignment_id, error=_error_code(exc))
+    return _back(consignment_id, done=f"outcome-{result}")

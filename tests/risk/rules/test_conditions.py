@@ -10,6 +10,7 @@ import pytest
 
 from clearway.risk.frame import SCHEMA
 from clearway.risk.rules.conditions import (
+    MAX_DEPTH,
     ConditionError,
     evaluate,
     fields_read,
@@ -21,6 +22,14 @@ from clearway.risk.rules.fields import FIELDS, STAGE_COLUMNS, MissingFields
 from clearway.risk.rules.model import All, AnyOf, Leaf, Not
 
 DTYPES: dict[str, Any] = {**SCHEMA, **STAGE_COLUMNS}
+
+
+def nested(depth: int, leaf: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A condition of ``depth`` nots around a leaf."""
+    cond: dict[str, Any] = leaf or {"field": "origin", "eq": "CN"}
+    for _ in range(depth):
+        cond = {"not": cond}
+    return cond
 
 
 def frame_of(rows: list[dict[str, Any]]) -> pl.DataFrame:
@@ -81,6 +90,21 @@ CASES: list[tuple[dict[str, Any], dict[str, Any], bool]] = [
     ({"field": "descriptions_normalised", "contains": "gift"}, {"descriptions": ["  GIFT\t"]}, True),
     ({"field": "descriptions_normalised", "contains": "gift"}, {"descriptions": ["Gift box"]}, False),
     ({"field": "descriptions_normalised", "contains_any": ["parts", "éclair"]}, {"descriptions": ["Éclair"]}, True),
+    # free text is compared in its matching form: look-alikes, invisible characters and case change nothing
+    ({"field": "descriptions_normalised", "contains": "gift"}, {"descriptions": ["G\u0456ft"]}, True),
+    ({"field": "descriptions_normalised", "contains": "G\u0456FT"}, {"descriptions": ["gift"]}, True),
+    ({"field": "descriptions", "mentions": "pepper spray"}, {"descriptions": ["P\u0435pper spray, 50 ml"]}, True),
+    ({"field": "descriptions", "mentions": "pepper spray"}, {"descriptions": ["Pep\u00adper spray"]}, True),
+    ({"field": "descriptions", "mentions": "pepper spray"}, {"descriptions": ["Pep\u200bper spray"]}, True),
+    ({"field": "descriptions", "mentions": "pepper spray"}, {"descriptions": ["ＰＥＰＰＥＲ ＳＰＲＡＹ"]}, True),
+    ({"field": "descriptions", "mentions": "pepper spray"}, {"descriptions": ["Pepper grinder", None]}, False),
+    ({"field": "descriptions", "mentions": "taser"}, {"descriptions": ["T\u0430\u0455er"]}, True),
+    ({"field": "descriptions", "starts_with": "pepper"}, {"descriptions": ["  P\u0415PPER mill"]}, True),
+    ({"field": "descriptions", "contains": "Pepper spray"}, {"descriptions": ["p\u0435pper  SPRAY"]}, True),
+    ({"field": "platform_name", "eq": "ShopWorld"}, {"platform_name": "Sh\u043epW\u043erld"}, True),
+    ({"field": "platform_name", "in": ["Wish", "Temu"]}, {"platform_name": "W\u0456sh"}, True),
+    ({"field": "platform_name", "ne": "ShopWorld"}, {"platform_name": "shopworld "}, False),
+    ({"field": "origin", "eq": "CN"}, {"origin": "cn"}, False),  # codes are compared as written
     # logic
     (
         {"all": [{"field": "nature", "eq": "gift"}, {"field": "origin", "eq": "CN"}]},
@@ -229,6 +253,10 @@ ERRORS: list[tuple[object, str]] = [
         {"all": [{"field": "origin", "eq": "CN"}, {"not": {"field": "x", "eq": 1}}]},
         r"when\.all\[1\]\.not: unknown field 'x'",
     ),
+    ({"field": "buyer_name", "eq": "Anna Schmidt"}, r"field 'buyer_name' holds personal data, which rules may not"),
+    ({"not": {"field": "buyer_email", "is_null": True}}, r"when\.not: field 'buyer_email' holds personal data"),
+    ({"field": "seller_name", "mentions": "trading"}, r"'seller_name' holds personal data"),
+    (nested(MAX_DEPTH + 1), r"when(\.not){33}: conditions nest more than 32 levels deep"),
 ]
 
 
@@ -236,3 +264,43 @@ ERRORS: list[tuple[object, str]] = [
 def test_an_invalid_condition_is_refused_with_where_and_why(raw: object, message: str) -> None:
     with pytest.raises(ConditionError, match=message):
         parse_condition(raw)
+
+
+POINTERS: list[tuple[object, str]] = [
+    (["not a mapping"], ""),
+    ({"all": []}, "/all"),
+    ({"al": [{"field": "origin", "eq": "CN"}]}, "/al"),
+    ({"any": [{"field": "origin", "eq": "CN"}, {"field": "buyer_name", "eq": "x"}]}, "/any/1/field"),
+    ({"all": [{"not": {"field": "orign", "eq": "CN"}}]}, "/all/0/not/field"),
+    ({"field": "origin", "equals": "CN"}, "/equals"),
+    ({"field": "origin", "eq": "CN", "ne": "HK"}, ""),
+    ({"field": "origin", "in": ["CN", 1]}, "/in/1"),
+    ({"field": "price_ratio_min", "lt": 0.3}, "/lt"),
+    (nested(MAX_DEPTH + 1), "/not" * (MAX_DEPTH + 1)),
+]
+
+
+@pytest.mark.parametrize(("raw", "pointer"), POINTERS)
+def test_an_error_points_at_the_faulty_part(raw: object, pointer: str) -> None:
+    with pytest.raises(ConditionError) as caught:
+        parse_condition(raw)
+    assert caught.value.pointer == pointer
+
+
+def test_nesting_is_bounded_before_any_recursion_runs_deep() -> None:
+    assert fields_read(parse_condition(nested(MAX_DEPTH))) == {"origin"}
+    wide_and_deep = {"all": [nested(MAX_DEPTH - 1), {"any": [nested(MAX_DEPTH)]}]}
+    with pytest.raises(ConditionError, match="nest more than 32"):
+        parse_condition(wide_and_deep)
+    # 3,000 levels are refused at level 33: parsing never recurses further.
+    with pytest.raises(ConditionError, match="nest more than 32"):
+        parse_condition(nested(3000))
+
+
+def test_a_personal_field_is_refused_and_said_so() -> None:
+    with pytest.raises(ConditionError) as caught:
+        parse_condition({"all": [{"field": "origin", "eq": "CN"}, {"field": "buyer_phone", "is_null": False}]})
+    assert caught.value.personal and caught.value.pointer == "/all/1/field"
+    with pytest.raises(ConditionError) as other:
+        parse_condition({"field": "no_such_field", "eq": 1})
+    assert not other.value.personal

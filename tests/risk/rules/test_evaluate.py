@@ -236,8 +236,11 @@ FIELD_POOL = [
     "value_per_kg_eur",
     "unit_value_min_eur",
     "descriptions_normalised",
+    "platform_name",
 ]
 TEXTS = ["CN", "cn", "85", "8517", "851713", "gift", " Gift ", "GIFT", "", "Éclair", "éclair", "Straße", "ΟΔΟΣ", "x y"]
+# Look-alikes: a Cyrillic і, a soft hyphen, a zero-width space, a Cyrillic а in "a b".
+TEXTS += ["G\u0456ft", "gi\u00adft", "\u200bx y", "\u0430 b", "AB"]
 DATES = [dt.date(2026, 1, 1), dt.date(2026, 1, 2), dt.date(2025, 12, 31)]
 INTS = st.integers(min_value=-2, max_value=300)
 FLOATS = st.one_of(
@@ -263,6 +266,7 @@ COLUMN_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "quality_codes": st.lists(st.one_of(st.none(), TEXT), max_size=3),
     "unit_values_eur": st.lists(st.one_of(st.none(), FLOATS), max_size=3),
     "descriptions": st.lists(st.one_of(st.none(), TEXT), max_size=3),
+    "platform_name": st.one_of(st.none(), TEXT),
     "jurisdiction": st.sampled_from(["EU", "GB"]),
 }
 

@@ -232,3 +232,21 @@ def test_versions_of_a_rule_may_differ_in_time_scope_or_status(specs: list[tuple
 def test_versions_of_a_rule_never_apply_together(specs: list[tuple[object, ...]], message: str) -> None:
     with pytest.raises(RulePackError, match=rf"rule 'late_filing': {message}"):
         parse_pack(_versions(*specs))  # type: ignore[arg-type]
+
+
+def test_a_condition_error_points_into_its_rule() -> None:
+    when = {"all": [{"field": "quality_score", "lt": 50}, {"field": "buyer_email", "is_null": False}]}
+    with pytest.raises(
+        RulePackError, match=r"rule 'low_quality_declaration': when\.all\[1\]: field 'buyer_email'"
+    ) as e:
+        load_pack(rule_yaml(when=when))
+    assert e.value.pointer == "/when/all/1/field" and e.value.personal
+    with pytest.raises(RulePackError) as other:
+        load_pack(rule_yaml(description="no capital."))
+    assert other.value.pointer == "" and not other.value.personal
+
+
+def test_a_pack_nested_beyond_what_yaml_can_read_is_a_pack_error() -> None:
+    deep = "name: p\nversion: 1\nrules:\n  - when: " + "{not: " * 3000 + "{field: origin, eq: CN}" + "}" * 3000
+    with pytest.raises(RulePackError, match="nests too deeply"):
+        load_pack(deep)

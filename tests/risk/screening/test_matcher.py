@@ -55,6 +55,10 @@ SAME = [
     ("Yusuf Khalid", "Jusuf Halid"),
     ("John Smith", "Jon Smyth"),
     ("Dembian Stoujusku", "Dembian Stoujsuku"),
+    # look-alike letters and invisible characters: a Cyrillic Р and е, a soft hyphen, a zero-width space
+    ("Ivan Petrov", "Ivan \u0420\u0435trov"),
+    ("John Smith", "J\u043ehn Sm\u00adi\u200bth"),
+    ("Horizon Example Trading LLC", "Н\u043er\u0456zon Examp\u04cfe Trading"),
 ]
 DIFFERENT = [
     ("James Johnson", "John Jameson"),

@@ -34,6 +34,10 @@ from clearway.risk.screening.normalise import (
         ("أسامة بن لادن", "sma bn ldn"),  # no short vowels; ta marbuta read "a", the hamza is punctuation
         ("", ""),
         ("  --  ", ""),
+        # look-alikes in a Latin word are read as the Latin they imitate, not transliterated (Р is not R)
+        ("Ivan \u0420\u0435trov", "ivan petrov"),
+        ("J\u043ehn Sm\u00adi\u200bth", "john smith"),
+        ("ＪＯＨＮ 𝐒𝐌𝐈𝐓𝐇", "john smith"),
     ],
 )
 def test_normalise_name(raw: str, expected: str) -> None:
@@ -68,6 +72,12 @@ def test_normalise_phone(raw: str, expected: str) -> None:
 def test_normalise_email_and_document() -> None:
     assert normalise_email("  John.Doe@Example.COM ") == "john.doe@example.com"
     assert normalise_document("ua 511-640-215 cn") == "UA511640215CN"
+
+
+def test_look_alikes_in_exact_kinds() -> None:
+    assert normalise_email("J\u043ehn.D\u043ee@\u0435xample.com\u200b") == "john.doe@example.com"
+    assert normalise_document("\u0420\u0420123456785\u0421N") == "PP123456785CN"  # Cyrillic Р and С
+    assert normalise_phone("＋３３ ６ １２ ３４ ５６ ７８") == "612345678"  # fullwidth digits
 
 
 def test_is_abjad() -> None:

@@ -11,6 +11,11 @@ the batch path is what the pipeline runs, the row path explains one decision and
 
 Fields come from a registry: the frame columns (``clearway.risk.frame.SCHEMA``), the columns other
 risk stages add before rules run, and a few derived values the language has no arithmetic for.
+Personal fields are refused (rules must not single out people; see ``fields``), and free text is
+compared in its matching form on both sides, so that "Pеpper spray" with a Cyrillic е still hits.
+
+A condition nests at most ``MAX_DEPTH`` levels of all, any and not: deeper is refused when parsed,
+so that no evaluator ever recurses without bound on what an analyst sent.
 """
 
 from __future__ import annotations
@@ -26,39 +31,60 @@ from typing import Any, Final
 
 import polars as pl
 
+from clearway.dataset.errors import join
+from clearway.dataset.text import normalise_for_matching
+from clearway.risk.matching import matching_form, matching_forms, mentions
 from clearway.risk.rules.fields import FIELDS, OP_KINDS, Kind, field_value
 from clearway.risk.rules.model import OPS, All, AnyOf, Condition, Leaf, Not, Op, Value
 
+# Levels of all, any and not: the default pack needs 3; a profile deeper than 32 is unreadable anyway.
+MAX_DEPTH: Final = 32
+
 
 class ConditionError(ValueError):
-    """A condition that does not follow the language, with the path to the faulty part."""
+    """A condition that does not follow the language: where (text and an RFC 6901 pointer) and why.
+
+    ``pointer`` locates the faulty part from the condition's root (``/all/1/not/field``); ``personal``
+    says that the condition tests a personal field, which no rule may do.
+    """
+
+    def __init__(self, message: str, pointer: str = "", *, personal: bool = False) -> None:
+        super().__init__(message)
+        self.pointer = pointer
+        self.personal = personal
 
 
 # --- parsing and validation ---------------------------------------------------------------------
 
 
-def parse_condition(raw: object, where: str = "when") -> Condition:
+def parse_condition(raw: object, where: str = "when", pointer: str = "", depth: int = 0) -> Condition:
     """The typed condition of a YAML/JSON mapping, or a ConditionError saying where and why."""
+    if depth > MAX_DEPTH:
+        raise ConditionError(f"{where}: conditions nest more than {MAX_DEPTH} levels deep", pointer)
     if not isinstance(raw, dict):
         raise ConditionError(
-            f"{where}: expected a mapping: {{all: [...]}}, {{any: [...]}}, {{not: ...}} or {{field: ...}}"
+            f"{where}: expected a mapping: {{all: [...]}}, {{any: [...]}}, {{not: ...}} or {{field: ...}}", pointer
         )
     if "field" in raw:
-        return _leaf(raw, where)
+        return _leaf(raw, where, pointer)
     if len(raw) != 1:
         raise ConditionError(
-            f"{where}: expected one of all, any, not or a field test, got keys {sorted(map(str, raw))}"
+            f"{where}: expected one of all, any, not or a field test, got keys {sorted(map(str, raw))}", pointer
         )
     ((key, body),) = raw.items()
     if key in ("all", "any"):
         if not isinstance(body, list) or not body:
-            raise ConditionError(f"{where}.{key}: expected a non-empty list of conditions")
-        items = tuple(parse_condition(item, f"{where}.{key}[{i}]") for i, item in enumerate(body))
+            raise ConditionError(f"{where}.{key}: expected a non-empty list of conditions", join(pointer, key))
+        items = tuple(
+            parse_condition(item, f"{where}.{key}[{i}]", join(join(pointer, key), i), depth + 1)
+            for i, item in enumerate(body)
+        )
         return All(items) if key == "all" else AnyOf(items)
     if key == "not":
-        return Not(parse_condition(body, f"{where}.not"))
+        return Not(parse_condition(body, f"{where}.not", join(pointer, "not"), depth + 1))
     raise ConditionError(
-        f"{where}: unknown key {key!r} (expected all, any, not or field){_hint(key, ['all', 'any', 'not'])}"
+        f"{where}: unknown key {key!r} (expected all, any, not or field){_hint(key, ['all', 'any', 'not'])}",
+        join(pointer, str(key)),
     )
 
 
@@ -67,82 +93,92 @@ def _hint(word: object, choices: Iterable[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def _leaf(raw: dict[Any, Any], where: str) -> Leaf:
+def _leaf(raw: dict[Any, Any], where: str, pointer: str) -> Leaf:
     name = raw["field"]
     if not isinstance(name, str) or name not in FIELDS:
-        raise ConditionError(f"{where}: unknown field {name!r}{_hint(name, FIELDS)}")
+        raise ConditionError(f"{where}: unknown field {name!r}{_hint(name, FIELDS)}", join(pointer, "field"))
+    if FIELDS[name].personal:
+        raise ConditionError(
+            f"{where}: field {name!r} holds personal data, which rules may not test (screening matches "
+            "parties against lists: test screening_hits instead)",
+            join(pointer, "field"),
+            personal=True,
+        )
     where = f"{where} ({name})"
     ops = [key for key in raw if key != "field"]
     if len(ops) != 1:
-        raise ConditionError(f"{where}: a field test takes exactly one op, got {sorted(map(str, ops))}")
+        raise ConditionError(f"{where}: a field test takes exactly one op, got {sorted(map(str, ops))}", pointer)
     op = ops[0]
+    at = join(pointer, str(op))
     if op not in OPS:
-        raise ConditionError(f"{where}: unknown op {op!r}{_hint(op, OPS)} (ops: {', '.join(OPS)})")
+        raise ConditionError(f"{where}: unknown op {op!r}{_hint(op, OPS)} (ops: {', '.join(OPS)})", at)
     kind = FIELDS[name].kind
     if kind not in OP_KINDS[op]:
         allowed = [o for o in OPS if kind in OP_KINDS[o]]
-        raise ConditionError(f"{where}: op {op!r} does not apply to a {kind} field (ops for it: {', '.join(allowed)})")
-    return Leaf(name, op, _operand(op, kind, raw[op], f"{where}.{op}"))
+        message = f"{where}: op {op!r} does not apply to a {kind} field (ops for it: {', '.join(allowed)})"
+        raise ConditionError(message, at)
+    return Leaf(name, op, _operand(op, kind, raw[op], f"{where}.{op}", at))
 
 
-def _operand(op: Op, kind: Kind, raw: object, where: str) -> Value:
+def _operand(op: Op, kind: Kind, raw: object, where: str, at: str) -> Value:
     element = kind.removesuffix("_list")
     if op == "is_null":
         if not isinstance(raw, bool):
-            raise ConditionError(f"{where}: expected true or false")
+            raise ConditionError(f"{where}: expected true or false", at)
         return raw
     if op in ("starts_with", "mentions"):
         prefixes = raw if isinstance(raw, list) else [raw]
         if not prefixes:
-            raise ConditionError(f"{where}: expected a text or a non-empty list of texts")
-        texts = tuple(_string(p, where) for p in prefixes)
+            raise ConditionError(f"{where}: expected a text or a non-empty list of texts", at)
+        texts = tuple(_string(p, where, at) for p in prefixes)
         if op == "mentions" and any(not _WORDS.fullmatch(t) for t in texts):
-            raise ConditionError(f"{where}: mentions takes words of letters, digits, spaces and hyphens")
+            raise ConditionError(f"{where}: mentions takes words of letters, digits, spaces and hyphens", at)
         return texts
     if op in ("in", "not_in", "contains_any"):
         if not isinstance(raw, list) or not raw:
-            raise ConditionError(f"{where}: expected a non-empty list")
-        values = [_scalar(element, v, f"{where}[{i}]") for i, v in enumerate(raw)]
+            raise ConditionError(f"{where}: expected a non-empty list", at)
+        values = [_scalar(element, v, f"{where}[{i}]", join(at, i)) for i, v in enumerate(raw)]
         return tuple(values)  # type: ignore[return-value]  # one kind per list, checked by _scalar
-    return _scalar(element, raw, where)
+    return _scalar(element, raw, where, at)
 
 
-def _string(raw: object, where: str) -> str:
+def _string(raw: object, where: str, at: str) -> str:
     if isinstance(raw, bool):
         raise ConditionError(
-            f"{where}: got the boolean {raw}; quote the text (YAML reads NO, YES, ON, OFF as booleans)"
+            f"{where}: got the boolean {raw}; quote the text (YAML reads NO, YES, ON, OFF as booleans)", at
         )
     if isinstance(raw, int | float):
-        raise ConditionError(f"{where}: got the number {raw}; quote codes as text (an HS prefix '0402' keeps its zero)")
+        message = f"{where}: got the number {raw}; quote codes as text (an HS prefix '0402' keeps its zero)"
+        raise ConditionError(message, at)
     if not isinstance(raw, str):
-        raise ConditionError(f"{where}: expected text, got {type(raw).__name__}")
+        raise ConditionError(f"{where}: expected text, got {type(raw).__name__}", at)
     return raw
 
 
-def _scalar(kind: str, raw: object, where: str) -> str | int | float | bool | dt.date:
+def _scalar(kind: str, raw: object, where: str, at: str) -> str | int | float | bool | dt.date:
     if kind == "string":
-        return _string(raw, where)
+        return _string(raw, where, at)
     if kind == "boolean":
         if not isinstance(raw, bool):
-            raise ConditionError(f"{where}: expected true or false, got {raw!r}")
+            raise ConditionError(f"{where}: expected true or false, got {raw!r}", at)
         return raw
     if kind == "date":
         if not isinstance(raw, dt.date) or isinstance(raw, dt.datetime):
-            raise ConditionError(f"{where}: expected a date (YYYY-MM-DD, unquoted), got {raw!r}")
+            raise ConditionError(f"{where}: expected a date (YYYY-MM-DD, unquoted), got {raw!r}", at)
         return raw
     # Numbers: an int, or a decimal written as a quoted string so that YAML never rounds it.
     if isinstance(raw, float):
-        raise ConditionError(f"{where}: write decimal numbers as quoted strings ('{raw}'), not {raw!r}")
+        raise ConditionError(f"{where}: write decimal numbers as quoted strings ('{raw}'), not {raw!r}", at)
     if isinstance(raw, bool) or not isinstance(raw, int | str):
-        raise ConditionError(f"{where}: expected a number (an integer or a quoted decimal), got {raw!r}")
+        raise ConditionError(f"{where}: expected a number (an integer or a quoted decimal), got {raw!r}", at)
     if isinstance(raw, int):
         return raw
     try:
         number = Decimal(raw.strip())
     except InvalidOperation:
-        raise ConditionError(f"{where}: {raw!r} is not a decimal number") from None
+        raise ConditionError(f"{where}: {raw!r} is not a decimal number", at) from None
     if not number.is_finite():
-        raise ConditionError(f"{where}: {raw!r} is not a finite number")
+        raise ConditionError(f"{where}: {raw!r} is not a finite number", at)
     return float(number)
 
 
@@ -170,20 +206,25 @@ def to_polars(cond: Condition) -> pl.Expr:
 
 
 def _column(name: str) -> pl.Expr:
-    derived = FIELDS[name].derived
-    return derived.expr() if derived is not None else pl.col(name)
+    spec = FIELDS[name]
+    if spec.derived is not None:
+        return spec.derived.expr()  # descriptions_normalised is in matching form already
+    if spec.free_text:
+        return matching_form(pl.col(name)) if spec.kind == "string" else matching_forms(pl.col(name))
+    return pl.col(name)
 
 
 def _any_prefix(expr: pl.Expr, prefixes: list[str]) -> pl.Expr:
     return pl.any_horizontal([expr.str.starts_with(p) for p in prefixes])
 
 
-def _members(value: Value, kind: Kind) -> list[Any]:
-    # Numbers compare as Float64 on both sides (see below); lists of text stay text.
+def _members(value: Value, kind: Kind, free_text: bool = False) -> list[Any]:
+    # Numbers compare as Float64 on both sides (see below); lists of text stay text, in matching form
+    # when the field is free text (the column is too).
     items = list(value) if isinstance(value, tuple) else [value]
     if kind in ("number", "number_list"):
         return [float(v) for v in items if isinstance(v, int | float)]
-    return items
+    return [normalise_for_matching(v) if free_text and isinstance(v, str) else v for v in items]
 
 
 # Plain ASCII words, so that the word boundaries of Rust's regex (Polars) and Python's agree.
@@ -191,21 +232,27 @@ _WORDS: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9 -]*")
 
 
 def mention_pattern(words: Sequence[str]) -> str:
-    """One case-insensitive whole-word pattern for a list of words or phrases."""
-    return r"(?i)\b(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words) + r")\b"
+    """One case-insensitive whole-word pattern for a list of words or phrases.
+
+    Words are apart by ASCII white space, spelt out: ``\\s`` differs between the two engines.
+    """
+    between = r"[ \t\n\r\f\v]+"
+    return r"(?i)\b(?:" + "|".join(re.escape(w).replace(r"\ ", between) for w in words) + r")\b"
 
 
 def _leaf_expr(leaf: Leaf) -> pl.Expr:
-    col, op, value = _column(leaf.field), leaf.op, leaf.value
-    kind = FIELDS[leaf.field].kind
+    op, value, spec = leaf.op, leaf.value, FIELDS[leaf.field]
+    kind = spec.kind
     if op == "is_null":
+        col = spec.derived.expr() if spec.derived is not None else pl.col(leaf.field)
         return col.is_null() if value else col.is_not_null()
+    col = _column(leaf.field)
     if kind == "number":
         # Compare in Float64 so that no literal is cast to a narrower column type (a UInt8 vs 300).
         col = col.cast(pl.Float64)
     elif kind == "number_list":
         col = col.cast(pl.List(pl.Float64))
-    members = _members(value, kind)
+    members = _members(value, kind, spec.free_text and op != "mentions")
     if op in ("in", "not_in"):
         found = col.is_in(pl.Series(members).implode())
         return found if op == "in" else ~found
@@ -219,6 +266,8 @@ def _leaf_expr(leaf: Leaf) -> pl.Expr:
         return _any_prefix(col, members)
     if op == "mentions":
         pattern = mention_pattern(members)
+        if spec.free_text and spec.derived is None:
+            return mentions(pl.col(leaf.field), pattern)
         if kind == "string_list":
             return col.list.eval(pl.element().str.contains(pattern)).list.any()
         return col.str.contains(pattern)
@@ -242,7 +291,10 @@ _COMPARE: Final[dict[str, Callable[[Any, Any], Any]]] = {
 def evaluate(cond: Condition, row: Mapping[str, Any]) -> bool:
     """Whether the condition holds for one row (a dict of the frame's columns), in plain Python."""
     if isinstance(cond, Leaf):
-        return _test(cond, field_value(cond.field, row))
+        found = field_value(cond.field, row)
+        if FIELDS[cond.field].free_text and cond.op != "is_null":
+            return _test(cond, _matching(found), free_text=True)
+        return _test(cond, found)
     if isinstance(cond, Not):
         return not evaluate(cond.item, row)
     if isinstance(cond, All):
@@ -250,12 +302,26 @@ def evaluate(cond: Condition, row: Mapping[str, Any]) -> bool:
     return any(evaluate(item, row) for item in cond.items)
 
 
-def _test(leaf: Leaf, found: Any) -> bool:
+def _matching(found: Any) -> Any:
+    if isinstance(found, str):
+        return normalise_for_matching(found)
+    if isinstance(found, list):
+        return [None if text is None else normalise_for_matching(text) for text in found]
+    return found
+
+
+def _test(leaf: Leaf, found: Any, free_text: bool = False) -> bool:
     op, value = leaf.op, leaf.value
     if op == "is_null":
         return (found is None) is value
     if found is None:
         return False
+    if free_text and op != "mentions" and isinstance(value, str | tuple):
+        value = (
+            normalise_for_matching(value)
+            if isinstance(value, str)
+            else tuple(normalise_for_matching(v) if isinstance(v, str) else v for v in value)  # type: ignore[assignment]
+        )
     if op == "in":
         return found in value  # type: ignore[operator]
     if op == "not_in":

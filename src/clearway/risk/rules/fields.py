@@ -4,6 +4,17 @@ The registry is built from ``clearway.risk.frame.SCHEMA`` and the columns the qu
 aggregation and jurisdiction stages add, so that a rule naming a column no stage produces fails when
 its pack is loaded. A few derived values stand in for arithmetic the condition language does not
 have; each is written twice (a Polars expression and a Python function), like the two evaluators.
+
+Two marks decide how a field may be tested:
+
+- ``personal``: the column copies a person's data (a name, an address, an e-mail...), as
+  ``clearway.privacy.personal`` decides. Rules may not test it: an analyst reading a rule's hits next
+  to the pseudonyms could otherwise re-identify buyers one guess at a time. Screening, the separate
+  engine that matches names against sanctions lists and watchlists, still reads them, and rules
+  read its verdict (``screening_hits``); quality checks read them too and give codes, not values.
+- ``free_text``: written by the declarant (descriptions, the platform's name). Its values and the
+  rule's are compared in their matching form (``clearway.dataset.text``), so that look-alike
+  letters, invisible characters and case cannot slip goods past a rule.
 """
 
 from __future__ import annotations
@@ -14,7 +25,11 @@ from typing import Any, Final, Literal
 
 import polars as pl
 
+from clearway.dataset.records import Consignment
+from clearway.dataset.text import normalise_for_matching
+from clearway.privacy.personal import PERSONAL_FIELDS
 from clearway.risk.frame import SCHEMA
+from clearway.risk.matching import matching_forms
 from clearway.risk.rules.model import Op
 
 Kind = Literal["string", "number", "boolean", "date", "datetime", "string_list", "number_list"]
@@ -33,7 +48,23 @@ STAGE_COLUMNS: Final[dict[str, pl.DataType | type[pl.DataType]]] = {
     "seller_trust": pl.Utf8,
 }
 
-_WHITESPACE = " \t\r\n"
+# Frame columns copied from a party, by the field of the declaration each copies (the consignee's name
+# falls back on the buyer's). A column is personal when that field is in clearway.privacy.personal's list.
+PARTY_SOURCES: Final[dict[str, tuple[str, ...]]] = {
+    "seller_name": ("parties", "seller", "name"),
+    "buyer_name": ("parties", "buyer", "name"),
+    "buyer_address": ("parties", "buyer", "address", "line1"),
+    "buyer_id": ("parties", "buyer", "id_number"),
+    "buyer_email": ("parties", "buyer", "email"),
+    "buyer_phone": ("parties", "buyer", "phone"),
+    "consignee_name": ("parties", "consignee", "name"),
+}
+_PERSONAL_PATHS: Final = frozenset(f.path for f in PERSONAL_FIELDS[Consignment])
+PERSONAL: Final = frozenset(column for column, path in PARTY_SOURCES.items() if path in _PERSONAL_PATHS)
+
+# Text the declarant writes freely, compared in its matching form. Codes (HS codes, countries,
+# currencies, natures) are checked by validation and compared as they are.
+FREE_TEXT: Final = frozenset({"descriptions", "platform_name", "descriptions_normalised"})
 
 
 class MissingFields(ValueError):
@@ -61,6 +92,8 @@ class Field:
     kind: Kind
     origin: Literal["frame", "stage", "derived"]
     derived: Derived | None = None
+    personal: bool = False
+    free_text: bool = False
 
 
 def _value_per_kg(row: Mapping[str, Any]) -> float | None:
@@ -78,7 +111,7 @@ def _min_unit_value(row: Mapping[str, Any]) -> float | None:
 
 def _normalised_descriptions(row: Mapping[str, Any]) -> list[str | None] | None:
     found = row["descriptions"]
-    return None if found is None else [None if d is None else d.strip(_WHITESPACE).lower() for d in found]
+    return None if found is None else [None if d is None else normalise_for_matching(d) for d in found]
 
 
 DERIVED: Final[dict[str, tuple[Kind, Derived]]] = {
@@ -96,14 +129,10 @@ DERIVED: Final[dict[str, tuple[Kind, Derived]]] = {
         "number",
         Derived(("unit_values_eur",), lambda: pl.col("unit_values_eur").list.min(), _min_unit_value),
     ),
-    # Descriptions trimmed and lower-cased, so that a keyword list needs no case variants.
+    # Descriptions in their matching form (case, spaces, look-alikes), so a keyword list needs no variants.
     "descriptions_normalised": (
         "string_list",
-        Derived(
-            ("descriptions",),
-            lambda: pl.col("descriptions").list.eval(pl.element().str.strip_chars(_WHITESPACE).str.to_lowercase()),
-            _normalised_descriptions,
-        ),
+        Derived(("descriptions",), lambda: matching_forms(pl.col("descriptions")), _normalised_descriptions),
     ),
 }
 
@@ -130,9 +159,15 @@ def _kind(dtype: Any) -> Kind:
 
 
 def _registry() -> dict[str, Field]:
-    fields = {name: Field(name, _kind(dtype), "frame") for name, dtype in SCHEMA.items()}
+    fields = {
+        name: Field(name, _kind(dtype), "frame", personal=name in PERSONAL, free_text=name in FREE_TEXT)
+        for name, dtype in SCHEMA.items()
+    }
     fields.update({name: Field(name, _kind(dtype), "stage") for name, dtype in STAGE_COLUMNS.items()})
-    fields.update({name: Field(name, kind, "derived", derived) for name, (kind, derived) in DERIVED.items()})
+    for name, (kind, derived) in DERIVED.items():
+        # A value computed from a personal field is personal too.
+        personal = any(source in PERSONAL for source in derived.sources)
+        fields[name] = Field(name, kind, "derived", derived, personal=personal, free_text=name in FREE_TEXT)
     return fields
 
 

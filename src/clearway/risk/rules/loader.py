@@ -31,7 +31,17 @@ _SENTENCE_BREAK: Final = re.compile(r"[.!?]\s+[A-Z]")
 
 
 class RulePackError(ValueError):
-    """A rule pack that does not follow the format, with the rule and the reason."""
+    """A rule pack that does not follow the format, with the rule and the reason.
+
+    ``pointer`` locates the fault inside its rule (RFC 6901, ``/when/all/0/field``; "" for the whole
+    rule or the pack), so that an API can point into the rule it was sent; ``personal`` says that
+    the rule tests a personal field (see ``clearway.risk.rules.fields``).
+    """
+
+    def __init__(self, message: str, pointer: str = "", *, personal: bool = False) -> None:
+        super().__init__(message)
+        self.pointer = pointer
+        self.personal = personal
 
 
 def load_pack(source: Path | str) -> RulePack:
@@ -42,6 +52,9 @@ def load_pack(source: Path | str) -> RulePack:
         raw = yaml.safe_load(text)
     except (OSError, yaml.YAMLError) as exc:
         raise RulePackError(f"{origin}: {exc}") from exc
+    except RecursionError:
+        # PyYAML composes nested collections recursively; conditions may not nest that deep anyway.
+        raise RulePackError(f"{origin}: the YAML nests too deeply to be a rule pack") from None
     return parse_pack(raw, origin)
 
 
@@ -101,7 +114,7 @@ def _rule(origin: str, index: int, raw: object) -> Rule:
     try:
         when = parse_condition(raw["when"], "when")
     except ConditionError as exc:
-        raise RulePackError(f"{where}: {exc}") from None
+        raise RulePackError(f"{where}: {exc}", "/when" + exc.pointer, personal=exc.personal) from None
     return Rule(
         name=name,
         version=_version(where, raw["version"]),

@@ -5,6 +5,10 @@ name in Cyrillic, Chinese or Arabic script while the declaration carries a Latin
 legal form is written one way or another ("Co., Ltd" / "Company Limited"), honorifics come and go.
 Matching compares normalised forms, so everything that is not evidence of identity is removed here:
 
+- invisible characters (soft hyphen, zero-width space...) are removed and compatibility forms made
+  plain (NFKC); a word that mixes alphabets, as "Jоhn" with a Cyrillic о, is read letter by letter
+  as the Latin it imitates (clearway.dataset.text), since transliterating the look-alikes would turn
+  a Cyrillic Р into R;
 - every script is transliterated to ASCII with anyascii. Chinese and Korean characters are written
   as syllables with no separator by anyascii ("WangXiaoMing"); a run of them is read as a personal
   name in pinyin convention, the surname syllable then the given name joined ("wang xiaoming"), which
@@ -15,14 +19,18 @@ Matching compares normalised forms, so everything that is not evidence of identi
 
 Phones keep their last nine digits, because the same number is written with a country code
 (+33 6 12 34 56 78) or with a national trunk zero (06 12 34 56 78): only the subscriber digits are
-common to both. E-mails are case-folded; transport documents keep letters and digits, upper-cased.
+common to both. E-mails are compared in their matching form (case, look-alike letters); transport
+documents keep letters and digits, look-alikes read as what they imitate, upper-cased.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from anyascii import anyascii
+
+from clearway.dataset.text import normalise_for_matching, unmask
 
 LEGAL_FORMS = frozenset(
     {
@@ -88,7 +96,7 @@ def _han_run(match: re.Match[str]) -> str:
 def _ascii_words(text: str) -> list[str]:
     """Transliterated, case-folded words of any text, punctuation dropped."""
     if not text.isascii():
-        text = anyascii(_HAN_OR_HANGUL.sub(_han_run, text).translate(_ARABIC_BEFORE))
+        text = anyascii(_HAN_OR_HANGUL.sub(_han_run, unmask(text)).translate(_ARABIC_BEFORE))
     return _NOT_ALNUM.sub(" ", text.casefold()).split()
 
 
@@ -111,18 +119,18 @@ def normalise_address(text: str) -> str:
 
 def normalise_phone(text: str) -> str:
     """The subscriber digits of a phone number (its last nine), or "" when too short to identify anyone."""
-    digits = _NOT_DIGIT.sub("", text)
+    digits = _NOT_DIGIT.sub("", unicodedata.normalize("NFKC", text))
     return digits[-PHONE_DIGITS:] if len(digits) >= MIN_PHONE_DIGITS else ""
 
 
 def normalise_email(text: str) -> str:
-    """An e-mail address as compared: stripped and case-folded (providers treat addresses case-blind)."""
-    return text.strip().casefold()
+    """An e-mail address as compared: in its matching form (providers treat addresses case-blind)."""
+    return normalise_for_matching(text)
 
 
 def normalise_document(text: str) -> str:
     """A transport document number as compared: letters and digits only, upper-cased."""
-    return _NOT_ALNUM.sub("", text.casefold()).upper()
+    return _NOT_ALNUM.sub("", normalise_for_matching(text)).upper()
 
 
 def is_abjad(text: str) -> bool:

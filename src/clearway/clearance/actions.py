@@ -1,0 +1,144 @@
+"""What a declarant or an officer does to one consignment: amend, cancel, control.
+
+The declarant's changes stop where customs control begins (lifecycle.declarant_may_change: Union
+Customs Code Art. 173(2) and 174(1)); the officer's steps are what the lifecycle allows. Each is one
+consignment in one transaction, recorded in its history and the audit chain like the pipeline's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from clearway.clearance.changes import Changes
+from clearway.clearance.documents import documents_for
+from clearway.clearance.errors import Conflict, InvalidRecord, NotFound, UnderCustomsControl
+from clearway.clearance.lifecycle import (
+    AMENDMENT_LAW,
+    INVALIDATION_LAW,
+    Control,
+    HoldReason,
+    IllegalTransition,
+    State,
+    declarant_may_change,
+)
+from clearway.clearance.model import StoredConsignment, SubmissionResult, canonical_json, content_hash
+from clearway.clearance.pipeline import PipelineConfig, advance, transition
+from clearway.clearance.store import ClearanceStore
+from clearway.dataset.errors import FieldError
+from clearway.dataset.records import Consignment
+
+
+def _own(store: ClearanceStore, operator_id: str, consignment_id: str) -> StoredConsignment:
+    row = store.consignments_by_id([consignment_id]).get(consignment_id)
+    # Another operator's consignment is reported exactly like a missing one: its existence is
+    # not the caller's business.
+    if row is None or row.operator_id != operator_id:
+        raise NotFound(f"no consignment '{consignment_id}'")
+    return row
+
+
+def amend(
+    store: ClearanceStore,
+    operator_id: str,
+    consignment_id: str,
+    record: Consignment,
+    *,
+    now: dt.datetime,
+    actor: str,
+    config: PipelineConfig,
+) -> SubmissionResult:
+    """Store a new version of a declaration (never an overwrite) and link and assess it again."""
+    row = _own(store, operator_id, consignment_id)
+    if record.reference != row.reference:
+        raise InvalidRecord(
+            "an amendment keeps the consignment's reference",
+            [FieldError("/reference", f"expected '{row.reference}', the reference of the amended consignment")],
+        )
+    digest = content_hash(canonical_json(record))
+    if digest == row.body_hash:
+        return SubmissionResult(
+            index=0,
+            status="duplicate",
+            id=row.id,
+            reference=row.reference,
+            state=row.status.state,
+            version=row.version,
+        )
+    # The same content again is answered as a duplicate above (a retried request); anything else is
+    # refused once customs has the consignment in hand.
+    refusal = declarant_may_change(row.status.state, row.status.control)
+    if refusal is not None:
+        raise UnderCustomsControl(f"the declaration can no longer be amended: {refusal}", law=AMENDMENT_LAW)
+    changes = Changes()
+    row.version += 1
+    row.record = record
+    row.body_hash = digest
+    transition(row, changes, State.RECEIVED, at=now, actor=actor, reason=f"amended (version {row.version})")
+    store.insert_version(row)
+    changes.prefetch_usage(store, [row], config.revenue, now)
+    advance(store, [row], documents_for(store, [record]), changes, now=now, actor=actor, config=config)
+    store.update_states([(row.id, row.status)])
+    changes.flush(store)
+    return SubmissionResult(
+        index=0,
+        status="accepted",
+        id=row.id,
+        reference=row.reference,
+        state=row.status.state,
+        version=row.version,
+    )
+
+
+def cancel(
+    store: ClearanceStore, operator_id: str, consignment_id: str, *, reason: str, now: dt.datetime, actor: str
+) -> StoredConsignment:
+    """Withdraw a declaration that customs has not taken into control nor released."""
+    row = _own(store, operator_id, consignment_id)
+    refusal = declarant_may_change(row.status.state, row.status.control)
+    if refusal is not None:
+        raise UnderCustomsControl(f"the declaration can no longer be cancelled: {refusal}", law=INVALIDATION_LAW)
+    changes = Changes()
+    try:
+        transition(row, changes, State.CANCELLED, at=now, actor=actor, reason=reason)
+    except IllegalTransition as exc:
+        raise Conflict(str(exc)) from exc
+    row.status.deadline = None
+    store.update_states([(row.id, row.status)])
+    changes.flush(store)
+    return row
+
+
+def control(
+    store: ClearanceStore,
+    consignment_id: str,
+    target: State,
+    *,
+    reason: str,
+    now: dt.datetime,
+    actor: str,
+    hold_reason: HoldReason | None = None,
+) -> StoredConsignment:
+    """A customs control step on a consignment: hold, inspect, release, seize or return.
+
+    The officer workbench and the risk engine drive these; the lifecycle decides what is allowed.
+    """
+    row = store.consignments_by_id([consignment_id]).get(consignment_id)
+    if row is None:
+        raise NotFound(f"no consignment '{consignment_id}'")
+    if target is State.CANCELLED or target is State.RECEIVED:
+        raise Conflict(f"customs does not move a consignment to '{target}'; its declarant does")
+    changes = Changes()
+    try:
+        transition(row, changes, target, at=now, actor=actor, reason=reason, hold_reason=hold_reason)
+    except (IllegalTransition, ValueError) as exc:
+        raise Conflict(str(exc)) from exc
+    row.status.deadline = None
+    if target in (State.HELD, State.INSPECTED):
+        # An officer's hold or examination: whatever the declarant sends now changes nothing.
+        row.status.control = Control.OFFICER
+    store.update_states([(row.id, row.status)])
+    changes.flush(store)
+    return row
+
+
+__all__ = ["amend", "cancel", "control"]

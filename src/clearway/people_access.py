@@ -1,0 +1,323 @@
+"""People: accounts, passwords, sign-in and sessions (the person half of the access adapter).
+
+Sign-in is throttled per account and per address (clearway.access.throttle) instead of locking
+accounts. Every failure looks and costs the same from outside: an unknown username, a wrong
+password, a disabled account and a throttled attempt each run exactly one argon2 verification
+(against a dummy hash when there is nothing real to check) and answer "invalid" (or, while
+throttled, "throttled", for real and unknown usernames alike). The verification runs outside
+the write lock, so that a flood of sign-ins cannot stall the clearance pipeline's writes.
+
+Sessions: a person may hold several at once (two screens, two offices), each ending at logout,
+after CLEARWAY_SESSION_IDLE_MINUTES unused, or CLEARWAY_SESSION_HOURS after sign-in, whichever
+comes first. A password change ends the person's other sessions; a password reset, disabling the
+person, or an administrator's "end sessions" ends all of them. A disabled person's sessions are
+refused at once, even before they are deleted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import math
+import secrets
+import threading
+from collections.abc import Callable
+from typing import Any, Literal, NamedTuple
+
+import sqlalchemy as sa
+
+from clearway.access import throttle
+from clearway.access.passwords import hash_password, password_matches, weak_password
+from clearway.access.roles import PEOPLE_ROLES, Principal, Role
+from clearway.audit.chain import AuditEvent
+from clearway.clearance.errors import ClearwayError, Conflict, InvalidRecord, NotFound
+from clearway.dataset.errors import FieldError
+from clearway.settings import Settings
+from clearway.store.access_repo import SqlAccessStore
+from clearway.store.audit_log import SqlAuditLog
+
+LoginOutcome = Literal["ok", "invalid", "throttled"]
+# Last use is written when older than this, not on every request: the idle clock's resolution.
+SEEN_RESOLUTION = dt.timedelta(minutes=1)
+
+
+class LoginResult(NamedTuple):
+    outcome: LoginOutcome
+    token: str | None = None  # the new session's token, for the cookie
+    retry_after: int = 0  # seconds to wait, when throttled
+
+
+class TooManyAttempts(ClearwayError):
+    status = 429
+    title = "Too many attempts"
+    slug = "too-many-attempts"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed attempts; try again in {retry_after} seconds")
+        self.retry_after = retry_after
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _seconds(wait: dt.timedelta) -> int:
+    return max(1, math.ceil(wait.total_seconds()))
+
+
+class PeopleAccess:
+    """Mixed into AccessService, which provides these attributes."""
+
+    engine: sa.Engine
+    settings: Settings
+    _write: threading.Lock
+    throttle_key: bytes
+    clock: Callable[[], dt.datetime]
+
+    def _audit(
+        self, conn: sa.Connection, actor: str, action: str, subject: str, at: dt.datetime, **detail: Any
+    ) -> None:
+        SqlAuditLog(conn).append([AuditEvent(at=at, actor=actor, action=action, subject=subject, detail=detail)])
+
+    # -- accounts ------------------------------------------------------------------------------
+
+    def create_person(self, *, username: str, display_name: str, role: Role, password: str, actor: str) -> None:
+        if role not in PEOPLE_ROLES:
+            raise InvalidRecord("not a role for people", [FieldError("/role", f"'{role}' is for machines")])
+        if reason := weak_password(password, username):
+            raise InvalidRecord("the password is too weak", [FieldError("/password", reason)])
+        at = self.clock()
+        password_hash = hash_password(password)
+        with self._write, self.engine.begin() as conn:
+            store = SqlAccessStore(conn)
+            if store.person(username) is not None:
+                raise Conflict(f"'{username}' already exists")
+            store.insert_person(
+                {
+                    "username": username,
+                    "display_name": display_name,
+                    "role": role.value,
+                    "password_hash": password_hash,
+                    "disabled": False,
+                    "created_at": at,
+                }
+            )
+            self._audit(conn, actor, "person.created", username, at, role=role.value)
+
+    def has_administrator(self) -> bool:
+        with self.engine.connect() as conn:
+            return SqlAccessStore(conn).count_people(Role.ADMIN.value) > 0
+
+    def people(self) -> list[dict[str, Any]]:
+        """Everyone's account (never the password hash)."""
+        with self.engine.connect() as conn:
+            return SqlAccessStore(conn).all_people()
+
+    def person(self, username: str) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            row = SqlAccessStore(conn).person(username)
+        if row is None:
+            raise NotFound(f"no person '{username}'")
+        return {k: v for k, v in row.items() if k != "password_hash"}
+
+    def set_disabled(self, username: str, disabled: bool, *, actor: str) -> None:
+        """Disable a person (their sessions end and sign-in is refused) or enable them again."""
+        at = self.clock()
+        with self._write, self.engine.begin() as conn:
+            store = SqlAccessStore(conn)
+            person = store.person(username)
+            if person is None:
+                raise NotFound(f"no person '{username}'")
+            last_admin = person["role"] == Role.ADMIN and store.count_people(Role.ADMIN.value, enabled_only=True) <= 1
+            if disabled and not person["disabled"] and last_admin:
+                raise Conflict("the last enabled administrator cannot be disabled")
+            store.update_person(username, disabled=disabled)
+            if disabled:
+                ended = store.delete_sessions_of(username)
+                self._audit(conn, actor, "person.disabled", username, at, sessions_ended=ended)
+            else:
+                self._audit(conn, actor, "person.enabled", username, at)
+
+    def end_sessions(self, username: str, *, actor: str) -> int:
+        """End all of a person's sessions (a lost laptop, a shared screen); how many there were."""
+        at = self.clock()
+        with self._write, self.engine.begin() as conn:
+            store = SqlAccessStore(conn)
+            if store.person(username) is None:
+                raise NotFound(f"no person '{username}'")
+            ended = store.delete_sessions_of(username)
+            self._audit(conn, actor, "sessions.ended", username, at, sessions_ended=ended, reason="admin")
+        return ended
+
+    def reset_password(self, username: str, password: str, *, actor: str) -> int:
+        """An administrator sets a new password: all the person's sessions end, their throttle clears."""
+        if reason := weak_password(password, username):
+            raise InvalidRecord("the password is too weak", [FieldError("/password", reason)])
+        at = self.clock()
+        password_hash = hash_password(password)
+        with self._write, self.engine.begin() as conn:
+            store = SqlAccessStore(conn)
+            if not store.update_person(username, password_hash=password_hash):
+                raise NotFound(f"no person '{username}'")
+            store.set_failures(self._key("account", username), 0, at)
+            ended = store.delete_sessions_of(username)
+            self._audit(conn, actor, "person.password_reset", username, at, sessions_ended=ended)
+        return ended
+
+    def change_password(
+        self, token: str, current: str, new: str, *, address: str | None = None, now: dt.datetime | None = None
+    ) -> int:
+        """A signed-in person changes their own password; their other sessions end (how many)."""
+        at = now or self.clock()
+        found = self.session(token, at)
+        if found is None:
+            raise NotFound("no such session")
+        username = found[0].id
+        if reason := weak_password(new, username):
+            raise InvalidRecord("the new password is too weak", [FieldError("/new_password", reason)])
+        # Knowing the current password is what a stolen session lacks: guessing it is throttled
+        # exactly like signing in.
+        person, wait = self._attempt(username, address, at)
+        matched = self._verify(current, person if not wait else None)
+        if wait:
+            raise TooManyAttempts(wait)
+        if not matched:
+            with self._write, self.engine.begin() as conn:
+                self._audit(conn, f"person:{username}", "password.change_failed", username, at, reason="password")
+            raise InvalidRecord(
+                "the current password is wrong", [FieldError("/current_password", "not the current password")]
+            )
+        new_hash = hash_password(new)
+        with self._write, self.engine.begin() as conn:
+            store = SqlAccessStore(conn)
+            self._forgive(store, username, address)
+            store.update_person(username, password_hash=new_hash)
+            ended = store.delete_sessions_of(username, keep=_digest(token))
+            self._audit(conn, f"person:{username}", "person.password_changed", username, at, sessions_ended=ended)
+        return ended
+
+    # -- sign-in -------------------------------------------------------------------------------
+
+    def login(
+        self, username: str, password: str, now: dt.datetime | None = None, *, address: str | None = None
+    ) -> LoginResult:
+        """Check a password; on success open a session and return its token (for the cookie)."""
+        at = now or self.clock()
+        person, wait = self._attempt(username, address, at)
+        matched = self._verify(password, person if not wait else None)
+        if wait:
+            return LoginResult("throttled", None, wait)
+        actor, subject = (f"person:{username}", username) if person is not None else ("anonymous", "unknown")
+        with self._write, self.engine.begin() as conn:
+            store = SqlAccessStore(conn)
+            if not matched:
+                reason = "unknown" if person is None else "disabled" if person["disabled"] else "password"
+                self._audit(conn, actor, "login.failed", subject, at, reason=reason)
+                return LoginResult("invalid")
+            self._forgive(store, username, address)
+            idle = dt.timedelta(minutes=self.settings.session_idle_minutes)
+            store.delete_stale_sessions_of(username, expired_by=at, idle_since=at - idle)
+            token = secrets.token_urlsafe(32)
+            store.insert_session(
+                {
+                    "token_hash": _digest(token),
+                    "username": username,
+                    "csrf_token": secrets.token_urlsafe(32),
+                    "created_at": at,
+                    "expires_at": at + dt.timedelta(hours=self.settings.session_hours),
+                    "last_seen_at": at,
+                }
+            )
+            self._audit(conn, actor, "login.succeeded", subject, at)
+        return LoginResult("ok", token)
+
+    def _key(self, scope: str, value: str) -> str:
+        return hmac.new(self.throttle_key, f"{scope}:{value}".encode(), hashlib.sha256).hexdigest()
+
+    def _throttles(self, username: str, address: str | None) -> list[tuple[str, str, throttle.ThrottlePolicy]]:
+        found = [("account", self._key("account", username.lower()), throttle.ACCOUNT)]
+        if address:
+            found.append(("address", self._key("address", address), throttle.ADDRESS))
+        return found
+
+    def _attempt(self, username: str, address: str | None, at: dt.datetime) -> tuple[dict[str, Any] | None, int]:
+        """The person (None if unknown) and the seconds to wait (0: the attempt may go ahead).
+
+        An attempt that may go ahead is counted as a failure at once and forgiven on success, so
+        that parallel guesses cannot all slip in before the first failure is recorded.
+        """
+        with self._write, self.engine.begin() as conn:
+            store = SqlAccessStore(conn)
+            person = store.person(username)
+            throttles = self._throttles(username, address)
+            waits = [(policy.retry_after(*store.failures(key), at), scope) for scope, key, policy in throttles]
+            wait, scope = max(waits)
+            if wait > dt.timedelta(0):
+                actor, subject = (f"person:{username}", username) if person else ("anonymous", "unknown")
+                self._audit(conn, actor, "login.throttled", subject, at, scope=scope, wait_seconds=_seconds(wait))
+                return person, _seconds(wait)
+            for _, key, policy in throttles:
+                failures, last = store.failures(key)
+                store.set_failures(key, policy.counted(failures, last, at) + 1, at)
+            # Counts nobody added to for a day are gone for good: unknown usernames must not pile up.
+            store.forget_failures_before(at - dt.timedelta(days=1))
+            return person, 0
+
+    def _forgive(self, store: SqlAccessStore, username: str, address: str | None) -> None:
+        """After a success: the account's count starts again; the address only loses this attempt
+        (a colleague's success must not wipe out a guesser's failures from the same address)."""
+        for scope, key, _ in self._throttles(username, address):
+            failures, last = store.failures(key)
+            if last is not None:
+                store.set_failures(key, 0 if scope == "account" else failures - 1, last)
+
+    @staticmethod
+    def _verify(password: str, person: dict[str, Any] | None) -> bool:
+        # Exactly one argon2 verification whatever the case, so that time tells nothing.
+        usable = person is not None and not person["disabled"]
+        stored = person["password_hash"] if person is not None and usable else _DUMMY_HASH
+        return password_matches(password, stored) and usable
+
+    # -- sessions ------------------------------------------------------------------------------
+
+    def session(self, token: str, now: dt.datetime | None = None) -> tuple[Principal, str] | None:
+        """The person behind a session cookie and the session's CSRF token, or None."""
+        at = now or self.clock()
+        digest = _digest(token)
+        with self.engine.connect() as conn:
+            row = SqlAccessStore(conn).session(digest)
+        if row is None or row["disabled"] or row["expires_at"] <= at:
+            return None
+        if at - row["last_seen_at"] >= dt.timedelta(minutes=self.settings.session_idle_minutes):
+            return None
+        if at - row["last_seen_at"] >= SEEN_RESOLUTION:
+            self._touch(digest, at)
+        principal = Principal(
+            kind="person", id=row["username"], role=Role(row["role"]), credential=f"session:{row['token_hash'][:12]}"
+        )
+        return principal, row["csrf_token"]
+
+    def _touch(self, digest: str, at: dt.datetime) -> None:
+        # This runs on the request path (inline in the event loop): never wait behind a batch that
+        # holds the write lock. A skipped write is retried by the next request.
+        if not self._write.acquire(blocking=False):
+            return
+        try:
+            with self.engine.begin() as conn:
+                SqlAccessStore(conn).touch_session(digest, at)
+        finally:
+            self._write.release()
+
+    def logout(self, token: str) -> None:
+        """End the session the token opens. The token itself is proof enough to end it."""
+        at = self.clock()
+        digest = _digest(token)
+        with self._write, self.engine.begin() as conn:
+            store = SqlAccessStore(conn)
+            row = store.session(digest)
+            if row is not None and store.delete_session(digest):
+                self._audit(conn, f"person:{row['username']}", "session.ended", row["username"], at, reason="logout")
+
+
+_DUMMY_HASH = hash_password("not-a-real-password-at-all")
