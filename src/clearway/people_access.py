@@ -1,11 +1,13 @@
 """People: accounts, passwords, sign-in and sessions (the person half of the access adapter).
 
-Sign-in is throttled per account and per address (clearway.access.throttle) instead of locking
-accounts. Every failure looks and costs the same from outside: an unknown username, a wrong
-password, a disabled account and a throttled attempt each run exactly one argon2 verification
-(against a dummy hash when there is nothing real to check) and answer "invalid" (or, while
-throttled, "throttled", for real and unknown usernames alike). The verification runs outside
-the write lock, so that a flood of sign-ins cannot stall the clearance pipeline's writes.
+Sign-in is throttled per (account, address), per address and, with a much higher ceiling, per
+account (clearway.access.throttle) instead of locking accounts. Every failure looks and costs the
+same from outside: an unknown username, a wrong password, a disabled account and a throttled
+attempt each run exactly one argon2 verification (against a dummy hash when there is nothing real
+to check) and answer "invalid" (or, while throttled, "throttled", for real and unknown usernames
+alike). The verification runs outside the write lock, so that a flood of sign-ins cannot stall the
+clearance pipeline's writes. Failed and throttled attempts go to the audit chain within the same
+bounded budget as refused requests (clearway.audit.denials): anyone can cause them.
 
 Sessions: a person may hold several at once (two screens, two offices), each ending at logout,
 after CLEARWAY_SESSION_IDLE_MINUTES unused, or CLEARWAY_SESSION_HOURS after sign-in, whichever
@@ -31,6 +33,7 @@ from clearway.access import throttle
 from clearway.access.passwords import hash_password, password_matches, weak_password
 from clearway.access.roles import PEOPLE_ROLES, Principal, Role
 from clearway.audit.chain import AuditEvent
+from clearway.audit.denials import DenialThrottle
 from clearway.clearance.errors import ClearwayError, Conflict, InvalidRecord, NotFound
 from clearway.dataset.errors import FieldError
 from clearway.settings import Settings
@@ -38,6 +41,8 @@ from clearway.store.access_repo import SqlAccessStore
 from clearway.store.audit_log import SqlAuditLog
 
 LoginOutcome = Literal["ok", "invalid", "throttled"]
+# What a count is of (the ``scope`` of a login.throttled entry): see clearway.access.throttle.
+Scope = Literal["pair", "address", "account"]
 # Last use is written when older than this, not on every request: the idle clock's resolution.
 SEEN_RESOLUTION = dt.timedelta(minutes=1)
 
@@ -58,6 +63,12 @@ class TooManyAttempts(ClearwayError):
         self.retry_after = retry_after
 
 
+class _Count(NamedTuple):
+    scope: Scope
+    key: str  # an HMAC: the table never holds a username or an address
+    policy: throttle.ThrottlePolicy
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -74,6 +85,9 @@ class PeopleAccess:
     _write: threading.Lock
     throttle_key: bytes
     clock: Callable[[], dt.datetime]
+    # Which failed and throttled attempts are written one by one (created on first use; only ever
+    # used under ``_write``). Tests may set their own.
+    refusals: DenialThrottle | None = None
 
     def _audit(
         self, conn: sa.Connection, actor: str, action: str, subject: str, at: dt.datetime, **detail: Any
@@ -160,7 +174,9 @@ class PeopleAccess:
             store = SqlAccessStore(conn)
             if not store.update_person(username, password_hash=password_hash):
                 raise NotFound(f"no person '{username}'")
-            store.set_failures(self._key("account", username), 0, at)
+            # The account's count and every (account, address) count: the person's own failures
+            # from wherever they tried, which is often why they asked for a reset.
+            store.clear_failures_under(self._account_prefix(username))
             ended = store.delete_sessions_of(username)
             self._audit(conn, actor, "person.password_reset", username, at, sessions_ended=ended)
         return ended
@@ -184,7 +200,8 @@ class PeopleAccess:
             raise TooManyAttempts(wait)
         if not matched:
             with self._write, self.engine.begin() as conn:
-                self._audit(conn, f"person:{username}", "password.change_failed", username, at, reason="password")
+                actor = f"person:{username}"
+                self._refused(conn, address, actor, "password.change_failed", username, at, reason="password")
             raise InvalidRecord(
                 "the current password is wrong", [FieldError("/current_password", "not the current password")]
             )
@@ -213,7 +230,7 @@ class PeopleAccess:
             store = SqlAccessStore(conn)
             if not matched:
                 reason = "unknown" if person is None else "disabled" if person["disabled"] else "password"
-                self._audit(conn, actor, "login.failed", subject, at, reason=reason)
+                self._refused(conn, address, actor, "login.failed", subject, at, reason=reason)
                 return LoginResult("invalid")
             self._forgive(store, username, address)
             idle = dt.timedelta(minutes=self.settings.session_idle_minutes)
@@ -232,14 +249,68 @@ class PeopleAccess:
             self._audit(conn, actor, "login.succeeded", subject, at)
         return LoginResult("ok", token)
 
+    def record_suppressed_sign_ins(self, *, everything: bool = False) -> int:
+        """Write the counts of failed and throttled attempts not recorded one by one whose minute is
+        over (all of them, over or not, with ``everything``: at shutdown); how many entries.
+
+        Each sign-in attempt writes those that are due; this is for the quiet after an attack."""
+        at = self.clock()
+        with self._write, self.engine.begin() as conn:
+            return self._write_suppressed(conn, at, everything=everything)
+
+    def _budget(self) -> DenialThrottle:
+        if self.refusals is None:
+            self.refusals = DenialThrottle(per_key=max(1, self.settings.security_events_per_minute))
+        return self.refusals
+
+    def _refused(
+        self,
+        conn: sa.Connection,
+        address: str | None,
+        actor: str,
+        action: str,
+        subject: str,
+        at: dt.datetime,
+        **detail: Any,
+    ) -> None:
+        """A failed or throttled attempt on the audit chain, if the budget for its address and action
+        admits it; otherwise it is only counted, for a ``security.suppressed`` entry later.
+
+        Anyone can cause these from any number of addresses, and the chain is append-only: this
+        bounds what they can write (clearway.audit.denials). Successes are always written."""
+        # The service clock, not a monotonic one, so that tests can move the minute; a clock set
+        # back only makes a window last longer.
+        if self._budget().admit(throttle.address_name(address) or "unknown", action, at.timestamp()):
+            self._audit(conn, actor, action, subject, at, **detail)
+
+    def _write_suppressed(self, conn: sa.Connection, at: dt.datetime, *, everything: bool = False) -> int:
+        budget = self._budget()
+        summaries = budget.drain() if everything else budget.due(at.timestamp())
+        if summaries:
+            SqlAuditLog(conn).append([summary.event(at) for summary in summaries])
+        return len(summaries)
+
     def _key(self, scope: str, value: str) -> str:
         return hmac.new(self.throttle_key, f"{scope}:{value}".encode(), hashlib.sha256).hexdigest()
 
-    def _throttles(self, username: str, address: str | None) -> list[tuple[str, str, throttle.ThrottlePolicy]]:
-        found = [("account", self._key("account", username.lower()), throttle.ACCOUNT)]
-        if address:
-            found.append(("address", self._key("address", address), throttle.ADDRESS))
-        return found
+    def _account_prefix(self, username: str) -> str:
+        """What the keys of an account's counts (its own and its pairs') begin with."""
+        return self._key("account", throttle.account_name(username))[:32]
+
+    def _counts(self, username: str, address: str | None) -> list[_Count]:
+        """The counts an attempt is checked against and added to; every key made from the same
+        normalised username and address (clearway.access.throttle), whoever asks."""
+        account, where = throttle.account_name(username), throttle.address_name(address)
+        account_key = self._key("account", account)
+        # A pair's key begins with its account's, so that a password reset can find and clear
+        # them all (the keys are HMACs: nothing else says whose they are). Half of each HMAC is
+        # still 128 bits. The username's length keeps "a:b" at "c" apart from "a" at "b:c".
+        pair_key = account_key[:32] + self._key("pair", f"{len(account)}:{account}:{where}")[:32]
+        counts = [_Count("pair", pair_key, throttle.PAIR)]
+        if where:
+            counts.append(_Count("address", self._key("address", where), throttle.ADDRESS))
+        counts.append(_Count("account", account_key, throttle.ACCOUNT))
+        return counts
 
     def _attempt(self, username: str, address: str | None, at: dt.datetime) -> tuple[dict[str, Any] | None, int]:
         """The person (None if unknown) and the seconds to wait (0: the attempt may go ahead).
@@ -249,28 +320,33 @@ class PeopleAccess:
         """
         with self._write, self.engine.begin() as conn:
             store = SqlAccessStore(conn)
+            self._write_suppressed(conn, at)
             person = store.person(username)
-            throttles = self._throttles(username, address)
-            waits = [(policy.retry_after(*store.failures(key), at), scope) for scope, key, policy in throttles]
-            wait, scope = max(waits)
+            counts = self._counts(username, address)
+            wait, scope = max(
+                (count.policy.retry_after(*store.failures(count.key), at), count.scope) for count in counts
+            )
             if wait > dt.timedelta(0):
                 actor, subject = (f"person:{username}", username) if person else ("anonymous", "unknown")
-                self._audit(conn, actor, "login.throttled", subject, at, scope=scope, wait_seconds=_seconds(wait))
+                self._refused(
+                    conn, address, actor, "login.throttled", subject, at, scope=scope, wait_seconds=_seconds(wait)
+                )
                 return person, _seconds(wait)
-            for _, key, policy in throttles:
-                failures, last = store.failures(key)
-                store.set_failures(key, policy.counted(failures, last, at) + 1, at)
+            for count in counts:
+                store.add_failure(count.key, at, forget_before=at - count.policy.forget_after)
             # Counts nobody added to for a day are gone for good: unknown usernames must not pile up.
             store.forget_failures_before(at - dt.timedelta(days=1))
             return person, 0
 
     def _forgive(self, store: SqlAccessStore, username: str, address: str | None) -> None:
-        """After a success: the account's count starts again; the address only loses this attempt
-        (a colleague's success must not wipe out a guesser's failures from the same address)."""
-        for scope, key, _ in self._throttles(username, address):
-            failures, last = store.failures(key)
-            if last is not None:
-                store.set_failures(key, 0 if scope == "account" else failures - 1, last)
+        """After a success the pair's count starts again (the person's own mistakes from there); the
+        address and the account only lose this attempt, so that neither a colleague's success nor
+        the person's own hands a guesser elsewhere a fresh allowance."""
+        for count in self._counts(username, address):
+            if count.scope == "pair":
+                store.clear_failures(count.key)
+            else:
+                store.forgive_failure(count.key)
 
     @staticmethod
     def _verify(password: str, person: dict[str, Any] | None) -> bool:

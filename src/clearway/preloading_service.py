@@ -74,9 +74,35 @@ class PreloadingService:
             "history": json.dumps([{"at": at.isoformat(), "answer": assessment.answer, "by": "customs"}]),
         }
         with self._lock, self.engine.begin() as conn:
+            self._refuse_refiling(conn, operator_id, filing)
             conn.execute(sa.insert(placi_filings).values(**row))
             self._audit(conn, f"operator:{operator_id}", "preloading.filed", str(row["id"]), assessment.answer, at)
         return self._view(row)
+
+    @staticmethod
+    def _refuse_refiling(conn: sa.Connection, operator_id: str, filing: PlaciFiling) -> None:
+        """A new filing does not replace an open referral or a do-not-load answer for the same item.
+
+        Otherwise a carrier told not to load "Pepper spray" files "Hair spray" for the same house
+        consignment and loads it. The referral is answered (information, screening) or customs is
+        contacted; a later filing of the same transport document is refused meanwhile.
+        """
+        earlier = conn.execute(
+            sa.select(placi_filings.c.id, placi_filings.c.answer, placi_filings.c.status).where(
+                placi_filings.c.operator_id == operator_id,
+                sa.or_(
+                    placi_filings.c.transport_document == filing.transport_document,
+                    placi_filings.c.reference == filing.reference,
+                ),
+                sa.or_(placi_filings.c.status == "open", placi_filings.c.answer == "do_not_load"),
+            )
+        ).first()
+        if earlier is not None:
+            what = "do not load" if earlier.answer == "do_not_load" else "an open referral"
+            raise Conflict(
+                f"filing '{earlier.id}' for this item has {what}: answer it or contact customs; a new filing "
+                "does not replace it (Commission Implementing Regulation (EU) 2015/2447, Art. 186)"
+            )
 
     def read(self, operator_id: str, filing_id: str) -> dict[str, Any]:
         with self.engine.connect() as conn:

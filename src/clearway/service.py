@@ -279,7 +279,7 @@ class Clearway:
             if row is None or (operator_id is not None and row.operator_id != operator_id):
                 return None
             latest = store.latest_result(consignment_id)
-            chosen = documents_for(store, [row.record]).chosen(row.record, row.operator_id)
+            chosen = documents_for(store, [row]).chosen(row.record, row.operator_id)
             return ConsignmentDossier(
                 consignment=row,
                 versions=[dict(v) for v in store.versions_of(consignment_id)],

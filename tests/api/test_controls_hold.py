@@ -5,6 +5,7 @@ and the real database, and checks that it no longer succeeds."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 from typing import Any
 
@@ -212,7 +213,7 @@ def test_china_wants_each_document_from_its_own_source(
     waybill["destination_country"] = "CN"
     for kind in ("order", "payment"):
         assert post(client, f"/v1/{kind}s", fixture_json(f"{kind}.json"), DECLARANT).status_code == 201
-    assert post(client, "/v1/waybills", waybill, DECLARANT).status_code == 201
+    assert post(client, "/v1/waybills", waybill, "op-post-1").status_code == 201
     waiting = declare(client, to_china)
     # The declarant's own order and payment do not count in China: it waits for the platform's.
     assert waiting["state"] == "awaiting_documents"
@@ -234,3 +235,79 @@ def test_the_officers_page_shows_the_control_the_senders_and_the_other_documents
     assert "under customs control (selected by targeting)" in text
     assert "sent by the declarant itself, not independent" in text
     assert f"from <code>{OTHER}</code>" in text and "sender not named in the declaration" in text
+
+
+# -- the bypasses a second review found -------------------------------------------------------------
+
+
+def test_a_red_hold_reached_through_the_document_deadline_holds_too(
+    client: TestClient, service: Clearway, consignment_data: dict[str, Any]
+) -> None:
+    held = declare(client, pepper_spray(consignment_data))
+    assert held["state"] == "awaiting_documents"
+    service.expire_overdue(now=dt.datetime.now(dt.UTC) + dt.timedelta(days=30))
+    assert state_of(service, held["id"]) == (State.HELD, "selected")
+    send_documents(client)
+    harmless = pepper_spray(consignment_data, "Hair spray 50 ml")
+    assert post(client, f"/v1/consignments/{held['id']}/amendments", harmless).status_code == 409
+
+
+def test_the_held_parcel_redeclared_under_a_new_waybill_is_not_released(
+    client: TestClient, service: Clearway, consignment_data: dict[str, Any]
+) -> None:
+    send_documents(client)
+    held = declare(client, pepper_spray(consignment_data))
+    assert held["state"] == "held"
+    again = pepper_spray(consignment_data, "Hair spray 50 ml")
+    again["reference"] = "MSG-0002"
+    again["logistics"]["transport_document"] = "RR111111115CN"
+    waybill = fixture_json("waybill.json") | {"transport_document": "RR111111115CN"}
+    # The courier's own waybill, while the declaration names the post as carrier: not independent.
+    assert post(client, "/v1/waybills", waybill, DECLARANT).status_code == 201
+    second = declare(client, again)
+    assert second["state"] != "released"
+    dossier = service.dossier(None, second["id"])
+    assert dossier is not None and dossier.link is not None
+    assert "order_under_control" in {r.code for r in dossier.link.reasons}
+    assert dossier.link.self_supplied == ["waybill"]
+
+
+def test_naming_someone_elses_transport_document_does_not_hold_their_parcel(
+    client: TestClient, service: Clearway, consignment_data: dict[str, Any]
+) -> None:
+    send_documents(client, {"order": "op-platform-1", "payment": "op-psp-1"})
+    mine = declare(client, consignment_data)
+    junk = copy.deepcopy(consignment_data)
+    junk["reference"] = "X-1"
+    for role in ("platform", "payment_provider", "carrier"):
+        junk["parties"].pop(role)
+    declare(client, junk, OTHER)
+    assert post(client, "/v1/waybills", fixture_json("waybill.json"), "op-post-1").status_code == 201
+    dossier = service.dossier(None, mine["id"])
+    assert dossier is not None and dossier.link is not None
+    assert dossier.consignment.status.state is State.RELEASED
+    assert "declared_twice" not in {r.code for r in dossier.link.reasons}
+
+
+def test_an_officers_request_for_information_is_answered_and_stays_with_the_officer(
+    client: TestClient, service: Clearway, consignment_data: dict[str, Any]
+) -> None:
+    send_documents(client, {"order": "op-platform-1", "payment": "op-psp-1"})
+    other = copy.deepcopy(consignment_data)
+    waiting = declare(client, other)
+    assert waiting["state"] == "awaiting_documents"
+    csrf = sign_in(client, service, "olga", Role.OFFICER)
+    ask = {"target": "held", "reason": "invoice please", "hold_reason": "request_for_information"}
+    r = client.post(f"/v1/customs/consignments/{waiting['id']}/control", json=ask, headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 200
+    assert state_of(service, waiting["id"]) == (State.HELD, "requested")
+    answer = copy.deepcopy(other)
+    answer["items"][0]["description"] = "Women's silk blouse, 100 % silk"
+    r = post(client, f"/v1/consignments/{waiting['id']}/amendments", answer)
+    assert r.status_code == 201 and r.json()["state"] == "held" and r.json()["version"] == 2
+    # The officer decides; a turn to examination locks the declaration.
+    assert state_of(service, waiting["id"]) == (State.HELD, "requested")
+    examine = {"target": "held", "reason": "examine", "hold_reason": "inspection"}
+    r = client.post(f"/v1/customs/consignments/{waiting['id']}/control", json=examine, headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 200 and state_of(service, waiting["id"]) == (State.HELD, "officer")
+    assert post(client, f"/v1/consignments/{waiting['id']}/amendments", other).status_code == 409

@@ -28,6 +28,14 @@ PEPPER_SPRAY = {
     "zero_width_space": "Pep\u200bper spray",
     "cyrillic_capitals": "\u0420\u0415\u0420\u0420\u0415R SPRAY",
     "fullwidth": "Ｐｅｐｐｅｒ ｓｐｒａｙ",
+    # The review's second round: each got a consignment released green before.
+    "braille_blank": "Pepper\u2800spray",
+    "hangul_filler": "Pepper\u3164spray",
+    "ypogegrammeni": "Pep\u0345per spray",  # a combining mark that casefolds to ι
+    "hieroglyph_joiner": "Pep\U00013430per spray",  # a format character that is not Default_Ignorable
+    "hyphen": "Pepper-spray",
+    "em_dash": "Pepper\u2014spray",
+    "small_capital": "\u1d18epper spray",
 }
 RULE = "prohibited_or_restricted_goods_described"
 

@@ -102,3 +102,17 @@ def test_an_unanswered_referral_expires_to_do_not_load(client: TestClient, servi
     assert service.preloading.expire_referrals(now=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=61)) == 1
     body = client.get(f"/v1/preloading/{filed['id']}", headers=headers(CARRIER)).json()
     assert (body["answer"], body["status"]) == ("do_not_load", "expired")
+
+
+def test_a_new_filing_does_not_replace_do_not_load_or_an_open_referral(client: TestClient) -> None:
+    # The review's attack: told not to load "Pepper spray", the carrier files "Hair spray" for the
+    # same house consignment.
+    filed = client.post("/v1/preloading", json=placi(goods_description="Pepper spray 40 ml"), headers=headers(CARRIER))
+    assert filed.status_code == 201 and filed.json()["status"] == "open"
+    again = client.post("/v1/preloading", json=placi(goods_description="Hair spray 40 ml"), headers=headers(CARRIER))
+    assert again.status_code == 409 and "open referral" in again.json()["detail"]
+    answer = {"screening": "threat_found"}
+    done = client.post(f"/v1/preloading/{filed.json()['id']}/screening", json=answer, headers=headers(CARRIER))
+    assert done.json()["answer"] == "do_not_load"
+    again = client.post("/v1/preloading", json=placi(goods_description="Hair spray 40 ml"), headers=headers(CARRIER))
+    assert again.status_code == 409 and "do not load" in again.json()["detail"]

@@ -89,3 +89,12 @@ def test_entries_hold_codes_and_identifiers_and_chain() -> None:
     }
     assert verify(extend(0, "0" * 64, events)).ok
     assert {"no_credential", "bad_key", "bad_token", "role", "csrf", "not_found", "other_operator"} <= set(REASONS)
+
+
+def test_failed_sign_ins_have_their_own_reasons_for_summaries() -> None:
+    # people_access records them under their own actions, within a throttle like this one.
+    assert {"login.failed", "login.throttled", "password.change_failed"} <= set(REASONS)
+    throttle = DenialThrottle(per_key=1)
+    assert throttle.admit(A, "login.failed", 0) and not throttle.admit(A, "login.failed", 1)
+    assert throttle.admit(A, "login.throttled", 1)
+    assert counts(throttle.due(60)) == [(A, "login.failed", 1)]

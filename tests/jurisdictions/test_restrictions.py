@@ -134,6 +134,17 @@ def test_lookup_matches_the_categories_the_text_names_and_no_others(code: str, t
         "Pep\u200bper spr\u200bay",  # zero-width spaces
         "\u0420\u0415\u0420\u0420\u0415R SPRAY",  # Cyrillic capitals
         "ｐｅｐｐｅｒ　ｓｐｒａｙ",  # fullwidth letters and space
+        "Pepper\u2800spray",  # Braille pattern blank
+        "Pepper\u3164spray",  # Hangul filler
+        "Pepper\uffa0spray",  # halfwidth Hangul filler
+        "Pep\u0345per spray",  # combining ypogegrammeni, which casefolds to ι
+        "Pep\U00013430per spray",  # Egyptian hieroglyph joiner (a format character)
+        "Pep\u070fper spr\U000110bday",  # Syriac abbreviation mark, Kaithi number sign
+        "Pepper-spray",
+        "Pepper\u2014spray",  # em dash
+        "Pepper\u2212spray",  # minus sign
+        "Pepper\uff0dspray",  # fullwidth hyphen-minus
+        "\u1d18epper spray",  # Latin letter small capital P
     ],
 )
 def test_look_alike_spellings_find_the_restriction(text: str) -> None:

@@ -50,6 +50,7 @@ async def _sweep(svc: Clearway, interval: float, security: security_api.Security
         try:
             # Counts of refusals not recorded one by one, once their minute is over.
             await security.flush()
+            await run_in_threadpool(svc.access.record_suppressed_sign_ins)
             held = await run_in_threadpool(svc.expire_overdue)
             if held:
                 log.info("held %d consignments whose documents are overdue", held)
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
         yield
         await app.state.committer.close()
         await security.flush(everything=True)
+        await run_in_threadpool(lambda: svc.access.record_suppressed_sign_ins(everything=True))
         if warm is not None and not warm.done():
             with contextlib.suppress(Exception):
                 await warm

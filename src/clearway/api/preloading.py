@@ -96,7 +96,7 @@ def carrier_answer(view: dict[str, Any]) -> PlaciAnswer:
     "",
     summary="File PLACI data before loading: assessment complete, request for information or screening, or do not load",
     openapi_extra=json_body(schemas.ref(PlaciFiling)),
-    responses={**ok(PlaciAnswer, "Assessed", 201), **problem_responses(413, 415, 422)},
+    responses={**ok(PlaciAnswer, "Assessed", 201), **problem_responses(409, 413, 415, 422)},
     response_class=Response,
 )
 async def file(request: Request, svc: Service, operator_id: Operator) -> Response:

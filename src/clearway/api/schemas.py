@@ -150,9 +150,10 @@ class ConsignmentView(ConsignmentSummary, kw_only=True, omit_defaults=True):
     risk: RiskResult | None = None
     # Documents under the same numbers that are not linked: another sender's, or a conflicting one.
     other_documents: list[OtherDocument] = msgspec.field(default_factory=list)
-    # Why customs holds it: 'selected' (targeting), 'officer' (held or examined by hand); while set,
-    # the declarant can neither amend nor cancel (UCC Art. 173(2), 174(1)).
-    control: Literal["selected", "officer", "incorrect"] | None = None
+    # Why customs holds it: 'selected' (targeting), 'officer' (held for examination or examined by
+    # hand): the declarant can neither amend nor cancel (UCC Art. 173(2), 174(1)); 'requested' (an
+    # officer asked for information): the declarant answers by amending, the officer decides.
+    control: Literal["selected", "officer", "requested"] | None = None
 
 
 class ConsignmentPage(msgspec.Struct, kw_only=True):

@@ -14,6 +14,7 @@ from clearway.clearance.documents import documents_for
 from clearway.clearance.errors import Conflict, InvalidRecord, NotFound, UnderCustomsControl
 from clearway.clearance.lifecycle import (
     AMENDMENT_LAW,
+    CONTROLLING_HOLDS,
     INVALIDATION_LAW,
     Control,
     HoldReason,
@@ -29,7 +30,8 @@ from clearway.dataset.records import Consignment
 
 
 def _own(store: ClearanceStore, operator_id: str, consignment_id: str) -> StoredConsignment:
-    row = store.consignments_by_id([consignment_id]).get(consignment_id)
+    # Locked until the transaction ends: an officer's step committed meanwhile is seen, not undone.
+    row = store.consignments_by_id([consignment_id], lock=True).get(consignment_id)
     # Another operator's consignment is reported exactly like a missing one: its existence is
     # not the caller's business.
     if row is None or row.operator_id != operator_id:
@@ -73,10 +75,17 @@ def amend(
     row.version += 1
     row.record = record
     row.body_hash = digest
-    transition(row, changes, State.RECEIVED, at=now, actor=actor, reason=f"amended (version {row.version})")
-    store.insert_version(row)
-    changes.prefetch_usage(store, [row], config.revenue, now)
-    advance(store, [row], documents_for(store, [record]), changes, now=now, actor=actor, config=config)
+    if row.status.control == Control.REQUESTED:
+        # The answer to an officer's request: a new version for the officer to judge, still held.
+        reason = f"amended (version {row.version}): answer to the request for information"
+        hold = HoldReason.REQUEST_FOR_INFORMATION
+        transition(row, changes, State.HELD, at=now, actor=actor, reason=reason, hold_reason=hold)
+        store.insert_version(row)
+    else:
+        transition(row, changes, State.RECEIVED, at=now, actor=actor, reason=f"amended (version {row.version})")
+        store.insert_version(row)
+        changes.prefetch_usage(store, [row], config.revenue, now)
+        advance(store, [row], documents_for(store, [row]), changes, now=now, actor=actor, config=config)
     store.update_states([(row.id, row.status)])
     changes.flush(store)
     return SubmissionResult(
@@ -94,7 +103,7 @@ def cancel(
 ) -> StoredConsignment:
     """Withdraw a declaration that customs has not taken into control nor released."""
     row = _own(store, operator_id, consignment_id)
-    refusal = declarant_may_change(row.status.state, row.status.control)
+    refusal = declarant_may_change(row.status.state, row.status.control, cancel=True)
     if refusal is not None:
         raise UnderCustomsControl(f"the declaration can no longer be cancelled: {refusal}", law=INVALIDATION_LAW)
     changes = Changes()
@@ -122,7 +131,7 @@ def control(
 
     The officer workbench and the risk engine drive these; the lifecycle decides what is allowed.
     """
-    row = store.consignments_by_id([consignment_id]).get(consignment_id)
+    row = store.consignments_by_id([consignment_id], lock=True).get(consignment_id)
     if row is None:
         raise NotFound(f"no consignment '{consignment_id}'")
     if target is State.CANCELLED or target is State.RECEIVED:
@@ -133,9 +142,13 @@ def control(
     except (IllegalTransition, ValueError) as exc:
         raise Conflict(str(exc)) from exc
     row.status.deadline = None
-    if target in (State.HELD, State.INSPECTED):
-        # An officer's hold or examination: whatever the declarant sends now changes nothing.
+    if target is State.INSPECTED or (target is State.HELD and hold_reason in CONTROLLING_HOLDS):
+        # An officer's hold for examination, or the examination: whatever the declarant sends now
+        # changes nothing.
         row.status.control = Control.OFFICER
+    elif target is State.HELD and row.status.control is None:
+        # An officer's request for information: answered by an amendment, decided by the officer.
+        row.status.control = Control.REQUESTED
     store.update_states([(row.id, row.status)])
     changes.flush(store)
     return row

@@ -71,8 +71,12 @@ class DocumentSet:
     payments: dict[str, list[StoredDocument]]
     payments_by_order: dict[str, list[StoredDocument]]
     waybills: dict[str, list[StoredDocument]]
-    # Live (not cancelled) declarations per transport document: one parcel, one declaration.
-    declarations: dict[str, set[str]] = field(default_factory=dict)
+    # The live (not cancelled) declarations of each transport document, the batch's own included:
+    # one parcel, one declaration.
+    declarations: dict[str, list[StoredConsignment]] = field(default_factory=dict)
+    # Per order number, the consignments under customs control and their declarants: another
+    # parcel of that order from the same declarant is not released on its own say-so.
+    controlled_orders: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     def _candidates(self, c: Consignment, kind: DocumentKind) -> list[StoredDocument]:
         t = c.transaction
@@ -102,13 +106,23 @@ class DocumentSet:
                         "operators the declaration names",
                     )
                 )
-        twins = self.declarations.get(c.logistics.transport_document, set()) - {row.id}
+        twins = self._earlier_twins(row, chosen["waybill"].document)
         if twins:
             reasons.append(
                 LinkReason(
                     code="declared_twice",
                     document="waybill",
-                    message=f"the transport document is declared in {len(twins)} other consignment(s)",
+                    message=f"the waybill is linked to {twins} earlier declaration(s)",
+                )
+            )
+        controlled = self.controlled_orders.get(c.transaction.order_number, [])
+        # The same declarant only: another operator naming the order number cannot hold this one.
+        if any(cid != row.id and operator == row.operator_id for cid, operator in controlled):
+            reasons.append(
+                LinkReason(
+                    code="order_under_control",
+                    document="order",
+                    message="another consignment of this order is under customs control",
                 )
             )
 
@@ -125,22 +139,52 @@ class DocumentSet:
             reasons=reasons,
         )
 
+    def _earlier_twins(self, row: StoredConsignment, waybill: StoredDocument | None) -> int:
+        """How many earlier declarations link the very waybill this one links.
+
+        Only declarations entitled to the same waybill document count, so that naming someone
+        else's transport document (without its carrier) cannot hold their parcel; and only earlier
+        ones, so that a copy never holds the original.
+        """
+        if waybill is None:
+            return 0
+        count = 0
+        for other in self.declarations.get(row.record.logistics.transport_document, []):
+            if other.id == row.id or (other.received_at, other.id) > (row.received_at, row.id):
+                continue
+            theirs = _choose(other.record, other.operator_id, "waybill", self._candidates(other.record, "waybill"))
+            if theirs.document is not None and theirs.document.id == waybill.id:
+                count += 1
+        return count
+
     def stored(self, c: Consignment, declarant: str) -> dict[str, StoredDocument]:
         """The stored documents (with their ids and senders) linked to one declaration."""
         return {kind: pick.document for kind, pick in self.chosen(c, declarant).items() if pick.document is not None}
 
 
-def documents_for(store: ClearanceStore, consignments: Sequence[Consignment]) -> DocumentSet:
-    if not consignments:
+def documents_for(store: ClearanceStore, rows: Sequence[StoredConsignment]) -> DocumentSet:
+    if not rows:
         return DocumentSet({}, {}, {}, {})
+    consignments = [r.record for r in rows]
     order_numbers = {c.transaction.order_number for c in consignments}
     payment_ids = {c.transaction.payment_id for c in consignments if c.transaction.payment_id}
     unpaid_orders = {c.transaction.order_number for c in consignments if not c.transaction.payment_id}
     transport = {c.logistics.transport_document for c in consignments}
+    declarations: dict[str, list[StoredConsignment]] = {}
+    for r in rows:
+        declarations.setdefault(r.record.logistics.transport_document, []).append(r)
+    # Other declarations of the same transport documents, read whole: rare (a parcel is declared
+    # once), so this costs one query per batch and only reads rows where numbers collide.
+    mine = {r.id for r in rows}
+    stored = store.declarations_by_transport_document(transport)
+    others = {cid for ids in stored.values() for cid in ids if cid not in mine}
+    for other in store.consignments_by_id(others).values() if others else ():
+        declarations.setdefault(other.record.logistics.transport_document, []).append(other)
     return DocumentSet(
         orders=store.documents_by_number("order", order_numbers),
         payments=store.documents_by_number("payment", payment_ids) if payment_ids else {},
         payments_by_order=store.payments_by_order(unpaid_orders) if unpaid_orders else {},
         waybills=store.documents_by_number("waybill", transport),
-        declarations=store.declarations_by_transport_document(transport),
+        declarations=declarations,
+        controlled_orders=store.controlled_by_order(order_numbers),
     )

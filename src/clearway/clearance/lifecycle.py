@@ -44,10 +44,12 @@ class Control(StrEnum):
 
     # The risk engine chose it for examination (red lane) or not to be loaded.
     SELECTED = "selected"
-    # A person (an officer) held, examined or asked about it by hand.
+    # An officer held it for examination (or not to be loaded), or examined it.
     OFFICER = "officer"
-    # An examination found the particulars incorrect.
-    INCORRECT = "incorrect"
+    # An officer asked the declarant for information: the declarant may answer with an amendment
+    # (no examination has been announced), but the answer goes back to the officer, who decides;
+    # it is never assessed and released by the engine alone.
+    REQUESTED = "requested"
 
 
 # Holds that put a consignment under control by themselves: customs has said it will examine the
@@ -62,8 +64,10 @@ _ALLOWED: dict[State, frozenset[State]] = {
     State.AWAITING_DOCUMENTS: frozenset({State.ASSESSED, State.HELD, State.RECEIVED, State.CANCELLED}),
     State.ASSESSED: frozenset({State.RELEASED, State.HELD, State.RECEIVED, State.CANCELLED}),
     # A held consignment is released when the operator's answer to a request for information
-    # satisfies the officer, or inspected; an amendment answers a request for information.
-    State.HELD: frozenset({State.INSPECTED, State.RELEASED, State.RECEIVED, State.CANCELLED}),
+    # satisfies the officer, or inspected; an amendment answers a request for information. A hold
+    # may be restated (an officer turning a request for information into an examination, or the
+    # declarant's answer to an officer's request, which stays with the officer).
+    State.HELD: frozenset({State.HELD, State.INSPECTED, State.RELEASED, State.RECEIVED, State.CANCELLED}),
     State.INSPECTED: frozenset({State.RELEASED, State.SEIZED, State.RETURNED}),
     State.RELEASED: frozenset(),
     State.SEIZED: frozenset(),
@@ -78,16 +82,19 @@ AMENDABLE = frozenset({State.RECEIVED, State.AWAITING_DOCUMENTS, State.ASSESSED,
 # Legal references for refusing a declarant's change, by what customs has done.
 _REFUSAL = {
     Control.SELECTED: "customs has selected the consignment for examination",
-    Control.OFFICER: "an officer holds the consignment",
-    Control.INCORRECT: "customs has found the particulars of the declaration incorrect",
+    Control.OFFICER: "an officer holds the consignment for examination",
 }
 AMENDMENT_LAW = "Union Customs Code (Regulation (EU) No 952/2013) Art. 173(2)"
 INVALIDATION_LAW = "Union Customs Code (Regulation (EU) No 952/2013) Art. 174(1)"
 
 
-def declarant_may_change(state: State, control: Control | str | None) -> str | None:
-    """None when the declarant may amend or cancel; otherwise why not, in a sentence for people."""
-    if control is not None:
+def declarant_may_change(state: State, control: Control | str | None, *, cancel: bool = False) -> str | None:
+    """None when the declarant may amend (or, with ``cancel``, withdraw) its declaration; otherwise
+    why not, in a sentence for people. An officer's request for information is answered by an
+    amendment, but the consignment is the officer's to decide: it cannot be withdrawn meanwhile."""
+    if cancel and control == Control.REQUESTED:
+        return "an officer has asked for information and decides on the consignment"
+    if control is not None and control != Control.REQUESTED:
         return _REFUSAL.get(Control(control), "the consignment is under customs control")
     if state in FINAL_STATES:
         return f"the consignment is {state.value}"

@@ -162,16 +162,19 @@ def _decide(
     row.status.deadline = None
     summary = "; ".join(r.message for r in decision.reasons)
     if result.status == "incomplete":
-        # The wait is over and documents are still missing: that becomes a request for information.
+        # The wait is over and documents are still missing: that becomes a request for information
+        # (or an examination, when the targeting rules ask for one anyway).
         transition(row, changes, State.HELD, at=now, actor=actor, reason=summary, hold_reason=decision.hold_reason)
-        return
-    transition(row, changes, State.ASSESSED, at=now, actor=actor, reason=f"{decision.lane} lane ({decision.engine})")
-    if decision.hold_reason is None:
-        transition(row, changes, State.RELEASED, at=now, actor=actor, reason=summary)
     else:
-        transition(row, changes, State.HELD, at=now, actor=actor, reason=summary, hold_reason=decision.hold_reason)
-        if decision.hold_reason in CONTROLLING_HOLDS:
-            row.status.control = Control.SELECTED
+        lane = f"{decision.lane} lane ({decision.engine})"
+        transition(row, changes, State.ASSESSED, at=now, actor=actor, reason=lane)
+        if decision.hold_reason is None:
+            transition(row, changes, State.RELEASED, at=now, actor=actor, reason=summary)
+        else:
+            transition(row, changes, State.HELD, at=now, actor=actor, reason=summary, hold_reason=decision.hold_reason)
+    # Whatever path led to it, a hold for examination puts the consignment under control.
+    if row.status.state is State.HELD and decision.hold_reason in CONTROLLING_HOLDS:
+        row.status.control = Control.SELECTED
 
 
 def _refused(index: int, reference: str, pointer: str, detail: str) -> SubmissionResult:
@@ -217,10 +220,7 @@ def submit_consignments(
         results.append(SubmissionResult(index=index, status="accepted", id=row.id, reference=row.reference))
     changes = Changes()
     changes.prefetch_usage(store, new_rows, config.revenue, now)
-    docs = documents_for(store, [r.record for r in new_rows])
-    for row in new_rows:
-        # Declarations of one batch see each other: the same parcel declared twice in one file.
-        docs.declarations.setdefault(row.record.logistics.transport_document, set()).add(row.id)
+    docs = documents_for(store, new_rows)
     for row in new_rows:
         changes.record(row, move(None, State.RECEIVED, at=now, actor=actor, reason="declaration received (version 1)"))
     advance(store, new_rows, docs, changes, now=now, actor=actor, config=config)
@@ -347,7 +347,7 @@ def relink(
         return
     changes = Changes()
     changes.prefetch_usage(store, rows, config.revenue, now)
-    docs = documents_for(store, [r.record for r in rows])
+    docs = documents_for(store, rows)
     advance(store, rows, docs, changes, now=now, actor=actor, config=config, expired=expired)
     store.update_states([(row.id, row.status) for row in rows])
     changes.flush(store)

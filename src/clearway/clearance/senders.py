@@ -11,7 +11,8 @@ provider that collected the money, the carrier that took the parcel. So:
 - each operator's numbers are its own namespace: a number sent by two operators is two documents,
   and a later one never replaces an earlier one;
 - a declaration links a document only when its sender is entitled: the platform, seller, payment
-  provider or carrier the declaration names (``Party.operator_id``), or the declarant itself.
+  provider or carrier the declaration names (``Party.operator_id``), as an independent source, or
+  the declarant itself, as a self-supplied one.
 """
 
 from __future__ import annotations
@@ -73,7 +74,9 @@ def source_of(
 ) -> Source | None:
     """How a document from ``sender`` counts for the declaration ``c`` of ``declarant`` (None: not at all)."""
     entitled_kind = sender_kind is not None and sender_kind in SENDER_KINDS[kind]
-    if entitled_kind and (sender == declarant or sender in named_senders(c, kind)):
+    # Independent only from the party the declaration names for it: a courier's own waybill counts
+    # as the carrier's when the declaration names that courier as its carrier, not otherwise.
+    if entitled_kind and sender in named_senders(c, kind):
         return "independent"
     if sender == declarant and c.destination_country not in INDEPENDENT_SOURCES_REQUIRED:
         return "self_supplied"

@@ -27,7 +27,12 @@ class ClearanceStore(Protocol):
     def consignments_by_reference(self, operator_id: str, references: Collection[str]) -> dict[str, StoredConsignment]:
         """The operator's consignments with these references (for idempotency)."""
 
-    def consignments_by_id(self, ids: Collection[str]) -> dict[str, StoredConsignment]: ...
+    def consignments_by_id(self, ids: Collection[str], *, lock: bool = False) -> dict[str, StoredConsignment]:
+        """The consignments with these ids; ``lock``: held for update until the transaction ends
+        (PostgreSQL), so that a change committed meanwhile by another process is read, not undone."""
+
+    def controlled_by_order(self, order_numbers: Collection[str]) -> dict[str, list[tuple[str, str]]]:
+        """Per order number, the (id, operator id) of consignments under customs control."""
 
     def documents_by_number(self, kind: DocumentKind, numbers: Collection[str]) -> dict[str, list[StoredDocument]]:
         """Every document of a kind under each number (order number, payment id, waybill), from

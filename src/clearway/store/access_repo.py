@@ -7,6 +7,9 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
+from sqlalchemy.sql.elements import KeyedColumnElement
 
 from clearway.store.tables import api_keys, operators, people, plain_row, sessions, sign_in_failures
 
@@ -125,16 +128,60 @@ class SqlAccessStore:
         row = self.conn.execute(sa.select(sign_in_failures).where(sign_in_failures.c.key == key)).mappings().first()
         return (0, None) if row is None else (int(row["failures"]), row["last_failure_at"])
 
-    def set_failures(self, key: str, failures: int, at: dt.datetime) -> None:
-        if failures <= 0:
-            self.conn.execute(sign_in_failures.delete().where(sign_in_failures.c.key == key))
-            return
-        updated = self.conn.execute(
-            sign_in_failures.update().where(sign_in_failures.c.key == key).values(failures=failures, last_failure_at=at)
+    def add_failure(self, key: str, at: dt.datetime, *, forget_before: dt.datetime) -> None:
+        """Count one failure under ``key`` at ``at``, starting again from one if the last was before
+        ``forget_before``.
+
+        One atomic upsert, the arithmetic done by the database: two processes counting the first
+        failure of a key at once neither collide on the primary key nor overwrite each other's count
+        (as reading the count, then writing it plus one, did).
+        """
+        table = sign_in_failures
+        row = {"key": key, "failures": 1, "last_failure_at": at}
+        if self.conn.dialect.name == "postgresql":
+            pg = postgresql.insert(table).values(row)
+            self.conn.execute(
+                pg.on_conflict_do_update(index_elements=[table.c.key], set_=_counted(pg.excluded, forget_before))
+            )
+        else:
+            lite = sqlite.insert(table).values(row)
+            self.conn.execute(
+                lite.on_conflict_do_update(index_elements=[table.c.key], set_=_counted(lite.excluded, forget_before))
+            )
+
+    def forgive_failure(self, key: str) -> None:
+        """Take back one failure counted under ``key`` (an attempt counted ahead that succeeded)."""
+        table = sign_in_failures
+        self.conn.execute(
+            table.update().where(table.c.key == key, table.c.failures > 0).values(failures=table.c.failures - 1)
         )
-        if updated.rowcount == 0:
-            self.conn.execute(sign_in_failures.insert().values(key=key, failures=failures, last_failure_at=at))
+
+    def clear_failures(self, key: str) -> None:
+        self.conn.execute(sign_in_failures.delete().where(sign_in_failures.c.key == key))
+
+    def clear_failures_under(self, prefix: str) -> int:
+        """Drop every count whose key starts with ``prefix`` (lower-case hex); how many there were."""
+        # A range rather than LIKE, so that both databases walk the primary key's index: every
+        # key is lower-case hex, and "g" sorts after all of its digits.
+        key = sign_in_failures.c.key
+        query = sign_in_failures.delete().where(key >= prefix, key < prefix + "g")
+        return int(self.conn.execute(query).rowcount)
 
     def forget_failures_before(self, before: dt.datetime) -> None:
         """Drop the counts nobody added to since ``before``: unknown usernames must not pile up."""
         self.conn.execute(sign_in_failures.delete().where(sign_in_failures.c.last_failure_at < before))
+
+
+def _counted(
+    excluded: ReadOnlyColumnCollection[str, KeyedColumnElement[Any]], forget_before: dt.datetime
+) -> dict[str, Any]:
+    """The SET of the upsert: one more failure (or one again, if the last is forgotten), and the
+    later of the two times (another process may have counted a failure a moment after ours)."""
+    table = sign_in_failures
+    return {
+        "failures": sa.case((table.c.last_failure_at <= forget_before, 1), else_=table.c.failures + 1),
+        "last_failure_at": sa.case(
+            (table.c.last_failure_at > excluded.last_failure_at, table.c.last_failure_at),
+            else_=excluded.last_failure_at,
+        ),
+    }

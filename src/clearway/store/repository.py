@@ -136,11 +136,14 @@ class SqlClearanceStore:
         )
 
     def _consignments(
-        self, condition: str, params: tuple[Any, ...], column: str, values: Collection[str]
+        self, condition: str, params: tuple[Any, ...], column: str, values: Collection[str], *, lock: bool = False
     ) -> Iterator[StoredConsignment]:
-        for chunk in _chunks(values):
+        # SQLite has one writer at a time (and one server process); PostgreSQL locks the rows, in id
+        # order so that two transactions locking overlapping sets wait rather than deadlock.
+        locking = " ORDER BY c.id FOR UPDATE OF c" if lock and not self.bulk.sqlite else ""
+        for chunk in _chunks(sorted(values) if locking else values):
             among, values_params = self.bulk.among(column, chunk)
-            sql = f"{_CONSIGNMENT_SELECT} WHERE {condition} {among}"
+            sql = f"{_CONSIGNMENT_SELECT} WHERE {condition} {among}{locking}"
             for row in self.conn.exec_driver_sql(sql, (*params, *values_params)):
                 yield self._consignment(row)
 
@@ -160,8 +163,17 @@ class SqlClearanceStore:
         found = self._consignments(f"c.operator_id = {self.bulk.mark} AND", (operator_id,), "c.reference", references)
         return {c.reference: c for c in found}
 
-    def consignments_by_id(self, ids: Collection[str]) -> dict[str, StoredConsignment]:
-        return {c.id: c for c in self._consignments("", (), "c.id", ids)}
+    def consignments_by_id(self, ids: Collection[str], *, lock: bool = False) -> dict[str, StoredConsignment]:
+        return {c.id: c for c in self._consignments("", (), "c.id", ids, lock=lock)}
+
+    def controlled_by_order(self, order_numbers: Collection[str]) -> dict[str, list[tuple[str, str]]]:
+        found: dict[str, list[tuple[str, str]]] = {}
+        for chunk in _chunks(order_numbers):
+            among, values_params = self.bulk.among("order_number", chunk)
+            sql = f"SELECT order_number, id, operator_id FROM consignments WHERE control IS NOT NULL AND {among}"
+            for number, cid, operator in self.conn.exec_driver_sql(sql, values_params):
+                found.setdefault(number, []).append((cid, operator))
+        return found
 
     def documents_by_number(self, kind: DocumentKind, numbers: Collection[str]) -> dict[str, list[StoredDocument]]:
         return self._documents(f"kind = {self.bulk.mark} AND", (kind,), "number", numbers)
@@ -199,6 +211,7 @@ class SqlClearanceStore:
             (State.AWAITING_DOCUMENTS.value,),
             f"c.{_KEY_COLUMN[kind]}",
             keys,
+            lock=True,
         )
         return list({c.id: c for c in found}.values())
 
@@ -209,7 +222,12 @@ class SqlClearanceStore:
             .order_by(consignments.c.deadline)
             .limit(limit)
         )
-        return list(self.consignments_by_id(self.conn.execute(query).scalars().all()).values())
+        ids = self.conn.execute(query).scalars().all()
+        # Locked and read again: one an officer held meanwhile is no longer awaiting documents.
+        found = self._consignments(
+            f"c.state = {self.bulk.mark} AND", (State.AWAITING_DOCUMENTS.value,), "c.id", ids, lock=True
+        )
+        return list(found)
 
     def page_of(self, operator_id: str, state: str | None, before: str | None, limit: int) -> list[dict[str, Any]]:
         """An operator's consignments, newest first, after the keyset cursor ``before`` (an id)."""

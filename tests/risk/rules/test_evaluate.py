@@ -241,6 +241,8 @@ FIELD_POOL = [
 TEXTS = ["CN", "cn", "85", "8517", "851713", "gift", " Gift ", "GIFT", "", "Éclair", "éclair", "Straße", "ΟΔΟΣ", "x y"]
 # Look-alikes: a Cyrillic і, a soft hyphen, a zero-width space, a Cyrillic а in "a b".
 TEXTS += ["G\u0456ft", "gi\u00adft", "\u200bx y", "\u0430 b", "AB"]
+# Separators that mentions accept between words, ASCII and not; blanks, a mark, a small capital.
+TEXTS += ["x-1", "x_1", "x\u20141", "b.a", "\u1d00 b", "a\u2800b", "A\u0345b"]
 DATES = [dt.date(2026, 1, 1), dt.date(2026, 1, 2), dt.date(2025, 12, 31)]
 INTS = st.integers(min_value=-2, max_value=300)
 FLOATS = st.one_of(

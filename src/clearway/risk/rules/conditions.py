@@ -229,15 +229,21 @@ def _members(value: Value, kind: Kind, free_text: bool = False) -> list[Any]:
 
 # Plain ASCII words, so that the word boundaries of Rust's regex (Polars) and Python's agree.
 _WORDS: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9 -]*")
+# What parts a mention's words: spaces and hyphens as the analyst wrote them ("e-liquid", "stun gun").
+_APART: Final = re.compile(r"[ -]+")
+# What the text may have between them: any run of ASCII white space (spelt out: ``\s`` differs between
+# the two engines), hyphens (the matching form writes every dash as "-"), underscores and dots, so
+# that "pepper-spray", "Pepper—spray", "pepper_spray" and "pepper.spray" all mention pepper spray.
+MENTION_SEPARATORS: Final = r"[ \t\n\r\f\v_.\-]+"
 
 
 def mention_pattern(words: Sequence[str]) -> str:
     """One case-insensitive whole-word pattern for a list of words or phrases.
 
-    Words are apart by ASCII white space, spelt out: ``\\s`` differs between the two engines.
+    The words of a phrase may be apart by any run of ``MENTION_SEPARATORS`` in the text.
     """
-    between = r"[ \t\n\r\f\v]+"
-    return r"(?i)\b(?:" + "|".join(re.escape(w).replace(r"\ ", between) for w in words) + r")\b"
+    phrases = (MENTION_SEPARATORS.join(re.escape(part) for part in _APART.split(w)) for w in words)
+    return r"(?i)\b(?:" + "|".join(phrases) + r")\b"
 
 
 def _leaf_expr(leaf: Leaf) -> pl.Expr:
