@@ -271,12 +271,9 @@ def _leaf_expr(leaf: Leaf) -> pl.Expr:
             return col.list.eval(_any_prefix(pl.element(), members)).list.any()
         return _any_prefix(col, members)
     if op == "mentions":
-        pattern = mention_pattern(members)
-        if spec.free_text and spec.derived is None:
-            return mentions(pl.col(leaf.field), pattern)
-        if kind == "string_list":
-            return col.list.eval(pl.element().str.contains(pattern)).list.any()
-        return col.str.contains(pattern)
+        # Every mention is looked for in the matching form, whatever the field: the two regex engines
+        # disagree on word boundaries next to non-ASCII marks, and the form has none of them.
+        return mentions(col, mention_pattern(members))
     compared: pl.Expr = _COMPARE[op](col, pl.lit(members[0]))
     return compared
 
@@ -298,8 +295,9 @@ def evaluate(cond: Condition, row: Mapping[str, Any]) -> bool:
     """Whether the condition holds for one row (a dict of the frame's columns), in plain Python."""
     if isinstance(cond, Leaf):
         found = field_value(cond.field, row)
-        if FIELDS[cond.field].free_text and cond.op != "is_null":
-            return _test(cond, _matching(found), free_text=True)
+        free_text = FIELDS[cond.field].free_text
+        if (free_text and cond.op != "is_null") or cond.op == "mentions":
+            return _test(cond, _matching(found), free_text=free_text)
         return _test(cond, found)
     if isinstance(cond, Not):
         return not evaluate(cond.item, row)
