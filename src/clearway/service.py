@@ -279,16 +279,13 @@ class Clearway:
             if row is None or (operator_id is not None and row.operator_id != operator_id):
                 return None
             latest = store.latest_result(consignment_id)
-            chosen = documents_for(store, [row]).chosen(row.record, row.operator_id)
+            linked, others = documents_for(store, [row]).for_dossier(row.record, row.operator_id)
             return ConsignmentDossier(
                 consignment=row,
                 versions=[dict(v) for v in store.versions_of(consignment_id)],
                 history=[dict(h) for h in store.history_of(consignment_id)],
-                documents={kind: pick.document for kind, pick in chosen.items() if pick.document is not None},
-                other_documents=[
-                    *((doc, "conflicting") for pick in chosen.values() for doc in pick.conflicting),
-                    *((doc, "sender_not_named") for pick in chosen.values() for doc in pick.others),
-                ],
+                documents=linked,
+                other_documents=others,
                 link=latest[0] if latest else None,
                 decision=latest[1] if latest else None,
                 assessment=revenue_repo.latest_assessment(conn, consignment_id),

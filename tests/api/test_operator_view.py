@@ -18,7 +18,7 @@ from clearway.access.roles import Role
 from clearway.service import Clearway
 from tests.api.conftest import Keyring, headers
 from tests.api.test_access_api import sign_in
-from tests.conftest import fixture_json
+from tests.conftest import fixture_json, register_operators
 
 DECLARANT = "op-courier-1"
 PLATFORM = "op-platform-1"
@@ -49,14 +49,7 @@ def untargeted(text: str) -> bool:
 def enrol(service: Clearway, keyring: Keyring, operator: str, kind: str) -> None:
     """An operator of a given kind, onboarded unless it is already, with an API key of its own."""
     if operator not in {row["id"] for row in service.access.operators()}:
-        service.access.onboard(
-            operator_id=operator,
-            name=f"Test {kind} {operator}",
-            kind=kind,
-            country="DE",
-            contact_email=f"{operator}@example.org",
-            actor="test:setup",
-        )
+        register_operators(service, {operator: kind})
     issued, _ = service.access.issue_key(operator, actor="test:setup")
     keyring.keys[operator] = issued.plaintext
 

@@ -22,7 +22,13 @@ from clearway.clearance.lifecycle import (
     State,
     declarant_may_change,
 )
-from clearway.clearance.model import StoredConsignment, SubmissionResult, canonical_json, content_hash
+from clearway.clearance.model import (
+    StoredConsignment,
+    SubmissionResult,
+    SubmissionStatus,
+    canonical_json,
+    content_hash,
+)
 from clearway.clearance.pipeline import PipelineConfig, advance, transition
 from clearway.clearance.store import ClearanceStore
 from clearway.dataset.errors import FieldError
@@ -58,14 +64,7 @@ def amend(
         )
     digest = content_hash(canonical_json(record))
     if digest == row.body_hash:
-        return SubmissionResult(
-            index=0,
-            status="duplicate",
-            id=row.id,
-            reference=row.reference,
-            state=row.status.state,
-            version=row.version,
-        )
+        return _result(row, "duplicate")
     # The same content again is answered as a duplicate above (a retried request); anything else is
     # refused once customs has the consignment in hand.
     refusal = declarant_may_change(row.status.state, row.status.control)
@@ -88,13 +87,12 @@ def amend(
         advance(store, [row], documents_for(store, [row]), changes, now=now, actor=actor, config=config)
     store.update_states([(row.id, row.status)])
     changes.flush(store)
+    return _result(row, "accepted")
+
+
+def _result(row: StoredConsignment, status: SubmissionStatus) -> SubmissionResult:
     return SubmissionResult(
-        index=0,
-        status="accepted",
-        id=row.id,
-        reference=row.reference,
-        state=row.status.state,
-        version=row.version,
+        index=0, status=status, id=row.id, reference=row.reference, state=row.status.state, version=row.version
     )
 
 

@@ -157,9 +157,16 @@ class DocumentSet:
                 count += 1
         return count
 
-    def stored(self, c: Consignment, declarant: str) -> dict[str, StoredDocument]:
-        """The stored documents (with their ids and senders) linked to one declaration."""
-        return {kind: pick.document for kind, pick in self.chosen(c, declarant).items() if pick.document is not None}
+    def for_dossier(
+        self, c: Consignment, declarant: str
+    ) -> tuple[dict[str, StoredDocument], list[tuple[StoredDocument, str]]]:
+        """The linked documents by kind, and the others under the same numbers with why they are
+        not linked ('conflicting' with the linked one, or 'sender_not_named'): for officers."""
+        chosen = self.chosen(c, declarant)
+        linked: dict[str, StoredDocument] = {k: pick.document for k, pick in chosen.items() if pick.document}
+        others = [(doc, "conflicting") for pick in chosen.values() for doc in pick.conflicting]
+        others += [(doc, "sender_not_named") for pick in chosen.values() for doc in pick.others]
+        return linked, others
 
 
 def documents_for(store: ClearanceStore, rows: Sequence[StoredConsignment]) -> DocumentSet:
