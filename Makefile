@@ -40,6 +40,8 @@ browser:
 ## make run: install, create the SQLite database, load demo data, serve on http://127.0.0.1:8000
 run: install
 	$(BIN)/clearway db upgrade
+	@# HMRC's vague descriptions (data/reference, see NOTICE) for the data-quality check.
+	$(BIN)/clearway risk import-vague-terms data/reference/hmrc-fpo/vague_terms.csv --patterns data/reference/hmrc-fpo/vague_terms_patterns.txt
 	@# A targeting model trained on a simulated labelled history, so the demo traffic is scored by it.
 	@test -f var/model/manifest.json || $(BIN)/clearway risk train --simulate 60000 --days 84
 	$(BIN)/clearway demo --count $(DEMO_COUNT)

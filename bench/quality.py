@@ -6,7 +6,7 @@ Traffic is generated first (not timed). The frame build (build_frame, then with_
 Python passes over the records) and the quality stage are timed separately, because the frame
 is built once per batch and shared with the targeting rules: the budget that matters here is the
 quality stage's share of quality + rules >= 200,000 records/s on 2 cores. Reference prices are
-learned from the same traffic (not timed); the reference files are read from ../shared/data.
+learned from the same traffic (not timed); the reference files are read from data/reference.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import os
 import time
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = Path(__file__).resolve().parents[1] / "data" / "reference"
 
 
 def main() -> None:

@@ -24,7 +24,8 @@ from clearway.store.tables import audit_head, metadata
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TEST_SECRET = "0123456789abcdef" * 4
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# The public reference data sets kept in the repository (data/reference/README.md).
+REFERENCE_DATA = Path(__file__).resolve().parents[1] / "data" / "reference"
 # Tests name their model folder: a developer's var/model (from `clearway risk train`) must not change them.
 NO_MODEL = str(FIXTURES / "no-model-here")
 

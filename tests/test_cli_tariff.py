@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 from clearway.cli import app
 from clearway.service import Clearway
 from clearway.store.tariff_repo import SqlTariffStore
-from tests.conftest import TEST_SECRET
+from tests.conftest import REFERENCE_DATA, TEST_SECRET
 
-UK_FIXTURE = Path(__file__).resolve().parents[2] / "shared" / "data" / "uk-tariff-fixture" / "commodity_0101210000.json"
+UK_FIXTURE = REFERENCE_DATA / "uk-tariff-fixture" / "commodity_0101210000.json"
 HEADER = "jurisdiction,code,origins,measure_type,duty,start,end,reference"
 
 

@@ -7,15 +7,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from clearway.revenue.tariff import DutyTerm, TariffBook
 from clearway.revenue.tariff_uk import UkTariffError, measures_from_uk_tariff, read_uk_tariff
+from tests.conftest import REFERENCE_DATA
 
-FIXTURE = Path(__file__).resolve().parents[3] / "shared" / "data" / "uk-tariff-fixture" / "commodity_0101210000.json"
+FIXTURE = REFERENCE_DATA / "uk-tariff-fixture" / "commodity_0101210000.json"
 CODE = "0101210000"
 D = Decimal
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -28,9 +27,9 @@ from clearway.risk.quality import (
     with_quality_inputs,
 )
 from clearway.risk.reference import Nomenclature, QualityReference, ReferencePrices, VagueTerms
-from tests.conftest import decode
+from tests.conftest import REFERENCE_DATA, decode
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+DATA = REFERENCE_DATA
 T0 = dt.datetime(2026, 11, 21, 10, 0, tzinfo=dt.UTC)
 PRICES = ReferencePrices.from_rows(
     [

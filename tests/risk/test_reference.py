@@ -1,4 +1,4 @@
-"""Reference data for the quality checks, loaded from the real public files in ../shared/data."""
+"""Reference data for the quality checks, loaded from the real public files in data/reference."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from clearway.risk.reference import (
     is_blank_expr,
     normalise,
 )
+from tests.conftest import REFERENCE_DATA
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+DATA = REFERENCE_DATA
 TERMS = DATA / "hmrc-fpo" / "vague_terms.csv"
 PATTERNS = DATA / "hmrc-fpo" / "vague_terms_patterns.txt"
 HS_CSV = DATA / "hs2022" / "harmonized-system.csv"

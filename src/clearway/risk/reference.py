@@ -1,8 +1,8 @@
 """Reference data the data-quality checks compare declarations with.
 
-Reference data sets are public files kept outside the repository (see ``../shared/data/README.md``
-for their sources and licences); they are loaded from a path given at run time, never copied into
-the code, so that an update of the nomenclature or of the vague-term list is a data change, not a
+Reference data sets are public files kept in the repository's ``data/reference/`` (see its
+README and the NOTICE file for their sources and licences); they are loaded from a path given at run
+time, never copied into the code, so that an update of the nomenclature or of the vague-term list is a data change, not a
 release. Reference prices are learned from the accepted history and stored by the store layer as
 plain rows (``to_rows``/``from_rows``), because they change with the traffic.
 
