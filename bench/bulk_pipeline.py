@@ -22,13 +22,13 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 
+from clearway.app.demo import register_traffic_operators
+from clearway.app.platform import Clearway
 from clearway.clearance.pipeline import PipelineConfig
 from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
-from clearway.demo import register_traffic_operators
 from clearway.gc_pause import paused_gc
 from clearway.intake.ndjson import parse_ndjson
-from clearway.service import Clearway
 from clearway.settings import Settings
 from clearway.simulate import generate
 from clearway.store.migrate import upgrade

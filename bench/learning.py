@@ -31,7 +31,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["POLARS_MAX_THREADS"] = str(args.threads)  # read when Polars is first imported
 
-    from clearway.learning_data import simulated_history
+    from clearway.app.learning.data import simulated_history
     from clearway.risk.learning.model import TrainConfig, train
 
     started = time.perf_counter()

@@ -200,10 +200,10 @@ def main() -> None:
     import polars as pl
     import sqlalchemy as sa
 
+    from clearway.app.stats import StatsService
     from clearway.settings import Settings
     from clearway.stats.model import DIMENSIONS, METRICS, PERIODS
     from clearway.stats.queries import Window
-    from clearway.stats_service import StatsService
     from clearway.store.engine import create_engine
 
     folder = tempfile.TemporaryDirectory(prefix="clearway-stats-")

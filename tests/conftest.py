@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from clearway.app.platform import Clearway
 from clearway.audit.chain import GENESIS
 from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
-from clearway.service import Clearway
 from clearway.settings import Settings
 from clearway.store import append_only
 from clearway.store.engine import create_engine

@@ -16,7 +16,7 @@ def _files() -> list[Path]:
     files = [ROOT / "Makefile", ROOT / ".ci" / "run", ROOT / "pyproject.toml"]
     for folder in SCANNED:
         files += [p for p in (ROOT / folder).rglob("*") if p.is_file() and p.suffix in SUFFIXES]
-    return [p for p in files if "node_modules" not in p.parts]
+    return [p for p in files if "node_modules" not in p.parts and not any(x.endswith(".egg-info") for x in p.parts)]
 
 
 def test_nothing_names_a_sibling_folder() -> None:

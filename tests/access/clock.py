@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from clearway.service import Clearway
+from clearway.app.platform import Clearway
 
 
 class Clock:

@@ -10,7 +10,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from clearway.api.app import create_app
-from clearway.service import Clearway
+from clearway.app.platform import Clearway
 
 # An operator's kind from its id, so that tests read like the flows they stand for: platforms send
 # orders, payment providers payments, posts and couriers waybills (clearance.senders).

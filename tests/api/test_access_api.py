@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from clearway.access import credentials
 from clearway.access.roles import Role
-from clearway.service import Clearway
+from clearway.app.platform import Clearway
 from tests.api.conftest import Keyring, headers
 
 PASSWORD = "a long enough phrase"

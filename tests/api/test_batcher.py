@@ -11,7 +11,7 @@ import pytest
 
 from clearway.api.app import create_app
 from clearway.api.batcher import GroupCommitter
-from clearway.service import Clearway
+from clearway.app.platform import Clearway
 from tests.api.conftest import headers
 from tests.conftest import fixture_json
 

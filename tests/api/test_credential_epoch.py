@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 
 from clearway.access import credentials
 from clearway.api.app import create_app
-from clearway.cli import app as cli
-from clearway.service import Clearway
+from clearway.app.platform import Clearway
+from clearway.cli.main import app as cli
 from clearway.store import credential_epoch
 from tests.api.conftest import Keyring
 from tests.conftest import NO_MODEL

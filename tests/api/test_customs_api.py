@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from clearway.access.roles import Role
+from clearway.app.platform import Clearway
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
-from clearway.service import Clearway
 from clearway.store.tables import audit_log
 from tests.api.conftest import headers
 from tests.api.test_access_api import sign_in

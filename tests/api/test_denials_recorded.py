@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from clearway.access.roles import Role
 from clearway.api.app import create_app
-from clearway.service import Clearway
+from clearway.app.platform import Clearway
 from clearway.store.tables import audit_log
 from tests.api.conftest import Keyring, headers
 

@@ -33,8 +33,8 @@ from schemathesis.errors import FailureGroup
 
 from clearway.api.app import create_app
 from clearway.api.rate_limit import EXEMPT_PATHS, RateLimit, TokenBuckets, default_key
+from clearway.app.platform import Clearway
 from clearway.audit.denials import SUBJECT as SECURITY
-from clearway.service import Clearway
 from clearway.settings import Settings
 from clearway.store.tables import audit_log, metadata
 from tests.api.conftest import headers

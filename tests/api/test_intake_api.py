@@ -6,7 +6,7 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from clearway.service import Clearway
+from clearway.app.platform import Clearway
 from clearway.store.tables import consignments, documents
 from tests.api.conftest import headers
 from tests.conftest import fixture_json

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from clearway.access.roles import Role
-from clearway.service import Clearway
+from clearway.app.platform import Clearway
 from tests.api.conftest import Keyring, headers
 from tests.api.test_access_api import sign_in
 from tests.conftest import fixture_json, register_operators

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from clearway.access.roles import Role
-from clearway.service import Clearway
+from clearway.app.platform import Clearway
 from clearway.store.risk_tables import inspection_outcomes
 from tests.api.conftest import headers
 from tests.api.test_access_api import sign_in

@@ -9,8 +9,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from clearway.app.platform import Clearway
 from clearway.risk.screening import WatchEntry
-from clearway.service import Clearway
 from tests.api.conftest import headers
 
 CARRIER = "op-courier-9"

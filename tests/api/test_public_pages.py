@@ -16,9 +16,9 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from clearway.api.app import create_app
+from clearway.app.platform import Clearway
 from clearway.clearance.lifecycle import HoldReason, State
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
-from clearway.service import Clearway
 from tests.conftest import decode
 
 OPERATOR = "op-courier-1"

@@ -19,7 +19,7 @@ from starlette.types import Scope
 from clearway.access import credentials, tokens
 from clearway.api.app import create_app
 from clearway.api.rate_limit import CallerKey, RateLimit, TokenBuckets, default_key
-from clearway.service import Clearway
+from clearway.app.platform import Clearway
 from tests.api.conftest import Keyring
 
 

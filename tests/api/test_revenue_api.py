@@ -8,9 +8,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from clearway.access.roles import Role
+from clearway.app.platform import Clearway
 from clearway.clearance.lifecycle import State
 from clearway.dataset.records import Consignment
-from clearway.service import Clearway
 from tests.api.conftest import headers
 from tests.api.test_access_api import sign_in
 

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from clearway.access.roles import Role
+from clearway.app.platform import Clearway
 from clearway.clearance.lifecycle import State
 from clearway.dataset.records import Consignment
-from clearway.service import Clearway
 from clearway.store import risk_repo
 from clearway.store.tables import audit_log
 from tests.api.conftest import headers
@@ -145,7 +145,7 @@ def test_operators_see_their_own_data_quality_over_time(
 def test_the_model_in_use_is_described_to_customs(
     client: TestClient, service: Clearway, tmp_path: Any, monkeypatch: Any
 ) -> None:
-    from clearway.learning_data import simulated_history
+    from clearway.app.learning.data import simulated_history
     from clearway.risk.learning.model import TrainConfig, train
 
     sign_in(client, service, "rita", Role.ANALYST)

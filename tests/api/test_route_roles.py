@@ -10,7 +10,7 @@ from fastapi.routing import APIRoute
 from clearway.access.roles import Role
 from clearway.api.app import create_app
 from clearway.api.deps import Access
-from clearway.service import Clearway
+from clearway.app.platform import Clearway
 
 # FastAPI's own documentation routes: public by nature, and they show no data.
 DOCUMENTATION = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from clearway.access.roles import Role
 from clearway.api.app import create_app
 from clearway.api.security_headers import API_CSP, PAGE_CSP, SecurityHeaders
-from clearway.service import Clearway
+from clearway.app.platform import Clearway
 from tests.api.test_denials_recorded import sign_in
 
 COMMON = {

@@ -32,12 +32,12 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from clearway import people_access
 from clearway.access import throttle
 from clearway.access.roles import Role
 from clearway.api.app import create_app
+from clearway.app.access import sign_in as people_access
+from clearway.app.platform import Clearway
 from clearway.audit.denials import DenialThrottle
-from clearway.service import Clearway
 from clearway.store.access_repo import SqlAccessStore
 from clearway.store.tables import audit_log, sign_in_failures
 from tests.access.clock import Clock, set_clock

@@ -16,10 +16,10 @@ from hypothesis import HealthCheck, settings
 
 from clearway.access.roles import Role
 from clearway.api.app import create_app
-from clearway.service import Clearway
+from clearway.app.platform import Clearway
+from clearway.app.stats import stats_of
 from clearway.stats.facts import FACTS_SCHEMA
 from clearway.stats.queries import Window
-from clearway.stats_service import stats_of
 from tests.api.conftest import headers
 from tests.api.test_access_api import sign_in
 from tests.api.test_fuzz_openapi import CHECKS, NO_RATE_LIMIT

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from clearway.access import credentials, tokens
-from clearway.service import Clearway
+from clearway.app.platform import Clearway
 from tests.api.conftest import Keyring
 from tests.api.test_denials_recorded import denials
 

@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from clearway.cli import app
+from clearway.app.platform import Clearway
+from clearway.cli.main import app
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
-from clearway.service import Clearway
 from clearway.store import append_only
 from clearway.store.tables import audit_log
 

@@ -22,8 +22,8 @@ import sqlalchemy as sa
 
 from clearway.access.roles import Role
 from clearway.api.app import create_app
+from clearway.app.platform import Clearway
 from clearway.privacy.pseudonymise import pseudonym
-from clearway.service import Clearway
 from clearway.store.tables import audit_log
 from tests.conftest import fixture_json
 

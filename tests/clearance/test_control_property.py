@@ -20,10 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from clearway.app.platform import Clearway
 from clearway.clearance.errors import ClearwayError
 from clearway.clearance.lifecycle import HoldReason, State
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
-from clearway.service import Clearway
 
 pytestmark = pytest.mark.usefixtures("standard_operators")
 

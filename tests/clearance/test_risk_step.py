@@ -98,7 +98,7 @@ def test_with_a_model_both_paths_give_the_same_scores_and_reasons(
 ) -> None:
     import dataclasses
 
-    from clearway.learning_data import simulated_history
+    from clearway.app.learning.data import simulated_history
     from clearway.risk.learning.model import TrainConfig, train
 
     step, inputs = step_and_inputs

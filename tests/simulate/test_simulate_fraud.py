@@ -14,7 +14,7 @@ import msgspec
 import pytest
 from typer.testing import CliRunner
 
-from clearway.cli import app
+from clearway.cli.main import app
 from clearway.dataset.records import Consignment
 from clearway.simulate import SimulationConfig, Traffic, TruthRecord, generate
 from clearway.simulate.catalogue import load_catalogue

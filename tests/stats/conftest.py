@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from clearway.service import Clearway
+from clearway.app.platform import Clearway
 from tests.stats.dataset import load_fixed
 
 

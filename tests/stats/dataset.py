@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from clearway.app.platform import Clearway
 from clearway.clearance.lifecycle import HoldReason, State
 from clearway.dataset.identifiers import s10_check_digit
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
-from clearway.service import Clearway
 from tests.conftest import decode, register_operators
 
 OPERATOR = "op-stats-1"

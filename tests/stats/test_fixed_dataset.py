@@ -22,10 +22,10 @@ import datetime as dt
 
 import pytest
 
-from clearway.service import Clearway
+from clearway.app.platform import Clearway
+from clearway.app.stats import stats_of
 from clearway.stats.model import StatsBreakdownRow
 from clearway.stats.queries import Window
-from clearway.stats_service import stats_of
 from tests.stats.dataset import NOVEMBER, POST_OPERATOR
 
 NOV = Window.parse(*NOVEMBER)

@@ -8,9 +8,9 @@ import datetime as dt
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from clearway.service import Clearway
+from clearway.app.platform import Clearway
+from clearway.app.stats import StatsService, stats_of
 from clearway.stats.queries import Window
-from clearway.stats_service import StatsService, stats_of
 from clearway.store import risk_repo
 from tests.conftest import empty
 from tests.stats.dataset import OFFICER, Spec, at, load, send_documents

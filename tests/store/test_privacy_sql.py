@@ -12,10 +12,10 @@ import pytest
 import sqlalchemy as sa
 
 import clearway.store.privacy_tables  # noqa: F401  (registers retention_log on the shared metadata)
+from clearway.app.platform import Clearway
 from clearway.clearance.lifecycle import State
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
 from clearway.privacy.pseudonymise import MARKER, pseudonym
-from clearway.service import Clearway
 from clearway.store.privacy_sql import apply_retention, export_operator_data, pseudonymised_consignments
 from clearway.store.tables import audit_log, consignment_versions, consignments, documents, history, results
 

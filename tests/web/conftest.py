@@ -13,8 +13,8 @@ import pytest
 import uvicorn
 
 from clearway.api.app import create_app
-from clearway.cli import server_options
-from clearway.service import Clearway
+from clearway.app.platform import Clearway
+from clearway.cli.serve import server_options
 
 Serve = Callable[..., str]
 

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 import uvicorn
 
 from clearway.api.app import create_app
-from clearway.demo import DEMO_PASSWORD, load_demo
-from clearway.service import Clearway
+from clearway.app.demo import DEMO_PASSWORD, load_demo
+from clearway.app.platform import Clearway
 from clearway.settings import Settings
 from tests.conftest import NO_MODEL, TEST_SECRET, empty
 

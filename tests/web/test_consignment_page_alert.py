@@ -12,7 +12,7 @@ import pytest
 
 from clearway.access.roles import Role
 from clearway.api.app import create_app
-from clearway.service import Clearway
+from clearway.app.platform import Clearway
 from clearway.web.consignment_pages import DONE, ERRORS
 from tests.api.conftest import Keyring
 from tests.api.test_denials_recorded import sign_in

@@ -20,8 +20,8 @@ import uvicorn
 
 from clearway.access.roles import Role
 from clearway.api.app import create_app
-from clearway.service import Clearway
-from clearway.stats_service import stats_of
+from clearway.app.platform import Clearway
+from clearway.app.stats import stats_of
 from tests.api.test_access_api import PASSWORD, sign_in
 from tests.stats.dataset import BUYER, SELLER, load_fixed
 

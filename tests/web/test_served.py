@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from clearway.api.app import create_app
-from clearway.cli import server_options
-from clearway.service import Clearway
+from clearway.app.platform import Clearway
+from clearway.cli.serve import server_options
 from clearway.web.templating import STATIC
 from tests.api.test_denials_recorded import FORGED_SECRET, security_entries
 
@@ -105,7 +105,7 @@ def test_the_access_log_names_the_actor(serve: Serve, service: Clearway, caplog:
 
 
 def test_serve_logs_the_application_and_not_uvicorns_access_log() -> None:
-    from clearway.cli import log_config
+    from clearway.cli.serve import log_config
 
     options = server_options()
     assert options["access_log"] is False and options["proxy_headers"] is False

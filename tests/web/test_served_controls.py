@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from clearway.service import Clearway
+from clearway.app.platform import Clearway
 from tests.conftest import STANDARD_OPERATORS, fixture_json
 from tests.web.conftest import Serve
 

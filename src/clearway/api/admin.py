@@ -14,11 +14,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from clearway.access.roles import PEOPLE_ROLES, Principal, Role
-from clearway.access_service import TooManyAttempts
 from clearway.api import schemas
 from clearway.api.deps import SESSION_COOKIE, Access, Admin, Service, read_json
 from clearway.api.problems import ApiError
 from clearway.api.responses import json_body, json_response, ok, problem_responses
+from clearway.app.access.operators import TooManyAttempts
 from clearway.dataset.records import CountryCode, Name
 
 _admin = APIRouter(prefix="/v1/admin", tags=["administration"])

@@ -31,9 +31,9 @@ from clearway.api.limits import BodyLimit
 from clearway.api.problems import ApiError
 from clearway.api.rate_limit import RATE_LIMITED_RESPONSES, CallerKey, RateLimit, TokenBuckets
 from clearway.api.security_headers import SecurityHeaders
-from clearway.service import Clearway
+from clearway.app.platform import Clearway
+from clearway.app.stats import stats_of
 from clearway.settings import Settings
-from clearway.stats_service import stats_of
 from clearway.web import auth, consignment_pages, landed_cost, operator_pages, pages, queue_pages, risk_pages
 from clearway.web.auth import LoginRequired
 from clearway.web.dashboard_pages import router as dashboard_router

@@ -15,8 +15,8 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from clearway.app.platform import Clearway, Submission
 from clearway.clearance.model import SubmissionResult
-from clearway.service import Clearway, Submission
 
 MAX_GROUP = 512
 

@@ -21,9 +21,9 @@ from clearway.api import schemas
 from clearway.api.deps import Access, Service, read_json
 from clearway.api.responses import json_response, problem_responses
 from clearway.api.views import consignment_view, pseudonymised_view
+from clearway.app.dossier import ConsignmentDossier
 from clearway.clearance.errors import NotFound
 from clearway.clearance.lifecycle import HoldReason, State
-from clearway.service import ConsignmentDossier
 
 router = APIRouter(prefix="/v1/customs", tags=["customs"])
 

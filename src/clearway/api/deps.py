@@ -11,11 +11,11 @@ from fastapi import Depends, Request
 
 from clearway.access import credentials
 from clearway.access.roles import Principal, Role
-from clearway.access_service import AccessService
 from clearway.api.problems import ApiError
+from clearway.app.access.operators import AccessService
+from clearway.app.platform import Clearway
 from clearway.clearance.errors import InvalidRecord
 from clearway.dataset.decode import RecordDecoder
-from clearway.service import Clearway
 
 # Dependencies are async so that FastAPI calls them inline: sync ones each cost a thread-pool hop,
 # which on the single-submission path was a quarter of the server's time.

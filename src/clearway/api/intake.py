@@ -21,6 +21,7 @@ from clearway.api.deps import Operator, Service, read_body, read_json
 from clearway.api.problems import ApiError, problem
 from clearway.api.responses import json_body, json_response, problem_responses
 from clearway.api.views import declarant_view
+from clearway.app.platform import Clearway
 from clearway.clearance.errors import InvalidRecord, NotFound
 from clearway.clearance.lifecycle import State
 from clearway.clearance.model import SubmissionResult
@@ -28,7 +29,6 @@ from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.records import Consignment, DocumentKind, Order, Payment, Waybill
 from clearway.gc_pause import paused_gc
 from clearway.intake.ndjson import TooManyLines, parse_ndjson
-from clearway.service import Clearway
 
 router = APIRouter(prefix="/v1", tags=["intake"])
 

@@ -19,7 +19,7 @@ from starlette.responses import Response
 from clearway.api import schemas
 from clearway.api.deps import Operator, Service, read_json
 from clearway.api.responses import json_body, json_response, ok, problem_responses
-from clearway.preloading_service import ScreeningAnswer
+from clearway.app.preloading import ScreeningAnswer
 from clearway.risk.preloading import PlaciFiling, PlaciReason
 
 router = APIRouter(prefix="/v1/preloading", tags=["pre-loading"])

@@ -25,11 +25,11 @@ from starlette.responses import Response
 from clearway.api.deps import PUBLIC, Service
 from clearway.api.problems import ApiError
 from clearway.api.responses import json_response, ok, problem_responses
+from clearway.app.platform import Clearway
 from clearway.clearance.tracking import NUMBER_FORMATS, DutiesDue, ParcelStatus, normalise_number, public_status
 from clearway.dataset.errors import FieldError
 from clearway.jurisdictions import UnknownDestination
 from clearway.jurisdictions.restrictions import Match, RestrictionCatalogue, UnknownJurisdiction
-from clearway.service import Clearway
 from clearway.store.tracking_repo import parcel_by_transport_document
 
 router = APIRouter(tags=["public"])

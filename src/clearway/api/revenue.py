@@ -18,11 +18,11 @@ from clearway.access.roles import Principal, Role
 from clearway.api import schemas
 from clearway.api.deps import PUBLIC, Access, Operator, Service, read_body
 from clearway.api.responses import json_response, problem_responses
+from clearway.app.platform import utcnow
 from clearway.clearance.errors import InvalidRecord
 from clearway.dataset.errors import FieldError
 from clearway.revenue.context import RevenueError
 from clearway.revenue.quote import QuoteDecoder, QuoteRequest, QuoteResponse
-from clearway.service import utcnow
 
 router = APIRouter(tags=["revenue"])
 

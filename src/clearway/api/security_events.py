@@ -28,9 +28,9 @@ from clearway.access.roles import Role
 from clearway.api.access_log import client_address, method_of, route_template
 from clearway.api.deps import Admin, Service, caller
 from clearway.api.responses import json_response, ok, problem_responses
+from clearway.app.platform import Clearway
 from clearway.audit.chain import AuditEntry
 from clearway.audit.denials import ANONYMOUS, DENIED, Denial, DenialThrottle, Suppressed
-from clearway.service import Clearway
 from clearway.store.security_log import consignment_owner, security_entries
 
 log = logging.getLogger("clearway.security")

@@ -19,11 +19,11 @@ from clearway.access.roles import Principal, Role
 from clearway.api.deps import Access, Service
 from clearway.api.problems import ApiError
 from clearway.api.responses import json_response, ok, problem_responses
+from clearway.app.stats import stats_of
 from clearway.dataset.errors import FieldError
 from clearway.stats.export import MEDIA_TYPES, ExportFormat
 from clearway.stats.model import STATS_RESULTS, Dimension, Metric, Period, StatsBreakdown, StatsKpis, StatsSeries
 from clearway.stats.queries import BREAKDOWN_TOP_MAX, SERIES_TOP_MAX, Window, WindowError
-from clearway.stats_service import stats_of
 
 router = APIRouter(prefix="/v1/stats", tags=["statistics"])
 

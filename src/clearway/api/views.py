@@ -8,12 +8,12 @@ from typing import Any
 import msgspec
 
 from clearway.api import schemas
+from clearway.app.dossier import ConsignmentDossier
 from clearway.clearance.lifecycle import HoldReason, State
 from clearway.clearance.linking import LinkResult
 from clearway.clearance.model import StoredDocument
 from clearway.dataset.records import Order, Payment
 from clearway.privacy.pseudonymise import Redaction, personal_values, pseudonymise
-from clearway.service import ConsignmentDossier
 
 
 def _history(entry: dict[str, Any]) -> schemas.HistoryView:

@@ -41,7 +41,7 @@ REASONS: dict[str, str] = {
     "other_operator": "an operator asked for another operator's consignment",
     # Summaries only: refusals past the ceiling over all addresses, counted together.
     "overflow": "refusals from any address past the ceiling for all of them",
-    # Summaries only: attempts at a password (clearway.people_access), each recorded under its own
+    # Summaries only: attempts at a password (clearway.app.access.people), each recorded under its own
     # action within the same budget, and counted here past it.
     "login.failed": "a sign-in with an unknown username, a wrong password or a disabled account",
     "login.throttled": "a sign-in or password change refused while its counts make it wait",

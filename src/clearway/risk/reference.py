@@ -2,8 +2,8 @@
 
 Reference data sets are public files kept in the repository's ``data/reference/`` (see its
 README and the NOTICE file for their sources and licences); they are loaded from a path given at run
-time, never copied into the code, so that an update of the nomenclature or of the vague-term list is a data change, not a
-release. Reference prices are learned from the accepted history and stored by the store layer as
+time, never copied into the code, so that an update of the nomenclature or of the vague-term list
+is a data change, not a release. Reference prices are learned from the accepted history and stored by the store layer as
 plain rows (``to_rows``/``from_rows``), because they change with the traffic.
 
 Text is compared after ``normalise``, the matching form of ``clearway.dataset.text`` (case folded,

@@ -14,9 +14,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from clearway.access.roles import PEOPLE_ROLES, Principal, Role
-from clearway.access_service import TooManyAttempts
 from clearway.api.deps import PUBLIC, SESSION_COOKIE, Access, Service, authenticate
 from clearway.api.problems import ApiError
+from clearway.app.access.operators import TooManyAttempts
 from clearway.clearance.errors import InvalidRecord
 
 router = APIRouter(include_in_schema=False)

@@ -26,11 +26,11 @@ from clearway.access.roles import Principal, Role
 from clearway.api.customs import in_officers_work
 from clearway.api.deps import Service
 from clearway.api.views import consignment_view, pseudonymised_view
+from clearway.app.dossier import ConsignmentDossier
+from clearway.app.risk.service import OUTCOMES
 from clearway.clearance.errors import ClearwayError, Conflict, InvalidRecord, NotFound
 from clearway.clearance.lifecycle import HoldReason, IllegalTransition, State, can_move
 from clearway.risk.learning.features import DESCRIPTIONS
-from clearway.risk_service import OUTCOMES
-from clearway.service import ConsignmentDossier
 from clearway.web.auth import CustomsPerson, FormAccess, session_csrf
 from clearway.web.templating import templates
 

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from clearway.api.deps import Service
+from clearway.app.stats import StatsService, stats_of
 from clearway.stats.model import (
     DIMENSIONS,
     METRICS,
@@ -31,7 +32,6 @@ from clearway.stats.model import (
     StatsSeries,
 )
 from clearway.stats.queries import Window, WindowError
-from clearway.stats_service import StatsService, stats_of
 from clearway.web.auth import Person, session_csrf
 from clearway.web.templating import locale_of, templates
 

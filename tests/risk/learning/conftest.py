@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from clearway.learning_data import simulated_history
+from clearway.app.learning.data import simulated_history
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from clearway.learning_data import simulated_history
+from clearway.app.learning.data import simulated_history
 from clearway.risk.learning.evaluate import RANKINGS, evaluate, time_split
 from clearway.risk.learning.model import TrainConfig
 

@@ -1,0 +1,149 @@
+"""`clearway ingest FILE`: NDJSON, CSV or Parquet through the same pipeline as the API."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from itertools import islice
+from pathlib import Path
+from typing import IO, Any, BinaryIO
+
+import msgspec
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from clearway.app.platform import Clearway
+from clearway.clearance.model import SubmissionResult
+from clearway.dataset.decode import RecordDecoder
+from clearway.gc_pause import paused_gc
+from clearway.intake.ndjson import iter_ndjson_lines
+from clearway.intake.parsed import Parsed, record_type
+from clearway.intake.sniff import detect_format, detect_kind
+from clearway.intake.tabular import read_csv, read_parquet
+
+CHUNK = 10_000
+_SHOWN_ERRORS = 20
+
+
+class IngestSummary(msgspec.Struct, kw_only=True):
+    file: str
+    kind: str
+    read: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    seconds: float = 0.0
+    first_errors: list[tuple[int, str, str]] = []
+
+
+def _count_rows(path: Path, fmt: str) -> int | None:
+    if fmt == "parquet":
+        import polars as pl
+
+        return int(pl.scan_parquet(path).select(pl.len()).collect().item())
+    with path.open("rb") as f:
+        lines = sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b""))
+    return lines - 1 if fmt == "csv" else lines
+
+
+def _parsed(path: Path, fmt: str, kind: str, decoder: RecordDecoder[Any], handle: BinaryIO) -> Iterator[Parsed[Any]]:
+    if fmt == "ndjson":
+        # A file is not a request: no line-count limit, only the per-line size limit.
+        return iter_ndjson_lines(handle, decoder, max_lines=2**62)
+    if fmt == "csv":
+        return read_csv(path, kind, decoder)
+    return read_parquet(path, kind, decoder)
+
+
+def _paused_chunks(items: Iterator[Parsed[Any]], size: int) -> Iterator[list[Parsed[Any]]]:
+    """Chunks of parsed records, each parsed with the cyclic collector paused (see gc_pause)."""
+    while True:
+        with paused_gc():
+            chunk = list(islice(items, size))
+        if not chunk:
+            return
+        yield chunk
+
+
+def ingest_file(
+    svc: Clearway,
+    path: Path,
+    *,
+    operator: str,
+    kind: str | None = None,
+    errors_to: Path | None = None,
+    console: Console | None = None,
+) -> IngestSummary:
+    fmt = detect_format(path)
+    kind = kind or detect_kind(path)
+    if kind is None:
+        raise ValueError(f"cannot tell what {path.name} holds; pass --kind consignment|order|payment|waybill")
+    decoder: RecordDecoder[Any] = RecordDecoder(record_type(kind))
+    summary = IngestSummary(file=str(path), kind=kind)
+    started = time.perf_counter()
+    errors_out = errors_to.open("wb") if errors_to else None
+    progress = Progress(
+        TextColumn(f"[bold]{kind}s"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=console is None,
+        transient=True,
+    )
+    try:
+        with path.open("rb") as handle, progress:
+            task = progress.add_task("ingest", total=_count_rows(path, fmt))
+            for chunk in _paused_chunks(_parsed(path, fmt, kind, decoder, handle), CHUNK):
+                good = [p for p in chunk if p.record is not None]
+                outcomes = _submit(svc, kind, operator, [p.record for p in good])
+                _tally(summary, chunk, good, outcomes, errors_out)
+                progress.update(task, advance=len(chunk))
+    finally:
+        if errors_out is not None:
+            errors_out.close()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _submit(svc: Clearway, kind: str, operator: str, records: list[Any]) -> list[SubmissionResult]:
+    if not records:
+        return []
+    if kind == "consignment":
+        return svc.submit_consignments(operator, records)
+    return svc.submit_documents(kind, operator, records)  # type: ignore[arg-type]
+
+
+def _tally(
+    summary: IngestSummary,
+    chunk: list[Parsed[Any]],
+    good: list[Parsed[Any]],
+    outcomes: list[SubmissionResult],
+    errors_out: IO[bytes] | None,
+) -> None:
+    summary.read += len(chunk)
+    failures: list[tuple[int, list[tuple[int, Any]]]] = []
+    for p in chunk:
+        if p.record is None:
+            summary.rejected += 1
+            failures.append((p.line, p.located_errors()))
+    for p, outcome in zip(good, outcomes, strict=True):
+        if outcome.status == "accepted":
+            summary.accepted += 1
+        elif outcome.status == "duplicate":
+            summary.duplicates += 1
+        else:
+            summary.conflicts += 1
+            failures.append((p.line, [(p.line, e) for e in outcome.errors]))
+    for line, located in failures:
+        for at, error in located:
+            if len(summary.first_errors) < _SHOWN_ERRORS:
+                summary.first_errors.append((at, error.pointer, error.detail))
+        if errors_out is not None:
+            errors_out.write(
+                msgspec.json.encode(
+                    {"line": line, "errors": [{"line": at, **msgspec.structs.asdict(e)} for at, e in located]}
+                )
+                + b"\n"
+            )

@@ -1,0 +1,216 @@
+"""The targeting model in the application: training from the officers' recorded outcomes, on a
+schedule or by command, scoring files, and drift of recent traffic against the training window.
+
+The labels are the inspection outcomes (``POST /v1/customs/consignments/{id}/outcome``): anything
+but ``compliant`` is a finding; the revenue a finding recovered is the corrected value's excess over
+the declared one, taxed at the rate the consignment's own assessment applied (duty and tax over the
+value assessed), in euro. A consignment is assessed again (data quality, screening, rules) by the
+current risk step, as the pipeline would assess it now, so features mean what they mean in scoring.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import shutil
+import threading
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import numpy as np
+import polars as pl
+import sqlalchemy as sa
+
+from clearway.app.risk.service import RiskService
+from clearway.clearance.errors import NotFound
+from clearway.dataset.records import Consignment
+from clearway.risk.frame import RiskInput
+from clearway.risk.learning.drift import psi, reading
+from clearway.risk.learning.model import RiskModel, TrainConfig, set_thresholds, train
+from clearway.settings import Settings
+from clearway.store import learning_repo
+
+_log = logging.getLogger(__name__)
+# Stored bodies were validated when they were accepted: decoding them needs no second validation.
+_DECODER = msgspec.json.Decoder(Consignment)
+# Used when a consignment has no assessment to take its rate from (a typical VAT rate).
+_DEFAULT_RATE = Decimal("0.2")
+
+
+def recovered_rate(duty: Decimal | None, tax: Decimal | None, value: Decimal | None) -> Decimal:
+    """Duty and tax as a share of the value assessed, or the default when there is no assessment."""
+    if duty is None or tax is None or not value:
+        return _DEFAULT_RATE
+    return (duty + tax) / value
+
+
+class LearningService:
+    def __init__(self, engine: sa.Engine, settings: Settings, risk: RiskService) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.risk = risk
+        self._training = threading.Lock()
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.settings.model_dir)
+
+    def config(self) -> TrainConfig:
+        return TrainConfig(threads=self.settings.model_threads)
+
+    # -- labels from the store -------------------------------------------------------------------
+
+    def labelled(self, since: dt.datetime | None = None) -> pl.DataFrame:
+        """The inspected consignments, assessed now, with ``label``, ``revenue_eur`` and ``labelled_at``."""
+        with self.engine.connect() as conn:
+            rows = learning_repo.labelled_rows(conn, since)
+        inputs, kept = self._inputs(rows)
+        if not inputs:
+            raise ValueError("no recorded inspection outcomes to learn from")
+        frame = self.risk.step().frame(inputs, {}, None)
+        # Scale the revenue into euro with the frame's own conversion (value_eur / goods_value).
+        labels = pl.DataFrame(
+            {
+                "label": [int(r["outcome"] != "compliant") for r in kept],
+                "_gap": [self._gap(r) for r in kept],
+                "finding": [None if r["outcome"] == "compliant" else r["outcome"] for r in kept],
+                "labelled_at": [r["recorded_at"] for r in kept],
+            },
+            schema={"label": pl.Int8, "_gap": pl.Float64, "finding": pl.Utf8, "labelled_at": pl.Datetime("us", "UTC")},
+        )
+        factor = (pl.col("value_eur") / pl.col("goods_value")).fill_nan(None).fill_null(1.0)
+        return (
+            frame.hstack(labels)
+            .with_columns((pl.col("_gap") * factor).round(2).alias("revenue_eur"))
+            .drop("_gap")
+            .sort("received_at", maintain_order=True)
+        )
+
+    @staticmethod
+    def _gap(row: dict[str, Any]) -> float:
+        corrected, declared = row["corrected_value"], row["goods_value"]
+        if row["outcome"] == "compliant" or corrected is None or corrected <= declared:
+            return 0.0
+        return float((corrected - declared) * recovered_rate(row["duty"], row["tax"], row["intrinsic_value"]))
+
+    @staticmethod
+    def _inputs(rows: Sequence[dict[str, Any]]) -> tuple[list[RiskInput], list[dict[str, Any]]]:
+        inputs, kept = [], []
+        for row in rows:
+            try:
+                record = _DECODER.decode(row["body"])
+            except msgspec.ValidationError:  # valid when stored; a later schema may refuse one
+                _log.warning("consignment %s: stored version no longer decodes; left out", row.get("id"))
+                continue
+            inputs.append(RiskInput(record, row["operator_id"], row["received_at"]))
+            kept.append(row)
+        return inputs, kept
+
+    # -- training --------------------------------------------------------------------------------
+
+    def train_and_install(self, labelled: pl.DataFrame, config: TrainConfig | None = None) -> RiskModel:
+        """Train, write the artefact next to the current one, swap it in, and reload the pipeline."""
+        with self._training:
+            model = train(labelled, config or self.config())
+            recent = self._recent(days=14, limit=50_000)
+            if recent is not None and recent.height >= 1000:
+                set_thresholds(model, model.predict(model.features_of(recent))[2], "recent traffic, 14 days")
+            staging = self.folder.with_name(self.folder.name + ".new")
+            if staging.exists():
+                shutil.rmtree(staging)
+            model.save(staging)
+            RiskModel.load(staging)  # the artefact reads back, or nothing is replaced
+            if self.folder.exists():
+                old = self.folder.with_name(self.folder.name + ".old")
+                if old.exists():
+                    shutil.rmtree(old)
+                self.folder.rename(old)
+            staging.rename(self.folder)
+            self.risk.reload(model=True)
+            return model
+
+    def retrain_if_due(self, now: dt.datetime | None = None) -> RiskModel | None:
+        """Retrain from the recorded outcomes when the schedule says so and there are new labels."""
+        hours = self.settings.model_retrain_hours
+        if hours <= 0:
+            return None
+        now = now or dt.datetime.now(dt.UTC)
+        current = self.risk.model()
+        trained_at = dt.datetime.fromisoformat(current.manifest["created_at"]) if current else None
+        if trained_at is not None and now - trained_at < dt.timedelta(hours=hours):
+            return None
+        with self.engine.connect() as conn:
+            new = learning_repo.outcomes_since(conn, trained_at or dt.datetime.min.replace(tzinfo=dt.UTC))
+        if new == 0:
+            return None
+        labelled = self.labelled()
+        if labelled.height < self.settings.model_min_labels:
+            return None
+        model = self.train_and_install(labelled)
+        _log.info("targeting model %s trained on %d outcomes", model.version, labelled.height)
+        return model
+
+    def summary(self) -> dict[str, Any]:
+        """What an analyst needs to know of the model in use (NotFound when there is none)."""
+        model = self.risk.model()
+        if model is None:
+            raise NotFound(f"no targeting model in use (train one with 'clearway risk train'; see {self.folder})")
+        m = model.manifest
+        lanes = self.risk.step().lanes
+        return {
+            "version": model.version,
+            "created_at": m["created_at"],
+            "training_window": m["training_window"],
+            "rows": m["rows"],
+            "findings": m["findings"],
+            "data_hash": m["data_hash"],
+            "signature": m["signature"],
+            "features": [{"name": f.name, "description": f.description, "kind": f.kind} for f in model.features],
+            "validation": m["metrics"],
+            "config": m["config"],
+            "thresholds": {"red_at": lanes.model_red_at, "yellow_at": lanes.model_yellow_at},
+            "retrain_hours": self.settings.model_retrain_hours,
+        }
+
+    # -- drift -----------------------------------------------------------------------------------
+
+    def _recent(self, days: int, limit: int, now: dt.datetime | None = None) -> pl.DataFrame | None:
+        """The assessed frame of the consignments received in the last ``days`` (None when none)."""
+        since = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=days)
+        with self.engine.connect() as conn:
+            rows = learning_repo.recent_rows(conn, since, limit)
+        inputs, _ = self._inputs(rows)
+        return self.risk.step().frame(inputs, {}, None) if inputs else None
+
+    def drift(self, days: int = 7, limit: int = 50_000, now: dt.datetime | None = None) -> dict[str, Any]:
+        """PSI of the score and of each feature: recent consignments against the training window."""
+        model = self.risk.model()
+        if model is None:
+            raise NotFound(f"no targeting model in use (train one with 'clearway risk train'; see {self.folder})")
+        recent = self._recent(days, limit, now)
+        if recent is None:
+            return {"model": model.version, "consignments": 0, "score": None, "features": {}}
+        return drift_report(model, recent)
+
+
+def drift_report(model: RiskModel, frame: pl.DataFrame) -> dict[str, Any]:
+    """PSI per feature and of the score for an assessed frame, against the model's manifest bins."""
+    x = model.features_of(frame)
+    _, _, value = model.predict(x)
+    bins = model.manifest["drift"]
+    names = model.manifest["features"]
+    features = {
+        name: round(psi(bins["features"][name], x[:, i]), 4) for i, name in enumerate(names) if name in bins["features"]
+    }
+    score = round(psi(bins["score"], np.asarray(value)), 4)
+    worst = sorted(features.items(), key=lambda kv: -kv[1])[:5]
+    return {
+        "model": model.version,
+        "consignments": frame.height,
+        "score": {"psi": score, "reading": reading(score)},
+        "features": features,
+        "most_shifted": [{"feature": k, "psi": v, "reading": reading(v)} for k, v in worst],
+    }

@@ -1,0 +1,254 @@
+"""The application service: runs the pure pipeline against the SQL store, one transaction a call.
+
+The API, the CLI and the benchmarks all go through this one class, so that a declaration takes
+the same path whether it came in a POST, an NDJSON batch or a Parquet file. Writes are serialised
+by a lock: linking reads the documents and declarations already stored, and two concurrent
+batches in one process must not each miss the other's half of a match. Across processes the
+periodic sweep re-links whatever such a race left waiting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any, cast
+
+import sqlalchemy as sa
+
+from clearway.app.access.operators import AccessService
+from clearway.app.dossier import ConsignmentDossier, read_dossier
+from clearway.app.learning.service import LearningService
+from clearway.app.preloading import PreloadingService
+from clearway.app.revenue import RevenueService
+from clearway.app.risk.service import RiskService
+from clearway.audit.chain import AuditEntry, AuditEvent, Verification, verify
+from clearway.clearance import actions, pipeline
+from clearway.clearance.lifecycle import HoldReason, State
+from clearway.clearance.model import SubmissionResult
+from clearway.dataset.records import Consignment, Document, DocumentKind
+from clearway.gc_pause import paused_gc
+from clearway.settings import Settings
+from clearway.store.audit_log import SqlAuditLog
+from clearway.store.engine import create_engine
+from clearway.store.repository import SqlClearanceStore
+
+SYSTEM = "system:pipeline"
+
+# (kind, operator id, record): kind is "consignment", "order", "payment" or "waybill".
+Submission = tuple[str, str, Any]
+_KINDS = frozenset({"consignment", "order", "payment", "waybill"})
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Clearway:
+    def __init__(self, settings: Settings, engine: sa.Engine | None = None) -> None:
+        self.settings = settings
+        self.engine = engine or create_engine(settings.database_url)
+        self._write_lock = threading.Lock()
+
+    @functools.cached_property
+    def access(self) -> AccessService:
+        """Operators, keys, people and sessions (created on first use: it loads the secret)."""
+        return AccessService(self.engine, self.settings, write_lock=self._write_lock)
+
+    @functools.cached_property
+    def revenue(self) -> RevenueService:
+        """Quotes, assessments, tariff and registries (created on first use: it loads the jurisdictions)."""
+        return RevenueService(self.engine, self.settings, write_lock=self._write_lock)
+
+    @functools.cached_property
+    def risk(self) -> RiskService:
+        """Rules, watchlists, outcomes and the pipeline's risk step (created on first use)."""
+        return RiskService(self.engine, self.settings, self.revenue.catalogue, write_lock=self._write_lock)
+
+    @functools.cached_property
+    def learning(self) -> LearningService:
+        """The targeting model: training from recorded outcomes, scheduled retraining, drift."""
+        return LearningService(self.engine, self.settings, self.risk)
+
+    @functools.cached_property
+    def preloading(self) -> PreloadingService:
+        """Pre-loading (PLACI) filings and their referrals."""
+        return PreloadingService(self.engine, self.settings, self.risk, write_lock=self._write_lock)
+
+    @property
+    def config(self) -> pipeline.PipelineConfig:
+        # Rebuilt per call (a few attribute reads) so that reference data reloaded after an
+        # import or a rule change is what the next batch is assessed with.
+        return pipeline.PipelineConfig(
+            document_wait=self.settings.document_wait,
+            revenue=self.revenue.config(),
+            risk=self.risk.step() if self.settings.risk_enabled else None,
+        )
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Clearway:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def submit_consignments(
+        self,
+        operator_id: str,
+        records: Sequence[Consignment],
+        *,
+        actor: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> list[SubmissionResult]:
+        with paused_gc(), self._write_lock, self.engine.begin() as conn:
+            return pipeline.submit_consignments(
+                SqlClearanceStore(conn),
+                operator_id,
+                records,
+                now=now or utcnow(),
+                actor=actor or f"operator:{operator_id}",
+                config=self.config,
+            )
+
+    def submit_documents(
+        self,
+        kind: DocumentKind,
+        operator_id: str,
+        records: Sequence[Document],
+        *,
+        actor: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> list[SubmissionResult]:
+        with paused_gc(), self._write_lock, self.engine.begin() as conn:
+            return pipeline.submit_documents(
+                SqlClearanceStore(conn),
+                kind,
+                operator_id,
+                records,
+                now=now or utcnow(),
+                actor=actor or f"operator:{operator_id}",
+                config=self.config,
+            )
+
+    def submit_mixed(self, items: Sequence[Submission], *, now: dt.datetime | None = None) -> list[SubmissionResult]:
+        """Submissions of any kinds and operators in one transaction, one result per item, in order.
+
+        The HTTP intake groups concurrent single submissions through this (group commit): one
+        transaction and one set of batched lookups instead of one of each per request.
+        """
+        at = now or utcnow()
+        groups: dict[tuple[str, str], list[int]] = {}
+        for index, (kind, operator_id, _) in enumerate(items):
+            if kind not in _KINDS:
+                raise ValueError(f"unknown kind of submission '{kind}'")
+            groups.setdefault((kind, operator_id), []).append(index)
+        results: list[SubmissionResult | None] = [None] * len(items)
+        with paused_gc(), self._write_lock, self.engine.begin() as conn:
+            store = SqlClearanceStore(conn)
+            for (kind, operator_id), indexes in groups.items():
+                records = [items[i][2] for i in indexes]
+                actor = f"operator:{operator_id}"
+                if kind == "consignment":
+                    outcome = pipeline.submit_consignments(
+                        store, operator_id, records, now=at, actor=actor, config=self.config
+                    )
+                else:
+                    outcome = pipeline.submit_documents(
+                        store, cast(DocumentKind, kind), operator_id, records, now=at, actor=actor, config=self.config
+                    )
+                for i, result in zip(indexes, outcome, strict=True):
+                    result.index = i
+                    results[i] = result
+        return [r for r in results if r is not None]
+
+    def amend(
+        self, operator_id: str, consignment_id: str, record: Consignment, *, now: dt.datetime | None = None
+    ) -> SubmissionResult:
+        with paused_gc(), self._write_lock, self.engine.begin() as conn:
+            return actions.amend(
+                SqlClearanceStore(conn),
+                operator_id,
+                consignment_id,
+                record,
+                now=now or utcnow(),
+                actor=f"operator:{operator_id}",
+                config=self.config,
+            )
+
+    def cancel(self, operator_id: str, consignment_id: str, reason: str, *, now: dt.datetime | None = None) -> None:
+        with paused_gc(), self._write_lock, self.engine.begin() as conn:
+            actions.cancel(
+                SqlClearanceStore(conn),
+                operator_id,
+                consignment_id,
+                reason=reason,
+                now=now or utcnow(),
+                actor=f"operator:{operator_id}",
+            )
+
+    def control(
+        self,
+        consignment_id: str,
+        target: State,
+        *,
+        actor: str,
+        reason: str,
+        hold_reason: HoldReason | None = None,
+        now: dt.datetime | None = None,
+    ) -> None:
+        """A customs control step (hold, inspect, release, seize, return); ``actor`` is the officer."""
+        with paused_gc(), self._write_lock, self.engine.begin() as conn:
+            actions.control(
+                SqlClearanceStore(conn),
+                consignment_id,
+                target,
+                reason=reason,
+                now=now or utcnow(),
+                actor=actor,
+                hold_reason=hold_reason,
+            )
+
+    def expire_overdue(self, *, now: dt.datetime | None = None) -> int:
+        with paused_gc(), self._write_lock, self.engine.begin() as conn:
+            return pipeline.expire_overdue(
+                SqlClearanceStore(conn), now=now or utcnow(), actor=SYSTEM, config=self.config
+            )
+
+    def page(self, operator_id: str, *, state: str | None, before: str | None, limit: int) -> list[dict[str, Any]]:
+        """One page of an operator's consignments, newest first."""
+        with self.engine.connect() as conn:
+            return SqlClearanceStore(conn).page_of(operator_id, state, before, limit)
+
+    def audit_event(self, actor: str, action: str, subject: str, **detail: Any) -> None:
+        """Append one event to the audit chain (codes and ids only, no personal data)."""
+        event = AuditEvent(at=utcnow(), actor=actor, action=action, subject=subject, detail=detail)
+        with self._write_lock, self.engine.begin() as conn:
+            SqlAuditLog(conn).append([event])
+
+    def record_personal_data_read(self, actor: str, consignment_id: str) -> None:
+        """A person saw a consignment's personal data: that goes to the audit chain."""
+        self.audit_event(actor, "personal_data.read", consignment_id)
+
+    def verify_audit(self, page: int = 10_000) -> Verification:
+        """Walk the whole audit chain in order and check every link, hash and the head."""
+        with self.engine.connect() as conn:
+            log = SqlAuditLog(conn)
+            head = log.head()
+
+            def entries() -> Iterator[AuditEntry]:
+                after = 0
+                while batch := log.entries(after, page):
+                    yield from batch
+                    after = batch[-1].seq
+
+            return verify(entries(), head=head)
+
+    def dossier(self, operator_id: str | None, consignment_id: str) -> ConsignmentDossier | None:
+        """The consignment with its versions, history, documents and latest results.
+
+        ``operator_id`` limits the answer to that operator's own consignments (None: any).
+        """
+        return read_dossier(self.engine, operator_id, consignment_id)

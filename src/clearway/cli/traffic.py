@@ -1,0 +1,137 @@
+"""`clearway ingest`, `simulate`, `demo` and `sweep`: files in, simulated traffic, demo data, the deadline sweep."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import msgspec
+import typer
+from rich.table import Table
+
+from clearway.cli.common import console
+from clearway.cli.common import settings as _settings
+
+OperatorOption = Annotated[
+    str, typer.Option("--operator", help="Id of the operator on whose behalf the records are submitted.")
+]
+
+
+def ingest(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="NDJSON, CSV or Parquet file.")],
+    operator: OperatorOption,
+    kind: Annotated[
+        str | None, typer.Option(help="consignment, order, payment or waybill (default: from the file name).")
+    ] = None,
+    errors_to: Annotated[
+        Path | None, typer.Option("--errors", help="Write every rejected record's errors here as NDJSON.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
+) -> None:
+    """Submit a file of records through the full pipeline, with a progress bar and a summary."""
+    from clearway.app.intake import ingest_file
+    from clearway.app.platform import Clearway
+
+    with Clearway(_settings()) as svc:
+        summary = ingest_file(svc, file, operator=operator, kind=kind, errors_to=errors_to, console=console)
+    if as_json:
+        sys.stdout.write(msgspec.json.encode(summary).decode() + "\n")
+    else:
+        _print_summary(file, summary)
+    # Exit 1 when any record was refused, so that scripts notice without parsing the summary.
+    if summary.rejected or summary.conflicts:
+        raise typer.Exit(code=1)
+
+
+def _print_summary(file: Path, summary: Any) -> None:
+    table = Table(title=f"{summary.kind}s from {file.name}")
+    for column in ("read", "accepted", "duplicates", "conflicts", "rejected", "seconds"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        *(f"{getattr(summary, c):,}" for c in ("read", "accepted", "duplicates", "conflicts", "rejected")),
+        f"{summary.seconds:.1f}",
+    )
+    console.print(table)
+    for line, pointer, detail in summary.first_errors:
+        console.print(f"  line {line} {pointer or '(record)'}: {detail}")
+
+
+class FraudPreset(StrEnum):
+    """The choices of `simulate --fraud`: a preset of simulate.fraud.FRAUD_PRESETS, or none."""
+
+    DEFAULT = "default"
+    ALTERNATE = "alternate"
+    NONE = "none"
+
+
+def simulate(
+    count: Annotated[int, typer.Option(min=1, help="Number of consignments.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same traffic.")] = 1,
+    out: Annotated[Path | None, typer.Option(help="Directory to write the NDJSON files to.")] = None,
+    post: Annotated[str | None, typer.Option(help="Base URL of a running server to send the traffic to.")] = None,
+    keys: Annotated[
+        Path, typer.Option(help="JSON file mapping operator ids to API keys, for --post (written by `clearway demo`).")
+    ] = Path("var/demo-keys.json"),
+    fraud: Annotated[
+        FraudPreset,
+        typer.Option(help="Hidden non-compliance preset, found only on inspection (truth.finding); none: without."),
+    ] = FraudPreset.DEFAULT,
+) -> None:
+    """Generate realistic, seeded traffic: consignments, orders, payments, waybills and the truth."""
+    from clearway.simulate import SimulationConfig, generate, write_traffic
+    from clearway.simulate.fraud import FRAUD_PRESETS
+
+    if out is None and post is None:
+        raise typer.BadParameter("give --out DIR, --post URL or both")
+    traffic = generate(count, seed, SimulationConfig(fraud=FRAUD_PRESETS.get(fraud.value)))
+    if out is not None:
+        write_traffic(traffic, out)
+        console.print(f"wrote {count:,} consignments with their documents to {out}")
+    if post is not None:
+        from clearway.simulate.post import post_traffic
+
+        if not keys.exists():
+            raise typer.BadParameter(f"{keys} not found: run `clearway demo` first, or give --keys")
+        summary = post_traffic(traffic, post, credentials=json.loads(keys.read_text()))
+        console.print(summary)
+
+
+def demo(
+    count: Annotated[int, typer.Option(min=1, help="Number of consignments.")] = 5000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 2026,
+    force: Annotated[bool, typer.Option(help="Load even if the database already has consignments.")] = False,
+) -> None:
+    """Load simulated demo traffic into the database (skipped when it already holds data)."""
+    from clearway.app.demo import load_demo
+    from clearway.app.platform import Clearway
+
+    with Clearway(_settings()) as svc:
+        loaded = load_demo(svc, count=count, seed=seed, force=force, console=console)
+    if loaded is None:
+        console.print("the database already holds consignments; demo data not loaded (use --force)")
+    else:
+        console.print(f"loaded {loaded:,} demo consignments with their documents")
+        console.print(
+            "demo sign-in: admin, officer or analyst with the password 'clearway-demo-2026' "
+            "(demo data only); operators' API keys are in var/demo-keys.json"
+        )
+
+
+def sweep() -> None:
+    """Hold declarations whose documents are overdue; expire unanswered pre-loading referrals."""
+    from clearway.app.platform import Clearway
+
+    with Clearway(_settings()) as svc:
+        held = svc.expire_overdue(now=dt.datetime.now(dt.UTC))
+        expired = svc.preloading.expire_referrals()
+    console.print(f"held {held:,} consignments whose documents are overdue")
+    console.print(f"{expired:,} pre-loading referrals unanswered in time: do not load")
+
+
+def register(app: typer.Typer) -> None:
+    for command in (ingest, simulate, demo, sweep):
+        app.command()(command)
