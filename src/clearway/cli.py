@@ -27,6 +27,7 @@ from clearway.cli_screening import screening_app
 from clearway.cli_stats import stats_app
 from clearway.cli_tariff import tariff_app
 from clearway.settings import Settings
+from clearway.store.writer_lock import DatabaseInUse, sole_writer
 
 app = typer.Typer(no_args_is_help=True, help="Clearway: customs clearance of cross-border e-commerce parcels.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
@@ -86,16 +87,18 @@ def serve(
     """Serve the API and the pages, with an access log on standard error (route templates, no queries)."""
     import uvicorn
 
-    uvicorn.run(
-        "clearway.api.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        log_config=log_config(),
-        **server_options(),
-    )
+    # One serving process per SQLite file (store/writer_lock.py); nothing for PostgreSQL.
+    with sole_writer(_settings().database_url, processes=workers, what="clearway serve"):
+        uvicorn.run(
+            "clearway.api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            log_config=log_config(),
+            **server_options(),
+        )
 
 
 @db_app.command("upgrade")
@@ -148,7 +151,8 @@ def ingest(
     from clearway.ingest import ingest_file
     from clearway.service import Clearway
 
-    with Clearway(_settings()) as svc:
+    settings = _settings()
+    with sole_writer(settings.database_url, what="clearway ingest"), Clearway(settings) as svc:
         summary = ingest_file(svc, file, operator=operator, kind=kind, errors_to=errors_to, console=console)
     if as_json:
         sys.stdout.write(msgspec.json.encode(summary).decode() + "\n")
@@ -223,7 +227,8 @@ def demo(
     from clearway.demo import load_demo
     from clearway.service import Clearway
 
-    with Clearway(_settings()) as svc:
+    settings = _settings()
+    with sole_writer(settings.database_url, what="clearway demo"), Clearway(settings) as svc:
         loaded = load_demo(svc, count=count, seed=seed, force=force, console=console)
     if loaded is None:
         console.print("the database already holds consignments; demo data not loaded (use --force)")
@@ -240,7 +245,8 @@ def sweep() -> None:
     """Hold declarations whose documents are overdue; expire unanswered pre-loading referrals."""
     from clearway.service import Clearway
 
-    with Clearway(_settings()) as svc:
+    settings = _settings()
+    with sole_writer(settings.database_url, what="clearway sweep"), Clearway(settings) as svc:
         held = svc.expire_overdue(now=dt.datetime.now(dt.UTC))
         expired = svc.preloading.expire_referrals()
     console.print(f"held {held:,} consignments whose documents are overdue")
@@ -248,7 +254,12 @@ def sweep() -> None:
 
 
 def main() -> Any:
-    return app()
+    try:
+        return app()
+    except DatabaseInUse as error:
+        # One line and a non-zero exit, not a traceback: the cause and what to do are in it.
+        console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

@@ -280,6 +280,10 @@ class Clearway:
                 return None
             latest = store.latest_result(consignment_id)
             linked, others = documents_for(store, [row]).for_dossier(row.record, row.operator_id)
+            risk = risk_repo.latest_result(conn, consignment_id)
+            if risk is not None and operator_id is None and self.settings.risk_enabled:
+                # Customs read it: a model score the pipeline did not explain is explained now.
+                risk = (risk[0], self.risk.step().explained(row, risk[1]))
             return ConsignmentDossier(
                 consignment=row,
                 versions=[dict(v) for v in store.versions_of(consignment_id)],
@@ -289,5 +293,5 @@ class Clearway:
                 link=latest[0] if latest else None,
                 decision=latest[1] if latest else None,
                 assessment=revenue_repo.latest_assessment(conn, consignment_id),
-                risk=risk[1] if (risk := risk_repo.latest_result(conn, consignment_id)) else None,
+                risk=risk[1] if risk else None,
             )
