@@ -18,8 +18,8 @@ from clearway.dataset.records import Consignment, Order, Payment, Waybill
 from clearway.revenue.declared import buyer_identity, quota_key
 from clearway.revenue.schemes import Registration
 from clearway.store.repository import SqlClearanceStore
+from tests.app.test_platform import COURIER, T0, dossier_of, send_documents
 from tests.conftest import decode
-from tests.test_service import COURIER, T0, dossier_of, send_documents
 
 # Documents link only from the senders the fixture declaration names (clearance.senders).
 pytestmark = pytest.mark.usefixtures("standard_operators")

@@ -12,6 +12,7 @@ from clearway.app.platform import Clearway
 from clearway.cli.main import app
 from clearway.simulate import SimulationConfig, generate, write_traffic
 from clearway.simulate.fraud import FRAUD_PRESETS
+from tests.conftest import FIXTURES
 
 SHARES = {"1", "2", "5", "10"}
 
@@ -86,7 +87,7 @@ def test_errors_are_precise(runner: CliRunner, tmp_path: Path) -> None:
     (tmp_path / "bad.ndjson").write_text("{}\n")
     bad = runner.invoke(app, ["risk", "score", str(tmp_path / "bad.ndjson")])
     assert bad.exit_code == 1 and "bad.ndjson:1:" in bad.output
-    record = json.dumps(json.loads((Path(__file__).parent / "fixtures" / "consignment.json").read_text()))
+    record = json.dumps(json.loads((FIXTURES / "consignment.json").read_text()))
     (tmp_path / "c.ndjson").write_text(record + "\n")
     no_model = runner.invoke(app, ["risk", "score", str(tmp_path / "c.ndjson")])
     assert no_model.exit_code == 1 and "no usable model" in no_model.output

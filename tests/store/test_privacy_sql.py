@@ -17,6 +17,7 @@ from clearway.clearance.lifecycle import State
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
 from clearway.privacy.pseudonymise import MARKER, pseudonym
 from clearway.store.privacy_sql import apply_retention, export_operator_data, pseudonymised_consignments
+from clearway.store.privacy_tables import retention_log
 from clearway.store.tables import audit_log, consignment_versions, consignments, documents, history, results
 
 # Documents link only from the senders the fixture declaration names (clearance.senders).
@@ -301,3 +302,106 @@ def test_retention_in_steps_ends_where_one_run_ends(service: Clearway, world: di
     assert steps == [1, 1, 1, 1]
     assert [name for name in NAMES if name in text_of(service, world["cancelled_old"])] == []
     assert service.verify_audit().ok
+
+
+# -- documents no kept consignment refers to --------------------------------------------------
+
+
+def lone_documents(service: Clearway, order: Order, waybill: Waybill) -> None:
+    """Documents no declaration ever named: two old ones, one recent."""
+    old_order = msgspec.structs.replace(order, order_number="SW-LONE")
+    old_waybill = msgspec.structs.replace(
+        waybill, transport_document="HWB-LONE", document_type="house_waybill", order_number="SW-LONE"
+    )
+    service.submit_documents("order", "op-platform-1", [old_order], now=T0)
+    service.submit_documents("waybill", "op-post-1", [old_waybill], now=T0)
+    recent = msgspec.structs.replace(order, order_number="SW-NEW")
+    service.submit_documents("order", "op-platform-1", [recent], now=NOW - dt.timedelta(days=1))
+
+
+def assert_no_orphans(service: Clearway, cutoff: dt.datetime, before: dict[str, str]) -> None:
+    """Every document older than the cut-off is anonymised unless a kept (not anonymised)
+    consignment refers to it; those a kept consignment refers to are exactly as they were."""
+    with service.engine.connect() as conn:
+        retained = set(conn.execute(sa.select(retention_log.c.consignment_id)).scalars())
+        kept = [row for row in conn.execute(sa.select(consignments)) if row.id not in retained]
+        docs = conn.execute(sa.select(documents)).all()
+    orders = {c.order_number for c in kept}
+    payments = {c.payment_key for c in kept}
+    waybills = {c.transport_document for c in kept}
+    for doc in docs:
+        referred = (
+            (doc.kind == "order" and doc.number in orders)
+            or (doc.kind == "payment" and (doc.number in payments or doc.order_number in orders))
+            or (doc.kind == "waybill" and doc.number in waybills)
+        )
+        if referred:
+            assert doc.body == before[doc.id], f"{doc.kind} {doc.number} is a kept consignment's, yet changed"
+        elif doc.received_at < cutoff:
+            assert MARKER in doc.body, f"{doc.kind} {doc.number} is old and nobody's, yet not anonymised"
+            assert [name for name in NAMES if name in doc.body] == []
+
+
+def bodies(service: Clearway) -> dict[str, str]:
+    with service.engine.connect() as conn:
+        return {row.id: row.body for row in conn.execute(sa.select(documents.c.id, documents.c.body))}
+
+
+@pytest.mark.parametrize("chunk", [1000, 1])
+def test_retention_leaves_no_old_document_that_no_kept_consignment_refers_to(
+    service: Clearway, world: dict[str, str], order: Order, waybill: Waybill, chunk: int
+) -> None:
+    lone_documents(service, order, waybill)
+    before, audit_before = bodies(service), snapshot(service)["audit_log"]
+    report = retain(service, chunk)
+    assert report.orphans == 2 and report.consignments == 4
+    assert_no_orphans(service, NOW - KEEP, before)
+    for kind, number in [("order", "SW-LONE"), ("waybill", "HWB-LONE")]:
+        assert MARKER in document_body(service, kind, number)
+    # Too recent, or an open parcel's: as they were.
+    assert "Anna Schmidt" in document_body(service, "order", "SW-NEW")
+    assert "Anna Schmidt" in document_body(service, "order", "SW-SPLIT")
+    # The audit chain is the same chain, intact; a second run finds nothing.
+    assert snapshot(service)["audit_log"] == audit_before and service.verify_audit().ok
+    again = retain(service)
+    assert again.done and (again.orphans, again.documents) == (0, 0)
+
+
+def test_a_document_newer_than_its_consignment_goes_once_it_is_old(
+    service: Clearway, world: dict[str, str], consignment: Consignment, order: Order, payment: Payment, waybill: Waybill
+) -> None:
+    # Cancelled long ago while waiting for its waybill, which came later, after the cut-off.
+    late = variant(consignment, "8")
+    docs = documents_of(late, order, payment, waybill)
+    send(service, docs, T0, which="op")
+    cid = submit(service, COURIER, late, T0)
+    service.cancel(COURIER, cid, "withdrawn", now=T0)
+    send(service, docs, NOW - dt.timedelta(days=30), which="w")
+    first = retain(service)
+    assert "Anna Schmidt" in document_body(service, "waybill", "HWB-8")  # newer than the cut-off
+    assert first.documents_kept >= 1
+    later = NOW + dt.timedelta(days=400)
+    before = bodies(service)
+    with service.engine.begin() as conn:
+        report = apply_retention(conn, now=later, older_than=KEEP)
+    assert report.orphans >= 1
+    assert MARKER in document_body(service, "waybill", "HWB-8")
+    assert_no_orphans(service, later - KEEP, before)
+    assert service.verify_audit().ok
+
+
+def test_orphaned_documents_in_steps_end_where_one_run_ends(
+    service: Clearway, world: dict[str, str], order: Order, waybill: Waybill
+) -> None:
+    lone_documents(service, order, waybill)
+    before = bodies(service)
+    steps = []
+    while True:
+        with service.engine.begin() as conn:
+            step = apply_retention(conn, now=NOW, older_than=KEEP, chunk=1, limit=1)
+        if step.done:
+            break
+        steps.append((step.consignments, step.orphans))
+    # Consignments first (their documents' names are redacted from their messages), then orphans.
+    assert steps == [(1, 0)] * 4 + [(0, 1)] * 2
+    assert_no_orphans(service, NOW - KEEP, before)

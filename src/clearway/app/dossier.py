@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import msgspec
 import sqlalchemy as sa
 
@@ -31,7 +33,13 @@ class ConsignmentDossier(msgspec.Struct, kw_only=True):
     other_documents: list[tuple[StoredDocument, str]] = msgspec.field(default_factory=list)
 
 
-def read_dossier(engine: sa.Engine, operator_id: str | None, consignment_id: str) -> ConsignmentDossier | None:
+# Explains a stored model score that the pipeline left unexplained (customs reads only).
+Explain = Callable[[StoredConsignment, RiskResult], RiskResult]
+
+
+def read_dossier(
+    engine: sa.Engine, operator_id: str | None, consignment_id: str, *, explain: Explain | None = None
+) -> ConsignmentDossier | None:
     """The consignment with its versions, history, documents and latest results.
 
     ``operator_id`` limits the answer to that operator's own consignments (None: any).
@@ -43,6 +51,9 @@ def read_dossier(engine: sa.Engine, operator_id: str | None, consignment_id: str
             return None
         latest = store.latest_result(consignment_id)
         linked, others = documents_for(store, [row]).for_dossier(row.record, row.operator_id)
+        risk = risk_repo.latest_result(conn, consignment_id)
+        if risk is not None and explain is not None:
+            risk = (risk[0], explain(row, risk[1]))
         return ConsignmentDossier(
             consignment=row,
             versions=[dict(v) for v in store.versions_of(consignment_id)],
@@ -52,5 +63,5 @@ def read_dossier(engine: sa.Engine, operator_id: str | None, consignment_id: str
             link=latest[0] if latest else None,
             decision=latest[1] if latest else None,
             assessment=revenue_repo.latest_assessment(conn, consignment_id),
-            risk=risk[1] if (risk := risk_repo.latest_result(conn, consignment_id)) else None,
+            risk=risk[1] if risk else None,
         )

@@ -26,9 +26,10 @@ from clearway.app.risk.service import RiskService
 from clearway.audit.chain import AuditEntry, AuditEvent, Verification, verify
 from clearway.clearance import actions, pipeline
 from clearway.clearance.lifecycle import HoldReason, State
-from clearway.clearance.model import SubmissionResult
+from clearway.clearance.model import StoredConsignment, SubmissionResult
 from clearway.dataset.records import Consignment, Document, DocumentKind
 from clearway.gc_pause import paused_gc
+from clearway.risk.lanes import RiskResult
 from clearway.settings import Settings
 from clearway.store.audit_log import SqlAuditLog
 from clearway.store.engine import create_engine
@@ -251,4 +252,12 @@ class Clearway:
 
         ``operator_id`` limits the answer to that operator's own consignments (None: any).
         """
-        return read_dossier(self.engine, operator_id, consignment_id)
+        # Customs read it: a model score the pipeline did not explain is explained now (never for
+        # the declarant, who sees no targeting).
+        customs = operator_id is None and self.settings.risk_enabled
+        return read_dossier(
+            self.engine, operator_id, consignment_id, explain=self._explain_on_read if customs else None
+        )
+
+    def _explain_on_read(self, row: StoredConsignment, result: RiskResult) -> RiskResult:
+        return self.risk.step().explained(row, result)

@@ -11,6 +11,7 @@ import typer
 
 from clearway.cli import serve, traffic
 from clearway.cli.access import keys_app, operators_app, people_app
+from clearway.cli.common import console
 from clearway.cli.db import audit_app, db_app
 from clearway.cli.learning import register as register_learning
 from clearway.cli.privacy import privacy_app
@@ -19,6 +20,7 @@ from clearway.cli.risk import risk_app
 from clearway.cli.screening import screening_app
 from clearway.cli.stats import stats_app
 from clearway.cli.tariff import tariff_app
+from clearway.store.writer_lock import DatabaseInUse
 
 app = typer.Typer(no_args_is_help=True, help="Clearway: customs clearance of cross-border e-commerce parcels.")
 app.add_typer(db_app, name="db")
@@ -39,7 +41,12 @@ traffic.register(app)
 
 
 def main() -> Any:
-    return app()
+    try:
+        return app()
+    except DatabaseInUse as error:
+        # One line and a non-zero exit, not a traceback: the cause and what to do are in it.
+        console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

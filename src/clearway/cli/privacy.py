@@ -15,6 +15,7 @@ from rich.console import Console
 from clearway.app.platform import Clearway
 from clearway.settings import Settings
 from clearway.store.privacy_sql import apply_retention, export_operator_data, pseudonymised_consignments
+from clearway.store.writer_lock import sole_writer
 
 privacy_app = typer.Typer(no_args_is_help=True, help="Personal data: retention and exports.")
 console = Console(stderr=True)
@@ -27,23 +28,28 @@ def retention(
     """Anonymise the personal data of consignments closed longer ago than the retention period."""
     settings = Settings.from_env()
     older_than = dt.timedelta(days=days if days is not None else settings.retention_days)
-    total = 0
-    with Clearway(settings) as svc:
+    total = orphans = 0
+    with sole_writer(settings.database_url, what="clearway privacy retention"), Clearway(settings) as svc:
         while True:
             # One transaction per step, so the write lock is never held for the whole backlog.
             with svc.engine.begin() as conn:
                 report = apply_retention(conn, now=dt.datetime.now(dt.UTC), older_than=older_than, limit=10_000)
-            if report.consignments == 0:
+            if report.done:
                 break
             total += report.consignments
+            orphans += report.orphans
         svc.audit_event(
             f"cli:{getpass.getuser()}",
             "privacy.retention",
             "consignments",
             anonymised=total,
+            documents_unlinked=orphans,
             older_than_days=older_than.days,
         )
-    console.print(f"anonymised {total:,} closed consignments older than {older_than.days} days")
+    console.print(
+        f"anonymised {total:,} closed consignments older than {older_than.days} days, "
+        f"and {orphans:,} documents of that age that no kept consignment refers to"
+    )
 
 
 @privacy_app.command("export-operator")

@@ -7,6 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
+from clearway.cli.common import settings
+from clearway.store.writer_lock import sole_writer
+
 
 def server_options() -> dict[str, Any]:
     """uvicorn's options as `clearway serve` sets them (the server tests start theirs with these too)."""
@@ -38,16 +41,18 @@ def serve(
     """Serve the API and the pages, with an access log on standard error (route templates, no queries)."""
     import uvicorn
 
-    uvicorn.run(
-        "clearway.api.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        log_config=log_config(),
-        **server_options(),
-    )
+    # One serving process per SQLite file (store/writer_lock.py); nothing for PostgreSQL.
+    with sole_writer(settings().database_url, processes=workers, what="clearway serve"):
+        uvicorn.run(
+            "clearway.api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            log_config=log_config(),
+            **server_options(),
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from clearway.cli.common import console
 from clearway.cli.common import settings as _settings
+from clearway.store.writer_lock import sole_writer
 
 OperatorOption = Annotated[
     str, typer.Option("--operator", help="Id of the operator on whose behalf the records are submitted.")
@@ -36,7 +37,8 @@ def ingest(
     from clearway.app.intake import ingest_file
     from clearway.app.platform import Clearway
 
-    with Clearway(_settings()) as svc:
+    settings = _settings()
+    with sole_writer(settings.database_url, what="clearway ingest"), Clearway(settings) as svc:
         summary = ingest_file(svc, file, operator=operator, kind=kind, errors_to=errors_to, console=console)
     if as_json:
         sys.stdout.write(msgspec.json.encode(summary).decode() + "\n")
@@ -109,7 +111,8 @@ def demo(
     from clearway.app.demo import load_demo
     from clearway.app.platform import Clearway
 
-    with Clearway(_settings()) as svc:
+    settings = _settings()
+    with sole_writer(settings.database_url, what="clearway demo"), Clearway(settings) as svc:
         loaded = load_demo(svc, count=count, seed=seed, force=force, console=console)
     if loaded is None:
         console.print("the database already holds consignments; demo data not loaded (use --force)")
@@ -125,7 +128,8 @@ def sweep() -> None:
     """Hold declarations whose documents are overdue; expire unanswered pre-loading referrals."""
     from clearway.app.platform import Clearway
 
-    with Clearway(_settings()) as svc:
+    settings = _settings()
+    with sole_writer(settings.database_url, what="clearway sweep"), Clearway(settings) as svc:
         held = svc.expire_overdue(now=dt.datetime.now(dt.UTC))
         expired = svc.preloading.expire_referrals()
     console.print(f"held {held:,} consignments whose documents are overdue")

@@ -70,6 +70,13 @@ class ModelScore(msgspec.Struct, frozen=True, kw_only=True):
     revenue_eur: float
     value: float
     contributions: list[Contribution] = msgspec.field(default_factory=list)
+    # Explaining costs dozens of predictions, so the pipeline explains only what it flags; the
+    # others are explained when customs read them (clearance.risk_step.RiskStep.explained), by the
+    # same model version from the stored declaration: then ``explained_on_request`` is set, and
+    # ``explained_value`` is the expected value those contributions add up to when it is not
+    # ``value`` (the rules, reference data or the buyer's other parcels changed since scoring).
+    explained_on_request: bool = False
+    explained_value: float | None = None
 
 
 class RiskReason(msgspec.Struct, frozen=True, kw_only=True):

@@ -3,6 +3,8 @@
 - ``apply_retention`` anonymises the personal data of closed consignments (released, seized,
   returned, cancelled) last changed before a cut-off: every stored version, the documents linked
   to them, and the personal values quoted in their link results, decisions and history reasons.
+  Then the documents received before the cut-off that no kept consignment refers to: those never
+  linked, and those kept at their consignment's turn because they were newer than the cut-off.
   Identifiers, codes, amounts, states and times stay, so statistics and the audit chain hold.
 - ``export_operator_data`` streams everything the platform holds about one operator's
   submissions, as JSON-ready dicts (one NDJSON line each).
@@ -31,7 +33,7 @@ from clearway.clearance.linking import LinkResult
 from clearway.clearance.model import canonical_json
 from clearway.dataset.records import DOCUMENT_TYPES, Consignment
 from clearway.privacy.pseudonymise import Pseudonymiser, Redaction, anonymise, personal_values
-from clearway.store.privacy_tables import retention_log
+from clearway.store.privacy_tables import document_retention_log, retention_log
 from clearway.store.tables import consignment_versions, consignments, documents, history, results
 
 CHUNK = 1000
@@ -65,8 +67,16 @@ class RetentionReport:
     # with the last consignment that uses them; those that arrived after the cut-off stay (they
     # may be another order's, under a number used again).
     documents_kept: int = 0
+    # Documents received before the cut-off that no kept consignment refers to, anonymised on
+    # their own once every closed and expired consignment was: never linked, or kept above.
+    orphans: int = 0
     results: int = 0
     history: int = 0
+
+    @property
+    def done(self) -> bool:
+        """Whether this step found nothing left to do (a caller working in steps stops here)."""
+        return self.consignments == 0 and self.orphans == 0
 
 
 def _execute_many(conn: sa.Connection, statement: sa.Update, rows: list[dict[str, Any]]) -> int:
@@ -101,13 +111,16 @@ def apply_retention(
     chunk: int = CHUNK,
     limit: int | None = None,
 ) -> RetentionReport:
-    """Anonymise closed consignments last changed before ``now - older_than``; idempotent.
+    """Anonymise closed consignments last changed before ``now - older_than``, then the documents
+    received before then that no kept consignment refers to; idempotent.
 
-    A consignment is done once (``retention_log``); running again finds nothing new. The audit
-    log is not touched: it holds codes, ids and hashes only, and stays verifiable. ``limit``
-    stops after about that many consignments (whole chunks), so that a caller can commit in
-    steps and not hold the write lock for the whole backlog: call again until the report
-    counts no consignment.
+    A consignment or document is done once (``retention_log``, ``document_retention_log``);
+    running again finds nothing new. The audit log is not touched: it holds codes, ids and hashes
+    only, and stays verifiable. ``limit`` stops after about that many consignments, or orphaned
+    documents (whole chunks), so that a caller can commit in steps and not hold the write lock for
+    the whole backlog: call again until the report is ``done``. Documents wait until no
+    consignment is left to anonymise, because a consignment's run reads the names in its
+    documents to redact them from its messages.
     """
     if now.tzinfo is None:
         raise ValueError("naive datetime given to retention; pass an aware UTC time")
@@ -131,6 +144,7 @@ def apply_retention(
         )
         rows = conn.execute(query).all()
         if not rows:
+            _retain_orphans(conn, cutoff=cutoff, now=now, chunk=chunk, limit=limit, report=report)
             return report
         _retain(conn, rows, cutoff=cutoff, now=now, report=report)
         if limit is not None and report.consignments >= limit:
@@ -145,7 +159,7 @@ def _retain(
     # The personal values of each consignment, as written: to redact them from free text.
     values: dict[str, list[str]] = defaultdict(list)
     report.versions += _anonymise_versions(conn, ids, values)
-    _anonymise_documents(conn, rows, values, cutoff=cutoff, report=report)
+    _anonymise_documents(conn, rows, values, cutoff=cutoff, now=now, report=report)
     redactions = {cid: Redaction(found) for cid, found in values.items()}
     report.results += _redact_results(conn, ids, redactions)
     report.history += _redact_history(conn, ids, redactions)
@@ -177,8 +191,11 @@ def _linked_documents(conn: sa.Connection, rows: Sequence[_Row]) -> list[_Row]:
         ("waybill", _d.number.in_(waybills)),
     )
     found: dict[str, _Row] = {}
+    logged = document_retention_log.c.document_id
+    query = sa.select(
+        _d.id, _d.kind, _d.number, _d.order_number, _d.received_at, _d.body, logged.label("anonymised")
+    ).select_from(documents.outerjoin(document_retention_log, logged == _d.id))
     for kind, condition in conditions:
-        query = sa.select(_d.id, _d.kind, _d.number, _d.order_number, _d.received_at, _d.body)
         for doc in conn.execute(query.where(_d.kind == kind, condition)):
             found[doc.id] = doc
     return list(found.values())
@@ -198,6 +215,7 @@ def _anonymise_documents(
     values: dict[str, list[str]],
     *,
     cutoff: dt.datetime,
+    now: dt.datetime,
     report: RetentionReport,
 ) -> None:
     docs = _linked_documents(conn, rows)
@@ -219,26 +237,87 @@ def _anonymise_documents(
         ):
             for doc_id in keyed.get(key, ()):
                 values[row.id].extend(personal_values(records[doc_id]))
+    held = _held_documents(conn, docs, cutoff)
+    due = []
+    for doc in docs:
+        if doc.anonymised is not None:
+            continue  # an earlier chunk or run did it (a split order's other parcel)
+        if doc.id in held or doc.received_at >= cutoff:
+            report.documents_kept += 1
+            continue
+        due.append(doc)
+    report.documents += _anonymise_these(conn, due, records, now=now)
+
+
+def _held_documents(conn: sa.Connection, docs: Sequence[_Row], cutoff: dt.datetime) -> set[str]:
+    """The ids of ``docs`` that a consignment not closed-and-expired still refers to."""
     order_keys = {doc.number for doc in docs if doc.kind == "order"}
     order_keys |= {doc.order_number for doc in docs if doc.kind == "payment" and doc.order_number is not None}
     open_orders = _still_open(conn, _c.order_number, order_keys, cutoff)
     open_payments = _still_open(conn, _c.payment_key, {d.number for d in docs if d.kind == "payment"}, cutoff)
     open_waybills = _still_open(conn, _c.transport_document, {d.number for d in docs if d.kind == "waybill"}, cutoff)
-    updates: list[dict[str, Any]] = []
+    held: set[str] = set()
     for doc in docs:
         if doc.kind == "order":
-            held = doc.number in open_orders
+            still = doc.number in open_orders
         elif doc.kind == "payment":
-            held = doc.number in open_payments or doc.order_number in open_orders
+            still = doc.number in open_payments or doc.order_number in open_orders
         else:
-            held = doc.number in open_waybills
-        if held or doc.received_at >= cutoff:
-            report.documents_kept += 1
-            continue
+            still = doc.number in open_waybills
+        if still:
+            held.add(doc.id)
+    return held
+
+
+def _anonymise_these(conn: sa.Connection, docs: Sequence[_Row], records: dict[str, Any], *, now: dt.datetime) -> int:
+    """Rewrite the bodies of ``docs`` anonymised and log them; the count of bodies rewritten."""
+    updates: list[dict[str, Any]] = []
+    for doc in docs:
         new_body = canonical_json(anonymise(records[doc.id])).decode()
         if new_body != doc.body:
             updates.append({"k_id": doc.id, "new_body": new_body})
-    report.documents += _execute_many(conn, _UPDATE_DOCUMENT, updates)
+    if docs:
+        conn.execute(document_retention_log.insert(), [{"document_id": d.id, "anonymised_at": now} for d in docs])
+    return _execute_many(conn, _UPDATE_DOCUMENT, updates)
+
+
+def _retain_orphans(
+    conn: sa.Connection,
+    *,
+    cutoff: dt.datetime,
+    now: dt.datetime,
+    chunk: int,
+    limit: int | None,
+    report: RetentionReport,
+) -> None:
+    """Anonymise documents received before the cut-off that no kept consignment refers to.
+
+    Called once no closed and expired consignment is left, so "kept" is exactly "not closed and
+    expired". A document a kept consignment still refers to stays as it is (and is looked at again
+    next run); the others are done and logged, whichever operator sent them.
+    """
+    logged = document_retention_log.c.document_id
+    after = ""
+    while True:
+        query = (
+            sa.select(_d.id, _d.kind, _d.number, _d.order_number, _d.body)
+            .select_from(documents.outerjoin(document_retention_log, logged == _d.id))
+            .where(_d.id > after, _d.received_at < cutoff, logged.is_(None))
+            .order_by(_d.id)
+            .limit(chunk)
+        )
+        docs = conn.execute(query).all()
+        if not docs:
+            return
+        held = _held_documents(conn, docs, cutoff)
+        due = [doc for doc in docs if doc.id not in held]
+        report.documents_kept += len(docs) - len(due)
+        records = {doc.id: _DOCUMENT[doc.kind].decode(doc.body) for doc in due}
+        _anonymise_these(conn, due, records, now=now)
+        report.orphans += len(due)
+        if limit is not None and report.orphans >= limit:
+            return
+        after = docs[-1].id
 
 
 def _redact_link(link: LinkResult, redact: Redaction) -> LinkResult:

@@ -19,3 +19,13 @@ retention_log = sa.Table(
     sa.Column("consignment_id", ID, sa.ForeignKey("consignments.id"), primary_key=True),
     sa.Column("anonymised_at", UtcDateTime, nullable=False),
 )
+
+# Documents retention has anonymised, whichever way it reached them (with their last consignment,
+# or on their own once no kept consignment refers to them): the sweep of old documents skips
+# these, so a run reads each document once and not the whole table every time.
+document_retention_log = sa.Table(
+    "document_retention_log",
+    metadata,
+    sa.Column("document_id", ID, sa.ForeignKey("documents.id"), primary_key=True),
+    sa.Column("anonymised_at", UtcDateTime, nullable=False),
+)
