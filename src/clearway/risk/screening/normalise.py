@@ -38,9 +38,15 @@ LEGAL_FORMS = frozenset(
         "incorporated", "jsc", "kft", "kg", "limited", "llc", "llp", "lp", "ltd", "nv", "oao", "ojsc",
         "ooo", "oy", "pao", "plc", "pte", "pty", "pvt", "sa", "sarl", "sas", "sdn", "sl", "spa", "sro",
         "srl", "zao",
+        # Russian joint-stock forms (AO, PJSC, AK: aktsionernaya kompaniya), Latin American and Gulf forms
+        "ak", "ao", "pjsc", "ca", "ltda", "bsc", "fze", "fzco", "fzc", "sae",
     }
 )  # fmt: skip
-HONORIFICS = frozenset({"dr", "miss", "mr", "mrs", "ms", "prof"})
+# Religious and scholarly titles come and go in the published spellings of one person ("Mullah
+# Mohammed Omar" / "Mohammed Omar", "Maulana Masood Azhar" / "Masood Azhar").
+HONORIFICS = frozenset(
+    {"dr", "miss", "mr", "mrs", "ms", "prof", "mullah", "maulana", "mawlana", "sheikh", "shaykh", "shaikh", "imam"}
+)
 # "Import and Export" and "Import & Export" are the same name ("&" is punctuation, so it goes anyway).
 CONNECTIVES = frozenset({"and", "the"})
 _DROPPED = LEGAL_FORMS | HONORIFICS | CONNECTIVES
@@ -93,18 +99,43 @@ def _han_run(match: re.Match[str]) -> str:
     return f" {syllables[0]} {''.join(syllables[1:])} "
 
 
-def _ascii_words(text: str) -> list[str]:
-    """Transliterated, case-folded words of any text, punctuation dropped."""
+def _ascii_text(text: str) -> str:
+    """Any text transliterated to ASCII and case-folded."""
     if not text.isascii():
         text = anyascii(_HAN_OR_HANGUL.sub(_han_run, unmask(text)).translate(_ARABIC_BEFORE))
-    return _NOT_ALNUM.sub(" ", text.casefold()).split()
+    return text.casefold()
+
+
+def _ascii_words(text: str) -> list[str]:
+    """Transliterated, case-folded words of any text, punctuation dropped."""
+    return _NOT_ALNUM.sub(" ", _ascii_text(text)).split()
+
+
+# The loose form (scoring.py) also drops the Arabic article and the connectives of South Asian names
+# ("al-Zawahiri" / "Zawahiri", "Jamaat-ud-Dawa" / "Jama'at al-Dawa") and writes one spelling for the
+# words transliterated many ways ("ibn" / "ben" / "bin", "Abdul" / "Abdel" / "Abd").
+ARTICLES = frozenset({"al", "el", "ul", "ud", "ad", "as", "ash", "ar", "at", "az", "ed", "es"})
+LOOSE_WORDS = {"ibn": "bin", "ben": "bin", "bn": "bin", "abdul": "abd", "abdel": "abd", "abdal": "abd", "abdoul": "abd",
+               "abou": "abu", "muhammad": "mohammed"}  # fmt: skip
+# Apostrophes, soft signs as anyascii writes them, and hamza and ayn marks in Latin transliterations
+# are inside a word: "Mus'ab" is "Musab", "Veksel'berg" (Вексельберг) is one word.
+_INSIDE_WORD = re.compile(r"['’ʼʹʻʾʿ`]")
+
+
+def name_token_forms(text: str) -> tuple[list[str], list[str]]:
+    """A name's words (``name_tokens``) and its loose words: apostrophes kept inside words, articles
+    dropped, spellings unified; transliterated once for both."""
+    ascii_text = _ascii_text(text)
+    words = _NOT_ALNUM.sub(" ", ascii_text).split()
+    kept = [w for w in words if w not in _DROPPED]
+    joined = _NOT_ALNUM.sub(" ", _INSIDE_WORD.sub("", ascii_text)).split()
+    loose = [LOOSE_WORDS.get(w, w) for w in joined if w not in _DROPPED and w not in ARTICLES]
+    return kept or words, loose or joined
 
 
 def name_tokens(text: str) -> list[str]:
     """The words of a name that identify it: transliterated, case-folded, legal forms and titles dropped."""
-    words = _ascii_words(text)
-    kept = [w for w in words if w not in _DROPPED]
-    return kept or words
+    return name_token_forms(text)[0]
 
 
 def normalise_name(text: str) -> str:
