@@ -28,6 +28,7 @@ from schemathesis.checks import (
     not_a_server_error,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
 )
 from schemathesis.errors import FailureGroup
 
@@ -40,7 +41,16 @@ from clearway.store.tables import audit_log, metadata
 from tests.api.conftest import headers
 from tests.conftest import NO_MODEL, fixture_json
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+# Not yet positive_data_acceptance and negative_data_rejection: what JSON Schema cannot say (VAT and S10
+# check digits, a return's reference, distinct line numbers) and the amounts the decoders read besides
+# the documented text form (JSON numbers, exponents) still fail them; see issue 13.
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    unsupported_method,
+]
 EXAMPLES_PER_OPERATION = 25
 
 
@@ -244,6 +254,14 @@ def test_rate_limited_answers_are_documented(fuzzed_app: FastAPI, auth_headers: 
         except FailureGroup as group:
             refused.append(f"{operation.label}: {'; '.join(type(e).__name__ for e in group.exceptions)}")
     assert not refused, "429 is not documented for:\n" + "\n".join(refused)
+
+
+def test_a_wrong_method_is_a_405_naming_every_method_of_the_path(client: TestClient) -> None:
+    # /v1/consignments is two routes (GET, POST): Starlette's own Allow would name only the first.
+    r = client.delete("/v1/consignments", headers=headers())
+    assert r.status_code == 405 and r.headers["content-type"] == "application/problem+json"
+    assert r.headers["allow"] == "GET, POST"
+    assert client.put("/v1/health").headers["allow"] == "GET"
 
 
 # --- hand-written hostile requests ---------------------------------------------------------------

@@ -51,6 +51,18 @@ def test_complete_data_is_answered_at_once(client: TestClient) -> None:
     assert client.get(f"/v1/preloading/{body['id']}", headers=headers("op-other-1")).status_code == 404
 
 
+def test_codes_parties_and_weight_are_checked_like_a_declaration(client: TestClient) -> None:
+    consignee = dict(placi()["consignee"], country="XX", vat="DE000")
+    refused = client.post(
+        "/v1/preloading",
+        json=placi(destination_country="QQ", gross_weight_kg="0", consignee=consignee),
+        headers=headers(CARRIER),
+    )
+    assert refused.status_code == 422, refused.text
+    pointers = {e["pointer"] for e in refused.json()["errors"]}
+    assert pointers == {"/destination_country", "/consignee/country", "/consignee/vat", "/gross_weight_kg"}
+
+
 def test_a_request_for_information_is_answered_with_corrected_data(client: TestClient) -> None:
     vague = placi(consignee={"name": "Anna Schmidt", "country": "DE"}, goods_description="gift")
     filed = client.post("/v1/preloading", json=vague, headers=headers(CARRIER)).json()

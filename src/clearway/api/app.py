@@ -176,7 +176,7 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
         body = schemas.Health(status="ok", version=__version__, database=database)
         return Response(msgspec.json.encode(body), media_type="application/json")
 
-    _install_openapi(app)
+    _install_openapi(app, svc)
     # Added innermost first: SecurityHeaders is outside the limits, so that 413 and 429 answers carry
     # it too; the access log outside that, to time and count every answer; outermost, the trusted
     # proxies' X-Forwarded-For, so that everything inside sees the real client.
@@ -226,7 +226,7 @@ _SWAGGER_UI = """<!doctype html>
 """
 
 
-def _install_openapi(app: FastAPI) -> None:
+def _install_openapi(app: FastAPI, svc: Clearway) -> None:
     """Merge the msgspec-generated schemas of records and responses into FastAPI's document."""
     original = app.openapi
 
@@ -250,6 +250,10 @@ def _install_openapi(app: FastAPI) -> None:
                 ref_template="#/components/schemas/{name}",
             )
             spec["components"]["schemas"].update(extra)
+            # The codes GET /v1/restrictions takes depend on the installed jurisdictions.
+            for parameter in spec["paths"]["/v1/restrictions"]["get"]["parameters"]:
+                if parameter["name"] == "jurisdiction":
+                    parameter["schema"] = {"type": "string", "enum": public_api.jurisdiction_codes(svc)}
             app.openapi_schema = spec
         return app.openapi_schema
 

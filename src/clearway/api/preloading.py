@@ -20,7 +20,8 @@ from clearway.api import schemas
 from clearway.api.deps import Operator, Service, read_json
 from clearway.api.responses import json_body, json_response, ok, problem_responses
 from clearway.app.preloading import ScreeningAnswer
-from clearway.risk.preloading import PlaciFiling, PlaciReason
+from clearway.clearance.errors import InvalidRecord
+from clearway.risk.preloading import PlaciFiling, PlaciReason, placi_errors
 
 router = APIRouter(prefix="/v1/preloading", tags=["pre-loading"])
 _MAX = 64 * 1024
@@ -92,6 +93,15 @@ def carrier_answer(view: dict[str, Any]) -> PlaciAnswer:
     )
 
 
+async def read_filing(request: Request) -> PlaciFiling:
+    """The PLACI filing of the body, its codes, parties and weight checked like a declaration's."""
+    filing = await read_json(request, PlaciFiling, max_bytes=_MAX, what="PLACI filing")
+    errors = placi_errors(filing)
+    if errors:
+        raise InvalidRecord("the PLACI filing has invalid fields", errors)
+    return filing
+
+
 @router.post(
     "",
     summary="File PLACI data before loading: assessment complete, request for information or screening, or do not load",
@@ -100,7 +110,7 @@ def carrier_answer(view: dict[str, Any]) -> PlaciAnswer:
     response_class=Response,
 )
 async def file(request: Request, svc: Service, operator_id: Operator) -> Response:
-    filing = await read_json(request, PlaciFiling, max_bytes=_MAX, what="PLACI filing")
+    filing = await read_filing(request)
     answer = await run_in_threadpool(svc.preloading.file, operator_id, filing)
     return json_response(carrier_answer(answer), status=201)
 
@@ -123,7 +133,7 @@ async def read(filing_id: str, svc: Service, operator_id: Operator) -> Response:
     response_class=Response,
 )
 async def information(filing_id: str, request: Request, svc: Service, operator_id: Operator) -> Response:
-    filing = await read_json(request, PlaciFiling, max_bytes=_MAX, what="PLACI filing")
+    filing = await read_filing(request)
     answer = await run_in_threadpool(lambda: svc.preloading.answer_information(operator_id, filing_id, filing))
     return json_response(carrier_answer(answer))
 

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from clearway.clearance.errors import ClearwayError, NotFound
 from clearway.clearance.lifecycle import IllegalTransition
@@ -146,10 +147,30 @@ def install(app: FastAPI, denials: DenialRecorder | None = None) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
-        return problem(
+        response = problem(
             exc.status_code,
             title,
             str(exc.detail),
             slug=title.lower().replace(" ", "-"),
             instance=request.url.path,
         )
+        response.headers.update(exc.headers or {})
+        if exc.status_code == 405:
+            # RFC 9110 section 15.5.6: a 405 lists the methods the resource supports.
+            response.headers["Allow"] = allowed_methods(app, request)
+        return response
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(app: FastAPI, request: Request) -> str:
+    """Every method served at the request's path. Starlette's own Allow names only the first route
+    that matched the path, and a path such as /v1/consignments has one route per method; FastAPI's
+    included routers nest, so each method is asked of the router rather than read off the routes."""
+    served = [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in app.router.routes)
+    ]
+    return ", ".join(served)

@@ -28,6 +28,7 @@ from clearway.api.responses import json_response, ok, problem_responses
 from clearway.app.platform import Clearway
 from clearway.clearance.tracking import NUMBER_FORMATS, DutiesDue, ParcelStatus, normalise_number, public_status
 from clearway.dataset.errors import FieldError
+from clearway.dataset.identifiers import COUNTRIES
 from clearway.jurisdictions import UnknownDestination
 from clearway.jurisdictions.restrictions import Match, RestrictionCatalogue, UnknownJurisdiction
 from clearway.store.tracking_repo import parcel_by_transport_document
@@ -93,6 +94,23 @@ def resolve_jurisdiction(svc: Clearway, code: str) -> str:
         f"no restrictions are recorded for '{code}'; use one of {', '.join(catalogue.codes())} "
         "(or an EU member state's code)"
     )
+
+
+@functools.lru_cache(maxsize=4)
+def jurisdiction_codes(svc: Clearway) -> list[str]:
+    """The codes ``GET /v1/restrictions`` knows: the lists' own and the countries that resolve to one
+    of them (DE -> EU), for the OpenAPI document's enum. (The route also reads them in any case and
+    with spaces around, as people type them.)"""
+    lists = restrictions(svc).lists
+    countries = []
+    for country in sorted(COUNTRIES - set(lists)):
+        try:
+            jurisdiction, _ = svc.revenue.catalogue.resolve(country)
+        except UnknownDestination:
+            continue
+        if jurisdiction is not None and jurisdiction.code in lists:
+            countries.append(country)
+    return sorted(lists) + countries
 
 
 def restriction_list(svc: Clearway, code: str, text: str | None, as_of: dt.date) -> RestrictionList:

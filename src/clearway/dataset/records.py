@@ -17,6 +17,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from clearway.dataset.identifiers import COUNTRIES, CURRENCIES
+
 # Field-length limits: generous for real data, small enough that a hostile payload cannot make us
 # store megabytes in one name. They are part of the public schema (maxLength in the OpenAPI).
 # Human text: at least one visible character, no control characters (a blank name or a NUL byte is
@@ -30,14 +32,45 @@ _REF = r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$"
 Ref = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=_REF)]
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=35)]
 _COUNTRY = r"^[A-Z]{2}$"
-CountryCode = Annotated[str, msgspec.Meta(min_length=2, max_length=2, pattern=_COUNTRY)]
+# The pattern is what decoding checks; the code lists (validate.py) are checked next, and the OpenAPI
+# document lists them as enums so that a client (or a fuzzer) knows which codes exist.
+CountryCode = Annotated[
+    str, msgspec.Meta(min_length=2, max_length=2, pattern=_COUNTRY, extra_json_schema={"enum": sorted(COUNTRIES)})
+]
 _CURRENCY = r"^[A-Z]{3}$"
-CurrencyCode = Annotated[str, msgspec.Meta(min_length=3, max_length=3, pattern=_CURRENCY)]
+CurrencyCode = Annotated[
+    str, msgspec.Meta(min_length=3, max_length=3, pattern=_CURRENCY, extra_json_schema={"enum": sorted(CURRENCIES)})
+]
+# An EORI number starts with its issuing country (identifiers.invalid_eori checks which after decoding).
+_EORI_SCHEMA = "^(" + "|".join(sorted(COUNTRIES | {"XI"})) + ")[A-Z0-9]{1,15}$"
+Eori = Annotated[str, msgspec.Meta(min_length=3, max_length=17, extra_json_schema={"pattern": _EORI_SCHEMA})]
 _HS = r"^[0-9]{6}([0-9]{2}){0,2}$"
 HsCode = Annotated[str, msgspec.Meta(min_length=6, max_length=10, pattern=_HS)]
-# msgspec cannot bound a Decimal, so the sign and size of amounts are checked in validate.py.
-Amount = Decimal
-Quantity = Decimal
+# msgspec cannot bound a Decimal, so the sign and size of amounts are checked in validate.py: 0 or
+# more, below 10^12, at most 6 decimal places; quantities and weights above 0. The patterns say the
+# same of the decimal text, for the OpenAPI document (the form clients should send; decoding also
+# reads JSON numbers and exponents exactly, and validate.py bounds whatever form was sent).
+AMOUNT_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,6})?$"
+# Above 0: an integer part that is not 0, or 0 and a fraction with a digit other than 0 in its first six.
+POSITIVE_PATTERN = (
+    r"^([1-9][0-9]{0,11}(\.[0-9]{1,6})?|0\.("
+    + "|".join(f"0{{{zeros}}}[1-9][0-9]{{0,{5 - zeros}}}" for zeros in range(6))
+    + "))$"
+)
+Amount = Annotated[
+    Decimal,
+    msgspec.Meta(
+        description="A decimal amount as text: 0 or more, below 10^12, at most 6 decimal places",
+        extra_json_schema={"pattern": AMOUNT_PATTERN, "maxLength": 19},
+    ),
+]
+Quantity = Annotated[
+    Decimal,
+    msgspec.Meta(
+        description="A decimal quantity or weight as text: above 0, below 10^12, at most 6 decimal places",
+        extra_json_schema={"pattern": POSITIVE_PATTERN, "maxLength": 19},
+    ),
+]
 # Times must carry their UTC offset: a naive time is ambiguous across the borders a parcel crosses.
 Timestamp = Annotated[dt.datetime, msgspec.Meta(tz=True)]
 _URL = r"^https?://"
@@ -78,7 +111,7 @@ class Party(msgspec.Struct, **_STRUCT):
     name: Name
     country: CountryCode
     address: Address | None = None
-    eori: Code | None = None
+    eori: Eori | None = None
     vat: Code | None = None
     email: Text | None = None
     phone: Code | None = None

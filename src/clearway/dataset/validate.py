@@ -167,3 +167,9 @@ def semantic_errors(record: object) -> list[FieldError]:
     """Every semantic error of a structurally valid record (empty when it is valid)."""
     check = _CHECKS.get(type(record))
     return check(record) if check is not None else []
+
+
+# The same checks for records defined outside the data set (the PLACI filing of risk.preloading).
+decimal_errors = _decimal
+country_errors = _country
+party_errors = _party

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import msgspec
 
-from clearway.dataset.records import Description, Party, Ref, TransportMode
+from clearway.dataset.errors import FieldError
+from clearway.dataset.records import CountryCode, Description, Party, Quantity, Ref, TransportMode
+from clearway.dataset.validate import country_errors, decimal_errors, party_errors
 from clearway.risk.reference import VagueTerms
 from clearway.risk.rules.conditions import fields_read
 from clearway.risk.rules.evaluate import evaluate_row
@@ -60,9 +61,19 @@ class PlaciFiling(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, froz
     consignee: Party
     goods_description: Description
     packages: Annotated[int, msgspec.Meta(ge=1, le=9999)]
-    gross_weight_kg: Decimal
-    destination_country: Annotated[str, msgspec.Meta(pattern="^[A-Z]{2}$")]
+    gross_weight_kg: Quantity
+    destination_country: CountryCode
     transport_mode: TransportMode = "air"
+
+
+def placi_errors(filing: PlaciFiling) -> list[FieldError]:
+    """The checks a declaration's parties, country and weight get (dataset.validate), for PLACI data."""
+    out: list[FieldError] = []
+    country_errors(out, "", "destination_country", filing.destination_country)
+    party_errors(out, "/consignor", filing.consignor)
+    party_errors(out, "/consignee", filing.consignee)
+    decimal_errors(out, "", "gross_weight_kg", filing.gross_weight_kg, positive=True)
+    return out
 
 
 class PlaciReason(msgspec.Struct, frozen=True, kw_only=True):
