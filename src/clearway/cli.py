@@ -177,6 +177,7 @@ class FraudPreset(StrEnum):
 
     DEFAULT = "default"
     ALTERNATE = "alternate"
+    HARD = "hard"
     NONE = "none"
 
 

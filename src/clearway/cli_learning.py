@@ -34,6 +34,7 @@ Days = Annotated[float, typer.Option("--days", min=7, help="Days the generated h
 class Preset(enum.StrEnum):
     DEFAULT = "default"
     ALTERNATE = "alternate"
+    HARD = "hard"
 
 
 Fraud = Annotated[Preset, typer.Option("--fraud", help="Generator configuration of the hidden non-compliance.")]
@@ -74,9 +75,18 @@ def train_command(
     days: Days = 112.0,
     fraud: Fraud = Preset.DEFAULT,
     out: Annotated[Path | None, typer.Option("--out", help="Model folder (default CLEARWAY_MODEL_DIR).")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Install even if the model in use does better on the recent hold-out.")
+    ] = False,
     as_json: Json = False,
 ) -> None:
-    """Train the targeting model: on the recorded outcomes in the store, or on --data / --simulate."""
+    """Train the targeting model: on the recorded outcomes in the store, or on --data / --simulate.
+
+    A model in use is replaced only if the new one is not worse on the latest 20 % of the labels
+    (Precision@5% and Revenue@5%, docs/learning.md); the decision is printed and audited.
+    """
+    import getpass
+
     from clearway.service import Clearway
 
     settings = Settings.from_env()
@@ -89,11 +99,14 @@ def train_command(
                 labelled = _history(data, count or 120_000, seed, days, fraud)
             else:
                 labelled = svc.learning.labelled()
-            model = svc.learning.train_and_install(labelled)
+            done = svc.learning.train_and_install(labelled, force=force, actor=f"cli:{getpass.getuser()}")
         except ValueError as exc:
             _fail(str(exc))
+    model, gate = done.model, done.decision
     summary = {
         "model": model.version,
+        "installed": gate.installed,
+        "gate": gate.to_json(),
         "folder": settings.model_dir,
         "rows": model.manifest["rows"],
         "findings": model.manifest["findings"],
@@ -105,13 +118,33 @@ def train_command(
         _print(summary)
         return
     metrics = summary["validation"]
-    console.print(
-        f"model {model.version} in {settings.model_dir}: {summary['rows']:,} consignments, "
-        f"{summary['findings']:,} findings; validation AUC {metrics['auc'] or 0:.3f}, "
-        f"precision@5% {metrics['precision']['5']:.3f}, revenue@5% {metrics['revenue']['5']:.3f} "
-        f"({summary['seconds']} s)",
-        highlight=False,
-    )
+    if gate.installed:
+        console.print(
+            f"model {model.version} installed in {settings.model_dir}: {summary['rows']:,} consignments, "
+            f"{summary['findings']:,} findings; validation AUC {metrics['auc'] or 0:.3f}, "
+            f"precision@5% {metrics['precision']['5']:.3f}, revenue@5% {metrics['revenue']['5']:.3f} "
+            f"({summary['seconds']} s)",
+            highlight=False,
+        )
+    else:
+        console.print(
+            f"model {gate.candidate_version} not installed; model {model.version} stays in use "
+            f"({summary['seconds']} s)",
+            highlight=False,
+        )
+    console.print(f"quality gate: {gate.reason}", highlight=False)
+    if gate.candidate is not None and gate.current is not None:
+        holdout = gate.holdout
+        console.print(
+            f"  hold-out {holdout['rows']:,} consignments ({holdout['findings']:,} findings) from {holdout['from']}",
+            highlight=False,
+        )
+        for name, m in (("new", gate.candidate), ("in use", gate.current)):
+            console.print(
+                f"  {name:<7} precision@5% {m['precision']:.3f}  revenue@5% {m['revenue']:.3f}  "
+                f"AUC {m['auc'] or 0:.3f}",
+                highlight=False,
+            )
 
 
 def score_command(
