@@ -153,7 +153,8 @@ def test_the_model_in_use_is_described_to_customs(
     assert missing.status_code == 404 and "clearway risk train" in missing.json()["detail"]
     assert client.get("/v1/risk/model/drift").status_code == 404
     folder = tmp_path / "model"
-    train(simulated_history(5000, seed=2, days=28), TrainConfig(rounds=40)).save(folder)
+    history = simulated_history(5000, seed=2, days=28)
+    train(history, TrainConfig(rounds=40)).save(folder)
     monkeypatch.setattr(service, "settings", dataclasses.replace(service.settings, model_dir=str(folder)))
     service.risk.settings = service.settings
     service.learning.settings = service.settings
@@ -166,6 +167,12 @@ def test_the_model_in_use_is_described_to_customs(
         "description": "seller: past finding rate (smoothed)",
         "kind": "numeric",
     } in body["features"]
+    assert body["last_retraining"] is None  # installed by hand: no retraining decided yet
+    # A retraining's decision (here: a candidate judged against the model in use) shows with the model.
+    done = service.learning.train_and_install(history, TrainConfig(rounds=40), actor="person:rita")
+    last = client.get("/v1/risk/model").json()["last_retraining"]
+    assert last["decision"] == done.decision.decision and last["reason"] == done.decision.reason
+    assert last["actor"] == "person:rita" and set(last["candidate"]) == {"precision", "revenue", "auc"}
     drift = client.get("/v1/risk/model/drift", params={"days": 3}).json()
     assert drift["consignments"] == 0
     assert client.get("/v1/risk/model", headers=headers()).status_code == 403  # not for operators

@@ -47,6 +47,9 @@ def test_train_then_score_a_file_then_drift(runner: CliRunner, tmp_path: Path) -
     assert done.exit_code == 0, done.output
     summary = json.loads(done.stdout)
     assert summary["rows"] == 6000 and (tmp_path / "model" / "manifest.json").exists()
+    # The first model installs without the quality gate, and says so.
+    assert summary["installed"] and summary["gate"]["decision"] == "installed"
+    assert "first model" in summary["gate"]["reason"] and summary["gate"]["candidate"] is None
     traffic = generate(300, seed=12, config=SimulationConfig(fraud=FRAUD_PRESETS["default"]))
     write_traffic(traffic, tmp_path / "sim")
     scored = runner.invoke(

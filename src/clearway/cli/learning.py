@@ -1,4 +1,4 @@
-"""`clearway risk train|score|evaluate|replay|drift`: the targeting model from the shell.
+"""`clearway risk train|score`: the targeting model from the shell (evaluate, replay, drift: evaluation.py).
 
 Labelled data comes from one of three places: the store (the officers' recorded outcomes, the
 default for ``train``), a folder written by ``clearway simulate --out`` (``--data``: the truth says
@@ -34,17 +34,18 @@ Days = Annotated[float, typer.Option("--days", min=7, help="Days the generated h
 class Preset(enum.StrEnum):
     DEFAULT = "default"
     ALTERNATE = "alternate"
+    HARD = "hard"
 
 
 Fraud = Annotated[Preset, typer.Option("--fraud", help="Generator configuration of the hidden non-compliance.")]
 
 
-def _fail(message: str) -> NoReturn:
+def fail(message: str) -> NoReturn:
     console.print(f"[bold red]error[/]: {message}", highlight=False)
     raise typer.Exit(code=1)
 
 
-def _history(data: Path | None, count: int, seed: int, days: float, fraud: Preset) -> pl.DataFrame:
+def history(data: Path | None, count: int, seed: int, days: float, fraud: Preset) -> pl.DataFrame:
     from clearway.app.learning import data as learning_data
 
     started = time.perf_counter()
@@ -54,7 +55,7 @@ def _history(data: Path | None, count: int, seed: int, days: float, fraud: Prese
         else:
             frame = learning_data.simulated_history(count, seed, days=days, fraud=fraud.value)
     except (OSError, ValueError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     console.print(
         f"{frame.height:,} labelled consignments ({int(frame['label'].sum()):,} findings) "
         f"in {time.perf_counter() - started:.1f} s",
@@ -63,7 +64,7 @@ def _history(data: Path | None, count: int, seed: int, days: float, fraud: Prese
     return frame
 
 
-def _print(payload: dict[str, Any]) -> None:
+def print_json(payload: dict[str, Any]) -> None:
     print(json.dumps(payload, indent=1, default=str))
 
 
@@ -74,9 +75,18 @@ def train_command(
     days: Days = 112.0,
     fraud: Fraud = Preset.DEFAULT,
     out: Annotated[Path | None, typer.Option("--out", help="Model folder (default CLEARWAY_MODEL_DIR).")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Install even if the model in use does better on the recent hold-out.")
+    ] = False,
     as_json: Json = False,
 ) -> None:
-    """Train the targeting model: on the recorded outcomes in the store, or on --data / --simulate."""
+    """Train the targeting model: on the recorded outcomes in the store, or on --data / --simulate.
+
+    A model in use is replaced only if the new one is not worse on the latest 20 % of the labels
+    (Precision@5% and Revenue@5%, docs/learning.md); the decision is printed and audited.
+    """
+    import getpass
+
     from clearway.app.platform import Clearway
 
     settings = Settings.from_env()
@@ -86,14 +96,17 @@ def train_command(
         started = time.perf_counter()
         try:
             if data is not None or count is not None:
-                labelled = _history(data, count or 120_000, seed, days, fraud)
+                labelled = history(data, count or 120_000, seed, days, fraud)
             else:
                 labelled = svc.learning.labelled()
-            model = svc.learning.train_and_install(labelled)
+            done = svc.learning.train_and_install(labelled, force=force, actor=f"cli:{getpass.getuser()}")
         except ValueError as exc:
-            _fail(str(exc))
+            fail(str(exc))
+    model, gate = done.model, done.decision
     summary = {
         "model": model.version,
+        "installed": gate.installed,
+        "gate": gate.to_json(),
         "folder": settings.model_dir,
         "rows": model.manifest["rows"],
         "findings": model.manifest["findings"],
@@ -102,16 +115,36 @@ def train_command(
         "seconds": round(time.perf_counter() - started, 1),
     }
     if as_json:
-        _print(summary)
+        print_json(summary)
         return
     metrics = summary["validation"]
-    console.print(
-        f"model {model.version} in {settings.model_dir}: {summary['rows']:,} consignments, "
-        f"{summary['findings']:,} findings; validation AUC {metrics['auc'] or 0:.3f}, "
-        f"precision@5% {metrics['precision']['5']:.3f}, revenue@5% {metrics['revenue']['5']:.3f} "
-        f"({summary['seconds']} s)",
-        highlight=False,
-    )
+    if gate.installed:
+        console.print(
+            f"model {model.version} installed in {settings.model_dir}: {summary['rows']:,} consignments, "
+            f"{summary['findings']:,} findings; validation AUC {metrics['auc'] or 0:.3f}, "
+            f"precision@5% {metrics['precision']['5']:.3f}, revenue@5% {metrics['revenue']['5']:.3f} "
+            f"({summary['seconds']} s)",
+            highlight=False,
+        )
+    else:
+        console.print(
+            f"model {gate.candidate_version} not installed; model {model.version} stays in use "
+            f"({summary['seconds']} s)",
+            highlight=False,
+        )
+    console.print(f"quality gate: {gate.reason}", highlight=False)
+    if gate.candidate is not None and gate.current is not None:
+        holdout = gate.holdout
+        console.print(
+            f"  hold-out {holdout['rows']:,} consignments ({holdout['findings']:,} findings) from {holdout['from']}",
+            highlight=False,
+        )
+        for name, m in (("new", gate.candidate), ("in use", gate.current)):
+            console.print(
+                f"  {name:<7} precision@5% {m['precision']:.3f}  revenue@5% {m['revenue']:.3f}  "
+                f"AUC {m['auc'] or 0:.3f}",
+                highlight=False,
+            )
 
 
 def score_command(
@@ -132,13 +165,13 @@ def score_command(
     try:
         inputs = [RiskInput(record, operator, now) for record in read_consignments(file)]
     except OSError as exc:
-        _fail(f"cannot read {file}: {exc}")
+        fail(f"cannot read {file}: {exc}")
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     with Clearway(Settings.from_env()) as svc:
         model = svc.risk.model()
         if model is None:
-            _fail(f"no usable model in {svc.settings.model_dir} (see the log, or train one: 'clearway risk train')")
+            fail(f"no usable model in {svc.settings.model_dir} (see the log, or train one: 'clearway risk train')")
         started = time.perf_counter()
         frame = svc.risk.step().frame(inputs, {}, None)
         assessed = time.perf_counter()
@@ -152,7 +185,7 @@ def score_command(
     elif not as_json:
         print(text)
     if as_json:
-        _print(
+        print_json(
             {
                 "model": model.version,
                 "consignments": frame.height,
@@ -163,106 +196,6 @@ def score_command(
         )
 
 
-def evaluate_command(
-    data: Data = None,
-    count: Count = 120_000,
-    seed: Seed = 1,
-    days: Days = 112.0,
-    fraud: Fraud = Preset.DEFAULT,
-    train_share: Annotated[float, typer.Option("--train-share", help="Share of the time span to train on.")] = 0.7,
-    as_json: Json = False,
-) -> None:
-    """Model against baselines on a split by time: Precision, Recall, Revenue @ 1/2/5/10 % and AUC."""
-    from clearway.risk.learning.evaluate import evaluate
-
-    labelled = _history(data, count, seed, days, fraud)
-    try:
-        result = evaluate(labelled, train_share=train_share, seed=seed)
-    except ValueError as exc:
-        _fail(str(exc))
-    result["data"] = str(data) if data else {"simulated": count, "seed": seed, "days": days, "fraud": fraud.value}
-    if as_json:
-        _print(result)
-        return
-    split = result["split"]
-    print(
-        f"time split at {split['cut']}: train {split['train_rows']:,} ({split['train_findings']:,} findings), "
-        f"test {split['test_rows']:,} ({split['test_findings']:,} findings, EUR {split['test_revenue_eur']:,.2f})"
-    )
-    header = "ranking         AUC    " + "  ".join(f"P@{n}%   R@{n}%   Rev@{n}%" for n in (1, 2, 5, 10))
-    print(header)
-    for name, m in result["models"].items():
-        cells = "  ".join(
-            f"{m['precision'][n]:.3f}  {m['recall'][n]:.3f}  {m['revenue'][n]:.3f} " for n in ("1", "2", "5", "10")
-        )
-        print(f"{name:<14} {m['auc'] or 0:.3f}  {cells}")
-
-
-def replay_command(
-    data: Data = None,
-    count: Count = 120_000,
-    seed: Seed = 1,
-    days: Days = 112.0,
-    fraud: Fraud = Preset.DEFAULT,
-    rate: Annotated[float, typer.Option("--rate", help="Share of each week's consignments inspected.")] = 0.05,
-    as_json: Json = False,
-) -> None:
-    """Replay history week by week (labels only for what was inspected): exploitation vs 10 % exploration."""
-    from clearway.risk.learning.loop import replay
-
-    labelled = _history(data, count, seed, days, fraud)
-    try:
-        result = replay(labelled, rate=rate, seed=seed)
-    except ValueError as exc:
-        _fail(str(exc))
-    if as_json:
-        _print(result)
-        return
-    names = list(result["policies"])
-    print("week  " + "  ".join(f"{n:>22}" for n in names))
-    print("      " + "  ".join(f"{'precision':>10} {'revenue':>11}" for _ in names))
-    for i, week in enumerate(result["weeks"]):
-        cells = []
-        for name in names:
-            point = result["policies"][name]["curve"][i]
-            cells.append(f"{point['precision']:>10.3f} {point['revenue']:>11.3f}")
-        print(f"{week:>4}  " + "  ".join(cells))
-    means = "  ".join(
-        f"{result['policies'][n]['mean_precision']:>10.3f} {result['policies'][n]['mean_revenue']:>11.3f}"
-        for n in names
-    )
-    print(f"mean  {means}")
-
-
-def drift_command(
-    days: Annotated[int, typer.Option("--days", min=1, help="Compare the consignments of the last N days.")] = 7,
-    as_json: Json = False,
-) -> None:
-    """Population stability of recent traffic against the model's training window (score and features)."""
-    from clearway.app.platform import Clearway
-    from clearway.clearance.errors import NotFound
-
-    with Clearway(Settings.from_env()) as svc:
-        try:
-            result = svc.learning.drift(days=days)
-        except NotFound as exc:
-            _fail(exc.detail)
-    if as_json:
-        _print(result)
-        return
-    if not result["consignments"]:
-        print(f"no consignments in the last {days} days")
-        return
-    score = result["score"]
-    head = f"model {result['model']}, {result['consignments']:,} consignments"
-    print(f"{head}: score PSI {score['psi']} ({score['reading']})")
-    for entry in result["most_shifted"]:
-        print(f"  {entry['feature']}: PSI {entry['psi']} ({entry['reading']})")
-
-
 def register(app: typer.Typer) -> None:
     app.command("train")(train_command)
     app.command("score")(score_command)
-    app.command("evaluate")(evaluate_command)
-    app.command("replay")(replay_command)
-    app.command("drift")(drift_command)

@@ -13,6 +13,7 @@ from clearway.cli import serve, traffic
 from clearway.cli.access import keys_app, operators_app, people_app
 from clearway.cli.common import console
 from clearway.cli.db import audit_app, db_app
+from clearway.cli.evaluation import register as register_evaluation
 from clearway.cli.learning import register as register_learning
 from clearway.cli.privacy import privacy_app
 from clearway.cli.revenue import quote_command, revenue_app
@@ -35,6 +36,7 @@ app.add_typer(screening_app, name="screening")
 app.add_typer(risk_app, name="risk")
 app.add_typer(stats_app, name="stats")
 register_learning(risk_app)
+register_evaluation(risk_app)
 app.command("quote")(quote_command)
 serve.register(app)
 traffic.register(app)

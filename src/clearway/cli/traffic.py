@@ -67,6 +67,7 @@ class FraudPreset(StrEnum):
 
     DEFAULT = "default"
     ALTERNATE = "alternate"
+    HARD = "hard"
     NONE = "none"
 
 

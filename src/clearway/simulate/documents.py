@@ -144,6 +144,8 @@ class Emitter:
             finding = self.fraud.decide(seller, order_op.id, destination, currency, parcels[0], ordered)
             if finding is not None:
                 parcels = [finding.lines]  # every document shows the lines as the seller presents them
+        if self.fraud is not None:
+            seller = self.fraud.presented(seller, ordered)  # a re-registered fraudster's new name
         fees = self._shipping(currency)
         shipping = _ZERO if rng.random() < _FREE_SHIPPING else fees[int(rng.random() * len(fees))]
         if len(parcels) == 1:
@@ -342,6 +344,7 @@ class Emitter:
                 finding=finding.kind if finding else None,
                 recoverable_eur=finding.recoverable_eur if finding else _ZERO,
                 true_hs_code=finding.true_hs_code if finding else None,
+                missed=finding.missed if finding else False,
             )
         )
         return received

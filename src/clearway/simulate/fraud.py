@@ -14,7 +14,14 @@ Each eligible sale (one parcel, no injected problem) is non-compliant with proba
 - the order operator's offset (platform or web shop), and the origin's (the seller's country);
 - the susceptibility of the HS chapter of the sale's main product (its most valuable line);
 - a season: a sinusoid over the day of year of the order, so that long histories show seasons;
-- after the drift day, ``drift_shift`` for everyone (a global trend change).
+- after the drift day, ``drift_shift`` for everyone (a global trend change);
+- ``noise``: a per-sale normal term nothing observable explains (0 in the first two presets).
+
+Two more ways the world can hide the signal (off unless a preset sets them; the "hard" preset does):
+a share of the fraudsters re-register under a new seller name and id every few weeks from
+``rename_day`` on, so that their past findings stay with a name they no longer use; and an
+inspection misses a share of the hidden findings (``missed_share``): the truth still says what was
+there, ``Finding.missed`` (``TruthRecord.missed``) says the inspection recorded the sale as compliant.
 
 The kind of finding is then drawn (``kind_weights``): "undervalued" (every document at a fraction of
 the price really paid), "misclassified" (one item declared under another product type's HS code, in
@@ -30,6 +37,7 @@ size.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import random
@@ -38,9 +46,12 @@ from decimal import Decimal
 from statistics import NormalDist
 from typing import NamedTuple
 
+import msgspec
+
 from clearway.dataset.identifiers import currency_quantum
 from clearway.simulate.catalogue import Catalogue, ProductType
 from clearway.simulate.money import to_eur
+from clearway.simulate.names import FIRM_SUFFIX, FIRM_TRADES, FIRM_WORDS
 from clearway.simulate.population import Product, Seller, _hash
 
 KINDS: tuple[str, ...] = ("undervalued", "misclassified", "counterfeit")
@@ -97,6 +108,15 @@ class FraudConfig:
     drift_share: float = 0.10
     drift_effect: float = 2.6
     drift_shift: float = 0.15
+    # Standard deviation (logit) of a per-sale term that nothing observable explains.
+    noise: float = 0.0
+    # Share of the fraudsters that re-register under a new name and seller id: first at a seeded day
+    # in [rename_day, rename_day + rename_every_days), then every rename_every_days.
+    rename_share: float = 0.0
+    rename_day: float = 28.0
+    rename_every_days: float = 28.0
+    # Share of the hidden findings an inspection misses (recorded as compliant).
+    missed_share: float = 0.0
 
     def __post_init__(self) -> None:
         shares = {
@@ -104,6 +124,8 @@ class FraudConfig:
             "fraudster_share": self.fraudster_share,
             "lower_duty_share": self.lower_duty_share,
             "drift_share": self.drift_share,
+            "rename_share": self.rename_share,
+            "missed_share": self.missed_share,
         }
         for name, share in shares.items():
             if not 0.0 <= share <= 1.0:
@@ -118,8 +140,10 @@ class FraudConfig:
                 raise ValueError(f"{name} must satisfy 0 < low <= high < 1, got {(low, high)}")
         if min(self.kind_weights) < 0 or sum(self.kind_weights[:2]) <= 0:
             raise ValueError("kind_weights must be non-negative, undervalued + misclassified above 0")
-        if min(self.seller_spread, self.platform_spread, self.chapter_spread, self.season_amplitude) < 0:
-            raise ValueError("spreads and season_amplitude must not be negative")
+        if min(self.seller_spread, self.platform_spread, self.chapter_spread, self.season_amplitude, self.noise) < 0:
+            raise ValueError("spreads, noise and season_amplitude must not be negative")
+        if self.rename_day < 0 or self.rename_every_days <= 0:
+            raise ValueError("rename_day must be 0 or more and rename_every_days above 0")
         if not 1 <= self.season_peak_day <= 366 or self.drift_day < 0 or self.established_rank < 0:
             raise ValueError("season_peak_day must be 1-366, drift_day and established_rank 0 or more")
 
@@ -157,6 +181,39 @@ FRAUD_PRESETS: dict[str, FraudConfig] = {
         drift_share=0.25,
         drift_effect=2.0,
         drift_shift=0.3,
+    ),
+    # A harder world, for checking that the model does not only work where signals are loud: the
+    # seller classes are closer together and spread wider, operators, chapters, origins and season
+    # say little, a sale carries its own unexplained noise, undervaluation cuts the price less deep
+    # (less of it shows against typical prices); from the fourth week most fraudsters re-register
+    # under new names every four weeks (their history starts again), and inspections miss a quarter
+    # of the hidden findings (recorded compliant: the labels themselves are noisy).
+    "hard": FraudConfig(
+        salt="clearway-fraud-3",
+        base_logit=-4.1,
+        risky_share=0.15,
+        fraudster_share=0.03,
+        risky_effect=1.5,
+        fraudster_effect=3.2,
+        seller_spread=0.9,
+        platform_spread=0.2,
+        chapter_spread=0.3,
+        chapter_bias=(("95", 0.3), ("42", 0.3), ("85", 0.2)),
+        origin_offsets=(("CN", 0.15), ("HK", 0.2), ("TR", 0.1), ("US", -0.2)),
+        kind_weights=(0.50, 0.30, 0.20),
+        undervalue_range=(0.5, 0.85),
+        counterfeit_range=(0.45, 0.7),
+        season_amplitude=0.3,
+        season_peak_day=20,
+        drift_day=35.0,
+        drift_share=0.15,
+        drift_effect=2.0,
+        drift_shift=0.1,
+        noise=1.0,
+        rename_share=0.8,
+        rename_day=21.0,
+        rename_every_days=28.0,
+        missed_share=0.25,
     ),
 }
 
@@ -202,6 +259,7 @@ class Finding(NamedTuple):
     true_value: Decimal  # what was really paid for the goods, in the sale's currency
     recoverable_eur: Decimal
     true_hs_code: str | None  # the right code of the misclassified item, else None
+    missed: bool = False  # an inspection would not see it (recorded as compliant)
 
 
 def _normal(draw: int) -> float:
@@ -216,6 +274,12 @@ class FraudModel:
         self.config = config
         self.salt = f"{seed}:{config.salt}"
         self.rng = random.Random(f"{self.salt}:sales")
+        # Noise and misses draw from their own generators, only when the preset asks for them, so
+        # that presets without them see exactly the draws they always saw.
+        self.noise_rng = random.Random(f"{self.salt}:noise")
+        self.miss_rng = random.Random(f"{self.salt}:missed")
+        self.start = start
+        self.aliases: dict[tuple[str, int], Seller] = {}
         self.drift_at = start + int(config.drift_day * _DAY)
         self.base, self.shift = config.base_logit, config.drift_shift
         self.bias = dict(config.chapter_bias)
@@ -223,6 +287,7 @@ class FraudModel:
         weights = config.kind_weights
         self.kind_totals = (weights[0] + weights[1], sum(weights))  # without and with counterfeit
         self.sellers: dict[str, tuple[float, float]] = {}  # effect before and after the drift day
+        self.fraudsters: set[str] = set()
         self.operators: dict[str, float] = {}
         self.chapters: dict[str, float] = {}
         self.seasons: dict[int, float] = {}
@@ -263,16 +328,42 @@ class FraudModel:
             + self.origins.get(seller.country, 0.0)
             + (self._season(ordered // _DAY) if season is None else season)
         )
+        if self.config.noise:
+            logit += self.config.noise * self.noise_rng.gauss(0.0, 1.0)
         if u_decide >= 1.0 / (1.0 + math.exp(-logit)):
             return None
         branded = chapter in BRANDED_CHAPTERS
         pick = u_kind * self.kind_totals[1 if branded else 0]
         weights = self.config.kind_weights
         if pick < weights[0]:
-            return self._undervalued(destination, currency, lines, chapter, u_factor)
-        if pick < weights[0] + weights[1]:
-            return self._misclassified(currency, lines, main)
-        return self._counterfeit(currency, lines, main, u_factor)
+            finding = self._undervalued(destination, currency, lines, chapter, u_factor)
+        elif pick < weights[0] + weights[1]:
+            finding = self._misclassified(currency, lines, main)
+        else:
+            finding = self._counterfeit(currency, lines, main, u_factor)
+        if self.config.missed_share and self.miss_rng.random() < self.config.missed_share:
+            return finding._replace(missed=True)
+        return finding
+
+    def presented(self, seller: Seller, ordered: int) -> Seller:
+        """The seller as its documents name it at ``ordered``: a re-registered fraudster under its
+        current name and id (the latent effect stays with the real seller), anyone else as is."""
+        c = self.config
+        if not c.rename_share:
+            return seller
+        if seller.key not in self.sellers:
+            self._seller(seller)
+        h = _hash(f"{self.salt}:rename:{seller.key}")
+        h, renames = divmod(h, _UNIT)
+        h, phase = divmod(h, _UNIT)
+        first = self.start + int((c.rename_day + phase / _UNIT * c.rename_every_days) * _DAY)
+        if seller.key not in self.fraudsters or renames / _UNIT >= c.rename_share or ordered < first:
+            return seller
+        generation = 1 + int((ordered - first) // (c.rename_every_days * _DAY))
+        alias = self.aliases.get((seller.key, generation))
+        if alias is None:
+            alias = self.aliases[(seller.key, generation)] = _renamed(seller, generation, self.salt)
+        return alias
 
     # -- kinds -----------------------------------------------------------------------------------
     def _undervalued(self, destination: str, currency: str, lines: list[Line], chapter: str, u: float) -> Finding:
@@ -322,6 +413,8 @@ class FraudModel:
         risky = c.risky_share / 5 if established else c.risky_share
         u = klass / _UNIT
         effect = c.fraudster_effect if u < fraudster else c.risky_effect if u < fraudster + risky else 0.0
+        if u < fraudster:
+            self.fraudsters.add(seller.key)
         before = effect + c.seller_spread * _normal(jitter)
         after = before
         if effect == 0.0 and turns / _UNIT < c.drift_share:
@@ -384,3 +477,15 @@ class FraudModel:
         if quantum is None:
             quantum = self.quanta[currency] = currency_quantum(currency)
         return quantum
+
+
+def _renamed(seller: Seller, generation: int, salt: str) -> Seller:
+    """The same shop under a new firm name and seller id, without the EORI of the old one."""
+    h = _hash(f"{salt}:alias:{seller.key}:{generation}")
+    h, word = divmod(h, len(FIRM_WORDS))
+    h, other = divmod(h, len(FIRM_WORDS))
+    h, trade = divmod(h, len(FIRM_TRADES))
+    suffix = FIRM_SUFFIX.get(seller.country, "Ltd")
+    name = f"{FIRM_WORDS[word]} {FIRM_WORDS[other]} {FIRM_TRADES[trade]} {suffix}"
+    party = msgspec.structs.replace(seller.party, name=name, eori=None)
+    return dataclasses.replace(seller, key=f"{seller.key}-r{generation}", party=party)

@@ -92,11 +92,14 @@ class TruthRecord(msgspec.Struct, frozen=True, kw_only=True):
     sent; a loader replays who sent what from these. Values are goods values (without freight) in
     ``currency``; ``declared_value`` is what the consignment says, ``true_value`` what was paid.
 
-    The last three fields are what an inspection would find (fraud.py), for a label revealed only on
+    The last four fields are what an inspection would find (fraud.py), for a label revealed only on
     inspection: ``finding`` is None (compliant) or "undervalued", "misclassified", "counterfeit";
     ``recoverable_eur`` the duty and tax an inspection would recover (0 for a counterfeit, which
     is seized, and possibly 0 for a misclassification); ``true_hs_code`` the right code of the
-    misclassified item. Their defaults let truth files written before them decode.
+    misclassified item; ``missed`` that an inspection would not see the finding (the "hard" preset's
+    imperfect inspections: recorded as compliant). Their defaults let truth files written before
+    them decode. ``seller`` is the seller id the documents carry: a re-registered fraudster's new
+    one is its old id with "-r1", "-r2"... appended.
     """
 
     reference: str
@@ -121,6 +124,7 @@ class TruthRecord(msgspec.Struct, frozen=True, kw_only=True):
     finding: str | None = None
     recoverable_eur: Decimal = Decimal(0)
     true_hs_code: str | None = None
+    missed: bool = False
 
 
 @dataclass(slots=True)

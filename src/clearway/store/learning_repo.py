@@ -4,13 +4,14 @@ and recent consignments for drift. Plain rows; the learning service decodes and 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import sqlalchemy as sa
 
 from clearway.store.revenue_tables import assessments
 from clearway.store.risk_tables import inspection_outcomes
-from clearway.store.tables import consignment_versions, consignments
+from clearway.store.tables import audit_log, consignment_versions, consignments
 
 
 def labelled_rows(conn: sa.Connection, since: dt.datetime | None = None) -> list[dict[str, Any]]:
@@ -64,3 +65,17 @@ def recent_rows(conn: sa.Connection, since: dt.datetime, limit: int) -> list[dic
         .limit(limit)
     )
     return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def last_audit(conn: sa.Connection, subject: str, action: str) -> dict[str, Any] | None:
+    """The latest audit entry of an action on a subject: its detail with ``at`` and ``actor``."""
+    query = (
+        sa.select(audit_log.c.at, audit_log.c.actor, audit_log.c.detail)
+        .where(audit_log.c.subject == subject, audit_log.c.action == action)
+        .order_by(audit_log.c.seq.desc())
+        .limit(1)
+    )
+    row = conn.execute(query).first()
+    if row is None:
+        return None
+    return {**json.loads(row.detail), "at": row.at, "actor": row.actor}

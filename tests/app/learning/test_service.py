@@ -10,17 +10,22 @@ import random
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
+import polars as pl
 import pytest
 import sqlalchemy as sa
 
 from clearway.app.demo import replay
 from clearway.app.learning.data import finding_of
 from clearway.app.platform import Clearway
+from clearway.risk.learning.features import feature_frame, fit_references, with_keys
+from clearway.risk.learning.gate import split
+from clearway.risk.learning.history import History
 from clearway.settings import Settings
 from clearway.simulate import SimulationConfig, TruthRecord, generate
 from clearway.simulate.fraud import FRAUD_PRESETS
 from clearway.store import risk_repo
-from clearway.store.tables import consignments
+from clearway.store.tables import audit_log, consignments
 from tests.conftest import TEST_SECRET, empty
 
 OUTCOME = {"undervalued": "undervalued", "misclassified": "misclassified", "counterfeit": "counterfeit"}
@@ -116,9 +121,23 @@ def test_labels_come_from_the_recorded_outcomes(trained: tuple[Clearway, int, in
     assert {"rule_score", "quality_score", "buyer_key"} <= set(labelled.columns)
 
 
+def test_history_features_from_the_store_use_only_outcomes_recorded_before_arrival(
+    trained: tuple[Clearway, int, int],
+) -> None:
+    service, _, _ = trained
+    labelled = service.learning.labelled()
+    # Every outcome was recorded a day after the last arrival: the label time is the recording
+    # time, not the consignment's, so no training row knows any seller's, buyer's... past findings.
+    recorded = labelled["labelled_at"].unique()
+    assert recorded.len() == 1 and recorded[0] > labelled["received_at"].max()
+    features = feature_frame(labelled, fit_references(labelled), History.from_labels(with_keys(labelled)))
+    for entity in ("seller", "buyer", "platform", "declarant", "hs6"):
+        assert (features[f"{entity}_inspected"] == 0).all(), entity
+
+
 def test_a_trained_model_scores_in_the_pipeline_with_its_reasons(trained: tuple[Clearway, int, int]) -> None:
     service, _, _ = trained
-    model = service.learning.train_and_install(service.learning.labelled())
+    model = service.learning.train_and_install(service.learning.labelled()).model
     folder = Path(service.settings.model_dir)
     assert (folder / "manifest.json").exists() and service.risk.model() is not None
     assert service.risk.step().model is not None and service.risk.step().lanes.model_red_at is not None
@@ -164,6 +183,52 @@ def test_retraining_follows_the_schedule(trained: tuple[Clearway, int, int]) -> 
     label(service, cid, "compliant", created + dt.timedelta(days=8))
     retrained = service.learning.retrain_if_due(now=created + dt.timedelta(days=8, hours=1))
     assert retrained is not None and service.risk.model() is not None
+    # Installed or kept, the attempt counts: no new attempt until the next period.
+    assert retrained.decision.decision in {"installed", "kept"}
+    assert service.learning.retrain_if_due(now=created + dt.timedelta(days=8, hours=2)) is None
+
+
+def shuffled_before(labelled: pl.DataFrame, cut: dt.datetime | None) -> pl.DataFrame:
+    """Labels and revenue shuffled among the rows received before ``cut`` (all when None)."""
+    early = labelled if cut is None else labelled.filter(pl.col("received_at") < cut)
+    order = np.random.default_rng(5).permutation(early.height)
+    mixed = early.with_columns(
+        pl.Series("label", early["label"].to_numpy()[order]),
+        pl.Series("revenue_eur", early["revenue_eur"].to_numpy()[order]),
+    )
+    rest = labelled.clear() if cut is None else labelled.filter(pl.col("received_at") >= cut)
+    return pl.concat([mixed, rest]).sort("received_at", maintain_order=True)
+
+
+def test_retraining_installs_only_a_model_that_is_not_worse(trained: tuple[Clearway, int, int]) -> None:
+    service, _, _ = trained
+    labelled = service.learning.labelled()
+    at = dt.datetime(2027, 1, 4, tzinfo=dt.UTC)
+    good = service.learning.train_and_install(labelled, force=True, now=at).model
+    assert service.risk.model() is not None and service.risk.model().version == good.version  # type: ignore[union-attr]
+    # A candidate that learnt from shuffled labels is refused: the model in use stays, and says why.
+    cut = split(labelled)[1]["received_at"].min()
+    refused = service.learning.train_and_install(shuffled_before(labelled, cut), now=at + dt.timedelta(hours=1))
+    decision = refused.decision
+    assert decision.decision == "kept" and "worse" in decision.reason, decision
+    assert decision.candidate is not None and decision.current is not None
+    assert refused.model.version == good.version == service.risk.model().version  # type: ignore[union-attr]
+    assert json.loads((Path(service.settings.model_dir) / "manifest.json").read_text())["version"] == good.version
+    # The decision is in the audit chain and in the model's summary.
+    last = service.learning.summary()["last_retraining"]
+    assert last["decision"] == "kept" and last["candidate_version"] == decision.candidate_version
+    assert last["current"] == decision.current and last["actor"] == "system:model-retraining"
+    # A model that learnt nothing, installed on request, is replaced by one that learnt the labels.
+    service.learning.train_and_install(shuffled_before(labelled, None), force=True, now=at + dt.timedelta(hours=2))
+    better = service.learning.train_and_install(labelled, now=at + dt.timedelta(hours=3))
+    assert better.decision.installed, better.decision
+    assert service.risk.model().version == better.model.version == better.decision.candidate_version  # type: ignore[union-attr]
+    assert service.learning.summary()["last_retraining"]["decision"] == "installed"
+    with service.engine.connect() as conn:
+        decisions = conn.execute(
+            sa.select(audit_log.c.detail).where(audit_log.c.action == "risk.model_gate").order_by(audit_log.c.seq)
+        ).scalars()
+        assert [json.loads(d)["decision"] for d in decisions][-4:] == ["installed", "kept", "installed", "installed"]
 
 
 def test_a_model_with_other_features_is_refused_and_rules_go_on(trained: tuple[Clearway, int, int]) -> None:

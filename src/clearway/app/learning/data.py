@@ -76,6 +76,8 @@ def assess(inputs: Sequence[RiskInput], step: RiskStep | None = None) -> pl.Data
 
 def finding_of(t: TruthRecord) -> tuple[str | None, Decimal]:
     """What an inspection of this consignment would find, and the revenue it would recover (EUR)."""
+    if t.missed:  # the inspection saw nothing: recorded as compliant, as a real miss would be
+        return None, Decimal(0)
     if t.finding is not None:
         return t.finding, t.recoverable_eur
     if "prohibited_keyword" in t.problems:

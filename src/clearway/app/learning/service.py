@@ -10,6 +10,7 @@ current risk step, as the pipeline would assess it now, so features mean what th
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import shutil
@@ -25,19 +26,26 @@ import polars as pl
 import sqlalchemy as sa
 
 from clearway.app.risk.service import RiskService
+from clearway.audit.chain import AuditEvent
 from clearway.clearance.errors import NotFound
 from clearway.dataset.records import Consignment
 from clearway.risk.frame import RiskInput
 from clearway.risk.learning.drift import psi, reading
-from clearway.risk.learning.model import RiskModel, TrainConfig, set_thresholds, train
+from clearway.risk.learning.gate import Retraining, retrain
+from clearway.risk.learning.model import RiskModel, TrainConfig
 from clearway.settings import Settings
 from clearway.store import learning_repo
+from clearway.store.audit_log import SqlAuditLog
 
 _log = logging.getLogger(__name__)
 # Stored bodies were validated when they were accepted: decoding them needs no second validation.
 _DECODER = msgspec.json.Decoder(Consignment)
 # Used when a consignment has no assessment to take its rate from (a typical VAT rate).
 _DEFAULT_RATE = Decimal("0.2")
+# Who retrains when no person asked (the server's schedule), and where the decisions are audited.
+_RETRAINER = "system:model-retraining"
+MODEL_SUBJECT = "targeting-model"
+GATE_ACTION = "risk.model_gate"
 
 
 def recovered_rate(duty: Decimal | None, tax: Decimal | None, value: Decimal | None) -> Decimal:
@@ -70,7 +78,9 @@ class LearningService:
         inputs, kept = self._inputs(rows)
         if not inputs:
             raise ValueError("no recorded inspection outcomes to learn from")
-        frame = self.risk.step().frame(inputs, {}, None)
+        # Without the model in use: it would score every training row against its own stored
+        # history, which holds the row's own label (unused columns, but a leak waiting to happen).
+        frame = dataclasses.replace(self.risk.step(), model=None).frame(inputs, {}, None)
         # Scale the revenue into euro with the frame's own conversion (value_eur / goods_value).
         labels = pl.DataFrame(
             {
@@ -111,35 +121,79 @@ class LearningService:
 
     # -- training --------------------------------------------------------------------------------
 
-    def train_and_install(self, labelled: pl.DataFrame, config: TrainConfig | None = None) -> RiskModel:
-        """Train, write the artefact next to the current one, swap it in, and reload the pipeline."""
+    def train_and_install(
+        self,
+        labelled: pl.DataFrame,
+        config: TrainConfig | None = None,
+        *,
+        force: bool = False,
+        actor: str = _RETRAINER,
+        now: dt.datetime | None = None,
+    ) -> Retraining:
+        """Train; install the model only if it passes the quality gate (risk.learning.gate) against
+        the one in use, or there is none, or ``force``; write the decision to the audit chain."""
         with self._training:
-            model = train(labelled, config or self.config())
+            current = self.risk.model()
             recent = self._recent(days=14, limit=50_000)
-            if recent is not None and recent.height >= 1000:
-                set_thresholds(model, model.predict(model.features_of(recent))[2], "recent traffic, 14 days")
-            staging = self.folder.with_name(self.folder.name + ".new")
-            if staging.exists():
-                shutil.rmtree(staging)
-            model.save(staging)
-            RiskModel.load(staging)  # the artefact reads back, or nothing is replaced
-            if self.folder.exists():
-                old = self.folder.with_name(self.folder.name + ".old")
-                if old.exists():
-                    shutil.rmtree(old)
-                self.folder.rename(old)
-            staging.rename(self.folder)
-            self.risk.reload(model=True)
-            return model
+            decision, model = retrain(
+                labelled,
+                current,
+                config or self.config(),
+                recent=recent,
+                population="recent traffic, 14 days",
+                force=force,
+                now=now,
+            )
+            if decision.installed:
+                self._install(model)
+            with self.engine.begin() as conn:
+                event = AuditEvent(
+                    at=now or dt.datetime.now(dt.UTC),
+                    actor=actor,
+                    action=GATE_ACTION,
+                    subject=MODEL_SUBJECT,
+                    detail=decision.to_json(),
+                )
+                SqlAuditLog(conn).append([event])
+            _log.info("targeting model %s %s: %s", model.version, decision.decision, decision.reason)
+            in_use = model if decision.installed or current is None else current
+            return Retraining(decision, in_use)
 
-    def retrain_if_due(self, now: dt.datetime | None = None) -> RiskModel | None:
-        """Retrain from the recorded outcomes when the schedule says so and there are new labels."""
+    def _install(self, model: RiskModel) -> None:
+        """Write the artefact next to the current one, swap it in, and reload the pipeline."""
+        staging = self.folder.with_name(self.folder.name + ".new")
+        if staging.exists():
+            shutil.rmtree(staging)
+        model.save(staging)
+        RiskModel.load(staging)  # the artefact reads back, or nothing is replaced
+        if self.folder.exists():
+            old = self.folder.with_name(self.folder.name + ".old")
+            if old.exists():
+                shutil.rmtree(old)
+            self.folder.rename(old)
+        staging.rename(self.folder)
+        self.risk.reload(model=True)
+
+    def last_gate(self) -> dict[str, Any] | None:
+        """The latest retraining decision in the audit chain, with when and by whom."""
+        with self.engine.connect() as conn:
+            return learning_repo.last_audit(conn, MODEL_SUBJECT, GATE_ACTION)
+
+    def retrain_if_due(self, now: dt.datetime | None = None) -> Retraining | None:
+        """Retrain from the recorded outcomes when the schedule says so and there are new labels.
+
+        The schedule counts from the last attempt, installed or kept: a refused candidate is not
+        retrained at every sweep until the next period brings new outcomes.
+        """
         hours = self.settings.model_retrain_hours
         if hours <= 0:
             return None
         now = now or dt.datetime.now(dt.UTC)
         current = self.risk.model()
         trained_at = dt.datetime.fromisoformat(current.manifest["created_at"]) if current else None
+        last = self.last_gate()
+        if last is not None and current is not None:
+            trained_at = max(trained_at or last["at"], last["at"])
         if trained_at is not None and now - trained_at < dt.timedelta(hours=hours):
             return None
         with self.engine.connect() as conn:
@@ -149,9 +203,9 @@ class LearningService:
         labelled = self.labelled()
         if labelled.height < self.settings.model_min_labels:
             return None
-        model = self.train_and_install(labelled)
-        _log.info("targeting model %s trained on %d outcomes", model.version, labelled.height)
-        return model
+        done = self.train_and_install(labelled, now=now)
+        _log.info("retraining on %d outcomes: %s", labelled.height, done.decision.decision)
+        return done
 
     def summary(self) -> dict[str, Any]:
         """What an analyst needs to know of the model in use (NotFound when there is none)."""
@@ -173,6 +227,7 @@ class LearningService:
             "config": m["config"],
             "thresholds": {"red_at": lanes.model_red_at, "yellow_at": lanes.model_yellow_at},
             "retrain_hours": self.settings.model_retrain_hours,
+            "last_retraining": self.last_gate(),
         }
 
     # -- drift -----------------------------------------------------------------------------------
