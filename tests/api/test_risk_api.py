@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
+import html
 from typing import Any
 
 import sqlalchemy as sa
@@ -206,3 +207,48 @@ def test_a_rule_stored_before_personal_fields_were_refused_is_not_run(client: Te
         "/v1/risk/rules/late_filing", json={"rule": {**changed, "weight": 20}, "reason": "heavier"}, headers=auth
     )
     assert answer.status_code == 200, answer.text
+
+
+def test_retraining_on_demand_goes_through_the_gate_and_only_an_admin_may_force_it(
+    client: TestClient, service: Clearway, tmp_path: Any, monkeypatch: Any
+) -> None:
+    from clearway.app.learning.data import simulated_history
+    from clearway.risk.learning.model import TrainConfig
+
+    folder = tmp_path / "model"
+    settings = dataclasses.replace(service.settings, model_dir=str(folder), model_min_labels=1000)
+    monkeypatch.setattr(service, "settings", settings)
+    service.risk.settings = service.learning.settings = settings
+    csrf = {"X-CSRF-Token": sign_in(client, service, "rita", Role.ANALYST)}
+    # No outcomes recorded yet: a precise refusal, nothing trained.
+    empty = client.post("/v1/risk/model/retraining", json={}, headers=csrf)
+    assert empty.status_code == 409, empty.text
+    assert "CLEARWAY_MODEL_MIN_LABELS" in empty.json()["detail"] and not folder.exists()
+    # An analyst may not push a model past the gate; unknown fields are refused.
+    forced = client.post("/v1/risk/model/retraining", json={"force": True}, headers=csrf)
+    assert forced.status_code == 403 and "administrator" in forced.json()["detail"]
+    assert client.post("/v1/risk/model/retraining", json={"fast": True}, headers=csrf).status_code == 422
+    # The labelled history stands in for the store's outcomes (their reading is tested in
+    # tests/app/learning); training, the gate, installation and the audit entry are the real ones.
+    history = simulated_history(5000, seed=2, days=28)
+    monkeypatch.setattr(service.learning, "labelled", lambda since=None: history)
+    monkeypatch.setattr(service.learning, "config", lambda: TrainConfig(rounds=40))
+    first = client.post("/v1/risk/model/retraining", json={}, headers=csrf)
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert body["decision"] == "installed" and body["current_version"] is None  # no model in use: no gate
+    assert body["model_in_use"] == body["candidate_version"] and (folder / "manifest.json").exists()
+    # The second is judged against the first on the hold-out; either way the answer says why.
+    second = client.post("/v1/risk/model/retraining", json={}, headers=csrf).json()
+    assert second["current_version"] == body["model_in_use"] and second["reason"]
+    assert set(second["candidate"]) == set(second["current"]) == {"precision", "revenue", "auc"}
+    in_use = second["candidate_version"] if second["decision"] == "installed" else body["model_in_use"]
+    assert second["model_in_use"] == in_use == client.get("/v1/risk/model").json()["version"]
+    last = client.get("/v1/risk/model").json()["last_retraining"]
+    assert (last["decision"], last["actor"]) == (second["decision"], "person:rita")
+    # The rules page says it too: what was decided, why, and both models' figures.
+    page = client.get("/risk/rules").text
+    said = "new model installed" if second["decision"] == "installed" else "model in use kept"
+    assert said in page and html.escape(second["reason"], quote=False) in page
+    assert f"{second['candidate']['precision']:.3f}" in page
+    assert client.post("/v1/risk/model/retraining", json={}, headers=headers()).status_code == 403

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from clearway.access.roles import Principal, Role
 from clearway.api import schemas
 from clearway.api.deps import Access, Admin, Service, read_json
+from clearway.api.problems import ApiError
 from clearway.api.responses import json_body, json_response, ok, problem_responses
 from clearway.dataset.records import HsCode
 
@@ -88,7 +89,41 @@ class TrustTier(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     tier: Literal["aeo", "trusted", "standard", "new"]
 
 
-RISK_SCHEMAS = [RuleCatalogue, RuleChange, Retirement, RuleVersion, Outcome, Recorded, TrustTier]
+class RetrainRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Retrain the targeting model from the recorded outcomes. ``force`` (administrators only)
+    installs the new model even when the quality gate would keep the one in use."""
+
+    force: bool = False
+
+
+class RetrainDecision(msgspec.Struct, kw_only=True):
+    """The quality gate's decision (docs/learning.md): installed or kept, why, and both models'
+    Precision, Revenue and AUC at 5 % of a recent time-split hold-out."""
+
+    decision: Literal["installed", "kept"]
+    reason: str
+    candidate_version: str
+    current_version: str | None
+    candidate: dict[str, float | None] | None
+    current: dict[str, float | None] | None
+    holdout: dict[str, Any]
+    tolerance: float
+    share_inspected: int
+    forced: bool
+    model_in_use: str
+
+
+RISK_SCHEMAS = [
+    RuleCatalogue,
+    RuleChange,
+    Retirement,
+    RuleVersion,
+    Outcome,
+    Recorded,
+    TrustTier,
+    RetrainRequest,
+    RetrainDecision,
+]
 
 
 @router.get(
@@ -214,6 +249,28 @@ async def quality(
 )
 async def model(svc: Service, _: Annotated[Principal, Depends(READERS)]) -> Response:
     return json_response(await run_in_threadpool(svc.learning.summary))
+
+
+@router.post(
+    "/v1/risk/model/retraining",
+    summary="Retrain the targeting model from the recorded outcomes now, through the quality gate (analysts)",
+    openapi_extra=json_body(schemas.ref(RetrainRequest)),
+    responses={**ok(RetrainDecision, "The gate's decision"), **problem_responses(403, 409, 413, 415, 422)},
+    response_class=Response,
+)
+async def retrain(request: Request, svc: Service, principal: Annotated[Principal, Depends(ANALYSTS)]) -> Response:
+    body = await read_json(request, RetrainRequest, max_bytes=1024, what="retraining request")
+    if body.force and principal.role is not Role.ADMIN:
+        # Bypassing the gate replaces a better model with a worse one: an administrator's decision.
+        raise ApiError(
+            403,
+            "Forbidden",
+            "only an administrator may force a model past the quality gate",
+            "forbidden",
+            denial="role",
+        )
+    done = await run_in_threadpool(lambda: svc.learning.retrain_now(actor=principal.actor, force=body.force))
+    return json_response(RetrainDecision(**done.decision.to_json(), model_in_use=done.model.version))
 
 
 @router.get(

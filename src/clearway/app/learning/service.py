@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 from clearway.app.risk.service import RiskService
 from clearway.audit.chain import AuditEvent
-from clearway.clearance.errors import NotFound
+from clearway.clearance.errors import Conflict, NotFound
 from clearway.dataset.records import Consignment
 from clearway.risk.frame import RiskInput
 from clearway.risk.learning.drift import psi, reading
@@ -206,6 +206,20 @@ class LearningService:
         done = self.train_and_install(labelled, now=now)
         _log.info("retraining on %d outcomes: %s", labelled.height, done.decision.decision)
         return done
+
+    def retrain_now(self, *, actor: str, force: bool = False) -> Retraining:
+        """Retrain from the recorded outcomes on demand (an analyst's request), through the same gate
+        as the schedule; ``force`` (administrators) installs whatever the gate says, audited as forced."""
+        try:
+            labelled = self.labelled()
+        except ValueError:
+            labelled = pl.DataFrame()
+        if labelled.height < self.settings.model_min_labels:
+            raise Conflict(
+                f"{labelled.height:,} recorded outcomes; retraining needs at least "
+                f"{self.settings.model_min_labels:,} (CLEARWAY_MODEL_MIN_LABELS)"
+            )
+        return self.train_and_install(labelled, force=force, actor=actor)
 
     def summary(self) -> dict[str, Any]:
         """What an analyst needs to know of the model in use (NotFound when there is none)."""
