@@ -86,7 +86,7 @@ def test_errors_are_precise(runner: CliRunner, tmp_path: Path) -> None:
     (tmp_path / "bad.ndjson").write_text("{}\n")
     bad = runner.invoke(app, ["risk", "score", str(tmp_path / "bad.ndjson")])
     assert bad.exit_code == 1 and "bad.ndjson:1:" in bad.output
-    record = json.dumps(json.loads((Path(__file__).parent / "fixtures" / "consignment.json").read_text()))
+    record = json.dumps(json.loads((Path(__file__).parents[1] / "fixtures" / "consignment.json").read_text()))
     (tmp_path / "c.ndjson").write_text(record + "\n")
     no_model = runner.invoke(app, ["risk", "score", str(tmp_path / "c.ndjson")])
     assert no_model.exit_code == 1 and "no usable model" in no_model.output

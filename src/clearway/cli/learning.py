@@ -13,15 +13,14 @@ import enum
 import json
 import time
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import polars as pl
 import typer
-from rich.console import Console
 
-from clearway.settings import Settings
+from clearway.cli.common import console, fail, platform
+from clearway.cli.common import settings as load_settings
 
-console = Console(stderr=True, soft_wrap=True)
 Json = Annotated[bool, typer.Option("--json", help="Print JSON on standard output.")]
 Data = Annotated[
     Path | None, typer.Option("--data", help="A folder written by 'clearway simulate --out' (with truth.ndjson).")
@@ -39,11 +38,6 @@ class Preset(enum.StrEnum):
 Fraud = Annotated[Preset, typer.Option("--fraud", help="Generator configuration of the hidden non-compliance.")]
 
 
-def _fail(message: str) -> NoReturn:
-    console.print(f"[bold red]error[/]: {message}", highlight=False)
-    raise typer.Exit(code=1)
-
-
 def _history(data: Path | None, count: int, seed: int, days: float, fraud: Preset) -> pl.DataFrame:
     from clearway.app.learning import data as learning_data
 
@@ -54,7 +48,7 @@ def _history(data: Path | None, count: int, seed: int, days: float, fraud: Prese
         else:
             frame = learning_data.simulated_history(count, seed, days=days, fraud=fraud.value)
     except (OSError, ValueError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     console.print(
         f"{frame.height:,} labelled consignments ({int(frame['label'].sum()):,} findings) "
         f"in {time.perf_counter() - started:.1f} s",
@@ -77,12 +71,8 @@ def train_command(
     as_json: Json = False,
 ) -> None:
     """Train the targeting model: on the recorded outcomes in the store, or on --data / --simulate."""
-    from clearway.app.platform import Clearway
-
-    settings = Settings.from_env()
-    if out is not None:
-        settings = Settings.from_env(model_dir=str(out))
-    with Clearway(settings) as svc:
+    settings = load_settings() if out is None else load_settings(model_dir=str(out))
+    with platform(settings) as svc:
         started = time.perf_counter()
         try:
             if data is not None or count is not None:
@@ -91,7 +81,7 @@ def train_command(
                 labelled = svc.learning.labelled()
             model = svc.learning.train_and_install(labelled)
         except ValueError as exc:
-            _fail(str(exc))
+            fail(str(exc))
     summary = {
         "model": model.version,
         "folder": settings.model_dir,
@@ -125,20 +115,19 @@ def score_command(
     """Score declarations: probability of a finding, revenue if found, expected value, and why."""
     from clearway.app.learning.data import read_consignments
     from clearway.app.learning.service import drift_report
-    from clearway.app.platform import Clearway
     from clearway.risk.frame import RiskInput
 
     now = dt.datetime.now(dt.UTC)
     try:
         inputs = [RiskInput(record, operator, now) for record in read_consignments(file)]
     except OSError as exc:
-        _fail(f"cannot read {file}: {exc}")
+        fail(f"cannot read {file}: {exc}")
     except ValueError as exc:
-        _fail(str(exc))
-    with Clearway(Settings.from_env()) as svc:
+        fail(str(exc))
+    with platform() as svc:
         model = svc.risk.model()
         if model is None:
-            _fail(f"no usable model in {svc.settings.model_dir} (see the log, or train one: 'clearway risk train')")
+            fail(f"no usable model in {svc.settings.model_dir} (see the log, or train one: 'clearway risk train')")
         started = time.perf_counter()
         frame = svc.risk.step().frame(inputs, {}, None)
         assessed = time.perf_counter()
@@ -179,7 +168,7 @@ def evaluate_command(
     try:
         result = evaluate(labelled, train_share=train_share, seed=seed)
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     result["data"] = str(data) if data else {"simulated": count, "seed": seed, "days": days, "fraud": fraud.value}
     if as_json:
         _print(result)
@@ -214,7 +203,7 @@ def replay_command(
     try:
         result = replay(labelled, rate=rate, seed=seed)
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
         _print(result)
         return
@@ -239,14 +228,13 @@ def drift_command(
     as_json: Json = False,
 ) -> None:
     """Population stability of recent traffic against the model's training window (score and features)."""
-    from clearway.app.platform import Clearway
     from clearway.clearance.errors import NotFound
 
-    with Clearway(Settings.from_env()) as svc:
+    with platform() as svc:
         try:
             result = svc.learning.drift(days=days)
         except NotFound as exc:
-            _fail(exc.detail)
+            fail(exc.detail)
     if as_json:
         _print(result)
         return

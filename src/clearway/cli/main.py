@@ -12,6 +12,7 @@ import typer
 from clearway.cli import serve, traffic
 from clearway.cli.access import keys_app, operators_app, people_app
 from clearway.cli.db import audit_app, db_app
+from clearway.cli.errors import DatabaseErrors
 from clearway.cli.learning import register as register_learning
 from clearway.cli.privacy import privacy_app
 from clearway.cli.revenue import quote_command, revenue_app
@@ -20,7 +21,10 @@ from clearway.cli.screening import screening_app
 from clearway.cli.stats import stats_app
 from clearway.cli.tariff import tariff_app
 
-app = typer.Typer(no_args_is_help=True, help="Clearway: customs clearance of cross-border e-commerce parcels.")
+# DatabaseErrors: a database missing, unreachable or not migrated is one line naming the fix, in every command.
+app = typer.Typer(
+    cls=DatabaseErrors, no_args_is_help=True, help="Clearway: customs clearance of cross-border e-commerce parcels."
+)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(operators_app, name="operators")

@@ -38,6 +38,11 @@ def serve(
     """Serve the API and the pages, with an access log on standard error (route templates, no queries)."""
     import uvicorn
 
+    from clearway.cli.common import settings
+    from clearway.store.readiness import require_ready
+
+    # Refused here, on one line, rather than by a traceback from the first request or the startup.
+    require_ready(settings().database_url)
     uvicorn.run(
         "clearway.api.app:create_app",
         factory=True,

@@ -13,8 +13,7 @@ import msgspec
 import typer
 from rich.table import Table
 
-from clearway.cli.common import console
-from clearway.cli.common import settings as _settings
+from clearway.cli.common import console, platform
 
 OperatorOption = Annotated[
     str, typer.Option("--operator", help="Id of the operator on whose behalf the records are submitted.")
@@ -34,9 +33,8 @@ def ingest(
 ) -> None:
     """Submit a file of records through the full pipeline, with a progress bar and a summary."""
     from clearway.app.intake import ingest_file
-    from clearway.app.platform import Clearway
 
-    with Clearway(_settings()) as svc:
+    with platform() as svc:
         summary = ingest_file(svc, file, operator=operator, kind=kind, errors_to=errors_to, console=console)
     if as_json:
         sys.stdout.write(msgspec.json.encode(summary).decode() + "\n")
@@ -107,9 +105,8 @@ def demo(
 ) -> None:
     """Load simulated demo traffic into the database (skipped when it already holds data)."""
     from clearway.app.demo import load_demo
-    from clearway.app.platform import Clearway
 
-    with Clearway(_settings()) as svc:
+    with platform() as svc:
         loaded = load_demo(svc, count=count, seed=seed, force=force, console=console)
     if loaded is None:
         console.print("the database already holds consignments; demo data not loaded (use --force)")
@@ -123,9 +120,8 @@ def demo(
 
 def sweep() -> None:
     """Hold declarations whose documents are overdue; expire unanswered pre-loading referrals."""
-    from clearway.app.platform import Clearway
 
-    with Clearway(_settings()) as svc:
+    with platform() as svc:
         held = svc.expire_overdue(now=dt.datetime.now(dt.UTC))
         expired = svc.preloading.expire_referrals()
     console.print(f"held {held:,} consignments whose documents are overdue")
