@@ -14,12 +14,10 @@ from collections.abc import Iterator
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from clearway.access.roles import Role
-from clearway.app.platform import Clearway
 from clearway.clearance.errors import ClearwayError
-from clearway.settings import Settings
+from clearway.cli.common import console, platform
 
 operators_app = typer.Typer(no_args_is_help=True, help="E-commerce operators: onboard, suspend, list.")
 keys_app = typer.Typer(no_args_is_help=True, help="Operators' API keys: issue, rotate, revoke, list.")
@@ -28,15 +26,10 @@ people_app = typer.Typer(
     help="Officers, analysts, statisticians and administrators: create, list, disable, enable, reset-password, "
     "end-sessions.",
 )
-console = Console(stderr=True)
 
 
 def _actor() -> str:
     return f"cli:{getpass.getuser()}"
-
-
-def _service() -> Clearway:
-    return Clearway(Settings.from_env())
 
 
 @contextlib.contextmanager
@@ -67,7 +60,7 @@ def onboard(
     tax_scheme_id: Annotated[str | None, typer.Option(help="IOSS, VOEC, ... number.")] = None,
 ) -> None:
     """Register an operator (active at once); then issue it a key with `clearway keys issue`."""
-    with _service() as svc:
+    with platform() as svc:
         svc.access.onboard(
             operator_id=operator_id,
             name=name,
@@ -84,7 +77,7 @@ def onboard(
 @operators_app.command("suspend")
 def suspend(operator_id: str) -> None:
     """Suspend an operator: its keys and tokens stop working."""
-    with _service() as svc:
+    with platform() as svc:
         svc.access.set_status(operator_id, "suspended", actor=_actor())
     console.print(f"suspended {operator_id}")
 
@@ -92,7 +85,7 @@ def suspend(operator_id: str) -> None:
 @operators_app.command("activate")
 def activate(operator_id: str) -> None:
     """Lift an operator's suspension."""
-    with _service() as svc:
+    with platform() as svc:
         svc.access.set_status(operator_id, "active", actor=_actor())
     console.print(f"{operator_id} is active")
 
@@ -100,7 +93,7 @@ def activate(operator_id: str) -> None:
 @operators_app.command("list")
 def list_operators() -> None:
     """All operators, as JSON lines."""
-    with _service() as svc:
+    with platform() as svc:
         for row in svc.access.operators():
             _print_json(row)
 
@@ -112,7 +105,7 @@ def issue(
     as_json: Annotated[bool, typer.Option("--json", help="Print key id, key and expiry as JSON.")] = False,
 ) -> None:
     """Issue an API key. It is printed once, here, and never again."""
-    with _service() as svc:
+    with platform() as svc:
         issued, expires = svc.access.issue_key(operator_id, actor=_actor(), valid_days=days)
     if as_json:
         _print_json({"key_id": issued.key_id, "api_key": issued.plaintext, "expires_at": expires.isoformat()})
@@ -124,7 +117,7 @@ def issue(
 @keys_app.command("rotate")
 def rotate(key_id: str) -> None:
     """Issue a replacement key and revoke this one."""
-    with _service() as svc:
+    with platform() as svc:
         issued, expires = svc.access.rotate_key(key_id, actor=_actor())
     console.print(f"key {key_id} revoked; new key {issued.key_id}, valid until {expires:%Y-%m-%d}; store it now:")
     sys.stdout.write(issued.plaintext + "\n")
@@ -133,7 +126,7 @@ def rotate(key_id: str) -> None:
 @keys_app.command("revoke")
 def revoke(key_id: str) -> None:
     """Revoke a key at once (other server processes stop accepting it within the credential cache time)."""
-    with _service() as svc:
+    with platform() as svc:
         svc.access.revoke_key(key_id, actor=_actor())
     console.print(f"revoked {key_id}")
 
@@ -141,7 +134,7 @@ def revoke(key_id: str) -> None:
 @keys_app.command("list")
 def list_keys(operator_id: str) -> None:
     """An operator's keys (ids and dates, never secrets), as JSON lines."""
-    with _service() as svc:
+    with platform() as svc:
         for row in svc.access.keys(operator_id):
             _print_json(row)
 
@@ -169,7 +162,7 @@ def create_person(
     if role not in {r.value for r in Role} or role == Role.OPERATOR:
         raise typer.BadParameter("role must be officer, analyst, statistician or admin")
     password = _read_password(password_stdin)
-    with _refusals(), _service() as svc:
+    with _refusals(), platform() as svc:
         svc.access.create_person(
             username=username, display_name=name, role=Role(role), password=password, actor=_actor()
         )
@@ -179,7 +172,7 @@ def create_person(
 @people_app.command("list")
 def list_people() -> None:
     """Everyone's account (never a password hash), as JSON lines."""
-    with _service() as svc:
+    with platform() as svc:
         for row in svc.access.people():
             _print_json(row)
 
@@ -187,7 +180,7 @@ def list_people() -> None:
 @people_app.command("disable")
 def disable(username: str) -> None:
     """Disable a person: sign-in is refused and all their sessions end at once."""
-    with _refusals(), _service() as svc:
+    with _refusals(), platform() as svc:
         svc.access.set_disabled(username, True, actor=_actor())
     console.print(f"disabled {username}; their sessions are ended")
 
@@ -195,7 +188,7 @@ def disable(username: str) -> None:
 @people_app.command("enable")
 def enable(username: str) -> None:
     """Enable a disabled person again."""
-    with _refusals(), _service() as svc:
+    with _refusals(), platform() as svc:
         svc.access.set_disabled(username, False, actor=_actor())
     console.print(f"{username} is enabled")
 
@@ -204,7 +197,7 @@ def enable(username: str) -> None:
 def reset_password(username: str, password_stdin: PasswordStdin = False) -> None:
     """Set a new password (asked for, never an argument); all the person's sessions end."""
     password = _read_password(password_stdin)
-    with _refusals(), _service() as svc:
+    with _refusals(), platform() as svc:
         ended = svc.access.reset_password(username, password, actor=_actor())
     console.print(f"password of {username} reset; {ended} session(s) ended")
 
@@ -212,6 +205,6 @@ def reset_password(username: str, password_stdin: PasswordStdin = False) -> None
 @people_app.command("end-sessions")
 def end_sessions(username: str) -> None:
     """End all of a person's sessions (they sign in again)."""
-    with _refusals(), _service() as svc:
+    with _refusals(), platform() as svc:
         ended = svc.access.end_sessions(username, actor=_actor())
     console.print(f"{ended} session(s) of {username} ended")

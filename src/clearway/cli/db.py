@@ -8,8 +8,7 @@ from typing import Annotated
 import msgspec
 import typer
 
-from clearway.cli.common import console
-from clearway.cli.common import settings as _settings
+from clearway.cli.common import console, fail, platform, settings
 
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 audit_app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit trail.")
@@ -18,25 +17,28 @@ audit_app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit tra
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Create or migrate the schema of the database that CLEARWAY_DATABASE_URL names."""
+    from alembic.util import CommandError
+
     from clearway.store.migrate import upgrade
+    from clearway.store.readiness import heads, redacted, url_problem
 
-    settings = _settings()
-    upgrade(settings.database_url, revision)
-    console.print(f"database at {_redacted(settings.database_url)} is at revision {revision}")
-
-
-def _redacted(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
+    url = settings().database_url
+    unusable = url_problem(url)
+    if unusable is not None:
+        fail(unusable, code=2)
+    try:
+        upgrade(url, revision)
+    except CommandError as exc:  # an unknown revision, given or found in the database
+        fail(f"{exc}: this version of Clearway's revisions go up to {', '.join(sorted(heads()))}")
+    except OSError as exc:  # the SQLite file's folder cannot be made
+        fail(f"cannot create the database: {exc}", code=2)
+    console.print(f"database at {redacted(url)} is at revision {revision}", highlight=False)
 
 
 @audit_app.command("verify")
 def audit_verify(as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False) -> None:
     """Check every entry of the audit chain; name the first one altered, removed or out of order."""
-    from clearway.app.platform import Clearway
-
-    with Clearway(_settings()) as svc:
+    with platform() as svc:
         result = svc.verify_audit()
     if as_json:
         sys.stdout.write(msgspec.json.encode(result).decode() + "\n")

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from clearway.cli.learning import Count, Data, Days, Fraud, Json, Preset, Seed, fail, history, print_json
-from clearway.settings import Settings
+from clearway.cli.common import fail, platform
+from clearway.cli.learning import Count, Data, Days, Fraud, Json, Preset, Seed, history, print_json
 
 
 def evaluate_command(
@@ -87,10 +87,9 @@ def drift_command(
     as_json: Json = False,
 ) -> None:
     """Population stability of recent traffic against the model's training window (score and features)."""
-    from clearway.app.platform import Clearway
     from clearway.clearance.errors import NotFound
 
-    with Clearway(Settings.from_env()) as svc:
+    with platform() as svc:
         try:
             result = svc.learning.drift(days=days)
         except NotFound as exc:

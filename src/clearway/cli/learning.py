@@ -13,15 +13,14 @@ import enum
 import json
 import time
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import polars as pl
 import typer
-from rich.console import Console
 
-from clearway.settings import Settings
+from clearway.cli.common import console, fail, platform
+from clearway.cli.common import settings as load_settings
 
-console = Console(stderr=True, soft_wrap=True)
 Json = Annotated[bool, typer.Option("--json", help="Print JSON on standard output.")]
 Data = Annotated[
     Path | None, typer.Option("--data", help="A folder written by 'clearway simulate --out' (with truth.ndjson).")
@@ -38,11 +37,6 @@ class Preset(enum.StrEnum):
 
 
 Fraud = Annotated[Preset, typer.Option("--fraud", help="Generator configuration of the hidden non-compliance.")]
-
-
-def fail(message: str) -> NoReturn:
-    console.print(f"[bold red]error[/]: {message}", highlight=False)
-    raise typer.Exit(code=1)
 
 
 def history(data: Path | None, count: int, seed: int, days: float, fraud: Preset) -> pl.DataFrame:
@@ -87,12 +81,8 @@ def train_command(
     """
     import getpass
 
-    from clearway.app.platform import Clearway
-
-    settings = Settings.from_env()
-    if out is not None:
-        settings = Settings.from_env(model_dir=str(out))
-    with Clearway(settings) as svc:
+    settings = load_settings() if out is None else load_settings(model_dir=str(out))
+    with platform(settings) as svc:
         started = time.perf_counter()
         try:
             if data is not None or count is not None:
@@ -158,7 +148,6 @@ def score_command(
     """Score declarations: probability of a finding, revenue if found, expected value, and why."""
     from clearway.app.learning.data import read_consignments
     from clearway.app.learning.service import drift_report
-    from clearway.app.platform import Clearway
     from clearway.risk.frame import RiskInput
 
     now = dt.datetime.now(dt.UTC)
@@ -168,7 +157,7 @@ def score_command(
         fail(f"cannot read {file}: {exc}")
     except ValueError as exc:
         fail(str(exc))
-    with Clearway(Settings.from_env()) as svc:
+    with platform() as svc:
         model = svc.risk.model()
         if model is None:
             fail(f"no usable model in {svc.settings.model_dir} (see the log, or train one: 'clearway risk train')")

@@ -11,8 +11,8 @@ import typer
 
 from clearway.cli import serve, traffic
 from clearway.cli.access import keys_app, operators_app, people_app
-from clearway.cli.common import console
 from clearway.cli.db import audit_app, db_app
+from clearway.cli.errors import DatabaseErrors
 from clearway.cli.evaluation import register as register_evaluation
 from clearway.cli.learning import register as register_learning
 from clearway.cli.privacy import privacy_app
@@ -21,9 +21,11 @@ from clearway.cli.risk import risk_app
 from clearway.cli.screening import screening_app
 from clearway.cli.stats import stats_app
 from clearway.cli.tariff import tariff_app
-from clearway.store.writer_lock import DatabaseInUse
 
-app = typer.Typer(no_args_is_help=True, help="Clearway: customs clearance of cross-border e-commerce parcels.")
+# DatabaseErrors: a database missing, unreachable or not migrated is one line naming the fix, in every command.
+app = typer.Typer(
+    cls=DatabaseErrors, no_args_is_help=True, help="Clearway: customs clearance of cross-border e-commerce parcels."
+)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(operators_app, name="operators")
@@ -43,12 +45,7 @@ traffic.register(app)
 
 
 def main() -> Any:
-    try:
-        return app()
-    except DatabaseInUse as error:
-        # One line and a non-zero exit, not a traceback: the cause and what to do are in it.
-        console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
-        raise SystemExit(1) from None
+    return app()
 
 
 if __name__ == "__main__":

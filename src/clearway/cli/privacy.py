@@ -10,15 +10,13 @@ from typing import Annotated
 
 import msgspec
 import typer
-from rich.console import Console
 
-from clearway.app.platform import Clearway
-from clearway.settings import Settings
+from clearway.cli.common import console, platform
+from clearway.cli.common import settings as load_settings
 from clearway.store.privacy_sql import apply_retention, export_operator_data, pseudonymised_consignments
 from clearway.store.writer_lock import sole_writer
 
 privacy_app = typer.Typer(no_args_is_help=True, help="Personal data: retention and exports.")
-console = Console(stderr=True)
 
 
 @privacy_app.command("retention")
@@ -26,10 +24,10 @@ def retention(
     days: Annotated[int | None, typer.Option(help="Age after closure (default CLEARWAY_RETENTION_DAYS).")] = None,
 ) -> None:
     """Anonymise the personal data of consignments closed longer ago than the retention period."""
-    settings = Settings.from_env()
+    settings = load_settings()
     older_than = dt.timedelta(days=days if days is not None else settings.retention_days)
     total = orphans = 0
-    with sole_writer(settings.database_url, what="clearway privacy retention"), Clearway(settings) as svc:
+    with platform(settings) as svc, sole_writer(settings.database_url, what="clearway privacy retention"):
         while True:
             # One transaction per step, so the write lock is never held for the whole backlog.
             with svc.engine.begin() as conn:
@@ -56,7 +54,7 @@ def retention(
 def export_operator(operator_id: str, out: Annotated[Path, typer.Option(help="NDJSON file to write.")]) -> None:
     """Everything the platform holds about an operator's submissions, as NDJSON."""
     lines = 0
-    with Clearway(Settings.from_env()) as svc, svc.engine.connect() as conn, out.open("w") as handle:
+    with platform() as svc, svc.engine.connect() as conn, out.open("w") as handle:
         for line in export_operator_data(conn, operator_id):
             handle.write(json.dumps(line, default=str) + "\n")
             lines += 1
@@ -68,7 +66,7 @@ def export_consignments(out: Annotated[Path, typer.Option(help="NDJSON file to w
     """Current declarations with personal data pseudonymised (keyed), for analysis."""
     encoder = msgspec.json.Encoder(decimal_format="string")
     count = 0
-    with Clearway(Settings.from_env()) as svc, svc.engine.connect() as conn, out.open("wb") as handle:
+    with platform() as svc, svc.engine.connect() as conn, out.open("wb") as handle:
         for record in pseudonymised_consignments(conn, svc.access.pseudonym_key):
             handle.write(encoder.encode(record) + b"\n")
             count += 1

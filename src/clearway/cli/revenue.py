@@ -15,21 +15,18 @@ from typing import Annotated, Any
 
 import msgspec
 import typer
-from rich.console import Console
 
-from clearway.app.platform import Clearway
+from clearway.cli.common import console, platform
 from clearway.revenue.context import RevenueError
 from clearway.revenue.quote import QuoteDecoder
 from clearway.revenue.rates import TableRate
 from clearway.revenue.schemes import Registration
-from clearway.settings import Settings
 
 revenue_app = typer.Typer(no_args_is_help=True, help="Duties and taxes: scheme registries, customs rates, statements.")
 schemes_app = typer.Typer(no_args_is_help=True, help="Registries of vendor tax schemes (IOSS, VOEC, ...).")
 rates_app = typer.Typer(no_args_is_help=True, help="Customs exchange rate tables.")
 revenue_app.add_typer(schemes_app, name="schemes")
 revenue_app.add_typer(rates_app, name="rates")
-console = Console(stderr=True, soft_wrap=True)
 _ENCODER = msgspec.json.Encoder(decimal_format="string")
 
 
@@ -64,7 +61,7 @@ def quote_command(
     text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
     decoder = QuoteDecoder()
     failed = 0
-    with Clearway(Settings.from_env()) as svc:
+    with platform() as svc:
         for number, document in _documents(text):
             request, errors = decoder.decode(document)
             if request is None:
@@ -144,7 +141,7 @@ def schemes_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fa
     by_scheme: dict[str, list[Registration]] = {}
     for row in rows:
         by_scheme.setdefault(row.scheme, []).append(row)
-    with Clearway(Settings.from_env()) as svc:
+    with platform() as svc:
         for scheme, registrations in sorted(by_scheme.items()):
             count = svc.revenue.import_registrations(
                 scheme, registrations, source=file.name, actor=f"cli:{getpass.getuser()}"
@@ -160,7 +157,7 @@ def rates_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fals
     except CsvError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(code=1) from exc
-    with Clearway(Settings.from_env()) as svc:
+    with platform() as svc:
         count = svc.revenue.import_rates(rows, source=file.name, actor=f"cli:{getpass.getuser()}")
     console.print(f"{count:,} customs rates loaded")
 
@@ -179,7 +176,7 @@ def statement(
         dt.date.fromisoformat(f"{month}-01")
     except ValueError:
         raise typer.BadParameter("--month is YYYY-MM") from None
-    with Clearway(Settings.from_env()) as svc:
+    with platform() as svc:
         read = svc.revenue.scheme_statement if kind == "schemes" else svc.revenue.intermediary_statement
         lines: list[dict[str, Any]] = read(month, operator)
     if as_json:
@@ -194,7 +191,7 @@ def statement(
 @revenue_app.command("jurisdictions")
 def jurisdictions(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """The jurisdictions loaded, with their destinations and currency."""
-    with Clearway(Settings.from_env()) as svc:
+    with platform() as svc:
         catalogue = svc.revenue.catalogue
     rows = [
         {"code": j.code, "name": j.name, "currency": j.currency, "destinations": sorted(j.members) or [j.code]}

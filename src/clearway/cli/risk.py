@@ -16,20 +16,17 @@ import polars as pl
 import sqlalchemy as sa
 import typer
 import yaml
-from rich.console import Console
 
-from clearway.app.platform import Clearway
 from clearway.clearance.errors import ClearwayError
+from clearway.cli.common import console, fail, platform
 from clearway.dataset.records import Consignment
 from clearway.revenue.rates import EcbRates
 from clearway.risk.frame import EuroRates, RiskInput, build_frame
 from clearway.risk.quality import with_quality_inputs
 from clearway.risk.reference import VagueTerms
-from clearway.settings import Settings
 from clearway.store.tables import consignment_versions, consignments
 
 risk_app = typer.Typer(no_args_is_help=True, help="Targeting: the rule catalogue, reference data, trust tiers.")
-console = Console(stderr=True, soft_wrap=True)
 PARTIES = ("operator", "seller")
 BATCH = 50_000
 _CONSIGNMENT = msgspec.json.Decoder(Consignment)
@@ -37,15 +34,10 @@ _CONSIGNMENT = msgspec.json.Decoder(Consignment)
 Reason = Annotated[str, typer.Option("--reason", help="Why: kept with the version and in the audit trail.")]
 
 
-def _fail(message: str) -> NoReturn:
-    console.print(f"[bold red]error[/]: {message}", highlight=False)
-    raise typer.Exit(code=1)
-
-
 def _fail_with(exc: ClearwayError) -> NoReturn:
     """The service's error with each field's detail, which is where a rule's fault is named."""
     details = [f"{e.pointer}: {e.detail}" if e.pointer else e.detail for e in exc.errors]
-    _fail("; ".join([exc.detail, *details]))
+    fail("; ".join([exc.detail, *details]))
 
 
 def _actor() -> str:
@@ -69,9 +61,9 @@ def import_vague_terms(
     try:
         vague = VagueTerms.from_files(terms_csv, patterns)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     source = terms_csv.name if patterns is None else f"{terms_csv.name} + {patterns.name}"
-    with Clearway(Settings.from_env()) as svc:
+    with platform() as svc:
         terms, patterns_count = svc.risk.import_vague_terms(vague, source=source, actor=_actor())
     console.print(f"{terms:,} vague terms and {patterns_count:,} patterns imported from {source}", highlight=False)
 
@@ -121,11 +113,11 @@ def learn_prices(
     limit: Annotated[int, typer.Option(min=1, help="Learn from at most this many of the newest releases.")] = 1_000_000,
 ) -> None:
     """Replace the reference unit prices per HS-6 subheading with those of released declarations."""
-    with Clearway(Settings.from_env()) as svc:
+    with platform() as svc:
         frame, declarations = history_frame(released_inputs(svc.engine, limit), EuroRates(EcbRates()))
         if frame is None:
             # Learning from nothing would delete the prices there are; there is nothing to learn yet.
-            _fail("no released consignments to learn from; reference prices left as they were")
+            fail("no released consignments to learn from; reference prices left as they were")
         learned = svc.risk.learn_prices(frame, actor=_actor(), min_samples=min_samples)
     console.print(
         f"reference prices for {learned:,} subheadings learned from {declarations:,} released consignments "
@@ -141,7 +133,7 @@ def _rate(value: Any) -> str:
 @risk_app.command("rules")
 def rules(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """The rule catalogue: each rule's latest version, its weight and lane, and how often its hits were right."""
-    with Clearway(Settings.from_env()) as svc:
+    with platform() as svc:
         rows = svc.risk.catalogue_rows()
     if as_json:
         print(msgspec.json.encode(rows).decode())
@@ -160,13 +152,13 @@ def read_rule(file: Path) -> dict[str, Any]:
     try:
         raw = yaml.safe_load(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"cannot read {file}: {exc}")
+        fail(f"cannot read {file}: {exc}")
     except yaml.YAMLError as exc:
-        _fail(f"{file}: not YAML: {exc}")
+        fail(f"{file}: not YAML: {exc}")
     if not isinstance(raw, dict):
-        _fail(f"{file}: expected one rule (a mapping with name, description, when, ...)")
+        fail(f"{file}: expected one rule (a mapping with name, description, when, ...)")
     if "rules" in raw:
-        _fail(f"{file}: holds a pack; give one rule (one entry of its rules list) per file")
+        fail(f"{file}: holds a pack; give one rule (one entry of its rules list) per file")
     return raw
 
 
@@ -177,7 +169,7 @@ def rule_set(
 ) -> None:
     """Add a rule, or a new version of one (same name); checked like a pack and against the other rules."""
     raw, why = read_rule(file), _reason(reason)
-    with Clearway(Settings.from_env()) as svc:
+    with platform() as svc:
         try:
             version = svc.risk.change_rule(raw, actor=_actor(), reason=why)
         except ClearwayError as exc:
@@ -189,7 +181,7 @@ def rule_set(
 def rule_retire(name: Annotated[str, typer.Argument(help="The rule's name.")], reason: Reason) -> None:
     """Retire a rule: a new version that never runs; the earlier versions stay for the record."""
     why = _reason(reason)
-    with Clearway(Settings.from_env()) as svc:
+    with platform() as svc:
         try:
             version = svc.risk.retire_rule(name, actor=_actor(), reason=why)
         except ClearwayError as exc:
@@ -206,7 +198,7 @@ def trust(
     """Set the trust tier of an operator or a seller (an operator's tier scales its declarations' rule score)."""
     if party not in PARTIES:
         raise typer.BadParameter(f"PARTY is one of {', '.join(PARTIES)}")
-    with Clearway(Settings.from_env()) as svc:
+    with platform() as svc:
         try:
             svc.risk.set_trust(party, key, tier, actor=_actor())
         except ClearwayError as exc:

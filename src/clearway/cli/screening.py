@@ -15,12 +15,11 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from clearway.app.platform import Clearway
+from clearway.cli.common import console, fail, platform
 from clearway.risk.screening import (
     ListFormatError,
     WatchEntry,
@@ -29,21 +28,14 @@ from clearway.risk.screening import (
     read_watchlist_csv,
     score,
 )
-from clearway.settings import Settings
 from clearway.store.risk_repo import watchlist_counts
 
 screening_app = typer.Typer(
     no_args_is_help=True, help="Screening against watchlists: import lists, calibrate the name score."
 )
-console = Console(stderr=True, soft_wrap=True)
 PAIR_COLUMNS = ("name1", "name2")
 FORMATS = ("csv", "ofac-sdn", "un-xml")
 LIST_KINDS = ("sanctions", "watchlist")
-
-
-def _fail(message: str) -> NoReturn:
-    console.print(f"[bold red]error[/]: {message}", highlight=False)
-    raise typer.Exit(code=1)
 
 
 def _read(file: Path) -> str:
@@ -52,7 +44,7 @@ def _read(file: Path) -> str:
     try:
         return file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"cannot read {file}: {exc}")
+        fail(f"cannot read {file}: {exc}")
 
 
 def score_rows(text: str, source: str) -> str:
@@ -65,17 +57,17 @@ def score_rows(text: str, source: str) -> str:
         names = [h.strip() for h in header or []]
         if not all(c in names for c in PAIR_COLUMNS) or "score" in names:
             got = ",".join(names) if names else "an empty file"
-            _fail(f"{source}: line 1: expected a header with the columns name1,name2 (and no score), got {got}")
+            fail(f"{source}: line 1: expected a header with the columns name1,name2 (and no score), got {got}")
         first, second = names.index("name1"), names.index("name2")
         writer.writerow([*names, "score"])
         for row in reader:
             if not row:
                 continue
             if len(row) != len(names):
-                _fail(f"{source}: line {reader.line_num}: expected {len(names)} fields, got {len(row)}")
+                fail(f"{source}: line {reader.line_num}: expected {len(names)} fields, got {len(row)}")
             writer.writerow([*row, f"{score(row[first], row[second]):.4f}"])
     except csv.Error as exc:
-        _fail(f"{source}: line {reader.line_num}: not CSV ({exc})")
+        fail(f"{source}: line {reader.line_num}: not CSV ({exc})")
     return out.getvalue()
 
 
@@ -92,7 +84,7 @@ def score_pairs(
     try:
         out.write_text(result, encoding="utf-8")
     except OSError as exc:
-        _fail(f"cannot write {out}: {exc}")
+        fail(f"cannot write {out}: {exc}")
 
 
 def _csv_entries(list_name: str) -> Callable[[str], list[WatchEntry]]:
@@ -160,11 +152,11 @@ def import_list(
     try:
         entries = read_list(_read(file), chosen, name)
     except ListFormatError as exc:
-        _fail(f"{source}: {exc}")
+        fail(f"{source}: {exc}")
     if not entries:
         # Importing nothing would silently empty the list; an administrator who means that can say so.
-        _fail(f"{source}: no entries to import; list {name} left as it was")
-    with Clearway(Settings.from_env()) as svc:
+        fail(f"{source}: no entries to import; list {name} left as it was")
+    with platform() as svc:
         count = svc.risk.import_watchlist(
             name, list_kind, entries, source="standard input" if stdin else file.name, actor=f"cli:{getpass.getuser()}"
         )
@@ -174,7 +166,7 @@ def import_list(
 @screening_app.command("lists")
 def lists(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """The lists imported, with their number of entries (one per name, alias or other value)."""
-    with Clearway(Settings.from_env()) as svc, svc.engine.connect() as conn:
+    with platform() as svc, svc.engine.connect() as conn:
         counts = watchlist_counts(conn)
     rows = [{"list": name, "entries": count} for name, count in sorted(counts.items())]
     if as_json:

@@ -41,6 +41,10 @@ def serve(
     """Serve the API and the pages, with an access log on standard error (route templates, no queries)."""
     import uvicorn
 
+    from clearway.store.readiness import require_ready
+
+    # Refused here, on one line, rather than by a traceback from the first request or the startup.
+    require_ready(settings().database_url)
     # One serving process per SQLite file (store/writer_lock.py); nothing for PostgreSQL.
     with sole_writer(settings().database_url, processes=workers, what="clearway serve"):
         uvicorn.run(

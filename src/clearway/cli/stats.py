@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, cast
+from typing import Annotated, Any, cast
 
 import msgspec
 import typer
-from rich.console import Console
 
 from clearway.app.platform import Clearway
 from clearway.app.stats import StatsService, stats_of
-from clearway.settings import Settings
+from clearway.cli.common import console, fail, platform
 from clearway.stats.export import EXPORT_FORMATS, ExportFormat
 from clearway.stats.model import (
     DIMENSIONS,
@@ -32,16 +31,10 @@ from clearway.stats.model import (
 from clearway.stats.queries import BREAKDOWN_TOP_MAX, SERIES_TOP_MAX, Window, WindowError
 
 stats_app = typer.Typer(no_args_is_help=True, help="Statistics: key figures, time series, breakdowns, exports.")
-console = Console(stderr=True, soft_wrap=True)
 
 FromOption = Annotated[str | None, typer.Option("--from", help="First receipt date included (YYYY-MM-DD, UTC).")]
 ToOption = Annotated[str | None, typer.Option("--to", help="Last receipt date included (YYYY-MM-DD, UTC).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (what the API answers).")]
-
-
-def _fail(message: str) -> NoReturn:
-    console.print(f"[bold red]error[/]: {message}", highlight=False)
-    raise typer.Exit(code=2)
 
 
 def _choice(value: str | None, allowed: tuple[str, ...], option: str) -> str | None:
@@ -108,7 +101,7 @@ def _print_kpis(k: StatsKpis) -> None:
 def kpis_command(start: FromOption = None, end: ToOption = None, as_json: JsonOption = False) -> None:
     """Key figures of the consignments received in the window (docs/stats.md defines each)."""
     window = _window(start, end)
-    with Clearway(Settings.from_env()) as svc:
+    with platform() as svc:
         result = _stats(svc).kpis(window)
     if as_json:
         _print_json(result)
@@ -140,7 +133,7 @@ def series_command(
     chosen_period = cast(Period, _choice(period, PERIODS, "--period"))
     chosen_metric = cast(Metric, _choice(metric, METRICS, "--metric"))
     window = _window(start, end)
-    with Clearway(Settings.from_env()) as svc:
+    with platform() as svc:
         result = _stats(svc).series(window, metric=chosen_metric, period=chosen_period, by=chosen_by, top=top)
     if as_json:
         _print_json(result)
@@ -172,7 +165,7 @@ def breakdown_command(
     """Volumes, values, revenue, inspections, findings and refusals per group, largest first."""
     chosen_by = cast(Dimension, _choice(by, DIMENSIONS, "--by"))
     window = _window(start, end)
-    with Clearway(Settings.from_env()) as svc:
+    with platform() as svc:
         result = _stats(svc).breakdown(window, by=chosen_by, top=top)
     if as_json:
         _print_json(result)
@@ -204,12 +197,12 @@ def export_command(
     """Write the facts of the window (one row per consignment, no personal data) as CSV or Parquet."""
     chosen = _format_of(out, fmt)
     window = _window(start, end)
-    with Clearway(Settings.from_env()) as svc:
+    with platform() as svc:
         content, rows = _stats(svc).export(window, chosen)
     try:
         out.write_bytes(content)
     except OSError as exc:
-        _fail(f"cannot write {out}: {exc}")
+        fail(f"cannot write {out}: {exc}", code=2)
     summary = {"path": str(out), "format": chosen, "consignments": rows, "bytes": len(content)}
     if as_json:
         _print_json(summary)

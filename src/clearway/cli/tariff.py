@@ -14,28 +14,20 @@ import re
 import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import msgspec
 import typer
-from rich.console import Console
 
-from clearway.app.platform import Clearway
+from clearway.cli.common import console, fail, platform
 from clearway.revenue.tariff import TariffBook, TariffMeasure, describe
 from clearway.revenue.tariff_csv import TariffFormatError, read_tariff_csv
 from clearway.revenue.tariff_uk import SkippedMeasure, UkTariffError, read_uk_tariff
-from clearway.settings import Settings
 from clearway.store.tariff_repo import SqlTariffStore
 
 tariff_app = typer.Typer(no_args_is_help=True, help="Tariff measures: import schedules, look a measure up.")
-console = Console(stderr=True, soft_wrap=True)
 FORMATS = {".json": "uk-json", ".csv": "csv"}
 _ENCODER = msgspec.json.Encoder(decimal_format="string")
-
-
-def _fail(message: str) -> NoReturn:
-    console.print(f"[bold red]error[/]: {message}", highlight=False)
-    raise typer.Exit(code=1)
 
 
 def _print_json(value: Any) -> None:
@@ -47,18 +39,18 @@ def _read(file: Path, file_format: str, source: str | None) -> tuple[str, list[T
     try:
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"cannot read {file}: {exc}")
+        fail(f"cannot read {file}: {exc}")
     if file_format == "csv":
         try:
             return source or file.name, read_tariff_csv(text, source=source or file.name), []
         except TariffFormatError as exc:
-            _fail(f"{file}: {exc}")
+            fail(f"{file}: {exc}")
     try:
         document = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
-        _fail(f"{file}: not JSON ({exc})")
+        fail(f"{file}: not JSON ({exc})")
     if not isinstance(document, dict):
-        _fail(f"{file}: not a UK Trade Tariff commodity document (expected a JSON object)")
+        fail(f"{file}: not a UK Trade Tariff commodity document (expected a JSON object)")
     data = document.get("data")
     attributes = data.get("attributes") if isinstance(data, dict) else None
     code = attributes.get("goods_nomenclature_item_id") if isinstance(attributes, dict) else None
@@ -67,7 +59,7 @@ def _read(file: Path, file_format: str, source: str | None) -> tuple[str, list[T
     try:
         result = read_uk_tariff(document, source=name)
     except UkTariffError as exc:
-        _fail(f"{file}: {exc}")
+        fail(f"{file}: {exc}")
     return name, result.measures, result.skipped
 
 
@@ -89,13 +81,13 @@ def import_(
     """Import a tariff schedule: it replaces the measures the same source imported before."""
     chosen = file_format or FORMATS.get(file.suffix.lower())
     if chosen is None or chosen not in FORMATS.values():
-        _fail(
+        fail(
             f"unknown format '{file_format}'; use uk-json or csv"
             if file_format
             else f"cannot tell the format of {file.name} from its extension; give --format uk-json or --format csv"
         )
     if not file.is_file():
-        _fail(f"{file} is not a file")
+        fail(f"{file} is not a file")
     name, measures, skipped = _read(file, chosen, source)
     by_jurisdiction: dict[str, list[TariffMeasure]] = {}
     for measure in measures:
@@ -103,9 +95,9 @@ def import_(
     if chosen == "uk-json":
         by_jurisdiction.setdefault("GB", [])  # a commodity without a duty measure now: its old ones go
     elif not measures:
-        _fail(f"{file}: no measures (only a header)")
+        fail(f"{file}: no measures (only a header)")
     imported: dict[str, int] = {}
-    with Clearway(Settings.from_env()) as svc:
+    with platform() as svc:
         store = SqlTariffStore(svc.engine)
         for jurisdiction, group in sorted(by_jurisdiction.items()):
             imported[jurisdiction] = store.replace(group, jurisdiction=jurisdiction, source=name)
@@ -138,18 +130,18 @@ def show(
     """The measure that applies to goods of a code and origin on a date, and its duty expression."""
     digits = re.sub(r"[\s.]", "", code)
     if not re.fullmatch(r"[0-9]{2,10}", digits):
-        _fail(f"'{code}' is not a commodity code of 2 to 10 digits")
+        fail(f"'{code}' is not a commodity code of 2 to 10 digits")
     try:
         as_of = dt.date.fromisoformat(date) if date else dt.date.today()
     except ValueError:
-        _fail(f"--date '{date}' is not a date YYYY-MM-DD")
+        fail(f"--date '{date}' is not a date YYYY-MM-DD")
     jurisdiction = jurisdiction.upper()
-    with Clearway(Settings.from_env()) as svc:
+    with platform() as svc:
         book = TariffBook(SqlTariffStore(svc.engine).measures(jurisdiction))
     measure = book.find(jurisdiction, digits, (origin or "").upper(), as_of)
     if measure is None:
         where = f" from {origin.upper()}" if origin else ""
-        _fail(f"no {jurisdiction} measure in force for {digits}{where} on {as_of} ({len(book):,} measures loaded)")
+        fail(f"no {jurisdiction} measure in force for {digits}{where} on {as_of} ({len(book):,} measures loaded)")
     duty = describe(measure.terms)
     if as_json:
         _print_json({**msgspec.structs.asdict(measure), "duty": duty, "as_of": as_of})

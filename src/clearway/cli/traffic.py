@@ -13,7 +13,7 @@ import msgspec
 import typer
 from rich.table import Table
 
-from clearway.cli.common import console
+from clearway.cli.common import console, platform
 from clearway.cli.common import settings as _settings
 from clearway.store.writer_lock import sole_writer
 
@@ -35,10 +35,9 @@ def ingest(
 ) -> None:
     """Submit a file of records through the full pipeline, with a progress bar and a summary."""
     from clearway.app.intake import ingest_file
-    from clearway.app.platform import Clearway
 
     settings = _settings()
-    with sole_writer(settings.database_url, what="clearway ingest"), Clearway(settings) as svc:
+    with platform(settings) as svc, sole_writer(settings.database_url, what="clearway ingest"):
         summary = ingest_file(svc, file, operator=operator, kind=kind, errors_to=errors_to, console=console)
     if as_json:
         sys.stdout.write(msgspec.json.encode(summary).decode() + "\n")
@@ -110,10 +109,9 @@ def demo(
 ) -> None:
     """Load simulated demo traffic into the database (skipped when it already holds data)."""
     from clearway.app.demo import load_demo
-    from clearway.app.platform import Clearway
 
     settings = _settings()
-    with sole_writer(settings.database_url, what="clearway demo"), Clearway(settings) as svc:
+    with platform(settings) as svc, sole_writer(settings.database_url, what="clearway demo"):
         loaded = load_demo(svc, count=count, seed=seed, force=force, console=console)
     if loaded is None:
         console.print("the database already holds consignments; demo data not loaded (use --force)")
@@ -127,10 +125,9 @@ def demo(
 
 def sweep() -> None:
     """Hold declarations whose documents are overdue; expire unanswered pre-loading referrals."""
-    from clearway.app.platform import Clearway
 
     settings = _settings()
-    with sole_writer(settings.database_url, what="clearway sweep"), Clearway(settings) as svc:
+    with platform(settings) as svc, sole_writer(settings.database_url, what="clearway sweep"):
         held = svc.expire_overdue(now=dt.datetime.now(dt.UTC))
         expired = svc.preloading.expire_referrals()
     console.print(f"held {held:,} consignments whose documents are overdue")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 log = logging.getLogger("clearway.store")
 # SQLite gives a database's -wal, -shm and -journal files the mode of the database file itself.
@@ -56,8 +56,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def check_driver(url: URL) -> None:
+    """Refuse (ValueError) a PostgreSQL URL for another driver than psycopg 3, the one Clearway runs on."""
+    if url.get_backend_name() == "postgresql" and url.get_driver_name() != "psycopg":
+        raise ValueError("PostgreSQL URLs must use psycopg 3: postgresql+psycopg://user@host/db")
+
+
 def create_engine(url: str) -> sa.Engine:
     parsed = make_url(url)
+    check_driver(parsed)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
@@ -65,6 +72,4 @@ def create_engine(url: str) -> sa.Engine:
         engine = sa.create_engine(url, connect_args={"check_same_thread": False})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg":
-        raise ValueError("PostgreSQL URLs must use psycopg 3: postgresql+psycopg://user@host/db")
     return sa.create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
