@@ -13,6 +13,7 @@ import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import positive_data_acceptance
 
 from clearway.access.roles import Role
 from clearway.api.app import create_app
@@ -148,6 +149,11 @@ def test_fuzzed_statistics_answer_as_documented(
     case: schemathesis.Case, statistician: tuple[FastAPI, dict[str, str]]
 ) -> None:
     app, cookie = statistician
-    response = case.call_and_validate(app=app, headers=cookie, checks=CHECKS)
+    query = case.query or {}
+    # A period that ends before it starts is refused (422): a rule between two query parameters, which
+    # OpenAPI cannot state, so such a request is not "valid data" whatever the document says.
+    backwards = isinstance(query.get("from"), str) and isinstance(query.get("to"), str) and query["from"] > query["to"]
+    checks = [c for c in CHECKS if c is not positive_data_acceptance] if backwards else CHECKS
+    response = case.call_and_validate(app=app, headers=cookie, checks=checks)
     # The session works (no 401 or 403); negative cases are 422, or 405 for another method.
     assert response.status_code in (200, 405, 422), response.text[:300]

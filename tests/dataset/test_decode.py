@@ -34,10 +34,34 @@ def test_money_is_exact_decimal(consignment_data: dict[str, Any]) -> None:
     record, _ = DECODER.decode(json.dumps(consignment_data).encode())
     assert record is not None, "expected a record"
     assert str(record.transaction.goods_value) == "0.1"
-    # A JSON number is read from its text, never through a binary float.
-    raw = json.dumps(consignment_data).replace('"0.1"', "0.1").encode()
+    # A whole JSON number is exact in every client, and read as written.
+    raw = json.dumps(consignment_data).replace('"0.1"', "12").encode()
     record, _ = DECODER.decode(raw)
-    assert record is not None and str(record.transaction.goods_value) == "0.1"
+    assert record is not None and str(record.transaction.goods_value) == "12"
+
+
+@pytest.mark.parametrize("number", ["0.1", "12.0", "1e3", "1E-2"])
+def test_a_json_number_with_a_fraction_or_exponent_is_refused(consignment_data: dict[str, Any], number: str) -> None:
+    consignment_data["transaction"]["goods_value"] = "MARK"
+    record, errors = DECODER.decode(json.dumps(consignment_data).replace('"MARK"', number).encode())
+    assert record is None
+    assert [(e.pointer, "send it as text" in e.detail) for e in errors] == [("/transaction/goods_value", True)]
+
+
+@pytest.mark.parametrize("text", ["1_000", " 1", "1 ", "1e3", "+1", ".5", "1.", "\uff11", "\u0661", "1\n", "NaN"])
+def test_amount_text_is_digits_and_a_fraction_only(consignment_data: dict[str, Any], text: str) -> None:
+    # Python's Decimal reads every one of these; the documented form is ASCII digits and a fraction.
+    consignment_data["items"][0]["quantity"] = text
+    consignment_data["transaction"]["goods_value"] = "12.50"  # one error, at the quantity, also
+    errors = errors_of(consignment_data)
+    assert list(errors) == ["/items/0/quantity"]
+    assert errors["/items/0/quantity"].startswith('expected decimal text such as "12.50"')
+
+
+def test_amount_form_errors_come_with_every_other_failing_field(consignment_data: dict[str, Any]) -> None:
+    consignment_data["items"][0]["unit_price"] = "1_000"
+    consignment_data["items"][1]["hs_code"] = "61"
+    assert set(errors_of(consignment_data)) == {"/items/0/unit_price", "/items/1/hs_code"}
 
 
 def test_every_failing_field_is_reported_with_its_pointer(consignment_data: dict[str, Any]) -> None:

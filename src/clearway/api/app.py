@@ -33,6 +33,7 @@ from clearway.api.rate_limit import RATE_LIMITED_RESPONSES, CallerKey, RateLimit
 from clearway.api.security_headers import SecurityHeaders
 from clearway.app.platform import Clearway
 from clearway.app.stats import stats_of
+from clearway.dataset.records import SCHEMA_RULES
 from clearway.settings import Settings
 from clearway.web import auth, consignment_pages, landed_cost, operator_pages, pages, queue_pages, risk_pages
 from clearway.web.auth import LoginRequired
@@ -250,10 +251,15 @@ def _install_openapi(app: FastAPI, svc: Clearway) -> None:
                 ref_template="#/components/schemas/{name}",
             )
             spec["components"]["schemas"].update(extra)
+            for name, rule in SCHEMA_RULES.items():
+                if name in spec["components"]["schemas"]:
+                    spec["components"]["schemas"][name].update(rule)
             # The codes GET /v1/restrictions takes depend on the installed jurisdictions.
             for parameter in spec["paths"]["/v1/restrictions"]["get"]["parameters"]:
                 if parameter["name"] == "jurisdiction":
                     parameter["schema"] = {"type": "string", "enum": public_api.jurisdiction_codes(svc)}
+            quote = spec["components"]["schemas"]["QuoteRequest"]["properties"]
+            quote["destination"] = {**quote["destination"], "enum": revenue.quote_destinations(svc)}
             app.openapi_schema = spec
         return app.openapi_schema
 

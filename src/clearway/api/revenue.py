@@ -18,9 +18,10 @@ from clearway.access.roles import Principal, Role
 from clearway.api import schemas
 from clearway.api.deps import PUBLIC, Access, Operator, Service, read_body
 from clearway.api.responses import json_response, problem_responses
-from clearway.app.platform import utcnow
+from clearway.app.platform import Clearway, utcnow
 from clearway.clearance.errors import InvalidRecord
 from clearway.dataset.errors import FieldError
+from clearway.dataset.identifiers import COUNTRIES
 from clearway.revenue.context import RevenueError
 from clearway.revenue.quote import QuoteDecoder, QuoteRequest, QuoteResponse
 
@@ -28,6 +29,22 @@ router = APIRouter(tags=["revenue"])
 
 STATEMENT_READERS = Access(Role.OPERATOR, Role.OFFICER, Role.ANALYST, Role.STATISTICIAN, Role.ADMIN)
 _QUOTES = QuoteDecoder()
+
+
+def quote_destinations(svc: Clearway) -> list[str]:
+    """The countries a quote can be for (a configured jurisdiction or one of its members), for the
+    OpenAPI document's enum: the engine refuses any other destination."""
+    destinations = []
+    for country in sorted(COUNTRIES):
+        try:
+            jurisdiction, _ = svc.revenue.catalogue.resolve(country)
+        except LookupError:
+            continue
+        if jurisdiction is not None:
+            destinations.append(country)
+    return destinations
+
+
 _MONTH = Query(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$", description="The month, as YYYY-MM.")
 
 

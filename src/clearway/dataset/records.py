@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from clearway.dataset.identifiers import COUNTRIES, CURRENCIES
+from clearway.dataset.identifiers import COUNTRIES, CURRENCIES, IOSS_MEMBER_STATES
 
 # Field-length limits: generous for real data, small enough that a hostile payload cannot make us
 # store megabytes in one name. They are part of the public schema (maxLength in the OpenAPI).
@@ -44,12 +44,44 @@ CurrencyCode = Annotated[
 # An EORI number starts with its issuing country (identifiers.invalid_eori checks which after decoding).
 _EORI_SCHEMA = "^(" + "|".join(sorted(COUNTRIES | {"XI"})) + ")[A-Z0-9]{1,15}$"
 Eori = Annotated[str, msgspec.Meta(min_length=3, max_length=17, extra_json_schema={"pattern": _EORI_SCHEMA})]
+# VAT numbers have a check digit per country (python-stdnum checks it, identifiers.invalid_vat):
+# no pattern can say that, so the document names a format, and its description says what it means.
+VatNumber = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=35,
+        extra_json_schema={
+            "format": "vat-number",
+            "description": "A VAT number with its country prefix (DE136695984), valid by that country's check digits",
+        },
+    ),
+]
+# The registration used at checkout: any scheme's number, but one starting "IM" is an EU IOSS number,
+# "IM", a member state's ISO numeric code and 7 digits (identifiers.invalid_tax_scheme_id).
+_TAX_SCHEME_SCHEMA = "^([^I]|I$|I[^M]|IM(" + "|".join(sorted(IOSS_MEMBER_STATES)) + ")[0-9]{7}$)"
+TaxSchemeId = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=35,
+        extra_json_schema={
+            "pattern": _TAX_SCHEME_SCHEMA,
+            "description": "The tax scheme registration (IOSS IM3720000015, VOEC, ABN, UK VAT ...)",
+        },
+    ),
+]
 _HS = r"^[0-9]{6}([0-9]{2}){0,2}$"
 HsCode = Annotated[str, msgspec.Meta(min_length=6, max_length=10, pattern=_HS)]
 # msgspec cannot bound a Decimal, so the sign and size of amounts are checked in validate.py: 0 or
-# more, below 10^12, at most 6 decimal places; quantities and weights above 0. The patterns say the
-# same of the decimal text, for the OpenAPI document (the form clients should send; decoding also
-# reads JSON numbers and exponents exactly, and validate.py bounds whatever form was sent).
+# more, below 10^12, at most 6 decimal places; quantities and weights above 0. Amounts come as
+# decimal text ("12.50") or as a whole JSON number (12): a JSON number with a fraction is refused,
+# because most clients hold it as a binary float before they send it, and JSON Schema can state
+# "at most 6 decimal places" of a number only through multipleOf, which validators evaluate in
+# binary floating point (0.1 is not a multiple of 0.000001 there). The text form is exactly
+# AMOUNT_TEXT: ASCII digits and an optional fraction, no sign, exponent, spaces or "_" (Python's
+# Decimal reads all of those, and fullwidth or Arabic-Indic digits; decode.py refuses them).
+AMOUNT_TEXT = r"^[0-9]+(\.[0-9]+)?\Z"  # \Z: "$" would let a final newline through
 AMOUNT_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,6})?$"
 # Above 0: an integer part that is not 0, or 0 and a fraction with a digit other than 0 in its first six.
 POSITIVE_PATTERN = (
@@ -57,18 +89,39 @@ POSITIVE_PATTERN = (
     + "|".join(f"0{{{zeros}}}[1-9][0-9]{{0,{5 - zeros}}}" for zeros in range(6))
     + "))$"
 )
+_BELOW_10_12 = 10**12 - 1
+
+
+def _decimal_schema(pattern: str, minimum: int, description: str) -> msgspec.Meta:
+    # Keywords apply to their own type: pattern and maxLength to the text, the bounds to the number.
+    return msgspec.Meta(
+        description=description,
+        extra_json_schema={
+            "type": ["string", "integer"],
+            "pattern": pattern,
+            "maxLength": 19,
+            "minimum": minimum,
+            "maximum": _BELOW_10_12,
+        },
+    )
+
+
 Amount = Annotated[
     Decimal,
-    msgspec.Meta(
-        description="A decimal amount as text: 0 or more, below 10^12, at most 6 decimal places",
-        extra_json_schema={"pattern": AMOUNT_PATTERN, "maxLength": 19},
+    _decimal_schema(
+        AMOUNT_PATTERN,
+        0,
+        'A decimal amount: text such as "12.50" (0 or more, below 10^12, at most 6 decimal places) or a'
+        " whole JSON number",
     ),
 ]
 Quantity = Annotated[
     Decimal,
-    msgspec.Meta(
-        description="A decimal quantity or weight as text: above 0, below 10^12, at most 6 decimal places",
-        extra_json_schema={"pattern": POSITIVE_PATTERN, "maxLength": 19},
+    _decimal_schema(
+        POSITIVE_PATTERN,
+        1,
+        'A decimal quantity or weight: text such as "0.45" (above 0, below 10^12, at most 6 decimal'
+        " places) or a whole JSON number",
     ),
 ]
 # Times must carry their UTC offset: a naive time is ambiguous across the borders a parcel crosses.
@@ -112,7 +165,7 @@ class Party(msgspec.Struct, **_STRUCT):
     country: CountryCode
     address: Address | None = None
     eori: Eori | None = None
-    vat: Code | None = None
+    vat: VatNumber | None = None
     email: Text | None = None
     phone: Code | None = None
     id_type: Code | None = None
@@ -145,7 +198,7 @@ class Transaction(msgspec.Struct, **_STRUCT):
     discount: Amount = Decimal(0)
     taxes_collected: Amount = Decimal(0)
     payment_id: Ref | None = None
-    tax_scheme_id: Code | None = None
+    tax_scheme_id: TaxSchemeId | None = None
 
 
 class Item(msgspec.Struct, **_STRUCT):
@@ -219,7 +272,7 @@ class Order(msgspec.Struct, **_STRUCT):
     total: Amount
     shipping: Amount = Decimal(0)
     taxes_collected: Amount = Decimal(0)
-    tax_scheme_id: Code | None = None
+    tax_scheme_id: TaxSchemeId | None = None
     platform: Party | None = None
 
 
@@ -260,6 +313,39 @@ class Waybill(msgspec.Struct, **_STRUCT):
     master_waybill: Ref | None = None
     departure_date: dt.date | None = None
 
+
+# Rules between fields of one object, which the per-field annotations cannot carry: added to the
+# objects' schemas in the OpenAPI document, checked by validate.py. Written as anyOf branches told
+# apart by one field (not if/then), the form generators and most client tools follow.
+_S10_WHEN_UPU: dict[str, object] = {
+    "anyOf": [
+        {"properties": {"document_type": {"enum": ["house_waybill", "master_waybill"]}}},
+        {
+            "properties": {
+                "document_type": {"const": "upu_s10"},
+                "transport_document": {
+                    "format": "upu-s10",
+                    "description": "A UPU S10 item id: 2 letters, 8 digits, the check digit, the ISO country code",
+                },
+            },
+            "required": ["document_type"],
+        },
+    ]
+}
+SCHEMA_RULES: dict[str, dict[str, object]] = {
+    "Logistics": _S10_WHEN_UPU,
+    "Waybill": _S10_WHEN_UPU,
+    # A return names the consignment it returns.
+    "Flags": {
+        "anyOf": [
+            {"properties": {"nature": {"enum": ["sale", "gift", "sample", "documents"]}}},
+            {
+                "properties": {"nature": {"const": "return"}, "return_reference": {"type": "string"}},
+                "required": ["nature", "return_reference"],
+            },
+        ]
+    },
+}
 
 Document = Order | Payment | Waybill
 DocumentKind = Literal["order", "payment", "waybill"]

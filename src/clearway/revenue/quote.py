@@ -15,24 +15,48 @@ import msgspec
 
 from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.errors import FieldError
-from clearway.dataset.identifiers import unknown_country, unknown_currency
-from clearway.dataset.records import CountryCode, CurrencyCode, Description, HsCode
+from clearway.dataset.identifiers import invalid_tax_scheme_id, unknown_country, unknown_currency
+from clearway.dataset.records import (
+    Amount,
+    CountryCode,
+    CurrencyCode,
+    Description,
+    HsCode,
+    Quantity,
+    TaxSchemeId,
+)
+from clearway.dataset.validate import decimal_errors
 from clearway.revenue.model import Assessment, Goods, Line, Nature, Shipment, Warning
 
 QuoteTransport = Literal["air", "sea", "road", "rail", "post", "courier"]
 _STRUCT = {"kw_only": True, "forbid_unknown_fields": True, "frozen": True}
-_MAX_AMOUNT = Decimal("1e12")
+_MAX_RATE = Decimal(1000)
+# A duty rate in percent, 0 to 1000, as text with at most 6 decimal places or a whole JSON number
+# (the amounts' forms, records.py).
+Percentage = Annotated[
+    Decimal,
+    msgspec.Meta(
+        description='A percentage ("12" is 12 %) from 0 to 1000: text such as "4.5" or a whole JSON number',
+        extra_json_schema={
+            "type": ["string", "integer"],
+            "pattern": r"^(1000(\.0{1,6})?|[0-9]{1,3}(\.[0-9]{1,6})?)$",
+            "maxLength": 11,
+            "minimum": 0,
+            "maximum": 1000,
+        },
+    ),
+]
 
 
 class QuoteItem(msgspec.Struct, **_STRUCT):
     description: Description
     hs_code: HsCode
-    quantity: Decimal
-    unit_value: Decimal
+    quantity: Quantity
+    unit_value: Amount
     origin: CountryCode
     # A percentage ("12" is 12 %), as tariffs print it; used instead of the tariff and reported so.
-    duty_rate: Decimal | None = None
-    net_weight_kg: Decimal | None = None
+    duty_rate: Percentage | None = None
+    net_weight_kg: Amount | None = None
 
 
 class QuoteRequest(msgspec.Struct, **_STRUCT):
@@ -43,9 +67,9 @@ class QuoteRequest(msgspec.Struct, **_STRUCT):
     items: Annotated[list[QuoteItem], msgspec.Meta(min_length=1, max_length=999)]
     nature: Nature = "sale"
     transport_mode: QuoteTransport | None = None
-    shipping: Decimal = Decimal(0)
-    insurance: Decimal = Decimal(0)
-    tax_scheme_id: Annotated[str, msgspec.Meta(min_length=1, max_length=35)] | None = None
+    shipping: Amount = Decimal(0)
+    insurance: Amount = Decimal(0)
+    tax_scheme_id: TaxSchemeId | None = None
     buyer_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
 
 
@@ -76,48 +100,40 @@ def semantic_errors(request: QuoteRequest) -> list[FieldError]:
     message = unknown_currency(request.currency)
     if message:
         errors.append(FieldError("/currency", message))
-    for pointer, amount in (("/shipping", request.shipping), ("/insurance", request.insurance)):
-        errors.extend(_amount(pointer, amount))
+    if request.tax_scheme_id is not None:
+        message = invalid_tax_scheme_id(request.tax_scheme_id)
+        if message:
+            errors.append(FieldError("/tax_scheme_id", message))
+    # The declarations' bounds (dataset.validate): 0 or more, below 10^12, at most 6 decimal places.
+    decimal_errors(errors, "", "shipping", request.shipping)
+    decimal_errors(errors, "", "insurance", request.insurance)
     for index, item in enumerate(request.items):
         base = f"/items/{index}"
         message = unknown_country(item.origin)
         if message:
             errors.append(FieldError(f"{base}/origin", message))
-        errors.extend(_amount(f"{base}/unit_value", item.unit_value))
-        if not item.quantity.is_finite() or item.quantity <= 0 or item.quantity > _MAX_AMOUNT:
-            errors.append(FieldError(f"{base}/quantity", "expected a positive number"))
-        if item.duty_rate is not None and (not item.duty_rate.is_finite() or not 0 <= item.duty_rate <= 1000):
-            errors.append(FieldError(f"{base}/duty_rate", "expected a percentage between 0 and 1000"))
-        if item.net_weight_kg is not None:
-            errors.extend(_amount(f"{base}/net_weight_kg", item.net_weight_kg))
+        decimal_errors(errors, base, "unit_value", item.unit_value)
+        decimal_errors(errors, base, "quantity", item.quantity, positive=True)
+        decimal_errors(errors, base, "net_weight_kg", item.net_weight_kg)
+        if item.duty_rate is not None:
+            before = len(errors)
+            decimal_errors(errors, base, "duty_rate", item.duty_rate)
+            if len(errors) == before and item.duty_rate > _MAX_RATE:
+                errors.append(FieldError(f"{base}/duty_rate", "expected a percentage between 0 and 1000"))
     return errors
-
-
-def _amount(pointer: str, amount: Decimal) -> list[FieldError]:
-    if not amount.is_finite() or amount < 0 or amount > _MAX_AMOUNT:
-        return [FieldError(pointer, "expected a non-negative decimal amount")]
-    return []
 
 
 class QuoteDecoder:
     """Decode a quote request, reporting every failing field with its JSON pointer."""
 
     def __init__(self) -> None:
-        self._decoder = RecordDecoder(QuoteRequest)
+        self._decoder = RecordDecoder(QuoteRequest, semantic_errors)
 
     def decode(self, data: bytes | str) -> tuple[QuoteRequest | None, list[FieldError]]:
-        request, errors = self._decoder.decode(data)
-        if request is None:
-            return None, errors
-        errors = semantic_errors(request)
-        return (None, errors) if errors else (request, [])
+        return self._decoder.decode(data)
 
     def convert(self, raw: object) -> tuple[QuoteRequest | None, list[FieldError]]:
-        request, errors = self._decoder.convert(raw)
-        if request is None:
-            return None, errors
-        errors = semantic_errors(request)
-        return (None, errors) if errors else (request, [])
+        return self._decoder.convert(raw)
 
 
 def to_shipment(request: QuoteRequest) -> Shipment:
