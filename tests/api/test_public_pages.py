@@ -124,8 +124,14 @@ def test_the_restrictions_api_answers_the_same_as_the_page(client: TestClient) -
 
 
 def test_a_member_state_finds_the_union_list(client: TestClient) -> None:
-    body = client.get("/v1/restrictions", params={"jurisdiction": "de", "q": "cat fur"}).json()
+    body = client.get("/v1/restrictions", params={"jurisdiction": "DE", "q": "cat fur"}).json()
     assert body["jurisdiction"] == "EU" and [e["category"] for e in body["restrictions"]] == ["cat_dog_fur"]
+    # The API takes the codes exactly as its document lists them (the page reads what people type).
+    for spelling in ("de", " DE "):
+        refused = client.get("/v1/restrictions", params={"jurisdiction": spelling, "q": "cat fur"})
+        assert refused.status_code == 422 and refused.json()["errors"][0]["pointer"] == "/jurisdiction"
+    page = client.get("/prohibited", params={"jurisdiction": " de ", "q": "cat fur"})
+    assert page.status_code == 200 and 'id="category-cat_dog_fur"' in page.text
 
 
 def test_no_match_is_an_empty_list_not_an_error(client: TestClient) -> None:

@@ -99,8 +99,9 @@ def resolve_jurisdiction(svc: Clearway, code: str) -> str:
 @functools.lru_cache(maxsize=4)
 def jurisdiction_codes(svc: Clearway) -> list[str]:
     """The codes ``GET /v1/restrictions`` knows: the lists' own and the countries that resolve to one
-    of them (DE -> EU), for the OpenAPI document's enum. (The route also reads them in any case and
-    with spaces around, as people type them.)"""
+    of them (DE -> EU), the OpenAPI document's enum. The route takes exactly these (a generated client
+    sends them as listed); the /prohibited page reads them in any case and with spaces around, as
+    people type them."""
     lists = restrictions(svc).lists
     countries = []
     for country in sorted(COUNTRIES - set(lists)):
@@ -185,6 +186,10 @@ async def get_restrictions(
     as_of: Annotated[dt.date | None, Query(description="The date (YYYY-MM-DD); today when left out.")] = None,
 ) -> Response:
     try:
+        if jurisdiction not in jurisdiction_codes(svc):  # the document's enum, exactly: no other spelling
+            raise UnknownJurisdiction(
+                f"no restrictions are recorded for '{jurisdiction}'; use one of {', '.join(jurisdiction_codes(svc))}"
+            )
         answer = restriction_list(svc, jurisdiction, q, as_of or dt.date.today())
     except UnknownJurisdiction as exc:
         raise ApiError(
