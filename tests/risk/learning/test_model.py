@@ -90,6 +90,20 @@ def test_high_scores_find_more_than_low_ones(trained: tuple[RiskModel, pl.DataFr
     assert scored["model_probability"].mean() == pytest.approx(labels.mean(), abs=0.03)
 
 
+def test_the_revenue_model_counts_findings_that_recovered_nothing(history: pl.DataFrame) -> None:
+    # Findings by post recover nothing here: E[revenue | finding] by post is 0. A regressor trained
+    # on the findings that recovered revenue alone never sees one and scores them like the others.
+    past, future, _ = time_split(history, 0.7)
+    post = pl.col("channel") == "post"
+    nothing = pl.when(post).then(0.0).otherwise(pl.col("revenue_eur")).alias("revenue_eur")
+    model = train(past.with_columns(nothing), TrainConfig(rounds=60))
+    found = future.filter(pl.col("label") == 1)
+    revenue = model.score(found, explain=0)["model_revenue_eur"].to_numpy()
+    by_post = found["channel"].to_numpy() == "post"
+    assert by_post.any() and (~by_post).any()
+    assert revenue[by_post].mean() < 0.25 * revenue[~by_post].mean()
+
+
 def test_thresholds_follow_the_validation_distribution(trained: tuple[RiskModel, pl.DataFrame]) -> None:
     model, _ = trained
     assert model.threshold(0.01) >= model.threshold(0.04) >= model.threshold(0.2)
