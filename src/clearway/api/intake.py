@@ -19,7 +19,7 @@ from clearway.api import schemas
 from clearway.api.batcher import GroupCommitter
 from clearway.api.deps import Operator, Service, read_body, read_json
 from clearway.api.problems import ApiError, problem
-from clearway.api.responses import json_body, json_response, problem_responses
+from clearway.api.responses import consignment_links, json_body, json_response, problem_responses
 from clearway.api.views import declarant_view
 from clearway.app.platform import Clearway
 from clearway.clearance.errors import InvalidRecord, NotFound
@@ -177,7 +177,7 @@ _BATCH: dict[int | str, dict[str, Any]] = {
     summary="Submit one declaration",
     status_code=201,
     openapi_extra=json_body(schemas.ref(Consignment)),
-    responses={**_SINGLE, **problem_responses(400, 401, 403, 409, 413, 415, 422)},
+    responses=consignment_links({**_SINGLE, **problem_responses(400, 401, 403, 409, 413, 415, 422)}, 200, 201),
     response_class=Response,
 )
 async def submit_consignment(request: Request, svc: Service, operator: Operator) -> Response:
@@ -230,13 +230,16 @@ async def list_consignments(
 @router.get(
     "/consignments/{consignment_id}",
     summary="Read a declaration with its status, versions, history, linked documents and results",
-    responses={
-        200: {
-            "description": "The consignment",
-            "content": {"application/json": {"schema": schemas.ref(schemas.DeclarantView)}},
+    responses=consignment_links(
+        {
+            200: {
+                "description": "The consignment",
+                "content": {"application/json": {"schema": schemas.ref(schemas.DeclarantView)}},
+            },
+            **problem_responses(400, 401, 404),
         },
-        **problem_responses(400, 401, 404),
-    },
+        200,
+    ),
     response_class=Response,
 )
 async def read_consignment(consignment_id: str, svc: Service, operator: Operator) -> Response:
@@ -251,7 +254,7 @@ async def read_consignment(consignment_id: str, svc: Service, operator: Operator
     summary="Amend a declaration: stores a new version and assesses it again",
     status_code=201,
     openapi_extra=json_body(schemas.ref(Consignment)),
-    responses={**_SINGLE, **problem_responses(400, 401, 404, 409, 413, 415, 422)},
+    responses=consignment_links({**_SINGLE, **problem_responses(400, 401, 404, 409, 413, 415, 422)}, 200, 201),
     response_class=Response,
 )
 async def amend_consignment(consignment_id: str, request: Request, svc: Service, operator: Operator) -> Response:
@@ -264,13 +267,16 @@ async def amend_consignment(consignment_id: str, request: Request, svc: Service,
     "/consignments/{consignment_id}/cancellation",
     summary="Cancel a declaration that has not been released",
     openapi_extra=json_body(schemas.ref(schemas.CancelRequest)),
-    responses={
-        200: {
-            "description": "Cancelled",
-            "content": {"application/json": {"schema": schemas.ref(schemas.DeclarantView)}},
+    responses=consignment_links(
+        {
+            200: {
+                "description": "Cancelled",
+                "content": {"application/json": {"schema": schemas.ref(schemas.DeclarantView)}},
+            },
+            **problem_responses(400, 401, 404, 409, 413, 415, 422),
         },
-        **problem_responses(400, 401, 404, 409, 413, 415, 422),
-    },
+        200,
+    ),
     response_class=Response,
 )
 async def cancel_consignment(consignment_id: str, request: Request, svc: Service, operator: Operator) -> Response:

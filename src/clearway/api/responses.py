@@ -45,3 +45,36 @@ def ok(schema: type, description: str, status: int = 200) -> dict[int | str, dic
 def json_body(request_schema: dict[str, Any], media: str = "application/json") -> dict[str, Any]:
     """``openapi_extra`` declaring a route's request body (routes read raw bodies themselves)."""
     return {"requestBody": {"required": True, "content": {media: {"schema": request_schema}}}}
+
+
+CONSIGNMENT_PATH = "/v1/consignments/{consignment_id}"
+# What a caller can do next with a consignment's id, as OpenAPI links: a client (or the stateful
+# fuzzer, tests/api/test_fuzz_openapi.py) follows them from any answer that names a consignment.
+_CONSIGNMENT_OPERATIONS = {
+    "ReadConsignment": ("get", CONSIGNMENT_PATH, "Read the consignment back"),
+    "AmendConsignment": ("post", f"{CONSIGNMENT_PATH}/amendments", "Send a new version of it"),
+    "CancelConsignment": ("post", f"{CONSIGNMENT_PATH}/cancellation", "Cancel it"),
+    "RefundReturn": ("post", f"{CONSIGNMENT_PATH}/return-refund", "Refund its tax once returned"),
+}
+
+
+def _operation_ref(method: str, path: str) -> str:
+    # A JSON pointer into this document (RFC 6901 escapes), so the link does not depend on the
+    # operationIds FastAPI derives from function names.
+    return "#/paths/" + path.replace("~", "~0").replace("/", "~1") + "/" + method
+
+
+def consignment_links(
+    responses: dict[int | str, dict[str, Any]], *statuses: int, id_at: str = "/id"
+) -> dict[int | str, dict[str, Any]]:
+    """``responses`` with links, on the ``statuses`` whose body names a consignment at ``id_at``, to
+    every operation on that consignment."""
+    links = {
+        name: {
+            "operationRef": _operation_ref(method, path),
+            "parameters": {"consignment_id": f"$response.body#{id_at}"},
+            "description": description,
+        }
+        for name, (method, path, description) in _CONSIGNMENT_OPERATIONS.items()
+    }
+    return {status: {**entry, "links": links} if status in statuses else entry for status, entry in responses.items()}

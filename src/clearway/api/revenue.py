@@ -17,7 +17,7 @@ from starlette.responses import Response
 from clearway.access.roles import Principal, Role
 from clearway.api import schemas
 from clearway.api.deps import PUBLIC, Access, Operator, Service, read_body
-from clearway.api.responses import json_response, problem_responses
+from clearway.api.responses import consignment_links, json_response, problem_responses
 from clearway.app.platform import Clearway, utcnow
 from clearway.clearance.errors import InvalidRecord
 from clearway.dataset.errors import FieldError
@@ -168,10 +168,14 @@ async def intermediary_statement(
 @router.post(
     "/v1/consignments/{consignment_id}/return-refund",
     summary="The buyer returned a released parcel in time: refund its tax and restore the quota",
-    responses={
-        200: {"description": "Refunded", "content": {"application/json": {"schema": schemas.ref(RefundResponse)}}},
-        **problem_responses(404, 409),
-    },
+    responses=consignment_links(
+        {
+            200: {"description": "Refunded", "content": {"application/json": {"schema": schemas.ref(RefundResponse)}}},
+            **problem_responses(404, 409),
+        },
+        200,
+        id_at="/consignment_id",
+    ),
     response_class=Response,
 )
 async def return_refund(consignment_id: str, svc: Service, operator_id: Operator) -> Response:
