@@ -34,8 +34,9 @@ def route_table(service: Clearway) -> dict[tuple[str, str], list[Access]]:
         for context in contexts:
             path = getattr(context, "path", "")
             if isinstance(context, APIRoute) or hasattr(context, "dependant"):
+                # The template as documented: {consignment_id}, not {consignment_id:consignment_id}.
                 for method in sorted(context.methods or ()):
-                    table[(method, path)] = rules(context.dependant)
+                    table[(method, context.path_format)] = rules(context.dependant)
             elif path not in DOCUMENTATION | ASSETS:
                 table[("ANY", path)] = []
     assert len(table) > 15, "the route walk found too few routes to be trusted"

@@ -28,7 +28,8 @@ _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 
 def route_template(scope: Scope) -> str:
     """The template of the route that answered (``/v1/consignments/{consignment_id}``), else ``-``."""
-    path = getattr(scope.get("route"), "path", None)
+    # path_format: the template without convertors ({consignment_id}, not {consignment_id:consignment_id}).
+    path = getattr(scope.get("route"), "path_format", None)
     return path if isinstance(path, str) and path else "-"
 
 

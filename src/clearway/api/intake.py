@@ -18,6 +18,7 @@ from starlette.responses import Response
 from clearway.api import schemas
 from clearway.api.batcher import GroupCommitter
 from clearway.api.deps import Operator, Service, read_body, read_json
+from clearway.api.paths import CONSIGNMENT, ConsignmentId
 from clearway.api.problems import ApiError, problem
 from clearway.api.responses import consignment_links, json_body, json_response, problem_responses
 from clearway.api.views import declarant_view
@@ -228,7 +229,7 @@ async def list_consignments(
 
 
 @router.get(
-    "/consignments/{consignment_id}",
+    f"/consignments/{CONSIGNMENT}",
     summary="Read a declaration with its status, versions, history, linked documents and results",
     responses=consignment_links(
         {
@@ -242,7 +243,7 @@ async def list_consignments(
     ),
     response_class=Response,
 )
-async def read_consignment(consignment_id: str, svc: Service, operator: Operator) -> Response:
+async def read_consignment(consignment_id: ConsignmentId, svc: Service, operator: Operator) -> Response:
     dossier = await run_in_threadpool(svc.dossier, operator, consignment_id)
     if dossier is None:
         raise NotFound(f"no consignment '{consignment_id}'")
@@ -250,21 +251,23 @@ async def read_consignment(consignment_id: str, svc: Service, operator: Operator
 
 
 @router.post(
-    "/consignments/{consignment_id}/amendments",
+    f"/consignments/{CONSIGNMENT}/amendments",
     summary="Amend a declaration: stores a new version and assesses it again",
     status_code=201,
     openapi_extra=json_body(schemas.ref(Consignment)),
     responses=consignment_links({**_SINGLE, **problem_responses(400, 401, 404, 409, 413, 415, 422)}, 200, 201),
     response_class=Response,
 )
-async def amend_consignment(consignment_id: str, request: Request, svc: Service, operator: Operator) -> Response:
+async def amend_consignment(
+    consignment_id: ConsignmentId, request: Request, svc: Service, operator: Operator
+) -> Response:
     record = await _decode_one(request, svc, "consignment")
     result = await run_in_threadpool(svc.amend, operator, consignment_id, record)
     return _single_response(result, f"/v1/consignments/{result.id}")
 
 
 @router.post(
-    "/consignments/{consignment_id}/cancellation",
+    f"/consignments/{CONSIGNMENT}/cancellation",
     summary="Cancel a declaration that has not been released",
     openapi_extra=json_body(schemas.ref(schemas.CancelRequest)),
     responses=consignment_links(
@@ -279,7 +282,9 @@ async def amend_consignment(consignment_id: str, request: Request, svc: Service,
     ),
     response_class=Response,
 )
-async def cancel_consignment(consignment_id: str, request: Request, svc: Service, operator: Operator) -> Response:
+async def cancel_consignment(
+    consignment_id: ConsignmentId, request: Request, svc: Service, operator: Operator
+) -> Response:
     cancel = await read_json(request, schemas.CancelRequest, max_bytes=4096, what="cancellation")
     await run_in_threadpool(svc.cancel, operator, consignment_id, cancel.reason)
     dossier = await run_in_threadpool(svc.dossier, operator, consignment_id)

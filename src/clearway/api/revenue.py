@@ -17,6 +17,7 @@ from starlette.responses import Response
 from clearway.access.roles import Principal, Role
 from clearway.api import schemas
 from clearway.api.deps import PUBLIC, Access, Operator, Service, read_body
+from clearway.api.paths import CONSIGNMENT, ConsignmentId
 from clearway.api.responses import consignment_links, json_response, problem_responses
 from clearway.app.platform import Clearway, utcnow
 from clearway.clearance.errors import InvalidRecord
@@ -166,7 +167,7 @@ async def intermediary_statement(
 
 
 @router.post(
-    "/v1/consignments/{consignment_id}/return-refund",
+    f"/v1/consignments/{CONSIGNMENT}/return-refund",
     summary="The buyer returned a released parcel in time: refund its tax and restore the quota",
     responses=consignment_links(
         {
@@ -178,7 +179,7 @@ async def intermediary_statement(
     ),
     response_class=Response,
 )
-async def return_refund(consignment_id: str, svc: Service, operator_id: Operator) -> Response:
+async def return_refund(consignment_id: ConsignmentId, svc: Service, operator_id: Operator) -> Response:
     refunded = await run_in_threadpool(
         lambda: svc.revenue.refund_return(operator_id, consignment_id, now=utcnow(), actor=f"operator:{operator_id}")
     )
