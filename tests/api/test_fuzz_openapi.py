@@ -12,7 +12,6 @@ the same requests every time. Hand-written hostile requests follow at the end.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import json
 import re
 import time
@@ -23,9 +22,8 @@ import schemathesis
 import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, rule
 from schemathesis.checks import (
     allow_header_conformance,
     content_type_conformance,
@@ -43,8 +41,6 @@ from schemathesis.checks import (
 )
 from schemathesis.config._checks import NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES, NegativeDataRejectionConfig
 from schemathesis.errors import FailureGroup
-from schemathesis.generation import GenerationMode
-from schemathesis.generation.stateful.state_machine import StepInput, StepOutput
 from stdnum.iso7064 import mod_11_10
 
 from clearway.api.app import create_app
@@ -262,121 +258,12 @@ def test_no_server_error_and_every_response_as_documented(
         stored_rows.forget()
 
 
-# --- stateful: one request after another, through the document's links ------------------------
-# The state machine submits declarations and follows the OpenAPI links (api/responses.py,
-# consignment_links) with the ids the API answered: read, amend, cancel or refund that consignment,
-# and on from each answer, with every check (use_after_free and ensure_resource_availability need
-# exactly these chains) and the stateless test's rule that a refused request changes nothing. Only
-# the document's own links are followed: schemathesis' inferred links add nothing an operator may
-# call, and the test is about the links clients are promised.
-schema.config.phases.stateful.inference.algorithms = []
-# Valid requests only: the stateless test above sends invalid data to every operation, and in a
-# scenario an invalid step ends the chain it was meant to extend (schemathesis draws the mode per step,
-# and Hypothesis' bias to small numbers made most amendments invalid).
-schema.config.phases.stateful.generation.modes = [GenerationMode.POSITIVE]
-
-STATEFUL_SCENARIOS = 40
-STATEFUL_STEPS = 6
-# Generated declarations are almost never valid (check digits, codes, dates that agree), and
-# schemathesis does not start scenarios at POST /v1/consignments (its heuristics see the body's
-# tax_scheme_id as a reference to a resource nothing produces). So the machine gets one more rule:
-# submit a real declaration, from a small pool of references so that resubmissions are duplicates;
-# its answer feeds the links like any other. An amendment of such a consignment likewise sends the
-# real declaration with another weight.
-REFERENCE_POOL = 3
-SUBMIT = "POST /v1/consignments"
-AMEND = "POST /v1/consignments/{consignment_id}/amendments"
-
-
-def valid_declaration(data: dict[str, Any], name: str, weight: str = "0.50") -> dict[str, Any]:
-    """The fixture's declaration under another reference, for a parcel of its own."""
-    logistics = dict(
-        data["logistics"], transport_document=f"CW-{name}", document_type="house_waybill", gross_weight_kg=weight
-    )
-    return dict(data, reference=f"MSG-{name}", logistics=logistics)
-
-
-@pytest.mark.slow
-def test_linked_requests_behave_as_documented(
-    fuzzed_app: FastAPI, auth_headers: dict[str, str], stored_rows: StoredRows, consignment_data: dict[str, Any]
-) -> None:
-    answered: list[tuple[str, int]] = []
-    declaration_of: dict[str, str] = {}  # consignment id -> the name its declaration was sent under
-    scenarios = itertools.count()
-
-    machine = schema.as_state_machine()
-
-    class Linked(machine):  # type: ignore[misc,valid-type]
-        def setup(self) -> None:
-            # Each scenario sends declarations of its own, so that what a step answers depends on
-            # the scenario alone (Hypothesis replays prefixes of scenarios and insists on that).
-            self.scenario = next(scenarios)
-
-        @rule(target=Bundle("catch_all"), n=st.integers(0, REFERENCE_POOL - 1))
-        def submit_a_real_declaration(self, n: int) -> StepOutput:
-            name = f"S{self.scenario}-{n}"
-            body = valid_declaration(consignment_data, name)
-            case = schema["/v1/consignments"]["POST"].Case(body=body, media_type="application/json")
-            self.recorder.record_case(case=case)
-            output = self.step(StepInput.initial(case))
-            if output.response.status_code in (200, 201):
-                declaration_of[output.response.json()["id"]] = name
-            return output
-
-        def before_call(self, case: schemathesis.Case) -> None:
-            self.rows = stored_rows.before()
-            if case.operation.label == AMEND:
-                name = declaration_of.get(str((case.path_parameters or {}).get("consignment_id")))
-                if name is not None:
-                    case.body = valid_declaration(consignment_data, name, weight=f"0.{len(answered) % 9 + 1}0")
-
-        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
-            return {"app": fuzzed_app, "headers": auth_headers}
-
-        def after_call(self, response: Any, case: schemathesis.Case) -> None:
-            super().after_call(response, case)
-            answered.append((case.operation.label, response.status_code))
-
-        def validate_response(
-            self, response: Any, case: schemathesis.Case, additional_checks: Any = None, **kwargs: Any
-        ) -> None:
-            checks = checks_for(case, response)
-            case.validate_response(response, checks=checks, headers=auth_headers, recorder=self.recorder)
-            if 400 <= response.status_code < 500:
-                assert stored_rows.after() == self.rows, f"a refused request ({response.status_code}) changed data"
-            else:
-                stored_rows.forget()
-
-    # Scenarios start from the real submission alone: schemathesis' own roots here are a cancellation
-    # and a refund of a made-up id, which only ever answer 404 (the stateless test sends those) and
-    # would take most of the steps.
-    for name in machine.root_rules:
-        setattr(Linked, name, None)
-    Linked.run(
-        settings=settings(
-            max_examples=STATEFUL_SCENARIOS,
-            stateful_step_count=STATEFUL_STEPS,
-            deadline=None,
-            derandomize=True,
-            # Generation only, as schemathesis runs its state machines: no shrinking replays.
-            phases=[Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
-    )
-    # The links were followed: stored consignments were read back, amended and cancelled.
-    reached = {label: {code for other, code in answered if other == label} for label, _ in answered}
-    assert {200, 201} <= reached[SUBMIT], reached
-    assert 200 in reached["GET /v1/consignments/{consignment_id}"], reached
-    assert 201 in reached[AMEND], reached
-    assert 200 in reached["POST /v1/consignments/{consignment_id}/cancellation"], reached
-
-
 # --- real traffic, validated against the same document -----------------------------------------
+
+
 # Generated bodies are valid JSON Schema but almost never valid declarations (check digits, codes,
 # dates that agree), so the fuzzer rarely stores anything and never reads a full dossier back. These
 # known-good requests cover the success responses, the richest schemas, with the same checks.
-
-
 def test_success_responses_match_the_document(
     fuzzed_app: FastAPI, auth_headers: dict[str, str], consignment_data: dict[str, Any]
 ) -> None:
