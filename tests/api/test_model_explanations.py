@@ -82,6 +82,24 @@ def test_customs_see_an_explanation_for_every_scored_consignment(
         assert len(model["contributions"]) == 3 and model["explained_on_request"] is False
 
 
+def test_a_score_that_cannot_be_explained_again_is_shown_unexplained_not_a_500(
+    client: TestClient, service: Clearway, scored: tuple[list[str], list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A declaration that no longer assesses cleanly (its day's reference data gone, a rule changed
+    # since) must not turn the officer's read into a server error.
+    _, not_explained = scored
+    sign_in(client, service, "otto", Role.OFFICER)
+    step = service.risk.step()
+
+    def broken(*_: object) -> None:
+        raise ValueError("no exchange rate for that day")
+
+    monkeypatch.setattr(type(step), "explained", broken)
+    model = model_of(client, not_explained[0])
+    assert model["contributions"] == [] and model["explained_on_request"] is False
+    assert client.get(f"/consignments/{not_explained[0]}").status_code == 200
+
+
 def test_the_consignment_page_shows_the_explanation(
     client: TestClient, service: Clearway, scored: tuple[list[str], list[str]]
 ) -> None:

@@ -220,6 +220,10 @@ def test_retraining_on_demand_goes_through_the_gate_and_only_an_admin_may_force_
     monkeypatch.setattr(service, "settings", settings)
     service.risk.settings = service.learning.settings = settings
     csrf = {"X-CSRF-Token": sign_in(client, service, "rita", Role.ANALYST)}
+    # One retraining at a time: a second request while one runs is told so, not queued to train again.
+    with service.learning._training:
+        busy = client.post("/v1/risk/model/retraining", json={}, headers=csrf)
+    assert busy.status_code == 409 and "already running" in busy.json()["detail"]
     # No outcomes recorded yet: a precise refusal, nothing trained.
     empty = client.post("/v1/risk/model/retraining", json={}, headers=csrf)
     assert empty.status_code == 409, empty.text

@@ -155,9 +155,9 @@ def install(app: FastAPI, denials: DenialRecorder | None = None) -> None:
             instance=request.url.path,
         )
         response.headers.update(exc.headers or {})
-        if exc.status_code == 405:
-            # RFC 9110 section 15.5.6: a 405 lists the methods the resource supports.
-            response.headers["Allow"] = allowed_methods(app, request)
+        # RFC 9110 section 15.5.6: a 405 lists the methods the resource supports (none known: no header).
+        if exc.status_code == 405 and (allowed := allowed_methods(app, request)):
+            response.headers["Allow"] = allowed
         return response
 
 

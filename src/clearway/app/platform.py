@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import threading
 from collections.abc import Iterator, Sequence
 from typing import Any, cast
@@ -35,6 +36,7 @@ from clearway.store.audit_log import SqlAuditLog
 from clearway.store.engine import create_engine
 from clearway.store.repository import SqlClearanceStore
 
+_log = logging.getLogger(__name__)
 SYSTEM = "system:pipeline"
 
 # (kind, operator id, record): kind is "consignment", "order", "payment" or "waybill".
@@ -70,7 +72,7 @@ class Clearway:
     @functools.cached_property
     def learning(self) -> LearningService:
         """The targeting model: training from recorded outcomes, scheduled retraining, drift."""
-        return LearningService(self.engine, self.settings, self.risk)
+        return LearningService(self.engine, self.settings, self.risk, write_lock=self._write_lock)
 
     @functools.cached_property
     def preloading(self) -> PreloadingService:
@@ -260,4 +262,10 @@ class Clearway:
         )
 
     def _explain_on_read(self, row: StoredConsignment, result: RiskResult) -> RiskResult:
-        return self.risk.step().explained(row, result)
+        # An explanation is a help, not the record: a declaration that no longer assesses cleanly
+        # (reference data of its day gone, a rule since changed) is shown unexplained, never a 500.
+        try:
+            return self.risk.step().explained(row, result)
+        except Exception:
+            _log.exception("model score of %s not explained on read", row.id)
+            return result

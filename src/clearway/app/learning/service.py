@@ -56,11 +56,15 @@ def recovered_rate(duty: Decimal | None, tax: Decimal | None, value: Decimal | N
 
 
 class LearningService:
-    def __init__(self, engine: sa.Engine, settings: Settings, risk: RiskService) -> None:
+    def __init__(
+        self, engine: sa.Engine, settings: Settings, risk: RiskService, *, write_lock: threading.Lock | None = None
+    ) -> None:
         self.engine = engine
         self.settings = settings
         self.risk = risk
         self._training = threading.Lock()
+        # The platform's write lock: the audit append queues behind the pipeline's writes (SQLite).
+        self._write = write_lock or threading.Lock()
 
     @property
     def folder(self) -> Path:
@@ -146,7 +150,7 @@ class LearningService:
             )
             if decision.installed:
                 self._install(model)
-            with self.engine.begin() as conn:
+            with self._write, self.engine.begin() as conn:
                 event = AuditEvent(
                     at=now or dt.datetime.now(dt.UTC),
                     actor=actor,
@@ -210,6 +214,8 @@ class LearningService:
     def retrain_now(self, *, actor: str, force: bool = False) -> Retraining:
         """Retrain from the recorded outcomes on demand (an analyst's request), through the same gate
         as the schedule; ``force`` (administrators) installs whatever the gate says, audited as forced."""
+        if self._training.locked():
+            raise Conflict("a retraining is already running; its decision will show in GET /v1/risk/model")
         try:
             labelled = self.labelled()
         except ValueError:
