@@ -17,7 +17,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from clearway.app.secrets import derive, load_or_create
-from clearway.audit.chain import AuditEvent
 from clearway.clearance.assessment import RevenueConfig
 from clearway.clearance.errors import Conflict, NotFound
 from clearway.clearance.lifecycle import State
@@ -150,5 +149,4 @@ class RevenueService:
         detail: dict[str, Any],
         at: dt.datetime | None = None,
     ) -> None:
-        event = AuditEvent(at=at or dt.datetime.now(dt.UTC), actor=actor, action=action, subject=subject, detail=detail)
-        SqlAuditLog(conn).append([event])
+        SqlAuditLog(conn).record(actor, action, subject, detail, at)

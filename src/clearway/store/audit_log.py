@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +21,14 @@ class SqlAuditLog:
     def __init__(self, connection: sa.Connection, bulk: BulkWriter | None = None) -> None:
         self.conn = connection
         self.bulk = bulk or BulkWriter(connection)
+
+    def record(
+        self, actor: str, action: str, subject: str, detail: dict[str, Any], at: dt.datetime | None = None
+    ) -> None:
+        """Append one event (now, unless ``at`` says when): what the application services write."""
+        self.append(
+            [AuditEvent(at=at or dt.datetime.now(dt.UTC), actor=actor, action=action, subject=subject, detail=detail)]
+        )
 
     def append(self, events: Sequence[AuditEvent]) -> None:
         if not events:

@@ -21,7 +21,6 @@ import sqlalchemy as sa
 import yaml
 
 from clearway.app.secrets import derive, load_or_create
-from clearway.audit.chain import AuditEvent
 from clearway.clearance.risk_step import RiskStep
 from clearway.jurisdictions import Catalogue
 from clearway.revenue.rates import EcbRates
@@ -225,5 +224,4 @@ class RiskCore:
         detail: dict[str, Any],
         at: dt.datetime | None = None,
     ) -> None:
-        event = AuditEvent(at=at or dt.datetime.now(dt.UTC), actor=actor, action=action, subject=subject, detail=detail)
-        SqlAuditLog(conn).append([event])
+        SqlAuditLog(conn).record(actor, action, subject, detail, at)
