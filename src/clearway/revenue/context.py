@@ -56,6 +56,9 @@ class Computation:
     category_four: list[str] = field(default_factory=list)  # why the consignment needs a full declaration
     per_person_value: Decimal | None = None  # what counts against a per-person (day or year) limit
     restricted: bool = False  # excise or restricted goods: outside the low-value regimes and schemes
+    # What keeps the result from being complete (a rate, an exchange rate): each says what would
+    # complete it. A figure that depends on a missing one is absent, never zero.
+    missing: list[str] = field(default_factory=list)
 
     @property
     def as_of(self) -> dt.date:
@@ -153,6 +156,14 @@ class Computation:
 
     def warn(self, code: str, message: str) -> None:
         self.warnings.append(Warning(code=code, message=message))
+
+    def incomplete(self, code: str, message: str) -> None:
+        """Something the result needs is unknown: warn, and mark the assessment incomplete.
+
+        ``message`` names what is missing and what would complete it (a rate to supply, a table to import).
+        """
+        self.warn(code, message)
+        self.missing.append(message)
 
     def total(self, kind: LineKind) -> Decimal:
         return sum((line.amount for line in self.lines if line.kind == kind and line.amount is not None), Decimal(0))

@@ -110,7 +110,7 @@ def _unknown(c: Computation, index: int, base: Decimal, why: str) -> None:
         item=item.line,
         reference="",
     )
-    c.warn("duty_rate_unknown", f"item {item.line}: {why}; supply duty_rate or load the tariff")
+    c.incomplete("duty_rate_unknown", f"item {item.line}: {why}; supply duty_rate or load the tariff")
 
 
 def none(c: Computation, formula: Resolved) -> None:

@@ -83,7 +83,7 @@ def _assess(shipment: Shipment, catalogue: Catalogue, sources: Sources) -> Asses
         fees(c)  # before the tax: a jurisdiction may tax the fees too (tax.base: [..., fees])
         TAX_FORMULAS[str(params.formula("tax").value)](c, params.formula("tax"))
     duty, tax, fee = (c.round_value(c.total(kind)) for kind in ("duty", "tax", "fee"))
-    complete = all(line.amount is not None for line in c.lines)
+    complete = not c.missing and all(line.amount is not None for line in c.lines)
     due = bool(duty or tax or fee) or not complete
     category = _irg_category(c, due=due)
     collected = collection.decide(c, due=due)
@@ -109,6 +109,7 @@ def _assess(shipment: Shipment, catalogue: Catalogue, sources: Sources) -> Asses
         tax_scheme_id=collected.scheme_id,
         per_person_value=c.per_person_value,
         engine=ENGINE,
+        missing=list(c.missing),
     )
 
 

@@ -113,3 +113,5 @@ class Assessment(msgspec.Struct, frozen=True, kw_only=True):
     # limit (China: the customs value; the US per-day de minimis: the value it compares).
     per_person_value: Decimal | None = None
     engine: str = "revenue-1"
+    # Why ``complete`` is False: what is missing and what would complete it.
+    missing: list[str] = msgspec.field(default_factory=list)
