@@ -26,7 +26,7 @@ class Collection:
 
 
 def decide(c: Computation, *, due: bool) -> Collection:
-    scheme = _vendor_scheme(c)
+    scheme = c.scheme
     if not due:
         return Collection("none", scheme["scheme"] if scheme else None, _number(c) if scheme else None)
     if scheme is not None:
@@ -56,7 +56,8 @@ def decide(c: Computation, *, due: bool) -> Collection:
     return Collection("intermediary" if default == "intermediary" else "buyer")
 
 
-def _vendor_scheme(c: Computation) -> Mapping[str, Any] | None:
+def vendor_scheme(c: Computation) -> Mapping[str, Any] | None:
+    """The checkout scheme that covers this sale, or None (warning why a number given was not accepted)."""
     if c.shipment.tax_scheme_id is None:
         return None
     number = compact(c.shipment.tax_scheme_id)

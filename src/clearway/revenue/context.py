@@ -8,9 +8,10 @@ jurisdiction's rule, when it is written. Totals are sums of rounded lines, as on
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from typing import Any
 
 from clearway.dataset.identifiers import currency_quantum
 from clearway.jurisdictions import Params, Resolved
@@ -59,6 +60,8 @@ class Computation:
     # What keeps the result from being complete (a rate, an exchange rate): each says what would
     # complete it. A figure that depends on a missing one is absent, never zero.
     missing: list[str] = field(default_factory=list)
+    # The checkout scheme (IOSS, VOEC...) that covers the sale, decided before duty and tax.
+    scheme: Mapping[str, Any] | None = None
 
     @property
     def as_of(self) -> dt.date:

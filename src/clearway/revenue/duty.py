@@ -26,14 +26,26 @@ def threshold_relief(c: Computation, prefix: str) -> tuple[bool, Resolved | None
     """
     threshold = c.params.find(f"{prefix}.threshold")
     basis = c.params.value(f"{prefix}.threshold_basis", "intrinsic")
-    value = c.intrinsic if basis == "intrinsic" else c.value_of(_CUSTOMS_VALUE)
+    # The law compares the declared value, to the cent: an unrounded conversion must not decide.
+    value = c.round_value(c.intrinsic if basis == "intrinsic" else c.value_of(_CUSTOMS_VALUE))
     if threshold is None:
         return False, None, value
     if c.params.value(f"{prefix}.threshold_scope", "consignment") == "person_day":
-        c.per_person_value = c.round_value(value)
+        c.per_person_value = value
         if c.shipment.prior is not None:
             value += c.shipment.prior.day
-    return value <= c.money(threshold), threshold, value
+    return within(c, prefix, value, threshold), threshold, value
+
+
+def within(c: Computation, prefix: str, value: Decimal, threshold: Resolved) -> bool:
+    """Whether ``value`` is within ``<prefix>.threshold``: "up to" (the default) or strictly "under"
+    where the law says so (``<prefix>.threshold_comparison: below``, Norway's "under NOK 350")."""
+    limit = c.money(threshold)
+    return value < limit if c.params.value(f"{prefix}.threshold_comparison") == "below" else value <= limit
+
+
+def limit_words(c: Computation, prefix: str) -> str:
+    return "is under" if c.params.value(f"{prefix}.threshold_comparison") == "below" else "does not exceed"
 
 
 def _relief_line(c: Computation, prefix: str, threshold: Resolved, value: Decimal, formula: Resolved) -> None:
@@ -42,9 +54,15 @@ def _relief_line(c: Computation, prefix: str, threshold: Resolved, value: Decima
     c.add(
         "relief",
         f"{prefix}.below_threshold",
-        f"No {what}: the {basis} of {c.fmt(value)} does not exceed the {what} threshold of {c.fmt(c.money(threshold))}",
+        f"No {what}: the {basis} of {c.fmt(value)} {limit_words(c, prefix)} "
+        f"the {what} threshold of {c.fmt(c.money(threshold))}",
         Decimal(0),
-        used=[threshold, c.params.find(f"{prefix}.threshold_basis"), formula],
+        used=[
+            threshold,
+            c.params.find(f"{prefix}.threshold_basis"),
+            c.params.find(f"{prefix}.threshold_comparison"),
+            formula,
+        ],
         base=value,
     )
 

@@ -77,6 +77,10 @@ def _assess(shipment: Shipment, catalogue: Catalogue, sources: Sources) -> Asses
     if exchange.source == ECB_SOURCE and shipment.as_of - exchange.date > _STALE_RATE:
         c.warn("exchange_rate_stale", f"the latest {exchange.source} available is of {exchange.date}; it was used")
     _value(c)
+    _restricted(c)
+    # Whether a checkout scheme covers the sale is known before any formula runs: some reliefs
+    # depend on it (Norway: no duty on VOEC sales; Switzerland: no CHF 5 minimum for a registered seller).
+    c.scheme = collection.vendor_scheme(c)
     if not _special_nature(c):
         DUTY_FORMULAS[str(params.formula("duty").value)](c, params.formula("duty"))
         _round_duty_total(c)
@@ -165,16 +169,21 @@ def _special_nature(c: Computation) -> bool:
     return False
 
 
+def _restricted(c: Computation) -> None:
+    """Excise and restricted goods are outside the low-value regimes, the schemes and the carriers' collection."""
+    restricted = c.params.find("restricted.hs_prefixes")
+    if restricted is None:
+        return
+    for item in c.items:
+        if any(item.hs_code.startswith(str(prefix)) for prefix in restricted.value):
+            c.restricted = True
+            c.category_four.append(f"item {item.line} (HS {item.hs_code}) is restricted or excise goods")
+
+
 def _irg_category(c: Computation, *, due: bool) -> int:
     """WCO Immediate Release Guidelines: 1 documents, 2 nothing due, 3 low-value dutiable, 4 full declaration."""
     if c.shipment.nature == "documents":
         return 1
-    restricted = c.params.find("restricted.hs_prefixes")
-    if restricted is not None:
-        for item in c.items:
-            if any(item.hs_code.startswith(str(prefix)) for prefix in restricted.value):
-                c.restricted = True
-                c.category_four.append(f"item {item.line} (HS {item.hs_code}) is restricted or excise goods")
     ceiling = c.params.find("low_value.ceiling")
     if ceiling is not None and c.intrinsic > c.money(ceiling):
         c.category_four.append(f"the intrinsic value exceeds the low-value ceiling of {c.fmt(c.money(ceiling))}")

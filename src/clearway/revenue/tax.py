@@ -7,7 +7,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from clearway.jurisdictions import Resolved
 from clearway.revenue.context import Computation, rate_text
-from clearway.revenue.duty import threshold_relief
+from clearway.revenue.duty import limit_words, threshold_relief
 
 _DEFAULT_BASE = ("goods", "transport", "insurance", "duty")
 
@@ -30,10 +30,10 @@ def vat(c: Computation, formula: Resolved) -> None:
         c.add(
             "relief",
             "tax.below_threshold",
-            f"No {name}: the value of {c.fmt(value)} does not exceed "
+            f"No {name}: the value of {c.fmt(value)} {limit_words(c, 'tax')} "
             f"the {name} threshold of {c.fmt(c.money(threshold))}",
             Decimal(0),
-            used=[threshold, formula],
+            used=[threshold, c.params.find("tax.threshold_basis"), c.params.find("tax.threshold_comparison"), formula],
             base=value,
         )
         return
