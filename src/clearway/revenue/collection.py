@@ -72,6 +72,15 @@ def vendor_scheme(c: Computation) -> Mapping[str, Any] | None:
         )
         return None
     name = str(scheme["scheme"])
+    if c.shipment.nature != "sale":
+        # Checkout schemes cover distance sales to consumers (IOSS: VAT Directive Art. 369l; VOEC,
+        # the UK's, Australia's and New Zealand's rules likewise): a gift or a sample is no sale.
+        c.warn(
+            "tax_scheme_not_applicable",
+            f"{name} covers distance sales only and this consignment is declared as a {c.shipment.nature}; "
+            "the tax is collected at import",
+        )
+        return None
     if c.restricted:
         c.warn(
             "tax_scheme_not_applicable",

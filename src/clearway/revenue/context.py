@@ -60,6 +60,9 @@ class Computation:
     # What keeps the result from being complete (a rate, an exchange rate): each says what would
     # complete it. A figure that depends on a missing one is absent, never zero.
     missing: list[str] = field(default_factory=list)
+    # The share of each item's value that is charged (1 unless a relief covers part of the goods:
+    # a gift's items within the limit, 0; Canada's gift over CAD 60, the excess only).
+    charged: list[Decimal] = field(default_factory=list)
     # The checkout scheme (IOSS, VOEC...) that covers the sale, decided before duty and tax.
     scheme: Mapping[str, Any] | None = None
 
@@ -93,25 +96,46 @@ class Computation:
             raise RevenueError(f"no exchange rate from {currency} to {self.currency} on {self.as_of}")
         return amount * rate.rate
 
-    def value_of(self, components: Sequence[str], *, duty: Decimal = Decimal(0), fees: Decimal = Decimal(0)) -> Decimal:
+    def value_of(
+        self,
+        components: Sequence[str],
+        *,
+        duty: Decimal = Decimal(0),
+        fees: Decimal = Decimal(0),
+        charged: bool = False,
+    ) -> Decimal:
+        """The sum of ``components``; with ``charged``, only the part of the goods (and of their
+        transport and insurance) no relief covers, the base of what is charged."""
+        share = self.charged_share() if charged else Decimal(1)
         parts = {
-            "goods": self.intrinsic,
-            "transport": self.transport,
-            "insurance": self.insurance,
+            "goods": self.intrinsic * share,
+            "transport": self.transport * share,
+            "insurance": self.insurance * share,
             "duty": duty,
             "fees": fees,
         }
         return sum((parts[c] for c in components), Decimal(0))
 
-    def item_share(self, index: int, components: Sequence[str]) -> Decimal:
-        """An item's value plus its share (by value) of the transport and insurance ``components`` name."""
+    def charged_share(self) -> Decimal:
+        """The charged part of the goods as a share of their value (transport follows the goods)."""
+        if not self.charged:
+            return Decimal(1)
+        intrinsic = self.intrinsic
+        if not intrinsic:
+            return Decimal(1)
+        return sum((v * f for v, f in zip(self.item_values, self.charged, strict=True)), Decimal(0)) / intrinsic
+
+    def item_share(self, index: int, components: Sequence[str], *, charged: bool = False) -> Decimal:
+        """An item's value plus its share (by value) of the transport and insurance ``components`` name;
+        with ``charged``, only the part no relief covers."""
         value = self.item_values[index]
         intrinsic = self.intrinsic
         share = value / intrinsic if intrinsic else Decimal(1) / len(self.item_values)
         extra = (self.transport if "transport" in components else 0) + (
             self.insurance if "insurance" in components else 0
         )
-        return (value if "goods" in components else Decimal(0)) + extra * share
+        whole = (value if "goods" in components else Decimal(0)) + extra * share
+        return whole * self.charged[index] if charged and self.charged else whole
 
     def round_line(self, kind: str, amount: Decimal) -> Decimal:
         # Where the duty total is rounded once (rounding.duty_total), duty lines keep the minor unit.

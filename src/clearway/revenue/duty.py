@@ -77,8 +77,25 @@ def tariff(c: Computation, formula: Resolved, *, relief: bool = True) -> None:
     valuation_param = c.params.find("duty.valuation")
     valuation = tuple(valuation_param.value) if valuation_param else _CUSTOMS_VALUE
     book_code = str(c.params.value("tariff.jurisdiction", c.params.jurisdiction.code))
+    gift_rate = _gift_flat_rate(c)
     for index, item in enumerate(c.items):
-        base = c.item_share(index, valuation)
+        if c.charged and not c.charged[index]:
+            continue  # wholly relieved (a gift's item within the limit): the relief line says so
+        base = c.item_share(index, valuation, charged=True)
+        if gift_rate is not None and not any(item.hs_code.startswith(p) for p in gift_rate.value.get("except", ())):
+            rate = Decimal(str(gift_rate.value["rate"]))
+            c.add(
+                "duty",
+                "duty.gift_flat_rate",
+                f"Duty on item {item.line} (HS {item.hs_code}) at the flat rate for goods in a non-commercial "
+                f"consignment between private persons",
+                base * rate,
+                used=[gift_rate, valuation_param, formula],
+                base=base,
+                rate=rate_text(rate),
+                item=item.line,
+            )
+            continue
         if item.duty_rate is not None:
             c.add(
                 "duty",
@@ -115,6 +132,17 @@ def tariff(c: Computation, formula: Resolved, *, relief: bool = True) -> None:
             item=item.line,
             reference=measure.reference or measure.source,
         )
+
+
+def _gift_flat_rate(c: Computation) -> Resolved | None:
+    """The flat duty rate for gifts (EU 2.5 % up to EUR 700, UK 2.5 % up to GBP 630), when it applies."""
+    if c.shipment.nature != "gift":
+        return None
+    spec = c.params.find("gift.flat_duty_rate")
+    if spec is None:
+        return None
+    limit = c.convert(Decimal(str(spec.value["up_to"])), str(spec.value.get("currency", c.currency)))
+    return spec if c.round_value(c.intrinsic) <= limit else None
 
 
 def _unknown(c: Computation, index: int, base: Decimal, why: str) -> None:

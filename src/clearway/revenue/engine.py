@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from clearway.jurisdictions import Catalogue, ParameterMissing
 from clearway.jurisdictions.model import Resolved
-from clearway.revenue import collection
+from clearway.revenue import collection, gifts
 from clearway.revenue.context import _MODES, Computation, RevenueError, Sources
 from clearway.revenue.duty import DUTY_FORMULAS
 from clearway.revenue.model import Assessment, Shipment
@@ -157,15 +157,7 @@ def _special_nature(c: Computation) -> bool:
             c.warn("proof_of_export_required", "returned goods relief needs proof that the goods were exported")
             return True
     if nature == "gift":
-        limit = c.params.find("gift.threshold")
-        if limit is not None and c.intrinsic <= c.money(limit):
-            c.add(
-                "relief", "nature.gift",
-                f"Gift between private persons of {c.fmt(c.intrinsic)}, "
-                f"not above {c.fmt(c.money(limit))}: no duty or tax",
-                Decimal(0), used=[limit], base=c.intrinsic,
-            )  # fmt: skip
-            return True
+        return gifts.relieve(c)
     return False
 
 

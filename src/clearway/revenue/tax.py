@@ -15,7 +15,7 @@ _DEFAULT_BASE = ("goods", "transport", "insurance", "duty")
 def _base(c: Computation) -> tuple[Decimal, Resolved | None]:
     base_param = c.params.find("tax.base")
     components = tuple(base_param.value) if base_param else _DEFAULT_BASE
-    return c.value_of(components, duty=c.total("duty"), fees=c.total("fee")), base_param
+    return c.value_of(components, duty=c.total("duty"), fees=c.total("fee"), charged=True), base_param
 
 
 def _name(c: Computation) -> str:
