@@ -74,6 +74,10 @@ def _sources(case: dict[str, Any], jurisdiction: str) -> Sources:
     return Sources(rates=RATES, tariff=TariffBook(measures), registry=RegistrySnapshot(registry))
 
 
+def _text(amount: Decimal | None) -> str | None:
+    return None if amount is None else f"{amount:f}"
+
+
 def _line_key(line: dict[str, Any]) -> tuple[str, int, str]:
     return (str(line["code"]), int(line.get("item") or 0), str(line.get("amount")))
 
@@ -93,10 +97,11 @@ def test_case(name: str, case: dict[str, Any]) -> None:
     assessment = assess(shipment, CATALOGUE, _sources(case, jurisdiction))
     expect = case["expect"]
     got = {
-        "duty": f"{assessment.duty:f}",
-        "tax": f"{assessment.tax:f}",
-        "fees": f"{assessment.fees:f}",
-        "total": f"{assessment.total:f}",
+        # An unknown figure is null in a case, as in the API.
+        "duty": _text(assessment.duty),
+        "tax": _text(assessment.tax),
+        "fees": _text(assessment.fees),
+        "total": _text(assessment.total),
         "irg_category": assessment.irg_category,
         "collection_model": assessment.collection_model,
         "complete": assessment.complete,
@@ -123,7 +128,7 @@ def test_case(name: str, case: dict[str, Any]) -> None:
     if "warnings" in wanted:
         wanted["warnings"] = sorted(wanted["warnings"])
     for key in ("duty", "tax", "fees", "total"):
-        if key in wanted:
+        if key in wanted and wanted[key] is not None:
             wanted[key] = str(wanted[key])
     assert {key: got[key] for key in wanted} == wanted, msgspec.json.format(msgspec.json.encode(assessment)).decode()
     for key in ("duty", "tax", "fees", "total", "irg_category", "collection_model"):

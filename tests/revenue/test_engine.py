@@ -58,8 +58,22 @@ def test_a_dutiable_item_without_a_rate_is_reported_never_zero() -> None:
     [unknown] = [line for line in a.lines if line.code == "duty.rate_unknown"]
     assert unknown.amount is None and unknown.item == 1
     assert not a.complete and "duty_rate_unknown" in [w.code for w in a.warnings]
-    # The known lines still add up, and the VAT is on what is known (goods, no duty).
-    assert a.duty == 0 and a.tax == Decimal("76.00")
+    # An unknown figure is absent, never a partial sum: the duty, the VAT whose base includes it,
+    # and the total are None, and the result says what is missing and what would complete it.
+    assert a.duty is None and a.tax is None and a.total is None
+    assert a.fees == 0
+    [vat] = [line for line in a.lines if line.kind == "tax"]
+    assert vat.code == "tax.unknown" and vat.amount is None
+    assert "tax_unknown" in [w.code for w in a.warnings]
+    assert any("supply duty_rate or load the tariff" in m for m in a.missing)
+
+
+def test_an_unknown_duty_makes_no_minimum_decision_on_a_partial_value() -> None:
+    # Switzerland does not levy VAT of CHF 5 or less; with the duty unknown, the VAT is unknown too,
+    # so neither "levied" nor "not levied" may be decided.
+    a = assess(_parcel("CH", "20"), CATALOGUE, _sources())
+    assert not a.complete and a.tax is None
+    assert "tax.not_levied" not in [line.code for line in a.lines]
 
 
 def test_a_tariff_measure_with_a_cap_is_applied_with_its_reference() -> None:

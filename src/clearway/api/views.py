@@ -241,7 +241,8 @@ def _requested(d: ConsignmentDossier, link: LinkResult | None) -> list[schemas.R
     elif state is State.RETURNED:
         asked.append(schemas.Requested(code="return_goods", message="return the goods to the sender"))
     a = d.assessment
-    if a is not None and a.total > 0 and state not in _NOTHING_DUE:
+    # An unknown total is not announced as due: provide_duty_information asks for what completes it.
+    if a is not None and a.total is not None and a.total > 0 and state not in _NOTHING_DUE:
         asked.append(
             schemas.Requested(
                 code="duties_and_taxes_due",

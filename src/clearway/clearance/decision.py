@@ -12,6 +12,7 @@ decision carries its reasons and the basis it was made on.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Literal
 
 import msgspec
@@ -48,6 +49,10 @@ _BASIS_DEADLINE = "documents not received within the deadline set for the flow"
 _BASIS_IRG = "WCO Immediate Release Guidelines (categories 1-4); WCO E-Commerce FoS, Standard 5 (revenue collection)"
 
 
+def _known(amount: Decimal | None) -> str:
+    return "unknown" if amount is None else f"{amount}"
+
+
 def _revenue_reasons(revenue: Assessment | None, error: str | None) -> tuple[list[DecisionReason], bool]:
     """Reasons from the revenue assessment, and whether they call for a hold."""
     if error is not None:
@@ -57,8 +62,9 @@ def _revenue_reasons(revenue: Assessment | None, error: str | None) -> tuple[lis
     summary = DecisionReason(
         code=f"irg_category_{revenue.irg_category}",
         message=(
-            f"IRG category {revenue.irg_category}: duty {revenue.duty} + tax {revenue.tax} + fees {revenue.fees} = "
-            f"{revenue.total} {revenue.currency}, collected by {revenue.collection_model}"
+            f"IRG category {revenue.irg_category}: duty {_known(revenue.duty)} + tax {_known(revenue.tax)} "
+            f"+ fees {_known(revenue.fees)} = {_known(revenue.total)} {revenue.currency}, "
+            f"collected by {revenue.collection_model}"
         ),
         basis=_BASIS_IRG,
     )

@@ -34,7 +34,7 @@ def decide(c: Computation, *, due: bool) -> Collection:
     if c.params.value("collection.platform") and not c.category_four:
         return Collection("platform")
     liable = c.params.find("collection.vendor_liable_up_to")
-    if liable is not None and c.intrinsic <= c.money(liable) and not c.restricted:
+    if liable is not None and c.round_value(c.intrinsic) <= c.money(liable) and not c.restricted:
         # The law makes the seller or platform liable for the tax on these goods (the UK up to
         # GBP 135, Australia and New Zealand up to 1,000): the border does not collect it, whether
         # or not the seller gave a registration number. Customs follows it up with the seller.
@@ -50,7 +50,7 @@ def decide(c: Computation, *, due: bool) -> Collection:
     if intermediary is not None and not c.restricted and c.shipment.channel in intermediary.get("channels", ()):
         ceiling = intermediary.get("up_to")
         currency = intermediary.get("currency", c.currency)
-        if ceiling is None or c.intrinsic <= c.convert(Decimal(ceiling), currency):
+        if ceiling is None or c.round_value(c.intrinsic) <= c.limit(Decimal(ceiling), currency):
             return Collection("intermediary")
     default = str(c.params.value("collection.default", "buyer"))
     return Collection("intermediary" if default == "intermediary" else "buyer")
@@ -99,12 +99,12 @@ def vendor_scheme(c: Computation) -> Mapping[str, Any] | None:
     ceiling = scheme.get("up_to")
     if ceiling is not None:
         currency = str(scheme.get("currency", c.currency))
-        limit = c.convert(Decimal(ceiling), currency)
+        limit = c.limit(Decimal(ceiling), currency)
         strict = bool(scheme.get("below", False))
         values = (
-            [c.item_values[i] / c.items[i].quantity for i in range(len(c.items))]
+            [c.round_value(c.item_values[i] / c.items[i].quantity) for i in range(len(c.items))]
             if scheme.get("per") == "item"
-            else [c.intrinsic]
+            else [c.round_value(c.intrinsic)]
         )
         worst = max(values)
         if worst > limit or (strict and worst == limit):

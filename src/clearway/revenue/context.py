@@ -86,7 +86,12 @@ class Computation:
         amount = resolved.decimal()
         if resolved.currency is None or resolved.currency == self.currency:
             return amount
-        return self.convert(amount, resolved.currency)
+        return self.limit(amount, resolved.currency)
+
+    def limit(self, amount: Decimal, currency: str) -> Decimal:
+        """A limit set in another currency, in the destination's, to the cent: it is compared with
+        values declared to the cent, so "exactly the limit" stays exactly the limit."""
+        return self.round_value(self.convert(amount, currency))
 
     def convert(self, amount: Decimal, currency: str) -> Decimal:
         if currency == self.currency:
@@ -194,6 +199,15 @@ class Computation:
 
     def total(self, kind: LineKind) -> Decimal:
         return sum((line.amount for line in self.lines if line.kind == kind and line.amount is not None), Decimal(0))
+
+    def known_total(self, kind: LineKind) -> Decimal | None:
+        """The sum of the lines of ``kind``, or None when one of them is unknown."""
+        if any(line.amount is None for line in self.lines if line.kind == kind):
+            return None
+        return self.round_value(self.total(kind))
+
+    def unknown(self, kind: LineKind) -> bool:
+        return any(line.amount is None for line in self.lines if line.kind == kind)
 
     def fmt(self, amount: Decimal) -> str:
         return f"{amount.quantize(currency_quantum(self.currency)):,f} {self.currency}"

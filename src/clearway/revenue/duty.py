@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from clearway.jurisdictions import Resolved
 from clearway.revenue.context import Computation, rate_text
-from clearway.revenue.tariff import MissingQuantity, Quantities, describe, duty_amount
+from clearway.revenue.tariff import MissingQuantity, Quantities, TariffMeasure, describe, duty_amount
 
 _CUSTOMS_VALUE = ("goods", "transport", "insurance")
 _BASIS_NAMES = {"intrinsic": "intrinsic value", "customs_value": "customs value"}
@@ -96,29 +96,24 @@ def tariff(c: Computation, formula: Resolved, *, relief: bool = True) -> None:
                 item=item.line,
             )
             continue
-        if item.duty_rate is not None:
-            c.add(
-                "duty",
-                "duty.declared_rate",
-                f"Duty on item {item.line} (HS {item.hs_code}) at the rate supplied with the request, "
-                "not checked against a tariff",
-                base * item.duty_rate,
-                used=[valuation_param, formula],
-                base=base,
-                rate=rate_text(item.duty_rate),
-                item=item.line,
-                reference="rate supplied by the declarant",
-            )
-            continue
         measure = c.sources.tariff.find(book_code, item.hs_code, item.origin, c.as_of)
+        if item.duty_rate is not None:
+            _declared(c, index, base, measure, [valuation_param, formula])
+            continue
         if measure is None:
-            _unknown(c, index, base, f"no tariff measure for HS {item.hs_code} is loaded for {book_code} on {c.as_of}")
+            _unknown(
+                c,
+                index,
+                base,
+                f"no tariff measure for HS {item.hs_code} is loaded for {book_code} on {c.as_of}",
+                [valuation_param, formula],
+            )
             continue
         kg = item.net_weight_kg * item.quantity if item.net_weight_kg is not None else None
         try:
             amount = duty_amount(measure, base, Quantities(items=item.quantity, kg=kg), c.convert)
         except MissingQuantity as exc:
-            _unknown(c, index, base, str(exc))
+            _unknown(c, index, base, str(exc), [valuation_param, formula])
             continue
         c.add(
             "duty",
@@ -141,11 +136,50 @@ def _gift_flat_rate(c: Computation) -> Resolved | None:
     spec = c.params.find("gift.flat_duty_rate")
     if spec is None:
         return None
-    limit = c.convert(Decimal(str(spec.value["up_to"])), str(spec.value.get("currency", c.currency)))
+    limit = c.limit(Decimal(str(spec.value["up_to"])), str(spec.value.get("currency", c.currency)))
     return spec if c.round_value(c.intrinsic) <= limit else None
 
 
-def _unknown(c: Computation, index: int, base: Decimal, why: str) -> None:
+def _declared(
+    c: Computation, index: int, base: Decimal, measure: TariffMeasure | None, used: list[Resolved | None]
+) -> None:
+    """Duty at the rate the declarant supplied: the line names the tariff measure it stands for
+    when one is loaded (and warns when they differ), or says that it was not checked."""
+    item = c.items[index]
+    rate = item.duty_rate if item.duty_rate is not None else Decimal(0)
+    law = _references(c, used)
+    if measure is None:
+        checked = "not checked: no tariff measure for this code is loaded"
+        reference = f"{law}; rate supplied by the declarant, not checked against a tariff measure"
+    else:
+        tariff_rate = measure.ad_valorem()
+        agrees = tariff_rate is not None and tariff_rate == rate
+        checked = f"standing for the {measure.code} measure ({describe(measure.terms)})"
+        reference = f"{measure.reference or measure.source}; rate supplied by the declarant"
+        if not agrees:
+            c.warn(
+                "declared_duty_rate_differs",
+                f"item {item.line}: the duty rate supplied ({rate_text(rate)}) differs from the loaded "
+                f"{measure.code} measure ({describe(measure.terms)}); the rate supplied was used",
+            )
+    c.add(
+        "duty",
+        "duty.declared_rate",
+        f"Duty on item {item.line} (HS {item.hs_code}) at the rate supplied with the request, {checked}",
+        base * rate,
+        used=used,
+        base=base,
+        rate=rate_text(rate),
+        item=item.line,
+        reference=reference,
+    )
+
+
+def _references(c: Computation, used: list[Resolved | None]) -> str:
+    return "; ".join(dict.fromkeys(r.reference for r in used if r is not None))
+
+
+def _unknown(c: Computation, index: int, base: Decimal, why: str, used: list[Resolved | None]) -> None:
     item = c.items[index]
     c.add(
         "duty",
@@ -154,7 +188,8 @@ def _unknown(c: Computation, index: int, base: Decimal, why: str) -> None:
         None,
         base=base,
         item=item.line,
-        reference="",
+        # What the duty would be charged under: the tariff law and the valuation it uses.
+        reference=_references(c, used),
     )
     c.incomplete("duty_rate_unknown", f"item {item.line}: {why}; supply duty_rate or load the tariff")
 
@@ -174,7 +209,7 @@ def flat_per_category(c: Computation, formula: Resolved) -> None:
     """A flat amount per distinct 6-digit subheading for consignments up to a ceiling; the tariff above it."""
     ceiling = c.params.get("duty.flat_ceiling")
     flat = c.params.get("duty.flat_amount")
-    if c.intrinsic > c.money(ceiling):
+    if c.round_value(c.intrinsic) > c.money(ceiling):
         tariff(c, formula, relief=False)
         return
     categories: dict[str, list[int]] = {}
@@ -222,7 +257,7 @@ def tiered(c: Computation, formula: Resolved) -> None:
     chosen = tiers.value[-1]
     for tier in tiers.value:
         limit = tier.get("up_to")
-        if limit is not None and base <= c.convert(Decimal(limit), tiers.currency or c.currency):
+        if limit is not None and c.round_value(base) <= c.limit(Decimal(limit), tiers.currency or c.currency):
             chosen = tier
             break
     rate = Decimal(chosen["rate"])
@@ -245,7 +280,7 @@ def cbec(c: Computation, formula: Resolved) -> None:
     """China's cross-border retail import: tariff 0 % within the per-transaction and annual limits."""
     per_transaction = c.params.get("cbec.transaction_limit")
     annual = c.params.get("cbec.annual_limit")
-    value = c.value_of(_CUSTOMS_VALUE)
+    value = c.round_value(c.value_of(_CUSTOMS_VALUE))
     prior = c.shipment.prior.year if c.shipment.prior is not None else Decimal(0)
     # A single indivisible item over the per-transaction limit may still enter under the regime
     # when the annual limit allows (Caiguanshui [2018] No. 49, art. 2); it is then taxed in full.

@@ -86,7 +86,9 @@ def _assess(shipment: Shipment, catalogue: Catalogue, sources: Sources) -> Asses
         _round_duty_total(c)
         fees(c)  # before the tax: a jurisdiction may tax the fees too (tax.base: [..., fees])
         TAX_FORMULAS[str(params.formula("tax").value)](c, params.formula("tax"))
-    duty, tax, fee = (c.round_value(c.total(kind)) for kind in ("duty", "tax", "fee"))
+    # A figure one of whose lines is unknown is absent, never a partial sum; so is the total.
+    duty, tax, fee = (c.known_total(kind) for kind in ("duty", "tax", "fee"))
+    total = None if duty is None or tax is None or fee is None else duty + tax + fee
     complete = not c.missing and all(line.amount is not None for line in c.lines)
     due = bool(duty or tax or fee) or not complete
     category = _irg_category(c, due=due)
@@ -101,7 +103,7 @@ def _assess(shipment: Shipment, catalogue: Catalogue, sources: Sources) -> Asses
         duty=duty,
         tax=tax,
         fees=fee,
-        total=duty + tax + fee,
+        total=total,
         complete=complete,
         lines=c.lines,
         warnings=c.warnings,
@@ -177,7 +179,7 @@ def _irg_category(c: Computation, *, due: bool) -> int:
     if c.shipment.nature == "documents":
         return 1
     ceiling = c.params.find("low_value.ceiling")
-    if ceiling is not None and c.intrinsic > c.money(ceiling):
+    if ceiling is not None and c.round_value(c.intrinsic) > c.money(ceiling):
         c.category_four.append(f"the intrinsic value exceeds the low-value ceiling of {c.fmt(c.money(ceiling))}")
     if c.category_four:
         c.warn("full_declaration_required", "; ".join(dict.fromkeys(c.category_four)))

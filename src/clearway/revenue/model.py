@@ -96,11 +96,13 @@ class Assessment(msgspec.Struct, frozen=True, kw_only=True):
     currency: str
     irg_category: int
     collection_model: CollectionModel
-    duty: Decimal
-    tax: Decimal
-    fees: Decimal
-    total: Decimal
-    complete: bool  # False when a dutiable line had no known rate
+    # None when a line of that kind is unknown (a duty rate not loaded, a tax on an unknown duty):
+    # an unknown figure is never shown as a number, and neither is a total it feeds.
+    duty: Decimal | None
+    tax: Decimal | None
+    fees: Decimal | None
+    total: Decimal | None
+    complete: bool  # False when something the result needs is unknown; ``missing`` says what
     lines: list[Line]
     warnings: list[Warning]
     parameters: list[str]

@@ -79,10 +79,10 @@ class QuoteResponse(msgspec.Struct, kw_only=True):
     currency: str
     irg_category: int
     collection_model: str
-    duty: Decimal
-    tax: Decimal
-    fees: Decimal
-    total: Decimal
+    duty: Decimal | None
+    tax: Decimal | None
+    fees: Decimal | None
+    total: Decimal | None
     complete: bool
     lines: list[Line]
     warnings: list[Warning]

@@ -57,6 +57,12 @@ class TariffMeasure(msgspec.Struct, frozen=True, kw_only=True):
     def in_force(self, as_of: dt.date) -> bool:
         return self.start <= as_of and (self.end is None or as_of <= self.end)
 
+    def ad_valorem(self) -> Decimal | None:
+        """The measure's rate as a fraction when it is a single ad valorem term (12 % -> 0.12), else None."""
+        if len(self.terms) == 1 and self.terms[0].kind == "ad_valorem":
+            return self.terms[0].amount / 100
+        return None
+
 
 class Quantities(msgspec.Struct, frozen=True, kw_only=True):
     items: Decimal

@@ -18,6 +18,32 @@ def _base(c: Computation) -> tuple[Decimal, Resolved | None]:
     return c.value_of(components, duty=c.total("duty"), fees=c.total("fee"), charged=True), base_param
 
 
+def _unknown_base(c: Computation, base_param: Resolved | None, formula: Resolved) -> bool:
+    """When the tax base includes the duty (or fees) and one is unknown, the tax is unknown too:
+    write it so, with what would complete it, and make no decision (a minimum, a threshold) on a
+    partial value."""
+    components = tuple(base_param.value) if base_param else _DEFAULT_BASE
+    missing = [
+        part for part in ("duty", "fees") if part in components and c.unknown("duty" if part == "duty" else "fee")
+    ]
+    if not missing:
+        return False
+    name = _name(c)
+    c.add(
+        "tax",
+        "tax.unknown",
+        f"{name} cannot be computed: its base includes the {' and the '.join(missing)}, which is unknown",
+        None,
+        used=[base_param, formula],
+    )
+    c.incomplete(
+        "tax_unknown",
+        f"{name} is not computed because the {' and the '.join(missing)} in its base is unknown; "
+        "it follows once the duty rate is supplied or the tariff loaded",
+    )
+    return True
+
+
 def _name(c: Computation) -> str:
     return str(c.params.value("tax.name", "VAT"))
 
@@ -39,6 +65,8 @@ def vat(c: Computation, formula: Resolved) -> None:
         return
     rate = c.params.get("tax.rate")
     base, base_param = _base(c)
+    if _unknown_base(c, base_param, formula):
+        return
     amount = base * rate.decimal()
     minimum = c.params.find("tax.minimum_levied")
     if minimum is not None and c.round(amount) <= c.money(minimum):
@@ -83,6 +111,8 @@ def vat_national_local(c: Computation, formula: Resolved) -> None:
     ratio = c.params.get("tax.local_ratio")
     step = c.params.get("tax.base_quantum")
     value, base_param = _base(c)
+    if _unknown_base(c, base_param, formula):
+        return
     base = (value / step.decimal()).to_integral_value(rounding=ROUND_DOWN) * step.decimal()
     national = c.add(
         "tax",
@@ -111,6 +141,8 @@ def vat_inclusive(c: Computation, formula: Resolved) -> None:
     """A tax computed 'by inside' (Brazil's ICMS): its own amount is part of its base, so base = value / (1 - rate)."""
     rate = c.params.get("tax.rate")
     value, base_param = _base(c)
+    if _unknown_base(c, base_param, formula):
+        return
     base = value / (1 - rate.decimal())
     c.add(
         "tax",
@@ -134,6 +166,8 @@ def cbec_composite(c: Computation, formula: Resolved) -> None:
     share = c.params.get("cbec.tax_share")
     consumption = c.params.find("cbec.consumption_tax")
     general = bool(c.category_four)
+    if general and _unknown_base(c, None, formula):
+        return
     for index, item in enumerate(c.items):
         ct = _consumption_rate(consumption, item.hs_code)
         base = c.item_share(index, ("goods", "transport", "insurance"))

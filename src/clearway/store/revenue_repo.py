@@ -155,7 +155,8 @@ def refund_quota(conn: sa.Connection, consignment_id: str, at: dt.datetime) -> D
     if row is None or row.refunded_at is not None:
         return None
     conn.execute(sa.update(quota_ledger).where(quota_ledger.c.consignment_id == consignment_id).values(refunded_at=at))
-    return Decimal(row.tax)
+    # An unknown tax was never collected (the parcel waited for it): nothing to refund.
+    return Decimal(0) if row.tax is None else Decimal(row.tax)
 
 
 # -- reference data ---------------------------------------------------------------------------

@@ -71,10 +71,10 @@ assessments = sa.Table(
     sa.Column("tax_scheme", sa.String(16)),
     sa.Column("tax_scheme_id", KEY),
     sa.Column("intrinsic_value", Money, nullable=False),
-    sa.Column("duty", Money, nullable=False),
-    sa.Column("tax", Money, nullable=False),
-    sa.Column("fees", Money, nullable=False),
-    sa.Column("total", Money, nullable=False),
+    sa.Column("duty", Money),  # None: unknown (the assessment says what is missing)
+    sa.Column("tax", Money),  # None: unknown (the assessment says what is missing)
+    sa.Column("fees", Money),  # None: unknown (the assessment says what is missing)
+    sa.Column("total", Money),  # None: unknown (the assessment says what is missing)
     sa.Column("complete", sa.Boolean, nullable=False),
     # The whole assessment (lines, warnings, parameter versions, exchange rate) as canonical JSON.
     sa.Column("body", sa.Text, nullable=False),
@@ -94,7 +94,7 @@ quota_ledger = sa.Table(
     sa.Column("buyer_key", sa.String(64), nullable=False),
     sa.Column("year", sa.SmallInteger, nullable=False),
     sa.Column("amount", Money, nullable=False),
-    sa.Column("tax", Money, nullable=False),
+    sa.Column("tax", Money),
     sa.Column("charged_at", UtcDateTime, nullable=False),
     sa.Column("refunded_at", UtcDateTime),
     sa.Index("ix_quota_ledger_buyer_year", "jurisdiction", "buyer_key", "year"),
