@@ -15,10 +15,10 @@ from clearway.jurisdictions import Catalogue, ParameterMissing
 from clearway.jurisdictions.model import Resolved
 from clearway.revenue import collection
 from clearway.revenue.context import _MODES, Computation, RevenueError, Sources
-from clearway.revenue.duty import DUTY_FORMULAS
+from clearway.revenue.duty import DUTY_FORMULAS, within
 from clearway.revenue.model import Assessment, Shipment
 from clearway.revenue.rates import ECB_SOURCE
-from clearway.revenue.tax import TAX_FORMULAS, fees
+from clearway.revenue.tax import TAX_FORMULAS, fees, fees_for_relieved
 
 ENGINE = "revenue-1"
 # A rate older than this (the package's ECB history ends at its release) is named in a warning.
@@ -86,6 +86,10 @@ def _assess(shipment: Shipment, catalogue: Catalogue, sources: Sources) -> Asses
         _round_duty_total(c)
         fees(c)  # before the tax: a jurisdiction may tax the fees too (tax.base: [..., fees])
         TAX_FORMULAS[str(params.formula("tax").value)](c, params.formula("tax"))
+    else:
+        # A relief before the formulas frees the goods of duty and tax, not of every charge: New
+        # Zealand's low-value goods levy is per consignment, gifts included.
+        fees_for_relieved(c)
     duty, tax, fee = (c.round_value(c.total(kind)) for kind in ("duty", "tax", "fee"))
     complete = not c.missing and all(line.amount is not None for line in c.lines)
     due = bool(duty or tax or fee) or not complete
@@ -158,7 +162,7 @@ def _special_nature(c: Computation) -> bool:
             return True
     if nature == "gift":
         limit = c.params.find("gift.threshold")
-        if limit is not None and c.intrinsic <= c.money(limit):
+        if limit is not None and within(c, "gift", c.round_value(c.intrinsic), limit):
             c.add(
                 "relief", "nature.gift",
                 f"Gift between private persons of {c.fmt(c.intrinsic)}, "
@@ -185,7 +189,7 @@ def _irg_category(c: Computation, *, due: bool) -> int:
     if c.shipment.nature == "documents":
         return 1
     ceiling = c.params.find("low_value.ceiling")
-    if ceiling is not None and c.intrinsic > c.money(ceiling):
+    if ceiling is not None and c.round_value(c.intrinsic) > c.round_value(c.money(ceiling)):
         c.category_four.append(f"the intrinsic value exceeds the low-value ceiling of {c.fmt(c.money(ceiling))}")
     if c.category_four:
         c.warn("full_declaration_required", "; ".join(dict.fromkeys(c.category_four)))
