@@ -34,7 +34,14 @@ def decide(c: Computation, *, due: bool) -> Collection:
     if c.params.value("collection.platform") and not c.category_four:
         return Collection("platform")
     liable = c.params.find("collection.vendor_liable_up_to")
-    if liable is not None and c.round_value(c.intrinsic) <= c.money(liable) and not c.restricted:
+    # Only a sale makes the seller liable: a gift is no supply (GST Act 1985 (NZ) s 8(3)(c); GST Act
+    # 1999 (AU) s 84-75), so what is due on it is paid at the border.
+    if (
+        liable is not None
+        and c.shipment.nature == "sale"
+        and c.round_value(c.intrinsic) <= c.money(liable)
+        and not c.restricted
+    ):
         # The law makes the seller or platform liable for the tax on these goods (the UK up to
         # GBP 135, Australia and New Zealand up to 1,000): the border does not collect it, whether
         # or not the seller gave a registration number. Customs follows it up with the seller.
@@ -47,7 +54,12 @@ def decide(c: Computation, *, due: bool) -> Collection:
         return Collection("vendor")
     intermediary: Mapping[str, Any] | None = c.params.value("collection.intermediary")
     # Excise and restricted goods are outside the carriers' simplified collection too.
-    if intermediary is not None and not c.restricted and c.shipment.channel in intermediary.get("channels", ()):
+    if (
+        intermediary is not None
+        and not c.restricted
+        and c.shipment.channel in intermediary.get("channels", ())
+        and _holds_origins(c, intermediary.get("goods_origins"))
+    ):
         ceiling = intermediary.get("up_to")
         currency = intermediary.get("currency", c.currency)
         if ceiling is None or c.round_value(c.intrinsic) <= c.limit(Decimal(ceiling), currency):
@@ -106,7 +118,8 @@ def vendor_scheme(c: Computation) -> Mapping[str, Any] | None:
             if scheme.get("per") == "item"
             else [c.round_value(c.intrinsic)]
         )
-        worst = max(values)
+        # The declared value, to the cent, as every threshold (a conversion's fraction must not decide).
+        worst = c.round_value(max(values))
         if worst > limit or (strict and worst == limit):
             what = "an item" if scheme.get("per") == "item" else "the consignment"
             c.warn(
@@ -116,6 +129,12 @@ def vendor_scheme(c: Computation) -> Mapping[str, Any] | None:
             )
             return None
     return scheme
+
+
+def _holds_origins(c: Computation, origins: Any) -> bool:
+    """Whether the consignment holds goods of one of ``origins`` (None: any goods). The US carriers
+    collected the duty on postal items holding products of China or Hong Kong from 2 May 2025."""
+    return origins is None or any(item.origin in origins for item in c.items)
 
 
 def _number(c: Computation) -> str | None:

@@ -30,6 +30,8 @@ def threshold_relief(c: Computation, prefix: str) -> tuple[bool, Resolved | None
     value = c.round_value(c.intrinsic if basis == "intrinsic" else c.value_of(_CUSTOMS_VALUE))
     if threshold is None:
         return False, None, value
+    if _threshold_excluded(c, prefix, threshold, value):
+        return False, threshold, value
     if c.params.value(f"{prefix}.threshold_scope", "consignment") == "person_day":
         c.per_person_value = value
         if c.shipment.prior is not None:
@@ -37,10 +39,51 @@ def threshold_relief(c: Computation, prefix: str) -> tuple[bool, Resolved | None
     return within(c, prefix, value, threshold), threshold, value
 
 
+def _threshold_excluded(c: Computation, prefix: str, threshold: Resolved, value: Decimal) -> bool:
+    """Whether the law withholds the ``<prefix>.threshold`` relief from this consignment, whatever its value.
+
+    ``<prefix>.threshold_excluded_schemes`` names checkout schemes whose sales the relief does not
+    cover (Norway's NOK 350 rule was for sellers outside VOEC: a VOEC seller charges the VAT at
+    checkout). ``<prefix>.threshold_excluded_origins`` names countries whose products lose it (the
+    US de minimis for products of China and Hong Kong, 2 May to 28 August 2025): tested on each
+    item's origin, not on the country of dispatch, and one such item takes the whole consignment out
+    (the consignment is entered as one entry, which a de minimis release cannot be).
+    """
+    schemes = c.params.find(f"{prefix}.threshold_excluded_schemes")
+    if schemes is not None and c.scheme is not None and str(c.scheme["scheme"]) in schemes.value:
+        why = f"sales under {c.scheme['scheme']} are outside the threshold of {c.fmt(c.money(threshold))}"
+        c.add(
+            "info",
+            f"{prefix}.threshold_not_applicable",
+            why[0].upper() + why[1:],
+            Decimal(0),
+            used=[schemes, threshold],
+            base=value,
+        )
+        return True
+    origins = c.params.find(f"{prefix}.threshold_excluded_origins")
+    if origins is not None:
+        covered = [item for item in c.items if item.origin in origins.value]
+        if covered:
+            lines = ", ".join(f"{item.line} ({item.origin})" for item in covered)
+            c.add(
+                "info",
+                f"{prefix}.threshold_not_applicable",
+                f"The threshold of {c.fmt(c.money(threshold))} does not apply: the consignment holds products of "
+                f"{', '.join(map(str, origins.value))} (item{'s' if len(covered) > 1 else ''} {lines})",
+                Decimal(0),
+                used=[origins, threshold],
+                base=value,
+            )
+            return True
+    return False
+
+
 def within(c: Computation, prefix: str, value: Decimal, threshold: Resolved) -> bool:
     """Whether ``value`` is within ``<prefix>.threshold``: "up to" (the default) or strictly "under"
     where the law says so (``<prefix>.threshold_comparison: below``, Norway's "under NOK 350")."""
-    limit = c.money(threshold)
+    # A limit set in another currency is converted and rounded like the value it is compared with.
+    limit = c.round_value(c.money(threshold))
     return value < limit if c.params.value(f"{prefix}.threshold_comparison") == "below" else value <= limit
 
 
@@ -69,6 +112,8 @@ def _relief_line(c: Computation, prefix: str, threshold: Resolved, value: Decima
 
 def tariff(c: Computation, formula: Resolved, *, relief: bool = True) -> None:
     """Duty per item from the tariff (or the rate the declarant supplied), above the duty threshold."""
+    if _scheme_exempt(c, formula):
+        return
     if relief:
         relieved, threshold, value = threshold_relief(c, "duty")
         if relieved and threshold is not None:
@@ -177,6 +222,23 @@ def _declared(
 
 def _references(c: Computation, used: list[Resolved | None]) -> str:
     return "; ".join(dict.fromkeys(r.reference for r in used if r is not None))
+
+
+def _scheme_exempt(c: Computation, formula: Resolved) -> bool:
+    """Goods sold under a checkout scheme the law frees of customs duty (``duty.exempt_schemes``:
+    Norway's VOEC goods are free of customs duty whatever the tariff says)."""
+    exempt = c.params.find("duty.exempt_schemes")
+    if exempt is None or c.scheme is None or str(c.scheme["scheme"]) not in exempt.value:
+        return False
+    c.add(
+        "relief",
+        "duty.scheme_exempt",
+        f"No customs duty: goods sold under {c.scheme['scheme']} are free of customs duty",
+        Decimal(0),
+        used=[exempt, formula],
+        base=c.value_of(_CUSTOMS_VALUE),
+    )
+    return True
 
 
 def _unknown(c: Computation, index: int, base: Decimal, why: str, used: list[Resolved | None]) -> None:

@@ -18,7 +18,7 @@ from clearway.revenue.context import _MODES, Computation, RevenueError, Sources
 from clearway.revenue.duty import DUTY_FORMULAS
 from clearway.revenue.model import Assessment, Shipment
 from clearway.revenue.rates import ECB_SOURCE
-from clearway.revenue.tax import TAX_FORMULAS, fees
+from clearway.revenue.tax import TAX_FORMULAS, fees, fees_for_relieved
 
 ENGINE = "revenue-1"
 # A rate older than this (the package's ECB history ends at its release) is named in a warning.
@@ -86,6 +86,10 @@ def _assess(shipment: Shipment, catalogue: Catalogue, sources: Sources) -> Asses
         _round_duty_total(c)
         fees(c)  # before the tax: a jurisdiction may tax the fees too (tax.base: [..., fees])
         TAX_FORMULAS[str(params.formula("tax").value)](c, params.formula("tax"))
+    else:
+        # A relief before the formulas frees the goods of duty and tax, not of every charge: New
+        # Zealand's low-value goods levy is per consignment, gifts included.
+        fees_for_relieved(c)
     # A figure one of whose lines is unknown is absent, never a partial sum; so is the total.
     duty, tax, fee = (c.known_total(kind) for kind in ("duty", "tax", "fee"))
     total = None if duty is None or tax is None or fee is None else duty + tax + fee

@@ -69,6 +69,10 @@ def vat(c: Computation, formula: Resolved) -> None:
         return
     amount = base * rate.decimal()
     minimum = c.params.find("tax.minimum_levied")
+    if minimum is not None and _scheme_in(c, "tax.minimum_levied_excluded_schemes"):
+        # The seller registered under the scheme makes a domestic supply and owes the tax in full:
+        # the small-amount remission is one of import tax only (Switzerland's CHF 5, MWSTG Art. 7(3)(b)).
+        minimum = None
     if minimum is not None and c.round(amount) <= c.money(minimum):
         c.add(
             "relief",
@@ -220,21 +224,56 @@ def included_in_duty(c: Computation, formula: Resolved) -> None:
     c.add("info", "tax.included", f"{_name(c)} is included in the global rate", Decimal(0), used=[formula])
 
 
+def _scheme_in(c: Computation, name: str) -> bool:
+    """Whether the checkout scheme covering the sale is one the parameter ``name`` lists."""
+    schemes = c.params.find(name)
+    return schemes is not None and c.scheme is not None and str(c.scheme["scheme"]) in schemes.value
+
+
+# A fee's value band, as the law writes it: "over 1,000" (above), "10,000 or more" (at_least),
+# "1,000 or less" (up_to), "less than 10,000" (below).
+_BOUNDS: dict[str, Callable[[Decimal, Decimal], bool]] = {
+    "above": lambda value, limit: value > limit,
+    "at_least": lambda value, limit: value >= limit,
+    "up_to": lambda value, limit: value <= limit,
+    "below": lambda value, limit: value < limit,
+}
+
+
 def fees(c: Computation) -> None:
     """Fixed charges the law attaches to an import (a processing charge, a levy), when they apply."""
+    _fees(c, relieved=None)
+
+
+def fees_for_relieved(c: Computation) -> None:
+    """The charges still due on a consignment relieved of duty and tax before any formula ran (a gift):
+    only the fees whose ``relieved_natures`` name its nature (New Zealand's low-value goods levy is
+    per consignment, gifts included)."""
+    _fees(c, relieved=c.shipment.nature)
+
+
+def _fees(c: Computation, *, relieved: str | None) -> None:
     resolved = c.params.find("fees")
     if resolved is None:
         return
-    value = c.value_of(("goods", "transport", "insurance"))
+    # ``fees.basis`` says which value the bands compare: the customs value with transport and
+    # insurance (the default) or the goods alone where the customs value is FOB (Australia, New
+    # Zealand). Compared as declared, to the cent.
+    basis = c.params.find("fees.basis")
+    intrinsic = basis is not None and basis.value == "intrinsic"
+    value = c.round_value(c.intrinsic if intrinsic else c.value_of(("goods", "transport", "insurance")))
     for fee in resolved.value:
+        if relieved is not None and relieved not in fee.get("relieved_natures", ()):
+            continue
         channels = fee.get("channels")
         if channels is not None and c.shipment.channel not in channels:
             continue
-        minimum = fee.get("above")
-        if minimum is not None and value <= c.convert(Decimal(minimum), fee.get("currency", c.currency)):
+        currency = fee.get("currency", c.currency)
+        limits = {key: c.round_value(c.convert(Decimal(fee[key]), currency)) for key in _BOUNDS if key in fee}
+        if not all(_BOUNDS[key](value, limit) for key, limit in limits.items()):
             continue
-        amount = c.convert(Decimal(fee["amount"]), fee.get("currency", c.currency))
-        c.add("fee", f"fee.{fee['code']}", str(fee["description"]), amount, used=[resolved], base=value)
+        amount = c.convert(Decimal(fee["amount"]), currency)
+        c.add("fee", f"fee.{fee['code']}", str(fee["description"]), amount, used=[resolved, basis], base=value)
 
 
 def _describe_base(base_param: Resolved | None) -> str:
