@@ -79,14 +79,17 @@ BATCH_CHECKS = [check for check in CHECKS if check is not negative_data_rejectio
 
 def not_covered_by_loaded_data(response: Any) -> bool:
     """A quote refused only because the loaded data do not cover it: no exchange rate for its currency
-    on its day, or no duty rules in force on that day. The document cannot list these (rates arrive
-    daily, per pair; rules by period), so the answer is 422 on /currency or /as_of."""
+    on its day, or no duty rules in force on that day, or a postcode in a territory no jurisdiction
+    assesses (Heligoland 27498, Ceuta 51xxx). The document cannot list these (rates arrive daily, per
+    pair; rules by period; territories by postcode), so the answer is 422 on /currency, /as_of or
+    /destination_postcode."""
     if response.status_code != 422:
         return False
     errors = response.json().get("errors", [])
     return bool(errors) and all(
         (e["pointer"] == "/currency" and e["detail"].startswith("no exchange rate"))
         or (e["pointer"] == "/as_of" and "in force on" in e["detail"])
+        or (e["pointer"] == "/destination_postcode" and e["detail"].startswith("no import is assessed in"))
         for e in errors
     )
 

@@ -20,7 +20,12 @@ SOURCES = Sources(rates=EcbRates(), tariff=TariffBook(), registry=RegistrySnapsh
 MONTHS = [dt.date(year, month, 1) for year in range(2021, 2027) for month in range(1, 13)] + [dt.date(2026, 12, 31)]
 
 
-@pytest.mark.parametrize("destination", CATALOGUE.destinations())
+# A special territory's own code (MC, IC, XI...) may be incomplete by design (a local tax Clearway
+# does not compute, the Union's duty in Northern Ireland): test_territories.py covers them.
+COUNTRIES = [d for d in CATALOGUE.destinations() if CATALOGUE.territories.by_code(d) is None]
+
+
+@pytest.mark.parametrize("destination", COUNTRIES)
 def test_quotes_from_2021_to_2026(destination: str) -> None:
     for as_of in MONTHS:
         for value in ("12.50", "480", "2600"):
@@ -28,7 +33,8 @@ def test_quotes_from_2021_to_2026(destination: str) -> None:
                 destination=destination,
                 as_of=as_of,
                 currency="USD",
-                origin_country="CN",
+                # From China, except to China itself (a domestic parcel is not an import).
+                origin_country="CN" if destination != "CN" else "US",
                 items=[
                     Goods(
                         line=1, description="t-shirt", hs_code="610910", quantity=Decimal(2),

@@ -24,7 +24,7 @@ from clearway.clearance.errors import InvalidRecord
 from clearway.dataset.errors import FieldError
 from clearway.dataset.identifiers import COUNTRIES
 from clearway.revenue.context import RevenueError
-from clearway.revenue.quote import QuoteDecoder, QuoteRequest, QuoteResponse
+from clearway.revenue.quote import TERRITORY_CODES, QuoteDecoder, QuoteRequest, QuoteResponse
 
 router = APIRouter(tags=["revenue"])
 
@@ -36,7 +36,8 @@ def quote_destinations(svc: Clearway) -> list[str]:
     """The countries a quote can be for (a configured jurisdiction or one of its members), for the
     OpenAPI document's enum: the engine refuses any other destination."""
     destinations = []
-    for country in sorted(COUNTRIES):
+    # The territories' own codes too (XI Northern Ireland, IC the Canary Islands): the engine takes them.
+    for country in sorted(COUNTRIES | TERRITORY_CODES):
         try:
             jurisdiction, _ = svc.revenue.catalogue.resolve(country)
         except LookupError:

@@ -1,7 +1,9 @@
 """A declaration as the revenue engine sees it: the consignment's goods, costs, scheme and buyer.
 
 The dispatch country (which decides, say, Canada's CUSMA courier thresholds) is the seller's
-country; the channel is post for UPU items and courier otherwise.
+country; the channel is post for UPU items and courier otherwise. The consignee's (else the
+buyer's) postcode places the destination in a special territory, the seller's the dispatch, as a
+quote's ``destination_postcode`` and ``origin_postcode`` do (jurisdictions/territories.py).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import datetime as dt
 import hashlib
 import hmac
 
-from clearway.dataset.records import Consignment
+from clearway.dataset.records import Consignment, Party
 from clearway.revenue.model import Goods, PriorUsage, Shipment
 
 
@@ -43,7 +45,17 @@ def shipment_for(consignment: Consignment, as_of: dt.date, prior: PriorUsage | N
         tax_scheme_id=transaction.tax_scheme_id,
         buyer_id=buyer_identity(consignment),
         prior=prior,
+        destination_postcode=_postcode(consignment.destination_country, consignment.parties.consignee)
+        or _postcode(consignment.destination_country, consignment.parties.buyer),
+        origin_postcode=_postcode(consignment.parties.seller.country, consignment.parties.seller),
     )
+
+
+def _postcode(country: str, party: Party | None) -> str | None:
+    """A party's postcode, when its address is in ``country`` (an address elsewhere places nothing)."""
+    if party is None or party.address is None or party.address.country != country:
+        return None
+    return party.address.postcode
 
 
 def buyer_identity(consignment: Consignment) -> str | None:

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from clearway.jurisdictions import Catalogue, ParameterMissing
 from clearway.jurisdictions.model import Resolved
-from clearway.revenue import collection, gifts
+from clearway.revenue import collection, gifts, territory
 from clearway.revenue.context import _MODES, Computation, RevenueError, Sources
 from clearway.revenue.duty import DUTY_FORMULAS
 from clearway.revenue.model import Assessment, Shipment
@@ -54,17 +54,17 @@ def assess(shipment: Shipment, catalogue: Catalogue, sources: Sources) -> Assess
 
 
 def _assess(shipment: Shipment, catalogue: Catalogue, sources: Sources) -> Assessment:
-    try:
-        jurisdiction, _member = catalogue.resolve(shipment.destination)
-    except LookupError as exc:
-        raise RevenueError(str(exc), "/destination") from exc
+    # Where the law places the destination and the place of dispatch (territories.yaml): Monaco is
+    # assessed as France, Büsingen as Switzerland; Ceuta is refused; France to Germany is no import.
+    route = territory.route(catalogue, shipment)
+    jurisdiction, _member = catalogue.resolve(route.destination.assessed_as)
     context = {
         "origin": shipment.origin_country,
         "channel": shipment.channel,
         "nature": shipment.nature,
         "transport_mode": shipment.transport_mode,
     }
-    params = catalogue.params(shipment.destination, shipment.as_of, context)
+    params = catalogue.params(route.destination.assessed_as, shipment.as_of, context)
     exchange = sources.rates.rate(shipment.currency, jurisdiction.currency, shipment.as_of)
     if exchange is None:
         raise RevenueError(
@@ -78,24 +78,33 @@ def _assess(shipment: Shipment, catalogue: Catalogue, sources: Sources) -> Asses
         c.warn("exchange_rate_stale", f"the latest {exchange.source} available is of {exchange.date}; it was used")
     _value(c)
     _restricted(c)
+    steps = territory.begin(c, route)
     # Whether a checkout scheme covers the sale is known before any formula runs: some reliefs
-    # depend on it (Norway: no duty on VOEC sales; Switzerland: no CHF 5 minimum for a registered seller).
+    # depend on it (Norway: no duty on VOEC sales; Switzerland: no CHF 5 minimum for a registered
+    # seller). After the territory step, which drops a number that does not cover the place.
     c.scheme = collection.vendor_scheme(c)
-    if not _special_nature(c):
-        DUTY_FORMULAS[str(params.formula("duty").value)](c, params.formula("duty"))
-        _round_duty_total(c)
-        fees(c)  # before the tax: a jurisdiction may tax the fees too (tax.base: [..., fees])
-        TAX_FORMULAS[str(params.formula("tax").value)](c, params.formula("tax"))
-    else:
-        # A relief before the formulas frees the goods of duty and tax, not of every charge: New
-        # Zealand's low-value goods levy is per consignment, gifts included.
-        fees_for_relieved(c)
+    if steps.assess:
+        if not _special_nature(c):
+            if steps.duty:
+                DUTY_FORMULAS[str(params.formula("duty").value)](c, params.formula("duty"))
+                _round_duty_total(c)
+                fees(c)  # before the tax: a jurisdiction may tax the fees too (tax.base: [..., fees])
+            if steps.tax:
+                TAX_FORMULAS[str(params.formula("tax").value)](c, params.formula("tax"))
+            else:
+                territory.local_tax(c, route)
+        else:
+            # A relief before the formulas frees the goods of duty and tax, not of every charge: New
+            # Zealand's low-value goods levy is per consignment, gifts included.
+            fees_for_relieved(c)
+    territory.finish(c, route)
     # A figure one of whose lines is unknown is absent, never a partial sum; so is the total.
     duty, tax, fee = (c.known_total(kind) for kind in ("duty", "tax", "fee"))
     total = None if duty is None or tax is None or fee is None else duty + tax + fee
     complete = not c.missing and all(line.amount is not None for line in c.lines)
     due = bool(duty or tax or fee) or not complete
-    category = _irg_category(c, due=due)
+    # No import, no customs category: nothing is declared (2: nothing due).
+    category = _irg_category(c, due=due) if steps.assess else 2
     collected = collection.decide(c, due=due)
     return Assessment(
         destination=shipment.destination,

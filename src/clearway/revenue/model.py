@@ -56,6 +56,10 @@ class Shipment(msgspec.Struct, frozen=True, kw_only=True):
     tax_scheme_id: str | None = None
     buyer_id: str | None = None
     prior: PriorUsage | None = None
+    # The consignee's and the dispatcher's postcodes: they place a special territory a country code
+    # does not name (a German postcode 78266 is Büsingen, Swiss for customs and VAT).
+    destination_postcode: str | None = None
+    origin_postcode: str | None = None
 
     @property
     def goods_value(self) -> Decimal:

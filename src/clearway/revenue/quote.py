@@ -8,6 +8,7 @@ A quote assesses one parcel as if it were imported on ``as_of``; it never reads 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -15,7 +16,7 @@ import msgspec
 
 from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.errors import FieldError
-from clearway.dataset.identifiers import invalid_tax_scheme_id, unknown_country, unknown_currency
+from clearway.dataset.identifiers import COUNTRIES, invalid_tax_scheme_id, unknown_country, unknown_currency
 from clearway.dataset.records import (
     Amount,
     CountryCode,
@@ -26,6 +27,7 @@ from clearway.dataset.records import (
     TaxSchemeId,
 )
 from clearway.dataset.validate import decimal_errors
+from clearway.jurisdictions.territories import Territories
 from clearway.revenue.model import Assessment, Goods, Line, Nature, Shipment, Warning
 
 QuoteTransport = Literal["air", "sea", "road", "rail", "post", "courier"]
@@ -48,6 +50,34 @@ Percentage = Annotated[
 ]
 
 
+# Places a request may name besides ISO 3166-1 countries: the EU's codes for territories that have
+# none (XI Northern Ireland, IC the Canary Islands, XC Ceuta, XL Melilla; territories.yaml).
+TERRITORY_CODES: frozenset[str] = frozenset(Territories.load().codes()) - COUNTRIES
+PlaceCode = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=2,
+        max_length=2,
+        pattern=r"^[A-Z]{2}$",
+        description="An ISO 3166-1 alpha-2 country code, or the EU's code of a territory that has none "
+        "(XI Northern Ireland, IC the Canary Islands, XC Ceuta, XL Melilla)",
+        extra_json_schema={"enum": sorted(COUNTRIES | TERRITORY_CODES)},
+    ),
+]
+_POSTCODE = r"^[A-Za-z0-9]([A-Za-z0-9 -]{0,10}[A-Za-z0-9])?$"
+_POSTCODE_TEXT = re.compile(_POSTCODE[:-1] + r"\Z")  # "$" would let a final newline through
+Postcode = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=12,
+        pattern=_POSTCODE,
+        description="The postcode, as the country's post writes it (78266, 35001, BT1 1AA): it places a "
+        "territory the country code does not name (Büsingen, the Canary Islands, Northern Ireland...)",
+    ),
+]
+
+
 class QuoteItem(msgspec.Struct, **_STRUCT):
     description: Description
     hs_code: HsCode
@@ -60,10 +90,10 @@ class QuoteItem(msgspec.Struct, **_STRUCT):
 
 
 class QuoteRequest(msgspec.Struct, **_STRUCT):
-    destination: CountryCode
+    destination: PlaceCode
     as_of: dt.date
     currency: CurrencyCode
-    origin_country: CountryCode
+    origin_country: PlaceCode
     items: Annotated[list[QuoteItem], msgspec.Meta(min_length=1, max_length=999)]
     nature: Nature = "sale"
     transport_mode: QuoteTransport | None = None
@@ -71,6 +101,8 @@ class QuoteRequest(msgspec.Struct, **_STRUCT):
     insurance: Amount = Decimal(0)
     tax_scheme_id: TaxSchemeId | None = None
     buyer_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
+    destination_postcode: Postcode | None = None
+    origin_postcode: Postcode | None = None
 
 
 class QuoteResponse(msgspec.Struct, kw_only=True):
@@ -95,8 +127,14 @@ def semantic_errors(request: QuoteRequest) -> list[FieldError]:
     errors: list[FieldError] = []
     for pointer, code in (("/destination", request.destination), ("/origin_country", request.origin_country)):
         message = unknown_country(code)
-        if message:
-            errors.append(FieldError(pointer, message))
+        if message and code not in TERRITORY_CODES:
+            errors.append(FieldError(pointer, f"{message}, nor the EU's code of a territory"))
+    for pointer, postcode in (
+        ("/destination_postcode", request.destination_postcode),
+        ("/origin_postcode", request.origin_postcode),
+    ):
+        if postcode is not None and not _POSTCODE_TEXT.match(postcode):
+            errors.append(FieldError(pointer, "expected a postcode: letters, digits, spaces and hyphens"))
     message = unknown_currency(request.currency)
     if message:
         errors.append(FieldError("/currency", message))
@@ -162,6 +200,8 @@ def to_shipment(request: QuoteRequest) -> Shipment:
         insurance=request.insurance,
         tax_scheme_id=request.tax_scheme_id,
         buyer_id=request.buyer_id,
+        destination_postcode=request.destination_postcode,
+        origin_postcode=request.origin_postcode,
     )
 
 
