@@ -214,3 +214,24 @@ def test_every_code_names_one_territory_and_every_assessed_territory_has_its_jur
             assert territory.refusal
         if territory.tax == "not_computed":
             assert territory.local_tax
+
+
+def test_a_declaration_from_a_seller_in_the_destination_country_is_still_an_import(
+    consignment_data: dict[str, Any],
+) -> None:
+    # The abuse: a declaration naming a seller in the destination's own customs territory must not
+    # turn an import into "no import" - a declaration names the seller, not where the goods left from.
+    destination = consignment_data["destination_country"]
+    consignment_data["parties"]["seller"]["country"] = destination
+    if consignment_data["parties"]["seller"].get("address"):
+        consignment_data["parties"]["seller"]["address"]["country"] = destination
+    record = msgspec.convert(consignment_data, Consignment)
+    assessment = assess(shipment_for(record, DAY), CATALOGUE, SOURCES)
+    codes = [line.code for line in assessment.lines]
+    assert "territory.intra_union" not in codes and "territory.domestic" not in codes
+    assert assessment.lines and any(line.kind in ("tax", "duty") for line in assessment.lines)
+    # The same movement quoted from inside the territory is no import.
+    quoted = assess(
+        _shipment(destination, origin=destination, currency=record.transaction.currency), CATALOGUE, SOURCES
+    )
+    assert any(line.code.startswith("territory.") for line in quoted.lines) and quoted.total == 0

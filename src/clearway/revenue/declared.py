@@ -2,8 +2,10 @@
 
 The dispatch country (which decides, say, Canada's CUSMA courier thresholds) is the seller's
 country; the channel is post for UPU items and courier otherwise. The consignee's (else the
-buyer's) postcode places the destination in a special territory, the seller's the dispatch, as a
-quote's ``destination_postcode`` and ``origin_postcode`` do (jurisdictions/territories.py).
+buyer's) postcode places the destination in a special territory, as a quote's
+``destination_postcode`` does (jurisdictions/territories.py). A declaration is an import
+declaration: the seller's country does not say where the goods left from, so it never makes the
+movement domestic or intra-Union (``dispatch_known=False``).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def shipment_for(consignment: Consignment, as_of: dt.date, prior: PriorUsage | N
         prior=prior,
         destination_postcode=_postcode(consignment.destination_country, consignment.parties.consignee)
         or _postcode(consignment.destination_country, consignment.parties.buyer),
-        origin_postcode=_postcode(consignment.parties.seller.country, consignment.parties.seller),
+        dispatch_known=False,
     )
 
 

@@ -60,6 +60,10 @@ class Shipment(msgspec.Struct, frozen=True, kw_only=True):
     # does not name (a German postcode 78266 is Büsingen, Swiss for customs and VAT).
     destination_postcode: str | None = None
     origin_postcode: str | None = None
+    # False when origin_country is not known to be where the goods were dispatched from (a
+    # declaration names the seller's country): an import declaration is then taken as an import,
+    # never as a domestic or intra-Union movement (a CBEC seller registered in China ships from abroad).
+    dispatch_known: bool = True
 
     @property
     def goods_value(self) -> Decimal:

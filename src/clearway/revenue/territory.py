@@ -62,6 +62,10 @@ def route(catalogue: Catalogue, shipment: Shipment) -> Route:
     except LookupError as exc:
         raise RevenueError(str(exc), "/destination") from exc
     origin = catalogue.locate(shipment.origin_country, shipment.origin_postcode, shipment.as_of)
+    if not shipment.dispatch_known:
+        # A declaration lodged with customs is an import declaration; the seller's country does
+        # not say where the goods left from, so it cannot make the movement domestic.
+        return Route(destination, origin, Movement("import"))
     return Route(destination, origin, catalogue.territories.movement(origin, destination))
 
 
