@@ -62,7 +62,11 @@ def decide(c: Computation, *, due: bool) -> Collection:
     ):
         ceiling = intermediary.get("up_to")
         currency = intermediary.get("currency", c.currency)
-        if ceiling is None or c.round_value(c.intrinsic) <= c.limit(Decimal(ceiling), currency):
+        # ``basis: customs_value`` where the carrier's limit is on the value with transport and
+        # insurance (Japan's manifest clearance, Brazil's simplified regime); the goods alone otherwise.
+        on_customs_value = intermediary.get("basis") == "customs_value"
+        compared = c.value_of(("goods", "transport", "insurance")) if on_customs_value else c.intrinsic
+        if ceiling is None or c.round_value(compared) <= c.limit(Decimal(ceiling), currency):
             return Collection("intermediary")
     default = str(c.params.value("collection.default", "buyer"))
     return Collection("intermediary" if default == "intermediary" else "buyer")

@@ -192,8 +192,13 @@ def _irg_category(c: Computation, *, due: bool) -> int:
     if c.shipment.nature == "documents":
         return 1
     ceiling = c.params.find("low_value.ceiling")
-    if ceiling is not None and c.round_value(c.intrinsic) > c.money(ceiling):
-        c.category_four.append(f"the intrinsic value exceeds the low-value ceiling of {c.fmt(c.money(ceiling))}")
+    # The ceiling compares the goods alone unless the law sets it on the customs value (Japan's
+    # JPY 200,000 on the CIF taxable value, Brazil's USD 3,000 with transport and insurance).
+    basis = str(c.params.value("low_value.ceiling_basis", "intrinsic"))
+    value = c.intrinsic if basis == "intrinsic" else c.value_of(("goods", "transport", "insurance"))
+    if ceiling is not None and c.round_value(value) > c.money(ceiling):
+        what = "intrinsic value" if basis == "intrinsic" else "customs value"
+        c.category_four.append(f"the {what} exceeds the low-value ceiling of {c.fmt(c.money(ceiling))}")
     if c.category_four:
         c.warn("full_declaration_required", "; ".join(dict.fromkeys(c.category_four)))
         return 4
