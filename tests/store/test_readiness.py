@@ -54,3 +54,20 @@ def test_a_database_the_postgresql_server_does_not_have() -> None:
     assert message.startswith(f"cannot open the database at {url.render_as_string(hide_password=True)} (")
     assert 'database "clearway_no_such_database" does not exist' in message
     assert message.endswith("check CLEARWAY_DATABASE_URL and that the server is running")
+
+
+def test_the_connect_timeout_is_bounded_unless_the_operator_chose_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.engine import make_url
+
+    from clearway.store.readiness import CONNECT_TIMEOUT, with_timeout
+
+    url = make_url("postgresql+psycopg://clearway@db.example:5432/clearway")
+    monkeypatch.delenv("PGCONNECT_TIMEOUT", raising=False)
+    assert with_timeout(url).query["connect_timeout"] == str(CONNECT_TIMEOUT)
+    # libpq's own setting, or one in the URL, wins.
+    monkeypatch.setenv("PGCONNECT_TIMEOUT", "60")
+    assert "connect_timeout" not in with_timeout(url).query
+    monkeypatch.delenv("PGCONNECT_TIMEOUT")
+    chosen = make_url("postgresql+psycopg://clearway@db.example:5432/clearway?connect_timeout=45")
+    assert with_timeout(chosen).query["connect_timeout"] == "45"
+    assert with_timeout(make_url("sqlite:///var/clearway.db")).query == {}

@@ -7,6 +7,7 @@ names the fix (`clearway db upgrade`, or the setting CLEARWAY_DATABASE_URL).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,18 @@ def sqlite_file(url: URL) -> Path | None:
     return Path(database)
 
 
+def with_timeout(parsed: URL) -> URL:
+    """A PostgreSQL URL with a bounded connect timeout, so an unreachable server is named in seconds;
+    a timeout the operator chose (in the URL, or libpq's PGCONNECT_TIMEOUT) is kept."""
+    if (
+        parsed.get_backend_name() == "postgresql"
+        and "connect_timeout" not in parsed.query
+        and not os.environ.get("PGCONNECT_TIMEOUT")
+    ):
+        return parsed.update_query_dict({"connect_timeout": str(CONNECT_TIMEOUT)})
+    return parsed
+
+
 def problem(url: str) -> str | None:
     """Why the database at `url` is not ready for this version of Clearway, or None when it is.
 
@@ -56,10 +69,7 @@ def problem(url: str) -> str | None:
     file = sqlite_file(parsed)
     if file is not None and not file.is_file():
         return f"no database at {file}: {UPGRADE} to create it, or {SETTING}"
-    connect = parsed
-    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
-        connect = parsed.update_query_dict({"connect_timeout": str(CONNECT_TIMEOUT)})
-    engine = create_engine(connect.render_as_string(hide_password=False))
+    engine = create_engine(with_timeout(parsed).render_as_string(hide_password=False))
     try:
         with engine.connect() as conn:
             current = set(_current_revisions(conn))
