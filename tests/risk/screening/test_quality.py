@@ -80,6 +80,8 @@ def test_read_pairs_refuses_a_bad_file() -> None:
         ("VEKSELBERG, Viktor Feliksovich", "Виктор Феликсович Вексельберг"),  # the soft sign
         ("Gazprombank JSC", "AO Gazprombank"),  # Russian legal forms
         ("Vnesheconombank", "State Corporation Vnesheconombank"),  # a long single word contained
+        ("Sberbank", "ПАО Сбербанк России"),  # ... beside the legal form and the country
+        ("Syriatel", "Syriatel Mobile Telecom SA"),  # ... beside what the body does
         ("Mullah Mohammed Omar", "Mohammed Omar"),  # a religious title
     ],
 )
@@ -98,6 +100,8 @@ def test_transliteration_variants_match(a: str, b: str) -> None:
         ("Shahid Hemmat Industrial Group", "Shahid Bakeri Industrial Group"),
         ("Boris Romanovich Rotenberg", "Arkady Romanovich Rotenberg"),
         ("Ali", "Ali Hassan"),  # a short single word proves nothing
+        ("Alexander", "Alexander Petrov"),  # a long given name alone is not the person
+        ("Hezbollah", "Kata'ib Hezbollah"),  # a name that is part of another's is not that party
     ],
 )
 def test_different_parties_stay_apart(a: str, b: str) -> None:
