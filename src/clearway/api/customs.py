@@ -19,6 +19,7 @@ from starlette.responses import Response
 from clearway.access.roles import Principal, Role
 from clearway.api import schemas
 from clearway.api.deps import Access, Service, read_json
+from clearway.api.paths import CONSIGNMENT, ConsignmentId
 from clearway.api.responses import json_response, problem_responses
 from clearway.api.views import consignment_view, pseudonymised_view
 from clearway.app.dossier import ConsignmentDossier
@@ -46,7 +47,7 @@ def in_officers_work(dossier: ConsignmentDossier, principal: Principal) -> bool:
 
 
 @router.get(
-    "/consignments/{consignment_id}",
+    f"/consignments/{CONSIGNMENT}",
     summary="A consignment as customs sees it (personal data by role)",
     responses={
         200: {
@@ -57,7 +58,9 @@ def in_officers_work(dossier: ConsignmentDossier, principal: Principal) -> bool:
     },
     response_class=Response,
 )
-async def read(consignment_id: str, svc: Service, principal: Annotated[Principal, Depends(READERS)]) -> Response:
+async def read(
+    consignment_id: ConsignmentId, svc: Service, principal: Annotated[Principal, Depends(READERS)]
+) -> Response:
     dossier = await run_in_threadpool(svc.dossier, None, consignment_id)
     if dossier is None:
         raise NotFound(f"no consignment '{consignment_id}'")
@@ -68,7 +71,7 @@ async def read(consignment_id: str, svc: Service, principal: Annotated[Principal
 
 
 @router.post(
-    "/consignments/{consignment_id}/control",
+    f"/consignments/{CONSIGNMENT}/control",
     summary="A customs control step: hold, inspect, release, seize or return",
     openapi_extra={
         "requestBody": {"required": True, "content": {"application/json": {"schema": schemas.ref(ControlRequest)}}}
@@ -80,7 +83,7 @@ async def read(consignment_id: str, svc: Service, principal: Annotated[Principal
     response_class=Response,
 )
 async def control(
-    consignment_id: str, request: Request, svc: Service, principal: Annotated[Principal, Depends(OFFICERS)]
+    consignment_id: ConsignmentId, request: Request, svc: Service, principal: Annotated[Principal, Depends(OFFICERS)]
 ) -> Response:
     step = await read_json(request, ControlRequest, max_bytes=4096, what="control step")
     await run_in_threadpool(

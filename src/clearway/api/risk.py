@@ -16,6 +16,7 @@ from starlette.responses import Response
 from clearway.access.roles import Principal, Role
 from clearway.api import schemas
 from clearway.api.deps import Access, Admin, Service, read_json
+from clearway.api.paths import CONSIGNMENT, ConsignmentId
 from clearway.api.problems import ApiError
 from clearway.api.responses import json_body, json_response, ok, problem_responses
 from clearway.dataset.records import HsCode
@@ -179,7 +180,7 @@ async def retire(
 
 
 @router.post(
-    "/v1/customs/consignments/{consignment_id}/outcome",
+    f"/v1/customs/consignments/{CONSIGNMENT}/outcome",
     summary="Record what an inspection found (labels for learning; feeds the per-rule statistics)",
     description=(
         "Once per inspection, and only for a consignment an officer has started to inspect: otherwise 409 "
@@ -190,7 +191,7 @@ async def retire(
     response_class=Response,
 )
 async def outcome(
-    consignment_id: str, request: Request, svc: Service, principal: Annotated[Principal, Depends(OFFICERS)]
+    consignment_id: ConsignmentId, request: Request, svc: Service, principal: Annotated[Principal, Depends(OFFICERS)]
 ) -> Response:
     body = await read_json(request, Outcome, max_bytes=8192, what="inspection outcome")
     await run_in_threadpool(
