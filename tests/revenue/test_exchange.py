@@ -123,6 +123,9 @@ def test_november_2026_is_covered_but_december_needs_a_rate_after_the_shipped_hi
     [missing] = december.missing
     assert "December 2026" in missing and "2026-11-18" in missing and IMPORT in missing
     assert "exchange_rate_stale" in [w.code for w in december.warnings]
+    # The rate used meanwhile is a stand-in, said so, not the legal rate.
+    assert december.exchange_rate is not None and december.exchange_rate.indicative
+    assert "a stand-in for the EU customs rate for December 2026" in _exchange_lines(december)[0]
     # The customs table for December, imported, completes it.
     table = TableRate("USD", "EUR", dt.date(2026, 12, 1), dt.date(2026, 12, 31), Decimal("0.86"), "EU customs rates")
     imported = _assess("DE", "USD", dt.date(2026, 12, 6), "100", table)
@@ -198,7 +201,7 @@ def test_a_currency_without_any_rate_is_a_precise_error(currency: str) -> None:
     assert f"no exchange rate from {currency} to EUR on 2025-03-03" in message
     assert f"the ECB publishes no reference rate for {currency}" in message
     assert IMPORT in message and "currency,to_currency,start,end,rate" in message
-    assert f"'{currency},EUR,2025-03-01,2025-03-31,<rate>'" in message
+    assert f"'{currency},EUR,2025-03-01,2025-03-31,<rate>'" in message and "Art. 146(4)" in message
     # With the official rate imported, the quote is assessed.
     table = TableRate(currency, "EUR", dt.date(2025, 3, 1), dt.date(2025, 3, 31), Decimal("0.03"), "customs")
     assert _assess("DE", currency, dt.date(2025, 3, 3), "100", table).complete

@@ -143,8 +143,6 @@ def _monthly(ecb: EcbRates, rule: Rule, currency: str, to: str, on: dt.date) -> 
             f"the EU customs rate for {month}: the {ECB_SOURCE} of {published}, the last published before "
             f"{day} (the penultimate Wednesday of the month before, when none was published)"
         )
-    exchange = _labelled(ExchangeRate(source=ECB_SOURCE, currency=currency, to=to, rate=rate, date=published),
-                         rule, label, indicative=False)  # fmt: skip
     problem = None
     if day > ecb.last_date():
         problem = (
@@ -158,6 +156,14 @@ def _monthly(ecb: EcbRates, rule: Rule, currency: str, to: str, on: dt.date) -> 
             f"{published}), so the Member State sets the customs rate for {month} (Art. 146(4)); "
             f"import it with {_IMPORT}"
         )
+    if problem is not None:
+        # Not the legal rate: a stand-in, and the assessment is incomplete until the rate is imported.
+        label = (
+            f"a stand-in for the EU customs rate for {month} (the ECB rate of {day}, which is not available): "
+            f"the {ECB_SOURCE} of {published}"
+        )
+    exchange = _labelled(ExchangeRate(source=ECB_SOURCE, currency=currency, to=to, rate=rate, date=published),
+                         rule, label, indicative=problem is not None)  # fmt: skip
     return Conversion(exchange, rule, problem)
 
 
@@ -203,9 +209,15 @@ def _unknown(currency: str, to: str, on: dt.date, rule: Rule) -> str:
     return (
         f"no exchange rate from {currency} to {to} on {on}: the ECB publishes no reference rate for "
         f"{_foreign(currency, to)} and no customs rate table covering that date is loaded. Import the "
-        f"official rate ({rule.authority}) with {_IMPORT}, one unit of currency being worth rate "
+        f"official rate ({_who(rule)}) with {_IMPORT}, one unit of currency being worth rate "
         f"to_currency, e.g. '{currency},{to},{on.replace(day=1)},{_month_end(on)},<rate>'"
     )
+
+
+def _who(rule: Rule) -> str:
+    if rule.method == ECB_MONTHLY:
+        return "for a currency the ECB does not publish, the rate the Member State sets, Art. 146(4)"
+    return rule.authority
 
 
 def _month_end(on: dt.date) -> dt.date:

