@@ -106,9 +106,9 @@ def test_a_customs_rate_table_comes_before_the_ecb() -> None:
     assert ecb.exchange_rate is not None and ecb.exchange_rate.source == "ECB euro reference rate"
 
 
-def test_an_old_rate_is_named_in_a_warning_and_a_missing_one_is_an_error() -> None:
+def test_an_old_rate_makes_the_result_incomplete_and_a_missing_one_is_an_error() -> None:
     late = assess(_parcel("DE", "10", as_of=dt.date(2026, 12, 31), currency="USD"), CATALOGUE, _sources())
-    assert "exchange_rate_stale" in [w.code for w in late.warnings]
+    assert "exchange_rate_stale" in [w.code for w in late.warnings] and not late.complete
     with pytest.raises(RevenueError) as missing:
         assess(_parcel("DE", "10", currency="VND"), CATALOGUE, _sources())
     assert missing.value.pointer == "/currency"

@@ -15,6 +15,8 @@ from typing import Any
 
 from clearway.dataset.identifiers import currency_quantum
 from clearway.jurisdictions import Params, Resolved
+from clearway.revenue.exchange import NoExchangeRate, customs_rate
+from clearway.revenue.exchange import explain as explain_exchange
 from clearway.revenue.model import ExchangeRate, Goods, Line, LineKind, Shipment, Warning
 from clearway.revenue.rates import RateSource
 from clearway.revenue.schemes import SchemeRegistry
@@ -96,10 +98,15 @@ class Computation:
     def convert(self, amount: Decimal, currency: str) -> Decimal:
         if currency == self.currency:
             return amount
-        rate = self.sources.rates.rate(currency, self.currency, self.as_of)
-        if rate is None:
-            raise RevenueError(f"no exchange rate from {currency} to {self.currency} on {self.as_of}")
-        return amount * rate.rate
+        # The same customs rule as the declared value (a threshold in USD converts like the goods).
+        try:
+            conversion = customs_rate(
+                self.params.find("exchange.rule"), self.sources.rates, currency, self.currency, self.as_of
+            )
+        except NoExchangeRate as exc:
+            raise RevenueError(str(exc)) from exc
+        explain_exchange(self, conversion)
+        return amount * conversion.rate.rate
 
     def value_of(
         self,

@@ -8,7 +8,6 @@ assessment lists every parameter version it used, so it can be reproduced later.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from clearway.jurisdictions import Catalogue, ParameterMissing
@@ -16,13 +15,12 @@ from clearway.jurisdictions.model import Resolved
 from clearway.revenue import collection, gifts, territory
 from clearway.revenue.context import _MODES, Computation, RevenueError, Sources
 from clearway.revenue.duty import DUTY_FORMULAS
+from clearway.revenue.exchange import NoExchangeRate, customs_rate
+from clearway.revenue.exchange import explain as explain_exchange
 from clearway.revenue.model import Assessment, Shipment
-from clearway.revenue.rates import ECB_SOURCE
 from clearway.revenue.tax import TAX_FORMULAS, fees, fees_for_relieved
 
 ENGINE = "revenue-1"
-# A rate older than this (the package's ECB history ends at its release) is named in a warning.
-_STALE_RATE = dt.timedelta(days=7)
 
 
 def check_formulas(catalogue: Catalogue) -> list[str]:
@@ -65,17 +63,19 @@ def _assess(shipment: Shipment, catalogue: Catalogue, sources: Sources) -> Asses
         "transport_mode": shipment.transport_mode,
     }
     params = catalogue.params(route.destination.assessed_as, shipment.as_of, context)
-    exchange = sources.rates.rate(shipment.currency, jurisdiction.currency, shipment.as_of)
-    if exchange is None:
-        raise RevenueError(
-            f"no exchange rate from {shipment.currency} to {jurisdiction.currency} on {shipment.as_of}", "/currency"
+    # The customs rate by the jurisdiction's rule (exchange.rule): which published rate, how old it
+    # may be; a rate the rule does not allow makes the result incomplete (revenue.exchange).
+    try:
+        conversion = customs_rate(
+            params.find("exchange.rule"), sources.rates, shipment.currency, jurisdiction.currency, shipment.as_of
         )
+    except NoExchangeRate as exc:
+        raise RevenueError(str(exc), "/currency") from exc
+    exchange = conversion.rate
     c = Computation(
         shipment=shipment, params=params, sources=sources, exchange=exchange, currency=jurisdiction.currency
     )
-    # A customs table's rate holds for its whole period; only a daily ECB rate can be stale.
-    if exchange.source == ECB_SOURCE and shipment.as_of - exchange.date > _STALE_RATE:
-        c.warn("exchange_rate_stale", f"the latest {exchange.source} available is of {exchange.date}; it was used")
+    explain_exchange(c, conversion)
     _value(c)
     _restricted(c)
     steps = territory.begin(c, route)

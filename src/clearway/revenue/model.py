@@ -90,11 +90,18 @@ class Warning(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ExchangeRate(msgspec.Struct, frozen=True, kw_only=True):
+    """One unit of ``currency`` is worth ``rate`` ``to``, as published by ``source`` on ``date``."""
+
     source: str
     currency: str
     to: str
     rate: Decimal
     date: dt.date
+    # The customs rule that chose this rate (revenue.exchange), its legal basis, and whether the
+    # rate only stands in for the official one (no table of the administration was loaded).
+    rule: str = ""
+    reference: str = ""
+    indicative: bool = False
 
 
 class Assessment(msgspec.Struct, frozen=True, kw_only=True):

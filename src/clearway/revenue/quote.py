@@ -238,5 +238,10 @@ def response(assessment: Assessment, *, buyer_id: str | None = None) -> QuoteRes
             "to": rate.to,
             "rate": f"{rate.rate:f}",
             "date": rate.date.isoformat(),
+            # Which customs rule chose the rate, its legal basis, and whether it only stands in for
+            # the administration's official rate ("true"/"false": the map's values are strings).
+            "rule": rate.rule,
+            "reference": rate.reference,
+            "indicative": "true" if rate.indicative else "false",
         },
     )

@@ -1,16 +1,17 @@
-"""Exchange rates by date: the customs table an administration loads first, then the ECB's history.
+"""Exchange rates by date: the customs tables an administration imports, and the ECB's history.
 
-Customs law fixes which rate converts a declared value (in the EU, the rate published for the
-month; UCC Art. 53 and Implementing Regulation 2015/2447 Art. 146). An administration loads its
-table with ``clearway revenue rates import``; where it has none, the ECB reference rate of the day
-(or the last published day before it) from the ``currencyconverter`` package is used, and the
-assessment names the source and the date of the rate it used.
+Which of them converts a declared value, and how old a rate may be, is the jurisdiction's customs
+rule (its ``exchange.rule`` parameter, applied in ``revenue.exchange``): in the EU the ECB rate of the
+penultimate Wednesday of the month before (Implementing Regulation 2015/2447 Art. 146), elsewhere
+the administration's table imported with ``clearway revenue rates import``, or an indicative ECB
+rate. ``EcbRates.rate`` (the rate of the day) also serves the risk features (amounts in euro).
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -35,11 +36,15 @@ class EcbRates:
 
     name = ECB_SOURCE
 
-    def __init__(self) -> None:
+    def __init__(self, history: Mapping[str, Mapping[dt.date, float | None]] | None = None) -> None:
         self._cache: dict[tuple[str, str, dt.date], ExchangeRate | None] = {}
+        # A given history (tests: a month whose Wednesday had no fixing) instead of the package's.
+        self._history = history
 
     @cached_property
-    def _table(self) -> dict[str, dict[dt.date, float]]:
+    def _table(self) -> Mapping[str, Mapping[dt.date, float | None]]:
+        if self._history is not None:
+            return self._history
         from currency_converter import CurrencyConverter  # type: ignore[import-untyped]
 
         converter = CurrencyConverter(fallback_on_missing_rate=False, fallback_on_wrong_date=False)
@@ -47,7 +52,29 @@ class EcbRates:
         return table
 
     def last_date(self) -> dt.date:
-        return max(self._table["USD"])
+        return self._days["USD"][-1]
+
+    @cached_property
+    def _days(self) -> dict[str, list[dt.date]]:
+        # The package keeps weekends and TARGET holidays as days without a value: not publications.
+        return {
+            currency: sorted(day for day, value in history.items() if value is not None)
+            for currency, history in self._table.items()
+        }
+
+    def published(self, currency: str, on: dt.date) -> tuple[Decimal, dt.date] | None:
+        """Units of ``currency`` per euro last published on or before ``on``, with its date, however
+        old: how old a rate the law accepts is the customs rule's to say (revenue.exchange)."""
+        if currency == "EUR":
+            return Decimal(1), on
+        days = self._days.get(currency)
+        if not days:
+            return None
+        index = bisect.bisect_right(days, on)
+        if index == 0:
+            return None
+        day = days[index - 1]
+        return Decimal(str(self._table[currency][day])), day
 
     def _per_euro(self, currency: str, on: dt.date) -> tuple[Decimal, dt.date] | None:
         if currency == "EUR":
