@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from clearway.jurisdictions import Resolved
 from clearway.revenue.context import Computation
-from clearway.revenue.duty import limit_words, within
+from clearway.revenue.thresholds import limit_words, within
 
 
 def relieve(c: Computation) -> bool:

@@ -7,7 +7,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from clearway.jurisdictions import Resolved
 from clearway.revenue.context import Computation, rate_text
-from clearway.revenue.duty import limit_words, threshold_relief
+from clearway.revenue.thresholds import limit_words, threshold_relief
 
 _DEFAULT_BASE = ("goods", "transport", "insurance", "duty")
 
