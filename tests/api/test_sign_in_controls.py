@@ -252,7 +252,7 @@ def test_an_idle_session_ends(client: TestClient, service: Clearway, clock: Cloc
     assert client.get("/queue").status_code == 200
     clock.advance(minutes=30)
     assert client.get("/queue", follow_redirects=False).headers["location"] == "/login"
-    assert client.get("/v1/customs/consignments/nothing-here").status_code == 401
+    assert client.get("/v1/customs/consignments/" + "0" * 32).status_code == 401
 
 
 def test_a_person_changes_their_password_and_their_other_sessions_end(client: TestClient, service: Clearway) -> None:
