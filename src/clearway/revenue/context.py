@@ -81,7 +81,7 @@ class Computation:
         return sum(self.item_values, Decimal(0))
 
     def convert_in(self, amount: Decimal) -> Decimal:
-        return amount * self.exchange.rate
+        return self.exchange.apply(amount)
 
     def money(self, resolved: Resolved) -> Decimal:
         """A money parameter in the destination's currency (thresholds may be set in USD or EUR)."""
@@ -106,7 +106,7 @@ class Computation:
         except NoExchangeRate as exc:
             raise RevenueError(str(exc)) from exc
         explain_exchange(self, conversion)
-        return amount * conversion.rate.rate
+        return conversion.rate.apply(amount)
 
     def value_of(
         self,

@@ -136,7 +136,7 @@ def _monthly(ecb: EcbRates, rule: Rule, currency: str, to: str, on: dt.date) -> 
     found = _cross(ecb, currency, to, day)
     if found is None:
         raise NoExchangeRate(_unknown(currency, to, on, rule))
-    rate, published = found
+    rate, published, numerator, denominator = found
     label = f"the EU customs rate for {month}: the {ECB_SOURCE} of {day}, the penultimate Wednesday of the month before"
     if published != day:
         label = (
@@ -162,7 +162,8 @@ def _monthly(ecb: EcbRates, rule: Rule, currency: str, to: str, on: dt.date) -> 
             f"a stand-in for the EU customs rate for {month} (the ECB rate of {day}, which is not available): "
             f"the {ECB_SOURCE} of {published}"
         )
-    exchange = _labelled(ExchangeRate(source=ECB_SOURCE, currency=currency, to=to, rate=rate, date=published),
+    exchange = _labelled(ExchangeRate(source=ECB_SOURCE, currency=currency, to=to, rate=rate, date=published,
+                                      numerator=numerator, denominator=denominator),
                          rule, label, indicative=problem is not None)  # fmt: skip
     return Conversion(exchange, rule, problem)
 
@@ -171,12 +172,13 @@ def _indicative(ecb: EcbRates, rule: Rule, currency: str, to: str, on: dt.date) 
     found = _cross(ecb, currency, to, on)
     if found is None:
         raise NoExchangeRate(_unknown(currency, to, on, rule))
-    rate, published = found
+    rate, published, numerator, denominator = found
     label = (
         f"an indicative rate: the {ECB_SOURCE} of {published} stands in for the official rate of "
         f"{rule.authority}, as no table of theirs is loaded for {on}"
     )
-    exchange = _labelled(ExchangeRate(source=ECB_SOURCE, currency=currency, to=to, rate=rate, date=published),
+    exchange = _labelled(ExchangeRate(source=ECB_SOURCE, currency=currency, to=to, rate=rate, date=published,
+                                      numerator=numerator, denominator=denominator),
                          rule, label, indicative=True)  # fmt: skip
     problem = None
     if (on - published).days > rule.max_age_days:
@@ -188,13 +190,14 @@ def _indicative(ecb: EcbRates, rule: Rule, currency: str, to: str, on: dt.date) 
     return Conversion(exchange, rule, problem)
 
 
-def _cross(ecb: EcbRates, currency: str, to: str, on: dt.date) -> tuple[Decimal, dt.date] | None:
+def _cross(ecb: EcbRates, currency: str, to: str, on: dt.date) -> tuple[Decimal, dt.date, Decimal, Decimal] | None:
     """Units of ``to`` per unit of ``currency`` through the euro, from the last rates published on or
-    before ``on`` (with the date of the older of the two), kept to 10 decimal places."""
+    before ``on`` (with the date of the older of the two), shown to 10 decimal places, and the two
+    published rates per euro it is the quotient of (conversion divides by them exactly)."""
     source, target = ecb.published(currency, on), ecb.published(to, on)
     if source is None or target is None:
         return None
-    return (target[0] / source[0]).quantize(_PLACES), min(source[1], target[1])
+    return (target[0] / source[0]).quantize(_PLACES), min(source[1], target[1]), target[0], source[0]
 
 
 def _labelled(rate: ExchangeRate, rule: Rule, label: str, *, indicative: bool) -> ExchangeRate:

@@ -102,6 +102,17 @@ class ExchangeRate(msgspec.Struct, frozen=True, kw_only=True):
     rule: str = ""
     reference: str = ""
     indicative: bool = False
+    # The published quotation behind ``rate`` when it is a quotient (a cross rate through the euro,
+    # a table quoted the other way round): converting divides by the published figure, as the law
+    # does, instead of multiplying by a rounded inverse ("GBP 583.66 / 0.8338" is exactly EUR 700).
+    numerator: Decimal | None = None
+    denominator: Decimal | None = None
+
+    def apply(self, amount: Decimal) -> Decimal:
+        """``amount`` of ``currency`` in ``to``."""
+        if self.numerator is not None and self.denominator is not None:
+            return amount * self.numerator / self.denominator
+        return amount * self.rate
 
 
 class Assessment(msgspec.Struct, frozen=True, kw_only=True):

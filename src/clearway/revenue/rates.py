@@ -123,7 +123,9 @@ class EcbRates:
         )
         # A cross rate through the euro, kept to 10 decimal places (far below any currency's minor unit).
         rate = (target[0] / source[0]).quantize(_PLACES)
-        return ExchangeRate(source=self.name, currency=currency, to=to, rate=rate, date=day)
+        return ExchangeRate(
+            source=self.name, currency=currency, to=to, rate=rate, date=day, numerator=target[0], denominator=source[0]
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +157,13 @@ class TableRates:
         for row in self._rows.get((to, currency), ()):
             if row.start <= on <= row.end:
                 return ExchangeRate(
-                    source=row.source, currency=currency, to=to, rate=(1 / row.rate).quantize(_PLACES), date=row.start
+                    source=row.source,
+                    currency=currency,
+                    to=to,
+                    rate=(1 / row.rate).quantize(_PLACES),
+                    date=row.start,
+                    numerator=Decimal(1),
+                    denominator=row.rate,
                 )
         return None
 
