@@ -9,6 +9,7 @@ inside strings (U+2028, U+2029, U+0085), quotes, commas, byte-order marks. C0 co
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
 from clearway.dataset.decode import RecordDecoder
-from clearway.dataset.records import Consignment
+from clearway.dataset.records import _VISIBLE, Consignment
 from clearway.intake import parse_ndjson, read_csv, write_csv
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -34,7 +35,8 @@ text = st.lists(st.sampled_from(AWKWARD) | chars, min_size=1, max_size=30).map("
 
 def bounded(max_size: int, *, optional: bool = False) -> st.SearchStrategy[Any]:
     # A cell of nothing but white space is an absent value in CSV by design (spreadsheets pad cells).
-    value = text.filter(lambda s: len(s) <= max_size and not s.isspace())
+    # So is one of blanks only (records._VISIBLE: Python's and JSON Schema's blanks alike, U+0085, U+FEFF).
+    value = text.filter(lambda s: len(s) <= max_size and re.search(_VISIBLE, s) is not None)
     return st.none() | value if optional else value
 
 

@@ -23,21 +23,26 @@ from clearway.dataset.identifiers import COUNTRIES, CURRENCIES, IOSS_MEMBER_STAT
 # store megabytes in one name. They are part of the public schema (maxLength in the OpenAPI).
 # Human text: at least one visible character, no control characters (a blank name or a NUL byte is
 # never real data, and CSV would read a blank cell as absent: both formats must agree).
-_VISIBLE = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
-_PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+# The blanks are spelled out, not \s: Python's \s and JSON Schema's (ECMA) differ (U+0085, U+FEFF),
+# and the document must refuse exactly what the server refuses: this class is the union of both.
+# "$(?!\n)": Python's "$" also matches before a final newline, ECMA's does not.
+_CONTROL = r"\x00-\x1f\x7f"
+_BLANK = r"\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_VISIBLE = rf"^[^{_CONTROL}]*[^{_CONTROL}{_BLANK}][^{_CONTROL}]*$(?!\n)"
+_PRINTABLE = rf"^[^{_CONTROL}]*$(?!\n)"
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=_VISIBLE)]
 Text = Annotated[str, msgspec.Meta(max_length=500, pattern=_PRINTABLE)]
 Description = Annotated[str, msgspec.Meta(min_length=1, max_length=512, pattern=_VISIBLE)]
-_REF = r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$"
+_REF = r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$(?!\n)"
 Ref = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=_REF)]
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=35)]
-_COUNTRY = r"^[A-Z]{2}$"
+_COUNTRY = r"^[A-Z]{2}$(?!\n)"
 # The pattern is what decoding checks; the code lists (validate.py) are checked next, and the OpenAPI
 # document lists them as enums so that a client (or a fuzzer) knows which codes exist.
 CountryCode = Annotated[
     str, msgspec.Meta(min_length=2, max_length=2, pattern=_COUNTRY, extra_json_schema={"enum": sorted(COUNTRIES)})
 ]
-_CURRENCY = r"^[A-Z]{3}$"
+_CURRENCY = r"^[A-Z]{3}$(?!\n)"
 CurrencyCode = Annotated[
     str, msgspec.Meta(min_length=3, max_length=3, pattern=_CURRENCY, extra_json_schema={"enum": sorted(CURRENCIES)})
 ]
@@ -71,7 +76,7 @@ TaxSchemeId = Annotated[
         },
     ),
 ]
-_HS = r"^[0-9]{6}([0-9]{2}){0,2}$"
+_HS = r"^[0-9]{6}([0-9]{2}){0,2}$(?!\n)"
 HsCode = Annotated[str, msgspec.Meta(min_length=6, max_length=10, pattern=_HS)]
 # msgspec cannot bound a Decimal, so the sign and size of amounts are checked in validate.py: 0 or
 # more, below 10^12, at most 6 decimal places; quantities and weights above 0. Amounts come as
@@ -82,7 +87,7 @@ HsCode = Annotated[str, msgspec.Meta(min_length=6, max_length=10, pattern=_HS)]
 # AMOUNT_TEXT: ASCII digits and an optional fraction, no sign, exponent, spaces or "_" (Python's
 # Decimal reads all of those, and fullwidth or Arabic-Indic digits; decode.py refuses them).
 AMOUNT_TEXT = r"^[0-9]+(\.[0-9]+)?\Z"  # \Z: "$" would let a final newline through
-AMOUNT_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,6})?$"
+AMOUNT_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,6})?$(?!\n)"
 # Above 0: an integer part that is not 0, or 0 and a fraction with a digit other than 0 in its first six.
 POSITIVE_PATTERN = (
     r"^([1-9][0-9]{0,11}(\.[0-9]{1,6})?|0\.("
@@ -315,35 +320,28 @@ class Waybill(msgspec.Struct, **_STRUCT):
 
 
 # Rules between fields of one object, which the per-field annotations cannot carry: added to the
-# objects' schemas in the OpenAPI document, checked by validate.py. Written as anyOf branches told
-# apart by one field (not if/then), the form generators and most client tools follow.
+# objects' schemas in the OpenAPI document, checked by validate.py. Written as if/then (OpenAPI 3.1's
+# JSON Schema): client generators keep one type for the object and leave the rule to the server,
+# where anyOf branches made them split it into variant types that could not carry every field
+# (openapi-python-client 0.29: WaybillType0 without upu_s10, WaybillType1 with two fields).
 _S10_WHEN_UPU: dict[str, object] = {
-    "anyOf": [
-        {"properties": {"document_type": {"enum": ["house_waybill", "master_waybill"]}}},
-        {
-            "properties": {
-                "document_type": {"const": "upu_s10"},
-                "transport_document": {
-                    "format": "upu-s10",
-                    "description": "A UPU S10 item id: 2 letters, 8 digits, the check digit, the ISO country code",
-                },
-            },
-            "required": ["document_type"],
-        },
-    ]
+    "if": {"properties": {"document_type": {"const": "upu_s10"}}, "required": ["document_type"]},
+    "then": {
+        "properties": {
+            "transport_document": {
+                "format": "upu-s10",
+                "description": "A UPU S10 item id: 2 letters, 8 digits, the check digit, the ISO country code",
+            }
+        }
+    },
 }
 SCHEMA_RULES: dict[str, dict[str, object]] = {
     "Logistics": _S10_WHEN_UPU,
     "Waybill": _S10_WHEN_UPU,
     # A return names the consignment it returns.
     "Flags": {
-        "anyOf": [
-            {"properties": {"nature": {"enum": ["sale", "gift", "sample", "documents"]}}},
-            {
-                "properties": {"nature": {"const": "return"}, "return_reference": {"type": "string"}},
-                "required": ["nature", "return_reference"],
-            },
-        ]
+        "if": {"properties": {"nature": {"const": "return"}}, "required": ["nature"]},
+        "then": {"required": ["return_reference"]},
     },
 }
 

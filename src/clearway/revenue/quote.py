@@ -58,14 +58,14 @@ PlaceCode = Annotated[
     msgspec.Meta(
         min_length=2,
         max_length=2,
-        pattern=r"^[A-Z]{2}$",
+        pattern=r"^[A-Z]{2}$(?!\n)",
         description="An ISO 3166-1 alpha-2 country code, or the EU's code of a territory that has none "
         "(XI Northern Ireland, IC the Canary Islands, XC Ceuta, XL Melilla)",
         extra_json_schema={"enum": sorted(COUNTRIES | TERRITORY_CODES)},
     ),
 ]
-_POSTCODE = r"^[A-Za-z0-9]([A-Za-z0-9 -]{0,10}[A-Za-z0-9])?$"
-_POSTCODE_TEXT = re.compile(_POSTCODE[:-1] + r"\Z")  # "$" would let a final newline through
+_POSTCODE = r"^[A-Za-z0-9]([A-Za-z0-9 -]{0,10}[A-Za-z0-9])?$(?!\n)"
+_POSTCODE_TEXT = re.compile(_POSTCODE)  # "$(?!\n)": no final newline either
 Postcode = Annotated[
     str,
     msgspec.Meta(
