@@ -13,6 +13,7 @@ from clearway.access import credentials
 from clearway.access.roles import Role
 from clearway.app.platform import Clearway
 from tests.api.conftest import Keyring, headers
+from tests.api.documented import assert_documented
 
 PASSWORD = "a long enough phrase"
 
@@ -115,8 +116,13 @@ def test_admin_api_onboards_issues_and_suspends(
     assert bad.status_code == 422
     issued = client.post("/v1/admin/operators/op-shop-9/keys", json={"valid_days": 30}, headers=guarded).json()
     api_key = issued["api_key"]
-    listed = client.get("/v1/admin/operators/op-shop-9/keys").json()
-    assert [k["key_id"] for k in listed] == [issued["key_id"]] and api_key not in json.dumps(listed)
+    path = "/v1/admin/operators/{operator_id}/keys"
+    listed = assert_documented(client, "GET", path, client.get("/v1/admin/operators/op-shop-9/keys"))
+    assert [k["key_id"] for k in listed["items"]] == [issued["key_id"]] and api_key not in json.dumps(listed)
+    unknown = client.get("/v1/admin/operators/op-nobody/keys")
+    assert unknown.status_code == 404 and assert_documented(client, "GET", path, unknown)["status"] == 404
+    operators = assert_documented(client, "GET", "/v1/admin/operators", client.get("/v1/admin/operators"))
+    assert [o["id"] for o in operators["items"]] == ["op-shop-9"]
     submit = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
     client.cookies.clear()
     assert client.post("/v1/consignments", content=json.dumps(consignment_data), headers=submit).status_code == 201

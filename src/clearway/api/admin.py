@@ -105,6 +105,27 @@ class SessionsEnded(msgspec.Struct, kw_only=True):
     sessions_ended: int
 
 
+# Lists are objects with their items rather than bare arrays, so that paging (a next_cursor) or a
+# total can be added later without breaking a client; the lists are short today (operators are
+# onboarded one by one, keys rotate out), so each is answered whole.
+class OperatorList(msgspec.Struct, kw_only=True):
+    """Every operator, by id."""
+
+    items: list[OperatorView]
+
+
+class KeyList(msgspec.Struct, kw_only=True):
+    """An operator's keys, oldest first, revoked and expired ones included; never their secrets."""
+
+    items: list[KeyView]
+
+
+class PersonList(msgspec.Struct, kw_only=True):
+    """Every person, by username, never their passwords."""
+
+    items: list[PersonView]
+
+
 ADMIN_SCHEMAS: list[Any] = [
     OperatorRequest,
     OperatorView,
@@ -116,6 +137,9 @@ ADMIN_SCHEMAS: list[Any] = [
     PasswordReset,
     PasswordChange,
     SessionsEnded,
+    OperatorList,
+    KeyList,
+    PersonList,
 ]
 
 
@@ -156,10 +180,15 @@ async def onboard_operator(request: Request, svc: Service, admin: Admin) -> Resp
     return json_response(_operator_view(row), 201)
 
 
-@_admin.get("/operators", summary="List operators", responses=_ok(OperatorView, "Operators"), response_class=Response)
+@_admin.get(
+    "/operators",
+    summary="List operators",
+    responses={**ok(OperatorList, "Operators"), **problem_responses()},
+    response_class=Response,
+)
 async def list_operators(svc: Service, admin: Admin) -> Response:
     rows = await run_in_threadpool(svc.access.operators)
-    return json_response([_operator_view(r) for r in rows])
+    return json_response(OperatorList(items=[_operator_view(r) for r in rows]))
 
 
 async def _set_status(svc: Any, operator_id: str, status: Literal["active", "suspended"], actor: str) -> Response:
@@ -207,13 +236,13 @@ async def issue_key(operator_id: str, request: Request, svc: Service, admin: Adm
 @_admin.get(
     "/operators/{operator_id}/keys",
     summary="An operator's keys (never their secrets)",
-    responses=_ok(KeyView, "Keys"),
+    responses={**ok(KeyList, "Keys"), **problem_responses(404)},
     response_class=Response,
 )
 async def list_keys(operator_id: str, svc: Service, admin: Admin) -> Response:
     await run_in_threadpool(svc.access.operator, operator_id)
     rows = await run_in_threadpool(svc.access.keys, operator_id)
-    return json_response([msgspec.convert(r, KeyView, from_attributes=False) for r in rows])
+    return json_response(KeyList(items=[msgspec.convert(r, KeyView, from_attributes=False) for r in rows]))
 
 
 @_admin.post(
@@ -268,12 +297,12 @@ async def create_person(request: Request, svc: Service, admin: Admin) -> Respons
 @_admin.get(
     "/people",
     summary="List people (never their passwords)",
-    responses=_ok(PersonView, "People"),
+    responses={**ok(PersonList, "People"), **problem_responses()},
     response_class=Response,
 )
 async def list_people(svc: Service, admin: Admin) -> Response:
     rows = await run_in_threadpool(svc.access.people)
-    return json_response([msgspec.convert(r, PersonView, from_attributes=False) for r in rows])
+    return json_response(PersonList(items=[msgspec.convert(r, PersonView, from_attributes=False) for r in rows]))
 
 
 async def _set_disabled(svc: Any, username: str, disabled: bool, actor: str) -> Response:
