@@ -142,3 +142,35 @@ def test_roles_are_kept_apart(client: TestClient, service: Clearway) -> None:
     assert client.get("/v1/consignments").status_code == 403
     client.cookies.clear()
     assert client.get("/v1/admin/operators").status_code == 401
+
+
+def test_admin_routes_document_the_problems_they_can_send(client: TestClient) -> None:
+    """A route without a body cannot answer 413, 415 or 422; one with a body can; a list cannot 404."""
+    paths = client.get("/openapi.json").json()["paths"]
+    # FastAPI's own 422 for path parameters ("Validation Error") is left to the framework's handler.
+    problems = {
+        (method.upper(), path): {
+            s for s, r in op["responses"].items() if s[0] in "45" and r["description"] != "Validation Error"
+        }
+        - {"401", "403", "429"}
+        for path, ops in paths.items()
+        if path.startswith("/v1/admin/") and path != "/v1/admin/trust"
+        for method, op in ops.items()
+    }
+    assert problems == {
+        ("POST", "/v1/admin/operators"): {"409", "413", "415", "422"},
+        ("GET", "/v1/admin/operators"): set(),
+        ("POST", "/v1/admin/operators/{operator_id}/suspension"): {"404"},
+        ("POST", "/v1/admin/operators/{operator_id}/activation"): {"404"},
+        ("POST", "/v1/admin/operators/{operator_id}/keys"): {"404", "413", "415", "422"},
+        ("GET", "/v1/admin/operators/{operator_id}/keys"): {"404"},
+        ("POST", "/v1/admin/keys/{key_id}/rotation"): {"404"},
+        ("POST", "/v1/admin/keys/{key_id}/revocation"): {"404"},
+        ("POST", "/v1/admin/people"): {"409", "413", "415", "422"},
+        ("GET", "/v1/admin/people"): set(),
+        ("POST", "/v1/admin/people/{username}/disable"): {"404", "409"},
+        ("POST", "/v1/admin/people/{username}/enable"): {"404"},
+        ("POST", "/v1/admin/people/{username}/password"): {"404", "413", "415", "422"},
+        ("DELETE", "/v1/admin/people/{username}/sessions"): {"404"},
+        ("GET", "/v1/admin/security-events"): {"422"},
+    }
