@@ -13,6 +13,7 @@ from clearway.access import credentials
 from clearway.access.roles import Role
 from clearway.app.platform import Clearway
 from tests.api.conftest import Keyring, headers
+from tests.api.documented import assert_documented
 
 PASSWORD = "a long enough phrase"
 
@@ -115,8 +116,13 @@ def test_admin_api_onboards_issues_and_suspends(
     assert bad.status_code == 422
     issued = client.post("/v1/admin/operators/op-shop-9/keys", json={"valid_days": 30}, headers=guarded).json()
     api_key = issued["api_key"]
-    listed = client.get("/v1/admin/operators/op-shop-9/keys").json()
-    assert [k["key_id"] for k in listed] == [issued["key_id"]] and api_key not in json.dumps(listed)
+    path = "/v1/admin/operators/{operator_id}/keys"
+    listed = assert_documented(client, "GET", path, client.get("/v1/admin/operators/op-shop-9/keys"))
+    assert [k["key_id"] for k in listed["items"]] == [issued["key_id"]] and api_key not in json.dumps(listed)
+    unknown = client.get("/v1/admin/operators/op-nobody/keys")
+    assert unknown.status_code == 404 and assert_documented(client, "GET", path, unknown)["status"] == 404
+    operators = assert_documented(client, "GET", "/v1/admin/operators", client.get("/v1/admin/operators"))
+    assert [o["id"] for o in operators["items"]] == ["op-shop-9"]
     submit = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
     client.cookies.clear()
     assert client.post("/v1/consignments", content=json.dumps(consignment_data), headers=submit).status_code == 201
@@ -136,3 +142,35 @@ def test_roles_are_kept_apart(client: TestClient, service: Clearway) -> None:
     assert client.get("/v1/consignments").status_code == 403
     client.cookies.clear()
     assert client.get("/v1/admin/operators").status_code == 401
+
+
+def test_admin_routes_document_the_problems_they_can_send(client: TestClient) -> None:
+    """A route without a body cannot answer 413, 415 or 422; one with a body can; a list cannot 404."""
+    paths = client.get("/openapi.json").json()["paths"]
+    # FastAPI's own 422 for path parameters ("Validation Error") is left to the framework's handler.
+    problems = {
+        (method.upper(), path): {
+            s for s, r in op["responses"].items() if s[0] in "45" and r["description"] != "Validation Error"
+        }
+        - {"401", "403", "429"}
+        for path, ops in paths.items()
+        if path.startswith("/v1/admin/") and path != "/v1/admin/trust"
+        for method, op in ops.items()
+    }
+    assert problems == {
+        ("POST", "/v1/admin/operators"): {"409", "413", "415", "422"},
+        ("GET", "/v1/admin/operators"): set(),
+        ("POST", "/v1/admin/operators/{operator_id}/suspension"): {"404"},
+        ("POST", "/v1/admin/operators/{operator_id}/activation"): {"404"},
+        ("POST", "/v1/admin/operators/{operator_id}/keys"): {"404", "413", "415", "422"},
+        ("GET", "/v1/admin/operators/{operator_id}/keys"): {"404"},
+        ("POST", "/v1/admin/keys/{key_id}/rotation"): {"404"},
+        ("POST", "/v1/admin/keys/{key_id}/revocation"): {"404"},
+        ("POST", "/v1/admin/people"): {"409", "413", "415", "422"},
+        ("GET", "/v1/admin/people"): set(),
+        ("POST", "/v1/admin/people/{username}/disable"): {"404", "409"},
+        ("POST", "/v1/admin/people/{username}/enable"): {"404"},
+        ("POST", "/v1/admin/people/{username}/password"): {"404", "413", "415", "422"},
+        ("DELETE", "/v1/admin/people/{username}/sessions"): {"404"},
+        ("GET", "/v1/admin/security-events"): {"422"},
+    }

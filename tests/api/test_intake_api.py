@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 
 from clearway.app.platform import Clearway
 from clearway.store.tables import consignments, documents
-from tests.api.conftest import headers
-from tests.conftest import fixture_json
+from tests.api.conftest import Keyring, headers
+from tests.conftest import empty, fixture_json
 
 NDJSON = "application/x-ndjson"
 
@@ -224,3 +224,142 @@ def test_an_unexpected_error_is_still_problem_json(service: Clearway, consignmen
         r = client.get(f"/v1/consignments/{'0' * 32}", headers=headers())
     assert r.status_code == 500 and r.headers["content-type"] == "application/problem+json"
     assert "fire" not in r.text
+
+
+# --- batches as a JSON array (the form generated clients send) -----------------------------------
+
+
+def answers(response: Any) -> list[dict[str, Any]]:
+    """A batch's results without the ids (the same records get new ids after the database is emptied)."""
+    assert response.status_code == 200, response.text[:500]
+    return [{k: v for k, v in r.items() if k != "id"} for r in response.json()["results"]]
+
+
+def in_array(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """NDJSON results as an array's: each error's pointer prefixed with its record's index."""
+    return [
+        {**r, "errors": [{**e, "pointer": f"/{r['line'] - 1}{e['pointer']}"} for e in r.get("errors", [])]}
+        if r.get("errors")
+        else r
+        for r in results
+    ]
+
+
+def test_a_json_array_batch_is_answered_like_the_same_ndjson(
+    client: TestClient, service: Clearway, keyring: Keyring, consignment_data: dict[str, Any]
+) -> None:
+    bad = variant(consignment_data, 3)
+    bad["items"][0]["hs_code"] = "ABC"
+    clash = dict(variant(consignment_data, 1), destination_country="FR")  # MSG-000001 again, different
+    records: list[Any] = [
+        variant(consignment_data, 1),
+        variant(consignment_data, 2),
+        variant(consignment_data, 1),  # the same record twice: a duplicate
+        bad,
+        None,
+        fixture_json("order.json"),  # another kind of record
+        clash,
+    ]
+    ndjson = client.post(
+        "/v1/consignments/batch",
+        content="\n".join(json.dumps(r) for r in records).encode(),
+        headers=headers(content_type=NDJSON),
+    )
+    expected = in_array(answers(ndjson))
+    empty(service.engine)
+    keyring.keys.clear()
+    array = client.post("/v1/consignments/batch", content=json.dumps(records).encode(), headers=headers())
+    assert answers(array) == expected
+    body = array.json()
+    assert (body["accepted"], body["duplicates"], body["rejected"], body["conflicts"]) == (2, 1, 3, 1)
+    by_line = {r["line"]: r for r in body["results"]}
+    assert by_line[3]["status"] == "duplicate" and by_line[3]["id"] == by_line[1]["id"]
+    assert by_line[4]["errors"] == [{"pointer": "/3/items/0/hs_code", "detail": by_line[4]["errors"][0]["detail"]}]
+    assert by_line[5]["errors"] == [{"pointer": "/4", "detail": "expected an object, got null"}]
+    assert by_line[7]["status"] == "conflict" and by_line[7]["errors"][0]["pointer"] == "/6/reference"
+    assert count(service, consignments) == 2
+
+
+def test_documents_another_operator_may_not_send_are_refused_alike_in_an_array(
+    client: TestClient, service: Clearway, keyring: Keyring
+) -> None:
+    order = fixture_json("order.json")
+    records = [order, dict(order, order_number="SW-2")]
+    # A payment provider may not send orders (clearance.senders): every record is refused, in either
+    # form, and none is stored.
+    ndjson = client.post(
+        "/v1/orders/batch",
+        content="\n".join(json.dumps(r) for r in records).encode(),
+        headers=headers("op-psp-1", NDJSON),
+    )
+    expected = in_array(answers(ndjson))
+    assert [r["status"] for r in expected] == ["rejected", "rejected"]
+    empty(service.engine)
+    keyring.keys.clear()
+    array = client.post("/v1/orders/batch", content=json.dumps(records).encode(), headers=headers("op-psp-1"))
+    assert answers(array) == expected
+    assert count(service, documents) == 0
+    # From a marketplace, the same array loads, twice as a duplicate.
+    for status in ("accepted", "duplicate"):
+        mine = client.post("/v1/orders/batch", content=json.dumps(records).encode(), headers=headers("op-platform-1"))
+        assert [r["status"] for r in mine.json()["results"]] == [status, status]
+    assert count(service, documents) == 2
+
+
+def test_a_batch_that_is_not_a_json_array_is_refused_whole(client: TestClient, service: Clearway) -> None:
+    for body, detail in (
+        (b"{}", "expected a JSON array of records, got an object"),
+        (b'"x"', "expected a JSON array of records, got a string"),
+        (b"[{}, ", "malformed JSON: the input ends in the middle of the array (was the upload cut off?)"),
+        (b"[] []", "malformed JSON: trailing characters (byte 4)"),
+        (b'["\\ud800"]', "malformed JSON: invalid \\u escape (an unpaired UTF-16 surrogate)"),
+        (b"[" * 100_000, "malformed JSON: nested too deeply"),
+    ):
+        r = client.post("/v1/payments/batch", content=body, headers=headers("op-psp-1"))
+        assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json", body[:20]
+        assert r.json()["errors"] == [{"pointer": "", "detail": detail}], body[:20]
+    empty_batch = client.post("/v1/payments/batch", content=b"[]", headers=headers("op-psp-1"))
+    assert empty_batch.json() == {"accepted": 0, "duplicates": 0, "conflicts": 0, "rejected": 0, "results": []}
+    assert count(service, documents) == 0
+
+
+def test_a_json_array_batch_has_the_ndjson_limits(
+    client: TestClient, service: Clearway, consignment_data: dict[str, Any]
+) -> None:
+    settings = service.settings
+    for role in ("carrier", "payment_provider"):
+        del consignment_data["parties"][role]
+    one = json.dumps(consignment_data)
+    too_many = f"[{','.join([one] * (settings.max_batch_lines + 1))}]".encode()
+    r = client.post("/v1/consignments/batch", content=too_many, headers=headers())
+    ndjson = client.post(
+        "/v1/consignments/batch",
+        content="\n".join([one] * (settings.max_batch_lines + 1)).encode(),
+        headers=headers(content_type=NDJSON),
+    )
+    assert r.status_code == ndjson.status_code == 413
+    assert r.json() == ndjson.json() and "100,000" in r.json()["detail"]
+    # One record over the per-record limit is that record's error; its neighbours still load.
+    huge = json.dumps({"reference": "x" * settings.max_record_bytes})
+    mixed = f"[{json.dumps(variant(consignment_data, 1))}, {huge}]".encode()
+    answered = client.post("/v1/consignments/batch", content=mixed, headers=headers())
+    assert [r["status"] for r in answered.json()["results"]] == ["accepted", "rejected"]
+    assert answered.json()["results"][1]["errors"][0]["pointer"] == "/1"
+    assert "more than the limit" in answered.json()["results"][1]["errors"][0]["detail"]
+    # A body over the size limit is refused before it is read, whatever its form.
+    big = b"[" + b" " * (settings.max_body_bytes + 1) + b"]"
+    assert client.post("/v1/consignments/batch", content=big, headers=headers()).status_code == 413
+    assert count(service, consignments) == 1
+
+
+def test_batch_media_types(client: TestClient, consignment_data: dict[str, Any]) -> None:
+    line = json.dumps(consignment_data).encode()
+    for media in ("application/x-ndjson", "application/jsonl", "application/json; charset=utf-8"):
+        body = b"[" + line + b"]" if media.startswith("application/json;") else line
+        r = client.post("/v1/consignments/batch", content=body, headers=headers(content_type=media))
+        assert r.status_code == 200 and r.json()["results"][0]["status"] in ("accepted", "duplicate"), media
+    refused = client.post("/v1/consignments/batch", content=line, headers=headers(content_type="text/plain"))
+    assert refused.status_code == 415
+    assert refused.json()["detail"] == (
+        "send the body as application/x-ndjson or application/jsonl or application/json, not text/plain"
+    )

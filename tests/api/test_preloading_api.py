@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from clearway.app.platform import Clearway
 from clearway.risk.screening import WatchEntry
 from tests.api.conftest import headers
+from tests.api.documented import assert_documented
 
 CARRIER = "op-courier-9"
 
@@ -42,8 +43,11 @@ def placi(**changes: Any) -> dict[str, Any]:
 def test_complete_data_is_answered_at_once(client: TestClient) -> None:
     answer = client.post("/v1/preloading", json=placi(), headers=headers(CARRIER))
     assert answer.status_code == 201, answer.text
-    body = answer.json()
+    body = assert_documented(client, "POST", "/v1/preloading", answer)
     assert (body["answer"], body["status"], body["due_at"]) == ("assessment_complete", "closed", None)
+    # A filing is always created: the document promises no other success.
+    responses = client.get("/openapi.json").json()["paths"]["/v1/preloading"]["post"]["responses"]
+    assert [status for status in responses if status.startswith("2")] == ["201"]
     assert (
         client.get(f"/v1/preloading/{body['id']}", headers=headers(CARRIER)).json()["answer"] == "assessment_complete"
     )

@@ -18,6 +18,7 @@ from clearway.dataset.records import Consignment
 from clearway.store import risk_repo
 from clearway.store.tables import audit_log
 from tests.api.conftest import headers
+from tests.api.documented import assert_documented
 from tests.api.test_access_api import sign_in
 from tests.conftest import decode
 
@@ -51,7 +52,10 @@ def test_an_analyst_changes_and_retires_a_rule_without_a_deploy(client: TestClie
     assert answer.json() == {"name": "declared_value_zero_or_one", "version": 2}
     [now] = [r for r in client.get("/v1/risk/rules").json()["rules"] if r["name"] == "declared_value_zero_or_one"]
     assert (now["version"], now["weight"], now["changed_by"]) == (2, 50, "person:rita")
-    assert [v["version"] for v in client.get("/v1/risk/rules/declared_value_zero_or_one").json()["versions"]] == [1, 2]
+    versions = client.get("/v1/risk/rules/declared_value_zero_or_one")
+    history = assert_documented(client, "GET", "/v1/risk/rules/{name}", versions)
+    assert [v["version"] for v in history["versions"]] == [1, 2] and history["versions"][1]["body"]["weight"] == 50
+    assert assert_documented(client, "GET", "/v1/risk/rules/{name}", client.get("/v1/risk/rules/no_such_rule"))
     # The next decision uses the new version.
     assert "declared_value_zero_or_one@2" in [r.key for r in service.risk.step().rules]
     bad = client.put(
@@ -135,16 +139,17 @@ def test_operators_see_their_own_data_quality_over_time(
     service.expire_overdue(now=dt.datetime.now(dt.UTC) + dt.timedelta(hours=73))
     own = client.get("/v1/risk/quality", headers=headers("op-courier-1"))
     assert own.status_code == 200, own.text
-    [row] = own.json()["rows"]
+    [row] = assert_documented(client, "GET", "/v1/risk/quality", own)["rows"]
     assert (row["operator_id"], row["records"]) == ("op-courier-1", 1)
     assert row["share_value_zero_or_one"] == 1.0 and row["mean_quality_score"] < 100
     sign_in(client, service, "sam", Role.STATISTICIAN)
-    everyone = client.get("/v1/risk/quality", params={"period": "1w"}).json()["rows"]
+    weekly = client.get("/v1/risk/quality", params={"period": "1w"})
+    everyone = assert_documented(client, "GET", "/v1/risk/quality", weekly)["rows"]
     assert {r["operator_id"] for r in everyone} == {"op-courier-1", "op-post-2"}
 
 
 def test_the_model_in_use_is_described_to_customs(
-    client: TestClient, service: Clearway, tmp_path: Any, monkeypatch: Any
+    client: TestClient, service: Clearway, tmp_path: Any, monkeypatch: Any, consignment_data: dict[str, Any]
 ) -> None:
     from clearway.app.learning.data import simulated_history
     from clearway.risk.learning.model import TrainConfig, train
@@ -152,7 +157,9 @@ def test_the_model_in_use_is_described_to_customs(
     sign_in(client, service, "rita", Role.ANALYST)
     missing = client.get("/v1/risk/model")
     assert missing.status_code == 404 and "clearway risk train" in missing.json()["detail"]
-    assert client.get("/v1/risk/model/drift").status_code == 404
+    assert assert_documented(client, "GET", "/v1/risk/model", missing)["status"] == 404
+    no_drift = client.get("/v1/risk/model/drift")
+    assert no_drift.status_code == 404 and assert_documented(client, "GET", "/v1/risk/model/drift", no_drift)
     folder = tmp_path / "model"
     history = simulated_history(5000, seed=2, days=28)
     train(history, TrainConfig(rounds=40)).save(folder)
@@ -160,7 +167,7 @@ def test_the_model_in_use_is_described_to_customs(
     service.risk.settings = service.settings
     service.learning.settings = service.settings
     service.risk.reload(model=True)
-    body = client.get("/v1/risk/model").json()
+    body = assert_documented(client, "GET", "/v1/risk/model", client.get("/v1/risk/model"))
     assert body["rows"] == 5000 and len(body["data_hash"]) == 64
     assert body["thresholds"]["red_at"] >= body["thresholds"]["yellow_at"]
     assert {
@@ -171,11 +178,19 @@ def test_the_model_in_use_is_described_to_customs(
     assert body["last_retraining"] is None  # installed by hand: no retraining decided yet
     # A retraining's decision (here: a candidate judged against the model in use) shows with the model.
     done = service.learning.train_and_install(history, TrainConfig(rounds=40), actor="person:rita")
-    last = client.get("/v1/risk/model").json()["last_retraining"]
+    last = assert_documented(client, "GET", "/v1/risk/model", client.get("/v1/risk/model"))["last_retraining"]
     assert last["decision"] == done.decision.decision and last["reason"] == done.decision.reason
     assert last["actor"] == "person:rita" and set(last["candidate"]) == {"precision", "revenue", "auc"}
-    drift = client.get("/v1/risk/model/drift", params={"days": 3}).json()
-    assert drift["consignments"] == 0
+    drift = assert_documented(
+        client, "GET", "/v1/risk/model/drift", client.get("/v1/risk/model/drift", params={"days": 3})
+    )
+    assert drift["consignments"] == 0 and drift["score"] is None
+    # With consignments in the period: the score's and each feature's PSI, the most shifted first.
+    service.submit_consignments("op-courier-1", [decode(Consignment, consignment_data)])
+    drift = assert_documented(
+        client, "GET", "/v1/risk/model/drift", client.get("/v1/risk/model/drift", params={"days": 3})
+    )
+    assert drift["consignments"] == 1 and drift["score"]["reading"] and len(drift["most_shifted"]) == 5
     assert client.get("/v1/risk/model", headers=headers()).status_code == 403  # not for operators
 
 

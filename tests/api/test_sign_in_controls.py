@@ -42,6 +42,7 @@ from clearway.store.access_repo import SqlAccessStore
 from clearway.store.tables import audit_log, sign_in_failures
 from tests.access.clock import Clock, set_clock
 from tests.api.conftest import headers
+from tests.api.documented import assert_documented
 
 PASSWORD = "a long enough phrase"
 NEW_PASSWORD = "a brand new phrase"
@@ -200,8 +201,8 @@ def test_administrators_reset_passwords_and_end_sessions(client: TestClient, ser
     signed_in(officer, service, "olga")
     csrf = signed_in(client, service, "root")
     guarded = {"X-CSRF-Token": csrf}
-    listed = client.get("/v1/admin/people").json()
-    assert [p["username"] for p in listed] == ["olga", "root"] and "password_hash" not in str(listed)
+    listed = assert_documented(client, "GET", "/v1/admin/people", client.get("/v1/admin/people"))
+    assert [p["username"] for p in listed["items"]] == ["olga", "root"] and "password_hash" not in str(listed)
     weak = client.post("/v1/admin/people/olga/password", json={"password": "qwerty123456"}, headers=guarded)
     assert weak.status_code == 422 and weak.json()["errors"][0]["pointer"] == "/password"
     named = client.post("/v1/admin/people/olga/password", json={"password": "olga rules the port"}, headers=guarded)

@@ -105,6 +105,27 @@ class SessionsEnded(msgspec.Struct, kw_only=True):
     sessions_ended: int
 
 
+# Lists are objects with their items rather than bare arrays, so that paging (a next_cursor) or a
+# total can be added later without breaking a client; the lists are short today (operators are
+# onboarded one by one, keys rotate out), so each is answered whole.
+class OperatorList(msgspec.Struct, kw_only=True):
+    """Every operator, by id."""
+
+    items: list[OperatorView]
+
+
+class KeyList(msgspec.Struct, kw_only=True):
+    """An operator's keys, oldest first, revoked and expired ones included; never their secrets."""
+
+    items: list[KeyView]
+
+
+class PersonList(msgspec.Struct, kw_only=True):
+    """Every person, by username, never their passwords."""
+
+    items: list[PersonView]
+
+
 ADMIN_SCHEMAS: list[Any] = [
     OperatorRequest,
     OperatorView,
@@ -116,11 +137,19 @@ ADMIN_SCHEMAS: list[Any] = [
     PasswordReset,
     PasswordChange,
     SessionsEnded,
+    OperatorList,
+    KeyList,
+    PersonList,
 ]
 
 
-def _ok(schema: type, description: str, status: int = 200) -> dict[int | str, dict[str, Any]]:
-    return {**ok(schema, description, status), **problem_responses(404, 409, 415, 422)}
+# What a route with a JSON body can also answer: too large, not JSON, invalid fields.
+_BODY = (413, 415, 422)
+
+
+def _ok(schema: type, description: str, *codes: int, status: int = 200) -> dict[int | str, dict[str, Any]]:
+    """A JSON answer of ``schema`` and the problems the route can give (401 and 403 always)."""
+    return {**ok(schema, description, status), **problem_responses(*codes)}
 
 
 async def _decode(request: Request, cls: type[Any]) -> Any:
@@ -136,7 +165,7 @@ def _operator_view(row: dict[str, Any]) -> OperatorView:
     status_code=201,
     summary="Onboard an operator",
     openapi_extra=json_body(schemas.ref(OperatorRequest)),
-    responses=_ok(OperatorView, "Onboarded", 201),
+    responses=_ok(OperatorView, "Onboarded", 409, *_BODY, status=201),
     response_class=Response,
 )
 async def onboard_operator(request: Request, svc: Service, admin: Admin) -> Response:
@@ -156,10 +185,15 @@ async def onboard_operator(request: Request, svc: Service, admin: Admin) -> Resp
     return json_response(_operator_view(row), 201)
 
 
-@_admin.get("/operators", summary="List operators", responses=_ok(OperatorView, "Operators"), response_class=Response)
+@_admin.get(
+    "/operators",
+    summary="List operators",
+    responses={**ok(OperatorList, "Operators"), **problem_responses()},
+    response_class=Response,
+)
 async def list_operators(svc: Service, admin: Admin) -> Response:
     rows = await run_in_threadpool(svc.access.operators)
-    return json_response([_operator_view(r) for r in rows])
+    return json_response(OperatorList(items=[_operator_view(r) for r in rows]))
 
 
 async def _set_status(svc: Any, operator_id: str, status: Literal["active", "suspended"], actor: str) -> Response:
@@ -170,7 +204,7 @@ async def _set_status(svc: Any, operator_id: str, status: Literal["active", "sus
 @_admin.post(
     "/operators/{operator_id}/suspension",
     summary="Suspend an operator: its keys and tokens stop working",
-    responses=_ok(OperatorView, "Suspended"),
+    responses=_ok(OperatorView, "Suspended", 404),
     response_class=Response,
 )
 async def suspend_operator(operator_id: str, svc: Service, admin: Admin) -> Response:
@@ -180,7 +214,7 @@ async def suspend_operator(operator_id: str, svc: Service, admin: Admin) -> Resp
 @_admin.post(
     "/operators/{operator_id}/activation",
     summary="Lift an operator's suspension",
-    responses=_ok(OperatorView, "Active"),
+    responses=_ok(OperatorView, "Active", 404),
     response_class=Response,
 )
 async def activate_operator(operator_id: str, svc: Service, admin: Admin) -> Response:
@@ -192,7 +226,7 @@ async def activate_operator(operator_id: str, svc: Service, admin: Admin) -> Res
     status_code=201,
     summary="Issue an API key (shown once)",
     openapi_extra=json_body(schemas.ref(KeyRequest)),
-    responses=_ok(IssuedKeyView, "Issued", 201),
+    responses=_ok(IssuedKeyView, "Issued", 404, *_BODY, status=201),
     response_class=Response,
 )
 async def issue_key(operator_id: str, request: Request, svc: Service, admin: Admin) -> Response:
@@ -207,20 +241,20 @@ async def issue_key(operator_id: str, request: Request, svc: Service, admin: Adm
 @_admin.get(
     "/operators/{operator_id}/keys",
     summary="An operator's keys (never their secrets)",
-    responses=_ok(KeyView, "Keys"),
+    responses={**ok(KeyList, "Keys"), **problem_responses(404)},
     response_class=Response,
 )
 async def list_keys(operator_id: str, svc: Service, admin: Admin) -> Response:
     await run_in_threadpool(svc.access.operator, operator_id)
     rows = await run_in_threadpool(svc.access.keys, operator_id)
-    return json_response([msgspec.convert(r, KeyView, from_attributes=False) for r in rows])
+    return json_response(KeyList(items=[msgspec.convert(r, KeyView, from_attributes=False) for r in rows]))
 
 
 @_admin.post(
     "/keys/{key_id}/rotation",
     status_code=201,
     summary="Replace a key: issue a new one, revoke this one",
-    responses=_ok(IssuedKeyView, "Issued", 201),
+    responses=_ok(IssuedKeyView, "Issued", 404, status=201),
     response_class=Response,
 )
 async def rotate_key(key_id: str, svc: Service, admin: Admin) -> Response:
@@ -235,7 +269,7 @@ async def rotate_key(key_id: str, svc: Service, admin: Admin) -> Response:
     "/keys/{key_id}/revocation",
     status_code=204,
     summary="Revoke a key",
-    responses={204: {"description": "Revoked"}, **problem_responses(404, 409, 415, 422)},
+    responses={204: {"description": "Revoked"}, **problem_responses(404)},
     response_class=Response,
 )
 async def revoke_key(key_id: str, svc: Service, admin: Admin) -> Response:
@@ -248,7 +282,7 @@ async def revoke_key(key_id: str, svc: Service, admin: Admin) -> Response:
     status_code=201,
     summary="Create an officer, analyst, statistician or administrator",
     openapi_extra=json_body(schemas.ref(PersonRequest)),
-    responses={201: {"description": "Created"}, **problem_responses(404, 409, 415, 422)},
+    responses={201: {"description": "Created (no body)"}, **problem_responses(409, *_BODY)},
     response_class=Response,
 )
 async def create_person(request: Request, svc: Service, admin: Admin) -> Response:
@@ -268,12 +302,12 @@ async def create_person(request: Request, svc: Service, admin: Admin) -> Respons
 @_admin.get(
     "/people",
     summary="List people (never their passwords)",
-    responses=_ok(PersonView, "People"),
+    responses={**ok(PersonList, "People"), **problem_responses()},
     response_class=Response,
 )
 async def list_people(svc: Service, admin: Admin) -> Response:
     rows = await run_in_threadpool(svc.access.people)
-    return json_response([msgspec.convert(r, PersonView, from_attributes=False) for r in rows])
+    return json_response(PersonList(items=[msgspec.convert(r, PersonView, from_attributes=False) for r in rows]))
 
 
 async def _set_disabled(svc: Any, username: str, disabled: bool, actor: str) -> Response:
@@ -285,7 +319,7 @@ async def _set_disabled(svc: Any, username: str, disabled: bool, actor: str) -> 
 @_admin.post(
     "/people/{username}/disable",
     summary="Disable a person: sign-in is refused and their sessions end at once",
-    responses=_ok(PersonView, "Disabled"),
+    responses=_ok(PersonView, "Disabled", 404, 409),
     response_class=Response,
 )
 async def disable_person(username: str, svc: Service, admin: Admin) -> Response:
@@ -295,7 +329,7 @@ async def disable_person(username: str, svc: Service, admin: Admin) -> Response:
 @_admin.post(
     "/people/{username}/enable",
     summary="Enable a disabled person again",
-    responses=_ok(PersonView, "Enabled"),
+    responses=_ok(PersonView, "Enabled", 404),
     response_class=Response,
 )
 async def enable_person(username: str, svc: Service, admin: Admin) -> Response:
@@ -306,7 +340,7 @@ async def enable_person(username: str, svc: Service, admin: Admin) -> Response:
     "/people/{username}/password",
     summary="Reset a person's password: all their sessions end",
     openapi_extra=json_body(schemas.ref(PasswordReset)),
-    responses=_ok(SessionsEnded, "Reset"),
+    responses=_ok(SessionsEnded, "Reset", 404, *_BODY),
     response_class=Response,
 )
 async def reset_password(username: str, request: Request, svc: Service, admin: Admin) -> Response:
@@ -318,7 +352,7 @@ async def reset_password(username: str, request: Request, svc: Service, admin: A
 @_admin.delete(
     "/people/{username}/sessions",
     summary="End all of a person's sessions",
-    responses=_ok(SessionsEnded, "Ended"),
+    responses=_ok(SessionsEnded, "Ended", 404),
     response_class=Response,
 )
 async def end_sessions(username: str, svc: Service, admin: Admin) -> Response:
@@ -333,7 +367,7 @@ Person = Annotated[Principal, Depends(Access(*PEOPLE_ROLES))]
     "/password",
     summary="Change your own password (current and new): your other sessions end",
     openapi_extra=json_body(schemas.ref(PasswordChange)),
-    responses={**ok(SessionsEnded, "Changed"), **problem_responses(404, 415, 422)},
+    responses={**ok(SessionsEnded, "Changed"), **problem_responses(404, *_BODY)},
     response_class=Response,
 )
 async def change_own_password(request: Request, svc: Service, person: Person) -> Response:

@@ -1,4 +1,5 @@
-"""Operators' intake: declarations, orders, payments and waybills, one at a time or as NDJSON.
+"""Operators' intake: declarations, orders, payments and waybills, one at a time or in bulk (NDJSON
+or a JSON array, each record answered on its own).
 
 Bodies are decoded by msgspec straight into the domain records (strict, every failing field
 reported); FastAPI is used for routing and OpenAPI only, which keeps the single-submission path
@@ -29,12 +30,17 @@ from clearway.clearance.model import SubmissionResult
 from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.records import Consignment, DocumentKind, Order, Payment, Waybill
 from clearway.gc_pause import paused_gc
+from clearway.intake.json_array import NotAJsonArray, at_item, parse_json_array
 from clearway.intake.ndjson import TooManyLines, parse_ndjson
+from clearway.intake.parsed import Parsed
 
 router = APIRouter(prefix="/v1", tags=["intake"])
 
 JSON = ("application/json",)
 NDJSON = ("application/x-ndjson", "application/jsonl")
+# A batch is NDJSON (the bulk format of docs/formats.md) or one JSON array of records: the body
+# generated clients can send, since their generators type JSON bodies and skip NDJSON ones.
+BATCH = (*NDJSON, *JSON)
 # Records per transaction inside one batch request: big enough to amortise the commit, small
 # enough that the write lock is released regularly for single submissions.
 BATCH_CHUNK = 10_000
@@ -52,25 +58,33 @@ def committer(request: Request) -> GroupCommitter:
     return value
 
 
-def _parse_paused(body: bytes, decoder: RecordDecoder[Any], **limits: int) -> Any:
+def _parse_paused(body: bytes, decoder: RecordDecoder[Any], array: bool, max_lines: int, max_line_bytes: int) -> Any:
     with paused_gc():
-        return parse_ndjson(body, decoder, **limits)
+        if array:
+            return parse_json_array(body, decoder, max_records=max_lines, max_record_bytes=max_line_bytes)
+        return parse_ndjson(body, decoder, max_lines=max_lines, max_line_bytes=max_line_bytes).parsed
 
 
-def _ndjson_body(kind: str) -> dict[str, Any]:
-    """The batch body, as OpenAPI 3.1 can say it: text, one record per line. Each line is decoded on
-    its own (docs/formats.md, NDJSON), so a line that is not a valid record is answered in the
-    results, not by refusing the batch. (Issue #20 will describe the lines' schema in full.)"""
-    schema = {
-        "type": "string",
-        "description": (
-            f"Lines of UTF-8 text, each one JSON object that is a {kind} record "
-            f"(#/components/schemas/{kind.capitalize()}); blank lines are skipped. Every other line is "
-            "answered in `results` with its 1-based line number: accepted, duplicate, conflict, or "
-            "rejected with its errors, while the other lines still load."
-        ),
-    }
-    return {"requestBody": {"required": True, "content": {media: {"schema": schema} for media in NDJSON}}}
+def _batch_body(kind: str, cls: type) -> dict[str, Any]:
+    """The batch body, as OpenAPI 3.1 can say it. A JSON array of records, or NDJSON described the
+    way the OpenAPI media type registry models sequential JSON before 3.2: ``schema`` as if the
+    lines were an array, and ``x-oai-itemSchema`` (3.2's ``itemSchema``) for one line. The items
+    are typed as records, yet an item that is not one is answered in the results, not by refusing
+    the batch (docs/formats.md, NDJSON)."""
+    record = schemas.ref(cls)
+    records = {"type": "array", "items": record}
+    description = (
+        f"{kind.capitalize()} records (#/components/schemas/{cls.__name__}), up to 100,000 of them (413 beyond): "
+        "as NDJSON (`application/x-ndjson` or `application/jsonl`), one JSON object per line, blank lines "
+        "skipped; or as one JSON array (`application/json`). Each record is decoded on its own and answered "
+        "in `results`: accepted, duplicate, conflict, or rejected with its errors, while the others still "
+        "load. `line` is the 1-based line of an NDJSON body, or the 1-based position of a record in an "
+        "array, whose errors' pointers then start with its index (`/0/items/0/hs_code`). A body that is "
+        "not a JSON array is refused whole (422)."
+    )
+    content: dict[str, Any] = {"application/json": {"schema": records}}
+    content.update({media: {"schema": records, "x-oai-itemSchema": record} for media in NDJSON})
+    return {"requestBody": {"required": True, "description": description, "content": content}}
 
 
 def _single_response(result: SubmissionResult, location: str | None) -> Response:
@@ -110,20 +124,20 @@ async def _batch(
     request: Request, svc: Clearway, kind: str, submit: Callable[[Sequence[Any]], list[SubmissionResult]]
 ) -> Response:
     settings = svc.settings
-    body = await read_body(request, NDJSON, settings.max_body_bytes)
+    body = await read_body(request, BATCH, settings.max_body_bytes)
+    # read_body has checked the type: it is one of BATCH.
+    array = request.headers["content-type"].split(";", 1)[0].strip().lower() in JSON
     try:
-        parsed = await run_in_threadpool(
-            _parse_paused,
-            body,
-            _DECODERS[kind],
-            max_lines=settings.max_batch_lines,
-            max_line_bytes=settings.max_record_bytes,
+        parsed: list[Parsed[Any]] = await run_in_threadpool(
+            _parse_paused, body, _DECODERS[kind], array, settings.max_batch_lines, settings.max_record_bytes
         )
     except TooManyLines as exc:
         raise ApiError(413, "Too many records", str(exc), "too-many-lines") from exc
+    except NotAJsonArray as exc:
+        raise InvalidRecord("the batch is not a JSON array of records", exc.errors) from exc
     lines: list[schemas.LineResult] = []
-    good = [p for p in parsed.parsed if p.record is not None]
-    for p in parsed.parsed:
+    good = [p for p in parsed if p.record is not None]
+    for p in parsed:
         if p.record is None:
             lines.append(schemas.LineResult(line=p.line, status="rejected", errors=p.errors))
     for start in range(0, len(good), BATCH_CHUNK):
@@ -137,7 +151,8 @@ async def _batch(
                     id=outcome.id,
                     reference=outcome.reference,
                     state=outcome.state,
-                    errors=outcome.errors,
+                    # In an array, a record's errors point into the whole body, like its parsing errors.
+                    errors=at_item(p.line - 1, outcome.errors) if array else outcome.errors,
                 )
             )
     lines.sort(key=lambda r: r.line)
@@ -167,7 +182,7 @@ _SINGLE: dict[int | str, dict[str, Any]] = {
 }
 _BATCH: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "One result per line",
+        "description": "One result per record (per line of NDJSON, per item of an array)",
         "content": {"application/json": {"schema": schemas.ref(schemas.BatchResponse)}},
     }
 }
@@ -189,9 +204,9 @@ async def submit_consignment(request: Request, svc: Service, operator: Operator)
 
 @router.post(
     "/consignments/batch",
-    summary="Submit declarations as NDJSON (one per line, up to 100,000)",
-    openapi_extra=_ndjson_body("consignment"),
-    responses={**_BATCH, **problem_responses(400, 401, 413, 415)},
+    summary="Submit declarations in bulk: NDJSON or a JSON array (up to 100,000)",
+    openapi_extra=_batch_body("consignment", Consignment),
+    responses={**_BATCH, **problem_responses(400, 401, 413, 415, 422)},
     response_class=Response,
 )
 async def submit_consignment_batch(request: Request, svc: Service, operator: Operator) -> Response:
@@ -318,9 +333,9 @@ def _document_routes(kind: DocumentKind, plural: str, cls: type) -> None:
         submit_many,
         methods=["POST"],
         name=f"submit_{kind}_batch",
-        summary=f"Submit {plural} as NDJSON (one per line, up to 100,000)",
-        openapi_extra=_ndjson_body(kind),
-        responses={**_BATCH, **problem_responses(400, 401, 413, 415)},
+        summary=f"Submit {plural} in bulk: NDJSON or a JSON array (up to 100,000)",
+        openapi_extra=_batch_body(kind, cls),
+        responses={**_BATCH, **problem_responses(400, 401, 413, 415, 422)},
         response_class=Response,
     )
 

@@ -104,6 +104,7 @@ async def read_filing(request: Request) -> PlaciFiling:
 
 @router.post(
     "",
+    status_code=201,
     summary="File PLACI data before loading: assessment complete, request for information or screening, or do not load",
     openapi_extra=json_body(schemas.ref(PlaciFiling)),
     responses={**ok(PlaciAnswer, "Assessed", 201), **problem_responses(409, 413, 415, 422)},

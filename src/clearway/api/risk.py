@@ -20,6 +20,8 @@ from clearway.api.paths import CONSIGNMENT, ConsignmentId
 from clearway.api.problems import ApiError
 from clearway.api.responses import json_body, json_response, ok, problem_responses
 from clearway.dataset.records import HsCode
+from clearway.risk.learning.features import Kind as FeatureKind
+from clearway.risk.quality import CODES as QUALITY_CODES
 
 router = APIRouter(tags=["risk"])
 
@@ -114,6 +116,133 @@ class RetrainDecision(msgspec.Struct, kw_only=True):
     model_in_use: str
 
 
+class RuleVersionView(msgspec.Struct, kw_only=True):
+    """One stored version of a rule: its body in the pack format of docs/rules.md, and who changed
+    it, when and why."""
+
+    version: int
+    status: str
+    body: dict[str, Any]
+    changed_by: str
+    changed_at: dt.datetime
+    reason: str
+
+
+class RuleHistory(msgspec.Struct, kw_only=True):
+    name: str
+    versions: list[RuleVersionView]
+
+
+# One row of the quality report: an operator's declarations of one period, their mean score, and
+# the share (0 to 1) of them with each finding, one field per finding code (risk.quality.CODES).
+QualityRow = msgspec.defstruct(
+    "QualityRow",
+    [
+        ("operator_id", str),
+        ("period_start", dt.datetime),
+        ("records", int),
+        ("mean_quality_score", float | None),
+        *((f"share_{code}", float | None) for code in QUALITY_CODES),
+    ],
+    kw_only=True,
+)
+
+
+class QualityReport(msgspec.Struct, kw_only=True):
+    """Data quality per operator and period, oldest period first within each operator."""
+
+    days: int
+    period: Literal["1d", "1w", "1mo"]
+    rows: list[QualityRow]  # type: ignore[valid-type]
+
+
+class TrainingWindow(msgspec.Struct, kw_only=True, rename={"start": "from", "end": "to"}):
+    start: dt.datetime
+    end: dt.datetime
+
+
+class FeatureView(msgspec.Struct, kw_only=True):
+    name: str
+    description: str
+    kind: FeatureKind
+
+
+class ValidationMetrics(msgspec.Struct, kw_only=True):
+    """The model's metrics on its validation rows: AUC (null with one class only) and precision,
+    recall and revenue share at 1, 2, 5 and 10 % inspected (keys are the percentages)."""
+
+    auc: float | None
+    precision: dict[str, float]
+    recall: dict[str, float]
+    revenue: dict[str, float]
+    validation_rows: int
+
+
+class Thresholds(msgspec.Struct, kw_only=True):
+    red_at: float
+    yellow_at: float
+
+
+class RetrainingRecord(msgspec.Struct, kw_only=True):
+    """The latest retraining decision, as the audit chain records it, with when and by whom."""
+
+    decision: Literal["installed", "kept"]
+    reason: str
+    candidate_version: str
+    current_version: str | None
+    candidate: dict[str, float | None] | None
+    current: dict[str, float | None] | None
+    holdout: dict[str, Any]
+    tolerance: float
+    share_inspected: int
+    forced: bool
+    at: dt.datetime
+    actor: str
+
+
+class ModelSummary(msgspec.Struct, kw_only=True):
+    """The targeting model in use (docs/learning.md): its manifest's version, training window, data
+    hash and signature, features, validation metrics and training configuration; the lanes'
+    thresholds on its score; the retraining schedule and the latest retraining decision."""
+
+    version: str
+    created_at: dt.datetime
+    training_window: TrainingWindow
+    rows: int
+    findings: int
+    data_hash: str
+    signature: str
+    features: list[FeatureView]
+    validation: ValidationMetrics
+    config: dict[str, int | float]
+    thresholds: Thresholds
+    retrain_hours: int
+    last_retraining: RetrainingRecord | None
+
+
+class Psi(msgspec.Struct, kw_only=True):
+    psi: float
+    reading: Literal["stable", "moderate shift", "shift: retrain"]
+
+
+class ShiftedFeature(msgspec.Struct, kw_only=True):
+    feature: str
+    psi: float
+    reading: Literal["stable", "moderate shift", "shift: retrain"]
+
+
+class DriftReport(msgspec.Struct, kw_only=True):
+    """Population stability (PSI) of recent consignments against the model's training window: of
+    the score (null when no consignment arrived in the period), of each feature, and the five most
+    shifted features."""
+
+    model: str
+    consignments: int
+    score: Psi | None
+    features: dict[str, float]
+    most_shifted: list[ShiftedFeature] = []
+
+
 RISK_SCHEMAS = [
     RuleCatalogue,
     RuleChange,
@@ -124,7 +253,17 @@ RISK_SCHEMAS = [
     TrustTier,
     RetrainRequest,
     RetrainDecision,
+    RuleHistory,
+    QualityReport,
+    ModelSummary,
+    DriftReport,
 ]
+
+
+def _as(cls: Any, value: Any) -> Any:
+    """``value`` (the service's plain data) as the documented response type: what is sent is then
+    exactly what the document says, and a field that changes shape fails here, not in a client."""
+    return msgspec.convert(value, cls, from_attributes=False, strict=False)
 
 
 @router.get(
@@ -141,18 +280,19 @@ async def catalogue(svc: Service, _: Annotated[Principal, Depends(READERS)]) -> 
 @router.get(
     "/v1/risk/rules/{name}",
     summary="Every version of one rule: who changed it, when and why",
-    responses={200: {"description": "The versions"}, **problem_responses(404)},
+    responses={**ok(RuleHistory, "The versions, oldest first"), **problem_responses(404)},
     response_class=Response,
 )
 async def history(name: str, svc: Service, _: Annotated[Principal, Depends(READERS)]) -> Response:
-    return json_response({"name": name, "versions": await run_in_threadpool(svc.risk.history, name)})
+    versions = await run_in_threadpool(svc.risk.history, name)
+    return json_response(RuleHistory(name=name, versions=_as(list[RuleVersionView], versions)))
 
 
 @router.put(
     "/v1/risk/rules/{name}",
     summary="Add a rule or a new version of it (analysts; versioned and audited, effective at once)",
     openapi_extra=json_body(schemas.ref(RuleChange)),
-    responses={**ok(RuleVersion, "Stored"), **problem_responses(404, 413, 415, 422)},
+    responses={**ok(RuleVersion, "Stored"), **problem_responses(413, 415, 422)},
     response_class=Response,
 )
 async def change(
@@ -227,7 +367,7 @@ QUALITY_READERS = Access(Role.OPERATOR, Role.OFFICER, Role.ANALYST, Role.STATIST
 @router.get(
     "/v1/risk/quality",
     summary="Data quality per operator and day: declarations, mean score, share of each finding",
-    responses={200: {"description": "The report"}, **problem_responses(422)},
+    responses={**ok(QualityReport, "The report"), **problem_responses(422)},
     response_class=Response,
 )
 async def quality(
@@ -239,17 +379,17 @@ async def quality(
     # An operator sees its own declarations' quality; customs sees every operator's.
     operator = principal.id if principal.role is Role.OPERATOR else None
     rows = await run_in_threadpool(lambda: svc.risk.quality_report(days=days, operator_id=operator, period=period))
-    return json_response({"days": days, "period": period, "rows": rows})
+    return json_response(QualityReport(days=days, period=period, rows=_as(list[QualityRow], rows)))  # type: ignore[valid-type]
 
 
 @router.get(
     "/v1/risk/model",
     summary="The targeting model in use: version, training window, data hash, validation metrics, thresholds",
-    responses={200: {"description": "The model's manifest summary"}, **problem_responses(404)},
+    responses={**ok(ModelSummary, "The model's manifest summary"), **problem_responses(404)},
     response_class=Response,
 )
 async def model(svc: Service, _: Annotated[Principal, Depends(READERS)]) -> Response:
-    return json_response(await run_in_threadpool(svc.learning.summary))
+    return json_response(_as(ModelSummary, await run_in_threadpool(svc.learning.summary)))
 
 
 @router.post(
@@ -277,7 +417,7 @@ async def retrain(request: Request, svc: Service, principal: Annotated[Principal
 @router.get(
     "/v1/risk/model/drift",
     summary="Population stability of the last days' consignments against the model's training window",
-    responses={200: {"description": "PSI of the score and of each feature"}, **problem_responses(404, 422)},
+    responses={**ok(DriftReport, "PSI of the score and of each feature"), **problem_responses(404, 422)},
     response_class=Response,
 )
 async def drift(
@@ -285,4 +425,4 @@ async def drift(
     _: Annotated[Principal, Depends(ANALYSTS)],
     days: Annotated[int, Query(ge=1, le=90)] = 7,
 ) -> Response:
-    return json_response(await run_in_threadpool(svc.learning.drift, days))
+    return json_response(_as(DriftReport, await run_in_threadpool(svc.learning.drift, days)))
