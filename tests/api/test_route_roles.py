@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from clearway.access.roles import Role
 from clearway.api.app import create_app
+from clearway.api.contract import route_rules, rules_of
 from clearway.api.deps import Access
 from clearway.app.platform import Clearway
 
@@ -18,27 +18,14 @@ DOCUMENTATION = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 ASSETS = {"/static"}
 
 
-def rules(dependant: Dependant) -> list[Access]:
-    found = [d.call for d in dependant.dependencies if isinstance(d.call, Access)]
-    for sub in dependant.dependencies:
-        found += rules(sub)
-    return found
-
-
 def route_table(service: Clearway) -> dict[tuple[str, str], list[Access]]:
+    # The same walk the OpenAPI document's security is derived from (api/contract.py), so that what
+    # this test checks is what the document says (tests/api/test_security_contract.py).
     app = create_app(service.settings, service, sweep=False)
     table: dict[tuple[str, str], list[Access]] = {}
-    for route in app.routes:
-        # Included routers appear as one entry that expands into its effective routes.
-        contexts = list(route.effective_route_contexts()) if hasattr(route, "effective_route_contexts") else [route]
-        for context in contexts:
-            path = getattr(context, "path", "")
-            if isinstance(context, APIRoute) or hasattr(context, "dependant"):
-                # The template as documented: {consignment_id}, not {consignment_id:consignment_id}.
-                for method in sorted(context.methods or ()):
-                    table[(method, context.path_format)] = rules(context.dependant)
-            elif path not in DOCUMENTATION | ASSETS:
-                table[("ANY", path)] = []
+    for method, path, _, found in route_rules(app):
+        if method != "ANY" or path not in DOCUMENTATION | ASSETS:
+            table[(method, path)] = found
     assert len(table) > 15, "the route walk found too few routes to be trusted"
     return table
 
@@ -94,5 +81,5 @@ def test_the_walk_notices_an_undeclared_route(service: Clearway) -> None:
 
     contexts = [c for r in app.routes if hasattr(r, "effective_route_contexts") for c in r.effective_route_contexts()]
     plain = [r for r in app.routes if isinstance(r, APIRoute)]
-    found = {getattr(r, "path", ""): rules(r.dependant) for r in [*contexts, *plain]}
+    found = {getattr(r, "path", ""): rules_of(r.dependant) for r in [*contexts, *plain]}
     assert found["/v1/forgotten"] == [] and found["/v1/health"] != []

@@ -14,6 +14,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.specs.openapi.checks import ignored_auth, negative_data_rejection
 
 from clearway.access.roles import Role
 from clearway.api.app import create_app
@@ -154,6 +156,13 @@ def test_fuzzed_statistics_answer_as_documented(
     # OpenAPI cannot state, so such a request is not "valid data" whatever the document says.
     backwards = isinstance(query.get("from"), str) and isinstance(query.get("to"), str) and query["from"] > query["to"]
     checks = [c for c in CHECKS if c is not positive_data_acceptance] if backwards else CHECKS
+    # schemathesis' ignored_auth probe goes out over the network when the schema is not bound to an
+    # app (this one is shared, and built before the app): test_security_contract.py checks every
+    # operation with and without each kind of credential instead.
+    # The session cookie is the document's security (issue 20): a case that leaves it out still goes
+    # with the signed-in statistician's cookie below, so it is not invalid data once sent.
+    cookie_negative = case.meta is not None and case.meta.is_negative_at(ParameterLocation.COOKIE)
+    checks = [c for c in checks if c is not ignored_auth and not (cookie_negative and c is negative_data_rejection)]
     response = case.call_and_validate(app=app, headers=cookie, checks=checks)
     # The session works (no 401 or 403); negative cases are 422, or 405 for another method.
     assert response.status_code in (200, 405, 422), response.text[:300]

@@ -110,8 +110,9 @@ def test_the_eu_converts_at_the_monthly_customs_rate_and_explains_it() -> None:
     assert "2025-03-19" in line.description and "Art. 146" in line.reference
     assert line.parameters == ["exchange.rule@2016-05-01"] and "exchange.rule@2016-05-01" in a.parameters
     quoted = response(a).exchange_rate
-    assert quoted is not None and quoted["indicative"] == "false" and "Art. 146" in quoted["reference"]
-    assert "penultimate Wednesday" in quoted["rule"] and quoted["date"] == "2025-03-19"
+    # The quote carries the assessment's own ExchangeRate: one schema for both (issue 20).
+    assert quoted == a.exchange_rate and not quoted.indicative and "Art. 146" in quoted.reference
+    assert "penultimate Wednesday" in quoted.rule and quoted.date == dt.date(2025, 3, 19)
 
 
 def test_november_2026_is_covered_but_december_needs_a_rate_after_the_shipped_history() -> None:
@@ -157,7 +158,7 @@ def test_without_an_official_table_the_ecb_rate_is_indicative_and_says_so() -> N
     [text] = _exchange_lines(a)
     assert "indicative" in text and "HMRC" in text
     quoted = response(a).exchange_rate
-    assert quoted is not None and quoted["indicative"] == "true" and "HMRC" in quoted["rule"]
+    assert quoted is not None and quoted.indicative and "HMRC" in quoted.rule
 
 
 def test_an_imported_official_table_is_used_and_is_not_indicative() -> None:

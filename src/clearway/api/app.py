@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from clearway import __version__
-from clearway.api import admin, customs, intake, oauth, preloading, problems, revenue, risk, schemas
+from clearway.api import admin, contract, customs, intake, oauth, preloading, problems, revenue, risk, schemas
 from clearway.api import public as public_api
 from clearway.api import security_events as security_api
 from clearway.api import stats as stats_api
@@ -228,28 +228,28 @@ _SWAGGER_UI = """<!doctype html>
 
 
 def _install_openapi(app: FastAPI, svc: Clearway) -> None:
-    """Merge the msgspec-generated schemas of records and responses into FastAPI's document."""
+    """Merge the msgspec-generated schemas of records and responses into FastAPI's document, then
+    make it exact (api/contract.py)."""
     original = app.openapi
+    types: list[Any] = [
+        *schemas.SCHEMA_TYPES,
+        *admin.ADMIN_SCHEMAS,
+        *revenue.REVENUE_SCHEMAS,
+        *risk.RISK_SCHEMAS,
+        *preloading.PRELOADING_SCHEMAS,
+        *public_api.PUBLIC_SCHEMAS,
+        *stats_api.STATS_SCHEMAS,
+        *security_api.SECURITY_SCHEMAS,
+        customs.ControlRequest,
+        oauth.TokenResponse,
+        oauth.TokenError,
+    ]
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             spec = original()
             spec.setdefault("components", {}).setdefault("schemas", {}).update(schemas.openapi_components())
-            _, extra = msgspec.json.schema_components(
-                [
-                    *admin.ADMIN_SCHEMAS,
-                    *revenue.REVENUE_SCHEMAS,
-                    *risk.RISK_SCHEMAS,
-                    *preloading.PRELOADING_SCHEMAS,
-                    *public_api.PUBLIC_SCHEMAS,
-                    *stats_api.STATS_SCHEMAS,
-                    *security_api.SECURITY_SCHEMAS,
-                    customs.ControlRequest,
-                    oauth.TokenResponse,
-                    oauth.TokenError,
-                ],
-                ref_template="#/components/schemas/{name}",
-            )
+            _, extra = msgspec.json.schema_components(types[len(schemas.SCHEMA_TYPES) :], ref_template=_REF)
             spec["components"]["schemas"].update(extra)
             for name, rule in SCHEMA_RULES.items():
                 if name in spec["components"]["schemas"]:
@@ -260,7 +260,11 @@ def _install_openapi(app: FastAPI, svc: Clearway) -> None:
                     parameter["schema"] = {"type": "string", "enum": public_api.jurisdiction_codes(svc)}
             quote = spec["components"]["schemas"]["QuoteRequest"]["properties"]
             quote["destination"] = {**quote["destination"], "enum": revenue.quote_destinations(svc)}
+            contract.finish(spec, app, types)
             app.openapi_schema = spec
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+_REF = "#/components/schemas/{name}"

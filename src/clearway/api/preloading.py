@@ -21,7 +21,7 @@ from clearway.api.deps import Operator, Service, read_json
 from clearway.api.responses import json_body, json_response, ok, problem_responses
 from clearway.app.preloading import ScreeningAnswer
 from clearway.clearance.errors import InvalidRecord
-from clearway.risk.preloading import PlaciFiling, PlaciReason, placi_errors
+from clearway.risk.preloading import Answer, FilingStatus, PlaciFiling, PlaciReason, placi_errors
 
 router = APIRouter(prefix="/v1/preloading", tags=["pre-loading"])
 _MAX = 64 * 1024
@@ -31,8 +31,8 @@ class PlaciAnswer(msgspec.Struct, kw_only=True):
     id: str
     reference: str
     transport_document: str
-    answer: str  # assessment_complete, request_for_information, request_for_screening, do_not_load
-    status: str  # closed, open (a referral awaiting the carrier's answer), expired (not answered in time)
+    answer: Answer
+    status: FilingStatus
     received_at: dt.datetime
     due_at: dt.datetime | None
     # What the carrier must do, and what in its own data is missing or unclear: never a rule's name,
@@ -85,7 +85,7 @@ def carrier_answer(view: dict[str, Any]) -> PlaciAnswer:
         id=view["id"],
         reference=view["reference"],
         transport_document=view["transport_document"],
-        answer=answer,
+        answer=view["answer"],
         status=view["status"],
         received_at=view["received_at"],
         due_at=view["due_at"],

@@ -19,6 +19,7 @@ from clearway.api import schemas
 from clearway.api.deps import PUBLIC, Access, Operator, Service, read_body
 from clearway.api.paths import CONSIGNMENT, ConsignmentId
 from clearway.api.responses import consignment_links, json_response, problem_responses
+from clearway.api.schemas import MoneyText
 from clearway.app.platform import Clearway, utcnow
 from clearway.clearance.errors import InvalidRecord
 from clearway.dataset.errors import FieldError
@@ -58,8 +59,8 @@ class SchemeStatementLine(msgspec.Struct, kw_only=True):
     jurisdiction: str
     currency: str
     consignments: int
-    intrinsic_value: str
-    tax: str
+    intrinsic_value: MoneyText
+    tax: MoneyText
 
 
 class IntermediaryStatementLine(msgspec.Struct, kw_only=True):
@@ -68,10 +69,10 @@ class IntermediaryStatementLine(msgspec.Struct, kw_only=True):
     jurisdiction: str
     currency: str
     consignments: int
-    duty: str
-    tax: str
-    fees: str
-    total: str
+    duty: MoneyText
+    tax: MoneyText
+    fees: MoneyText
+    total: MoneyText
 
 
 class SchemeStatement(msgspec.Struct, kw_only=True):
@@ -86,7 +87,7 @@ class IntermediaryStatement(msgspec.Struct, kw_only=True):
 
 class RefundResponse(msgspec.Struct, kw_only=True):
     consignment_id: str
-    refunded_tax: str
+    refunded_tax: MoneyText
     currency: str
 
 
@@ -102,7 +103,7 @@ REVENUE_SCHEMAS = [QuoteRequest, QuoteResponse, SchemeStatement, IntermediarySta
     },
     responses={
         200: {"description": "The quote", "content": {"application/json": {"schema": schemas.ref(QuoteResponse)}}},
-        **problem_responses(400, 413, 415, 422),
+        **problem_responses(400, 413, 415, 422, public=True),
     },
     response_class=Response,
 )

@@ -15,7 +15,7 @@ import msgspec
 from clearway.api.problems import Problem
 from clearway.clearance.decision import Decision
 from clearway.clearance.lifecycle import HoldReason, State
-from clearway.clearance.linking import LinkResult
+from clearway.clearance.linking import LinkResult, LinkStatus
 from clearway.clearance.model import StoredDocument
 from clearway.dataset.errors import FieldError
 from clearway.dataset.records import Consignment, DocumentKind, Order, Payment, Waybill
@@ -23,6 +23,10 @@ from clearway.revenue.model import Assessment
 from clearway.risk.lanes import RiskResult
 
 _RESPONSE = {"kw_only": True, "omit_defaults": True}
+
+# An amount already written as decimal text ("12.50"): documented as the Money component, like every
+# Decimal the API answers with (api/contract.py).
+MoneyText = Annotated[str, msgspec.Meta(extra_json_schema={"format": "decimal"})]
 
 
 class SubmissionResponse(msgspec.Struct, **_RESPONSE):
@@ -125,8 +129,8 @@ class ConsignmentSummary(msgspec.Struct, kw_only=True, omit_defaults=True):
     version: int
     state: State
     hold_reason: HoldReason | None = None
-    lane: str | None = None
-    link_status: str | None = None
+    lane: str | None = None  # a Lane; documented as the shared component (api/contract.py)
+    link_status: LinkStatus | None = None
     destination_country: str
     currency: str
     goods_value: Decimal
@@ -179,7 +183,7 @@ class DeclarantSummary(msgspec.Struct, kw_only=True, omit_defaults=True):
     version: int
     state: State
     hold_reason: HoldReason | None = None
-    link_status: str | None = None
+    link_status: LinkStatus | None = None
     destination_country: str
     currency: str
     goods_value: Decimal

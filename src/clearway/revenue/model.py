@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -16,6 +16,9 @@ Nature = Literal["sale", "gift", "sample", "return", "documents"]
 Channel = Literal["post", "courier"]
 CollectionModel = Literal["vendor", "intermediary", "buyer", "platform", "none"]
 LineKind = Literal["duty", "tax", "fee", "relief", "info"]
+# Exchange rates are decimals but not money: described, so the document does not show them as Money.
+Rate = Annotated[Decimal, msgspec.Meta(description="Units of `to` that one unit of `currency` is worth")]
+Quotation = Annotated[Decimal, msgspec.Meta(description="A published figure that `rate` is the quotient of")]
 
 
 class Goods(msgspec.Struct, frozen=True, kw_only=True):
@@ -95,7 +98,7 @@ class ExchangeRate(msgspec.Struct, frozen=True, kw_only=True):
     source: str
     currency: str
     to: str
-    rate: Decimal
+    rate: Rate
     date: dt.date
     # The customs rule that chose this rate (revenue.exchange), its legal basis, and whether the
     # rate only stands in for the official one (no table of the administration was loaded).
@@ -105,8 +108,8 @@ class ExchangeRate(msgspec.Struct, frozen=True, kw_only=True):
     # The published quotation behind ``rate`` when it is a quotient (a cross rate through the euro,
     # a table quoted the other way round): converting divides by the published figure, as the law
     # does, instead of multiplying by a rounded inverse ("GBP 583.66 / 0.8338" is exactly EUR 700).
-    numerator: Decimal | None = None
-    denominator: Decimal | None = None
+    numerator: Quotation | None = None
+    denominator: Quotation | None = None
 
     def apply(self, amount: Decimal) -> Decimal:
         """``amount`` of ``currency`` in ``to``."""

@@ -28,7 +28,7 @@ from clearway.dataset.records import (
 )
 from clearway.dataset.validate import decimal_errors
 from clearway.jurisdictions.territories import Territories
-from clearway.revenue.model import Assessment, Goods, Line, Nature, Shipment, Warning
+from clearway.revenue.model import Assessment, CollectionModel, ExchangeRate, Goods, Line, Nature, Shipment, Warning
 
 QuoteTransport = Literal["air", "sea", "road", "rail", "post", "courier"]
 _STRUCT = {"kw_only": True, "forbid_unknown_fields": True, "frozen": True}
@@ -110,7 +110,7 @@ class QuoteResponse(msgspec.Struct, kw_only=True):
     as_of: dt.date
     currency: str
     irg_category: int
-    collection_model: str
+    collection_model: CollectionModel
     duty: Decimal | None
     tax: Decimal | None
     fees: Decimal | None
@@ -120,7 +120,8 @@ class QuoteResponse(msgspec.Struct, kw_only=True):
     warnings: list[Warning]
     parameters: list[str]
     tax_scheme: str | None = None
-    exchange_rate: dict[str, str] | None = None
+    # The same object as an assessment's: the rate, who published it and when, and the rule that chose it.
+    exchange_rate: ExchangeRate | None = None
 
 
 def semantic_errors(request: QuoteRequest) -> list[FieldError]:
@@ -214,7 +215,6 @@ def response(assessment: Assessment, *, buyer_id: str | None = None) -> QuoteRes
                 message="a quote does not read the buyer's history: per-person limits are checked at import",
             )
         )
-    rate = assessment.exchange_rate
     return QuoteResponse(
         destination=assessment.destination,
         as_of=assessment.as_of,
@@ -230,18 +230,5 @@ def response(assessment: Assessment, *, buyer_id: str | None = None) -> QuoteRes
         warnings=warnings,
         parameters=assessment.parameters,
         tax_scheme=assessment.tax_scheme,
-        exchange_rate=None
-        if rate is None
-        else {
-            "source": rate.source,
-            "from": rate.currency,
-            "to": rate.to,
-            "rate": f"{rate.rate:f}",
-            "date": rate.date.isoformat(),
-            # Which customs rule chose the rate, its legal basis, and whether it only stands in for
-            # the administration's official rate ("true"/"false": the map's values are strings).
-            "rule": rate.rule,
-            "reference": rate.reference,
-            "indicative": "true" if rate.indicative else "false",
-        },
+        exchange_rate=assessment.exchange_rate,
     )

@@ -32,6 +32,9 @@ from clearway.risk.rules.model import Rule
 from clearway.risk.screening import ScreeningIndex, screen_row
 
 Answer = Literal["assessment_complete", "request_for_information", "request_for_screening", "do_not_load"]
+# A filing is open while a referral awaits the carrier's answer, closed once answered, and expired
+# when the answer did not come in time (then: do not load).
+FilingStatus = Literal["open", "closed", "expired"]
 _SEVERITY: dict[str, int] = {
     "assessment_complete": 0,
     "request_for_information": 1,
