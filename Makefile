@@ -10,6 +10,10 @@ DEMO_COUNT ?= 5000
 
 VENDOR := src/clearway/web/static/vendor
 NPM_DIR := src/clearway/web/vendor
+# The tools the contract tests run on the OpenAPI document (tests/api/test_generated_client.py,
+# tests/api/test_openapi_lint.py): installed here, so that nothing is downloaded while tests run.
+CLIENT_GENERATOR := $(VENV)/tools/openapi-python-client
+LINT_DIR := tools/openapi-lint
 
 .PHONY: run test lint typecheck unit unit-postgres bench install clean browser
 
@@ -31,7 +35,18 @@ $(VENDOR)/.installed: $(NPM_DIR)/package.json $(NPM_DIR)/package-lock.json
 	cp $(NPM_DIR)/node_modules/swagger-ui-dist/swagger-ui-bundle.js $(NPM_DIR)/node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/
 	touch $@
 
-install: $(STAMP) $(VENDOR)/.installed
+# openapi-python-client pins typer below the project's own, so it has a virtualenv of its own.
+$(CLIENT_GENERATOR)/.installed: tools/openapi-python-client/requirements.txt $(STAMP)
+	$(PYTHON) -m venv $(CLIENT_GENERATOR)
+	$(CLIENT_GENERATOR)/bin/pip install --quiet -r tools/openapi-python-client/requirements.txt
+	touch $@
+
+# Redocly CLI, the OpenAPI linter, at the version (and integrity hash) of its lock file.
+$(LINT_DIR)/node_modules/.installed: $(LINT_DIR)/package.json $(LINT_DIR)/package-lock.json
+	npm ci --prefix $(LINT_DIR) --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+install: $(STAMP) $(VENDOR)/.installed $(CLIENT_GENERATOR)/.installed $(LINT_DIR)/node_modules/.installed
 
 ## browser: Debian's Chromium for the browser tests (Playwright drives it; nothing is downloaded by Playwright)
 browser:
@@ -75,4 +90,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/learning.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(VENDOR) $(NPM_DIR)/node_modules
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(VENDOR) $(NPM_DIR)/node_modules $(LINT_DIR)/node_modules
