@@ -123,11 +123,23 @@ def generated(tmp_path_factory: pytest.TempPathFactory, engine: sa.Engine, datab
             del sys.modules[name]
 
 
+# The one kind of warning the document causes on purpose: the batch endpoints also list the line
+# formats operators send in bulk (NDJSON, JSON Lines), which openapi-python-client cannot type; it
+# types the same endpoints' JSON-array body instead (docs/integration.md, "Bulk").
+BATCH_LINES = re.compile(
+    r"WARNING parsing POST /v1/(consignments|orders|payments|waybills)/batch within \w+\.\s+"
+    r"Unsupported content type application/(x-ndjson|jsonl)\s"
+)
+
+
 def test_the_generator_has_no_warnings(generated: Generated) -> None:
     print(f"openapi-python-client warnings ({len(generated.warnings)}):")
     for warning in generated.warnings:
         print(warning, end="\n\n")
-    assert not generated.warnings, f"the generator gave {len(generated.warnings)} warning(s), printed above"
+    others = [w for w in generated.warnings if not BATCH_LINES.search(w)]
+    assert not others, f"the generator gave {len(others)} unexpected warning(s), printed above"
+    # Exactly the two line formats of the four batch endpoints, no more (a new untypable body fails).
+    assert len(generated.warnings) - len(others) == 8
 
 
 # -- typed calls ---------------------------------------------------------------------------------
@@ -619,7 +631,7 @@ def test_an_administrators_flow(generated: Generated, service: Clearway, keyring
             onboarded = await api.call("POST /v1/admin/operators", admin, 201, body=shop)
             assert onboarded.status == "active"
             listed = await api.call("GET /v1/admin/operators", admin, 200)
-            assert "op-seller-7" in {operator.id for operator in listed}
+            assert "op-seller-7" in {operator.id for operator in listed.items}
         with api.step("suspend and activate"):
             suspended = await api.call(
                 "POST /v1/admin/operators/{operator_id}/suspension", admin, 200, operator_id="op-seller-7"
@@ -639,7 +651,7 @@ def test_an_administrators_flow(generated: Generated, service: Clearway, keyring
             )
             await api.call("GET /v1/consignments", api.bearer(issued.api_key), 200)
             keys = await api.call("GET /v1/admin/operators/{operator_id}/keys", admin, 200, operator_id="op-seller-7")
-            assert [key.key_id for key in keys] == [issued.key_id]
+            assert [key.key_id for key in keys.items] == [issued.key_id]
             rotated = await api.call("POST /v1/admin/keys/{key_id}/rotation", admin, 201, key_id=issued.key_id)
             await api.call("POST /v1/admin/keys/{key_id}/revocation", admin, 204, key_id=rotated.key_id)
             await api.call("GET /v1/consignments", api.bearer(rotated.api_key), 401)
@@ -648,7 +660,7 @@ def test_an_administrators_flow(generated: Generated, service: Clearway, keyring
             created = await api.call("POST /v1/admin/people", admin, 201, body=person)
             assert created.role == "officer"
             people = await api.call("GET /v1/admin/people", admin, 200)
-            assert {"root", "olga"} <= {p.username for p in people}
+            assert {"root", "olga"} <= {p.username for p in people.items}
         with api.step("disable, enable, reset a password, end sessions"):
             disabled = await api.call("POST /v1/admin/people/{username}/disable", admin, 200, username="olga")
             assert disabled.disabled

@@ -282,7 +282,13 @@ async def revoke_key(key_id: str, svc: Service, admin: Admin) -> Response:
     status_code=201,
     summary="Create an officer, analyst, statistician or administrator",
     openapi_extra=json_body(schemas.ref(PersonRequest)),
-    responses={201: {"description": "Created (no body)"}, **problem_responses(409, *_BODY)},
+    responses={
+        201: {
+            "description": "Created: the person as listed (never the password)",
+            "content": {"application/json": {"schema": schemas.ref(PersonView)}},
+        },
+        **problem_responses(409, *_BODY),
+    },
     response_class=Response,
 )
 async def create_person(request: Request, svc: Service, admin: Admin) -> Response:
@@ -296,7 +302,8 @@ async def create_person(request: Request, svc: Service, admin: Admin) -> Respons
             actor=admin.actor,
         )
     )
-    return Response(status_code=201)
+    row = await run_in_threadpool(svc.access.person, body.username)
+    return json_response(msgspec.convert(row, PersonView, from_attributes=False), status=201)
 
 
 @_admin.get(
