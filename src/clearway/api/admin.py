@@ -13,18 +13,25 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from clearway.access.passwords import MIN_LENGTH
 from clearway.access.roles import PEOPLE_ROLES, Principal, Role
 from clearway.api import schemas
 from clearway.api.deps import SESSION_COOKIE, Access, Admin, Service, read_json
 from clearway.api.problems import ApiError
 from clearway.api.responses import json_body, json_response, ok, problem_responses
 from clearway.app.access.operators import TooManyAttempts
-from clearway.dataset.records import CountryCode, Name
+from clearway.dataset.records import CountryCode, Eori, Name
 
 _admin = APIRouter(prefix="/v1/admin", tags=["administration"])
 _me = APIRouter(prefix="/v1/me", tags=["people"])
 
 OperatorId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+
+
+Password = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+# A new password: the length the server asks for is in the document; its other rules (distinct
+# characters, not a common password nor the username) are checked by the server and named in its 422.
+NewPassword = Annotated[str, msgspec.Meta(min_length=MIN_LENGTH, max_length=1024)]
 
 
 class OperatorRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -33,7 +40,7 @@ class OperatorRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     kind: Literal["marketplace", "seller", "courier", "postal_operator", "payment_provider", "broker"]
     country: CountryCode
     contact_email: Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
-    eori: Annotated[str, msgspec.Meta(max_length=17)] | None = None
+    eori: Eori | None = None
     tax_scheme_id: Annotated[str, msgspec.Meta(max_length=35)] | None = None
 
 
@@ -74,7 +81,7 @@ class PersonRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     username: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9._-]{1,62}$")]
     display_name: Name
     role: Literal["officer", "analyst", "statistician", "admin"]
-    password: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+    password: NewPassword
 
 
 class PersonView(msgspec.Struct, kw_only=True):
@@ -85,20 +92,17 @@ class PersonView(msgspec.Struct, kw_only=True):
     created_at: dt.datetime
 
 
-Password = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
-
-
 class PasswordReset(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A new password set by an administrator: all the person's sessions end."""
 
-    password: Password
+    password: NewPassword
 
 
 class PasswordChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A signed-in person's own change: the current password, then the new one."""
 
     current_password: Password
-    new_password: Password
+    new_password: NewPassword
 
 
 class SessionsEnded(msgspec.Struct, kw_only=True):

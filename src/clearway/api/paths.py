@@ -10,6 +10,7 @@ router's 404 problem.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import Path
@@ -38,3 +39,14 @@ ConsignmentId = Annotated[
     str,
     Path(pattern=f"^{CONSIGNMENT_ID_PATTERN}$", description="The consignment's id, as its submission answered it."),
 ]
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def date_text(value: object) -> object:
+    """Only a YYYY-MM-DD date in a query: pydantic would also read a number as Unix time ("0.0" and
+    1e-282 are 1970-01-01), which the document (format: date) refuses."""
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("expected a date as YYYY-MM-DD")
+    return value

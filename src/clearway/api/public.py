@@ -19,10 +19,12 @@ from typing import Annotated, Literal
 import msgspec
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query
+from pydantic import BeforeValidator
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from clearway.api.deps import PUBLIC, Service
+from clearway.api.paths import date_text
 from clearway.api.problems import ApiError
 from clearway.api.responses import json_response, ok, problem_responses
 from clearway.app.platform import Clearway
@@ -183,7 +185,9 @@ async def get_restrictions(
     q: Annotated[
         str | None, Query(max_length=MAX_QUERY, description="What you want to send or buy, in a few words.")
     ] = None,
-    as_of: Annotated[dt.date | None, Query(description="The date (YYYY-MM-DD); today when left out.")] = None,
+    as_of: Annotated[
+        dt.date | None, BeforeValidator(date_text), Query(description="The date (YYYY-MM-DD); today when left out.")
+    ] = None,
 ) -> Response:
     try:
         if jurisdiction not in jurisdiction_codes(svc):  # the document's enum, exactly: no other spelling

@@ -5,7 +5,6 @@ administrators."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -19,7 +18,7 @@ from clearway.api.deps import Access, Admin, Service, read_json
 from clearway.api.paths import CONSIGNMENT, ConsignmentId
 from clearway.api.problems import ApiError
 from clearway.api.responses import json_body, json_response, ok, problem_responses
-from clearway.dataset.records import HsCode
+from clearway.dataset.records import Amount, HsCode
 from clearway.risk.learning.features import Kind as FeatureKind
 from clearway.risk.quality import CODES as QUALITY_CODES
 
@@ -77,7 +76,7 @@ class Outcome(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     outcome: Literal["compliant", "undervalued", "misclassified", "prohibited", "counterfeit", "other"]
     note: Annotated[str, msgspec.Meta(max_length=1000)] = ""
-    corrected_value: Decimal | None = None
+    corrected_value: Amount | None = None
     corrected_hs_code: HsCode | None = None
 
 

@@ -9,7 +9,6 @@ defines every figure.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -19,6 +18,7 @@ from starlette.responses import Response
 
 from clearway.access.roles import Principal, Role
 from clearway.api.deps import Access, Service
+from clearway.api.paths import date_text
 from clearway.api.problems import ApiError
 from clearway.api.responses import json_response, ok, problem_responses
 from clearway.app.stats import stats_of
@@ -33,24 +33,14 @@ STATS_READERS = Access(Role.ANALYST, Role.STATISTICIAN, Role.ADMIN, Role.OFFICER
 Reader = Annotated[Principal, Depends(STATS_READERS)]
 STATS_SCHEMAS = list(STATS_RESULTS)
 
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def _date_text(value: object) -> object:
-    """Only a YYYY-MM-DD date: pydantic would also read a number as Unix time (1e-282 is 1970-01-01)."""
-    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
-        raise ValueError("expected a date as YYYY-MM-DD")
-    return value
-
-
 From = Annotated[
     dt.date | None,
-    BeforeValidator(_date_text),
+    BeforeValidator(date_text),
     Query(alias="from", description="First receipt date included (YYYY-MM-DD, UTC); omitted: no lower bound."),
 ]
 To = Annotated[
     dt.date | None,
-    BeforeValidator(_date_text),
+    BeforeValidator(date_text),
     Query(alias="to", description="Last receipt date included (YYYY-MM-DD, UTC); omitted: no upper bound."),
 ]
 By = Query(description="The grouping: seller country, destination, HS chapter of the main item, operator...")
