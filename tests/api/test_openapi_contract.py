@@ -156,3 +156,13 @@ def test_the_public_quote_refuses_no_credential(client: TestClient) -> None:
     quote = _document(client)["paths"]["/v1/quotes"]["post"]
     assert quote["security"] == [] and not {"401", "403"} & set(quote["responses"])
     assert quote["x-roles"] == [] and Role.OPERATOR not in quote["x-roles"]
+
+
+def test_the_outcome_enum_is_the_set_the_service_accepts() -> None:
+    import typing
+
+    from clearway.api.risk import OutcomeKind
+    from clearway.app.risk.outcomes import OUTCOMES
+
+    # One closed set: the document's enum and the service's check cannot drift apart.
+    assert tuple(typing.get_args(OutcomeKind)) == OUTCOMES

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from clearway.access.passwords import MIN_LENGTH
-from clearway.access.roles import PEOPLE_ROLES, Principal, Role
+from clearway.access.roles import PEOPLE_ROLES, OperatorKind, Principal, Role
 from clearway.api import schemas
 from clearway.api.deps import SESSION_COOKIE, Access, Admin, Service, read_json
 from clearway.api.problems import ApiError
@@ -47,7 +47,7 @@ class OperatorRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class OperatorView(msgspec.Struct, kw_only=True, omit_defaults=True):
     id: str
     name: str
-    kind: str
+    kind: OperatorKind
     country: str
     contact_email: str
     status: Literal["active", "suspended"]

@@ -21,6 +21,7 @@ from clearway.api.responses import json_body, json_response, ok, problem_respons
 from clearway.dataset.records import Amount, HsCode
 from clearway.risk.learning.features import Kind as FeatureKind
 from clearway.risk.quality import CODES as QUALITY_CODES
+from clearway.risk.rules.model import Status
 
 router = APIRouter(tags=["risk"])
 
@@ -30,17 +31,21 @@ OFFICERS = Access(Role.OFFICER)
 RuleName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{2,79}$")]
 
 
+# What an inspection can find: one closed set for the request and the answer (app/risk/outcomes.py).
+OutcomeKind = Literal["compliant", "undervalued", "misclassified", "prohibited", "counterfeit", "other"]
+
+
 class RuleStatistics(msgspec.Struct, kw_only=True):
     name: str
     version: int
-    status: str
+    status: Status
     description: str
     legal_basis: str
     weight: int
     outcome: dict[str, str] | None
     jurisdictions: list[str]
-    valid_from: str | None
-    valid_to: str | None
+    valid_from: dt.date | None
+    valid_to: dt.date | None
     when: Any
     changed_by: str
     changed_at: dt.datetime
@@ -74,7 +79,7 @@ class RuleVersion(msgspec.Struct, kw_only=True):
 class Outcome(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """What an inspection found. Undervalued: give the corrected value; misclassified: the HS code."""
 
-    outcome: Literal["compliant", "undervalued", "misclassified", "prohibited", "counterfeit", "other"]
+    outcome: OutcomeKind
     note: Annotated[str, msgspec.Meta(max_length=1000)] = ""
     corrected_value: Amount | None = None
     corrected_hs_code: HsCode | None = None
@@ -82,7 +87,7 @@ class Outcome(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class Recorded(msgspec.Struct, kw_only=True):
     consignment_id: str
-    outcome: str
+    outcome: OutcomeKind
 
 
 class TrustTier(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

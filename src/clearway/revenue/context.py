@@ -15,8 +15,7 @@ from typing import Any
 
 from clearway.dataset.identifiers import currency_quantum
 from clearway.jurisdictions import Params, Resolved
-from clearway.revenue.exchange import NoExchangeRate, customs_rate
-from clearway.revenue.exchange import explain as explain_exchange
+from clearway.revenue.exchange import Conversion, NoExchangeRate, customs_rate
 from clearway.revenue.model import ExchangeRate, Goods, Line, LineKind, Shipment, Warning
 from clearway.revenue.rates import RateSource
 from clearway.revenue.schemes import SchemeRegistry
@@ -105,7 +104,7 @@ class Computation:
             )
         except NoExchangeRate as exc:
             raise RevenueError(str(exc)) from exc
-        explain_exchange(self, conversion)
+        self.explain_rate(conversion)
         return conversion.rate.apply(amount)
 
     def value_of(
@@ -192,6 +191,26 @@ class Computation:
         )
         self.lines.append(line)
         return line
+
+    def explain_rate(self, conversion: Conversion) -> None:
+        """One info line per rate used (which rule, which published rate and its date, the legal
+        basis); a rate the rule does not allow makes the assessment incomplete, saying why."""
+        rate = conversion.rate
+        if rate.currency == rate.to:
+            return
+        text = f"1 {rate.currency} = {rate.rate.normalize():f} {rate.to}"
+        if not any(line.code == "exchange.rate" and line.rate == text for line in self.lines):
+            self.add(
+                "info",
+                "exchange.rate",
+                f"{rate.currency} converted to {rate.to} at {rate.rule}",
+                Decimal(0),
+                used=conversion.rule.used(),
+                rate=text,
+                reference=rate.reference,
+            )
+        if conversion.problem is not None and conversion.problem not in self.missing:
+            self.incomplete("exchange_rate_stale", conversion.problem)
 
     def warn(self, code: str, message: str) -> None:
         self.warnings.append(Warning(code=code, message=message))

@@ -16,7 +16,6 @@ from clearway.revenue import collection, gifts, territory
 from clearway.revenue.context import _MODES, Computation, RevenueError, Sources
 from clearway.revenue.duty import DUTY_FORMULAS
 from clearway.revenue.exchange import NoExchangeRate, customs_rate
-from clearway.revenue.exchange import explain as explain_exchange
 from clearway.revenue.model import Assessment, Shipment
 from clearway.revenue.tax import TAX_FORMULAS, fees, fees_for_relieved
 
@@ -75,7 +74,7 @@ def _assess(shipment: Shipment, catalogue: Catalogue, sources: Sources) -> Asses
     c = Computation(
         shipment=shipment, params=params, sources=sources, exchange=exchange, currency=jurisdiction.currency
     )
-    explain_exchange(c, conversion)
+    c.explain_rate(conversion)
     _value(c)
     _restricted(c)
     steps = territory.begin(c, route)

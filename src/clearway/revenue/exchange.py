@@ -26,16 +26,13 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
 
 from clearway.jurisdictions.model import Resolved
 from clearway.revenue.model import ExchangeRate
 from clearway.revenue.rates import ECB_SOURCE, ChainedRates, EcbRates, RateSource
-
-if TYPE_CHECKING:
-    from clearway.revenue.context import Computation
 
 ECB_MONTHLY = "ecb_monthly"
 OFFICIAL_TABLE = "official_table"
@@ -65,6 +62,10 @@ class Rule:
     @property
     def reference(self) -> str:
         return self.resolved.reference
+
+    def used(self) -> list[Resolved]:
+        """The parameter version to list on a line: none when the jurisdiction names no rule."""
+        return [self.resolved] if self.resolved is not _DEFAULT else []
 
     @classmethod
     def of(cls, resolved: Resolved | None) -> Rule:
@@ -225,24 +226,3 @@ def _who(rule: Rule) -> str:
 
 def _month_end(on: dt.date) -> dt.date:
     return on.replace(day=calendar.monthrange(on.year, on.month)[1])
-
-
-def explain(c: Computation, conversion: Conversion) -> None:
-    """One info line per rate used (which rule, which published rate and its date, the legal
-    basis); a rate the rule does not allow makes the assessment incomplete, saying why."""
-    rate = conversion.rate
-    if rate.currency == rate.to:
-        return
-    text = f"1 {rate.currency} = {rate.rate.normalize():f} {rate.to}"
-    if not any(line.code == "exchange.rate" and line.rate == text for line in c.lines):
-        c.add(
-            "info",
-            "exchange.rate",
-            f"{rate.currency} converted to {rate.to} at {rate.rule}",
-            Decimal(0),
-            used=[conversion.rule.resolved] if conversion.rule.resolved is not _DEFAULT else [],
-            rate=text,
-            reference=rate.reference,
-        )
-    if conversion.problem is not None and conversion.problem not in c.missing:
-        c.incomplete("exchange_rate_stale", conversion.problem)
