@@ -21,7 +21,7 @@ from clearway.api.responses import json_body, json_response, ok, problem_respons
 from clearway.dataset.records import Amount, HsCode
 from clearway.risk.learning.features import Kind as FeatureKind
 from clearway.risk.quality import CODES as QUALITY_CODES
-from clearway.risk.rules.model import Status
+from clearway.risk.rules.model import MAX_SCORE, Status
 
 router = APIRouter(tags=["risk"])
 
@@ -60,10 +60,33 @@ class RuleCatalogue(msgspec.Struct, kw_only=True):
     rules: list[RuleStatistics]
 
 
+# The rule as the pack format writes it (docs/rules.md): its keys and their types are documented;
+# the condition grammar of ``when`` and the rules between keys are the rule compiler's, whose 422
+# names the part at fault.
+_RULE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["name", "version", "description", "jurisdictions", "valid_from", "when", "legal_basis"],
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string", "pattern": r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"},
+        "version": {"type": "integer", "minimum": 1},
+        "description": {"type": "string", "minLength": 1, "description": "One sentence"},
+        "jurisdictions": {"type": "array", "items": {"type": "string", "pattern": "^[A-Z]{2,3}$"}, "minItems": 1},
+        "valid_from": {"type": "string", "format": "date"},
+        "valid_to": {"type": "string", "format": "date"},
+        "when": {"type": "object", "description": "A condition (docs/rules.md, Conditions)"},
+        "legal_basis": {"type": "string", "minLength": 1},
+        "weight": {"type": "integer", "minimum": 0, "maximum": MAX_SCORE},
+        "outcome": {"type": "object", "description": "An action and a lane (docs/rules.md, Outcomes)"},
+        "status": {"enum": ["active", "retired"]},
+    },
+}
+
+
 class RuleChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A new version of a rule, in the pack format of docs/rules.md (dates as YYYY-MM-DD)."""
 
-    rule: dict[str, Any]
+    rule: Annotated[dict[str, Any], msgspec.Meta(extra_json_schema=_RULE_SCHEMA)]
     reason: Annotated[str, msgspec.Meta(min_length=3, max_length=500)]
 
 
