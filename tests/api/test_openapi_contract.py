@@ -166,3 +166,18 @@ def test_the_outcome_enum_is_the_set_the_service_accepts() -> None:
 
     # One closed set: the document's enum and the service's check cannot drift apart.
     assert tuple(typing.get_args(OutcomeKind)) == OUTCOMES
+
+
+def test_identifier_patterns_refuse_a_final_newline() -> None:
+    import msgspec
+    import pytest
+
+    from clearway.api.admin import OperatorId
+    from clearway.api.risk import RuleName
+
+    # Python's "$" matches before a final newline, JSON Schema's does not: "op-1\n" would have been
+    # a second operator that looks like the first.
+    for kind, good in ((OperatorId, "op-1"), (RuleName, "new_seller")):
+        assert msgspec.convert(good, kind) == good
+        with pytest.raises(msgspec.ValidationError):
+            msgspec.convert(good + "\n", kind)

@@ -20,12 +20,12 @@ from clearway.api.deps import SESSION_COOKIE, Access, Admin, Service, read_json
 from clearway.api.problems import ApiError
 from clearway.api.responses import json_body, json_response, ok, problem_responses
 from clearway.app.access.operators import TooManyAttempts
-from clearway.dataset.records import CountryCode, Eori, Name
+from clearway.dataset.records import EMAIL_PATTERN, CountryCode, Eori, Name
 
 _admin = APIRouter(prefix="/v1/admin", tags=["administration"])
 _me = APIRouter(prefix="/v1/me", tags=["people"])
 
-OperatorId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+OperatorId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$(?!\n)")]
 
 
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
@@ -39,7 +39,7 @@ class OperatorRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     name: Name
     kind: Literal["marketplace", "seller", "courier", "postal_operator", "payment_provider", "broker"]
     country: CountryCode
-    contact_email: Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
+    contact_email: Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=EMAIL_PATTERN)]
     eori: Eori | None = None
     tax_scheme_id: Annotated[str, msgspec.Meta(max_length=35)] | None = None
 
@@ -78,7 +78,7 @@ class KeyView(msgspec.Struct, kw_only=True, omit_defaults=True):
 
 
 class PersonRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    username: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9._-]{1,62}$")]
+    username: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9._-]{1,62}$(?!\n)")]
     display_name: Name
     role: Literal["officer", "analyst", "statistician", "admin"]
     password: NewPassword

@@ -28,7 +28,7 @@ router = APIRouter(tags=["risk"])
 READERS = Access(Role.OFFICER, Role.ANALYST, Role.STATISTICIAN, Role.ADMIN)
 ANALYSTS = Access(Role.ANALYST, Role.ADMIN)
 OFFICERS = Access(Role.OFFICER)
-RuleName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{2,79}$")]
+RuleName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{2,79}$(?!\n)")]
 
 
 # What an inspection can find: one closed set for the request and the answer (app/risk/outcomes.py).

@@ -29,6 +29,8 @@ from clearway.dataset.identifiers import COUNTRIES, CURRENCIES, IOSS_MEMBER_STAT
 _CONTROL = r"\x00-\x1f\x7f"
 _BLANK = r"\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 _VISIBLE = rf"^[^{_CONTROL}]*[^{_CONTROL}{_BLANK}][^{_CONTROL}]*$(?!\n)"
+# An e-mail address as far as a pattern can say: one @, no blanks or controls around it.
+EMAIL_PATTERN = rf"^[^@{_CONTROL}{_BLANK}]+@[^@{_CONTROL}{_BLANK}]+$(?!\n)"
 _PRINTABLE = rf"^[^{_CONTROL}]*$(?!\n)"
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=_VISIBLE)]
 Text = Annotated[str, msgspec.Meta(max_length=500, pattern=_PRINTABLE)]
