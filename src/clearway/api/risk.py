@@ -65,13 +65,18 @@ class RuleCatalogue(msgspec.Struct, kw_only=True):
 # names the part at fault.
 _RULE_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["name", "version", "description", "jurisdictions", "valid_from", "when", "legal_basis"],
+    "required": ["description", "jurisdictions", "valid_from", "when", "legal_basis"],
     "additionalProperties": False,
     "properties": {
-        "name": {"type": "string", "pattern": r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"},
-        "version": {"type": "integer", "minimum": 1},
+        "name": {"type": "string", "description": "Ignored: the path names the rule"},
+        "version": {"type": "integer", "description": "Ignored: the server numbers the versions"},
         "description": {"type": "string", "minLength": 1, "description": "One sentence"},
-        "jurisdictions": {"type": "array", "items": {"type": "string", "pattern": "^[A-Z]{2,3}$"}, "minItems": 1},
+        "jurisdictions": {
+            "type": "array",
+            "items": {"type": "string", "pattern": r"^([A-Z]{2,3}|\*)$"},
+            "minItems": 1,
+            "description": 'Jurisdiction codes, or ["*"] for all',
+        },
         "valid_from": {"type": "string", "format": "date"},
         "valid_to": {"type": "string", "format": "date"},
         "when": {"type": "object", "description": "A condition (docs/rules.md, Conditions)"},
