@@ -105,7 +105,7 @@ def test_campione_joined_the_customs_territory_on_1_january_2020() -> None:
     with pytest.raises(RevenueError, match="before 1 January 2020"):
         assess(_shipment("IT", postcode="22061", as_of=dt.date(2019, 12, 31)), CATALOGUE, SOURCES)
     after = assess(_shipment("IT", postcode="22061", as_of=dt.date(2021, 1, 4)), CATALOGUE, SOURCES)
-    assert not after.complete and after.tax == 0
+    assert not after.complete and after.tax is None  # Campione's local tax: due, not computed
     assert any("Campione" in m for m in after.missing)
 
 
@@ -151,8 +151,22 @@ def test_a_postcode_not_in_the_country_format_places_nothing(postcode: str) -> N
     # A malformed postcode never moves the destination into a special (lower-tax) territory: it is
     # assessed as Germany, with a warning.
     a = assess(_shipment("DE", postcode=postcode), CATALOGUE, SOURCES)
-    assert a.jurisdiction == "EU" and a.tax > 0
+    assert a.jurisdiction == "EU" and a.tax is not None and a.tax > 0
     assert "postcode_not_recognised" in {w.code for w in a.warnings}
+    # Nor is the result complete: whether the place is Büsingen (Swiss VAT) cannot be told.
+    assert not a.complete and any("cannot be told" in m for m in a.missing)
+
+
+@pytest.mark.parametrize(
+    ("postcode", "place", "refused"),
+    [("97133", "french_overseas_countries", True), ("97150", "saint_martin", False), ("97100", "guadeloupe", False)],
+)
+def test_the_most_specific_postcode_pattern_places_the_parcel(postcode: str, place: str, refused: bool) -> None:
+    # 97133 (Saint-Barthélemy, outside the Union's customs territory) and 97150 (Saint-Martin) also
+    # fit Guadeloupe's 971xx: the postcode written out wins over the range.
+    found = CATALOGUE.locate("FR", postcode, DAY)
+    assert found.territory is not None and found.territory.key == place
+    assert (found.refusal is not None) == refused
 
 
 def test_a_postcode_shared_with_livigno_leaves_the_result_incomplete() -> None:

@@ -193,20 +193,28 @@ class Territories:
             return None  # no territory is identified by this country's postcodes
         written = postcode.strip().upper()
         if not fmt.fullmatch(written):
+            # In a country whose postcodes place special territories (the Canaries, Büsingen...), an
+            # unreadable postcode leaves the place unknown: the result says so, it is not complete.
             notes.append(
                 (
                     "postcode_not_recognised",
-                    f"'{postcode}' is not a {country} postcode: the destination is assessed as {country} "
-                    "itself, not as any special territory",
-                    False,
+                    f"'{postcode}' is not a {country} postcode, so whether the place is one of {country}'s "
+                    f"special territories cannot be told: it is assessed as {country} itself; give the postcode "
+                    "as the country writes it to complete the result",
+                    True,
                 )
             )
             return None
         compact = written.replace(" ", "").replace("-", "")
-        for territory in self.territories.values():
-            pattern = territory.postcodes.get(country)
-            if pattern is not None and pattern.fullmatch(compact):
-                return territory
+        # The most specific pattern wins: 97133 (Saint-Barthélemy) and 97150 (Saint-Martin) also fit
+        # Guadeloupe's 971xx.
+        matches = [
+            territory
+            for territory in self.territories.values()
+            if (pattern := territory.postcodes.get(country)) is not None and pattern.fullmatch(compact)
+        ]
+        if matches:
+            return min(matches, key=lambda found: _openness(found.postcodes[country].pattern, compact))
         for territory in self.territories.values():
             pattern = territory.shared_postcodes.get(country)
             if pattern is not None and pattern.fullmatch(compact):
@@ -318,3 +326,13 @@ def _territory(path: Path, key: str, spec: Any) -> Territory:
         start=start,
         before=_one_line(str(spec["before"])) if spec.get("before") else None,
     )
+
+
+def _openness(pattern: str, postcode: str) -> int:
+    """How open the alternative of ``pattern`` that matches ``postcode`` is: its character classes
+    (0 for a postcode written out, as Saint-Barthélemy's 97133 is)."""
+    inner = pattern[1:-1] if pattern.startswith("(") and pattern.endswith(")") else pattern
+    if "(" in inner or ")" in inner:  # not a plain list of alternatives: take it whole
+        return pattern.count("[")
+    matching = [alt for alt in inner.split("|") if re.fullmatch(alt, postcode)]
+    return min((alt.count("[") for alt in matching), default=pattern.count("["))

@@ -118,6 +118,15 @@ def local_tax(c: Computation, route: Route) -> None:
         Decimal(0),
         reference=territory.reference,
     )
+    # The local tax is due but not computed: a tax line without an amount, so the tax and the total
+    # are unknown (null), never a zero.
+    c.add(
+        "tax",
+        "tax.local_not_computed",
+        f"Import tax of {territory.name} ({territory.local_tax}): due, not computed",
+        None,
+        reference=territory.reference,
+    )
     c.incomplete(
         "local_tax_not_computed",
         f"the import tax of {territory.name} is missing: {territory.local_tax}; "
@@ -132,7 +141,7 @@ def finish(c: Computation, route: Route) -> None:
         return
     duty_lines = [line for line in c.lines if line.kind == "duty"]
     relieved = all(line.amount == 0 for line in duty_lines)
-    if relieved and c.as_of < _EU_RELIEF_END and c.intrinsic <= c.convert(_EU_RELIEF, "EUR"):
+    if relieved and c.as_of < _EU_RELIEF_END and c.round_value(c.intrinsic) <= c.limit(_EU_RELIEF, "EUR"):
         c.add(
             "info",
             "territory.northern_ireland_duty",
