@@ -40,3 +40,20 @@ def test_limits_and_bodies_that_are_no_array() -> None:
     for body in (b"{}", b"", b"[1", b"null"):
         with pytest.raises(NotAJsonArray):
             parse_json_array(body, decoder)
+
+
+def test_an_array_of_tiny_items_is_counted_before_they_are_built() -> None:
+    import resource
+
+    from clearway.intake.json_array import _more_items_than
+
+    # 20 million tiny items (40 MB): refused by the count, without building 20 million item objects.
+    data = b"[" + b"0," * 20_000_000 + b"0]"
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert _more_items_than(data, 100_000)
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 400, f"counting took {grown_mb:.0f} MB more"
+    # Commas inside strings and nested values are not separators.
+    assert not _more_items_than(b'[{"a": "x,y,z", "b": [1, 2, 3]}, {"c": {"d": 1, "e": 2}}]', 2)
+    assert _more_items_than(b'[{"a": "x,y"}, {"b": 1}, {"c": "\\\\", "d": [1,2]}]', 2)
+    assert not _more_items_than(b'["a\\",b", "c"]', 2)

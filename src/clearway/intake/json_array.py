@@ -19,8 +19,10 @@ JSON, or not an array, has no items to answer one by one and raises :class:`NotA
 from __future__ import annotations
 
 import json
+import re
 
 import msgspec
+import numpy as np
 
 from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.errors import FieldError
@@ -41,6 +43,29 @@ class NotAJsonArray(Exception):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.errors = [FieldError("", detail)]
+
+
+# Counting the array's items before building them: an array of tiny items ("[0,0,0,...]" in a
+# 128 MB body is 64 million) would take gigabytes as item objects before the count could refuse it.
+# Strings are blanked (a comma inside one is no separator), then commas at depth 1 are counted in
+# chunks, so the count itself stays within a few tens of megabytes.
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b"[]{},")
+_CHUNK = 1 << 22
+
+
+def _more_items_than(data: bytes, limit: int) -> bool:
+    if data.count(b",") < limit:  # n items need n - 1 commas
+        return False
+    structure = np.frombuffer(_STRINGS.sub(b"", data).translate(None, _NOT_STRUCTURE), dtype=np.uint8)
+    depth, commas = 0, 0
+    for start in range(0, len(structure), _CHUNK):
+        chunk = structure[start : start + _CHUNK]
+        step = (chunk == ord("[")).astype(np.int32) + (chunk == ord("{")) - (chunk == ord("]")) - (chunk == ord("}"))
+        level = np.cumsum(step, dtype=np.int64) + depth
+        commas += int(np.count_nonzero((chunk == ord(",")) & (level == 1)))
+        depth = int(level[-1])
+    return commas + 1 > limit
 
 
 def _split(data: bytes) -> list[msgspec.Raw]:
@@ -88,6 +113,8 @@ def parse_json_array(
 ) -> list[Parsed[T]]:
     """Every item of a JSON array body, in order. Raises :class:`NotAJsonArray` or
     :class:`~clearway.intake.ndjson.TooManyLines` before decoding any item."""
+    if _more_items_than(data, max_records):
+        raise TooManyLines(max_records)
     items = _split(data)
     if len(items) > max_records:
         raise TooManyLines(max_records)
