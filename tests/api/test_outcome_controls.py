@@ -8,6 +8,7 @@ import datetime as dt
 import re
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
@@ -114,3 +115,18 @@ def test_the_page_form_refuses_the_same(
     assert form_outcome(client, csrf, cid, "compliant").startswith("done:")
     assert form_outcome(client, csrf, cid, "prohibited").startswith("error:")
     assert outcomes(service, cid) == ["compliant"]
+
+
+@pytest.mark.parametrize("value", [-5, "10000000000000", "1.1234567"])
+def test_a_corrected_value_outside_the_documented_bounds_is_refused(
+    client: TestClient, service: Clearway, consignment_data: dict[str, Any], value: object
+) -> None:
+    # A corrected value becomes a training label: negative, absurd or over-precise ones are refused
+    # before anything is looked up, as the document's amount bounds say.
+    cid = held(client, service, consignment_data)
+    csrf = sign_in(client, service, "olga", Role.OFFICER)
+    body = {"outcome": "undervalued", "corrected_value": value}
+    refused = client.post(f"/v1/customs/consignments/{cid}/outcome", json=body, headers={"X-CSRF-Token": csrf})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["pointer"] == "/corrected_value"
+    assert outcomes(service, cid) == []

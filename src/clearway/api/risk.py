@@ -18,7 +18,10 @@ from clearway.api.deps import Access, Admin, Service, read_json
 from clearway.api.paths import CONSIGNMENT, ConsignmentId
 from clearway.api.problems import ApiError
 from clearway.api.responses import json_body, json_response, ok, problem_responses
+from clearway.clearance.errors import InvalidRecord
+from clearway.dataset.errors import FieldError
 from clearway.dataset.records import Amount, HsCode
+from clearway.dataset.validate import decimal_errors
 from clearway.risk.learning.features import Kind as FeatureKind
 from clearway.risk.quality import CODES as QUALITY_CODES
 from clearway.risk.rules.model import MAX_SCORE, Status
@@ -366,6 +369,12 @@ async def outcome(
     consignment_id: ConsignmentId, request: Request, svc: Service, principal: Annotated[Principal, Depends(OFFICERS)]
 ) -> Response:
     body = await read_json(request, Outcome, max_bytes=8192, what="inspection outcome")
+    # The bounds the document gives an amount (0 or more, below 10^12, at most 6 decimal places):
+    # a corrected value becomes a training label, so a wrong one would teach the model.
+    errors: list[FieldError] = []
+    decimal_errors(errors, "", "corrected_value", body.corrected_value)
+    if errors:
+        raise InvalidRecord("the inspection outcome has invalid fields", errors)
     await run_in_threadpool(
         lambda: svc.risk.record_outcome(
             consignment_id,
