@@ -249,3 +249,15 @@ def test_a_declaration_from_a_seller_in_the_destination_country_is_still_an_impo
         _shipment(destination, origin=destination, currency=record.transaction.currency), CATALOGUE, SOURCES
     )
     assert any(line.code.startswith("territory.") for line in quoted.lines) and quoted.total == 0
+
+
+@pytest.mark.parametrize(
+    ("origin", "origin_postcode", "destination", "destination_postcode"),
+    [("GB", None, "GB", "BT1 1AA"), ("GB", "BT1 1AA", "GB", "SW1A 1AA"), ("GB", None, "XI", None)],
+)
+def test_northern_ireland_is_the_same_place_by_its_code_or_its_postcode(
+    origin: str, origin_postcode: str | None, destination: str, destination_postcode: str | None
+) -> None:
+    here = CATALOGUE.locate(origin, origin_postcode, DAY)
+    there = CATALOGUE.locate(destination, destination_postcode, DAY)
+    assert CATALOGUE.territories.movement(here, there).code == "territory.uk_internal_market"

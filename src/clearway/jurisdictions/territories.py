@@ -233,7 +233,7 @@ class Territories:
     def movement(self, origin: Place, destination: Place) -> Movement:
         """Whether goods from ``origin`` to ``destination`` are imported, and how."""
         for rule in self.internal:
-            if origin.code in rule.origins and destination.code in rule.destinations:
+            if _code(origin) in rule.origins and _code(destination) in rule.destinations:
                 return Movement(
                     "no_import", rule.code, rule.description, rule.reference,
                     (rule.warning,) if rule.warning else (),
@@ -336,3 +336,11 @@ def _openness(pattern: str, postcode: str) -> int:
         return pattern.count("[")
     matching = [alt for alt in inner.split("|") if re.fullmatch(alt, postcode)]
     return min((alt.count("[") for alt in matching), default=pattern.count("["))
+
+
+def _code(place: Place) -> str:
+    """The code that names the place: its territory's (Northern Ireland is XI however the request
+    named it, by the code or by a BT postcode), else the code given."""
+    if place.territory is not None and place.territory.codes:
+        return place.territory.codes[0]
+    return place.code
