@@ -25,6 +25,7 @@ from clearway.api.views import consignment_view, pseudonymised_view
 from clearway.app.dossier import ConsignmentDossier
 from clearway.clearance.errors import NotFound
 from clearway.clearance.lifecycle import HoldReason, State
+from clearway.dataset.records import Reason
 
 router = APIRouter(prefix="/v1/customs", tags=["customs"])
 
@@ -35,7 +36,7 @@ _IN_CUSTOMS_HANDS = frozenset({State.HELD, State.INSPECTED})
 
 class ControlRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     target: Literal["held", "inspected", "released", "seized", "returned"]
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+    reason: Reason
     hold_reason: HoldReason | None = None
 
 

@@ -20,7 +20,7 @@ from clearway.api.problems import ApiError
 from clearway.api.responses import json_body, json_response, ok, problem_responses
 from clearway.clearance.errors import InvalidRecord
 from clearway.dataset.errors import FieldError
-from clearway.dataset.records import Amount, HsCode
+from clearway.dataset.records import VISIBLE_TEXT, Amount, HsCode
 from clearway.dataset.validate import decimal_errors
 from clearway.risk.learning.features import Kind as FeatureKind
 from clearway.risk.quality import CODES as QUALITY_CODES
@@ -95,11 +95,11 @@ class RuleChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A new version of a rule, in the pack format of docs/rules.md (dates as YYYY-MM-DD)."""
 
     rule: Annotated[dict[str, Any], msgspec.Meta(extra_json_schema=_RULE_SCHEMA)]
-    reason: Annotated[str, msgspec.Meta(min_length=3, max_length=500)]
+    reason: Annotated[str, msgspec.Meta(min_length=3, max_length=500, pattern=VISIBLE_TEXT)]
 
 
 class Retirement(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    reason: Annotated[str, msgspec.Meta(min_length=3, max_length=500)]
+    reason: Annotated[str, msgspec.Meta(min_length=3, max_length=500, pattern=VISIBLE_TEXT)]
 
 
 class RuleVersion(msgspec.Struct, kw_only=True):
@@ -111,7 +111,8 @@ class Outcome(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """What an inspection found. Undervalued: give the corrected value; misclassified: the HS code."""
 
     outcome: OutcomeKind
-    note: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+    # A note may run over several lines; a NUL never (PostgreSQL refuses it in text).
+    note: Annotated[str, msgspec.Meta(max_length=1000, pattern=r"^[^\x00]*$")] = ""
     corrected_value: Amount | None = None
     corrected_hs_code: HsCode | None = None
 

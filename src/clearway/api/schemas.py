@@ -18,7 +18,7 @@ from clearway.clearance.lifecycle import HoldReason, State
 from clearway.clearance.linking import LinkResult, LinkStatus
 from clearway.clearance.model import StoredDocument
 from clearway.dataset.errors import FieldError
-from clearway.dataset.records import Consignment, DocumentKind, Order, Payment, Waybill
+from clearway.dataset.records import Consignment, DocumentKind, Order, Payment, Reason, Waybill
 from clearway.revenue.model import Assessment
 from clearway.risk.lanes import RiskResult
 
@@ -290,7 +290,7 @@ class DeclarantView(DeclarantSummary, kw_only=True, omit_defaults=True):
 
 
 class CancelRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+    reason: Reason
 
 
 class Health(msgspec.Struct, kw_only=True):

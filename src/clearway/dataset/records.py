@@ -32,6 +32,10 @@ _VISIBLE = rf"^[^{_CONTROL}]*[^{_CONTROL}{_BLANK}][^{_CONTROL}]*$(?!\n)"
 # An e-mail address as far as a pattern can say: one @, no blanks or controls around it.
 EMAIL_PATTERN = rf"^[^@{_CONTROL}{_BLANK}]+@[^@{_CONTROL}{_BLANK}]+$(?!\n)"
 _PRINTABLE = rf"^[^{_CONTROL}]*$(?!\n)"
+VISIBLE_TEXT = _VISIBLE  # for other modules' text fields (a reason, a note) that are stored
+# Why a person or an operator did something (a cancellation, a hold, a rule change): stored in the
+# history and the audit chain, so no control characters (PostgreSQL refuses a NUL in text).
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=_VISIBLE)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=_VISIBLE)]
 Text = Annotated[str, msgspec.Meta(max_length=500, pattern=_PRINTABLE)]
 Description = Annotated[str, msgspec.Meta(min_length=1, max_length=512, pattern=_VISIBLE)]

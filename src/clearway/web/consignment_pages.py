@@ -140,7 +140,7 @@ async def act(
     svc: Service,
     officer: Officer,
     action: Annotated[str, Form(max_length=32)],
-    reason: Annotated[str, Form(max_length=500)] = "",
+    reason: Annotated[str, Form(max_length=500, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")] = "",
 ) -> Response:
     if action not in _BY_VALUE:
         return _back(consignment_id, error="unknown-action")
