@@ -9,12 +9,16 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import jsonschema_rs
+import msgspec
 from fastapi.testclient import TestClient
 
 from clearway.access.roles import Role
 from clearway.api.contract import OPERATIONS, TAG_ROLES, TAGS
 from clearway.api.problems import PROBLEM_JSON
 from tests.api.conftest import headers
+from tests.jurisdictions.test_cases import ALL as REVENUE_CASES
+from tests.jurisdictions.test_cases import assessment_of
 
 # docs/integration.md: <resource>.<action>, dotted lowerCamel words.
 OPERATION_ID = re.compile(r"^[a-z][a-zA-Z]*(\.[a-z][a-zA-Z]*)+$")
@@ -142,6 +146,40 @@ def test_closed_sets_and_money_are_shared_components(client: TestClient) -> None
     # No answer carries a decimal of its own: amounts are Money, rates say what they are.
     plain = [at for at, node in _nodes(schemas) if isinstance(node, dict) and node.get("format") == "decimal"]
     assert all("description" in _lookup(schemas, at) or at.startswith("/Outcome/") for at in plain), plain
+
+
+def component_validator(spec: dict[str, Any], name: str) -> jsonschema_rs.Validator:
+    """A validator for one component of the document, its references resolved inside it."""
+    return jsonschema_rs.validator_for(
+        {"$ref": f"#/components/schemas/{name}", "components": spec["components"]}, validate_formats=True
+    )
+
+
+def test_money_has_a_sign_only_where_the_domain_says(client: TestClient) -> None:
+    schemas = _document(client)["components"]["schemas"]
+    assert not re.match(schemas["Money"]["pattern"], "-1.00")
+    assert re.match(schemas["SignedMoney"]["pattern"], "-97")
+    signed = [at for at, node in _nodes(schemas) if node == {"$ref": "#/components/schemas/SignedMoney"}]
+    assert signed == ["/Line/properties/amount/anyOf/0"]
+    # Requests send amounts of one kind: Amount (0 or more) or Quantity (above 0), text or a whole number.
+    assert schemas["Amount"]["type"] == ["string", "integer"]
+    assert not re.match(schemas["Amount"]["pattern"], "-1")
+    refs = {at for at, node in _nodes(schemas) if node == {"$ref": "#/components/schemas/Amount"}}
+    assert {"/Item/properties/unit_price", "/QuoteItem/properties/unit_value", "/Payment/properties/amount"} <= refs
+
+
+def test_every_assessment_of_the_revenue_cases_is_what_the_document_says(client: TestClient) -> None:
+    """290 cases across 14 jurisdictions, rounding lines below zero included, against the Assessment
+    component: an amount outside its Money or SignedMoney pattern fails here."""
+    validator = component_validator(_document(client), "Assessment")
+    encode = msgspec.json.Encoder(decimal_format="string").encode
+    negative = 0
+    for name, case in REVENUE_CASES:
+        body = json.loads(encode(assessment_of(case)))
+        errors = [f"{e.instance_path}: {e.message}" for e in validator.iter_errors(body)]
+        assert not errors, (name, errors)
+        negative += any((line["amount"] or "").startswith("-") for line in body["lines"])
+    assert negative, "no case has a line below zero: the SignedMoney test above proves nothing"
 
 
 def _lookup(schemas: dict[str, Any], at: str) -> dict[str, Any]:

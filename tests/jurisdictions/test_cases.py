@@ -19,6 +19,7 @@ import yaml
 from clearway.jurisdictions import Catalogue
 from clearway.revenue.context import Sources
 from clearway.revenue.engine import assess
+from clearway.revenue.model import Assessment, PriorUsage
 from clearway.revenue.quote import QuoteDecoder, to_shipment
 from clearway.revenue.rates import EcbRates
 from clearway.revenue.schemes import Registration, RegistrySnapshot
@@ -82,19 +83,22 @@ def _line_key(line: dict[str, Any]) -> tuple[str, int, str]:
     return (str(line["code"]), int(line.get("item") or 0), str(line.get("amount")))
 
 
-@pytest.mark.parametrize(("name", "case"), ALL, ids=[name for name, _ in ALL])
-def test_case(name: str, case: dict[str, Any]) -> None:
+def assessment_of(case: dict[str, Any]) -> Assessment:
+    """What the engine assesses for a case's request, with the case's reference data."""
     request, errors = QuoteDecoder().convert(_jsonable(case["request"]))
     assert request is not None, errors
     jurisdiction = CATALOGUE.resolve(request.destination)[0].code
     shipment = to_shipment(request)
     if "prior" in case:
-        from clearway.revenue.model import PriorUsage
-
         shipment = msgspec.structs.replace(
             shipment, prior=PriorUsage(**{k: Decimal(v) for k, v in case["prior"].items()})
         )
-    assessment = assess(shipment, CATALOGUE, _sources(case, jurisdiction))
+    return assess(shipment, CATALOGUE, _sources(case, jurisdiction))
+
+
+@pytest.mark.parametrize(("name", "case"), ALL, ids=[name for name, _ in ALL])
+def test_case(name: str, case: dict[str, Any]) -> None:
+    assessment = assessment_of(case)
     expect = case["expect"]
     got = {
         # An unknown figure is null in a case, as in the API.

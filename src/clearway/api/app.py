@@ -20,7 +20,19 @@ from starlette.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from clearway import __version__
-from clearway.api import admin, contract, customs, intake, oauth, preloading, problems, revenue, risk, schemas
+from clearway.api import (
+    admin,
+    contract,
+    customs,
+    intake,
+    oauth,
+    preloading,
+    problems,
+    revenue,
+    risk,
+    rule_schema,
+    schemas,
+)
 from clearway.api import public as public_api
 from clearway.api import security_events as security_api
 from clearway.api import stats as stats_api
@@ -251,6 +263,7 @@ def _install_openapi(app: FastAPI, svc: Clearway) -> None:
             spec.setdefault("components", {}).setdefault("schemas", {}).update(schemas.openapi_components())
             _, extra = msgspec.json.schema_components(types[len(schemas.SCHEMA_TYPES) :], ref_template=_REF)
             spec["components"]["schemas"].update(extra)
+            spec["components"]["schemas"][rule_schema.NAME] = rule_schema.condition_schema()
             for name, rule in SCHEMA_RULES.items():
                 if name in spec["components"]["schemas"]:
                     spec["components"]["schemas"][name].update(rule)

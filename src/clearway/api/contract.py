@@ -22,6 +22,7 @@ from clearway.api.deps import CSRF_HEADER, SESSION_COOKIE, Access
 from clearway.api.problems import PROBLEM_JSON
 from clearway.clearance.decision import Lane
 from clearway.clearance.linking import LinkStatus
+from clearway.dataset.records import AMOUNT_PATTERN, POSITIVE_PATTERN
 from clearway.revenue.model import CollectionModel
 from clearway.risk.preloading import Answer, FilingStatus
 
@@ -225,17 +226,34 @@ LOCATION = frozenset({("post", "/v1/consignments"), ("post", "/v1/consignments/{
 # -- shared components --------------------------------------------------------------------------
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
-MONEY_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+# Money in answers has no sign: duties, taxes, fees, totals, values and refunds are never below zero.
+# The one exception is a line that adjusts a figure down (Japan rounds duty down to whole hundreds of
+# yen, a line of -97): those amounts are SignedMoney. Both are decimal text, never JSON numbers, so
+# that no client rounds them through binary floating point.
+MONEY_PATTERN = r"^[0-9]+(\.[0-9]+)?$"
+SIGNED_MONEY_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+SIGNED = frozenset({("Line", "amount")})
 MONEY: dict[str, Any] = {
     "type": "string",
     "format": "decimal",
     "pattern": MONEY_PATTERN,
-    "description": (
-        "An amount of money as a decimal string (never a JSON number, so that no client rounds it "
-        "through binary floating point), in the currency its object names."
-    ),
+    "description": "An amount of money, 0 or more, as a decimal string, in the currency its object names.",
     "examples": ["12.50"],
 }
+SIGNED_MONEY: dict[str, Any] = {
+    "type": "string",
+    "format": "decimal",
+    "pattern": SIGNED_MONEY_PATTERN,
+    "description": (
+        "An amount of money that may be below 0 (an adjustment, such as rounding a duty down), as a "
+        "decimal string, in the currency its object names."
+    ),
+    "examples": ["-0.97"],
+}
+# What requests may send (dataset.records): one component each, so that a generated client has one
+# type for an amount wherever it is asked for. Amount is Money within the bounds a document accepts
+# (below 10^12, at most 6 decimal places); requests may also send it as a whole JSON number.
+REQUEST_DECIMALS = {AMOUNT_PATTERN: "Amount", POSITIVE_PATTERN: "Quantity"}
 # Closed sets shared by several schemas, each one component. The values are the model's Literal types.
 ENUMS: dict[str, tuple[Any, str]] = {
     "Lane": (Lane, "The lane risk assessment chose: green releases, yellow and red hold for control."),
@@ -390,26 +408,42 @@ def _formats(schemas: dict[str, Any], types: Iterable[Any]) -> None:
 
 
 def _money(spec: dict[str, Any]) -> None:
-    """Every amount the API answers with is the one Money component: a Decimal field without a
-    description of its own (rates have one). Request bodies keep their own decimals, which also take
-    a whole JSON number and say so (dataset.records); a schema only requests use is left alone."""
+    """Every amount the API answers with is Money (or SignedMoney, see SIGNED): a Decimal field without
+    a description of its own (rates have one). Every amount or quantity a request sends is Amount or
+    Quantity (REQUEST_DECIMALS), which also take a whole JSON number and say so."""
     schemas: dict[str, Any] = spec["components"]["schemas"]
+    answers = set(schemas) - (_reachable(spec, "requestBody") - _reachable(spec, "responses"))
+    requested: dict[str, dict[str, Any]] = {}
 
-    def swap(node: Any) -> Any:
+    def swap(node: Any, name: str, path: tuple[str, ...]) -> Any:
         if isinstance(node, dict):
-            if node.get("format") == "decimal" and node.get("type") == "string" and set(node) <= _PLAIN_DECIMAL:
+            if node.get("format") == "decimal" and node.get("pattern") in REQUEST_DECIMALS:
+                component = REQUEST_DECIMALS[node["pattern"]]
+                # msgspec writes Decimal's own "type": "string" over the records' ["string", "integer"].
+                shared = requested.setdefault(
+                    component, {k: v for k, v in node.items() if k != "default"} | {"type": ["string", "integer"]}
+                )
+                # A field may add to the shared meaning (a default, a description of its own).
+                own = {k: v for k, v in node.items() if k != "type" and shared.get(k) != v}
+                return {"$ref": f"#/components/schemas/{component}", **own}
+            plain = node.get("format") == "decimal" and node.get("type") == "string" and set(node) <= _PLAIN_DECIMAL
+            # A schema only requests use keeps its own plain decimals (a rate sent in, for example).
+            if plain and name in answers:
+                signed = len(path) > 1 and path[0] == "properties" and (name, path[1]) in SIGNED
                 return {
-                    "$ref": "#/components/schemas/Money",
+                    "$ref": f"#/components/schemas/{'SignedMoney' if signed else 'Money'}",
                     **({"default": node["default"]} if "default" in node else {}),
                 }
-            return {key: swap(value) for key, value in node.items()}
+            return {key: swap(value, name, (*path, key)) for key, value in node.items()}
         if isinstance(node, list):
-            return [swap(value) for value in node]
+            return [swap(value, name, (*path, str(i))) for i, value in enumerate(node)]
         return node
 
-    for name in set(schemas) - (_reachable(spec, "requestBody") - _reachable(spec, "responses")):
-        schemas[name] = swap(schemas[name])
+    for name in list(schemas):
+        schemas[name] = swap(schemas[name], name, ())
     schemas["Money"] = MONEY
+    schemas["SignedMoney"] = SIGNED_MONEY
+    schemas.update(requested)
 
 
 _PLAIN_DECIMAL = frozenset({"type", "format", "default"})

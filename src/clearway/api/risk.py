@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from clearway.access.roles import Principal, Role
-from clearway.api import schemas
+from clearway.api import rule_schema, schemas
 from clearway.api.deps import Access, Admin, Service, read_json
 from clearway.api.paths import CONSIGNMENT, ConsignmentId
 from clearway.api.problems import ApiError
@@ -63,9 +63,9 @@ class RuleCatalogue(msgspec.Struct, kw_only=True):
     rules: list[RuleStatistics]
 
 
-# The rule as the pack format writes it (docs/rules.md): its keys and their types are documented;
-# the condition grammar of ``when`` and the rules between keys are the rule compiler's, whose 422
-# names the part at fault.
+# The rule as the pack format writes it (docs/rules.md): its keys, their types and the grammar of
+# ``when`` (api/rule_schema.py) are documented; the rules between keys and a value's kind per field
+# are the rule compiler's, whose 422 names the part at fault.
 _RULE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["description", "jurisdictions", "valid_from", "when", "legal_basis"],
@@ -73,7 +73,11 @@ _RULE_SCHEMA: dict[str, Any] = {
     "properties": {
         "name": {"type": "string", "description": "Ignored: the path names the rule"},
         "version": {"type": "integer", "description": "Ignored: the server numbers the versions"},
-        "description": {"type": "string", "minLength": 1, "description": "One sentence"},
+        "description": {
+            "type": "string",
+            "minLength": 2,
+            "description": "One sentence: a capital letter first, a full stop at the end",
+        },
         "jurisdictions": {
             "type": "array",
             "items": {"type": "string", "pattern": r"^([A-Z]{2,3}|\*)$"},
@@ -82,7 +86,7 @@ _RULE_SCHEMA: dict[str, Any] = {
         },
         "valid_from": {"type": "string", "format": "date"},
         "valid_to": {"type": "string", "format": "date"},
-        "when": {"type": "object", "description": "A condition (docs/rules.md, Conditions)"},
+        "when": {"$ref": f"#/components/schemas/{rule_schema.NAME}"},
         "legal_basis": {"type": "string", "minLength": 1},
         "weight": {"type": "integer", "minimum": 0, "maximum": MAX_SCORE},
         "outcome": {"type": "object", "description": "An action and a lane (docs/rules.md, Outcomes)"},

@@ -260,7 +260,8 @@ ERRORS: list[tuple[object, str]] = [
     ({"field": "origin", "in": ["CN", 1]}, r"\.in\[1\]: got the number 1"),
     ({"field": "platform_name", "is_null": "yes"}, r"expected true or false"),
     ({"field": "seller_has_vat", "eq": "yes"}, r"expected true or false, got 'yes'"),
-    ({"field": "departure_date", "lt": "2026-01-01"}, r"expected a date \(YYYY-MM-DD, unquoted\)"),
+    ({"field": "departure_date", "lt": "1 January 2026"}, r"expected a date \(YYYY-MM-DD\)"),
+    ({"field": "departure_date", "lt": "2026-02-30"}, r"not a calendar date"),
     ({"field": "departure_date", "lt": dt.datetime(2026, 1, 1)}, r"expected a date"),
     (
         {"all": [{"field": "origin", "eq": "CN"}, {"not": {"field": "x", "eq": 1}}]},

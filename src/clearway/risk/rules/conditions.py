@@ -39,6 +39,7 @@ from clearway.risk.rules.model import OPS, All, AnyOf, Condition, Leaf, Not, Op,
 
 # Levels of all, any and not: the default pack needs 3; a profile deeper than 32 is unreadable anyway.
 MAX_DEPTH: Final = 32
+_ISO_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class ConditionError(ValueError):
@@ -163,8 +164,14 @@ def _scalar(kind: str, raw: object, where: str, at: str) -> str | int | float | 
             raise ConditionError(f"{where}: expected true or false, got {raw!r}", at)
         return raw
     if kind == "date":
+        # JSON has no date: a rule sent over the API (or stored as JSON) writes it as YYYY-MM-DD text.
+        if isinstance(raw, str) and _ISO_DATE.fullmatch(raw):
+            try:
+                return dt.date.fromisoformat(raw)
+            except ValueError:
+                raise ConditionError(f"{where}: {raw!r} is not a calendar date", at) from None
         if not isinstance(raw, dt.date) or isinstance(raw, dt.datetime):
-            raise ConditionError(f"{where}: expected a date (YYYY-MM-DD, unquoted), got {raw!r}", at)
+            raise ConditionError(f"{where}: expected a date (YYYY-MM-DD), got {raw!r}", at)
         return raw
     # Numbers: an int, or a decimal written as a quoted string so that YAML never rounds it.
     if isinstance(raw, float):
