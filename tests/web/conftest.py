@@ -10,11 +10,16 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 import uvicorn
 
 from clearway.api.app import create_app
+from clearway.app.demo import load_demo
 from clearway.app.platform import Clearway
 from clearway.cli.serve import server_options
+from clearway.settings import Settings
+from tests.conftest import NO_MODEL, TEST_SECRET, empty
+from tests.web.chromium import CHROMIUM, FLAGS, playwright_api
 
 Serve = Callable[..., str]
 
@@ -53,3 +58,53 @@ def serve(service: Clearway) -> Iterator[Serve]:
     for server, thread in servers:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+# -- a browser on the demo data: Debian's Chromium driven by Playwright ----------------------------
+
+
+@pytest.fixture(scope="module")
+def server(engine: sa.Engine, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    empty(engine)
+    folder = tmp_path_factory.mktemp("browser")
+    settings = Settings(
+        database_url=database_url,
+        secret_key=TEST_SECRET,
+        secret_key_file=str(folder / "secret.key"),
+        model_dir=NO_MODEL,
+        rate_limit_per_second=0,
+        stats_refresh_seconds=0,  # the dashboard reads the store afresh on each visit
+    )
+    svc = Clearway(settings, engine=engine)
+    load_demo(svc, count=400, seed=21, force=True)
+    port = _free_port()
+    config = uvicorn.Config(create_app(settings, svc, sweep=False), host="127.0.0.1", port=port, log_level="warning")
+    web = uvicorn.Server(config)
+    thread = threading.Thread(target=web.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not web.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the server did not start")
+        time.sleep(0.05)
+    # localhost: a "potentially trustworthy" origin, so the Secure session cookie is kept over http.
+    yield f"http://localhost:{port}"
+    web.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()

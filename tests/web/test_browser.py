@@ -6,86 +6,12 @@ calculator answers; the pages work with the keyboard and on a phone-sized screen
 from __future__ import annotations
 
 import re
-import shutil
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-import sqlalchemy as sa
-import uvicorn
+from clearway.app.demo import DEMO_PASSWORD
+from tests.web.chromium import requires_chromium
 
-from clearway.api.app import create_app
-from clearway.app.demo import DEMO_PASSWORD, load_demo
-from clearway.app.platform import Clearway
-from clearway.settings import Settings
-from tests.conftest import NO_MODEL, TEST_SECRET, empty
-
-playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# As the machine notes say: without these, Chromium's background connections fail on a closed network.
-FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium missing: `make test` installs it")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server(engine: sa.Engine, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    empty(engine)
-    folder = tmp_path_factory.mktemp("browser")
-    settings = Settings(
-        database_url=database_url,
-        secret_key=TEST_SECRET,
-        secret_key_file=str(folder / "secret.key"),
-        model_dir=NO_MODEL,
-        rate_limit_per_second=0,
-        stats_refresh_seconds=0,  # the dashboard reads the store afresh on each visit
-    )
-    svc = Clearway(settings, engine=engine)
-    load_demo(svc, count=400, seed=21, force=True)
-    port = _free_port()
-    config = uvicorn.Config(create_app(settings, svc, sweep=False), host="127.0.0.1", port=port, log_level="warning")
-    web = uvicorn.Server(config)
-    thread = threading.Thread(target=web.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not web.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the server did not start")
-        time.sleep(0.05)
-    # localhost: a "potentially trustworthy" origin, so the Secure session cookie is kept over http.
-    yield f"http://localhost:{port}"
-    web.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+pytestmark = requires_chromium
 
 
 def sign_in(page: Any, server: str, username: str = "officer") -> None:

@@ -6,13 +6,11 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 import socket
 import threading
 import time
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +22,7 @@ from clearway.app.platform import Clearway
 from clearway.app.stats import stats_of
 from tests.api.test_access_api import PASSWORD, sign_in
 from tests.stats.dataset import BUYER, SELLER, load_fixed
+from tests.web.chromium import CHROMIUM, FLAGS, requires_chromium
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -152,9 +151,6 @@ def test_numbers_follow_the_readers_locale(analyst: TestClient, service: Clearwa
 
 # --- in a real browser -----------------------------------------------------------------------------
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking"]
-
 
 @pytest.fixture
 def live(service: Clearway) -> Iterator[str]:
@@ -175,7 +171,7 @@ def live(service: Clearway) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium missing: `make test` installs it")
+@requires_chromium
 def test_the_charts_are_drawn_under_the_csp(service: Clearway, live: str) -> None:
     playwright = pytest.importorskip("playwright.sync_api")
     load_fixed(service)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +21,7 @@ from clearway.app.platform import Clearway
 from clearway.cli.serve import server_options
 from clearway.web.templating import STATIC
 from tests.api.test_denials_recorded import FORGED_SECRET, security_entries
+from tests.web.chromium import CHROMIUM, FLAGS, requires_chromium
 
 BAD_KEY = {"Authorization": f"Bearer cw_0123456789ab_{FORGED_SECRET}"}
 # Not a credential at all: rate-limited by the client's address, like any caller without one.
@@ -114,11 +114,8 @@ def test_serve_logs_the_application_and_not_uvicorns_access_log() -> None:
 
 # --- the API docs in a real browser ---------------------------------------------------------------
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
-
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium missing: `make test` installs it")
+@requires_chromium
 def test_the_api_docs_run_from_the_apps_own_files_under_the_strict_policy(serve: Serve) -> None:
     playwright_api = pytest.importorskip("playwright.sync_api")
     assert (Path(STATIC) / "vendor" / "swagger-ui-bundle.js").exists(), "run `make install` to vendor Swagger UI"
