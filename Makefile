@@ -15,7 +15,7 @@ NPM_DIR := src/clearway/web/vendor
 CLIENT_GENERATOR := $(VENV)/tools/openapi-python-client
 LINT_DIR := tools/openapi-lint
 
-.PHONY: run test lint typecheck unit unit-postgres bench install clean browser
+.PHONY: run test lint typecheck unit unit-postgres bench install clean browser postman
 
 $(STAMP): pyproject.toml constraints.txt
 	@# Debian splits venv out of the interpreter; install it when it is missing (root, as on CI).
@@ -41,12 +41,20 @@ $(CLIENT_GENERATOR)/.installed: tools/openapi-python-client/requirements.txt $(S
 	$(CLIENT_GENERATOR)/bin/pip install --quiet -r tools/openapi-python-client/requirements.txt
 	touch $@
 
-# Redocly CLI, the OpenAPI linter, at the version (and integrity hash) of its lock file.
+# Redocly CLI, the OpenAPI linter, and Postman's converter, at the versions (and integrity hashes) of
+# their lock file.
 $(LINT_DIR)/node_modules/.installed: $(LINT_DIR)/package.json $(LINT_DIR)/package-lock.json
 	npm ci --prefix $(LINT_DIR) --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $@
 
 install: $(STAMP) $(VENDOR)/.installed $(CLIENT_GENERATOR)/.installed $(LINT_DIR)/node_modules/.installed
+
+## make postman: the operators' Postman collection (v2.1), from the operator and public part of the document
+postman: install
+	mkdir -p var
+	$(BIN)/clearway openapi --audience operators --audience public --out var/openapi-operators.json
+	$(LINT_DIR)/node_modules/.bin/openapi2postmanv2 -s var/openapi-operators.json -o var/clearway-operators.postman_collection.json -p -O folderStrategy=Tags
+	@echo "wrote var/clearway-operators.postman_collection.json"
 
 ## browser: Debian's Chromium for the browser tests (Playwright drives it; nothing is downloaded by Playwright)
 browser:

@@ -753,7 +753,7 @@ def test_an_analysts_flow(generated: Generated, service: Clearway, keyring: Keyr
                 "valid_from": "2024-01-01",
                 "weight": 10,
                 "legal_basis": "UCC Art. 46",
-                "when": {"field": "origin", "eq": "KP"},
+                "when": {"all": [{"field": "origin", "eq": "KP"}, {"not": {"field": "nature", "eq": "gift"}}]},
             }
             changed = await api.call(
                 "PUT /v1/risk/rules/{name}",

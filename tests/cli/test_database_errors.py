@@ -47,6 +47,7 @@ DATABASE_FREE: dict[Path_, tuple[list[str], str]] = {
         "trains and compares in memory on a generated history",
     ),
     ("risk", "replay"): (["--simulate", "1000", "--days", "7"], "replays the learning loop in memory on a history"),
+    ("openapi",): (["--out", "openapi.json"], "writes the API's document, which depends on the code alone"),
 }
 # Tested apart, below.
 APART = {

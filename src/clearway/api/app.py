@@ -263,7 +263,7 @@ def _install_openapi(app: FastAPI, svc: Clearway) -> None:
             spec.setdefault("components", {}).setdefault("schemas", {}).update(schemas.openapi_components())
             _, extra = msgspec.json.schema_components(types[len(schemas.SCHEMA_TYPES) :], ref_template=_REF)
             spec["components"]["schemas"].update(extra)
-            spec["components"]["schemas"][rule_schema.NAME] = rule_schema.condition_schema()
+            spec["components"]["schemas"].update(rule_schema.components())
             for name, rule in SCHEMA_RULES.items():
                 if name in spec["components"]["schemas"]:
                     spec["components"]["schemas"][name].update(rule)

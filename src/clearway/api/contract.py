@@ -295,6 +295,28 @@ def finish(spec: dict[str, Any], app: FastAPI, types: Iterable[Any]) -> None:
     _enums(components["schemas"])
 
 
+def for_audiences(spec: dict[str, Any], audiences: set[str]) -> dict[str, Any]:
+    """The document with only the operations tagged for ``audiences`` (an operator's engineers need
+    neither the officers' nor the administrators' routes in their client or collection). Components
+    no kept operation reaches are left out, the security schemes no kept operation names too."""
+    paths = {
+        path: kept
+        for path, item in spec["paths"].items()
+        if (kept := {method: op for method, op in item.items() if set(op.get("tags", ())) & audiences})
+    }
+    out = {**spec, "paths": paths, "tags": [tag for tag in spec.get("tags", ()) if tag["name"] in audiences]}
+    components = spec.get("components", {})
+    reached = _reachable(out, "requestBody") | _reachable(out, "responses") | _reachable(out, "parameters")
+    operations = [op for item in paths.values() for op in item.values()]
+    schemes = {name for op in operations for rule in op.get("security", ()) for name in rule}
+    out["components"] = {
+        **components,
+        "schemas": {name: schema for name, schema in components.get("schemas", {}).items() if name in reached},
+        "securitySchemes": {k: v for k, v in components.get("securitySchemes", {}).items() if k in schemes},
+    }
+    return out
+
+
 def _operations(spec: dict[str, Any], app: FastAPI) -> None:
     access: dict[tuple[str, str], Access] = {}
     for method, path, documented, rules in route_rules(app):

@@ -45,7 +45,7 @@ _OPERANDS: Final[dict[str, dict[str, Any]]] = {
 def _group(word: str, meaning: str) -> dict[str, Any]:
     return {
         "type": "object",
-        "title": word,
+        "title": f"Rule{word.title()}",
         "description": meaning,
         "required": [word],
         "additionalProperties": False,
@@ -53,13 +53,17 @@ def _group(word: str, meaning: str) -> dict[str, Any]:
     }
 
 
-def condition_schema() -> dict[str, Any]:
-    """The ``RuleCondition`` component: a group, a negation or one test of one field."""
+def components() -> dict[str, dict[str, Any]]:
+    """``RuleCondition`` (a group, a negation or one test of one field) and its four forms.
+
+    Each form is a component of its own, titled, so that the recursion goes through objects:
+    openapi-python-client cannot parse a union that refers to itself directly, and names inline
+    forms by their titles (an "Any" class would shadow typing.Any in the generated code)."""
     testable = sorted(name for name, field in FIELDS.items() if not field.personal)
     # Each op applies to some kinds only: "if the test uses this op, the field is one of these".
     fits = [
         {
-            "if": {"required": [op]},
+            "if": {"properties": {op: _OPERANDS[op]}, "required": [op]},
             "then": {
                 "properties": {"field": {"enum": [name for name in testable if FIELDS[name].kind in OP_KINDS[op]]}}
             },
@@ -68,7 +72,7 @@ def condition_schema() -> dict[str, Any]:
     ]
     test: dict[str, Any] = {
         "type": "object",
-        "title": "test",
+        "title": "RuleTest",
         "description": "One test of one field: the field and exactly one op with its operand",
         "required": ["field"],
         "minProperties": 2,
@@ -83,23 +87,25 @@ def condition_schema() -> dict[str, Any]:
         },
         "allOf": fits,
     }
-    return {
+    forms = {
+        "RuleAll": _group("all", "Every condition holds"),
+        "RuleAny": _group("any", "At least one condition holds"),
+        "RuleNot": {
+            "type": "object",
+            "title": "RuleNot",
+            "description": "The condition does not hold",
+            "required": ["not"],
+            "additionalProperties": False,
+            "properties": {"not": _SELF},
+        },
+        "RuleTest": test,
+    }
+    condition = {
         "description": (
             f"A targeting condition (docs/rules.md, Conditions): all, any, not, or one field test, nested "
             f"at most {MAX_DEPTH} levels. A test on a missing value is false. Numbers are integers or "
             'decimals as text ("0.3"); dates are YYYY-MM-DD.'
         ),
-        "oneOf": [
-            _group("all", "Every condition holds"),
-            _group("any", "At least one condition holds"),
-            {
-                "type": "object",
-                "title": "not",
-                "description": "The condition does not hold",
-                "required": ["not"],
-                "additionalProperties": False,
-                "properties": {"not": _SELF},
-            },
-            test,
-        ],
+        "oneOf": [{"$ref": f"#/components/schemas/{name}"} for name in forms],
     }
+    return {NAME: condition, **forms}

@@ -160,13 +160,6 @@ class ConsignmentView(ConsignmentSummary, kw_only=True, omit_defaults=True):
     control: Literal["selected", "officer", "requested"] | None = None
 
 
-class ConsignmentPage(msgspec.Struct, kw_only=True):
-    """A page of consignments, newest first; pass ``next_cursor`` as ``cursor`` for the next one."""
-
-    items: list[ConsignmentSummary]
-    next_cursor: str | None
-
-
 # -- what an operator sees of its own consignments ------------------------------------------------
 #
 # An operator is told what happens to its consignment and what it must do, never how customs chose
@@ -307,7 +300,6 @@ SCHEMA_TYPES: list[Any] = [
     SubmissionResponse,
     BatchResponse,
     ConsignmentView,
-    ConsignmentPage,
     DeclarantView,
     DeclarantPage,
     CancelRequest,

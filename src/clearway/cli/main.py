@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from clearway.cli import serve, traffic
+from clearway.cli import openapi, serve, traffic
 from clearway.cli.access import keys_app, operators_app, people_app
 from clearway.cli.db import audit_app, db_app
 from clearway.cli.errors import DatabaseErrors
@@ -41,6 +41,7 @@ register_learning(risk_app)
 register_evaluation(risk_app)
 app.command("quote")(quote_command)
 serve.register(app)
+openapi.register(app)
 traffic.register(app)
 
 

@@ -347,7 +347,7 @@ SCHEMA_RULES: dict[str, dict[str, object]] = {
     # A return names the consignment it returns.
     "Flags": {
         "if": {"properties": {"nature": {"const": "return"}}, "required": ["nature"]},
-        "then": {"required": ["return_reference"]},
+        "then": {"properties": {"return_reference": {"not": {"type": "null"}}}, "required": ["return_reference"]},
     },
 }
 
