@@ -103,7 +103,9 @@ def test_without_text_the_page_lists_every_category_of_the_destination(client: T
 
 def test_an_unknown_destination_is_an_error_the_page_explains(client: TestClient) -> None:
     r = client.get("/prohibited", params={"jurisdiction": "ZZ", "q": "knife"})
-    assert r.status_code == 422 and 'role="alert"' in r.text and "We do not know this destination" in r.text
+    assert r.status_code == 422 and 'role="alert"' in r.text
+    assert '<a href="#jurisdiction">Going to: we do not know this destination; choose a country</a>' in r.text
+    assert 'aria-invalid="true" aria-describedby="jurisdiction-error"' in r.text
 
 
 def test_the_restrictions_api_answers_the_same_as_the_page(client: TestClient) -> None:

@@ -66,7 +66,7 @@ def test_the_landed_cost_page_shows_the_same_result(client: TestClient) -> None:
     assert page.status_code == 200
     assert "23.20 EUR" in page.text and "Flat duty for item category HS 620610" in page.text
     wrong = client.get("/landed-cost", params={**query, "hs_code_1": "62"})
-    assert wrong.status_code == 422 and "Item 2, hs code" in wrong.text
+    assert wrong.status_code == 422 and "Item 2, HS code: enter 6 to 10 digits" in wrong.text
 
 
 def test_statements_by_role(client: TestClient, service: Clearway, consignment: Consignment) -> None:

@@ -49,9 +49,15 @@ def test_text_in_the_query_is_never_shown(officer: TestClient, page: str, field:
 
 def test_a_known_code_shows_its_fixed_sentence(officer: TestClient, page: str) -> None:
     shown = officer.get(page, params={"error": "reason-missing"})
-    assert f'<p class="error" role="alert">{ERRORS["reason-missing"]}</p>' in shown.text
+    # In the summary, as a link to the control, and beside the control, which names it.
+    assert f'<li><a href="#reason">{ERRORS["reason-missing"].text}</a></li>' in shown.text
+    assert (
+        f'id="reason-error"><span class="visually-hidden">Error: </span>{ERRORS["reason-missing"].text}</p>'
+        in shown.text
+    )
+    assert 'aria-invalid="true" aria-describedby="reason-error"' in shown.text
     done = officer.get(page, params={"done": "inspect"})
-    assert f'<p class="notice" role="status">{DONE["inspect"]}</p>' in done.text
+    assert f'<p class="notice" role="status" id="done" tabindex="-1" autofocus>{DONE["inspect"]}</p>' in done.text
 
 
 def test_the_pages_own_refusals_travel_as_codes(officer: TestClient, page: str) -> None:
@@ -67,4 +73,4 @@ def test_the_pages_own_refusals_travel_as_codes(officer: TestClient, page: str) 
         assert answer.status_code == 303
         assert answer.headers["location"] == f"{page}?error={code}", (form, data)
         shown = officer.get(answer.headers["location"])
-        assert ERRORS[code] in shown.text and "call +44" not in shown.text
+        assert ERRORS[code].text in shown.text and "call +44" not in shown.text

@@ -137,10 +137,11 @@ def test_empty_states(analyst: TestClient, service: Clearway) -> None:
 def test_wrong_choices_are_named(analyst: TestClient, service: Clearway) -> None:
     r = analyst.get("/dashboard", params={"from": "2026-11-31", "by": "buyer", "metric": "profit"})
     assert r.status_code == 422 and 'role="alert"' in r.text
-    assert "From: expected a date as YYYY-MM-DD" in r.text
+    assert '<a href="#from">From: enter a date such as 2026-07-01</a>' in r.text
     assert "Group by: choose one of the list" in r.text and "Metric: choose one of the list" in r.text
+    assert 'id="by" name="by" aria-invalid="true" aria-describedby="by-error"' in r.text
     r = analyst.get("/dashboard", params={"from": "2026-11-20", "to": "2026-11-19"})
-    assert r.status_code == 422 and "is before its start" in html.unescape(r.text)
+    assert r.status_code == 422 and "To: the last date comes before the first" in html.unescape(r.text)
 
 
 def test_numbers_follow_the_readers_locale(analyst: TestClient, service: Clearway) -> None:

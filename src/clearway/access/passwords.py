@@ -57,14 +57,29 @@ def _common_cores(password: str) -> set[str]:
     return found
 
 
+# Why a new password is refused, by the code of the reason (pages say each in their own words).
+WEAKNESSES = {
+    "short": f"a password needs at least {MIN_LENGTH} characters",
+    "few": "a password needs more than a few distinct characters",
+    "username": "a password may not contain the username",
+    "common": "this password, or the word it is built on, is among the most common passwords; choose another",
+}
+
+
+def weakness(password: str, username: str | None = None) -> str | None:
+    """The code of the reason (a key of WEAKNESSES) why a new password is refused, or None."""
+    if len(password) < MIN_LENGTH:
+        return "short"
+    if len(set(password)) < 5:
+        return "few"
+    if username and len(username) >= _MIN_USERNAME_CHECKED and username.lower() in password.lower():
+        return "username"
+    if _common_cores(password) & common_passwords():
+        return "common"
+    return None
+
+
 def weak_password(password: str, username: str | None = None) -> str | None:
     """Why a new password is refused, or None."""
-    if len(password) < MIN_LENGTH:
-        return f"a password needs at least {MIN_LENGTH} characters"
-    if len(set(password)) < 5:
-        return "a password needs more than a few distinct characters"
-    if username and len(username) >= _MIN_USERNAME_CHECKED and username.lower() in password.lower():
-        return "a password may not contain the username"
-    if _common_cores(password) & common_passwords():
-        return "this password, or the word it is built on, is among the most common passwords; choose another"
-    return None
+    code = weakness(password, username)
+    return None if code is None else WEAKNESSES[code]

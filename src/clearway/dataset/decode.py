@@ -31,6 +31,8 @@ from clearway.dataset.validate import semantic_errors
 T = TypeVar("T", bound=msgspec.Struct)
 
 _RAW = msgspec.json.Decoder(float_hook=Decimal)
+# What a walk says of a required field that is absent (pages match it to say "Enter the ...").
+MISSING_FIELD = "required field is missing"
 _JSON_KIND = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
 
 
@@ -164,7 +166,7 @@ def _walk_struct(value: Any, cls: type[msgspec.Struct], pointer: str, out: list[
         if name in value:
             _walk(value[name], field.type, join(pointer, name), out, json_text)
         elif field.required:
-            out.append(FieldError(join(pointer, name), "required field is missing"))
+            out.append(FieldError(join(pointer, name), MISSING_FIELD))
 
 
 def structural_errors(raw: Any, cls: type[msgspec.Struct], *, json_text: bool = False) -> list[FieldError]:

@@ -48,12 +48,14 @@ BREAKDOWN_TOP_MAX = 500
 
 
 class WindowError(ValueError):
-    """A window that cannot be: the query parameter it comes from, as a JSON pointer, and why."""
+    """A window that cannot be: the query parameter it comes from, as a JSON pointer, and why;
+    ``reversed`` when both dates are dates but the end comes first (pages word the two apart)."""
 
-    def __init__(self, pointer: str, detail: str) -> None:
+    def __init__(self, pointer: str, detail: str, *, reversed: bool = False) -> None:
         super().__init__(detail)
         self.pointer = pointer
         self.detail = detail
+        self.reversed = reversed
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,9 @@ class Window:
 
     def __post_init__(self) -> None:
         if self.start is not None and self.end is not None and self.end < self.start:
-            raise WindowError("/to", f"the end of the window ({self.end}) is before its start ({self.start})")
+            raise WindowError(
+                "/to", f"the end of the window ({self.end}) is before its start ({self.start})", reversed=True
+            )
 
     @classmethod
     def parse(cls, start: str | None, end: str | None) -> Window:

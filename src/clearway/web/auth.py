@@ -5,22 +5,22 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
+from clearway.access.passwords import weakness
 from clearway.access.roles import PEOPLE_ROLES, Principal, Role
 from clearway.api.deps import PUBLIC, SESSION_COOKIE, Access, Service, authenticate
 from clearway.api.problems import ApiError
 from clearway.app.access.operators import TooManyAttempts
 from clearway.clearance.errors import InvalidRecord
+from clearway.web.form_messages import ENGLISH, FormError, FormErrors, invalid, missing, say
+from clearway.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 
 LOGIN_CSRF_COOKIE = "cw_login_csrf"
 
@@ -81,9 +81,31 @@ def _cookie_args(max_age: int | None = None) -> dict[str, object]:
     return {"httponly": True, "secure": True, "samesite": "lax", "path": "/", "max_age": max_age}
 
 
-def _login_page(request: Request, error: str | None, status: int = 200, retry_after: int = 0) -> Response:
+def _login_errors(error: str | None, retry_after: int) -> FormErrors:
+    """What a refused sign-in says. Which of the two was wrong is not said (nor whether the account
+    exists), so the message sits on the first field, where the person starts again."""
+    errors = FormErrors()
+    if error == "invalid":
+        errors.add("username", ENGLISH["sign_in.invalid"])
+    elif error == "throttled":
+        errors.add(None, ENGLISH["sign_in.throttled"].format(seconds=retry_after))
+    elif error == "expired":
+        errors.add(None, ENGLISH["sign_in.expired"])
+    return errors
+
+
+def _login_page(
+    request: Request,
+    error: str | None,
+    status: int = 200,
+    retry_after: int = 0,
+    *,
+    blank: FormErrors | None = None,
+    username: str = "",
+) -> Response:
     token = secrets.token_urlsafe(32)
-    context = {"csrf": token, "error": error, "retry_after": retry_after}
+    errors = blank if blank else _login_errors(error, retry_after)
+    context = {"csrf": token, "errors": errors, "section": "login", "username": username}
     response = templates.TemplateResponse(request, "login.html", context, status_code=status)
     response.set_cookie(LOGIN_CSRF_COOKIE, token, **_cookie_args(600))  # type: ignore[arg-type]
     return response
@@ -102,13 +124,22 @@ async def login_form(request: Request, error: str | None = None) -> Response:
 async def login(
     request: Request,
     svc: Service,
-    username: Annotated[str, Form(max_length=64)],
-    password: Annotated[str, Form(max_length=1024)],
     csrf: Annotated[str, Form(max_length=64)],
+    # Blank fields arrive as "" (not a 422 of the framework's): the page names what is missing.
+    username: Annotated[str, Form(max_length=64)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(csrf, expected):
         return RedirectResponse("/login?error=expired", status_code=303)
+    blank = FormErrors(
+        FormError(field, missing("sign_in", field))
+        for field, value in (("username", username), ("password", password))
+        if not value
+    )
+    if blank:
+        # Nothing to check yet, so nothing counts as an attempt: the person fills in what is missing.
+        return _login_page(request, None, 422, blank=blank, username=username)
     result = await run_in_threadpool(lambda: svc.access.login(username, password, address=_address(request)))
     if result.outcome == "throttled":
         # The same answer for a real account and an unknown one: both are counted alike.
@@ -135,21 +166,31 @@ async def logout(request: Request, svc: Service) -> Response:
     return response
 
 
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:] + "."
-
-
 def _password_page(
     request: Request,
     person: Principal,
     csrf: str,
     *,
-    error: str | None = None,
+    errors: FormErrors | None = None,
     ended: int | None = None,
     status: int = 200,
 ) -> Response:
-    context = {"person": person, "csrf": csrf, "section": "account", "error": error, "ended": ended}
+    context = {"person": person, "csrf": csrf, "section": "account", "errors": errors or FormErrors(), "ended": ended}
     return templates.TemplateResponse(request, "password.html", context, status_code=status)
+
+
+def _password_errors(username: str, current: str, new: str, repeat: str) -> FormErrors:
+    """What the page can tell before asking the service: blanks, a weak password, a repetition that differs."""
+    errors = FormErrors()
+    for field, value in (("current_password", current), ("new_password", new), ("repeat_password", repeat)):
+        if not value:
+            errors.add(field, missing("password", field))
+    # The service refuses the same weak passwords (and says so to the API); the page names the reason.
+    if new and (code := weakness(new, username)) is not None:
+        errors.add("new_password", say(f"password.{code}", "password", "new_password"))
+    if new and repeat and new != repeat:
+        errors.add("repeat_password", say("password.differ", "password", "repeat_password"))
+    return errors
 
 
 @router.get("/account/password", response_class=HTMLResponse)
@@ -162,23 +203,29 @@ async def change_password(
     request: Request,
     svc: Service,
     person: Annotated[Principal, Depends(PEOPLE_FORM)],
-    current_password: Annotated[str, Form(max_length=1024)],
-    new_password: Annotated[str, Form(max_length=1024)],
-    repeat_password: Annotated[str, Form(max_length=1024)],
+    current_password: Annotated[str, Form(max_length=1024)] = "",
+    new_password: Annotated[str, Form(max_length=1024)] = "",
+    repeat_password: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
     csrf = await session_csrf(request)
-    if new_password != repeat_password:
-        return _password_page(request, person, csrf, error="The new password and its repetition differ.", status=422)
+    errors = _password_errors(person.id, current_password, new_password, repeat_password)
+    if errors:
+        return _password_page(request, person, csrf, errors=errors, status=422)
     token = request.cookies.get(SESSION_COOKIE, "")
     try:
         ended = await run_in_threadpool(
             lambda: svc.access.change_password(token, current_password, new_password, address=_address(request))
         )
     except InvalidRecord as exc:
-        reason = exc.errors[0].detail if exc.errors else exc.detail
-        return _password_page(request, person, csrf, error=_sentence(reason), status=422)
+        wrong = {e.pointer for e in exc.errors}
+        if "/current_password" in wrong:
+            errors.add("current_password", say("password.wrong", "password", "current_password"))
+        if "/new_password" in wrong or not errors:
+            errors.add("new_password", invalid("password", "new_password"))
+        return _password_page(request, person, csrf, errors=errors, status=422)
     except TooManyAttempts as exc:
-        response = _password_page(request, person, csrf, error=_sentence(exc.detail), status=429)
+        errors.add(None, ENGLISH["password.throttled"].format(seconds=exc.retry_after))
+        response = _password_page(request, person, csrf, errors=errors, status=429)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     return _password_page(request, person, csrf, ended=ended)

@@ -32,6 +32,7 @@ from clearway.clearance.errors import ClearwayError, Conflict, InvalidRecord, No
 from clearway.clearance.lifecycle import HoldReason, IllegalTransition, State, can_move
 from clearway.risk.learning.features import DESCRIPTIONS
 from clearway.web.auth import CustomsPerson, FormAccess, session_csrf
+from clearway.web.form_messages import ENGLISH, FormError, FormErrors, invalid, missing, say
 from clearway.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -48,35 +49,52 @@ ACTIONS: tuple[tuple[str, str, State, HoldReason | None], ...] = (
 )
 _BY_VALUE = {value: (target, hold) for value, _, target, hold in ACTIONS}
 
-# The page's messages, by the code its query names.
-ERRORS: dict[str, str] = {
-    "unknown-action": "choose one of the actions offered",
-    "reason-missing": "say why: the reason is kept in the history and the audit trail",
-    "not-allowed": "the consignment's state does not allow this step (it may have changed meanwhile)",
-    "not-found": "there is no such consignment",
-    "value-not-number": "the corrected value is not a number",
-    "value-negative": "the corrected value must be 0 or more",
-    "hs-code": "the correct HS code has 6 to 10 digits",
-    "value-needed": "an undervaluation needs the corrected value",
-    "hs-code-needed": "a misclassification needs the correct HS code",
-    "outcome-invalid": "choose one of the outcomes offered",
-    "failed": "the step was not taken; nothing was changed",
+# The page's refusals, by the code its query names: which of the two forms (control, outcome) says it,
+# on which control, in which words (web/form_messages.py); None: the form as a whole.
+_REFUSALS: dict[str, tuple[str, str | None, str]] = {
+    "unknown-action": ("control", "action", "invalid"),
+    "reason-missing": ("control", "reason", "missing"),
+    "not-allowed": ("control", "action", "control.not_allowed"),
+    "not-found": ("control", None, "control.not_found"),
+    "failed": ("control", None, "control.failed"),
+    "value-not-number": ("outcome", "corrected_value", "invalid"),
+    "value-negative": ("outcome", "corrected_value", "invalid"),
+    "hs-code": ("outcome", "corrected_hs_code", "invalid"),
+    "value-needed": ("outcome", "corrected_value", "outcome.value_needed"),
+    "hs-code-needed": ("outcome", "corrected_hs_code", "outcome.hs_code_needed"),
+    "outcome-invalid": ("outcome", "result", "invalid"),
+    "outcome-not-allowed": ("outcome", "result", "outcome.not_allowed"),
+    "outcome-failed": ("outcome", None, "control.failed"),
 }
+
+
+def _refusal(form: str, field: str | None, key: str) -> FormError:
+    if field is None:
+        return FormError(None, ENGLISH[key])
+    if key == "invalid":
+        return FormError(field, invalid(form, field))
+    if key == "missing":
+        return FormError(field, missing(form, field))
+    return FormError(field, say(key, form, field))
+
+
+ERRORS: dict[str, FormError] = {code: _refusal(*refusal) for code, refusal in _REFUSALS.items()}
+FORM_OF: dict[str, str] = {code: refusal[0] for code, refusal in _REFUSALS.items()}
 DONE: dict[str, str] = {
     **{value: f"{value.replace('_', ' ')}: done" for value in _BY_VALUE},
     **{f"outcome-{outcome}": f"outcome recorded: {outcome}" for outcome in OUTCOMES},
 }
 
 
-def _error_code(exc: Exception) -> str:
+def _error_code(exc: Exception, form: str = "control") -> str:
     """The page's code for a refusal of the service (its own text may name anything)."""
     if isinstance(exc, NotFound):
         return "not-found"
     if isinstance(exc, Conflict | IllegalTransition | ValueError):
-        return "not-allowed"
+        return "not-allowed" if form == "control" else "outcome-not-allowed"
     if isinstance(exc, InvalidRecord):
         return "outcome-invalid"
-    return "failed"
+    return "failed" if form == "control" else "outcome-failed"
 
 
 def _was_inspected(dossier: ConsignmentDossier) -> bool:
@@ -123,9 +141,15 @@ async def consignment_page(
             "descriptions": DESCRIPTIONS,
             # Fixed sentences for known codes; anything else in the query is not shown.
             "done": DONE.get(done or ""),
-            "error": ERRORS.get(error or ""),
+            "control_errors": _errors_of("control", error),
+            "outcome_errors": _errors_of("outcome", error),
         },
     )
+
+
+def _errors_of(form: str, code: str | None) -> FormErrors:
+    """The message of a known refusal code, for the form it belongs to."""
+    return FormErrors([ERRORS[code]] if code in ERRORS and FORM_OF[code] == form else [])
 
 
 def _back(consignment_id: str, *, done: str | None = None, error: str | None = None) -> RedirectResponse:
@@ -193,5 +217,5 @@ async def outcome(
             )
         )
     except ClearwayError as exc:
-        return _back(consignment_id, error=_error_code(exc))
+        return _back(consignment_id, error=_error_code(exc, "outcome"))
     return _back(consignment_id, done=f"outcome-{result}")

@@ -33,6 +33,7 @@ from clearway.stats.model import (
 )
 from clearway.stats.queries import Window, WindowError
 from clearway.web.auth import Person, session_csrf
+from clearway.web.form_messages import FormErrors, invalid, say
 from clearway.web.templating import locale_of, templates
 
 router = APIRouter(include_in_schema=False)
@@ -70,15 +71,15 @@ class Choice:
     metric: Metric
 
 
-def _pick(form: Mapping[str, str | None], name: str, allowed: tuple[str, ...], label: str, errors: list[str]) -> str:
+def _pick(form: Mapping[str, str | None], name: str, allowed: tuple[str, ...], errors: FormErrors) -> str:
     value = (form.get(name) or "").strip() or allowed[0]
     if value not in allowed:
-        errors.append(f"{label}: choose one of the list")
+        errors.add(name, invalid("dashboard", name))
         return allowed[0]
     return value
 
 
-def choose(form: Mapping[str, str | None], stats: StatsService, errors: list[str]) -> Choice:
+def choose(form: Mapping[str, str | None], stats: StatsService, errors: FormErrors) -> Choice:
     """The form's choice; what is missing gets a default, what is wrong an error and the default.
 
     Without dates the window is the last 30 days of the data held (so a store that stopped receiving
@@ -88,7 +89,8 @@ def choose(form: Mapping[str, str | None], stats: StatsService, errors: list[str
     try:
         window = Window.parse(start, end)
     except WindowError as exc:
-        errors.append(f"{'From' if exc.pointer == '/from' else 'To'}: {exc.detail}")
+        field = "from" if exc.pointer == "/from" else "to"
+        errors.add(field, say("dashboard.order", "dashboard", field) if exc.reversed else invalid("dashboard", field))
         window = Window()
     if window.start is None and window.end is None and not (start or end):
         found = stats.extent()
@@ -96,9 +98,9 @@ def choose(form: Mapping[str, str | None], stats: StatsService, errors: list[str
             window = Window(max(found[0], found[1] - dt.timedelta(days=DEFAULT_DAYS - 1)), found[1])
     return Choice(
         window=window,
-        by=cast(Dimension, _pick(form, "by", DIMENSIONS, "Group by", errors)),
-        period=cast(Period, _pick(form, "period", PERIODS, "Period", errors)),
-        metric=cast(Metric, _pick(form, "metric", METRICS, "Metric", errors)),
+        by=cast(Dimension, _pick(form, "by", DIMENSIONS, errors)),
+        period=cast(Period, _pick(form, "period", PERIODS, errors)),
+        metric=cast(Metric, _pick(form, "metric", METRICS, errors)),
     )
 
 
@@ -145,7 +147,7 @@ async def dashboard(
     metric: Annotated[str | None, Query(max_length=40)] = None,
 ) -> HTMLResponse:
     stats = stats_of(svc)
-    errors: list[str] = []
+    errors = FormErrors()
     form = {"from": start, "to": end, "by": by, "period": period, "metric": metric}
     choice = await run_in_threadpool(choose, form, stats, errors)
     kpis, series, breakdown = await run_in_threadpool(_figures, stats, choice)

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from clearway.api.deps import Service
 from clearway.store import operator_repo
 from clearway.web.auth import Person, session_csrf
+from clearway.web.form_messages import FormErrors, invalid
 from clearway.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -45,15 +46,39 @@ def summarise(outcomes: list[dict[str, Any]], period: str) -> dict[tuple[str, st
     return out
 
 
+DEFAULT_DAYS = 90
+MAX_DAYS = 3660
+
+
+def choose(days: str | None, period: str | None) -> tuple[int, str, FormErrors]:
+    """The window and period asked for; a wrong one is named and replaced by the default."""
+    errors = FormErrors()
+    chosen_days, chosen_period = DEFAULT_DAYS, "week"
+    text = (days or "").strip()
+    if text:
+        if text.isdigit() and 1 <= int(text) <= MAX_DAYS:
+            chosen_days = int(text)
+        else:
+            errors.add("days", invalid("operators", "days"))
+    if (period or "").strip():
+        if period in _PERIODS:
+            chosen_period = period
+        else:
+            errors.add("period", invalid("operators", "period"))
+    return chosen_days, chosen_period, errors
+
+
 @router.get("/operators", response_class=HTMLResponse)
 async def operators_page(
     request: Request,
     svc: Service,
     person: Person,
-    days: Annotated[int, Query(ge=1, le=3660)] = 90,
-    period: Annotated[str, Query(pattern="^(day|week|month)$")] = "week",
+    # Text, checked below: a wrong value gets the page's message and the default, not a bare 422.
+    days_sent: Annotated[str | None, Query(alias="days", max_length=16)] = None,
+    period_sent: Annotated[str | None, Query(alias="period", max_length=16)] = None,
     operator: Annotated[str | None, Query(max_length=64)] = None,
 ) -> HTMLResponse:
+    days, period, errors = choose(days_sent, period_sent)
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
     every = _PERIODS[period]
 
@@ -111,5 +136,8 @@ async def operators_page(
             "operators": [o["id"] for o in registry],
             "days": days,
             "period": period,
+            "errors": errors,
+            "sent_days": days_sent,
         },
+        status_code=422 if errors else 200,
     )

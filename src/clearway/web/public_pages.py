@@ -18,6 +18,7 @@ from clearway.api.deps import PUBLIC, Service
 from clearway.api.public import MAX_QUERY, not_found_detail, restriction_list, restrictions, track
 from clearway.clearance.tracking import NUMBER_FORMATS, normalise_number
 from clearway.jurisdictions.restrictions import UnknownJurisdiction
+from clearway.web.form_messages import FormErrors, missing, say
 from clearway.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -33,31 +34,39 @@ async def prohibited(request: Request, svc: Service) -> HTMLResponse:
         "form": form,
         "jurisdictions": [(code, found.name) for code, found in catalogue.lists.items()],
         "result": None,
-        "error": None,
+        "errors": FormErrors(),
         "max_query": MAX_QUERY,
     }
     if form["jurisdiction"]:
         try:
             context["result"] = restriction_list(svc, form["jurisdiction"], form["q"], dt.date.today())
-        except UnknownJurisdiction as exc:
-            context["error"] = str(exc)
-    status = 422 if context["error"] else 200
+        except UnknownJurisdiction:
+            context["errors"].add("jurisdiction", say("prohibited.unknown", "prohibited", "jurisdiction"))
+    elif "jurisdiction" in request.query_params:
+        # The form was sent without a destination: say so (the first visit has no query at all).
+        context["errors"].add("jurisdiction", missing("prohibited", "jurisdiction"))
+    status = 422 if context["errors"] else 200
     return templates.TemplateResponse(request, "prohibited.html", context, status_code=status)
 
 
 @router.get("/track", response_class=HTMLResponse, dependencies=[Depends(PUBLIC)])
 async def track_page(request: Request, svc: Service) -> HTMLResponse:
     number = normalise_number(request.query_params.get("number", ""))
+    errors = FormErrors()
     context: dict[str, Any] = {
         "section": "track",
         "number": number,
         "parcel": None,
         "not_found": None,
         "formats": NUMBER_FORMATS,
+        "errors": errors,
     }
     if number:
         context["parcel"] = await run_in_threadpool(track, svc.engine, number)
         if context["parcel"] is None:
             context["not_found"] = not_found_detail(number)
-    status = 404 if context["not_found"] else 200
+            errors.add("number", say("track.not_found", "track", "number"))
+    elif "number" in request.query_params:
+        errors.add("number", missing("track", "number"))
+    status = 404 if context["not_found"] else 422 if errors else 200
     return templates.TemplateResponse(request, "track.html", context, status_code=status)

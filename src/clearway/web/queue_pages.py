@@ -18,6 +18,7 @@ from clearway.api.deps import Service
 from clearway.risk.lanes import RiskResult
 from clearway.store import queue_repo
 from clearway.web.auth import CustomsPerson, session_csrf
+from clearway.web.form_messages import FormErrors, invalid
 from clearway.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -54,6 +55,24 @@ def _clean(value: str | None, pattern: re.Pattern[str] | None = None, choices: t
     return text.upper() if pattern is _COUNTRY else text
 
 
+def filter_errors(form: dict[str, str | None], rules: tuple[str, ...]) -> FormErrors:
+    """What is wrong with the filters sent (a wrong one is left out of the query, and said so)."""
+    errors = FormErrors()
+    checks: tuple[tuple[str, re.Pattern[str] | None, tuple[str, ...]], ...] = (
+        ("lane", None, LANES),
+        ("origin", _COUNTRY, ()),
+        ("chapter", _CHAPTER, ()),
+        ("rule", None, rules),
+    )
+    for field, pattern, choices in checks:
+        if (form.get(field) or "").strip() and _clean(form.get(field), pattern, choices) is None:
+            errors.add(field, invalid("queue", field))
+    age = (form.get("age") or "").strip()
+    if age and not age.isdigit():
+        errors.add("age", invalid("queue", "age"))
+    return errors
+
+
 def _row(row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
     result = _RESULT.decode(row["body"])
     top = [r.message for r in result.reasons if r.code not in ("random_inspection",)][:2]
@@ -75,16 +94,19 @@ async def queue(
     person: CustomsPerson,
     lane: Annotated[str | None, Query(max_length=16)] = None,
     operator: Annotated[str | None, Query(max_length=64)] = None,
-    origin: Annotated[str | None, Query(max_length=2)] = None,
-    chapter: Annotated[str | None, Query(max_length=2)] = None,
+    # Longer than valid, so that a wrong value reaches the page, which says what to enter.
+    origin: Annotated[str | None, Query(max_length=16)] = None,
+    chapter: Annotated[str | None, Query(max_length=16)] = None,
     rule: Annotated[str | None, Query(max_length=80)] = None,
     # A plain form sends every field, empty ones as "": text here, a number below.
-    age: Annotated[str | None, Query(max_length=6)] = None,
+    age: Annotated[str | None, Query(max_length=16)] = None,
     cursor: Annotated[str | None, Query(max_length=300)] = None,
 ) -> HTMLResponse:
     now = dt.datetime.now(dt.UTC)
     # The rules in force, from the loaded risk step: the catalogue would count every rule's hits.
     rules = sorted(r.name for r in (await run_in_threadpool(svc.risk.step)).rules)
+    sent = {"lane": lane, "origin": origin, "chapter": chapter, "rule": rule, "age": age}
+    errors = filter_errors(sent, tuple(rules))
     where = queue_repo.QueueFilter(
         lane=_clean(lane, choices=LANES),
         operator_id=_clean(operator),
@@ -121,5 +143,10 @@ async def queue(
             "next_cursor": following,
             "params": params,
             "first_page": cursor is None,
+            "errors": errors,
+            "sent": sent,  # the text fields show what was typed, a wrong value too, to correct it
+            # A sent filter form (or a further page): the focus goes to what it found.
+            "filtered": bool(params) or cursor is not None,
         },
+        status_code=422 if errors else 200,
     )

@@ -21,6 +21,8 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
+from clearway.web.form_messages import ENGLISH, label
+
 # The locales offered (the language of the pages' own text stays English for now).
 LOCALES = ("en_GB", "en_US", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pl_PL", "pt_PT", "sv_SE", "zh_CN")
 DEFAULT_LOCALE = "en_GB"
@@ -102,3 +104,5 @@ def when(context: Context, value: Any, style: str = "medium") -> str:
 
 
 templates.env.filters.update(number=number, money=money, percent=percent, when=when)
+# The forms' labels and words come from one table (web/form_messages.py), as their messages do.
+templates.env.globals.update(label=label, words=ENGLISH)
