@@ -58,6 +58,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "cli": CORE_ROOMS | UTILITIES | {"store", "stats", "messages", "notify", "workers", "app"},
 }
 TOP_LEVEL_MODULES = {"__init__.py", "settings.py", "gc_pause.py"}
+# Single modules allowed one room more than their room, and why. `clearway openapi` writes the API
+# adapter's own document, which only the API adapter can build (as `clearway serve` starts it).
+ALLOWED_MODULES: dict[str, frozenset[str]] = {"cli/openapi.py": frozenset({"api"})}
 
 
 def _room_imports(path: Path) -> set[str]:
@@ -89,7 +92,7 @@ def test_rooms_import_only_what_their_layer_may(room: str) -> None:
     offenders = {
         str(p.relative_to(SRC)): sorted(bad)
         for p in folder.rglob("*.py")
-        if (bad := _room_imports(p) - ALLOWED[room] - {room})
+        if (bad := _room_imports(p) - ALLOWED[room] - {room} - ALLOWED_MODULES.get(str(p.relative_to(SRC)), set()))
     }
     assert offenders == {}
 

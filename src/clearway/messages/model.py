@@ -1,0 +1,70 @@
+"""What an adapter answers for each message of a batch: a canonical record or the reasons it has none."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, Literal, Protocol
+
+Standard = Literal["upu-itmatt", "upu-cusitm", "eu-h7", "eu-ics2", "cn-ceb"]
+STANDARDS: tuple[Standard, ...] = ("upu-itmatt", "upu-cusitm", "eu-h7", "eu-ics2", "cn-ceb")
+# What a message becomes: one of the records the JSON API takes, or a pre-loading filing.
+RecordKind = Literal["consignment", "order", "payment", "waybill", "preloading"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class MessageError:
+    """One problem with a message.
+
+    ``where`` names the place in the message's own terms (``/ceb:CEB311Message/ceb:Order[1]/...``, or
+    ``segment 7 MOA, element 1``); ``pointer`` is the canonical field it maps to (RFC 6901), "" when
+    it maps to none (a missing envelope, a wrong root).
+    """
+
+    where: str
+    detail: str
+    pointer: str = ""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Mapped:
+    """One message (or one record of a message that carries several) after mapping.
+
+    ``record`` is the canonical JSON object (as ``POST /v1/{kind}s`` takes it) when the message could
+    be mapped; ``origins`` says where each canonical field came from, so that an error the canonical
+    checks find later still names the element at fault.
+    """
+
+    index: int  # 1-based position in the batch
+    message_type: str  # "CEB311", "ITMATT", "H7"...
+    kind: RecordKind | None
+    message_id: str | None  # the message's own identifier (a guid, an item id, an LRN)
+    record: dict[str, Any] | None
+    origins: Mapping[str, str]
+    errors: tuple[MessageError, ...]
+    # The operator the message names as its sender (a platform's ebpCode, a carrier's code): the
+    # application checks it against the caller, so that nobody files in another's name.
+    sender: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.record is not None and not self.errors
+
+    def where_of(self, pointer: str) -> str:
+        """The element a canonical field came from: the longest mapped prefix of ``pointer``."""
+        probe = pointer
+        while True:
+            if probe in self.origins:
+                return self.origins[probe]
+            if not probe:
+                return ""
+            probe = probe.rsplit("/", 1)[0]
+
+
+class Adapter(Protocol):
+    """Reads one standard: a body (one message or a batch of them) in, one result per message out."""
+
+    standard: Standard
+    media_types: tuple[str, ...]
+
+    def parse(self, data: bytes) -> list[Mapped]: ...

@@ -1,0 +1,103 @@
+"""XML read safely: no entities, no DTD, no network, bounded size and depth, the prolog's encoding honoured.
+
+Operators' messages come from outside: a DOCTYPE could declare entities that expand to gigabytes or
+read local files, a deep tree could exhaust the stack of whatever walks it. lxml is told not to
+resolve entities, load DTDs or touch the network, and a document that carries a DOCTYPE at all is
+refused (no standard message here has one). The encoding is the XML declaration's (China's messages
+may be declared GB2312 or GB18030): lxml decodes the bytes as the prolog says.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from lxml import etree
+
+MAX_BYTES = 5 * 1024 * 1024  # one message; a batch endpoint splits before this applies
+MAX_DEPTH = 48  # the deepest standard message here nests about 8 levels
+
+_PARSER_OPTIONS = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+    "collect_ids": False,
+}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class XmlRefused(Exception):
+    """Why an XML document was not read: where (line and column when known) and what."""
+
+    where: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.detail}" if self.where else self.detail
+
+
+class _NoExternal(etree.Resolver):
+    """Refuses every external resource: libxml2 still opens a DOCTYPE's SYSTEM file with the
+    options above (seen under strace), so nothing outside the message is ever read."""
+
+    def resolve(self, system_url: str | None, public_id: str | None, context: object) -> None:
+        raise XmlRefused("DOCTYPE", f"an external resource is not read ({system_url or public_id})")
+
+
+def _parser() -> etree.XMLParser:
+    parser: etree.XMLParser = etree.XMLParser(**_PARSER_OPTIONS)  # type: ignore[call-overload]
+    parser.resolvers.add(_NoExternal())
+    return parser
+
+
+def _declares_doctype(data: bytes) -> bool:
+    """A DOCTYPE comes before the root element: look for it in the prolog, in the document's
+    own encoding family (ASCII-compatible, or UTF-16/32 told by their byte order mark or zeros)."""
+    head = data[:4096]
+    for bom, codec in ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+                       (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):  # fmt: skip
+        if head.startswith(bom):
+            return "<!DOCTYPE" in head.decode(codec, errors="ignore").upper()
+    if head[:2] in (b"<\x00", b"\x00<"):
+        return "<!DOCTYPE" in head.decode("utf-16-le" if head[0] == 0x3C else "utf-16-be", errors="ignore").upper()
+    return b"<!DOCTYPE" in head.upper()
+
+
+def parse(data: bytes, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH) -> etree._Element:
+    """The root element of ``data``, or :class:`XmlRefused` saying precisely why not."""
+    if len(data) > max_bytes:
+        raise XmlRefused("", f"the message is {len(data):,} bytes, more than the {max_bytes:,} accepted")
+    if not data.strip():
+        raise XmlRefused("", "the message is empty")
+    if _declares_doctype(data):
+        raise XmlRefused("DOCTYPE", "a document type declaration is not accepted (it could declare entities)")
+    try:
+        root = etree.fromstring(data, _parser())
+    except etree.XMLSyntaxError as exc:
+        line, column = exc.position
+        raise XmlRefused(f"line {line}, column {column}", f"not well-formed XML: {exc.msg}") from None
+    except XmlRefused:
+        raise
+    except (LookupError, ValueError) as exc:  # an encoding the prolog names that does not exist
+        raise XmlRefused("XML declaration", f"cannot read the document: {exc}") from None
+    tree = root.getroottree()
+    if tree.docinfo.doctype:
+        raise XmlRefused("DOCTYPE", "a document type declaration is not accepted (it could declare entities)")
+    _check_depth(root, max_depth)
+    return root
+
+
+def _check_depth(root: etree._Element, max_depth: int) -> None:
+    depth = 0
+    for event, element in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        if depth > max_depth:
+            raise XmlRefused(element.getroottree().getpath(element), f"elements nest more than {max_depth} deep")
+
+
+def path_of(element: etree._Element) -> str:
+    """An XPath to ``element`` with the document's own prefixes (``/ceb:CEB311Message/ceb:Order[2]``)."""
+    return element.getroottree().getpath(element)
