@@ -13,7 +13,7 @@ import datetime as dt
 import functools
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from clearway.app.access.operators import AccessService
 from clearway.app.dossier import ConsignmentDossier, read_dossier
 from clearway.app.learning.service import LearningService
+from clearway.app.messages import MessageService
 from clearway.app.preloading import PreloadingService
 from clearway.app.revenue import RevenueService
 from clearway.app.risk.service import RiskService
@@ -79,6 +80,11 @@ class Clearway:
         """Pre-loading (PLACI) filings and their referrals."""
         return PreloadingService(self.engine, self.settings, self.risk, write_lock=self._write_lock)
 
+    @functools.cached_property
+    def messages(self) -> MessageService:
+        """Standard messages (UPU, EU, China): kept as received, submitted through this pipeline."""
+        return MessageService(self)
+
     @property
     def config(self) -> pipeline.PipelineConfig:
         # Rebuilt per call (a few attribute reads) so that reference data reloaded after an
@@ -136,11 +142,19 @@ class Clearway:
                 config=self.config,
             )
 
-    def submit_mixed(self, items: Sequence[Submission], *, now: dt.datetime | None = None) -> list[SubmissionResult]:
+    def submit_mixed(
+        self,
+        items: Sequence[Submission],
+        *,
+        now: dt.datetime | None = None,
+        also: Callable[[sa.Connection, list[SubmissionResult]], None] | None = None,
+    ) -> list[SubmissionResult]:
         """Submissions of any kinds and operators in one transaction, one result per item, in order.
 
         The HTTP intake groups concurrent single submissions through this (group commit): one
-        transaction and one set of batched lookups instead of one of each per request.
+        transaction and one set of batched lookups instead of one of each per request. ``also``
+        writes what belongs with the results in the same transaction (a message kept as received:
+        app.messages), so that neither is stored without the other.
         """
         at = now or utcnow()
         groups: dict[tuple[str, str], list[int]] = {}
@@ -165,7 +179,10 @@ class Clearway:
                 for i, result in zip(indexes, outcome, strict=True):
                     result.index = i
                     results[i] = result
-        return [r for r in results if r is not None]
+            done = [r for r in results if r is not None]
+            if also is not None:
+                also(conn, done)
+        return done
 
     def amend(
         self, operator_id: str, consignment_id: str, record: Consignment, *, now: dt.datetime | None = None

@@ -1,0 +1,185 @@
+"""Standard messages in: kept as received, mapped by their family's adapter, stored through the
+same pipeline as JSON, each record's outcome told in the message's own terms.
+
+One body is one message as its standard defines it (an XML document, an EDIFACT interchange), which
+may carry several records (a CEB311 holds up to 100 orders). The message row, its records' link rows
+and the records themselves are written in one transaction: either the original is kept with what
+it became, or nothing is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import msgspec
+import sqlalchemy as sa
+
+from clearway.clearance.model import SubmissionResult, new_id
+from clearway.dataset.decode import RecordDecoder
+from clearway.dataset.records import Consignment, Order, Payment, Waybill
+from clearway.messages.model import Mapped, MessageError, Standard
+from clearway.messages.registry import adapter_for
+from clearway.store.message_tables import message_records, messages
+
+if TYPE_CHECKING:
+    from clearway.app.platform import Clearway
+
+Status = Literal["accepted", "duplicate", "conflict", "rejected"]
+_DECODERS: dict[str, RecordDecoder[Any]] = {
+    "consignment": RecordDecoder(Consignment),
+    "order": RecordDecoder(Order),
+    "payment": RecordDecoder(Payment),
+    "waybill": RecordDecoder(Waybill),
+}
+
+
+class UnknownStandard(LookupError):
+    """A standard Clearway has no adapter for."""
+
+
+class ErrorView(msgspec.Struct, kw_only=True, omit_defaults=True):
+    where: str
+    detail: str
+    pointer: str = ""
+
+
+class RecordOutcome(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """What one record of a message became."""
+
+    position: int
+    message_type: str
+    status: Status
+    kind: str | None = None
+    message_ref: str | None = None  # the record's own id in the message
+    id: str | None = None  # the consignment's or document's id, once stored
+    reference: str | None = None
+    state: str | None = None
+    errors: list[ErrorView] = msgspec.field(default_factory=list)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Received:
+    id: str
+    standard: Standard
+    message_type: str | None
+    sha256: str
+    size: int
+    received_at: dt.datetime
+    records: list[RecordOutcome]
+
+    @property
+    def refused(self) -> bool:
+        return any(r.status in ("rejected", "conflict") for r in self.records)
+
+
+class MessageService:
+    def __init__(self, platform: Clearway) -> None:
+        self.platform = platform
+
+    def receive(
+        self, standard: str, operator_id: str, body: bytes, media_type: str, *, now: dt.datetime | None = None
+    ) -> Received:
+        """Read, keep and submit one message; one outcome per record it carries, in order."""
+        adapter = adapter_for(standard)
+        if adapter is None:
+            raise UnknownStandard(standard)
+        at = now or dt.datetime.now(dt.UTC)
+        mapped = adapter.parse(body)
+        outcomes: list[RecordOutcome | None] = [None] * len(mapped)
+        submissions: list[tuple[str, str, Any]] = []
+        positions: list[int] = []
+        for i, one in enumerate(mapped):
+            record, refusal = _checked(one, operator_id)
+            if record is None:
+                outcomes[i] = refusal
+            else:
+                submissions.append((str(one.kind), operator_id, record))
+                positions.append(i)
+        message_id = new_id()
+        digest = hashlib.sha256(body).hexdigest()
+        message_type = next((m.message_type for m in mapped if m.message_type), None)
+
+        def keep(conn: sa.Connection, results: list[SubmissionResult]) -> None:
+            for i, result in zip(positions, results, strict=True):
+                outcomes[i] = _outcome(mapped[i], result)
+            final = [o for o in outcomes if o is not None]
+            conn.execute(
+                messages.insert().values(
+                    id=message_id,
+                    standard=standard,
+                    message_type=message_type,
+                    operator_id=operator_id,
+                    received_at=at,
+                    media_type=media_type,
+                    sha256=digest,
+                    size=len(body),
+                    body=body,
+                    records=len(final),
+                    accepted=sum(o.status in ("accepted", "duplicate") for o in final),
+                    result=msgspec.json.encode(final).decode(),
+                )
+            )
+            links = [
+                {"message_id": message_id, "position": o.position, "kind": o.kind, "record_id": o.id,
+                 "message_ref": (o.message_ref or "")[:64] or None}
+                for o in final
+                if o.id is not None and o.status in ("accepted", "duplicate")
+            ]  # fmt: skip
+            if links:
+                conn.execute(message_records.insert(), links)
+
+        self.platform.submit_mixed(submissions, now=at, also=keep)
+        return Received(
+            message_id, standard, message_type, digest, len(body), at, [o for o in outcomes if o is not None]  # type: ignore[arg-type]
+        )
+
+
+def _checked(one: Mapped, operator_id: str) -> tuple[Any, RecordOutcome | None]:
+    """The typed record to submit, or the outcome that refuses it before the pipeline."""
+    errors = list(one.errors)
+    if not errors and one.sender is not None and one.sender != operator_id:
+        # Nobody files in another's name: the code the message gives its sender is the caller's.
+        errors.append(
+            MessageError(
+                one.where_of("") or "sender",
+                f"the message names {one.sender!r} as its sender, but it was sent with the credentials of "
+                f"{operator_id!r}",
+            )
+        )
+    if not errors and (one.record is None or one.kind not in _DECODERS):
+        errors.append(MessageError("", f"a {one.kind or 'message'} cannot be submitted here"))
+    if not errors and one.record is not None:
+        record, field_errors = _DECODERS[str(one.kind)].convert(one.record)
+        if record is not None:
+            return record, None
+        errors += [MessageError(one.where_of(e.pointer), e.detail, e.pointer) for e in field_errors]
+    return None, RecordOutcome(
+        position=one.index,
+        message_type=one.message_type,
+        status="rejected",
+        kind=one.kind,
+        message_ref=one.message_id,
+        errors=[ErrorView(where=e.where, detail=e.detail, pointer=e.pointer) for e in errors],
+    )
+
+
+def _outcome(one: Mapped, result: SubmissionResult) -> RecordOutcome:
+    return RecordOutcome(
+        position=one.index,
+        message_type=one.message_type,
+        status=result.status,
+        kind=one.kind,
+        message_ref=one.message_id,
+        id=result.id,
+        reference=result.reference,
+        state=result.state,
+        errors=[ErrorView(where=one.where_of(e.pointer), detail=e.detail, pointer=e.pointer) for e in result.errors],
+    )
+
+
+def outcomes_of(result_json: str) -> Sequence[RecordOutcome]:
+    return msgspec.json.decode(result_json, type=list[RecordOutcome])
