@@ -42,9 +42,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("record_id", sa.String(length=32), nullable=False),
         sa.Column("message_ref", sa.String(length=64), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["message_id"], ["messages.id"], name=op.f("fk_message_records_message_id_messages")
-        ),
+        sa.ForeignKeyConstraint(["message_id"], ["messages.id"], name=op.f("fk_message_records_message_id_messages")),
         sa.PrimaryKeyConstraint("message_id", "position", name=op.f("pk_message_records")),
     )
     op.create_index("ix_message_records_record_id", "message_records", ["record_id"])
