@@ -135,12 +135,12 @@ class MessageService:
         self.platform.submit_mixed(submissions, now=at, also=keep)
         return Received(
             message_id,
-            standard,
+            adapter.standard,
             message_type,
             digest,
             len(body),
             at,
-            [o for o in outcomes if o is not None],  # type: ignore[arg-type]
+            [o for o in outcomes if o is not None],
         )
 
 
