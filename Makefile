@@ -27,7 +27,8 @@ $(STAMP): pyproject.toml constraints.txt
 
 # The pages' JavaScript (htmx, Chart.js) and the API docs' Swagger UI come from the npm registry at the
 # versions (and integrity hashes) of the lock file and are served by the app itself: no page loads
-# anything from a CDN.
+# anything from a CDN. npm ci also installs axe-core (a development dependency), which the page tests run
+# from node_modules: it is not copied, so never served.
 $(VENDOR)/.installed: $(NPM_DIR)/package.json $(NPM_DIR)/package-lock.json
 	npm ci --prefix $(NPM_DIR) --no-audit --no-fund --ignore-scripts --loglevel=error
 	mkdir -p $(VENDOR)

@@ -38,6 +38,7 @@ def test_every_route_declares_its_roles(service: Clearway) -> None:
 def test_the_public_routes_are_exactly_these(service: Clearway) -> None:
     public = sorted(key for key, found in route_table(service).items() if any(r.public for r in found))
     assert public == [
+        ("GET", "/accessibility"),
         ("GET", "/landed-cost"),
         ("GET", "/login"),
         ("GET", "/prohibited"),

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import uvicorn
+from fastapi import FastAPI
 
 from clearway.api.app import create_app
 from clearway.app.demo import load_demo
@@ -64,7 +65,8 @@ def serve(service: Clearway) -> Iterator[Serve]:
 
 
 @pytest.fixture(scope="module")
-def server(engine: sa.Engine, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def demo_app(engine: sa.Engine, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+    """The app on fresh demo data (one load per test module), as `server` serves it."""
     empty(engine)
     folder = tmp_path_factory.mktemp("browser")
     settings = Settings(
@@ -77,8 +79,13 @@ def server(engine: sa.Engine, database_url: str, tmp_path_factory: pytest.TempPa
     )
     svc = Clearway(settings, engine=engine)
     load_demo(svc, count=400, seed=21, force=True)
+    return create_app(settings, svc, sweep=False)
+
+
+@pytest.fixture(scope="module")
+def server(demo_app: FastAPI) -> Iterator[str]:
     port = _free_port()
-    config = uvicorn.Config(create_app(settings, svc, sweep=False), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(demo_app, host="127.0.0.1", port=port, log_level="warning")
     web = uvicorn.Server(config)
     thread = threading.Thread(target=web.run, daemon=True)
     thread.start()

@@ -1,7 +1,8 @@
 """The pages in a real browser: Debian's Chromium driven by Playwright against the app served on
 localhost. An officer signs in, opens the queue, opens a held consignment, inspects it, records
 what the inspection found and releases it; the rule statistics and the dashboard change; the public
-calculator answers; the pages work with the keyboard and on a phone-sized screen."""
+calculator answers; the pages work with the keyboard and on a phone-sized screen. Each state the flows
+reach is checked with axe-core against WCAG 2.2 AA (tests/web/axe.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 from typing import Any
 
 from clearway.app.demo import DEMO_PASSWORD
+from tests.web.axe import assert_accessible
 from tests.web.chromium import requires_chromium
 
 pytestmark = requires_chromium
@@ -50,6 +52,7 @@ def test_an_officer_works_a_held_consignment_to_release(page: Any, server: str) 
     page.get_by_role("button", name="Apply").click()
     assert page.get_by_role("status").inner_text() == "inspect: done"
     assert page.locator("#state").inner_text() == "inspected"
+    assert_accessible(page, "consignment under inspection, with the outcome form")
 
     page.get_by_label("Outcome").select_option("undervalued")
     page.get_by_label(re.compile("Corrected goods value")).fill("250.00")
@@ -61,6 +64,7 @@ def test_an_officer_works_a_held_consignment_to_release(page: Any, server: str) 
     page.get_by_label("Reason (kept in the history and the audit trail)").fill("duty on the corrected value")
     page.get_by_role("button", name="Apply").click()
     assert page.locator("#state").inner_text() == "released"
+    assert_accessible(page, "consignment released by the officer")
     history = page.locator("section[aria-labelledby=history] tbody").inner_text()
     assert "inspected → released" in history and "person:" in history
     # The dashboard counts the outcome just recorded, and its finding.
@@ -78,6 +82,7 @@ def test_a_bad_outcome_is_refused_with_a_precise_message(page: Any, server: str)
     page.get_by_label("Outcome").select_option("misclassified")
     page.get_by_role("button", name="Record outcome").click()
     assert "Correct HS code: a misclassification needs the correct HS code" in page.get_by_role("alert").inner_text()
+    assert_accessible(page, "consignment with a refused outcome")
 
 
 def test_the_queue_filters_and_says_when_nothing_matches(page: Any, server: str) -> None:
@@ -86,6 +91,7 @@ def test_the_queue_filters_and_says_when_nothing_matches(page: Any, server: str)
     page.get_by_label("HS chapter").fill("01")  # live animals: the simulator sells none
     page.get_by_role("button", name="Filter").click()
     assert "Nothing waits for customs with these filters" in page.locator("main").inner_text()
+    assert_accessible(page, "queue filtered to nothing")
 
 
 def test_pages_are_keyboard_navigable_and_fit_a_phone(browser: Any, server: str) -> None:
@@ -99,10 +105,12 @@ def test_pages_are_keyboard_navigable_and_fit_a_phone(browser: Any, server: str)
     assert page.evaluate("document.activeElement.id") == "main"
     # Nothing wider than the screen but the tables, which scroll inside their own box.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert_accessible(page, "queue on a phone, in French")
     # Numbers follow the reader's locale (French: comma decimals, non-breaking space before %/€).
     page.locator("table tbody tr").first.get_by_role("link").click()
     value = page.locator("dl.facts").first.inner_text()
     assert re.search(r"\d,\d\d\s?(€|\$|£|[A-Z]{3})", value), value
+    assert_accessible(page, "consignment on a phone, in French")
     context.close()
 
 
@@ -111,6 +119,7 @@ def test_the_rule_statistics_show_recorded_outcomes(page: Any, server: str) -> N
     page.goto(f"{server}/risk/rules")
     cells = page.locator("tbody tr td.n").all_inner_texts()
     assert any(c.endswith("%") for c in cells), "after the officer's outcome a hit rate shows"
+    assert_accessible(page, "rules with hit rates")
 
 
 def test_the_public_landed_cost_calculator(page: Any, server: str) -> None:
@@ -122,3 +131,4 @@ def test_the_public_landed_cost_calculator(page: Any, server: str) -> None:
     page.get_by_role("button", name="Calculate").click()
     assert page.locator("#total").is_visible()
     assert re.search(r"\d", page.locator("#total").inner_text())
+    assert_accessible(page, "landed cost with a result")

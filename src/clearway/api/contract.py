@@ -22,6 +22,7 @@ from clearway.api.deps import CSRF_HEADER, SESSION_COOKIE, Access
 from clearway.api.problems import PROBLEM_JSON
 
 __all__ = [
+    "CONTACT_URL",
     "OPERATIONS",
     "SECURITY_SCHEMES",
     "access_of",
@@ -30,6 +31,9 @@ __all__ = [
     "rules_of",
     "security_of",
 ]
+
+# Where to write to the project: the API document's contact, and the accessibility statement's.
+CONTACT_URL = "https://clearway.dev"
 
 # -- who may call what --------------------------------------------------------------------------
 
@@ -229,7 +233,7 @@ def finish(spec: dict[str, Any], app: FastAPI, types: Iterable[Any]) -> None:
     """Complete ``spec`` (FastAPI's document with msgspec's components merged in) in place."""
     spec["openapi"] = "3.1.0"
     spec["info"]["license"] = {"name": "Apache-2.0", "identifier": "Apache-2.0"}
-    spec["info"]["contact"] = {"name": "Clearway", "url": "https://clearway.dev"}
+    spec["info"]["contact"] = {"name": "Clearway", "url": CONTACT_URL}
     spec["servers"] = [{"url": "/", "description": "This server"}]
     spec["tags"] = TAGS
     components = spec.setdefault("components", {})

@@ -1,4 +1,5 @@
-"""The public pages of Principle VII: prohibited and restricted goods, and parcel tracking.
+"""The public pages of Principle VII: prohibited and restricted goods, and parcel tracking; and the
+accessibility statement, which every page links from its footer.
 
 Plain GET forms, like the landed-cost page: nothing is stored, so no session or CSRF token is
 needed, and a result can be bookmarked. Each page calls exactly what its JSON endpoint calls
@@ -14,6 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
+from clearway.api.contract import CONTACT_URL
 from clearway.api.deps import PUBLIC, Service
 from clearway.api.public import MAX_QUERY, not_found_detail, restriction_list, restrictions, track
 from clearway.clearance.tracking import NUMBER_FORMATS, normalise_number
@@ -70,3 +72,15 @@ async def track_page(request: Request, svc: Service) -> HTMLResponse:
         errors.add("number", missing("track", "number"))
     status = 404 if context["not_found"] else 422 if errors else 200
     return templates.TemplateResponse(request, "track.html", context, status_code=status)
+
+
+@router.get("/accessibility", response_class=HTMLResponse, dependencies=[Depends(PUBLIC)])
+async def accessibility_statement(request: Request, svc: Service) -> HTMLResponse:
+    context = {
+        "section": "accessibility",
+        "contact": CONTACT_URL,
+        # The session limits it states as a known limitation are those this server enforces.
+        "idle_minutes": svc.settings.session_idle_minutes,
+        "session_hours": svc.settings.session_hours,
+    }
+    return templates.TemplateResponse(request, "accessibility.html", context)
