@@ -67,6 +67,12 @@ def test_the_landed_cost_page_shows_the_same_result(client: TestClient) -> None:
     assert "23.20 EUR" in page.text and "Flat duty for item category HS 620610" in page.text
     wrong = client.get("/landed-cost", params={**query, "hs_code_1": "62"})
     assert wrong.status_code == 422 and "Item 2, HS code: enter 6 to 10 digits" in wrong.text
+    # The page takes amounts as the API does: "1e3" is not an amount in either (it was 1000 here once).
+    for form in ("1e3", "1_000", "３０"):
+        exponent = client.get("/landed-cost", params={**query, "unit_value_1": form})
+        assert exponent.status_code == 422 and "Item 2, Unit value: enter an amount such as 12.50" in exponent.text
+        api = client.post("/v1/quotes", json={**BLOUSES, "items": [{**BLOUSES["items"][0], "unit_value": form}]})
+        assert api.status_code == 422, form
 
 
 def test_statements_by_role(client: TestClient, service: Clearway, consignment: Consignment) -> None:
