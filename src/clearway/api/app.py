@@ -33,6 +33,7 @@ from clearway.api import (
     rule_schema,
     schemas,
 )
+from clearway.api import messages as messages_api
 from clearway.api import public as public_api
 from clearway.api import security_events as security_api
 from clearway.api import stats as stats_api
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
         preloading.router,
         public_api.router,
         stats_api.router,
+        messages_api.router,
     ):
         app.include_router(router, responses=RATE_LIMITED_RESPONSES)
     app.include_router(auth.router)
@@ -252,6 +254,7 @@ def _install_openapi(app: FastAPI, svc: Clearway) -> None:
         *public_api.PUBLIC_SCHEMAS,
         *stats_api.STATS_SCHEMAS,
         *security_api.SECURITY_SCHEMAS,
+        *messages_api.MESSAGE_SCHEMAS,
         customs.ControlRequest,
         oauth.TokenResponse,
         oauth.TokenError,
@@ -271,6 +274,10 @@ def _install_openapi(app: FastAPI, svc: Clearway) -> None:
             for parameter in spec["paths"]["/v1/restrictions"]["get"]["parameters"]:
                 if parameter["name"] == "jurisdiction":
                     parameter["schema"] = {"type": "string", "enum": public_api.jurisdiction_codes(svc)}
+            # The standards POST /v1/messages/{ref} takes are the adapters installed.
+            for parameter in spec["paths"]["/v1/messages/{ref}"]["post"]["parameters"]:
+                if parameter["name"] == "ref":
+                    parameter["schema"] = {"type": "string", "enum": messages_api.supported() or ["none"]}
             quote = spec["components"]["schemas"]["QuoteRequest"]["properties"]
             quote["destination"] = {**quote["destination"], "enum": revenue.quote_destinations(svc)}
             contract.finish(spec, app, types)

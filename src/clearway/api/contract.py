@@ -158,6 +158,9 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("get", "/v1/statements/schemes"): ("statements.schemes.read", "operators"),
     ("get", "/v1/statements/intermediaries"): ("statements.intermediaries.read", "operators"),
     ("get", "/v1/risk/quality"): ("risk.quality.read", "operators"),
+    ("post", "/v1/messages/{ref}"): ("messages.create", "operators"),
+    ("get", "/v1/messages/{ref}"): ("messages.read", "operators"),
+    ("get", "/v1/messages/{ref}/original"): ("messages.original.read", "operators"),
     ("post", "/v1/oauth/token"): ("oauth.token.create", "operators"),
     # Customs officers.
     ("get", "/v1/customs/consignments/{consignment_id}"): ("customs.consignments.read", "customs"),
@@ -220,7 +223,13 @@ TAG_ROLES: dict[str, frozenset[Role]] = {
 }
 
 # The 201 answers that carry a Location header (api/intake.py: the new consignment's address).
-LOCATION = frozenset({("post", "/v1/consignments"), ("post", "/v1/consignments/{consignment_id}/amendments")})
+LOCATION = frozenset(
+    {
+        ("post", "/v1/consignments"),
+        ("post", "/v1/consignments/{consignment_id}/amendments"),
+        ("post", "/v1/messages/{ref}"),
+    }
+)
 
 # -- shared components --------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ _PROBLEM_TEXT = {
     404: "Not found (or not yours)",
     409: "Conflict: the reference was used for a different message, or the state forbids it",
     413: "Body or batch too large",
+    410: "Gone: kept no longer (retention)",
     415: "Wrong content type",
     422: "Invalid fields; each error has a JSON pointer",
 }

@@ -1,0 +1,170 @@
+"""Standard messages over HTTP: `POST /v1/messages/{standard}` takes a message in its standard's own
+format; `GET /v1/messages/{message_id}` gives what each record in it became, and `.../original` the
+bytes exactly as received. An operator reads only its own messages; a customs officer reads any
+(the original carries personal data, which analysts see only pseudonymised, so they are not admitted).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from typing import Annotated
+
+import msgspec
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Path, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from clearway.access.roles import Principal, Role
+from clearway.api import schemas
+from clearway.api.deps import Access, Operator, Service, read_body
+from clearway.api.problems import ApiError
+from clearway.api.responses import json_response, problem_responses
+from clearway.app.messages import RecordOutcome, outcomes_of
+from clearway.app.platform import Clearway
+from clearway.messages import xml_safe
+from clearway.messages.registry import adapter_for, adapters
+from clearway.store.message_tables import messages
+
+router = APIRouter(prefix="/v1/messages", tags=["messages"])
+READERS = Access(Role.OPERATOR, Role.OFFICER)
+MESSAGE_ID = r"^[0-9a-f]{32}$"
+# POST /v1/messages/{ref} names a standard, GET /v1/messages/{ref} a message: the URLs the issue
+# and docs/messages.md give. OpenAPI allows one template per path, so both call the segment `ref`.
+MessageId = Annotated[
+    str, Path(alias="ref", pattern=MESSAGE_ID, description="The message's id, as its receipt answered it.")
+]
+StandardName = Annotated[
+    str,
+    Path(
+        alias="ref", pattern=r"^[a-z0-9-]{1,32}$", description="The message standard (the enum lists those supported)"
+    ),
+]
+
+
+class MessageReceipt(msgspec.Struct, kw_only=True):
+    """A message kept as received, and what each record in it became (in the message's own terms)."""
+
+    id: str
+    standard: str
+    message_type: str | None
+    sha256: str
+    size: int
+    received_at: dt.datetime
+    records: list[RecordOutcome]
+
+
+class MessageView(MessageReceipt, kw_only=True):
+    operator_id: str
+    media_type: str
+    # The bytes as received, base64 (null once retention cleared them); `/original` gives them raw.
+    original_base64: str | None
+
+
+MESSAGE_SCHEMAS = [MessageReceipt, MessageView]
+# What the families are sent as: XML documents, and UN/EDIFACT interchanges (RFC 1767).
+MEDIA_TYPES = ("application/xml", "text/xml", "application/edifact")
+
+
+def supported() -> list[str]:
+    return sorted(adapters())
+
+
+@router.post(
+    "/{ref}",
+    status_code=201,
+    summary="Send a message in its standard's own format (UPU, EU, China): one result per record it carries",
+    response_model=None,
+    responses={
+        201: {
+            "description": "Kept, mapped and submitted: one result per record",
+            "content": {"application/json": {"schema": schemas.ref(MessageReceipt)}},
+            "headers": {"Location": {"description": "The message's address", "schema": {"type": "string"}}},
+        },
+        **problem_responses(404, 413, 415),
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "One message, as its standard writes it (XML or UN/EDIFACT); see docs/messages.md.",
+            "content": {media: {"schema": {"type": "string"}} for media in MEDIA_TYPES},
+        }
+    },
+)
+async def receive(request: Request, standard: StandardName, operator: Operator, svc: Service) -> Response:
+    adapter = adapter_for(standard)
+    if adapter is None:
+        detail = f"no adapter for '{standard}': send one of {', '.join(supported()) or 'none yet'}"
+        raise ApiError(404, "Unknown message standard", detail, "unknown-standard")
+    body = await read_body(request, adapter.media_types, min(svc.settings.max_body_bytes, xml_safe.MAX_BYTES))
+    media_type = request.headers["content-type"].split(";", 1)[0].strip().lower()
+    received = await run_in_threadpool(svc.messages.receive, standard, operator, body, media_type)
+    receipt = MessageReceipt(
+        id=received.id,
+        standard=received.standard,
+        message_type=received.message_type,
+        sha256=received.sha256,
+        size=received.size,
+        received_at=received.received_at,
+        records=received.records,
+    )
+    return json_response(receipt, 201, headers={"Location": f"/v1/messages/{received.id}"})
+
+
+def _row(svc: Clearway, message_id: str, principal: Principal) -> sa.RowMapping:
+    with svc.engine.connect() as conn:
+        row: sa.RowMapping | None = (
+            conn.execute(sa.select(messages).where(messages.c.id == message_id)).mappings().first()
+        )
+    # Another operator's message is not there for the caller: the same 404 as an unknown id.
+    if row is None or (principal.role == Role.OPERATOR and row["operator_id"] != principal.id):
+        raise ApiError(404, "Not found", f"no message {message_id}", "not-found")
+    return row
+
+
+@router.get(
+    "/{ref}",
+    summary="A message: what each record in it became, and its original bytes",
+    response_model=None,
+    responses={
+        200: {"description": "The message", "content": {"application/json": {"schema": schemas.ref(MessageView)}}},
+        **problem_responses(404),
+    },
+)
+async def read(message_id: MessageId, svc: Service, principal: Annotated[Principal, Depends(READERS)]) -> Response:
+    row = await run_in_threadpool(_row, svc, message_id, principal)
+    body = row["body"]
+    view = MessageView(
+        id=row["id"],
+        standard=row["standard"],
+        message_type=row["message_type"],
+        sha256=row["sha256"],
+        size=row["size"],
+        received_at=row["received_at"],
+        records=list(outcomes_of(row["result"])),
+        operator_id=row["operator_id"],
+        media_type=row["media_type"],
+        original_base64=None if body is None else base64.b64encode(body).decode(),
+    )
+    if principal.role == Role.OFFICER:
+        svc.audit_event(f"person:{principal.id}", "messages.original_read", message_id)
+    return json_response(view)
+
+
+@router.get(
+    "/{ref}/original",
+    summary="A message's bytes exactly as received, with the media type it was sent as",
+    response_model=None,
+    responses={
+        200: {"description": "The original", "content": {"application/xml": {"schema": {"type": "string"}}}},
+        **problem_responses(404, 410),
+    },
+)
+async def original(message_id: MessageId, svc: Service, principal: Annotated[Principal, Depends(READERS)]) -> Response:
+    row = await run_in_threadpool(_row, svc, message_id, principal)
+    if row["body"] is None:
+        raise ApiError(410, "Gone", "retention has cleared this message's bytes; its hash remains", "retention-cleared")
+    if principal.role == Role.OFFICER:
+        svc.audit_event(f"person:{principal.id}", "messages.original_read", message_id)
+    return Response(row["body"], media_type=row["media_type"], headers={"X-Content-SHA256": row["sha256"]})
