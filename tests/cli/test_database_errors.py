@@ -60,6 +60,7 @@ CONSIGNMENT = json.dumps(json.loads((FIXTURES / "consignment.json").read_text())
 INPUT_FILES: dict[Path_, tuple[str, str]] = {
     ("quote",): ("quote.json", '{"destination": "CH", "currency": "CHF", "items": []}'),
     ("ingest",): ("consignments.ndjson", CONSIGNMENT + "\n"),
+    ("messages", "import"): ("message.xml", '<CEB311Message xmlns="http://www.chinaport.gov.cn/ceb"/>'),
     ("risk", "score"): ("consignments.ndjson", CONSIGNMENT + "\n"),
     ("risk", "import-vague-terms"): ("vague_terms.csv", "gift\n"),
     ("risk", "rule-set"): ("rule.yaml", "name: a_rule\ndescription: A rule.\n"),

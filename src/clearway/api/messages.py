@@ -11,7 +11,6 @@ import datetime as dt
 from typing import Annotated
 
 import msgspec
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -21,11 +20,10 @@ from clearway.api import schemas
 from clearway.api.deps import Access, Operator, Service, read_body
 from clearway.api.problems import ApiError
 from clearway.api.responses import json_response, problem_responses
-from clearway.app.messages import RecordOutcome, outcomes_of
+from clearway.app.messages import RecordOutcome, StoredMessage
 from clearway.app.platform import Clearway
 from clearway.messages import xml_safe
 from clearway.messages.registry import adapter_for, adapters
-from clearway.store.message_tables import messages
 
 router = APIRouter(prefix="/v1/messages", tags=["messages"])
 READERS = Access(Role.OPERATOR, Role.OFFICER)
@@ -120,15 +118,12 @@ async def receive(request: Request, standard: StandardName, operator: Operator, 
     return json_response(receipt, 201, headers={"Location": f"/v1/messages/{received.id}"})
 
 
-def _row(svc: Clearway, message_id: str, principal: Principal) -> sa.RowMapping:
-    with svc.engine.connect() as conn:
-        row: sa.RowMapping | None = (
-            conn.execute(sa.select(messages).where(messages.c.id == message_id)).mappings().first()
-        )
+def _message(svc: Clearway, message_id: str, principal: Principal) -> StoredMessage:
+    found = svc.messages.read(message_id)
     # Another operator's message is not there for the caller: the same 404 as an unknown id.
-    if row is None or (principal.role == Role.OPERATOR and row["operator_id"] != principal.id):
+    if found is None or (principal.role == Role.OPERATOR and found.operator_id != principal.id):
         raise ApiError(404, "Not found", f"no message {message_id}", "not-found")
-    return row
+    return found
 
 
 @router.get(
@@ -141,19 +136,18 @@ def _row(svc: Clearway, message_id: str, principal: Principal) -> sa.RowMapping:
     },
 )
 async def read(message_id: MessageId, svc: Service, principal: Annotated[Principal, Depends(READERS)]) -> Response:
-    row = await run_in_threadpool(_row, svc, message_id, principal)
-    body = row["body"]
+    found = await run_in_threadpool(_message, svc, message_id, principal)
     view = MessageView(
-        id=row["id"],
-        standard=row["standard"],
-        message_type=row["message_type"],
-        sha256=row["sha256"],
-        size=row["size"],
-        received_at=row["received_at"],
-        records=list(outcomes_of(row["result"])),
-        operator_id=row["operator_id"],
-        media_type=row["media_type"],
-        original_base64=None if body is None else base64.b64encode(body).decode(),
+        id=found.id,
+        standard=found.standard,
+        message_type=found.message_type,
+        sha256=found.sha256,
+        size=found.size,
+        received_at=found.received_at,
+        records=found.records,
+        operator_id=found.operator_id,
+        media_type=found.media_type,
+        original_base64=None if found.body is None else base64.b64encode(found.body).decode(),
     )
     if principal.role == Role.OFFICER:
         svc.audit_event(f"person:{principal.id}", "messages.original_read", message_id)
@@ -170,9 +164,9 @@ async def read(message_id: MessageId, svc: Service, principal: Annotated[Princip
     },
 )
 async def original(message_id: MessageId, svc: Service, principal: Annotated[Principal, Depends(READERS)]) -> Response:
-    row = await run_in_threadpool(_row, svc, message_id, principal)
-    if row["body"] is None:
+    found = await run_in_threadpool(_message, svc, message_id, principal)
+    if found.body is None:
         raise ApiError(410, "Gone", "retention has cleared this message's bytes; its hash remains", "retention-cleared")
     if principal.role == Role.OFFICER:
         svc.audit_event(f"person:{principal.id}", "messages.original_read", message_id)
-    return Response(row["body"], media_type=row["media_type"], headers={"X-Content-SHA256": row["sha256"]})
+    return Response(found.body, media_type=found.media_type, headers={"X-Content-SHA256": found.sha256})

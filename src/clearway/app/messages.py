@@ -76,6 +76,22 @@ class Received:
         return any(r.status in ("rejected", "conflict") for r in self.records)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class StoredMessage:
+    """A message as kept: who sent it, its bytes (None once retention cleared them), its outcomes."""
+
+    id: str
+    standard: str
+    message_type: str | None
+    operator_id: str
+    received_at: dt.datetime
+    media_type: str
+    sha256: str
+    size: int
+    body: bytes | None
+    records: list[RecordOutcome]
+
+
 class MessageService:
     def __init__(self, platform: Clearway) -> None:
         self.platform = platform
@@ -141,6 +157,24 @@ class MessageService:
             len(body),
             at,
             [o for o in outcomes if o is not None],
+        )
+
+    def read(self, message_id: str) -> StoredMessage | None:
+        with self.platform.engine.connect() as conn:
+            row = conn.execute(sa.select(messages).where(messages.c.id == message_id)).mappings().first()
+        if row is None:
+            return None
+        return StoredMessage(
+            id=row["id"],
+            standard=row["standard"],
+            message_type=row["message_type"],
+            operator_id=row["operator_id"],
+            received_at=row["received_at"],
+            media_type=row["media_type"],
+            sha256=row["sha256"],
+            size=row["size"],
+            body=row["body"],
+            records=list(outcomes_of(row["result"])),
         )
 
 

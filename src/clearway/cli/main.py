@@ -15,6 +15,7 @@ from clearway.cli.db import audit_app, db_app
 from clearway.cli.errors import DatabaseErrors
 from clearway.cli.evaluation import register as register_evaluation
 from clearway.cli.learning import register as register_learning
+from clearway.cli.messages import messages_app
 from clearway.cli.privacy import privacy_app
 from clearway.cli.revenue import quote_command, revenue_app
 from clearway.cli.risk import risk_app
@@ -37,6 +38,7 @@ app.add_typer(revenue_app, name="revenue")
 app.add_typer(screening_app, name="screening")
 app.add_typer(risk_app, name="risk")
 app.add_typer(stats_app, name="stats")
+app.add_typer(messages_app, name="messages")
 register_learning(risk_app)
 register_evaluation(risk_app)
 app.command("quote")(quote_command)
