@@ -33,6 +33,7 @@ from clearway.clearance.linking import LinkResult
 from clearway.clearance.model import canonical_json
 from clearway.dataset.records import DOCUMENT_TYPES, Consignment
 from clearway.privacy.pseudonymise import Pseudonymiser, Redaction, anonymise, personal_values
+from clearway.store.message_tables import message_records, messages
 from clearway.store.privacy_tables import document_retention_log, retention_log
 from clearway.store.tables import consignment_versions, consignments, documents, history, results
 
@@ -72,6 +73,8 @@ class RetentionReport:
     orphans: int = 0
     results: int = 0
     history: int = 0
+    # Standard messages received before the cut-off whose bytes were cleared (their hash stays).
+    messages: int = 0
 
     @property
     def done(self) -> bool:
@@ -145,6 +148,7 @@ def apply_retention(
         rows = conn.execute(query).all()
         if not rows:
             _retain_orphans(conn, cutoff=cutoff, now=now, chunk=chunk, limit=limit, report=report)
+            report.messages += _clear_messages(conn, cutoff)
             return report
         _retain(conn, rows, cutoff=cutoff, now=now, report=report)
         if limit is not None and report.consignments >= limit:
@@ -318,6 +322,25 @@ def _retain_orphans(
         if limit is not None and report.orphans >= limit:
             return
         after = docs[-1].id
+
+
+def _clear_messages(conn: sa.Connection, cutoff: dt.datetime) -> int:
+    """Clear the bytes of standard messages received before the cut-off once no consignment they
+    carried is kept (open, or closed but not yet anonymised): the bytes hold the same personal data
+    as the records. The hash, the sender and the outcome stay, to show what was received."""
+    kept = (
+        sa.select(message_records.c.message_id)
+        .join(consignments, _c.id == message_records.c.record_id)
+        .outerjoin(retention_log, retention_log.c.consignment_id == _c.id)
+        .where(retention_log.c.consignment_id.is_(None))
+    )
+    m = messages.c
+    done = conn.execute(
+        messages.update()
+        .where(m.received_at < cutoff, m.body.is_not(None), m.id.not_in(kept))
+        .values(body=None)
+    )
+    return int(done.rowcount or 0)
 
 
 def _redact_link(link: LinkResult, redact: Redaction) -> LinkResult:
