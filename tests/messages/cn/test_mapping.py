@@ -24,6 +24,10 @@ GUIDS = {
 }
 
 
+def test_the_adapter_names_its_standard_and_media_types() -> None:
+    assert (ADAPTER.standard, ADAPTER.media_types) == ("cn-ceb", ("application/xml", "text/xml"))
+
+
 @pytest.mark.parametrize("name", sorted(TWINS))
 def test_each_message_maps_to_exactly_its_json_twin(name: str) -> None:
     mapped = one(message(name))
@@ -157,7 +161,7 @@ def test_the_order_and_the_waybill_come_from_the_senders_the_inventory_names() -
     strict=True,
     reason="the CEB621 names no payment enterprise (its link to the payment goes through the order's"
     " payCode, which the canonical Order cannot carry): China's payments need the application to"
-    " name the payment provider from the order (docs/messages.md, 'What is not mapped')",
+    " name the payment provider from the order (docs/messages.md, 'How the four documents link')",
 )
 def test_the_payment_comes_from_a_sender_the_inventory_names() -> None:
     consignment = decoded(one(message("CEB621")))

@@ -22,7 +22,7 @@ from clearway.dataset.records import Consignment, Order, Payment, Waybill
 from clearway.messages import xml_safe
 from clearway.messages.cn import documents, inventory
 from clearway.messages.cn.read import CEB_NS, CLARK, Block, Fields
-from clearway.messages.model import Mapped, MessageError, RecordKind, Standard
+from clearway.messages.model import Adapter, Mapped, MessageError, RecordKind, Standard
 
 MAX_BLOCKS = 100  # Order, Payment, Logistics, Inventory: maxOccurs 100 ([XSD22])
 MAX_LINES = 99  # OrderList, InventoryList: maxOccurs 99
@@ -156,3 +156,6 @@ class CebAdapter:
                 f"the message holds {len(blocks)} {spec.block} blocks: the standard allows {MAX_BLOCKS}",
             )
         return [_map_block(spec, index, block) for index, block in enumerate(blocks, 1)]
+
+
+_CONFORMS: Adapter = CebAdapter()  # mypy holds the class to the Adapter protocol
