@@ -97,6 +97,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bulk_pipeline.py
 	$(BIN)/python bench/http_submit.py
 	$(BIN)/python bench/learning.py
+	$(BIN)/python bench/messages.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(VENDOR) $(NPM_DIR)/node_modules $(LINT_DIR)/node_modules
