@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import cast
 
+from clearway.messages.cn.adapter import CebAdapter
 from clearway.messages.model import Adapter, Standard
 
 
@@ -18,4 +19,6 @@ def adapter_for(standard: str) -> Adapter | None:
     return _ADAPTERS.get(cast(Standard, standard))
 
 
-_ADAPTERS: dict[Standard, Adapter] = {}
+_ADAPTERS: dict[Standard, Adapter] = {
+    "cn-ceb": CebAdapter(),
+}

@@ -1,0 +1,119 @@
+"""China's messages through the application, against their canonical JSON twins: the same purchase
+sent as CEB311/411/511/621 by their four senders and as JSON through the JSON path ends alike
+(stored, linked, assessed, decided); the original is kept byte for byte; impersonation is refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from clearway.app.platform import Clearway
+from clearway.dataset.records import Consignment, Order, Payment, Waybill
+from tests.conftest import decode, empty, fixture_json, register_operators
+
+CN = Path(__file__).resolve().parents[1] / "fixtures" / "messages" / "cn"
+NOW = dt.datetime(2024, 6, 15, 3, 0, tzinfo=dt.UTC)
+# The senders the messages name (tests/fixtures/messages/cn), by the kind that holds each document.
+PLATFORM, PAYER, CARRIER, AGENT = "1105960001", "3101960003", "1105980004", "1105980005"
+SENDERS = {PLATFORM: "marketplace", PAYER: "payment_provider", CARRIER: "courier", AGENT: "broker"}
+SENT = [("CEB311Message.xml", PLATFORM), ("CEB411Message.xml", PAYER), ("CEB511Message.xml", CARRIER),
+        ("CEB621Message.xml", AGENT)]  # fmt: skip
+
+
+def _summary(service: Clearway, operator: str, consignment_id: str) -> dict[str, Any]:
+    """What the pipeline made of the declaration, without ids and times that differ between runs."""
+    dossier = service.dossier(operator, consignment_id)
+    assert dossier is not None
+    assessment = dossier.assessment
+    return {
+        "state": dossier.consignment.status.state,
+        "lane": dossier.consignment.status.lane,
+        "link": None if dossier.link is None else (dossier.link.status, sorted(r.code for r in dossier.link.reasons)),
+        "documents": sorted(dossier.documents),
+        "decision": None if dossier.decision is None else sorted(r.code for r in dossier.decision.reasons),
+        "total": None if assessment is None else (assessment.duty, assessment.tax, assessment.total),
+    }
+
+
+def _by_messages(service: Clearway) -> tuple[str, list[Any]]:
+    received = [
+        service.messages.receive("cn-ceb", sender, (CN / name).read_bytes(), "application/xml", now=NOW)
+        for name, sender in SENT
+    ]
+    outcomes = [r.records for r in received]
+    [[declaration]] = outcomes[-1:]
+    assert declaration.status == "accepted" and declaration.id, declaration
+    return declaration.id, outcomes
+
+
+def _by_json(service: Clearway) -> str:
+    for kind, cls, sender in (("order", Order, PLATFORM), ("payment", Payment, PAYER), ("waybill", Waybill, CARRIER)):
+        [result] = service.submit_documents(
+            kind, sender, [decode(cls, fixture_json(f"messages/cn/{kind}.json"))], now=NOW
+        )
+        assert result.status == "accepted", result
+    [result] = service.submit_consignments(
+        AGENT, [decode(Consignment, fixture_json("messages/cn/consignment.json"))], now=NOW
+    )
+    assert result.status == "accepted" and result.id, result
+    return result.id
+
+
+def test_the_messages_end_as_their_json_twins(service: Clearway, engine: sa.Engine) -> None:
+    register_operators(service, SENDERS)
+    consignment_id, outcomes = _by_messages(service)
+    assert [[o.status for o in records] for records in outcomes] == [["accepted"]] * 4
+    by_messages = _summary(service, AGENT, consignment_id)
+    empty(engine)
+    register_operators(service, SENDERS)
+    by_json = _summary(service, AGENT, _by_json(service))
+    assert by_messages == by_json
+    # Order and waybill link from their own senders. The payment does not yet, on either path: the
+    # inventory list names no payment enterprise (China reaches the payment through the order), the
+    # gap docs/messages.md describes and tests/messages/cn's strict xfail waits on.
+    assert by_messages["documents"] == ["order", "waybill"], by_messages
+
+
+def test_the_original_is_kept_byte_for_byte_with_its_hash(service: Clearway) -> None:
+    register_operators(service, SENDERS)
+    data = (CN / "CEB311Message.gb18030.xml").read_bytes()
+    received = service.messages.receive("cn-ceb", PLATFORM, data, "application/xml", now=NOW)
+    kept = service.messages.read(received.id)
+    assert kept is not None and kept.body == data and kept.sha256 == hashlib.sha256(data).hexdigest()
+    assert kept.records[0].status == "accepted" and kept.message_type == "CEB311"
+
+
+def test_a_message_in_another_senders_name_is_refused_and_kept(service: Clearway) -> None:
+    register_operators(service, {**SENDERS, "op-other-1": "marketplace"})
+    data = (CN / "CEB311Message.xml").read_bytes()
+    received = service.messages.receive("cn-ceb", "op-other-1", data, "application/xml", now=NOW)
+    [outcome] = received.records
+    assert outcome.status == "rejected" and outcome.id is None
+    assert f"names '{PLATFORM}' as its sender" in outcome.errors[0].detail
+    # Nothing was stored in the platform's name, and the attempt itself is kept for the record.
+    assert service.submit_documents("order", PLATFORM, [decode(Order, fixture_json("messages/cn/order.json"))],
+                                    now=NOW)[0].status == "accepted"  # fmt: skip
+    assert service.messages.read(received.id) is not None
+
+
+def test_a_batch_keeps_one_result_per_order_and_refuses_the_bad_one_alone(service: Clearway) -> None:
+    register_operators(service, SENDERS)
+    data = (CN / "CEB311Message.batch.xml").read_bytes()
+    received = service.messages.receive("cn-ceb", PLATFORM, data, "application/xml", now=NOW)
+    assert [o.status for o in received.records] == ["accepted", "rejected", "accepted"]
+    bad = received.records[1]
+    assert bad.errors and all(e.where.startswith("/") for e in bad.errors), bad.errors
+    assert received.refused
+
+
+@pytest.mark.parametrize("data", [b"<not-xml", b"<CEB999Message xmlns='http://www.chinaport.gov.cn/ceb'/>"])
+def test_an_unreadable_message_is_kept_and_answered_with_where(service: Clearway, data: bytes) -> None:
+    received = service.messages.receive("cn-ceb", PLATFORM, data, "application/xml", now=NOW)
+    [outcome] = received.records
+    assert outcome.status == "rejected" and outcome.errors[0].where
+    assert service.messages.read(received.id) is not None
