@@ -73,10 +73,10 @@ def test_the_messages_end_as_their_json_twins(service: Clearway, engine: sa.Engi
     register_operators(service, SENDERS)
     by_json = _summary(service, AGENT, _by_json(service))
     assert by_messages == by_json
-    # Order and waybill link from their own senders. The payment does not yet, on either path: the
-    # inventory list names no payment enterprise (China reaches the payment through the order), the
-    # gap docs/messages.md describes and tests/messages/cn's strict xfail waits on.
-    assert by_messages["documents"] == ["order", "waybill"], by_messages
+    # All three documents link from their own senders: the payment through the provider the order
+    # names (the inventory list names none), and the declaration goes on to a decision.
+    assert by_messages["documents"] == ["order", "payment", "waybill"], by_messages
+    assert by_messages["link"] == ("linked", []) and by_messages["total"] is not None, by_messages
 
 
 def test_the_original_is_kept_byte_for_byte_with_its_hash(service: Clearway) -> None:

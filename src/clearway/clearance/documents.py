@@ -3,7 +3,7 @@ each declaration the ones its named senders (or its declarant) sent (clearance.s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from clearway.clearance.linking import LinkReason
@@ -45,11 +45,17 @@ class Linkable:
 _PREFERENCE: dict[Source, int] = {"independent": 0, "self_supplied": 1}
 
 
-def _choose(c: Consignment, declarant: str, kind: DocumentKind, candidates: Sequence[StoredDocument]) -> Chosen:
+def _choose(
+    c: Consignment,
+    declarant: str,
+    kind: DocumentKind,
+    candidates: Sequence[StoredDocument],
+    also_named: Collection[str] = (),
+) -> Chosen:
     entitled: list[tuple[int, StoredDocument, Source]] = []
     others: list[StoredDocument] = []
     for doc in candidates:
-        source = source_of(c, declarant, kind, doc.operator_id, doc.sender_kind)
+        source = source_of(c, declarant, kind, doc.operator_id, doc.sender_kind, also_named)
         if source is None:
             others.append(doc)
         else:
@@ -61,6 +67,17 @@ def _choose(c: Consignment, declarant: str, kind: DocumentKind, candidates: Sequ
     _, doc, source = entitled[0]
     conflicting = tuple(d for _, d, _ in entitled[1:] if d.body_hash != doc.body_hash)
     return Chosen(document=doc, source=source, conflicting=conflicting, others=tuple(others))
+
+
+def _paid_through(c: Consignment, order: Chosen) -> frozenset[str]:
+    """The payment provider the linked order names, when the declaration names none: China's
+    inventory list (CEB621) carries no payment enterprise, which its order (CEB311) does. Only an
+    order from an independent source may name it, so a declarant cannot vouch for itself this way."""
+    if c.parties.payment_provider is not None or order.source != "independent" or order.document is None:
+        return frozenset()
+    record = order.document.record
+    provider = record.payment_provider if isinstance(record, Order) else None
+    return frozenset({provider.operator_id}) if provider is not None and provider.operator_id else frozenset()
 
 
 @dataclass(frozen=True)
@@ -89,8 +106,12 @@ class DocumentSet:
         return self.waybills.get(c.logistics.transport_document, [])
 
     def chosen(self, c: Consignment, declarant: str) -> dict[DocumentKind, Chosen]:
-        kinds: tuple[DocumentKind, ...] = ("order", "payment", "waybill")
-        return {kind: _choose(c, declarant, kind, self._candidates(c, kind)) for kind in kinds}
+        order = _choose(c, declarant, "order", self._candidates(c, "order"))
+        return {
+            "order": order,
+            "payment": _choose(c, declarant, "payment", self._candidates(c, "payment"), _paid_through(c, order)),
+            "waybill": _choose(c, declarant, "waybill", self._candidates(c, "waybill")),
+        }
 
     def linkable(self, row: StoredConsignment) -> Linkable:
         c = row.record

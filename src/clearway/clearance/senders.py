@@ -70,13 +70,21 @@ def named_senders(c: Consignment, kind: DocumentKind) -> Collection[str]:
 
 
 def source_of(
-    c: Consignment, declarant: str, kind: DocumentKind, sender: str, sender_kind: str | None
+    c: Consignment,
+    declarant: str,
+    kind: DocumentKind,
+    sender: str,
+    sender_kind: str | None,
+    also_named: Collection[str] = (),
 ) -> Source | None:
-    """How a document from ``sender`` counts for the declaration ``c`` of ``declarant`` (None: not at all)."""
+    """How a document from ``sender`` counts for the declaration ``c`` of ``declarant`` (None: not at all).
+
+    ``also_named`` are senders named for this kind by another linked document rather than by the
+    declaration: the payment provider of the linked order (clearance.documents)."""
     entitled_kind = sender_kind is not None and sender_kind in SENDER_KINDS[kind]
     # Independent only from the party the declaration names for it: a courier's own waybill counts
     # as the carrier's when the declaration names that courier as its carrier, not otherwise.
-    if entitled_kind and sender in named_senders(c, kind):
+    if entitled_kind and (sender in named_senders(c, kind) or sender in also_named):
         return "independent"
     if sender == declarant and c.destination_country not in INDEPENDENT_SOURCES_REQUIRED:
         return "self_supplied"

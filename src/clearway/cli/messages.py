@@ -39,9 +39,7 @@ def _line(outcome: RecordOutcome) -> str:
 @messages_app.command("import")
 def import_message(
     file: Annotated[Path, typer.Argument(help="One message in its standard's format.", exists=True, dir_okay=False)],
-    standard: Annotated[
-        str, typer.Option(help="The standard: upu-itmatt, upu-cusitm, eu-h7, eu-ics2, cn-ceb.")
-    ],
+    standard: Annotated[str, typer.Option(help="The standard: upu-itmatt, upu-cusitm, eu-h7, eu-ics2, cn-ceb.")],
     operator: Annotated[str, typer.Option(help="The operator sending it (as its API key would).")],
     as_json: JsonOption = False,
 ) -> None:

@@ -285,6 +285,11 @@ class Order(msgspec.Struct, **_STRUCT):
     taxes_collected: Amount = Decimal(0)
     tax_scheme_id: TaxSchemeId | None = None
     platform: Party | None = None
+    # Who was paid and under which transaction, as the platform recorded it. Where the declaration
+    # names no payment provider (China's inventory list reaches the payment through the order), the
+    # payment counts from the provider the linked order names (clearance.documents).
+    payment_provider: Party | None = None
+    payment_id: Ref | None = None
 
 
 class Payer(msgspec.Struct, **_STRUCT):

@@ -143,7 +143,12 @@ _PARTY_RULES: Mapping[PartyKind, tuple[Mapping[str, Rule], Mapping[str, Rule]]] 
 # Where the parties are in each record: (path to the Party, its role). Payment has a Payer.
 PARTY_LOCATIONS: Mapping[type[Record], tuple[tuple[tuple[str, ...], str], ...]] = {
     Consignment: tuple((("parties", role), role) for role in ROLES),
-    Order: ((("seller",), "seller"), (("buyer",), "buyer"), (("platform",), "platform")),
+    Order: (
+        (("seller",), "seller"),
+        (("buyer",), "buyer"),
+        (("platform",), "platform"),
+        (("payment_provider",), "payment_provider"),
+    ),
     Payment: (),
     Waybill: ((("consignee",), "consignee"),),
 }

@@ -336,9 +336,7 @@ def _clear_messages(conn: sa.Connection, cutoff: dt.datetime) -> int:
     )
     m = messages.c
     done = conn.execute(
-        messages.update()
-        .where(m.received_at < cutoff, m.body.is_not(None), m.id.not_in(kept))
-        .values(body=None)
+        messages.update().where(m.received_at < cutoff, m.body.is_not(None), m.id.not_in(kept)).values(body=None)
     )
     return int(done.rowcount or 0)
 

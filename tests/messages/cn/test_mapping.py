@@ -157,12 +157,14 @@ def test_the_order_and_the_waybill_come_from_the_senders_the_inventory_names() -
     assert source_of(consignment, declarant, "order", "1105969999", "marketplace") is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the CEB621 names no payment enterprise (its link to the payment goes through the order's"
-    " payCode, which the canonical Order cannot carry): China's payments need the application to"
-    " name the payment provider from the order (docs/messages.md, 'How the four documents link')",
-)
-def test_the_payment_comes_from_a_sender_the_inventory_names() -> None:
+def test_the_payment_comes_from_the_provider_the_linked_order_names() -> None:
+    """The CEB621 names no payment enterprise; its CEB311 order does (payCode), and the payment counts
+    from that provider, as an independent source, once the order itself is from the platform."""
     consignment = decoded(one(message("CEB621")))
-    assert SENDERS["CEB411"] in named_senders(consignment, "payment")
+    order = decoded(one(message("CEB311")))
+    assert SENDERS["CEB411"] not in named_senders(consignment, "payment")
+    assert order.payment_provider.operator_id == SENDERS["CEB411"]
+    declarant = SENDERS["CEB621"]
+    paid_to = {order.payment_provider.operator_id}
+    assert source_of(consignment, declarant, "payment", SENDERS["CEB411"], "payment_provider", paid_to) == "independent"
+    assert source_of(consignment, declarant, "payment", SENDERS["CEB411"], "payment_provider") is None

@@ -111,7 +111,20 @@ def order(head: Fields, lines: list[Fields]) -> dict[str, Any]:
         total=amount(paid),
         shipping=amount(freight),
         taxes_collected=amount(tax),
+        payment_provider=_paid_to(head),
+        payment_id=head.text("payTransactionId", "/payment_id", required=False),
     )
+
+
+def _paid_to(head: Fields) -> dict[str, Any] | None:
+    """The payment enterprise (payCode, payName, optional in the CEB311): the one whose CEB411 the
+    declaration links, since the CEB621 names none (clearance.documents)."""
+    code = head.text("payCode", "/payment_provider/operator_id", required=False)
+    if code is None:
+        return None
+    head.block.origins["/payment_provider"] = head.path
+    name = head.text("payName", "/payment_provider/name", required=False)
+    return present(name=name or code, country=CHINA, operator_id=code)
 
 
 def payment(head: Fields, lines: list[Fields]) -> dict[str, Any]:
