@@ -93,3 +93,12 @@ def test_a_message_naming_another_sender_is_refused_in_its_terms(client: TestCli
     assert sent.status_code == 201
     [record] = sent.json()["records"]
     assert record["status"] == "rejected" and "names '1105960001' as its sender" in record["errors"][0]["detail"]
+
+
+def test_the_receipt_is_read_by_its_sender_only(client: TestClient, service: Clearway) -> None:
+    register_operators(service, {PLATFORM: "marketplace", "op-other-1": "marketplace"})
+    location = _send(client).headers["location"]
+    answer = client.get(f"{location}/responses", headers=headers(PLATFORM))
+    [receipt] = assert_documented(client, "GET", "/v1/messages/{ref}/responses", answer)["items"]
+    assert receipt["message_type"] == "CEB312" and "<returnStatus>120</returnStatus>" in receipt["body"]
+    assert client.get(f"{location}/responses", headers=headers("op-other-1")).status_code == 404

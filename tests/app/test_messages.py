@@ -13,7 +13,9 @@ import pytest
 import sqlalchemy as sa
 
 from clearway.app.platform import Clearway
+from clearway.clearance.lifecycle import State
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
+from clearway.messages import xml_safe
 from tests.conftest import decode, empty, fixture_json, register_operators
 
 CN = Path(__file__).resolve().parents[1] / "fixtures" / "messages" / "cn"
@@ -117,3 +119,49 @@ def test_an_unreadable_message_is_kept_and_answered_with_where(service: Clearway
     [outcome] = received.records
     assert outcome.status == "rejected" and outcome.errors[0].where
     assert service.messages.read(received.id) is not None
+
+
+def test_each_declaration_is_answered_by_its_receipt_from_its_state_now(service: Clearway) -> None:
+    """Message in -> decision -> the family's response out, parsed back and checked (CEB311 -> CEB312,
+    CEB621 -> CEB622 whose status follows the consignment's state)."""
+    register_operators(service, SENDERS)
+    received = [
+        service.messages.receive("cn-ceb", sender, (CN / name).read_bytes(), "application/xml", now=NOW)
+        for name, sender in SENT
+    ]
+    [order_receipt] = service.messages.responses(received[0].id) or []
+    root = xml_safe.parse(order_receipt.body)
+    ns = {"c": "http://www.chinaport.gov.cn/ceb"}
+    assert order_receipt.message_type == "CEB312"
+    assert root.xpath("string(c:OrderReturn/c:returnStatus)", namespaces=ns) == "120"
+    assert root.xpath("string(c:OrderReturn/c:orderNo)", namespaces=ns) == "SO20240615000123"
+    [inventory_receipt] = service.messages.responses(received[3].id) or []
+    declaration = received[3].records[0]
+    state = service.dossier(None, declaration.id or "")
+    assert state is not None
+    expected = {"released": "800", "held": {"request_for_information": "300", "inspection": "500"}}
+    status = state.consignment.status
+    wanted = expected.get(status.state, "120")
+    if isinstance(wanted, dict):
+        wanted = wanted[str(status.hold_reason)]
+    inventory = xml_safe.parse(inventory_receipt.body)
+    assert inventory.xpath("string(c:InventoryReturn/c:returnStatus)", namespaces=ns) == wanted
+    assert inventory.xpath("string(c:InventoryReturn/c:preNo)", namespaces=ns) == (declaration.id or "")[:18].upper()
+    # Asking again for an unchanged outcome gives the same receipt, id included.
+    assert (service.messages.responses(received[3].id) or [])[0].body == inventory_receipt.body
+    # An officer's release changes the answer to 800 (放行).
+    if status.state != "released":
+        service.control(declaration.id or "", State.RELEASED, actor="person:officer", reason="checked", now=NOW)
+    released = xml_safe.parse((service.messages.responses(received[3].id) or [])[0].body)
+    assert released.xpath("string(c:InventoryReturn/c:returnStatus)", namespaces=ns) == "800"
+
+
+def test_a_refused_block_is_answered_100_with_where(service: Clearway) -> None:
+    register_operators(service, SENDERS)
+    data = (CN / "CEB311Message.batch.xml").read_bytes()
+    received = service.messages.receive("cn-ceb", PLATFORM, data, "application/xml", now=NOW)
+    [receipt] = service.messages.responses(received.id) or []
+    root = xml_safe.parse(receipt.body)
+    ns = {"c": "http://www.chinaport.gov.cn/ceb"}
+    assert root.xpath("c:OrderReturn/c:returnStatus/text()", namespaces=ns) == ["120", "100", "120"]
+    assert "/" in root.xpath("string(c:OrderReturn[2]/c:returnInfo)", namespaces=ns)

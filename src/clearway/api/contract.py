@@ -161,6 +161,7 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("post", "/v1/messages/{ref}"): ("messages.create", "operators"),
     ("get", "/v1/messages/{ref}"): ("messages.read", "operators"),
     ("get", "/v1/messages/{ref}/original"): ("messages.original.read", "operators"),
+    ("get", "/v1/messages/{ref}/responses"): ("messages.responses.list", "operators"),
     ("post", "/v1/oauth/token"): ("oauth.token.create", "operators"),
     # Customs officers.
     ("get", "/v1/customs/consignments/{consignment_id}"): ("customs.consignments.read", "customs"),

@@ -60,7 +60,19 @@ class MessageView(MessageReceipt, kw_only=True):
     original_base64: str | None
 
 
-MESSAGE_SCHEMAS = [MessageReceipt, MessageView]
+class ResponseView(msgspec.Struct, kw_only=True):
+    """One message the family answers with (a CEB622...), from what became of the records now."""
+
+    message_type: str
+    media_type: str
+    body: str  # the message as text (XML or EDIFACT, UTF-8)
+
+
+class ResponseList(msgspec.Struct, kw_only=True):
+    items: list[ResponseView]
+
+
+MESSAGE_SCHEMAS = [MessageReceipt, MessageView, ResponseList]
 # What the families are sent as: XML documents, and UN/EDIFACT interchanges (RFC 1767). Any message
 # may also come as application/octet-stream (the path names its standard): the body client
 # generators can type, where they skip XML and EDIFACT ones (openapi-python-client 0.29 does).
@@ -170,3 +182,21 @@ async def original(message_id: MessageId, svc: Service, principal: Annotated[Pri
     if principal.role == Role.OFFICER:
         svc.audit_event(f"person:{principal.id}", "messages.original_read", message_id)
     return Response(found.body, media_type=found.media_type, headers={"X-Content-SHA256": found.sha256})
+
+
+@router.get(
+    "/{ref}/responses",
+    summary="The answers the message's standard expects (China's receipts...), from what became of its records now",
+    response_model=None,
+    responses={
+        200: {"description": "The answers", "content": {"application/json": {"schema": schemas.ref(ResponseList)}}},
+        **problem_responses(404),
+    },
+)
+async def responses(message_id: MessageId, svc: Service, principal: Annotated[Principal, Depends(READERS)]) -> Response:
+    await run_in_threadpool(_message, svc, message_id, principal)
+    found = await run_in_threadpool(svc.messages.responses, message_id)
+    items = [
+        ResponseView(message_type=r.message_type, media_type=r.media_type, body=r.body.decode()) for r in found or []
+    ]
+    return json_response(ResponseList(items=items))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -21,8 +22,8 @@ import sqlalchemy as sa
 from clearway.clearance.model import SubmissionResult, new_id
 from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
-from clearway.messages.model import Mapped, MessageError, Standard
-from clearway.messages.registry import adapter_for
+from clearway.messages.model import Mapped, MessageError, Responder, Response, Standard
+from clearway.messages.registry import adapter_for, responder_for
 from clearway.store.message_tables import message_records, messages
 
 if TYPE_CHECKING:
@@ -175,6 +176,44 @@ class MessageService:
             size=row["size"],
             body=row["body"],
             records=list(outcomes_of(row["result"])),
+        )
+
+    def responses(self, message_id: str, *, now: dt.datetime | None = None) -> list[Response] | None:
+        """The answers the message's family expects, from what became of each record now (None: no
+        such message). Empty when the family has none yet, or retention has cleared the original
+        (the answers echo keys only the original holds)."""
+        found = self.read(message_id)
+        if found is None:
+            return None
+        responder = responder_for(found.standard)
+        adapter = adapter_for(found.standard)
+        if responder is None or adapter is None or found.body is None:
+            return []
+        at = now or dt.datetime.now(dt.UTC)
+        mapped = adapter.parse(found.body)
+        by_position = {o.position: o for o in found.records}
+        outcomes = [self._outcome_of(responder, by_position.get(one.index), at) for one in mapped]
+        # The same outcomes give the same receipt id: asking again is not a new answer.
+        marks = "|".join(f"{o.position}:{o.status}:{o.state}" for o in found.records)
+        states = "|".join(str(getattr(o, "key", "")) for o in outcomes if o is not None)
+        guid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"clearway:{message_id}:{marks}:{states}")).upper()
+        responses: list[Response] = responder.respond(mapped, found.body, outcomes, guid=guid)
+        return responses
+
+    def _outcome_of(self, responder: Responder, record: RecordOutcome | None, at: dt.datetime) -> Any:
+        if record is None:
+            return None
+        errors = [MessageError(e.where, e.detail, e.pointer) for e in record.errors]
+        if record.status in ("rejected", "conflict") or record.id is None:
+            return responder.outcome(status="rejected", at=at, hold_reason=None, errors=errors, number=None)
+        if record.kind != "consignment":
+            return responder.outcome(status="stored", at=at, hold_reason=None, errors=(), number=record.id)
+        dossier = self.platform.dossier(None, record.id)
+        if dossier is None:
+            return None
+        status = dossier.consignment.status
+        return responder.outcome(
+            status=status.state, at=status.updated_at, hold_reason=status.hold_reason, errors=(), number=record.id
         )
 
 

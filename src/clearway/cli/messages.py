@@ -69,11 +69,17 @@ def show(
     message_id: Annotated[str, typer.Argument(help="The message's id, as import or the API answered it.")],
     as_json: JsonOption = False,
     original: Annotated[bool, typer.Option("--original", help="Print the bytes as received, nothing else.")] = False,
+    responses: Annotated[bool, typer.Option("--responses", help="Print the standard's answers (receipts).")] = False,
 ) -> None:
     """A message: what each record became, and (with --original) its bytes as received."""
-    found = platform().messages.read(message_id)
+    svc = platform()
+    found = svc.messages.read(message_id)
     if found is None:
         fail(f"no message {message_id}")
+    if responses:
+        for answer in svc.messages.responses(message_id) or []:
+            sys.stdout.write(answer.body.decode())
+        return
     if original:
         if found.body is None:
             fail(f"retention has cleared message {message_id}'s bytes; its sha256 was {found.sha256}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal, Protocol
 
 Standard = Literal["upu-itmatt", "upu-cusitm", "eu-h7", "eu-ics2", "cn-ceb"]
@@ -59,6 +59,24 @@ class Mapped:
             if not probe:
                 return ""
             probe = probe.rsplit("/", 1)[0]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Response:
+    """A message a family answers with (a CEB622, a CUSRSP...), generated from the current outcome."""
+
+    message_type: str
+    media_type: str
+    body: bytes
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Responder:
+    """A family's answers: ``outcome`` builds one record's outcome (its status, time, hold reason,
+    errors and Clearway's number for it), ``respond`` the response messages of a kept message."""
+
+    outcome: Callable[..., Any]
+    respond: Callable[..., list[Response]]
 
 
 class Adapter(Protocol):

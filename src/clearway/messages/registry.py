@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import cast
 
+from clearway.messages.cn import respond as cn_respond
 from clearway.messages.cn.adapter import CebAdapter
-from clearway.messages.model import Adapter, Standard
+from clearway.messages.model import Adapter, Responder, Standard
 
 
 def adapters() -> Mapping[Standard, Adapter]:
@@ -21,4 +22,14 @@ def adapter_for(standard: str) -> Adapter | None:
 
 _ADAPTERS: dict[Standard, Adapter] = {
     "cn-ceb": CebAdapter(),
+}
+
+
+def responder_for(standard: str) -> Responder | None:
+    """How a family answers a kept message from its records' outcomes (None: it has no answers yet)."""
+    return _RESPONDERS.get(cast(Standard, standard))
+
+
+_RESPONDERS: dict[Standard, Responder] = {
+    "cn-ceb": Responder(cn_respond.outcome, cn_respond.respond),
 }
