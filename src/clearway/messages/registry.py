@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from typing import cast
 
 from clearway.messages.model import Adapter, Standard
+from clearway.messages.upu.cusitm import CusitmAdapter
+from clearway.messages.upu.itmatt import ItmattAdapter
 
 
 def adapters() -> Mapping[Standard, Adapter]:
@@ -19,3 +21,5 @@ def adapter_for(standard: str) -> Adapter | None:
 
 
 _ADAPTERS: dict[Standard, Adapter] = {}
+_ADAPTERS["upu-itmatt"] = ItmattAdapter()
+_ADAPTERS["upu-cusitm"] = CusitmAdapter()
