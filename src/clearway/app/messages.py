@@ -220,8 +220,9 @@ class MessageService:
 def _checked(one: Mapped, operator_id: str) -> tuple[Any, RecordOutcome | None]:
     """The typed record to submit, or the outcome that refuses it before the pipeline."""
     errors = list(one.errors)
-    if not errors and one.sender is not None and one.sender != operator_id:
-        # Nobody files in another's name: the code the message gives its sender is the caller's.
+    if not errors and one.sender is not None and one.sender.lower() != operator_id:
+        # Nobody files in another's name: the code the message gives its sender is the caller's
+        # operator id (which is lower case: a post's "FRA" is operator "fra").
         errors.append(
             MessageError(
                 one.where_of("") or "sender",

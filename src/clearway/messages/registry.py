@@ -9,6 +9,8 @@ from typing import cast
 from clearway.messages.cn import respond as cn_respond
 from clearway.messages.cn.adapter import CebAdapter
 from clearway.messages.model import Adapter, Responder, Standard
+from clearway.messages.upu.cusitm import CusitmAdapter
+from clearway.messages.upu.itmatt import ItmattAdapter
 
 
 def adapters() -> Mapping[Standard, Adapter]:
@@ -22,6 +24,8 @@ def adapter_for(standard: str) -> Adapter | None:
 
 _ADAPTERS: dict[Standard, Adapter] = {
     "cn-ceb": CebAdapter(),
+    "upu-itmatt": ItmattAdapter(),
+    "upu-cusitm": CusitmAdapter(),
 }
 
 
