@@ -13,12 +13,13 @@ import dataclasses
 import datetime as dt
 import hashlib
 import uuid
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
 import msgspec
 import sqlalchemy as sa
 
+from clearway.app.dossier import ConsignmentDossier
 from clearway.clearance.model import SubmissionResult, new_id
 from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
@@ -26,8 +27,10 @@ from clearway.messages.model import Mapped, MessageError, Responder, Response, S
 from clearway.messages.registry import adapter_for, responder_for
 from clearway.store.message_tables import message_records, messages
 
-if TYPE_CHECKING:
-    from clearway.app.platform import Clearway
+# What the service needs of the platform, passed in by it (app.platform builds this service): the
+# pipeline's mixed submission with a hook in its transaction, and a consignment's dossier.
+Submit = Callable[..., list[SubmissionResult]]
+Dossier = Callable[[str | None, str], ConsignmentDossier | None]
 
 Status = Literal["accepted", "duplicate", "conflict", "rejected"]
 _DECODERS: dict[str, RecordDecoder[Any]] = {
@@ -94,8 +97,10 @@ class StoredMessage:
 
 
 class MessageService:
-    def __init__(self, platform: Clearway) -> None:
-        self.platform = platform
+    def __init__(self, engine: sa.Engine, submit: Submit, dossier: Dossier) -> None:
+        self.engine = engine
+        self._submit = submit
+        self._dossier = dossier
 
     def receive(
         self, standard: str, operator_id: str, body: bytes, media_type: str, *, now: dt.datetime | None = None
@@ -149,7 +154,7 @@ class MessageService:
             if links:
                 conn.execute(message_records.insert(), links)
 
-        self.platform.submit_mixed(submissions, now=at, also=keep)
+        self._submit(submissions, now=at, also=keep)
         return Received(
             message_id,
             adapter.standard,
@@ -161,7 +166,7 @@ class MessageService:
         )
 
     def read(self, message_id: str) -> StoredMessage | None:
-        with self.platform.engine.connect() as conn:
+        with self.engine.connect() as conn:
             row = conn.execute(sa.select(messages).where(messages.c.id == message_id)).mappings().first()
         if row is None:
             return None
@@ -208,7 +213,7 @@ class MessageService:
             return responder.outcome(status="rejected", at=at, hold_reason=None, errors=errors, number=None)
         if record.kind != "consignment":
             return responder.outcome(status="stored", at=at, hold_reason=None, errors=(), number=record.id)
-        dossier = self.platform.dossier(None, record.id)
+        dossier = self._dossier(None, record.id)
         if dossier is None:
             return None
         status = dossier.consignment.status

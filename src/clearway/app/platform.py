@@ -83,7 +83,7 @@ class Clearway:
     @functools.cached_property
     def messages(self) -> MessageService:
         """Standard messages (UPU, EU, China): kept as received, submitted through this pipeline."""
-        return MessageService(self)
+        return MessageService(self.engine, self.submit_mixed, self.dossier)
 
     @property
     def config(self) -> pipeline.PipelineConfig:
