@@ -34,6 +34,8 @@ from clearway.messages.upu.common import (
     whole_problem,
 )
 
+# Items in one message: a post sends a dispatch as many messages (China caps its blocks at 100 too).
+MAX_ITEMS = 100
 ROOT = "ITMATT"
 ITEM = "CDSView"
 MESSAGE_TYPE = "ITMATT"
@@ -57,6 +59,12 @@ class ItmattAdapter:
                     1, MESSAGE_TYPE, xml_safe.path_of(root), f"the root element is <{name_of(root)}>: {_EXPECTED_ROOT}"
                 )
             ]
+        # Counted before anything is mapped: a message of thousands of elements is refused whole, in
+        # the time it takes to count them, not worked through one path and one error at a time.
+        children = len(root)
+        if children > MAX_ITEMS:
+            detail = f"the message holds {children:,} elements: at most {MAX_ITEMS} items are taken in one message"
+            return [refused(1, MESSAGE_TYPE, f"/{ROOT}", detail)]
         results: list[Mapped] = []
         items = 0
         for position, child in enumerate(root, start=1):
