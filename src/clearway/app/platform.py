@@ -24,6 +24,7 @@ from clearway.app.learning.service import LearningService
 from clearway.app.preloading import PreloadingService
 from clearway.app.revenue import RevenueService
 from clearway.app.risk.service import RiskService
+from clearway.app.webhooks.service import WebhookService
 from clearway.audit.chain import AuditEntry, AuditEvent, Verification, verify
 from clearway.clearance import actions, pipeline
 from clearway.clearance.lifecycle import HoldReason, State
@@ -78,6 +79,11 @@ class Clearway:
     def preloading(self) -> PreloadingService:
         """Pre-loading (PLACI) filings and their referrals."""
         return PreloadingService(self.engine, self.settings, self.risk, write_lock=self._write_lock)
+
+    @functools.cached_property
+    def webhooks(self) -> WebhookService:
+        """Operators' webhook subscriptions, their delivery log, and the deliverer."""
+        return WebhookService(self.engine, self.settings, write_lock=self._write_lock)
 
     @property
     def config(self) -> pipeline.PipelineConfig:
