@@ -33,7 +33,15 @@ MAX_PAGE = 200
 class WebhookRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A subscription: where to send which events. The URL is https, to a public address."""
 
-    url: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_URL, examples=["https://hooks.example.com/cw"])]
+    url: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=MAX_URL,
+            examples=["https://hooks.example.com/clearway"],
+            extra_json_schema={"format": "uri"},
+        ),
+    ]
     event_types: Annotated[list[EventType], msgspec.Meta(min_length=1, max_length=len(EVENT_TYPES))]
     description: Annotated[str, msgspec.Meta(max_length=200)] = ""
 
