@@ -3,6 +3,7 @@ secret shown once, precise problems naming the field, the delivery log and redel
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 from clearway.api.problems import PROBLEM_JSON
 from clearway.app.platform import Clearway
 from tests.api.conftest import headers
+from tests.api.test_denials_recorded import denials
 from tests.conftest import fixture_json
 
 HOOK = "https://93.184.215.14/clearway"  # a public address as a literal: nothing is resolved
@@ -48,7 +50,7 @@ def test_subscribe_read_list_rotate_and_delete(client: TestClient) -> None:
     assert client.get("/v1/webhooks", headers=headers()).json() == {"items": []}
 
 
-def test_another_operators_subscription_is_not_found_whatever_is_asked(client: TestClient) -> None:
+def test_another_operators_subscription_is_not_found_whatever_is_asked(client: TestClient, service: Clearway) -> None:
     made = create(client)
     hook = f"/v1/webhooks/{made['id']}"
     missing = f"/v1/webhooks/{UNKNOWN}"
@@ -67,6 +69,12 @@ def test_another_operators_subscription_is_not_found_whatever_is_asked(client: T
         # The same problem as for an id nobody has, but for the id itself: nothing tells them apart.
         assert theirs.json()["detail"].replace(made["id"], UNKNOWN) == nobodys.json()["detail"]
     assert client.get("/v1/webhooks", headers=headers(OTHER)).json() == {"items": []}
+    # The intruder cannot tell the two apart; the audit chain can.
+    recorded = [(reason, method, route) for _, reason, method, route, _ in denials(service)]
+    routes = [
+        (method, "/v1/webhooks/{webhook_id}" + re.sub(UNKNOWN, "{delivery_id}", tail)) for method, tail in attempts
+    ]
+    assert recorded == [(reason, *route) for route in routes for reason in ("other_operator", "not_found")]
     # Untouched: still there for its operator, its secret not rotated.
     read = client.get(hook, headers=headers()).json()
     assert read["id"] == made["id"] and "secret_rotated_at" not in read

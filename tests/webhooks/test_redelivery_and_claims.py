@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import http.server
 import shutil
 import ssl
@@ -14,7 +15,9 @@ from typing import Any
 import pytest
 
 from clearway.app.platform import Clearway
+from clearway.app.webhooks.delivery import CLAIM
 from clearway.clearance.errors import Conflict, NotFound
+from clearway.store import webhook_repo
 from tests.webhooks.conftest import (
     COURIER,
     Clock,
@@ -51,6 +54,29 @@ def test_a_redelivery_sends_the_same_message_again_behind_what_waits(
         d for d in service.webhooks.deliveries(COURIER, sid, state=None, before=None, limit=5) if d["id"] == done["id"]
     ]
     assert redone["state"] == "delivered" and redone["attempts"] == 2 and len(redone["tries"]) == 2
+
+
+def test_a_claim_left_by_a_deliverer_that_died_mid_send_runs_out_and_the_next_one_sends_it(
+    service: Clearway, receiver: Receiver, clock: Clock
+) -> None:
+    _, secret = subscribe(service, receiver.url, ("consignment.released",))
+    cid = declare(service, "MSG-CLAIMED")
+    # A deliverer claims the delivery and dies before it sends anything (or before it records the result).
+    with service.engine.begin() as conn:
+        [claimed] = webhook_repo.claim_due(conn, clock(), clock() + CLAIM, 10)
+    deliverer = service.webhooks.deliverer()
+    assert deliverer.run_once() == 0  # still claimed: nobody else sends it meanwhile
+    clock.advance(CLAIM + dt.timedelta(seconds=1))
+    assert deliverer.run_once() == 1
+    deliverer.close()
+    [arrived] = receiver.requests
+    assert arrived.verify(secret)["data"]["id"] == cid
+    # The dead deliverer's late result, were it to come, is logged but changes nothing.
+    late = webhook_repo.Attempt(at=clock(), status_code=500, error=None, duration_ms=1)
+    with service.engine.begin() as conn:
+        assert not webhook_repo.record_attempt(conn, claimed, late, state="pending", next_at=clock())
+    [row] = deliveries(service)
+    assert row["state"] == "delivered" and row["attempts"] == 1
 
 
 def test_the_delivery_log_pages_newest_first_and_filters_by_state(service: Clearway, receiver: Receiver) -> None:

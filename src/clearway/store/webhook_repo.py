@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from clearway.clearance.model import new_id
 from clearway.clearance.notices import Notice
 from clearway.store.bulk import BulkWriter
-from clearway.store.tables import plain_row
+from clearway.store.tables import operators, plain_row
 from clearway.store.webhook_tables import (
     webhook_attempts,
     webhook_deliveries,
@@ -62,6 +62,13 @@ def append_notices(bulk: BulkWriter, notices: Sequence[Notice]) -> None:
 
 
 # -- subscriptions ----------------------------------------------------------------------------------
+
+
+def lock_operator(conn: sa.Connection, operator_id: str) -> None:
+    """Hold the operator's row until the transaction ends (PostgreSQL): two subscriptions made at once
+    are counted and compared one after the other."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(sa.select(operators.c.id).where(operators.c.id == operator_id).with_for_update())
 
 
 def live_subscriptions(conn: sa.Connection, operator_id: str) -> list[dict[str, Any]]:

@@ -76,6 +76,7 @@ class WebhookService:
             "deleted_at": None,
         }
         with self._lock, self.engine.begin() as conn:
+            webhook_repo.lock_operator(conn, operator_id)
             live = webhook_repo.live_subscriptions(conn, operator_id)
             if len(live) >= MAX_SUBSCRIPTIONS:
                 raise Conflict(f"an operator has at most {MAX_SUBSCRIPTIONS} subscriptions: delete one first")
