@@ -2,12 +2,15 @@
 
     .venv/bin/python bench/bulk_pipeline.py [--count 200000] [--database-url URL]
                                             [--order docs-first|declarations-first] [--no-revenue] [--no-risk]
+                                            [--webhooks]
 
 Traffic is generated and encoded to NDJSON first (not timed), as if read from files; the timed
 part parses every line (strict decoding and validation) and submits in chunks of 10,000 through
 the same service the API and `clearway ingest` use. Prints declarations per second (documents
 included in the time, not in the count), assessments stored, and peak memory. ``--no-revenue``
 runs the pipeline without the revenue step, to measure what the duty and tax engine costs.
+``--webhooks`` subscribes every operator to every event type first (the worst case of the outbox: each
+decision writes its notifications in the batch's transaction); nothing is delivered during the run.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import sqlalchemy as sa
 
 from clearway.app.demo import register_traffic_operators
 from clearway.app.platform import Clearway
+from clearway.clearance.notices import EVENT_TYPES
 from clearway.clearance.pipeline import PipelineConfig
 from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
@@ -90,6 +94,7 @@ def main() -> None:
     parser.add_argument("--order", choices=["docs-first", "declarations-first"], default="docs-first")
     parser.add_argument("--no-revenue", action="store_true", help="skip the duty and tax assessment")
     parser.add_argument("--no-risk", action="store_true", help="skip data quality, screening, rules and lanes")
+    parser.add_argument("--webhooks", action="store_true", help="subscribe every operator to every event type")
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="clearway-bench-")
@@ -101,6 +106,9 @@ def main() -> None:
     t = time.perf_counter()
     traffic = generate(args.count, args.seed)
     register_traffic_operators(svc, traffic)
+    if args.webhooks:
+        for op in traffic.operators:
+            svc.webhooks.subscribe(op.id, f"https://93.184.215.14/{op.id}", list(EVENT_TYPES))
     declarations = encode_by_operator(traffic.consignments)
     documents = {kind: encode_by_operator(getattr(traffic, attr)) for kind, _, attr in KINDS}
     print(
@@ -125,13 +133,14 @@ def main() -> None:
         states = dict(conn.execute(sa.text("SELECT state, count(*) FROM consignments GROUP BY state")).all())  # type: ignore[arg-type]
         assessed = conn.execute(sa.text("SELECT count(*) FROM assessments")).scalar_one()
         risked = conn.execute(sa.text("SELECT count(*) FROM risk_results")).scalar_one()
+        queued = conn.execute(sa.text("SELECT count(*) FROM webhook_deliveries")).scalar_one()
     svc.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"database: {svc.engine.dialect.name}; order: {args.order}")
     for kind, seconds in timings.items():
         print(f"  {kind:<12} {counts[kind]:>9,} stored in {seconds:6.1f} s  ({counts[kind] / seconds:>9,.0f}/s)")
     print(f"  final states: {states}")
-    print(f"  assessments stored: {assessed:,}; risk results stored: {risked:,}")
+    print(f"  assessments stored: {assessed:,}; risk results stored: {risked:,}; webhook deliveries queued: {queued:,}")
     print(
         f"TOTAL {counts['consignment']:,} declarations with their documents in {elapsed:.1f} s: "
         f"{counts['consignment'] / elapsed:,.0f} declarations/s; peak memory {peak_mb:,.0f} MB"

@@ -100,6 +100,13 @@ class Settings:
     # Seconds the statistics' in-memory facts may lag the store: a dashboard or /v1/stats query
     # refreshes them (incrementally) when they are older; 0 refreshes before every query.
     stats_refresh_seconds: int = 30
+    # Allow webhook URLs over plain http and to loopback, private and other non-public addresses: for
+    # tests and demonstrations only (production sends over https to public addresses only).
+    webhooks_allow_private: bool = False
+    # Seconds a webhook delivery may take: half of it to connect, half for the receiver's answer.
+    webhooks_timeout_seconds: float = 10.0
+    # Seconds the server's deliverer waits, when nothing was due, before it looks for due deliveries again.
+    webhooks_poll_seconds: float = 2.0
 
     @property
     def document_wait(self) -> dt.timedelta:

@@ -119,13 +119,15 @@ def checks_for(case: schemathesis.Case[Any], response: Any) -> list[Any]:
 
 # Rules the server checks that JSON Schema cannot state, so a document-valid body may still be a
 # 422 naming the field: a new password's strength beyond its length (distinct characters, not a
-# common password nor the username), and a targeting rule's body, which the rule compiler checks
-# against the pack format of docs/rules.md.
+# common password nor the username), a targeting rule's body, which the rule compiler checks
+# against the pack format of docs/rules.md, and a webhook's URL, which must be https to a host that
+# resolves to public addresses only (docs/webhooks.md).
 SERVER_RULES = {
     "POST /v1/admin/people",
     "POST /v1/admin/people/{username}/password",
     "POST /v1/me/password",
     "PUT /v1/risk/rules/{name}",
+    "POST /v1/webhooks",
 }
 
 

@@ -562,6 +562,46 @@ def test_a_pre_loading_entry(generated: Generated, service: Clearway, keyring: K
     run(generated, service, flow)
 
 
+def test_webhook_subscriptions_and_their_delivery_log(
+    generated: Generated, service: Clearway, keyring: Keyring
+) -> None:
+    async def flow(api: Api) -> None:
+        courier = api.bearer(keyring.key(COURIER))
+        hook = {"url": "https://93.184.215.14/clearway", "event_types": ["consignment.decided"]}
+        with api.step("subscribe, list, read"):
+            made = await api.call("POST /v1/webhooks", courier, 201, body=hook)
+            assert made.secret.startswith("whsec_")
+            listed = await api.call("GET /v1/webhooks", courier, 200)
+            assert [w.id for w in listed.items] == [made.id]
+            read = await api.call("GET /v1/webhooks/{webhook_id}", courier, 200, webhook_id=made.id)
+            assert [str(t) for t in read.event_types] == ["consignment.decided"]
+        with api.step("rotate the secret"):
+            rotated = await api.call("POST /v1/webhooks/{webhook_id}/secret", courier, 200, webhook_id=made.id)
+            assert rotated.secret != made.secret
+        with api.step("the delivery log"):
+            declared = await declare_with_documents(api, keyring)
+            page = await api.call(
+                "GET /v1/webhooks/{webhook_id}/deliveries", courier, 200, webhook_id=made.id, state="pending", limit=10
+            )
+            [delivery] = page.items
+            assert str(delivery.state) == "pending" and delivery.attempts == [] and delivery.subject == declared.id
+            await api.call(
+                "POST /v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redelivery",
+                courier,
+                409,
+                webhook_id=made.id,
+                delivery_id=delivery.id,
+            )
+        with api.step("another operator's is not found"):
+            other = api.bearer(keyring.key("op-courier-2"))
+            await api.call("GET /v1/webhooks/{webhook_id}", other, 404, webhook_id=made.id)
+        with api.step("delete"):
+            await api.call("DELETE /v1/webhooks/{webhook_id}", courier, 204, webhook_id=made.id)
+            await api.call("GET /v1/webhooks/{webhook_id}", courier, 404, webhook_id=made.id)
+
+    run(generated, service, flow)
+
+
 def test_the_operators_quality_report(generated: Generated, service: Clearway, keyring: Keyring) -> None:
     async def flow(api: Api) -> None:
         courier = api.bearer(keyring.key(COURIER))

@@ -1,4 +1,5 @@
-"""The FastAPI application: API routers, problem handlers, limits, pages and the background sweep."""
+"""The FastAPI application: API routers, problem handlers, limits, pages, the background sweep and the
+webhook deliverer."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from clearway.api import (
     risk,
     rule_schema,
     schemas,
+    webhooks,
 )
 from clearway.api import messages as messages_api
 from clearway.api import public as public_api
@@ -46,6 +48,7 @@ from clearway.api.rate_limit import RATE_LIMITED_RESPONSES, CallerKey, RateLimit
 from clearway.api.security_headers import SecurityHeaders
 from clearway.app.platform import Clearway
 from clearway.app.stats import stats_of
+from clearway.app.webhooks.delivery import Deliverer
 from clearway.dataset.records import SCHEMA_RULES
 from clearway.settings import Settings
 from clearway.web import auth, consignment_pages, landed_cost, operator_pages, pages, queue_pages, risk_pages
@@ -77,6 +80,18 @@ async def _sweep(svc: Clearway, interval: float, security: security_api.Security
             log.exception("sweep failed")
 
 
+async def _deliver(deliverer: Deliverer, interval: float) -> None:
+    """Send due webhook deliveries: pass after pass while there are some, then a look every ``interval``."""
+    while True:
+        try:
+            sent = await run_in_threadpool(deliverer.run_once)
+        except Exception:  # a failed pass must not stop the next one; what it claimed is tried again
+            log.exception("webhook delivery pass failed")
+            sent = 0
+        if not sent:
+            await asyncio.sleep(interval)
+
+
 def create_app(settings: Settings | None = None, service: Clearway | None = None, *, sweep: bool = True) -> FastAPI:
     settings = settings or Settings.from_env()
     proxies = trusted_proxies(settings.trusted_proxies)
@@ -89,6 +104,9 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
         # ever writes (a refused or read-only request changes nothing).
         await run_in_threadpool(svc.risk.ensure_default_rules)
         task = asyncio.create_task(_sweep(svc, settings.sweep_interval_seconds, security)) if sweep else None
+        # Notifications committed before a restart are in the outbox and go out from here on.
+        deliverer = svc.webhooks.deliverer() if sweep else None
+        delivering = asyncio.create_task(_deliver(deliverer, settings.webhooks_poll_seconds)) if deliverer else None
         # The dashboard's figures load in the background (seconds on a million consignments), so the
         # first visit does not wait for all of it; tests that run without the sweep skip it.
         warm = asyncio.create_task(run_in_threadpool(stats_of(svc).refresh)) if sweep else None
@@ -102,10 +120,13 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
         if warm is not None and not warm.done():
             with contextlib.suppress(Exception):
                 await warm
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for background in (task, delivering):
+            if background is not None:
+                background.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await background
+        if deliverer is not None:
+            deliverer.close()
         if service is None:
             svc.close()
 
@@ -139,6 +160,7 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
         public_api.router,
         stats_api.router,
         messages_api.router,
+        webhooks.router,
     ):
         app.include_router(router, responses=RATE_LIMITED_RESPONSES)
     app.include_router(auth.router)
@@ -255,6 +277,7 @@ def _install_openapi(app: FastAPI, svc: Clearway) -> None:
         *stats_api.STATS_SCHEMAS,
         *security_api.SECURITY_SCHEMAS,
         *messages_api.MESSAGE_SCHEMAS,
+        *webhooks.WEBHOOK_SCHEMAS,
         customs.ControlRequest,
         oauth.TokenResponse,
         oauth.TokenError,

@@ -14,6 +14,7 @@ import msgspec
 
 from clearway.api.problems import Problem
 from clearway.clearance.decision import Decision
+from clearway.clearance.instructions import RequestCode
 from clearway.clearance.lifecycle import HoldReason, State
 from clearway.clearance.linking import LinkResult, LinkStatus
 from clearway.clearance.model import StoredDocument
@@ -190,21 +191,6 @@ class DeclarantPage(msgspec.Struct, kw_only=True):
 
     items: list[DeclarantSummary]
     next_cursor: str | None
-
-
-RequestCode = Literal[
-    "provide_documents",
-    "correct_declaration",
-    "answer_request_for_information",
-    "provide_duty_information",
-    "lodge_full_declaration",
-    "present_goods",
-    "do_not_load",
-    "await_examination",
-    "duties_and_taxes_due",
-    "goods_seized",
-    "return_goods",
-]
 
 
 class Requested(msgspec.Struct, kw_only=True, omit_defaults=True):

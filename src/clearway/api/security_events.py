@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Literal
 
 import msgspec
+import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -31,7 +32,7 @@ from clearway.api.responses import json_response, ok, problem_responses
 from clearway.app.platform import Clearway
 from clearway.audit.chain import AuditEntry
 from clearway.audit.denials import ANONYMOUS, DENIED, Denial, DenialThrottle, Suppressed
-from clearway.store.security_log import consignment_owner, security_entries
+from clearway.store.security_log import consignment_owner, security_entries, subscription_owner
 
 log = logging.getLogger("clearway.security")
 WINDOW_SECONDS = 60.0
@@ -61,14 +62,20 @@ class SecurityEvents:
         await self._write([denial] if admitted else [], self.throttle.due(now))
 
     async def missing(self, request: Request) -> None:
-        """A 404 on an operator's consignment route: another operator's consignment, or none at all."""
+        """A 404 on an operator's consignment or webhook route: another operator's, or none at all."""
         principal = caller(request)
-        consignment_id = request.path_params.get("consignment_id")
-        if principal is None or principal.role is not Role.OPERATOR or not isinstance(consignment_id, str):
+        if principal is None or principal.role is not Role.OPERATOR:
             return
-        owner = await run_in_threadpool(self._owner, consignment_id)
+        consignment_id = request.path_params.get("consignment_id")
+        webhook_id = request.path_params.get("webhook_id")
+        if isinstance(consignment_id, str):
+            owner = await run_in_threadpool(self._owner, consignment_owner, consignment_id)
+        elif isinstance(webhook_id, str):
+            owner = await run_in_threadpool(self._owner, subscription_owner, webhook_id)
+        else:
+            return
         if owner == principal.id:
-            return  # its own consignment, missing something else: not a refusal
+            return  # its own, missing something else (a delivery, a document): not a refusal
         await self.denied(request, "not_found" if owner is None else "other_operator", 404)
 
     async def flush(self, *, everything: bool = False) -> None:
@@ -76,9 +83,9 @@ class SecurityEvents:
         summaries = self.throttle.drain() if everything else self.throttle.due(self.clock())
         await self._write([], summaries)
 
-    def _owner(self, consignment_id: str) -> str | None:
+    def _owner(self, lookup: Callable[[sa.Connection, str], str | None], key: str) -> str | None:
         with self.svc.engine.connect() as conn:
-            return consignment_owner(conn, consignment_id)
+            return lookup(conn, key)
 
     async def _write(self, denials: Sequence[Denial], summaries: Sequence[Suppressed]) -> None:
         if not denials and not summaries:

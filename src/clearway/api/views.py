@@ -9,6 +9,7 @@ import msgspec
 
 from clearway.api import schemas
 from clearway.app.dossier import ConsignmentDossier
+from clearway.clearance.instructions import requested
 from clearway.clearance.lifecycle import HoldReason, State
 from clearway.clearance.linking import LinkResult
 from clearway.clearance.model import StoredDocument
@@ -131,10 +132,6 @@ _STEP_NOTES: dict[tuple[State, HoldReason | None], str] = {
 }
 # Steps the declarant itself takes: a submission or amendment, a cancellation (with its own reason).
 _DECLARANT_STEPS = frozenset({State.RECEIVED, State.CANCELLED})
-# Decision reasons that concern the declarant's own data and say what to supply; every other code
-# is a rule, a screening hit or the random selection, and stays with customs.
-_DUTY_INFORMATION = "revenue_not_assessed"
-_NOTHING_DUE = frozenset({State.SEIZED, State.RETURNED, State.CANCELLED})
 
 
 def _declarant_step(entry: dict[str, Any], own_actor: str) -> schemas.DeclarantStep:
@@ -188,69 +185,15 @@ def _declarant_link(link: LinkResult | None, others: list[StoredDocument]) -> Li
 def _requested(d: ConsignmentDossier, link: LinkResult | None) -> list[schemas.Requested]:
     """What the operator must do now, from the state, the hold and its own data; never why customs chose it."""
     status = d.consignment.status
-    state, hold = status.state, status.hold_reason
-    asked: list[schemas.Requested] = []
-    open_case = state in (State.AWAITING_DOCUMENTS, State.HELD)
-    if open_case and link is not None and link.missing:
-        asked.append(
-            schemas.Requested(
-                code="provide_documents",
-                message=f"provide the documents: {', '.join(link.missing)}",
-                documents=list(link.missing),
-                due_at=status.deadline,
-            )
-        )
-    if state is State.HELD and link is not None and link.reasons:
-        asked.append(
-            schemas.Requested(
-                code="correct_declaration",
-                message="the declaration and its documents disagree (see 'link'): amend what is wrong in your data",
-                documents=sorted({r.document for r in link.reasons}),
-            )
-        )
-    if state is State.HELD and hold is HoldReason.REQUEST_FOR_INFORMATION:
-        asked.append(
-            schemas.Requested(
-                code="answer_request_for_information",
-                message="answer the request for information: amend the declaration or send what customs asks for",
-            )
-        )
-        for reason in d.decision.reasons if d.decision else []:
-            if reason.code == _DUTY_INFORMATION:
-                asked.append(schemas.Requested(code="provide_duty_information", message=reason.message))
-        if d.assessment is not None and d.assessment.irg_category == 4:
-            why = "; ".join(w.message for w in d.assessment.warnings if w.code == "full_declaration_required")
-            message = f"lodge a full customs declaration: {why}" if why else "lodge a full customs declaration"
-            asked.append(schemas.Requested(code="lodge_full_declaration", message=message))
-    elif state is State.HELD and hold is HoldReason.INSPECTION:
-        asked.append(
-            schemas.Requested(code="present_goods", message="goods held for examination: present them to customs")
-        )
-    elif state is State.HELD and hold is HoldReason.DO_NOT_LOAD:
-        asked.append(schemas.Requested(code="do_not_load", message="do not load the goods: customs will contact you"))
-    elif state is State.INSPECTED:
-        asked.append(
-            schemas.Requested(code="await_examination", message="customs is examining the goods: wait for its decision")
-        )
-    elif state is State.SEIZED:
-        asked.append(
-            schemas.Requested(
-                code="goods_seized", message="customs has seized the goods and informs you of the decision and appeal"
-            )
-        )
-    elif state is State.RETURNED:
-        asked.append(schemas.Requested(code="return_goods", message="return the goods to the sender"))
-    a = d.assessment
-    # An unknown total is not announced as due: provide_duty_information asks for what completes it.
-    if a is not None and a.total is not None and a.total > 0 and state not in _NOTHING_DUE:
-        asked.append(
-            schemas.Requested(
-                code="duties_and_taxes_due",
-                message=f"duties and taxes of {a.total} {a.currency}, collected by the {a.collection_model} "
-                "(every line is explained in 'assessment')",
-            )
-        )
-    return asked
+    found = requested(
+        status.state,
+        status.hold_reason,
+        link=link,
+        decision=d.decision,
+        assessment=d.assessment,
+        deadline=status.deadline,
+    )
+    return [schemas.Requested(**msgspec.structs.asdict(i)) for i in found]
 
 
 def declarant_view(d: ConsignmentDossier) -> schemas.DeclarantView:

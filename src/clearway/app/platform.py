@@ -25,6 +25,7 @@ from clearway.app.messages import MessageService
 from clearway.app.preloading import PreloadingService
 from clearway.app.revenue import RevenueService
 from clearway.app.risk.service import RiskService
+from clearway.app.webhooks.service import WebhookService
 from clearway.audit.chain import AuditEntry, AuditEvent, Verification, verify
 from clearway.clearance import actions, pipeline
 from clearway.clearance.lifecycle import HoldReason, State
@@ -84,6 +85,11 @@ class Clearway:
     def messages(self) -> MessageService:
         """Standard messages (UPU, EU, China): kept as received, submitted through this pipeline."""
         return MessageService(self.engine, self.submit_mixed, self.dossier)
+
+    @functools.cached_property
+    def webhooks(self) -> WebhookService:
+        """Operators' webhook subscriptions, their delivery log, and the deliverer."""
+        return WebhookService(self.engine, self.settings, write_lock=self._write_lock)
 
     @property
     def config(self) -> pipeline.PipelineConfig:

@@ -37,8 +37,8 @@ REASONS: dict[str, str] = {
     "bad_client": "the OAuth2 client id and secret do not match a valid key",
     "role": "the route is not open to the caller's role",
     "csrf": "the session's CSRF token is missing or wrong",
-    "not_found": "an operator asked for a consignment that does not exist",
-    "other_operator": "an operator asked for another operator's consignment",
+    "not_found": "an operator asked for a consignment or webhook subscription that does not exist",
+    "other_operator": "an operator asked for another operator's consignment or webhook subscription",
     # Summaries only: refusals past the ceiling over all addresses, counted together.
     "overflow": "refusals from any address past the ceiling for all of them",
     # Summaries only: attempts at a password (clearway.app.access.people), each recorded under its own

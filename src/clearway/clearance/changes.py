@@ -1,5 +1,6 @@
-"""The changes one pipeline call makes: history, results, audit events, assessments and risk
-results, gathered while the batch is processed and written to the store in a few batched calls."""
+"""The changes one pipeline call makes: history, results, audit events, assessments, risk results
+and the notifications operators subscribed to, gathered while the batch is processed and written to
+the store in a few batched calls, in the caller's transaction."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from clearway.audit.chain import AuditEvent
+from clearway.clearance import notices
 from clearway.clearance.assessment import AssessedConsignment, RevenueConfig, usage_keys
 from clearway.clearance.decision import Decision
-from clearway.clearance.lifecycle import State, Transition
+from clearway.clearance.lifecycle import HoldReason, State, Transition
+from clearway.clearance.linking import LinkResult
 from clearway.clearance.model import HistoryEntry, StepResult, StoredConsignment
 from clearway.clearance.store import ClearanceStore
-from clearway.revenue.model import PriorUsage
+from clearway.revenue.model import Assessment, PriorUsage
 from clearway.risk.lanes import RiskResult
 
 
@@ -28,6 +31,13 @@ class Changes:
     risks: list[tuple[StoredConsignment, RiskResult, dt.datetime]] = field(default_factory=list)
     # What each buyer (by ledger key) already imported, read once per call and kept current.
     usage: dict[str, PriorUsage] = field(default_factory=dict)
+    # What operators may be notified of, kept as references until flush: one lookup for the whole
+    # batch then says which operators subscribe, and only their notices are built (the bulk path
+    # pays a list append per consignment when nobody subscribes).
+    steps: list[tuple[StoredConsignment, Transition, str]] = field(default_factory=list)
+    decisions: list[tuple[StoredConsignment, Decision, LinkResult, Assessment | None, State, HoldReason | None]] = (
+        field(default_factory=list)
+    )
 
     def prefetch_usage(
         self, store: ClearanceStore, rows: Sequence[StoredConsignment], revenue: RevenueConfig | None, now: dt.datetime
@@ -41,6 +51,10 @@ class Changes:
     def record(self, row: StoredConsignment, step: Transition) -> None:
         """A state change: into the history, and into the audit chain as codes (no free text)."""
         self.history.append(HistoryEntry(consignment_id=row.id, transition=step))
+        # Read before the row takes the new state: a hold restated with the same reason is no news.
+        kind = notices.step_kind(step, row.status.hold_reason)
+        if kind is not None:
+            self.steps.append((row, step, kind))
         detail: dict[str, object] = {"to": step.to_state.value}
         if step.from_state is not None:
             detail["from"] = step.from_state.value
@@ -72,7 +86,33 @@ class Changes:
             )
         )
 
+    def notify_decided(
+        self, row: StoredConsignment, decision: Decision, link: LinkResult, assessment: Assessment | None
+    ) -> None:
+        """The pipeline's decision, once the consignment has moved to where it leads."""
+        self.decisions.append((row, decision, link, assessment, row.status.state, row.status.hold_reason))
+
+    def _notices(self, store: ClearanceStore) -> list[notices.Notice]:
+        operators = {row.operator_id for row, _, _ in self.steps} | {d[0].operator_id for d in self.decisions}
+        if not operators:
+            return []
+        subscribers = store.webhook_subscribers(operators)
+        if not subscribers:
+            return []
+        # The decision first, then the state changes it led to: a receiver reads them in that order.
+        found: list[notices.Notice] = []
+        for row, decision, link, assessment, state, hold in self.decisions:
+            if row.operator_id in subscribers:
+                found += notices.for_decision(subscribers, row, decision, link, assessment, state, hold)
+        for row, step, kind in self.steps:
+            if row.operator_id in subscribers and (n := notices.for_step(subscribers, row, step, kind)) is not None:
+                found.append(n)
+        return found
+
     def flush(self, store: ClearanceStore) -> None:
+        found = self._notices(store)
+        if found:
+            store.append_notices(found)
         store.append_history(self.history)
         store.append_results(self.results)
         store.append_audit(self.audit)

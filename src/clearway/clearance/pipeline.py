@@ -175,6 +175,9 @@ def _decide(
     # Whatever path led to it, a hold for examination puts the consignment under control.
     if row.status.state is State.HELD and decision.hold_reason in CONTROLLING_HOLDS:
         row.status.control = Control.SELECTED
+    changes.notify_decided(
+        row, decision, result, revenue.assessment if isinstance(revenue, AssessedConsignment) else None
+    )
 
 
 def _refused(index: int, reference: str, pointer: str, detail: str) -> SubmissionResult:

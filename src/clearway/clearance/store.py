@@ -18,6 +18,7 @@ from clearway.clearance.model import (
     StoredConsignment,
     StoredDocument,
 )
+from clearway.clearance.notices import Notice, Subscribers
 from clearway.dataset.records import DocumentKind
 from clearway.revenue.model import PriorUsage
 from clearway.risk.lanes import RiskResult
@@ -92,3 +93,11 @@ class ClearanceStore(Protocol):
         self, keys: Collection[str], day: dt.date, exclude: Collection[str] = ()
     ) -> dict[tuple[str, str], tuple[int, float]]:
         """Per (buyer key, ISO day): consignments already assessed that day and their value in euro."""
+
+    def webhook_subscribers(self, operator_ids: Collection[str]) -> Subscribers:
+        """Per operator (of those that have any), its live webhook subscriptions with the event types
+        each wants: one indexed lookup for a whole batch."""
+
+    def append_notices(self, notices: Sequence[Notice]) -> None:
+        """Write events to the webhook outbox, one delivery per subscription each names, in this
+        transaction: they are sent after it commits, and only if it does."""

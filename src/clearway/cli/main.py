@@ -22,6 +22,7 @@ from clearway.cli.risk import risk_app
 from clearway.cli.screening import screening_app
 from clearway.cli.stats import stats_app
 from clearway.cli.tariff import tariff_app
+from clearway.cli.webhooks import webhooks_app
 
 # DatabaseErrors: a database missing, unreachable or not migrated is one line naming the fix, in every command.
 app = typer.Typer(
@@ -39,6 +40,7 @@ app.add_typer(screening_app, name="screening")
 app.add_typer(risk_app, name="risk")
 app.add_typer(stats_app, name="stats")
 app.add_typer(messages_app, name="messages")
+app.add_typer(webhooks_app, name="webhooks")
 register_learning(risk_app)
 register_evaluation(risk_app)
 app.command("quote")(quote_command)

@@ -9,4 +9,5 @@ from clearway.store import (
     privacy_tables,  # noqa: F401
     revenue_tables,  # noqa: F401
     risk_tables,  # noqa: F401
+    webhook_tables,  # noqa: F401
 )

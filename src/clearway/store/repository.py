@@ -26,10 +26,11 @@ from clearway.clearance.model import (
     StoredDocument,
     canonical_json,
 )
+from clearway.clearance.notices import Notice, Subscribers
 from clearway.dataset.records import DOCUMENT_TYPES, Consignment, DocumentKind
 from clearway.revenue.model import PriorUsage
 from clearway.risk.lanes import RiskResult
-from clearway.store import revenue_repo, risk_repo
+from clearway.store import revenue_repo, risk_repo, webhook_repo
 from clearway.store.audit_log import SqlAuditLog
 from clearway.store.bulk import BulkWriter
 from clearway.store.tables import consignment_versions, consignments, documents, history, plain_row, results
@@ -429,6 +430,12 @@ class SqlClearanceStore:
         self, keys: Collection[str], day: dt.date, exclude: Collection[str] = ()
     ) -> dict[tuple[str, str], tuple[int, float]]:
         return risk_repo.buyer_day_usage(self.bulk, keys, day, exclude)
+
+    def webhook_subscribers(self, operator_ids: Collection[str]) -> Subscribers:
+        return webhook_repo.subscribers(self.bulk, operator_ids)
+
+    def append_notices(self, notices: Sequence[Notice]) -> None:
+        webhook_repo.append_notices(self.bulk, notices)
 
     def append_results(self, items: Sequence[StepResult]) -> None:
         w = self.bulk

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from clearway.audit.chain import AuditEntry
 from clearway.audit.denials import SUBJECT
 from clearway.store.tables import audit_log, consignments
+from clearway.store.webhook_tables import webhook_subscriptions
 
 _DETAIL = msgspec.json.Decoder(dict[str, Any])
 
@@ -43,5 +44,12 @@ def security_entries(conn: sa.Connection, *, since: dt.datetime | None, after: i
 def consignment_owner(conn: sa.Connection, consignment_id: str) -> str | None:
     """The operator that submitted a consignment, or None when there is no such consignment."""
     query = sa.select(consignments.c.operator_id).where(consignments.c.id == consignment_id)
+    owner = conn.execute(query).scalar()
+    return None if owner is None else str(owner)
+
+
+def subscription_owner(conn: sa.Connection, subscription_id: str) -> str | None:
+    """The operator of a webhook subscription (deleted ones included), or None when there is none."""
+    query = sa.select(webhook_subscriptions.c.operator_id).where(webhook_subscriptions.c.id == subscription_id)
     owner = conn.execute(query).scalar()
     return None if owner is None else str(owner)

@@ -13,6 +13,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from clearway.app.risk.core import RiskCore, text_hash
+from clearway.clearance import notices
 from clearway.clearance.errors import Conflict, InvalidRecord, NotFound
 from clearway.clearance.lifecycle import State
 from clearway.dataset.errors import FieldError
@@ -94,6 +95,11 @@ class InspectionOutcomes(RiskCore):
             if note:
                 detail["note_sha256"] = text_hash(note)
             self._audit(conn, officer, "risk.outcome", consignment_id, detail, at=at)
+            # The declarant is told that the examination has a result (not which), in this transaction.
+            subscribers = store.webhook_subscribers([row.operator_id])
+            told = notices.for_outcome(subscribers, row, outcome, at) if subscribers else None
+            if told is not None:
+                store.append_notices([told])
 
     def quality_report(self, *, days: int, operator_id: str | None = None, period: str = "1d") -> list[dict[str, Any]]:
         """Per operator and period: declarations assessed, mean data-quality score, share of each finding."""

@@ -1,0 +1,1 @@
+"""Signed notifications to operators (webhooks): subscriptions, the deliverer, the delivery log."""
