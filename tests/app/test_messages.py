@@ -16,6 +16,7 @@ from clearway.app.platform import Clearway
 from clearway.clearance.lifecycle import State
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
 from clearway.messages import xml_safe
+from clearway.store.privacy_sql import apply_retention
 from tests.conftest import decode, empty, fixture_json, register_operators
 
 CN = Path(__file__).resolve().parents[1] / "fixtures" / "messages" / "cn"
@@ -165,3 +166,36 @@ def test_a_refused_block_is_answered_100_with_where(service: Clearway) -> None:
     ns = {"c": "http://www.chinaport.gov.cn/ceb"}
     assert root.xpath("c:OrderReturn/c:returnStatus/text()", namespaces=ns) == ["120", "100", "120"]
     assert "/" in root.xpath("string(c:OrderReturn[2]/c:returnInfo)", namespaces=ns)
+
+
+def test_retention_clears_a_messages_bytes_with_its_records_and_keeps_its_hash(service: Clearway) -> None:
+    register_operators(service, SENDERS)
+    data = (CN / "CEB311Message.xml").read_bytes()
+    received = service.messages.receive("cn-ceb", PLATFORM, data, "application/xml", now=NOW)
+    with service.engine.begin() as conn:
+        # The order is younger than the cut-off: kept, and the message's bytes with it.
+        early = apply_retention(conn, now=NOW + dt.timedelta(days=10), older_than=dt.timedelta(days=30))
+    assert early.messages == 0 and (service.messages.read(received.id) or _gone()).body == data
+    with service.engine.begin() as conn:
+        late = apply_retention(conn, now=NOW + dt.timedelta(days=400), older_than=dt.timedelta(days=365))
+    kept = service.messages.read(received.id)
+    assert late.orphans == 1 and late.messages == 1
+    assert kept is not None and kept.body is None and kept.sha256 == hashlib.sha256(data).hexdigest()
+    assert kept.records[0].status == "accepted"
+
+
+def _gone() -> Any:
+    raise AssertionError("the message is gone")
+
+
+def test_a_platform_declaring_its_own_order_cannot_vouch_for_the_payment_through_it(service: Clearway) -> None:
+    """The payment counts from the provider the order names only when the order is someone else's: a
+    platform that declares its own sale names the payment provider in the declaration or goes without."""
+    register_operators(service, SENDERS)
+    for kind, cls, sender in (("order", Order, PLATFORM), ("payment", Payment, PAYER), ("waybill", Waybill, CARRIER)):
+        service.submit_documents(kind, sender, [decode(cls, fixture_json(f"messages/cn/{kind}.json"))], now=NOW)
+    [own] = service.submit_consignments(
+        PLATFORM, [decode(Consignment, fixture_json("messages/cn/consignment.json"))], now=NOW
+    )
+    dossier = service.dossier(PLATFORM, own.id or "")
+    assert dossier is not None and "payment" not in dossier.documents, sorted(dossier.documents)

@@ -25,6 +25,9 @@ def test_a_document_type_declaration_is_refused_before_anything_is_read(tmp_path
         f'<!doctype a SYSTEM "{secret}"><a/>'.encode(),
         f'<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE a SYSTEM "{secret}"><a/>'.encode("utf-16"),
         b'<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">]><lolz>&lol2;</lolz>',
+        # Padded past any fixed window by a comment, and in UTF-32.
+        b"<!--" + b"x" * 10_000 + b'-->\n<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>',
+        f'<?xml version="1.0" encoding="UTF-32"?><!DOCTYPE a SYSTEM "{secret}"><a/>'.encode("utf-32"),
     ):
         assert _refused(data).where == "DOCTYPE"
     # The parser itself never opens it either, should a DOCTYPE get past the first look.

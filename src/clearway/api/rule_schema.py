@@ -22,8 +22,9 @@ _SELF: Final = {"$ref": f"#/components/schemas/{NAME}"}
 # are YYYY-MM-DD text: JSON has no date and a binary float would round a threshold.
 _SCALAR: Final[dict[str, Any]] = {"type": ["string", "integer", "boolean"]}
 _LIST: Final[dict[str, Any]] = {"type": "array", "minItems": 1, "items": {"type": ["string", "integer"]}}
+# Any text, as the compiler takes it (an empty prefix is a prefix of every text, as in Python).
 _TEXTS: Final[dict[str, Any]] = {
-    "anyOf": [{"type": "string", "minLength": 1}, {"type": "array", "minItems": 1, "items": {"type": "string"}}]
+    "anyOf": [{"type": "string"}, {"type": "array", "minItems": 1, "items": {"type": "string"}}]
 }
 _OPERANDS: Final[dict[str, dict[str, Any]]] = {
     "eq": _SCALAR,

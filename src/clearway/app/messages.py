@@ -183,7 +183,7 @@ class MessageService:
             records=list(outcomes_of(row["result"])),
         )
 
-    def responses(self, message_id: str, *, now: dt.datetime | None = None) -> list[Response] | None:
+    def responses(self, message_id: str) -> list[Response] | None:
         """The answers the message's family expects, from what became of each record now (None: no
         such message). Empty when the family has none yet, or retention has cleared the original
         (the answers echo keys only the original holds)."""
@@ -194,10 +194,11 @@ class MessageService:
         adapter = adapter_for(found.standard)
         if responder is None or adapter is None or found.body is None:
             return []
-        at = now or dt.datetime.now(dt.UTC)
         mapped = adapter.parse(found.body)
         by_position = {o.position: o for o in found.records}
-        outcomes = [self._outcome_of(responder, by_position.get(one.index), at) for one in mapped]
+        # A document's outcome is fixed when it is received: its receipt carries that time, so that
+        # asking again gives the same receipt (a declaration's carries its state's time).
+        outcomes = [self._outcome_of(responder, by_position.get(one.index), found.received_at) for one in mapped]
         # The same outcomes give the same receipt id: asking again is not a new answer.
         marks = "|".join(f"{o.position}:{o.status}:{o.state}" for o in found.records)
         states = "|".join(str(getattr(o, "key", "")) for o in outcomes if o is not None)

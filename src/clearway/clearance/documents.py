@@ -69,11 +69,14 @@ def _choose(
     return Chosen(document=doc, source=source, conflicting=conflicting, others=tuple(others))
 
 
-def _paid_through(c: Consignment, order: Chosen) -> frozenset[str]:
+def _paid_through(c: Consignment, declarant: str, order: Chosen) -> frozenset[str]:
     """The payment provider the linked order names, when the declaration names none: China's
     inventory list (CEB621) carries no payment enterprise, which its order (CEB311) does. Only an
-    order from an independent source may name it, so a declarant cannot vouch for itself this way."""
+    order from an independent source that is not the declarant itself may name it: a platform that
+    declares its own orders must name the payment provider in the declaration, as before."""
     if c.parties.payment_provider is not None or order.source != "independent" or order.document is None:
+        return frozenset()
+    if order.document.operator_id == declarant:
         return frozenset()
     record = order.document.record
     provider = record.payment_provider if isinstance(record, Order) else None
@@ -105,11 +108,21 @@ class DocumentSet:
             return self.payments_by_order.get(t.order_number, [])
         return self.waybills.get(c.logistics.transport_document, [])
 
+    def _payments(self, c: Consignment, order: Chosen) -> list[StoredDocument]:
+        """The payment candidates; when the declaration names no payment id but its order does, only
+        the payment under that id (the order says which transaction paid it)."""
+        candidates = self._candidates(c, "payment")
+        record = order.document.record if order.document is not None else None
+        paid_with = record.payment_id if isinstance(record, Order) and not c.transaction.payment_id else None
+        if paid_with is None:
+            return candidates
+        return [doc for doc in candidates if doc.number == paid_with]
+
     def chosen(self, c: Consignment, declarant: str) -> dict[DocumentKind, Chosen]:
         order = _choose(c, declarant, "order", self._candidates(c, "order"))
         return {
             "order": order,
-            "payment": _choose(c, declarant, "payment", self._candidates(c, "payment"), _paid_through(c, order)),
+            "payment": _choose(c, declarant, "payment", self._payments(c, order), _paid_through(c, declarant, order)),
             "waybill": _choose(c, declarant, "waybill", self._candidates(c, "waybill")),
         }
 

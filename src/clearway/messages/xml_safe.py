@@ -10,6 +10,7 @@ may be declared GB2312 or GB18030): lxml decodes the bytes as the prolog says.
 from __future__ import annotations
 
 import dataclasses
+import re
 import threading
 
 from lxml import etree
@@ -55,16 +56,28 @@ def _parser() -> etree.XMLParser:
 
 
 def _declares_doctype(data: bytes) -> bool:
-    """A DOCTYPE comes before the root element: look for it in the prolog, in the document's
-    own encoding family (ASCII-compatible, or UTF-16/32 told by their byte order mark or zeros)."""
-    head = data[:4096]
+    """A DOCTYPE comes before the root element: look for it in the whole prolog (comments may pad
+    it to any length), in the document's own encoding family: ASCII-compatible, or UTF-16/32 told
+    by their byte order mark or zeros. Past this first look, the parser's resolver and the check of
+    what it parsed still refuse one (parse)."""
+    text: str | bytes = data
     for bom, codec in ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
                        (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):  # fmt: skip
-        if head.startswith(bom):
-            return "<!DOCTYPE" in head.decode(codec, errors="ignore").upper()
-    if head[:2] in (b"<\x00", b"\x00<"):
-        return "<!DOCTYPE" in head.decode("utf-16-le" if head[0] == 0x3C else "utf-16-be", errors="ignore").upper()
-    return b"<!DOCTYPE" in head.upper()
+        if data.startswith(bom):
+            text = data.decode(codec, errors="ignore")
+            break
+    else:
+        if data[:2] in (b"<\x00", b"\x00<"):
+            text = data.decode("utf-16-le" if data[0] == 0x3C else "utf-16-be", errors="ignore")
+    if isinstance(text, str):
+        root = _ROOT_START_TEXT.search(text)
+        return "<!DOCTYPE" in text[: root.start() if root else len(text)].upper()
+    root_at = _ROOT_START.search(text)
+    return b"<!DOCTYPE" in text[: root_at.start() if root_at else len(text)].upper()
+
+
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
+_ROOT_START_TEXT = re.compile(r"<[A-Za-z_]")
 
 
 def parse(data: bytes, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH) -> etree._Element:

@@ -325,15 +325,24 @@ def _retain_orphans(
 
 
 def _clear_messages(conn: sa.Connection, cutoff: dt.datetime) -> int:
-    """Clear the bytes of standard messages received before the cut-off once no consignment they
-    carried is kept (open, or closed but not yet anonymised): the bytes hold the same personal data
-    as the records. The hash, the sender and the outcome stay, to show what was received."""
-    kept = (
-        sa.select(message_records.c.message_id)
-        .join(consignments, _c.id == message_records.c.record_id)
+    """Clear the bytes of standard messages received before the cut-off once every record they
+    carried has been anonymised (a consignment in retention_log, a document in
+    document_retention_log): the bytes hold the same personal data as the records, and stay as
+    long as the records do. The hash, the sender and the outcome stay, to show what was received."""
+    records = message_records.c
+    kept_consignments = (
+        sa.select(records.message_id)
+        .join(consignments, _c.id == records.record_id)
         .outerjoin(retention_log, retention_log.c.consignment_id == _c.id)
         .where(retention_log.c.consignment_id.is_(None))
     )
+    kept_documents = (
+        sa.select(records.message_id)
+        .join(documents, _d.id == records.record_id)
+        .outerjoin(document_retention_log, document_retention_log.c.document_id == _d.id)
+        .where(document_retention_log.c.document_id.is_(None))
+    )
+    kept = sa.union(kept_consignments, kept_documents)
     m = messages.c
     done = conn.execute(
         messages.update().where(m.received_at < cutoff, m.body.is_not(None), m.id.not_in(kept)).values(body=None)
