@@ -8,6 +8,7 @@ from typing import cast
 
 from clearway.messages.cn import respond as cn_respond
 from clearway.messages.cn.adapter import CebAdapter
+from clearway.messages.eu.h7 import H7Adapter
 from clearway.messages.model import Adapter, Responder, Standard
 from clearway.messages.upu.cusitm import CusitmAdapter
 from clearway.messages.upu.itmatt import ItmattAdapter
@@ -26,6 +27,7 @@ _ADAPTERS: dict[Standard, Adapter] = {
     "cn-ceb": CebAdapter(),
     "upu-itmatt": ItmattAdapter(),
     "upu-cusitm": CusitmAdapter(),
+    "eu-h7": H7Adapter(),
 }
 
 
