@@ -197,3 +197,24 @@ def test_too_many_declarations_are_refused_whole() -> None:
 def test_unreadable_xml_is_one_error_with_its_line_and_column() -> None:
     (only,) = ADAPTER.parse(b"<H7Message>\n  <H7Declaration>\n</H7Message>")
     assert only.errors[0].where.startswith("line 3, column")
+
+
+def test_a_missing_preparation_time_is_named_in_each_declaration() -> None:
+    data = fixture("h7-2-declarations.xml").replace(
+        b"<preparationDateAndTime>2026-11-20T09:30:00Z</preparationDateAndTime>", b""
+    )
+    for mapped in ADAPTER.parse(data):
+        assert mapped.errors == (
+            MessageError("/H7Message", "required element preparationDateAndTime is missing", "/transaction/order_date"),
+        )
+
+
+def test_a_missing_importer_is_named_at_the_declaration() -> None:
+    start = fixture("h7-2-declarations.xml").index(b"<importer")
+    end = fixture("h7-2-declarations.xml").index(b"</importer>") + len(b"</importer>")
+    data = fixture("h7-2-declarations.xml")
+    first, second = ADAPTER.parse(data[:start] + data[end:])
+    assert second.ok
+    assert MessageError(DECL_1, "required element importer (13 04 000 000) is missing", "/parties/buyer") in (
+        first.errors
+    )

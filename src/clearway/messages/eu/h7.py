@@ -302,6 +302,8 @@ def _declaration(element: etree._Element, position: int, prepared: str | None, p
     top = _children(element, draft)
     if prepared_at is not None:
         draft.origins["/transaction/order_date"] = prepared_at
+    else:  # the envelope's element: each declaration names it, since each needs it
+        draft.absent["/transaction/order_date"] = (f"/{ROOT}", "element preparationDateAndTime")
     lrn = _text(draft, top, "lrn", "/reference", where)
     if lrn is None:
         draft.fail(where, "required element lrn (12 09 001 000, the LRN) is missing", "/reference")
