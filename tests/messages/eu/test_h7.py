@@ -218,3 +218,21 @@ def test_a_missing_importer_is_named_at_the_declaration() -> None:
     assert MessageError(DECL_1, "required element importer (13 04 000 000) is missing", "/parties/buyer") in (
         first.errors
     )
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b'<lrn de="12 09 001 000">', b'<lrn de="12 09 000 000">'),
+        (b"<name>Anna Schmidt</name>", b'<name de="13 04 016 000">Anna Schmidt</name>'),
+        (b"<name>Anna Schmidt</name>", b'<name de="016 000">Anna Schmidt</name>'),
+    ],
+)
+def test_a_de_number_may_name_the_class_or_the_full_sub_element(old: bytes, new: bytes) -> None:
+    data = fixture("h7-2-declarations.xml").replace(old, new, 1)
+    assert all(m.ok for m in ADAPTER.parse(data))
+
+
+def test_more_than_100_declarations_are_refused_even_without_the_envelope_element() -> None:
+    (only,) = ADAPTER.parse(b"<H7Message>" + b"<H7Declaration/>" * 101 + b"</H7Message>")
+    assert "at most 100 declarations" in only.errors[0].detail

@@ -72,7 +72,9 @@ class H7Adapter:
         if root.tag != ROOT:
             detail = f"the root element is <{etree.QName(root).text}>: {_EXPECTED_ROOT}"
             return [refused(1, MESSAGE_TYPE, xml_safe.path_of(root), detail)]
-        if len(root) > MAX_DECLARATIONS + 1:  # counted before anything is mapped
+        # Counted before anything is mapped: a message of thousands is refused in the time it takes to count.
+        count = sum(1 for child in root if child.tag == DECLARATION)
+        if len(root) > MAX_DECLARATIONS + 1 or count > MAX_DECLARATIONS:
             detail = f"the message holds {len(root):,} elements: at most {MAX_DECLARATIONS} declarations in one message"
             return [refused(1, MESSAGE_TYPE, f"/{ROOT}", detail)]
         envelope = Draft(f"/{ROOT}")
@@ -105,13 +107,23 @@ def _children(element: etree._Element, draft: Draft) -> Found:
             draft.fail(where, f"<{etree.QName(child).text}> is not an element of <{parent}> in H7")
             continue
         de = child.get("de")
-        if de is not None and spec.de is not None and de != spec.de:
+        if de is not None and spec.de is not None and not _same_number(de, spec.de):
             draft.fail(where, f"de={de!r} is not the number of <{tag}>: its EUCDM number is {spec.de}")
         if tag in found and not spec.many:
             draft.fail(where, f"<{tag}> appears more than once in <{parent}>: the H7 data set has it once")
             continue
         found.setdefault(tag, []).append(child)
     return found
+
+
+def _same_number(de: str, number: str) -> bool:
+    """``de`` names the data element ``number``: exactly, by its class (``12 09 000 000`` for the
+    LRN's ``12 09 001 000``), or, for a sub-element (``016 000``), with its class in front."""
+    if de == number:
+        return True
+    if len(number) == len("11 02 001 000"):
+        return de == f"{number[:5]} 000 000"
+    return len(de) == len("13 04 016 000") and de.endswith(f" {number}")
 
 
 def _sub(draft: Draft, found: Found, name: str) -> Found:
