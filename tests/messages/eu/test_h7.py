@@ -236,3 +236,22 @@ def test_a_de_number_may_name_the_class_or_the_full_sub_element(old: bytes, new:
 def test_more_than_100_declarations_are_refused_even_without_the_envelope_element() -> None:
     (only,) = ADAPTER.parse(b"<H7Message>" + b"<H7Declaration/>" * 101 + b"</H7Message>")
     assert "at most 100 declarations" in only.errors[0].detail
+
+
+def leaves(value: object, pointer: str = "") -> list[str]:
+    """The JSON pointers of a record's values."""
+    if isinstance(value, dict):
+        return [leaf for key, item in value.items() for leaf in leaves(item, f"{pointer}/{key}")]
+    if isinstance(value, list):
+        return [leaf for i, item in enumerate(value) for leaf in leaves(item, f"{pointer}/{i}")]
+    return [pointer]
+
+
+def test_every_mapped_field_names_an_element_below_its_declaration() -> None:
+    for mapped in ADAPTER.parse(fixture("h7-2-declarations.xml")):
+        assert mapped.record is not None
+        vague = [p for p in leaves(mapped.record) if mapped.where_of(p) == mapped.origins[""]]
+        assert vague == []
+        # Fields the data set does not have name the element that stands in for them.
+        assert mapped.where_of("/destination_country").endswith("/importer/address/country")
+        assert mapped.where_of("/items/0/origin_country").endswith("/exporter/address/country")
