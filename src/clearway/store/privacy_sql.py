@@ -33,7 +33,7 @@ from clearway.clearance.linking import LinkResult
 from clearway.clearance.model import canonical_json
 from clearway.dataset.records import DOCUMENT_TYPES, Consignment
 from clearway.privacy.pseudonymise import Pseudonymiser, Redaction, anonymise, personal_values
-from clearway.store.message_tables import message_records, messages
+from clearway.store.message_retention import clear_messages
 from clearway.store.privacy_tables import document_retention_log, retention_log
 from clearway.store.tables import consignment_versions, consignments, documents, history, results
 
@@ -148,7 +148,7 @@ def apply_retention(
         rows = conn.execute(query).all()
         if not rows:
             _retain_orphans(conn, cutoff=cutoff, now=now, chunk=chunk, limit=limit, report=report)
-            report.messages += _clear_messages(conn, cutoff)
+            report.messages += clear_messages(conn, cutoff)
             return report
         _retain(conn, rows, cutoff=cutoff, now=now, report=report)
         if limit is not None and report.consignments >= limit:
@@ -322,32 +322,6 @@ def _retain_orphans(
         if limit is not None and report.orphans >= limit:
             return
         after = docs[-1].id
-
-
-def _clear_messages(conn: sa.Connection, cutoff: dt.datetime) -> int:
-    """Clear the bytes of standard messages received before the cut-off once every record they
-    carried has been anonymised (a consignment in retention_log, a document in
-    document_retention_log): the bytes hold the same personal data as the records, and stay as
-    long as the records do. The hash, the sender and the outcome stay, to show what was received."""
-    records = message_records.c
-    kept_consignments = (
-        sa.select(records.message_id)
-        .join(consignments, _c.id == records.record_id)
-        .outerjoin(retention_log, retention_log.c.consignment_id == _c.id)
-        .where(retention_log.c.consignment_id.is_(None))
-    )
-    kept_documents = (
-        sa.select(records.message_id)
-        .join(documents, _d.id == records.record_id)
-        .outerjoin(document_retention_log, document_retention_log.c.document_id == _d.id)
-        .where(document_retention_log.c.document_id.is_(None))
-    )
-    kept = sa.union(kept_consignments, kept_documents)
-    m = messages.c
-    done = conn.execute(
-        messages.update().where(m.received_at < cutoff, m.body.is_not(None), m.id.not_in(kept)).values(body=None)
-    )
-    return int(done.rowcount or 0)
 
 
 def _redact_link(link: LinkResult, redact: Redaction) -> LinkResult:
