@@ -77,11 +77,11 @@ def assert_accessible(page: Any, state: str) -> None:
 
 def resize(page: Any, width: int, height: int) -> None:
     """Set the viewport and let the page settle: Chart.js redraws its charts on the animation frames
-    after a resize, and until then a chart keeps its former width (a second at most on a busy machine)."""
+    after a resize, and until then a chart keeps its former width (seconds on a busy machine)."""
     page.set_viewport_size({"width": width, "height": height})
     # Past the timeout the page does not fit: reflow_problems says what sticks out.
     with contextlib.suppress(playwright_api.TimeoutError):
-        page.wait_for_function("() => document.documentElement.scrollWidth <= window.innerWidth + 1", timeout=2_000)
+        page.wait_for_function("() => document.documentElement.scrollWidth <= window.innerWidth + 1", timeout=10_000)
 
 
 def _words(page: Any) -> Counter[str]:
