@@ -19,18 +19,17 @@ from typing import Any, Literal
 import msgspec
 import sqlalchemy as sa
 
-from clearway.app.dossier import ConsignmentDossier
-from clearway.clearance.model import SubmissionResult, new_id
+from clearway.clearance.model import ConsignmentState, SubmissionResult, new_id
 from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
 from clearway.messages.model import Mapped, MessageError, Responder, Response, Standard
 from clearway.messages.registry import adapter_for, responder_for
 from clearway.store.message_tables import message_records, messages
+from clearway.store.repository import SqlClearanceStore
 
 # What the service needs of the platform, passed in by it (app.platform builds this service): the
-# pipeline's mixed submission with a hook in its transaction, and a consignment's dossier.
+# pipeline's mixed submission with a hook in its transaction.
 Submit = Callable[..., list[SubmissionResult]]
-Dossier = Callable[[str | None, str], ConsignmentDossier | None]
 
 Status = Literal["accepted", "duplicate", "conflict", "rejected"]
 _DECODERS: dict[str, RecordDecoder[Any]] = {
@@ -97,10 +96,9 @@ class StoredMessage:
 
 
 class MessageService:
-    def __init__(self, engine: sa.Engine, submit: Submit, dossier: Dossier) -> None:
+    def __init__(self, engine: sa.Engine, submit: Submit) -> None:
         self.engine = engine
         self._submit = submit
-        self._dossier = dossier
 
     def receive(
         self, standard: str, operator_id: str, body: bytes, media_type: str, *, now: dt.datetime | None = None
@@ -198,7 +196,12 @@ class MessageService:
         by_position = {o.position: o for o in found.records}
         # A document's outcome is fixed when it is received: its receipt carries that time, so that
         # asking again gives the same receipt (a declaration's carries its state's time).
-        outcomes = [self._outcome_of(responder, by_position.get(one.index), found.received_at) for one in mapped]
+        # The declarations' current states in one read (a message carries up to 100 records).
+        ids = [o.id for o in found.records if o.kind == "consignment" and o.id is not None]
+        with self.engine.connect() as conn:
+            stored = SqlClearanceStore(conn).consignments_by_id(ids) if ids else {}
+        statuses = {key: row.status for key, row in stored.items()}
+        outcomes = [_outcome_of(responder, by_position.get(one.index), found.received_at, statuses) for one in mapped]
         # The same outcomes give the same receipt id: asking again is not a new answer.
         marks = "|".join(f"{o.position}:{o.status}:{o.state}" for o in found.records)
         states = "|".join(str(getattr(o, "key", "")) for o in outcomes if o is not None)
@@ -206,21 +209,23 @@ class MessageService:
         responses: list[Response] = responder.respond(mapped, found.body, outcomes, guid=guid)
         return responses
 
-    def _outcome_of(self, responder: Responder, record: RecordOutcome | None, at: dt.datetime) -> Any:
-        if record is None:
-            return None
-        errors = [MessageError(e.where, e.detail, e.pointer) for e in record.errors]
-        if record.status in ("rejected", "conflict") or record.id is None:
-            return responder.outcome(status="rejected", at=at, hold_reason=None, errors=errors, number=None)
-        if record.kind != "consignment":
-            return responder.outcome(status="stored", at=at, hold_reason=None, errors=(), number=record.id)
-        dossier = self._dossier(None, record.id)
-        if dossier is None:
-            return None
-        status = dossier.consignment.status
-        return responder.outcome(
-            status=status.state, at=status.updated_at, hold_reason=status.hold_reason, errors=(), number=record.id
-        )
+
+def _outcome_of(
+    responder: Responder, record: RecordOutcome | None, at: dt.datetime, statuses: dict[str, ConsignmentState]
+) -> Any:
+    if record is None:
+        return None
+    errors = [MessageError(e.where, e.detail, e.pointer) for e in record.errors]
+    if record.status in ("rejected", "conflict") or record.id is None:
+        return responder.outcome(status="rejected", at=at, hold_reason=None, errors=errors, number=None)
+    if record.kind != "consignment":
+        return responder.outcome(status="stored", at=at, hold_reason=None, errors=(), number=record.id)
+    status = statuses.get(record.id)
+    if status is None:
+        return None
+    return responder.outcome(
+        status=status.state, at=status.updated_at, hold_reason=status.hold_reason, errors=(), number=record.id
+    )
 
 
 def _checked(one: Mapped, operator_id: str) -> tuple[Any, RecordOutcome | None]:

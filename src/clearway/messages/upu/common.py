@@ -126,6 +126,53 @@ def compact(fields: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in fields.items() if value is not None}
 
 
+def postal_consignment(
+    *,
+    item_id: str | None,
+    destination: Any,
+    seller: dict[str, Any],
+    buyer: dict[str, Any],
+    posted: Any,
+    currency: Any,
+    goods: Decimal,
+    postage: Decimal | None,
+    items: list[dict[str, Any]],
+    gross: Decimal | None,
+    flags: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """One postal item as the canonical consignment, from ITMATT or CUSITM alike. A postal item has no
+    order: its S10 id and posting time stand in (docs/messages.md); one parcel, sent by post."""
+    freight = postage if postage is not None else Decimal(0)
+    return compact(
+        {
+            "reference": item_id,
+            "destination_country": destination,
+            "parties": {"seller": seller, "buyer": buyer},
+            "transaction": compact(
+                {
+                    "order_number": item_id,
+                    "order_date": posted,
+                    "currency": currency,
+                    "goods_value": str(goods),
+                    "amount_paid": str(goods + freight),
+                    "freight": None if postage is None else str(postage),
+                }
+            ),
+            "items": items,
+            "logistics": compact(
+                {
+                    "transport_document": item_id,
+                    "document_type": "upu_s10",
+                    "transport_mode": "post",
+                    "packages": 1,
+                    "gross_weight_kg": None if gross is None else str(gross),
+                }
+            ),
+            "flags": flags or None,
+        }
+    )
+
+
 def _covered(pointer: str, taken: set[str]) -> bool:
     probe = pointer
     while probe:

@@ -21,6 +21,7 @@ from clearway.messages.upu.common import (
     compact,
     finish,
     per_unit,
+    postal_consignment,
     refused,
     unit_price_problem,
     whole_problem,
@@ -216,34 +217,18 @@ def _message(message: EdiMessage, interchange: EdiInterchange) -> Mapped:
         postage_currency = moa.value(1, 3) or None
     currency = _currency(draft, currencies, moa, postage_currency)
     draft.origins["/transaction/goods_value"] = draft.origins["/transaction/amount_paid"] = draft.where
-    freight = postage if postage is not None else Decimal(0)
-    draft.record = compact(
-        {
-            "reference": item_id,
-            "destination_country": buyer.get("country"),
-            "parties": {"seller": seller, "buyer": buyer},
-            "transaction": compact(
-                {
-                    "order_number": item_id,
-                    "order_date": posted,
-                    "currency": currency,
-                    "goods_value": str(goods),
-                    "amount_paid": str(goods + freight),
-                    "freight": None if postage is None else str(postage),
-                }
-            ),
-            "items": items,
-            "logistics": compact(
-                {
-                    "transport_document": item_id,
-                    "document_type": "upu_s10",
-                    "transport_mode": "post",
-                    "packages": 1,
-                    "gross_weight_kg": None if gross is None else str(gross),
-                }
-            ),
-            "flags": flags or None,
-        }
+    draft.record = postal_consignment(
+        item_id=item_id,
+        destination=buyer.get("country"),
+        seller=seller,
+        buyer=buyer,
+        posted=posted,
+        currency=currency,
+        goods=goods,
+        postage=postage,
+        items=items,
+        gross=gross,
+        flags=flags,
     )
     return finish(draft, index=message.number, message_type=MESSAGE_TYPE, message_id=item_id, sender=interchange.sender)
 

@@ -29,6 +29,7 @@ from clearway.messages.upu.common import (
     compact,
     finish,
     per_unit,
+    postal_consignment,
     refused,
     unit_price_problem,
     whole_problem,
@@ -254,37 +255,20 @@ def _item(view: etree._Element, position: int, where: str) -> Mapped:
     if not items:
         draft.fail(data_at, "no ContentPieces/ContentPiece: an item declares at least one content line", "/items")
     currency = _currency(draft, currencies, pieces_at, f"{data_at}/PostageCurrencyCd", postage_currency)
-    freight = postage if postage is not None else Decimal(0)
     draft.origins["/transaction/goods_value"] = pieces_at
     draft.origins["/transaction/amount_paid"] = data_at
 
-    draft.record = compact(
-        {
-            "reference": item_id,
-            "destination_country": destination,
-            "parties": {"seller": seller, "buyer": buyer},
-            "transaction": compact(
-                {
-                    # A postal item has no order: its S10 id and posting time stand in (docs/messages.md).
-                    "order_number": item_id,
-                    "order_date": posting,
-                    "currency": currency,
-                    "goods_value": str(goods),
-                    "amount_paid": str(goods + freight),
-                    "freight": None if postage is None else str(postage),
-                }
-            ),
-            "items": items,
-            "logistics": compact(
-                {
-                    "transport_document": item_id,
-                    "document_type": "upu_s10",
-                    "transport_mode": "post",
-                    "packages": 1,
-                    "gross_weight_kg": None if gross is None else str(gross),
-                }
-            ),
-            "flags": flags or None,
-        }
+    draft.record = postal_consignment(
+        item_id=item_id,
+        destination=destination,
+        seller=seller,
+        buyer=buyer,
+        posted=posting,
+        currency=currency,
+        goods=goods,
+        postage=postage,
+        items=items,
+        gross=gross,
+        flags=flags,
     )
     return finish(draft, index=position, message_type=MESSAGE_TYPE, message_id=item_id, sender=sender)
