@@ -6,11 +6,15 @@ so the messages here name the posts by their operator ids (docs/messages.md, "Se
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
+from pydifact.segmentcollection import Interchange
 
 from clearway.app.platform import Clearway
+from clearway.clearance.lifecycle import HoldReason, State
+from clearway.messages.upu import cusrsp
 from tests.conftest import register_operators
 
 UPU = Path(__file__).resolve().parents[1] / "fixtures" / "messages" / "upu"
@@ -47,3 +51,46 @@ def test_a_message_in_another_posts_name_is_refused(service: Clearway) -> None:
     received = service.messages.receive("upu-itmatt", "op-post-de", ITMATT, "text/xml")
     assert {r.status for r in received.records} == {"rejected"}
     assert "'op-post-fr' as its sender" in received.records[0].errors[0].detail
+
+
+def _cusrsp(text: str) -> tuple[str, str, list[str]]:
+    """Item id (BGM), decision code (GIS) and the MOA amounts of a CUSRSP, as a receiver reads them."""
+    with warnings.catch_warnings():  # pydifact 0.2.3 warns that it has no directory for UNB
+        warnings.simplefilter("ignore")
+        (message,) = Interchange.from_str(text).get_messages()
+    assert message.type == "CUSRSP"
+    bgm, gis = message.get_segment("BGM"), message.get_segment("GIS")
+    assert bgm is not None and gis is not None
+    amounts = [str(s.elements[0][1]) for s in message.get_segments("MOA")]
+    return str(bgm.elements[1]), str(gis.elements[0][0]), amounts
+
+
+@pytest.mark.usefixtures("posts")
+@pytest.mark.parametrize(
+    ("standard", "data", "operator"),
+    [("upu-itmatt", ITMATT, "op-post-fr"), ("upu-cusitm", CUSITM, "op-post-de")],
+)
+def test_each_item_is_answered_by_a_cusrsp_from_its_state_now(
+    service: Clearway, standard: str, data: bytes, operator: str
+) -> None:
+    received = service.messages.receive(standard, operator, data, "application/edifact")
+    first, second = (str(r.id) for r in received.records)
+    answers = service.messages.responses(received.id) or []
+    assert [a.message_type for a in answers] == ["CUSRSP", "CUSRSP"]
+    for answer, record in zip(answers, received.records, strict=True):
+        item, code, amounts = _cusrsp(answer.text)
+        dossier = service.dossier(None, str(record.id))
+        assert dossier is not None
+        state = dossier.consignment.status
+        assert (item, code) == (record.message_ref, cusrsp.response_for(state.state, state.hold_reason).code)
+        total = None if dossier.assessment is None else dossier.assessment.total
+        assert amounts == ([format(total, "f")] if total is not None and total > 0 else [])
+    # An officer holds the first item for examination: its answer follows, the other's does not move.
+    service.control(first, State.HELD, actor="person:officer", reason="x-ray", hold_reason=HoldReason.INSPECTION)
+    item, code, _ = _cusrsp((service.messages.responses(received.id) or [])[0].text)
+    assert (item, code) == ("RR473124829FR", "30")
+    # Per consignment: the answers about that item alone, and only to its own post.
+    (only,) = service.messages.responses_for(second, operator) or []
+    assert only[0] == received.id and _cusrsp(only[1].text)[0] == "LX202501115FR"
+    other = "op-post-de" if operator == "op-post-fr" else "op-post-fr"
+    assert service.messages.responses_for(second, other) is None

@@ -160,6 +160,7 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
         public_api.router,
         stats_api.router,
         messages_api.router,
+        messages_api.consignment_router,
         webhooks.router,
     ):
         app.include_router(router, responses=RATE_LIMITED_RESPONSES)

@@ -18,14 +18,18 @@ from starlette.responses import Response
 from clearway.access.roles import Principal, Role
 from clearway.api import schemas
 from clearway.api.deps import Access, Operator, Service, read_body
+from clearway.api.paths import ConsignmentId
 from clearway.api.problems import ApiError
 from clearway.api.responses import json_response, problem_responses
 from clearway.app.messages import RecordOutcome, StoredMessage
 from clearway.app.platform import Clearway
 from clearway.messages import xml_safe
+from clearway.messages.model import Response as ResponseMessage
 from clearway.messages.registry import adapter_for, adapters
 
 router = APIRouter(prefix="/v1/messages", tags=["messages"])
+# A consignment's answers, from every message that carried it (docs/messages.md, "Answers").
+consignment_router = APIRouter(prefix="/v1/consignments", tags=["messages"])
 READERS = Access(Role.OPERATOR, Role.OFFICER)
 MESSAGE_ID = r"^[0-9a-f]{32}$"
 # POST /v1/messages/{ref} names a standard, GET /v1/messages/{ref} a message: the URLs the issue
@@ -61,11 +65,13 @@ class MessageView(MessageReceipt, kw_only=True):
 
 
 class ResponseView(msgspec.Struct, kw_only=True):
-    """One message the family answers with (a CEB622...), from what became of the records now."""
+    """One message the family answers with (a CEB622, a CUSRSP, an ICS2 IE3N03...), from what
+    became of the records now."""
 
+    message_id: str  # the kept message it answers
     message_type: str
     media_type: str
-    body: str  # the message as text (XML or EDIFACT, UTF-8)
+    body: str  # the message as text (XML, or an EDIFACT interchange in its ISO 8859-1 repertoire)
 
 
 class ResponseList(msgspec.Struct, kw_only=True):
@@ -197,7 +203,28 @@ async def original(message_id: MessageId, svc: Service, principal: Annotated[Pri
 async def responses(message_id: MessageId, svc: Service, principal: Annotated[Principal, Depends(READERS)]) -> Response:
     await run_in_threadpool(_message, svc, message_id, principal)
     found = await run_in_threadpool(svc.messages.responses, message_id)
-    items = [
-        ResponseView(message_type=r.message_type, media_type=r.media_type, body=r.body.decode()) for r in found or []
-    ]
-    return json_response(ResponseList(items=items))
+    return json_response(ResponseList(items=[_view(message_id, r) for r in found or []]))
+
+
+def _view(message_id: str, answer: ResponseMessage) -> ResponseView:
+    return ResponseView(
+        message_id=message_id, message_type=answer.message_type, media_type=answer.media_type, body=answer.text
+    )
+
+
+@consignment_router.get(
+    "/{consignment_id}/responses",
+    summary="Every answer to the standard messages that carried one of the caller's consignments, oldest first",
+    response_model=None,
+    responses={
+        200: {"description": "The answers", "content": {"application/json": {"schema": schemas.ref(ResponseList)}}},
+        **problem_responses(404),
+    },
+)
+async def consignment_responses(consignment_id: ConsignmentId, svc: Service, operator: Operator) -> Response:
+    # Only the caller's own messages are read: another operator's consignment is "not found".
+    found = await run_in_threadpool(svc.messages.responses_for, consignment_id, operator)
+    if found is None:
+        detail = f"no message of yours carried consignment {consignment_id}"
+        raise ApiError(404, "Not found", detail, "not-found")
+    return json_response(ResponseList(items=[_view(message_id, r) for message_id, r in found]))

@@ -41,6 +41,7 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("get", "/v1/messages/{ref}"): ("messages.read", "operators"),
     ("get", "/v1/messages/{ref}/original"): ("messages.original.read", "operators"),
     ("get", "/v1/messages/{ref}/responses"): ("messages.responses.list", "operators"),
+    ("get", "/v1/consignments/{consignment_id}/responses"): ("consignments.responses.list", "operators"),
     ("post", "/v1/oauth/token"): ("oauth.token.create", "operators"),
     # Operators: signed notifications of their consignments (docs/webhooks.md).
     ("get", "/v1/webhooks"): ("webhooks.list", "operators"),

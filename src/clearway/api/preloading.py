@@ -21,7 +21,7 @@ from clearway.api.deps import Operator, Service, read_json
 from clearway.api.responses import json_body, json_response, ok, problem_responses
 from clearway.app.preloading import ScreeningAnswer
 from clearway.clearance.errors import InvalidRecord
-from clearway.risk.preloading import Answer, FilingStatus, PlaciFiling, PlaciReason, placi_errors
+from clearway.risk.preloading import Answer, FilingStatus, PlaciFiling, PlaciReason, carrier_reasons, placi_errors
 
 router = APIRouter(prefix="/v1/preloading", tags=["pre-loading"])
 _MAX = 64 * 1024
@@ -42,45 +42,9 @@ class PlaciAnswer(msgspec.Struct, kw_only=True):
 
 PRELOADING_SCHEMAS: list[Any] = [PlaciFiling, PlaciAnswer, ScreeningAnswer]
 
-_BASIS = "Commission Implementing Regulation (EU) 2015/2447, Art. 186 (pre-loading referrals)"
-# Reasons about the carrier's own filing (what to complete or correct) and the carrier's own
-# screening answer: these it is told as they are.
-_OWN_DATA = frozenset(
-    {
-        "consignor_address_missing",
-        "consignee_address_missing",
-        "vague_description",
-        "screening_cleared",
-        "screening_threat_found",
-    }
-)
-# What each answer asks of the carrier, whatever rule or list hit led to it.
-_INSTRUCTION = {
-    "request_for_information": PlaciReason(
-        code="information_requested",
-        message="customs asks for more information about this item: answer with complete, corrected PLACI data",
-        basis=_BASIS,
-    ),
-    "request_for_screening": PlaciReason(
-        code="screening_requested",
-        message="screen this item by high-risk cargo screening methods before loading and send the result",
-        basis=_BASIS,
-    ),
-    "do_not_load": PlaciReason(
-        code="do_not_load", message="do not load this item: customs will contact you", basis=_BASIS
-    ),
-}
-
 
 def carrier_answer(view: dict[str, Any]) -> PlaciAnswer:
     """The service's view of a filing, as the carrier that filed it may see it."""
-    own = [msgspec.convert(r, PlaciReason) for r in view["reasons"] if r["code"] in _OWN_DATA]
-    answer = str(view["answer"])
-    instruction = _INSTRUCTION.get(answer)
-    # A request for information that the filing's own gaps explain needs no further words; one that
-    # a rule raised gets the general request, so the carrier does not learn which rule it was.
-    if instruction is not None and not (answer == "request_for_information" and own):
-        own.append(instruction)
     return PlaciAnswer(
         id=view["id"],
         reference=view["reference"],
@@ -89,7 +53,7 @@ def carrier_answer(view: dict[str, Any]) -> PlaciAnswer:
         status=view["status"],
         received_at=view["received_at"],
         due_at=view["due_at"],
-        reasons=own,
+        reasons=carrier_reasons(str(view["answer"]), [msgspec.convert(r, PlaciReason) for r in view["reasons"]]),
     )
 
 

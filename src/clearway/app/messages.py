@@ -12,20 +12,23 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import msgspec
 import sqlalchemy as sa
 
-from clearway.clearance.model import ConsignmentState, SubmissionResult, new_id
+from clearway.app.message_answers import answers, messages_of
+from clearway.app.message_notices import tell_response_ready
+from clearway.app.preloading import Filed, PreloadingService
+from clearway.clearance.errors import Conflict
+from clearway.clearance.model import SubmissionResult, new_id
 from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
-from clearway.messages.model import Mapped, MessageError, Responder, Response, Standard
-from clearway.messages.registry import adapter_for, responder_for
+from clearway.messages.model import Mapped, MessageError, Response, Standard
+from clearway.messages.registry import adapter_for
+from clearway.risk.preloading import PlaciFiling, placi_errors
 from clearway.store.message_tables import message_records, messages
-from clearway.store.repository import SqlClearanceStore
 
 # What the service needs of the platform, passed in by it (app.platform builds this service): the
 # pipeline's mixed submission with a hook in its transaction.
@@ -37,7 +40,10 @@ _DECODERS: dict[str, RecordDecoder[Any]] = {
     "order": RecordDecoder(Order),
     "payment": RecordDecoder(Payment),
     "waybill": RecordDecoder(Waybill),
+    "preloading": RecordDecoder(PlaciFiling, placi_errors),
 }
+# The standards whose records are pre-loading filings rather than declarations and documents.
+PRELOADING = frozenset({"eu-ics2"})
 
 
 class UnknownStandard(LookupError):
@@ -96,9 +102,10 @@ class StoredMessage:
 
 
 class MessageService:
-    def __init__(self, engine: sa.Engine, submit: Submit) -> None:
+    def __init__(self, engine: sa.Engine, submit: Submit, preloading: PreloadingService) -> None:
         self.engine = engine
         self._submit = submit
+        self._preloading = preloading
 
     def receive(
         self, standard: str, operator_id: str, body: bytes, media_type: str, *, now: dt.datetime | None = None
@@ -123,9 +130,7 @@ class MessageService:
         digest = hashlib.sha256(body).hexdigest()
         message_type = next((m.message_type for m in mapped if m.message_type), None)
 
-        def keep(conn: sa.Connection, results: list[SubmissionResult]) -> None:
-            for i, result in zip(positions, results, strict=True):
-                outcomes[i] = _outcome(mapped[i], result)
+        def write(conn: sa.Connection) -> None:
             final = [o for o in outcomes if o is not None]
             conn.execute(
                 messages.insert().values(
@@ -151,8 +156,26 @@ class MessageService:
             ]  # fmt: skip
             if links:
                 conn.execute(message_records.insert(), links)
+            tell_response_ready(
+                conn, message_id=message_id, standard=standard, operator_id=operator_id, at=at, records=len(final)
+            )
 
-        self._submit(submissions, now=at, also=keep)
+        def keep(conn: sa.Connection, results: list[SubmissionResult]) -> None:
+            for i, result in zip(positions, results, strict=True):
+                outcomes[i] = _outcome(mapped[i], result)
+            write(conn)
+
+        def keep_filed(conn: sa.Connection, filed: list[Filed]) -> None:
+            for i, one in zip(positions, filed, strict=True):
+                outcomes[i] = _filed(mapped[i], one)
+            write(conn)
+
+        if standard in PRELOADING:
+            # Pre-loading filings (ICS2) go to the pre-loading service, which assesses each at once
+            # and keeps it beside the message in one transaction; a refiling is refused alone.
+            self._preloading.file_many(operator_id, [r for _, _, r in submissions], now=at, also=keep_filed)
+        else:
+            self._submit(submissions, now=at, also=keep)
         return Received(
             message_id,
             adapter.standard,
@@ -181,51 +204,33 @@ class MessageService:
             records=list(outcomes_of(row["result"])),
         )
 
-    def responses(self, message_id: str) -> list[Response] | None:
+    def responses(self, message_id: str, *, only: str | None = None) -> list[Response] | None:
         """The answers the message's family expects, from what became of each record now (None: no
-        such message). Empty when the family has none yet, or retention has cleared the original
-        (the answers echo keys only the original holds)."""
+        such message). ``only``: answer for that record alone (the per-consignment view)."""
         found = self.read(message_id)
         if found is None:
             return None
-        responder = responder_for(found.standard)
-        adapter = adapter_for(found.standard)
-        if responder is None or adapter is None or found.body is None:
-            return []
-        mapped = adapter.parse(found.body)
-        by_position = {o.position: o for o in found.records}
-        # A document's outcome is fixed when it is received: its receipt carries that time, so that
-        # asking again gives the same receipt (a declaration's carries its state's time).
-        # The declarations' current states in one read (a message carries up to 100 records).
-        ids = [o.id for o in found.records if o.kind == "consignment" and o.id is not None]
-        with self.engine.connect() as conn:
-            stored = SqlClearanceStore(conn).consignments_by_id(ids) if ids else {}
-        statuses = {key: row.status for key, row in stored.items()}
-        outcomes = [_outcome_of(responder, by_position.get(one.index), found.received_at, statuses) for one in mapped]
-        # The same outcomes give the same receipt id: asking again is not a new answer.
-        marks = "|".join(f"{o.position}:{o.status}:{o.state}" for o in found.records)
-        states = "|".join(str(getattr(o, "key", "")) for o in outcomes if o is not None)
-        guid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"clearway:{message_id}:{marks}:{states}")).upper()
-        responses: list[Response] = responder.respond(mapped, found.body, outcomes, guid=guid)
-        return responses
+        records = found.records if only is None else [o for o in found.records if o.id == only]
+        return answers(
+            self.engine,
+            self._preloading,
+            message_id=found.id,
+            standard=found.standard,
+            operator_id=found.operator_id,
+            received_at=found.received_at,
+            body=found.body,
+            records=records,
+        )
 
-
-def _outcome_of(
-    responder: Responder, record: RecordOutcome | None, at: dt.datetime, statuses: dict[str, ConsignmentState]
-) -> Any:
-    if record is None:
-        return None
-    errors = [MessageError(e.where, e.detail, e.pointer) for e in record.errors]
-    if record.status in ("rejected", "conflict") or record.id is None:
-        return responder.outcome(status="rejected", at=at, hold_reason=None, errors=errors, number=None)
-    if record.kind != "consignment":
-        return responder.outcome(status="stored", at=at, hold_reason=None, errors=(), number=record.id)
-    status = statuses.get(record.id)
-    if status is None:
-        return None
-    return responder.outcome(
-        status=status.state, at=status.updated_at, hold_reason=status.hold_reason, errors=(), number=record.id
-    )
+    def responses_for(self, record_id: str, operator_id: str | None) -> list[tuple[str, Response]] | None:
+        """Every answer about one record (a consignment, a filing), with the message each answers,
+        oldest first; ``operator_id``: only that operator's messages (None: customs reads all).
+        None when no such message carried the record."""
+        found: list[tuple[str, Response]] = []
+        kept = messages_of(self.engine, record_id, operator_id)
+        for message_id in kept:
+            found += [(message_id, r) for r in self.responses(message_id, only=record_id) or []]
+        return found if kept else None
 
 
 def _checked(one: Mapped, operator_id: str) -> tuple[Any, RecordOutcome | None]:
@@ -270,6 +275,18 @@ def _outcome(one: Mapped, result: SubmissionResult) -> RecordOutcome:
         state=result.state,
         errors=[ErrorView(where=one.where_of(e.pointer), detail=e.detail, pointer=e.pointer) for e in result.errors],
     )
+
+
+def _filed(one: Mapped, filed: Filed) -> RecordOutcome:
+    """What a pre-loading filing became: filed, its answer as its state; or refused as a refiling."""
+    outcome = RecordOutcome(position=one.index, message_type=one.message_type, status="accepted", kind=one.kind,
+                            message_ref=one.message_id)  # fmt: skip
+    if isinstance(filed, Conflict):
+        outcome.status = "conflict"
+        outcome.errors = [ErrorView(where=one.where_of(""), detail=str(filed))]
+    else:
+        outcome.id, outcome.reference, outcome.state = filed["id"], filed["reference"], filed["answer"]
+    return outcome
 
 
 def outcomes_of(result_json: str) -> Sequence[RecordOutcome]:

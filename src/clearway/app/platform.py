@@ -84,7 +84,7 @@ class Clearway:
     @functools.cached_property
     def messages(self) -> MessageService:
         """Standard messages (UPU, EU, China): kept as received, submitted through this pipeline."""
-        return MessageService(self.engine, self.submit_mixed)
+        return MessageService(self.engine, self.submit_mixed, self.preloading)
 
     @functools.cached_property
     def webhooks(self) -> WebhookService:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, Literal
 
 import msgspec
 import sqlalchemy as sa
 
+from clearway.app.message_notices import tell_changed
 from clearway.app.risk.service import RiskService
 from clearway.audit.chain import AuditEvent
 from clearway.clearance.errors import Conflict, NotFound
@@ -25,6 +27,8 @@ _ENCODE = msgspec.json.Encoder(decimal_format="string")
 _FILING = msgspec.json.Decoder(PlaciFiling)
 _ASSESSMENT = msgspec.json.Decoder(PlaciAssessment)
 _REFERRALS = ("request_for_information", "request_for_screening")
+# One filing's result in a batch: its view, or the conflict that refused it (a refiling).
+Filed = dict[str, Any] | Conflict
 
 
 class ScreeningAnswer(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
@@ -56,10 +60,47 @@ class PreloadingService:
 
     def file(self, operator_id: str, filing: PlaciFiling, *, now: dt.datetime | None = None) -> dict[str, Any]:
         """Assess a filing now; a referral gets its deadline."""
+        (filed,) = self.file_many(operator_id, [filing], now=now, refuse=True)
+        assert not isinstance(filed, Conflict)  # refuse=True raises a refiling's Conflict instead
+        return filed
+
+    def file_many(
+        self,
+        operator_id: str,
+        filings: Sequence[PlaciFiling],
+        *,
+        now: dt.datetime | None = None,
+        refuse: bool = False,
+        also: Callable[[sa.Connection, list[Filed]], None] | None = None,
+    ) -> list[Filed]:
+        """Assess filings in one transaction, one result each in order: the filing's view, or the
+        Conflict that refuses a refiling (raised instead when ``refuse``). ``also`` runs in the same
+        transaction with the results (the message service keeps the message beside them)."""
         at = now or dt.datetime.now(dt.UTC)
-        assessment = self._assess(filing, at)
+        assessed = [(filing, self._assess(filing, at)) for filing in filings]
+        results: list[Filed] = []
+        with self._lock, self.engine.begin() as conn:
+            for filing, assessment in assessed:
+                try:
+                    self._refuse_refiling(conn, operator_id, filing)
+                except Conflict as exc:
+                    if refuse:
+                        raise
+                    results.append(exc)
+                    continue
+                row = self._row(operator_id, filing, assessment, at)
+                conn.execute(sa.insert(placi_filings).values(**row))
+                self._audit(conn, f"operator:{operator_id}", "preloading.filed", str(row["id"]), assessment.answer, at)
+                results.append(self._view(row))
+            if also is not None:
+                also(conn, results)
+        return results
+
+    def _row(
+        self, operator_id: str, filing: PlaciFiling, assessment: PlaciAssessment, at: dt.datetime
+    ) -> dict[str, Any]:
         referral = assessment.answer in _REFERRALS
-        row = {
+        return {
             "id": new_id(),
             "operator_id": operator_id,
             "reference": filing.reference,
@@ -73,11 +114,18 @@ class PreloadingService:
             "assessment": _ENCODE.encode(assessment).decode(),
             "history": json.dumps([{"at": at.isoformat(), "answer": assessment.answer, "by": "customs"}]),
         }
-        with self._lock, self.engine.begin() as conn:
-            self._refuse_refiling(conn, operator_id, filing)
-            conn.execute(sa.insert(placi_filings).values(**row))
-            self._audit(conn, f"operator:{operator_id}", "preloading.filed", str(row["id"]), assessment.answer, at)
-        return self._view(row)
+
+    def current(self, operator_id: str, filing_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+        """The operator's filings as they stand now, by id, in one read (a message's answers)."""
+        if not filing_ids:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(placi_filings).where(
+                    placi_filings.c.id.in_(list(filing_ids)), placi_filings.c.operator_id == operator_id
+                )
+            ).all()
+        return {row.id: self._view(plain_row(row._mapping)) for row in rows}
 
     @staticmethod
     def _refuse_refiling(conn: sa.Connection, operator_id: str, filing: PlaciFiling) -> None:
@@ -161,6 +209,7 @@ class PreloadingService:
                 values["filing"] = _ENCODE.encode(filing).decode()
             conn.execute(sa.update(placi_filings).where(placi_filings.c.id == filing_id).values(**values))
             self._audit(conn, f"operator:{operator_id}", "preloading.answered", filing_id, assessment.answer, at)
+            tell_changed(conn, [filing_id], at)  # an ICS2 filing's answers follow
             return self._view({**row, **values})
 
     def expire_referrals(self, *, now: dt.datetime | None = None) -> int:
@@ -182,6 +231,7 @@ class PreloadingService:
                 )
                 for filing_id in due:
                     self._audit(conn, "system:pipeline", "preloading.expired", filing_id, "do_not_load", at)
+                tell_changed(conn, due, at)
         return len(due)
 
     @staticmethod
@@ -202,6 +252,7 @@ class PreloadingService:
             "status": row["status"],
             "received_at": row["received_at"],
             "due_at": row["due_at"],
+            "answered_at": row["answered_at"],
             "reasons": msgspec.to_builtins(assessment.reasons),
             "screening_hits": assessment.screening_hits,
             "rule_versions": assessment.rule_versions,

@@ -78,7 +78,7 @@ def show(
         fail(f"no message {message_id}")
     if responses:
         for answer in svc.messages.responses(message_id) or []:
-            sys.stdout.write(answer.body.decode())
+            sys.stdout.write(answer.text)
         return
     if original:
         if found.body is None:

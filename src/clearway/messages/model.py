@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any, Literal, Protocol
 
 Standard = Literal["upu-itmatt", "upu-cusitm", "eu-h7", "eu-ics2", "cn-ceb"]
@@ -68,15 +70,45 @@ class Response:
     message_type: str
     media_type: str
     body: bytes
+    charset: str = "utf-8"  # how ``body`` is encoded (a UNOC interchange is ISO 8859-1)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode(self.charset)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Responder:
-    """A family's answers: ``outcome`` builds one record's outcome (its status, time, hold reason,
-    errors and Clearway's number for it), ``respond`` the response messages of a kept message."""
+class RecordState:
+    """What became of one record of a kept message, as its family's answers need it.
 
-    outcome: Callable[..., Any]
-    respond: Callable[..., list[Response]]
+    ``status`` is the declaration's lifecycle state (``clearance.lifecycle.State``), "stored" for a
+    document, "rejected" for a record refused before it was stored, or a pre-loading filing's answer
+    (``risk.preloading.Answer``: "assessment_complete", "request_for_information"...).
+    """
+
+    status: str
+    at: dt.datetime  # when it came to be: the state's time, or when the message was received
+    hold_reason: str | None = None
+    errors: tuple[MessageError, ...] = ()
+    number: str | None = None  # Clearway's id for the record (the consignment's, the filing's)
+    duties: tuple[Decimal, str] | None = None  # the total due before delivery and its currency
+    reasons: tuple[str, ...] = ()  # why, in words the sender may read (a referral's reasons)
+    due_at: dt.datetime | None = None  # an open referral's deadline
+
+    @property
+    def key(self) -> str:
+        """What changes the answer: asking again for the same key gives the same response id."""
+        return f"{self.status}:{self.hold_reason or ''}:{self.duties or ''}"
+
+
+class Responder(Protocol):
+    """A family's answers to a kept message: the response messages from each record's state (None
+    where there is nothing to answer), in the message's record order. ``guid`` names the answer: the
+    same outcomes give the same guid, so asking twice is not a new answer."""
+
+    def __call__(
+        self, mapped: Sequence[Mapped], original: bytes, states: Sequence[RecordState | None], *, guid: str
+    ) -> list[Response]: ...
 
 
 class Adapter(Protocol):

@@ -8,8 +8,11 @@ from typing import cast
 
 from clearway.messages.cn import respond as cn_respond
 from clearway.messages.cn.adapter import CebAdapter
+from clearway.messages.eu import ics2_respond
 from clearway.messages.eu.h7 import H7Adapter
+from clearway.messages.eu.ics2 import Ics2HouseAdapter
 from clearway.messages.model import Adapter, Responder, Standard
+from clearway.messages.upu import respond as upu_respond
 from clearway.messages.upu.cusitm import CusitmAdapter
 from clearway.messages.upu.itmatt import ItmattAdapter
 
@@ -28,6 +31,7 @@ _ADAPTERS: dict[Standard, Adapter] = {
     "upu-itmatt": ItmattAdapter(),
     "upu-cusitm": CusitmAdapter(),
     "eu-h7": H7Adapter(),
+    "eu-ics2": Ics2HouseAdapter(),
 }
 
 
@@ -37,5 +41,8 @@ def responder_for(standard: str) -> Responder | None:
 
 
 _RESPONDERS: dict[Standard, Responder] = {
-    "cn-ceb": Responder(cn_respond.outcome, cn_respond.respond),
+    "cn-ceb": cn_respond.respond,
+    "upu-itmatt": upu_respond.respond,
+    "upu-cusitm": upu_respond.respond,
+    "eu-ics2": ics2_respond.respond,
 }

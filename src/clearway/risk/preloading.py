@@ -180,3 +180,46 @@ def assess_placi(
     return PlaciAssessment(
         answer=answer, reasons=[r for _, r in reasons], screening_hits=hits, rule_versions=verdict.versions
     )
+
+
+_BASIS = "Commission Implementing Regulation (EU) 2015/2447, Art. 186 (pre-loading referrals)"
+# Reasons about the carrier's own filing (what to complete or correct) and the carrier's own
+# screening answer: these it is told as they are.
+_OWN_DATA = frozenset(
+    {
+        "consignor_address_missing",
+        "consignee_address_missing",
+        "vague_description",
+        "screening_cleared",
+        "screening_threat_found",
+    }
+)
+# What each answer asks of the carrier, whatever rule or list hit led to it.
+_INSTRUCTION = {
+    "request_for_information": PlaciReason(
+        code="information_requested",
+        message="customs asks for more information about this item: answer with complete, corrected PLACI data",
+        basis=_BASIS,
+    ),
+    "request_for_screening": PlaciReason(
+        code="screening_requested",
+        message="screen this item by high-risk cargo screening methods before loading and send the result",
+        basis=_BASIS,
+    ),
+    "do_not_load": PlaciReason(
+        code="do_not_load", message="do not load this item: customs will contact you", basis=_BASIS
+    ),
+}
+
+
+def carrier_reasons(answer: str, reasons: Sequence[PlaciReason]) -> list[PlaciReason]:
+    """What the carrier that filed is told of an assessment: the reasons about its own data, and
+    what the answer asks of it; never a rule's name or a screening hit (the carrier must not learn
+    which rule chose it). One function for the JSON answer and the ICS2 messages."""
+    own = [r for r in reasons if r.code in _OWN_DATA]
+    instruction = _INSTRUCTION.get(answer)
+    # A request for information that the filing's own gaps explain needs no further words; one that
+    # a rule raised gets the general request, so the carrier does not learn which rule it was.
+    if instruction is not None and not (answer == "request_for_information" and own):
+        own.append(instruction)
+    return own

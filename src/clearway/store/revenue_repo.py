@@ -147,6 +147,18 @@ def latest_assessment(conn: sa.Connection, consignment_id: str) -> Assessment | 
     return None if body is None else _ASSESSMENT.decode(body)
 
 
+def latest_assessments(conn: sa.Connection, consignment_ids: Collection[str]) -> dict[str, Assessment]:
+    """The latest assessment of each consignment, in one read (a message answers up to 100 at once)."""
+    if not consignment_ids:
+        return {}
+    rows = conn.execute(
+        sa.select(assessments.c.consignment_id, assessments.c.body)
+        .where(assessments.c.consignment_id.in_(list(consignment_ids)))
+        .order_by(assessments.c.consignment_id, assessments.c.version, assessments.c.assessed_at)
+    ).all()
+    return {key: _ASSESSMENT.decode(body) for key, body in rows}  # the last row of each wins
+
+
 def refund_quota(conn: sa.Connection, consignment_id: str, at: dt.datetime) -> Decimal | None:
     """Mark a consignment's ledger charge refunded; the tax refunded, or None if nothing was charged."""
     row = conn.execute(

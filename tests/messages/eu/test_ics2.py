@@ -1,5 +1,5 @@
 """ICS2 house-level filing (IE3F22) in: each house consignment is exactly its PLACI twin, each fault
-named by XPath and pointer; not yet in the registry (the message service submits no filings)."""
+named by XPath and pointer."""
 
 from __future__ import annotations
 
@@ -91,5 +91,5 @@ def test_a_root_other_than_ie3f22_is_refused() -> None:
     assert only.errors[0].where == "/IE3F42" and "<IE3F22>" in only.errors[0].detail
 
 
-def test_the_adapter_is_not_offered_until_filings_go_to_the_preloading_service() -> None:
-    assert adapter_for("eu-ics2") is None
+def test_the_adapter_is_offered_as_eu_ics2() -> None:
+    assert isinstance(adapter_for("eu-ics2"), Ics2HouseAdapter)

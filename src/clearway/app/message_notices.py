@@ -1,0 +1,53 @@
+"""``message.response_ready``: the sender of a kept message is told, signed, when its answers are
+ready to fetch (when the message is kept, and again when a record it carried changes its answer),
+in the transaction that makes them ready. Nothing for a family without answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+
+import sqlalchemy as sa
+
+from clearway.clearance import notices
+from clearway.messages.registry import responder_for
+from clearway.store.message_tables import message_records, messages
+from clearway.store.repository import SqlClearanceStore
+
+
+def tell_response_ready(
+    conn: sa.Connection, *, message_id: str, standard: str, operator_id: str, at: dt.datetime, records: int
+) -> None:
+    """A ``message.response_ready`` notice to the sender's subscriptions that want it, in the
+    transaction that keeps the message (nothing when its family has no answers)."""
+    if responder_for(standard) is None:
+        return
+    store = SqlClearanceStore(conn)
+    data = {
+        "message_id": message_id,
+        "standard": standard,
+        "records": records,
+        "responses": f"/v1/messages/{message_id}/responses",
+    }
+    told = notices.notice(
+        store.webhook_subscribers([operator_id]), operator_id, "message.response_ready", message_id, at, data
+    )
+    if told is not None:
+        store.append_notices([told])
+
+
+def tell_changed(conn: sa.Connection, record_ids: Collection[str], at: dt.datetime) -> None:
+    """Every kept message that carried one of these records, told again: their answers changed."""
+    if not record_ids:
+        return
+    rows = conn.execute(
+        sa.select(messages.c.id, messages.c.standard, messages.c.operator_id, messages.c.records)
+        .join(message_records, message_records.c.message_id == messages.c.id)
+        .where(message_records.c.record_id.in_(list(record_ids)))
+        .distinct()
+        .order_by(messages.c.id)
+    ).all()
+    for message_id, standard, operator_id, records in rows:
+        tell_response_ready(
+            conn, message_id=message_id, standard=standard, operator_id=operator_id, at=at, records=records
+        )

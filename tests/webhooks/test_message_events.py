@@ -1,0 +1,73 @@
+"""``message.response_ready``: a sender that subscribed is told, signed, when the answers to a message
+it sent are ready to fetch; a sender that did not, and a family without answers, are told nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from clearway.app.platform import Clearway
+from clearway.dataset.decode import RecordDecoder
+from clearway.risk.preloading import PlaciFiling, placi_errors
+from clearway.store.webhook_tables import webhook_events
+from tests.conftest import register_operators
+from tests.webhooks.conftest import Clock, Receiver, deliver_all, subscribe
+
+EU = Path(__file__).resolve().parents[1] / "fixtures" / "messages" / "eu"
+DECLARANT = "de123456789012345"
+
+
+def test_the_sender_is_told_its_answers_are_ready(service: Clearway, receiver: Receiver, clock: Clock) -> None:
+    register_operators(service, {DECLARANT: "courier"})
+    _, secret = subscribe(service, receiver.url, ("message.response_ready",), operator=DECLARANT)
+    received = service.messages.receive(
+        "eu-ics2", DECLARANT, (EU / "ics2-IE3F22-2-houses.xml").read_bytes(), "application/xml"
+    )
+    assert deliver_all(service, clock, service.webhooks.deliverer()) == 1
+    (event,) = [r.verify(secret) for r in receiver.requests]
+    assert event["type"] == "message.response_ready"
+    assert event["data"] == {
+        "message_id": received.id,
+        "standard": "eu-ics2",
+        "records": 2,
+        "responses": f"/v1/messages/{received.id}/responses",
+    }
+    # The answers it points to are there.
+    assert [r.message_type for r in service.messages.responses(received.id) or []] == ["IE3R01", "IE3N03"]
+
+
+def test_nothing_is_told_without_answers_or_without_the_subscription(
+    service: Clearway, receiver: Receiver, clock: Clock
+) -> None:
+    register_operators(service, {DECLARANT: "courier"})
+    first, _ = subscribe(service, receiver.url, ("consignment.decided",), operator=DECLARANT)
+    service.messages.receive("eu-ics2", DECLARANT, (EU / "ics2-IE3F22-2-houses.xml").read_bytes(), "text/xml")
+    service.webhooks.delete(DECLARANT, first)
+    subscribe(service, receiver.url, ("consignment.decided", "message.response_ready"), operator=DECLARANT)
+    # H7 has no answers yet: nothing is ready, so nothing is told (the decisions are, as subscribed).
+    service.messages.receive("eu-h7", DECLARANT, (EU / "h7-2-declarations.xml").read_bytes(), "text/xml")
+    with service.engine.connect() as conn:
+        told = conn.execute(sa.select(webhook_events.c.type)).scalars().all()
+    assert "message.response_ready" not in told
+    # While an ICS2 message sent now is told: the subscription works, the H7 had nothing to tell.
+    service.messages.receive("eu-ics2", DECLARANT, (EU / "ics2-IE3F22-2-houses.xml").read_bytes(), "text/xml")
+    deliver_all(service, clock, service.webhooks.deliverer())
+    assert [r.event["type"] for r in receiver.requests].count("message.response_ready") == 1
+
+
+def test_the_sender_is_told_again_when_a_referral_is_answered(
+    service: Clearway, receiver: Receiver, clock: Clock
+) -> None:
+    register_operators(service, {DECLARANT: "courier"})
+    _, secret = subscribe(service, receiver.url, ("message.response_ready",), operator=DECLARANT)
+    vague = (EU / "ics2-IE3F22-2-houses.xml").read_bytes().replace(b"Children's books, printed", b"gift")
+    received = service.messages.receive("eu-ics2", DECLARANT, vague, "application/xml")
+    referral = received.records[1]
+    assert referral.state == "request_for_information"
+    twin, errors = RecordDecoder(PlaciFiling, placi_errors).decode((EU / "preloading-HAWB0002.json").read_bytes())
+    assert twin is not None, errors
+    service.preloading.answer_information(DECLARANT, str(referral.id), twin)
+    assert deliver_all(service, clock, service.webhooks.deliverer()) == 2
+    told = [r.verify(secret) for r in receiver.requests]
+    assert [(e["type"], e["data"]["message_id"]) for e in told] == [("message.response_ready", received.id)] * 2
