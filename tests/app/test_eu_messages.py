@@ -6,16 +6,22 @@ lower case, so the express operator here is onboarded under its EORI (docs/messa
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from clearway.app.platform import Clearway
-from tests.conftest import register_operators
+from clearway.dataset.records import Consignment
+from tests.app.summary import summary
+from tests.conftest import decode, empty, fixture_json, register_operators
 
 EU = Path(__file__).resolve().parents[1] / "fixtures" / "messages" / "eu"
 H7 = (EU / "h7-2-declarations.xml").read_bytes()
 DECLARANT = "de123456789012345"
+NOW = dt.datetime(2026, 11, 21, 8, 0, tzinfo=dt.UTC)
+LATER = NOW + dt.timedelta(days=4)
 
 
 @pytest.fixture
@@ -37,3 +43,20 @@ def test_a_declaration_in_another_declarants_name_is_refused(service: Clearway) 
     received = service.messages.receive("eu-h7", "op-courier-2", H7, "text/xml")
     assert {r.status for r in received.records} == {"rejected"}
     assert "'DE123456789012345' as its sender" in received.records[0].errors[0].detail
+
+
+def test_each_declaration_ends_as_its_json_twin(service: Clearway, engine: sa.Engine) -> None:
+    """Stored, linked, assessed and decided alike: the whole pipeline, not only the mapping."""
+    register_operators(service, {DECLARANT: "courier"})
+    received = service.messages.receive("eu-h7", DECLARANT, H7, "application/xml", now=NOW)
+    # Without its documents a declaration waits for them; past the wait it is held for them (decided).
+    service.expire_overdue(now=LATER)
+    by_messages = {str(r.reference): summary(service, DECLARANT, str(r.id)) for r in received.records}
+    empty(engine)
+    register_operators(service, {DECLARANT: "courier"})
+    twins = [decode(Consignment, fixture_json(f"messages/eu/consignment-{lrn}.json")) for lrn in by_messages]
+    results = service.submit_consignments(DECLARANT, twins, now=NOW)
+    service.expire_overdue(now=LATER)
+    by_json = {str(r.reference): summary(service, DECLARANT, str(r.id)) for r in results}
+    assert by_messages == by_json and len(by_json) == 2
+    assert all(s["total"] is not None and s["decision"] is not None for s in by_json.values()), by_json

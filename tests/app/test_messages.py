@@ -17,6 +17,7 @@ from clearway.clearance.lifecycle import State
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
 from clearway.messages import xml_safe
 from clearway.store.privacy_sql import apply_retention
+from tests.app.summary import summary
 from tests.conftest import decode, empty, fixture_json, register_operators
 
 CN = Path(__file__).resolve().parents[1] / "fixtures" / "messages" / "cn"
@@ -26,21 +27,6 @@ PLATFORM, PAYER, CARRIER, AGENT = "1105960001", "3101960003", "1105980004", "110
 SENDERS = {PLATFORM: "marketplace", PAYER: "payment_provider", CARRIER: "courier", AGENT: "broker"}
 SENT = [("CEB311Message.xml", PLATFORM), ("CEB411Message.xml", PAYER), ("CEB511Message.xml", CARRIER),
         ("CEB621Message.xml", AGENT)]  # fmt: skip
-
-
-def _summary(service: Clearway, operator: str, consignment_id: str) -> dict[str, Any]:
-    """What the pipeline made of the declaration, without ids and times that differ between runs."""
-    dossier = service.dossier(operator, consignment_id)
-    assert dossier is not None
-    assessment = dossier.assessment
-    return {
-        "state": dossier.consignment.status.state,
-        "lane": dossier.consignment.status.lane,
-        "link": None if dossier.link is None else (dossier.link.status, sorted(r.code for r in dossier.link.reasons)),
-        "documents": sorted(dossier.documents),
-        "decision": None if dossier.decision is None else sorted(r.code for r in dossier.decision.reasons),
-        "total": None if assessment is None else (assessment.duty, assessment.tax, assessment.total),
-    }
 
 
 def _by_messages(service: Clearway) -> tuple[str, list[Any]]:
@@ -71,10 +57,10 @@ def test_the_messages_end_as_their_json_twins(service: Clearway, engine: sa.Engi
     register_operators(service, SENDERS)
     consignment_id, outcomes = _by_messages(service)
     assert [[o.status for o in records] for records in outcomes] == [["accepted"]] * 4
-    by_messages = _summary(service, AGENT, consignment_id)
+    by_messages = summary(service, AGENT, consignment_id)
     empty(engine)
     register_operators(service, SENDERS)
-    by_json = _summary(service, AGENT, _by_json(service))
+    by_json = summary(service, AGENT, _by_json(service))
     assert by_messages == by_json
     # All three documents link from their own senders: the payment through the provider the order
     # names (the inventory list names none), and the declaration goes on to a decision.

@@ -6,20 +6,26 @@ so the messages here name the posts by their operator ids (docs/messages.md, "Se
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from pydifact.segmentcollection import Interchange
 
 from clearway.app.platform import Clearway
 from clearway.clearance.lifecycle import HoldReason, State
+from clearway.dataset.records import Consignment
 from clearway.messages.upu import cusrsp
-from tests.conftest import register_operators
+from tests.app.summary import summary
+from tests.conftest import decode, empty, fixture_json, register_operators
 
 UPU = Path(__file__).resolve().parents[1] / "fixtures" / "messages" / "upu"
 ITMATT = (UPU / "itmatt-2-items.xml").read_bytes().replace(b">FRA<", b">op-post-fr<")
 CUSITM = (UPU / "cusitm-2-messages.edi").read_bytes().replace(b"+DEA+", b"+op-post-de+")
+NOW = dt.datetime(2026, 11, 21, 8, 0, tzinfo=dt.UTC)
+LATER = NOW + dt.timedelta(days=4)
 
 
 @pytest.fixture
@@ -94,3 +100,26 @@ def test_each_item_is_answered_by_a_cusrsp_from_its_state_now(
     assert only[0] == received.id and _cusrsp(only[1].text)[0] == "LX202501115FR"
     other = "op-post-de" if operator == "op-post-fr" else "op-post-fr"
     assert service.messages.responses_for(second, other) is None
+
+
+@pytest.mark.parametrize(
+    ("standard", "data", "operator"),
+    [("upu-itmatt", ITMATT, "op-post-fr"), ("upu-cusitm", CUSITM, "op-post-de")],
+)
+def test_each_item_ends_as_its_json_twin(
+    service: Clearway, engine: sa.Engine, standard: str, data: bytes, operator: str
+) -> None:
+    """Stored, linked, assessed and decided alike: the whole pipeline, not only the mapping."""
+    register_operators(service, {"op-post-fr": "postal_operator", "op-post-de": "postal_operator"})
+    received = service.messages.receive(standard, operator, data, "application/edifact", now=NOW)
+    # Without its documents a declaration waits for them; past the wait it is held for them (decided).
+    service.expire_overdue(now=LATER)
+    by_messages = {str(r.message_ref): summary(service, operator, str(r.id)) for r in received.records}
+    empty(engine)
+    register_operators(service, {"op-post-fr": "postal_operator", "op-post-de": "postal_operator"})
+    twins = [decode(Consignment, fixture_json(f"messages/upu/consignment-{item}.json")) for item in by_messages]
+    results = service.submit_consignments(operator, twins, now=NOW)
+    service.expire_overdue(now=LATER)
+    by_json = {str(r.reference): summary(service, operator, str(r.id)) for r in results}
+    assert by_messages == by_json
+    assert all(s["total"] is not None and s["decision"] is not None for s in by_json.values()), by_json
