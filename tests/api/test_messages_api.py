@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from pathlib import Path
 
 import httpx
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from starlette.requests import Request
 
 from clearway.access.roles import Role
+from clearway.api.deps import read_body
+from clearway.api.problems import ApiError
 from clearway.app.platform import Clearway
 from clearway.store.tables import audit_log
 from tests.api.conftest import headers
@@ -82,6 +87,12 @@ def test_what_is_refused_before_anything_is_kept(client: TestClient, service: Cl
         "/v1/messages/cn-ceb", content=b"<a>" + b"x" * 6_000_000 + b"</a>", headers=headers(PLATFORM, "application/xml")
     )
     assert huge.status_code == 413
+    # Sent in chunks, with no length declared: refused at the route's 5 MB, not the application's
+    # far larger limit.
+    chunked = client.post(
+        "/v1/messages/cn-ceb", content=iter([b"x" * 1_000_000] * 8), headers=headers(PLATFORM, "application/xml")
+    )
+    assert chunked.status_code == 413 and "5,242,880" in chunked.json()["detail"]
     assert client.post("/v1/messages/cn-ceb", content=b"<a/>").status_code == 401
     with service.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM messages")).scalar_one() == 0
@@ -102,3 +113,18 @@ def test_the_receipt_is_read_by_its_sender_only(client: TestClient, service: Cle
     [receipt] = assert_documented(client, "GET", "/v1/messages/{ref}/responses", answer)["items"]
     assert receipt["message_type"] == "CEB312" and "<returnStatus>120</returnStatus>" in receipt["body"]
     assert client.get(f"{location}/responses", headers=headers("op-other-1")).status_code == 404
+
+
+def test_a_chunked_body_is_refused_while_reading_not_after() -> None:
+    """read_body stops pulling chunks once past the route's limit: what is buffered stays bounded."""
+    pulled: list[int] = []
+
+    async def receive() -> dict[str, object]:
+        pulled.append(1)
+        return {"type": "http.request", "body": b"x" * 1_000_000, "more_body": len(pulled) < 100}
+
+    scope = {"type": "http", "method": "POST", "path": "/", "headers": [(b"content-type", b"application/xml")]}
+    with pytest.raises(ApiError) as refused:
+        asyncio.run(read_body(Request(scope, receive), ("application/xml",), 5_000_000))
+    assert refused.value.status == 413
+    assert len(pulled) == 6  # five chunks fit, the sixth passes the limit: the other 94 are never read

@@ -127,15 +127,22 @@ async def read_body(request: Request, media_types: tuple[str, ...], max_bytes: i
             f"send the body as {' or '.join(media_types)}, not {declared or 'an undeclared type'}",
             "unsupported-media-type",
         )
-    body = await request.body()
-    if len(body) > max_bytes:
-        raise ApiError(
-            413,
-            "Request body too large",
-            f"this endpoint takes at most {max_bytes:,} bytes",
-            "body-too-large",
-        )
-    return body
+    too_large = ApiError(
+        413, "Request body too large", f"this endpoint takes at most {max_bytes:,} bytes", "body-too-large"
+    )
+    # Refused before reading when the declared length says so, and while reading otherwise (a chunked
+    # body declares none): the route's limit, not only the application's, bounds what is buffered.
+    declared_length = request.headers.get("content-length", "")
+    if declared_length.isdigit() and int(declared_length) > max_bytes:
+        raise too_large
+    chunks: list[bytes] = []
+    seen = 0
+    async for chunk in request.stream():
+        seen += len(chunk)
+        if seen > max_bytes:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 _T = TypeVar("_T", bound=msgspec.Struct)
