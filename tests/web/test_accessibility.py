@@ -22,6 +22,7 @@ from fastapi import FastAPI
 from clearway.access.roles import Role
 from clearway.api.contract import CONTACT_URL, access_of, route_rules
 from clearway.app.demo import DEMO_PEOPLE
+from clearway.store.message_tables import message_records
 from clearway.store.tables import consignments
 from tests.web.axe import (
     MIN_FOCUS_CONTRAST,
@@ -80,9 +81,13 @@ def samples(engine: sa.Engine, demo_app: FastAPI) -> dict[str, str]:
 
         held = first(consignments.c.state == "held")
         released = first(consignments.c.state == "released")
+        came_in_messages = conn.execute(
+            sa.select(message_records.c.record_id).where(message_records.c.kind == "consignment").limit(1)
+        ).scalar_one()
     return {
         "consignment_id": held.id,
         "released_id": released.id,
+        "message_consignment_id": came_in_messages,
         "tracking_number": released.transport_document,
         "operator": held.operator_id,
         "today": dt.date.today().isoformat(),
@@ -177,6 +182,7 @@ STATES = [
     ("dashboard on a window without data", Role.ANALYST, "/dashboard?from=2001-01-01&to=2001-01-31", "#empty-state"),
     ("held consignment after an action", Role.OFFICER, "/consignments/{consignment_id}?done=inspect", "[role=status]"),
     ("released consignment, pseudonymised", Role.ANALYST, "/consignments/{released_id}", "#lines"),
+    ("consignment received as messages", Role.OFFICER, "/consignments/{message_consignment_id}", "#received-as"),
     ("operators, one operator per day", Role.OFFICER, "/operators?operator={operator}&period=day", "#operator-heading"),
     ("tracking a known parcel", None, "/track?number={tracking_number}", "#parcel"),
     ("tracking an unknown number", None, "/track?number=RR000000000GB", "#not-found"),

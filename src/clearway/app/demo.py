@@ -121,4 +121,33 @@ def load_demo(svc: Clearway, *, count: int, seed: int, force: bool, console: Con
     svc.expire_overdue()
     onboard_demo_operators(svc, traffic, Path(svc.settings.secret_key_file).with_name("demo-keys.json"))
     create_demo_people(svc)
+    receive_demo_messages(svc)
     return loaded
+
+
+# One purchase as China's CEB messages declare it, each from its own sender (the order from the
+# platform, the payment from the payment enterprise, the waybill from the logistics enterprise, the
+# inventory from the declaring agent): what an officer sees of a declaration that came in messages.
+# The files are tests/fixtures/messages/cn's (their README says where the element lists come from).
+DEMO_MESSAGES = Path(__file__).with_name("demo_messages")
+_CEB_SENDERS = (
+    ("CEB311Message.xml", "1105960001", "marketplace", "Demo cross-border platform (CEB)"),
+    ("CEB411Message.xml", "3101960003", "payment_provider", "Demo payment enterprise (CEB)"),
+    ("CEB511Message.xml", "1105980004", "courier", "Demo logistics enterprise (CEB)"),
+    ("CEB621Message.xml", "1105980005", "broker", "Demo declaring agent (CEB)"),
+)
+
+
+def receive_demo_messages(svc: Clearway) -> None:
+    known = {row["id"] for row in svc.access.operators()}
+    for name, sender, kind, label in _CEB_SENDERS:
+        if sender not in known:
+            svc.access.onboard(
+                operator_id=sender,
+                name=label,
+                kind=kind,
+                country="CN",
+                contact_email=f"integration@{sender}.example",
+                actor="system:demo",
+            )
+        svc.messages.receive("cn-ceb", sender, (DEMO_MESSAGES / name).read_bytes(), "application/xml")

@@ -128,3 +128,30 @@ def messages_of(engine: sa.Engine, record_id: str, operator_id: str | None) -> l
         query = query.where(messages.c.operator_id == operator_id)
     with engine.connect() as conn:
         return list(dict.fromkeys(conn.execute(query).scalars()))
+
+
+def kept_for(engine: sa.Engine, record_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The kept messages that carried these records (a declaration and its documents), one entry per
+    record and message, oldest first: what the officer's page lists as "received as"."""
+    if not record_ids:
+        return []
+    query = (
+        sa.select(
+            message_records.c.record_id,
+            message_records.c.kind,
+            message_records.c.message_ref,
+            messages.c.id,
+            messages.c.standard,
+            messages.c.message_type,
+            messages.c.received_at,
+            messages.c.size,
+            messages.c.sha256,
+            messages.c.operator_id,
+            (messages.c.body.is_not(None)).label("kept"),
+        )
+        .join(messages, messages.c.id == message_records.c.message_id)
+        .where(message_records.c.record_id.in_(list(record_ids)))
+        .order_by(messages.c.received_at, messages.c.id)
+    )
+    with engine.connect() as conn:
+        return [dict(row) for row in conn.execute(query).mappings()]

@@ -18,7 +18,7 @@ from typing import Any, Literal
 import msgspec
 import sqlalchemy as sa
 
-from clearway.app.message_answers import answers, messages_of
+from clearway.app.message_answers import answers, kept_for, messages_of
 from clearway.app.message_notices import tell_response_ready
 from clearway.app.preloading import Filed, PreloadingService
 from clearway.clearance.errors import Conflict
@@ -221,6 +221,10 @@ class MessageService:
             body=found.body,
             records=records,
         )
+
+    def kept_for(self, record_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The kept messages that carried these records, oldest first (the officer's page)."""
+        return kept_for(self.engine, record_ids)
 
     def responses_for(self, record_id: str, operator_id: str | None) -> list[tuple[str, Response]] | None:
         """Every answer about one record (a consignment, a filing), with the message each answers,

@@ -126,6 +126,10 @@ async def consignment_page(
         view = pseudonymised_view(dossier, svc.access.pseudonym_key)
     data: dict[str, Any] = msgspec.to_builtins(view)
     state = dossier.consignment.status.state
+    # The standard messages the declaration and its documents came in (their originals carry
+    # personal data: linked only where the page shows it in full, and each read is audited).
+    carried = [consignment_id, *(d.id for d in dossier.documents.values())]
+    received_as = await run_in_threadpool(svc.messages.kept_for, carried)
     return templates.TemplateResponse(
         request,
         "consignment.html",
@@ -135,6 +139,7 @@ async def consignment_page(
             "section": "queue",
             "c": data,
             "full": full,
+            "received_as": received_as,
             "actions": _allowed(State(state)) if person.role is Role.OFFICER else [],
             # The outcome of an inspection, once there was one (labels must come from inspections).
             "outcomes": OUTCOMES if person.role is Role.OFFICER and _was_inspected(dossier) else (),
