@@ -15,7 +15,8 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from clearway.app.platform import Clearway, Submission
+from clearway.app.platform import Clearway
+from clearway.app.submissions import Submission
 from clearway.clearance.model import SubmissionResult
 
 MAX_GROUP = 512

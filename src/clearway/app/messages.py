@@ -124,7 +124,9 @@ class MessageService:
             if record is None:
                 outcomes[i] = refusal
             else:
-                submissions.append((str(one.kind), operator_id, record))
+                # A change or withdrawal goes through the API's amendment and cancellation (app.submissions).
+                kind = str(one.kind) if one.action == "new" else f"{one.kind}.{one.action}"
+                submissions.append((kind, operator_id, record))
                 positions.append(i)
         message_id = new_id()
         digest = hashlib.sha256(body).hexdigest()

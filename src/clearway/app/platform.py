@@ -14,7 +14,7 @@ import functools
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -25,6 +25,7 @@ from clearway.app.messages import MessageService
 from clearway.app.preloading import PreloadingService
 from clearway.app.revenue import RevenueService
 from clearway.app.risk.service import RiskService
+from clearway.app.submissions import Submission, submit_together
 from clearway.app.webhooks.service import WebhookService
 from clearway.audit.chain import AuditEntry, AuditEvent, Verification, verify
 from clearway.clearance import actions, pipeline
@@ -40,10 +41,6 @@ from clearway.store.repository import SqlClearanceStore
 
 _log = logging.getLogger(__name__)
 SYSTEM = "system:pipeline"
-
-# (kind, operator id, record): kind is "consignment", "order", "payment" or "waybill".
-Submission = tuple[str, str, Any]
-_KINDS = frozenset({"consignment", "order", "payment", "waybill"})
 
 
 def utcnow() -> dt.datetime:
@@ -162,30 +159,8 @@ class Clearway:
         writes what belongs with the results in the same transaction (a message kept as received:
         app.messages), so that neither is stored without the other.
         """
-        at = now or utcnow()
-        groups: dict[tuple[str, str], list[int]] = {}
-        for index, (kind, operator_id, _) in enumerate(items):
-            if kind not in _KINDS:
-                raise ValueError(f"unknown kind of submission '{kind}'")
-            groups.setdefault((kind, operator_id), []).append(index)
-        results: list[SubmissionResult | None] = [None] * len(items)
         with paused_gc(), self._write_lock, self.engine.begin() as conn:
-            store = SqlClearanceStore(conn)
-            for (kind, operator_id), indexes in groups.items():
-                records = [items[i][2] for i in indexes]
-                actor = f"operator:{operator_id}"
-                if kind == "consignment":
-                    outcome = pipeline.submit_consignments(
-                        store, operator_id, records, now=at, actor=actor, config=self.config
-                    )
-                else:
-                    outcome = pipeline.submit_documents(
-                        store, cast(DocumentKind, kind), operator_id, records, now=at, actor=actor, config=self.config
-                    )
-                for i, result in zip(indexes, outcome, strict=True):
-                    result.index = i
-                    results[i] = result
-            done = [r for r in results if r is not None]
+            done = submit_together(SqlClearanceStore(conn), items, now=now or utcnow(), config=self.config)
             if also is not None:
                 also(conn, done)
         return done

@@ -8,6 +8,7 @@ consignment in one transaction, recorded in its history and the audit chain like
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from clearway.clearance.changes import Changes
 from clearway.clearance.documents import documents_for
@@ -153,3 +154,41 @@ def control(
 
 
 __all__ = ["amend", "cancel", "control"]
+
+
+# What a declarant's standard message may ask of a declaration it filed before (China's appType 2
+# and 3 on a CEB621): a new version, or its withdrawal.
+Change = Literal["change", "delete"]
+WITHDRAWN_BY_MESSAGE = "withdrawn by the declarant's message (a deletion)"
+
+
+def change_by_reference(
+    store: ClearanceStore,
+    operator_id: str,
+    change: Change,
+    record: Consignment,
+    *,
+    now: dt.datetime,
+    actor: str,
+    config: PipelineConfig,
+) -> SubmissionResult:
+    """Amend or withdraw the operator's declaration under the record's reference, as the API's
+    amendment and cancellation do, with the same controls: a declaration in customs' hands is
+    neither changed nor withdrawn (``conflict``), one the operator never filed is not found."""
+    row = store.consignments_by_reference(operator_id, [record.reference]).get(record.reference)
+    if row is None:
+        missing = FieldError("/reference", f"no declaration of yours under reference '{record.reference}' to {change}")
+        return SubmissionResult(index=0, status="rejected", reference=record.reference, errors=[missing])
+    try:
+        if change == "change":
+            return amend(store, operator_id, row.id, record, now=now, actor=actor, config=config)
+        done = cancel(store, operator_id, row.id, reason=WITHDRAWN_BY_MESSAGE, now=now, actor=actor)
+        return _result(done, "accepted")
+    except Conflict as exc:
+        detail = f"{exc.detail} ({exc.law})" if isinstance(exc, UnderCustomsControl) else exc.detail
+        return SubmissionResult(
+            index=0, status="conflict", id=row.id, reference=row.reference, state=row.status.state,
+            errors=exc.errors or [FieldError("", detail)],
+        )  # fmt: skip
+    except InvalidRecord as exc:
+        return SubmissionResult(index=0, status="rejected", reference=record.reference, errors=exc.errors)

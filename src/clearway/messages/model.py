@@ -12,6 +12,7 @@ Standard = Literal["upu-itmatt", "upu-cusitm", "eu-h7", "eu-ics2", "cn-ceb"]
 STANDARDS: tuple[Standard, ...] = ("upu-itmatt", "upu-cusitm", "eu-h7", "eu-ics2", "cn-ceb")
 # What a message becomes: one of the records the JSON API takes, or a pre-loading filing.
 RecordKind = Literal["consignment", "order", "payment", "waybill", "preloading"]
+Action = Literal["new", "change", "delete"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -47,6 +48,9 @@ class Mapped:
     # The operator the message names as its sender (a platform's ebpCode, a carrier's code): the
     # application checks it against the caller, so that nobody files in another's name.
     sender: str | None = None
+    # What the record asks of a declaration: filed anew, or a change to or the withdrawal of one the
+    # sender filed before under the same reference (China's appType 2 and 3 on an inventory).
+    action: Action = "new"
 
     @property
     def ok(self) -> bool:

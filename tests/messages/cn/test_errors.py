@@ -94,15 +94,29 @@ def test_a_missing_or_empty_required_element_is_named(name: str, element: str, p
 @pytest.mark.parametrize(
     ("app_type", "detail"),
     [
-        ("2", "appType 2 (变更, a change) is not supported yet: only new declarations (appType 1) are read"),
-        ("3", "appType 3 (删除, a deletion) is not supported yet: only new declarations (appType 1) are read"),
+        ("2", "appType 2 (变更, a change) applies to an inventory (CEB621): an order, payment or waybill received is "
+         "kept as evidence, not replaced; send the corrected document as new (appType 1)"),
+        ("3", "appType 3 (删除, a deletion) applies to an inventory (CEB621): an order, payment or waybill received "
+         "is kept as evidence, not deleted"),
         ("9", "appType '9' is not a submission type (1 new, 2 change, 3 delete)"),
     ],
-)
-def test_a_change_or_a_deletion_is_refused_as_not_supported_yet(app_type: str, detail: str) -> None:
-    for name in ("CEB311", "CEB621"):
+)  # fmt: skip
+def test_a_change_or_a_deletion_of_a_document_is_refused(app_type: str, detail: str) -> None:
+    for name in ("CEB311", "CEB411", "CEB511"):
         path = f"{head(name)}/ceb:appType"
         assert only_error(edit(name, path, app_type)) == MessageError(where=path, detail=detail, pointer="")
+
+
+@pytest.mark.parametrize(("app_type", "action"), [("1", "new"), ("2", "change"), ("3", "delete")])
+def test_an_inventory_says_whether_it_is_new_a_change_or_a_deletion(app_type: str, action: str) -> None:
+    (mapped,) = ADAPTER.parse(edit("CEB621", f"{head('CEB621')}/ceb:appType", app_type))
+    assert mapped.ok and mapped.action == action, mapped.errors
+
+
+def test_an_inventory_of_an_unknown_app_type_is_refused() -> None:
+    path = f"{head('CEB621')}/ceb:appType"
+    detail = "appType '9' is not a submission type (1 new, 2 change, 3 delete)"
+    assert only_error(edit("CEB621", path, "9")) == MessageError(where=path, detail=detail, pointer="")
 
 
 def test_a_temporary_save_is_not_a_declaration() -> None:

@@ -21,7 +21,7 @@ from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
 from clearway.messages import xml_safe
 from clearway.messages.cn import documents, inventory
-from clearway.messages.cn.read import CEB_NS, CLARK, Block, Fields
+from clearway.messages.cn.read import ACTIONS, CEB_NS, CLARK, Block, Fields
 from clearway.messages.model import Adapter, Mapped, MessageError, RecordKind, Standard
 
 MAX_BLOCKS = 100  # Order, Payment, Logistics, Inventory: maxOccurs 100 ([XSD22])
@@ -117,7 +117,8 @@ def _map_block(spec: MessageSpec, index: int, element: etree._Element) -> Mapped
     # Converted from the built objects: no JSON text in between, whose form rules (amounts as text)
     # the message's own checks have already applied to the elements.
     _, field_errors = spec.decoder.convert(record)
-    mapped = Mapped(index, spec.message_type, spec.kind, message_id, record, block.origins, (), sender)
+    action = ACTIONS.get(head.text("appType", required=False) or "1", "new")
+    mapped = Mapped(index, spec.message_type, spec.kind, message_id, record, block.origins, (), sender, action)
     # A field the message's own checks refused is absent from the record: the canonical "required
     # field is missing" would say it a second time, less precisely.
     refused = {e.pointer for e in block.errors if e.pointer}

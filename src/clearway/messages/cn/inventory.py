@@ -42,7 +42,7 @@ def _net_weight(line: Fields, at: str, quantity: Decimal | None) -> str | None:
 def consignment(head: Fields, lines: list[Fields]) -> dict[str, Any]:
     """CEB621 Inventory -> canonical Consignment."""
     block = head.block
-    order_date = declaration(head, "/transaction/order_date")
+    order_date = declaration(head, "/transaction/order_date", changes=True)
     head.expect("ieFlag", "I", "the CEB621 is an import inventory (I)")
     block.origins["/destination_country"] = head.where("ieFlag")
     items = []

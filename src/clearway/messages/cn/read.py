@@ -23,7 +23,7 @@ from lxml import etree
 
 from clearway.dataset.identifiers import currency_quantum
 from clearway.messages.cn.codes import Refused
-from clearway.messages.model import MessageError
+from clearway.messages.model import Action, MessageError
 
 CEB_NS = "http://www.chinaport.gov.cn/ceb"
 NSMAP = {"ceb": CEB_NS}
@@ -178,24 +178,31 @@ def present(**fields: Any) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if value is not None}
 
 
+# A change or a deletion applies to a declaration (an inventory); an order, a payment or a waybill
+# once received is kept as the evidence it was, and a different one under its number is kept beside
+# it for customs to judge, not put in its place.
 _APP_TYPES = {
-    "2": "appType 2 (变更, a change) is not supported yet: only new declarations (appType 1) are read",
-    "3": "appType 3 (删除, a deletion) is not supported yet: only new declarations (appType 1) are read",
+    "2": "appType 2 (变更, a change) applies to an inventory (CEB621): an order, payment or waybill received is "
+    "kept as evidence, not replaced; send the corrected document as new (appType 1)",
+    "3": "appType 3 (删除, a deletion) applies to an inventory (CEB621): an order, payment or waybill received is "
+    "kept as evidence, not deleted",
 }
+ACTIONS: dict[str, Action] = {"1": "new", "2": "change", "3": "delete"}
 _APP_STATUSES = {
     "1": "appStatus 1 (暂存, a temporary save) is a draft kept at the E-Port, not a declaration:"
     " declare it with appStatus 2 (申报)",
 }
 
 
-def declaration(head: Fields, time_pointer: str) -> str | None:
+def declaration(head: Fields, time_pointer: str, *, changes: bool = False) -> str | None:
     """Check the submission fields every head starts with; return appTime in canonical form.
 
-    A change or a deletion is refused rather than read as new (it would file the same declaration
-    twice); a temporary save is the sender's draft, which customs never sees.
+    A change or a deletion (appType 2, 3) is taken where ``changes`` (an inventory: the adapter reads
+    it as the record's action) and refused elsewhere, rather than read as new; a temporary save is
+    the sender's draft, which customs never sees.
     """
     app_type = head.text("appType")
-    if app_type is not None and app_type != "1":
+    if app_type is not None and app_type != "1" and not (changes and app_type in ACTIONS):
         detail = _APP_TYPES.get(app_type, f"appType '{app_type}' is not a submission type (1 new, 2 change, 3 delete)")
         head.block.error(head.where("appType"), detail)
     status = head.text("appStatus")
