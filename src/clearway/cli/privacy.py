@@ -26,13 +26,14 @@ def retention(
     """Anonymise the personal data of consignments closed longer ago than the retention period."""
     settings = load_settings()
     older_than = dt.timedelta(days=days if days is not None else settings.retention_days)
-    total = orphans = cleared = 0
+    total = orphans = cleared = filings = 0
     with platform(settings) as svc, sole_writer(settings.database_url, what="clearway privacy retention"):
         while True:
             # One transaction per step, so the write lock is never held for the whole backlog.
             with svc.engine.begin() as conn:
                 report = apply_retention(conn, now=dt.datetime.now(dt.UTC), older_than=older_than, limit=10_000)
             cleared += report.messages
+            filings += report.filings
             if report.done:
                 break
             total += report.consignments
@@ -44,12 +45,14 @@ def retention(
             anonymised=total,
             documents_unlinked=orphans,
             messages_cleared=cleared,
+            filings_anonymised=filings,
             older_than_days=older_than.days,
         )
     console.print(
         f"anonymised {total:,} closed consignments older than {older_than.days} days, "
         f"and {orphans:,} documents of that age that no kept consignment refers to; "
-        f"cleared the bytes of {cleared:,} standard messages received before then"
+        f"cleared the bytes of {cleared:,} standard messages received before then, "
+        f"and anonymised the parties of {filings:,} closed pre-loading filings"
     )
 
 

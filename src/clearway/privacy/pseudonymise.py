@@ -28,7 +28,7 @@ from msgspec import structs
 
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
 from clearway.dataset.text import matching_spans
-from clearway.privacy.personal import PERSONAL_FIELDS
+from clearway.privacy.personal import PERSON_ADDRESS, PERSON_PARTY, PERSONAL_FIELDS
 
 PREFIX = "psn:"
 MARKER = "[removed]"
@@ -183,6 +183,27 @@ def anonymise(record: R) -> R:
     """
     result: R = _rewrite(record, _tree_of(record), _anonymous)
     return result
+
+
+def anonymise_party(party: dict[str, Any]) -> dict[str, Any]:
+    """A party as JSON (a pre-loading filing's consignor or consignee), anonymised by the rules for
+    a party who may be a person (privacy.personal.PERSON_PARTY): the same result as ``anonymise``
+    gives a record's party, for records that are not one of the four."""
+    out: dict[str, Any] = {}
+    for name, value in party.items():
+        rule = PERSON_PARTY.get(name)
+        if name == "address" and isinstance(value, dict):
+            out[name] = {
+                key: (MARKER if (r := PERSON_ADDRESS.get(key)) is not None and r.category is not None else text)
+                for key, text in value.items()
+            }
+        elif rule is not None and rule.category is not None and value is not None:
+            anonymous = _anonymous(name, str(value))
+            if anonymous is not None:
+                out[name] = anonymous
+        else:
+            out[name] = value
+    return out
 
 
 def personal_values(record: Consignment | Order | Payment | Waybill) -> list[str]:

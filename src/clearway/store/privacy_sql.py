@@ -34,6 +34,7 @@ from clearway.clearance.model import canonical_json
 from clearway.dataset.records import DOCUMENT_TYPES, Consignment
 from clearway.privacy.pseudonymise import Pseudonymiser, Redaction, anonymise, personal_values
 from clearway.store.message_retention import clear_messages
+from clearway.store.preloading_retention import anonymise_filings
 from clearway.store.privacy_tables import document_retention_log, retention_log
 from clearway.store.tables import consignment_versions, consignments, documents, history, results
 
@@ -75,6 +76,8 @@ class RetentionReport:
     history: int = 0
     # Standard messages received before the cut-off whose bytes were cleared (their hash stays).
     messages: int = 0
+    # Pre-loading filings whose parties were anonymised (store.preloading_retention).
+    filings: int = 0
 
     @property
     def done(self) -> bool:
@@ -149,6 +152,7 @@ def apply_retention(
         if not rows:
             _retain_orphans(conn, cutoff=cutoff, now=now, chunk=chunk, limit=limit, report=report)
             report.messages += clear_messages(conn, cutoff)
+            report.filings += anonymise_filings(conn, cutoff, now)
             return report
         _retain(conn, rows, cutoff=cutoff, now=now, report=report)
         if limit is not None and report.consignments >= limit:

@@ -145,6 +145,8 @@ placi_filings = sa.Table(
     sa.Column("filing", sa.Text, nullable=False),
     sa.Column("assessment", sa.Text, nullable=False),
     sa.Column("history", sa.Text, nullable=False),  # JSON list of answers and their times
+    # Set when retention replaced the parties' personal data in ``filing`` (store.preloading_retention).
+    sa.Column("anonymised_at", UtcDateTime),
     sa.Index("ix_placi_filings_status_due_at", "status", "due_at"),
     sa.Index("ix_placi_filings_operator_reference", "operator_id", "reference"),
 )
