@@ -159,6 +159,8 @@ ALL_EVENTS = (
     "consignment.released",
     "consignment.inspection_outcome",
     "consignment.duties_due",
+    "consignment.seized",
+    "consignment.returned",
 )
 
 
