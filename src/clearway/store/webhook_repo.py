@@ -43,7 +43,8 @@ def subscribers(bulk: BulkWriter, operator_ids: Collection[str]) -> dict[str, li
         among, params = bulk.among("s.operator_id", ids[start : start + _CHUNK])
         sql = (
             "SELECT s.id, s.operator_id, s.event_types FROM webhook_subscriptions s"
-            f" JOIN operators o ON o.id = s.operator_id WHERE {among} AND s.deleted_at IS NULL AND o.status = '{ACTIVE}'"
+            " JOIN operators o ON o.id = s.operator_id"
+            f" WHERE {among} AND s.deleted_at IS NULL AND o.status = '{ACTIVE}'"
         )
         for sid, operator, types in bulk.conn.exec_driver_sql(sql, params):
             found.setdefault(operator, []).append((sid, frozenset(types.split())))
