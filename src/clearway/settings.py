@@ -107,6 +107,9 @@ class Settings:
     webhooks_timeout_seconds: float = 10.0
     # Seconds the server's deliverer waits, when nothing was due, before it looks for due deliveries again.
     webhooks_poll_seconds: float = 2.0
+    # Days a finished webhook delivery (delivered, failed, cancelled) stays in the delivery log, where
+    # it can be redelivered, before `clearway privacy retention` deletes it and its tries.
+    webhooks_retention_days: int = 30
 
     @property
     def document_wait(self) -> dt.timedelta:

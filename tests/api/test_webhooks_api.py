@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from clearway.api.problems import PROBLEM_JSON
 from clearway.app.platform import Clearway
+from clearway.clearance.notices import EVENT_TYPES
 from tests.api.conftest import headers
 from tests.api.test_denials_recorded import denials
 from tests.conftest import fixture_json
@@ -146,3 +147,21 @@ def test_the_log_shows_a_pending_delivery_and_a_redelivery_of_it_is_refused_whil
 def test_a_malformed_id_is_a_parameter_problem(client: TestClient) -> None:
     answer = client.get("/v1/webhooks/not-an-id", headers=headers())
     assert answer.status_code == 422 and answer.json()["errors"][0]["pointer"] == "/webhook_id"
+
+
+def test_the_contract_lists_every_event_type_and_refuses_one_it_does_not_know(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    request = spec["components"]["schemas"]["WebhookRequest"]["properties"]["event_types"]["items"]
+    enum = request.get("enum") or spec["components"]["schemas"][request["$ref"].rsplit("/", 1)[1]]["enum"]
+    assert sorted(enum) == sorted(EVENT_TYPES)
+    assert {"consignment.seized", "consignment.returned", "message.response_ready"} <= set(enum)
+    # Only the declarant cancels, and it is told in the answer to its own request: no event for it.
+    assert "consignment.cancelled" not in enum
+    made = create(client, event_types=["consignment.seized", "consignment.returned"])
+    assert made["event_types"] == ["consignment.seized", "consignment.returned"]
+    refused = client.post(
+        "/v1/webhooks",
+        json={"url": HOOK + "/2", "event_types": ["consignment.cancelled"]},
+        headers=headers(),
+    )
+    assert refused.status_code == 422 and refused.json()["errors"][0]["pointer"] == "/event_types/0"

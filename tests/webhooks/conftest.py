@@ -159,6 +159,8 @@ ALL_EVENTS = (
     "consignment.released",
     "consignment.inspection_outcome",
     "consignment.duties_due",
+    "consignment.seized",
+    "consignment.returned",
 )
 
 
@@ -168,7 +170,7 @@ def subscribe(service: Clearway, url: str, events: tuple[str, ...] = ALL_EVENTS,
     return view["id"], secret
 
 
-def declare(service: Clearway, reference: str = "MSG-0001", *, documents: bool = True) -> str:
+def declare(service: Clearway, reference: str = "MSG-0001", *, documents: bool = True, operator: str = COURIER) -> str:
     """The fixture declaration under ``reference`` (its own order, payment and waybill numbers), with
     its documents sent first: released at once. The consignment's id."""
     order_number, payment_id, waybill_number = f"O-{reference}", f"P-{reference}", f"HAWB-{reference}"
@@ -183,7 +185,7 @@ def declare(service: Clearway, reference: str = "MSG-0001", *, documents: bool =
         service.submit_documents("order", PLATFORM, [decode(Order, order)])
         service.submit_documents("payment", PSP, [decode(Payment, payment)])
         service.submit_documents("waybill", POST, [decode(Waybill, waybill)])
-    [result] = service.submit_consignments(COURIER, [decode(Consignment, declared)])
+    [result] = service.submit_consignments(operator, [decode(Consignment, declared)])
     assert result.status == "accepted", result
     return result.id or ""
 

@@ -16,22 +16,14 @@ from clearway.store.repository import SqlClearanceStore
 
 
 def tell_response_ready(
-    conn: sa.Connection, *, message_id: str, standard: str, operator_id: str, at: dt.datetime, records: int
+    conn: sa.Connection, *, message_id: str, standard: str, operator_id: str, at: dt.datetime
 ) -> None:
     """A ``message.response_ready`` notice to the sender's subscriptions that want it, in the
     transaction that keeps the message (nothing when its family has no answers)."""
     if responder_for(standard) is None:
         return
     store = SqlClearanceStore(conn)
-    data = {
-        "message_id": message_id,
-        "standard": standard,
-        "records": records,
-        "responses": f"/v1/messages/{message_id}/responses",
-    }
-    told = notices.notice(
-        store.webhook_subscribers([operator_id]), operator_id, "message.response_ready", message_id, at, data
-    )
+    told = notices.for_message(store.webhook_subscribers([operator_id]), operator_id, message_id, standard, at)
     if told is not None:
         store.append_notices([told])
 
@@ -41,13 +33,11 @@ def tell_changed(conn: sa.Connection, record_ids: Collection[str], at: dt.dateti
     if not record_ids:
         return
     rows = conn.execute(
-        sa.select(messages.c.id, messages.c.standard, messages.c.operator_id, messages.c.records)
+        sa.select(messages.c.id, messages.c.standard, messages.c.operator_id)
         .join(message_records, message_records.c.message_id == messages.c.id)
         .where(message_records.c.record_id.in_(list(record_ids)))
         .distinct()
         .order_by(messages.c.id)
     ).all()
-    for message_id, standard, operator_id, records in rows:
-        tell_response_ready(
-            conn, message_id=message_id, standard=standard, operator_id=operator_id, at=at, records=records
-        )
+    for message_id, standard, operator_id in rows:
+        tell_response_ready(conn, message_id=message_id, standard=standard, operator_id=operator_id, at=at)

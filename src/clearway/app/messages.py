@@ -158,9 +158,7 @@ class MessageService:
             ]  # fmt: skip
             if links:
                 conn.execute(message_records.insert(), links)
-            tell_response_ready(
-                conn, message_id=message_id, standard=standard, operator_id=operator_id, at=at, records=len(final)
-            )
+            tell_response_ready(conn, message_id=message_id, standard=standard, operator_id=operator_id, at=at)
 
         def keep(conn: sa.Connection, results: list[SubmissionResult]) -> None:
             for i, result in zip(positions, results, strict=True):

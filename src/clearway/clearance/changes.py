@@ -38,6 +38,9 @@ class Changes:
     decisions: list[tuple[StoredConsignment, Decision, LinkResult, Assessment | None, State, HoldReason | None]] = (
         field(default_factory=list)
     )
+    # Every declaration that changed state (id -> operator, time): the answers to the standard
+    # messages it came in follow its state, and their senders may have asked to be told.
+    moved: dict[str, tuple[str, dt.datetime]] = field(default_factory=dict)
 
     def prefetch_usage(
         self, store: ClearanceStore, rows: Sequence[StoredConsignment], revenue: RevenueConfig | None, now: dt.datetime
@@ -51,6 +54,7 @@ class Changes:
     def record(self, row: StoredConsignment, step: Transition) -> None:
         """A state change: into the history, and into the audit chain as codes (no free text)."""
         self.history.append(HistoryEntry(consignment_id=row.id, transition=step))
+        self.moved[row.id] = (row.operator_id, step.at)
         # Read before the row takes the new state: a hold restated with the same reason is no news.
         kind = notices.step_kind(step, row.status.hold_reason)
         if kind is not None:
@@ -93,7 +97,7 @@ class Changes:
         self.decisions.append((row, decision, link, assessment, row.status.state, row.status.hold_reason))
 
     def _notices(self, store: ClearanceStore) -> list[notices.Notice]:
-        operators = {row.operator_id for row, _, _ in self.steps} | {d[0].operator_id for d in self.decisions}
+        operators = {operator for operator, _ in self.moved.values()} | {d[0].operator_id for d in self.decisions}
         if not operators:
             return []
         subscribers = store.webhook_subscribers(operators)
@@ -106,6 +110,20 @@ class Changes:
                 found += notices.for_decision(subscribers, row, decision, link, assessment, state, hold)
         for row, step, kind in self.steps:
             if row.operator_id in subscribers and (n := notices.for_step(subscribers, row, step, kind)) is not None:
+                found.append(n)
+        return found + self._answers_changed(store, subscribers)
+
+    def _answers_changed(self, store: ClearanceStore, subscribers: notices.Subscribers) -> list[notices.Notice]:
+        """``message.response_ready`` for each kept message whose declaration moved, to a sender
+        that asked for it (looked up only for declarations of such senders)."""
+        wanting = {op for op, subs in subscribers.items() if any(notices.RESPONSE_READY in t for _, t in subs)}
+        moved = {cid: at for cid, (operator, at) in self.moved.items() if operator in wanting}
+        if not moved:
+            return []
+        at = max(moved.values())  # the batch's latest change
+        found = []
+        for message_id, standard, operator_id in store.messages_answering(moved):
+            if (n := notices.for_message(subscribers, operator_id, message_id, standard, at)) is not None:
                 found.append(n)
         return found
 

@@ -36,10 +36,16 @@ EventType = Literal[
     "consignment.inspection_outcome",
     # Duties and taxes are due (the assessed total, above zero).
     "consignment.duties_due",
-    # Reserved for the standard message adapters: a response message is ready to fetch.
+    # After an examination, customs seizes the goods (they will not be delivered), or has them
+    # returned to the sender. Both end the consignment. A cancellation has no event: only the
+    # declarant cancels, and it is told so in the answer to its own request.
+    "consignment.seized",
+    "consignment.returned",
+    # A standard message's responses (receipts, status messages) are ready to fetch (for_message).
     "message.response_ready",
 ]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
+RESPONSE_READY = "message.response_ready"
 
 # Subscriptions of an operator: (subscription id, the event types it wants).
 Subscribers = Mapping[str, Sequence[tuple[str, frozenset[str]]]]
@@ -91,11 +97,21 @@ def notice(
     )
 
 
+# The states that end a consignment by customs' decision, each its own event.
+_FINAL_EVENTS = {
+    State.RELEASED: "consignment.released",
+    State.SEIZED: "consignment.seized",
+    State.RETURNED: "consignment.returned",
+}
+
+
 def step_kind(step: Transition, previous_hold: HoldReason | None) -> str | None:
-    """The event a state change is, if any: a release, or a hold that is new to the declarant (a
-    request for information restated while the declarant answers it tells it nothing new)."""
-    if step.to_state is State.RELEASED:
-        return "consignment.released"
+    """The event a state change is, if any: a release, a seizure, a return to the sender, or a hold
+    that is new to the declarant (a request for information restated while the declarant answers
+    it tells it nothing new)."""
+    final = _FINAL_EVENTS.get(step.to_state)
+    if final is not None:
+        return final
     if step.to_state is not State.HELD:
         return None
     if step.from_state is State.HELD and previous_hold is step.hold_reason:
@@ -106,8 +122,11 @@ def step_kind(step: Transition, previous_hold: HoldReason | None) -> str | None:
 
 
 def for_step(subscribers: Subscribers, row: StoredConsignment, step: Transition, kind: str) -> Notice | None:
+    """A state change as the operator's view says it: the state, the hold, and what to do now
+    (present the goods, answer a request; know that the goods are seized, or return them). The
+    officer's reason for the step stays with customs."""
     data = _head(row, step.to_state, step.hold_reason)
-    if step.to_state is State.HELD:
+    if step.to_state is not State.RELEASED:
         data["requested"] = _steps(requested(step.to_state, step.hold_reason))
     return notice(subscribers, row.operator_id, kind, row.id, step.at, data)
 
@@ -159,12 +178,24 @@ def for_outcome(subscribers: Subscribers, row: StoredConsignment, outcome: str, 
     return notice(subscribers, row.operator_id, "consignment.inspection_outcome", row.id, at, data)
 
 
+# A message's responses are fetched, not pushed: the event names the message and where to read them,
+# so that the body a receiver must verify stays small and carries no declaration data.
+def for_message(
+    subscribers: Subscribers, operator_id: str, message_id: str, standard: str, at: dt.datetime
+) -> Notice | None:
+    """``message.response_ready`` for the operator that sent message ``message_id`` of ``standard``
+    (None: no subscription of the operator wants it)."""
+    data = {"id": message_id, "standard": standard, "responses": f"/v1/messages/{message_id}/responses"}
+    return notice(subscribers, operator_id, "message.response_ready", message_id, at, data)
+
+
 __all__ = [
     "EVENT_TYPES",
     "EventType",
     "Notice",
     "Subscribers",
     "for_decision",
+    "for_message",
     "for_outcome",
     "for_step",
     "notice",

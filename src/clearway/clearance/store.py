@@ -98,6 +98,10 @@ class ClearanceStore(Protocol):
         """Per operator (of those that have any), its live webhook subscriptions with the event types
         each wants: one indexed lookup for a whole batch."""
 
+    def messages_answering(self, consignment_ids: Collection[str]) -> list[tuple[str, str, str]]:
+        """(message id, standard, sender) of the kept messages that carried these declarations and
+        whose family answers them: their answers change with the declarations' states."""
+
     def append_notices(self, notices: Sequence[Notice]) -> None:
         """Write events to the webhook outbox, one delivery per subscription each names, in this
         transaction: they are sent after it commits, and only if it does."""

@@ -14,6 +14,7 @@ import typer
 from clearway.cli.common import console, platform
 from clearway.cli.common import settings as load_settings
 from clearway.store.privacy_sql import apply_retention, export_operator_data, pseudonymised_consignments
+from clearway.store.webhook_retention import prune_webhooks
 from clearway.store.writer_lock import sole_writer
 
 privacy_app = typer.Typer(no_args_is_help=True, help="Personal data: retention and exports.")
@@ -23,10 +24,12 @@ privacy_app = typer.Typer(no_args_is_help=True, help="Personal data: retention a
 def retention(
     days: Annotated[int | None, typer.Option(help="Age after closure (default CLEARWAY_RETENTION_DAYS).")] = None,
 ) -> None:
-    """Anonymise the personal data of consignments closed longer ago than the retention period."""
+    """Anonymise the personal data of consignments closed longer ago than the retention period, and
+    prune finished webhook deliveries older than CLEARWAY_WEBHOOKS_RETENTION_DAYS."""
     settings = load_settings()
     older_than = dt.timedelta(days=days if days is not None else settings.retention_days)
-    total = orphans = cleared = filings = 0
+    hooks_cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=settings.webhooks_retention_days)
+    total = orphans = cleared = filings = pruned = 0
     with platform(settings) as svc, sole_writer(settings.database_url, what="clearway privacy retention"):
         while True:
             # One transaction per step, so the write lock is never held for the whole backlog.
@@ -38,6 +41,12 @@ def retention(
                 break
             total += report.consignments
             orphans += report.orphans
+        while True:
+            with svc.engine.begin() as conn:
+                step = prune_webhooks(conn, hooks_cutoff)
+            if not step:
+                break
+            pruned += step
         svc.audit_event(
             f"cli:{getpass.getuser()}",
             "privacy.retention",
@@ -47,12 +56,15 @@ def retention(
             messages_cleared=cleared,
             filings_anonymised=filings,
             older_than_days=older_than.days,
+            webhook_deliveries_pruned=pruned,
+            webhooks_older_than_days=settings.webhooks_retention_days,
         )
     console.print(
         f"anonymised {total:,} closed consignments older than {older_than.days} days, "
         f"and {orphans:,} documents of that age that no kept consignment refers to; "
-        f"cleared the bytes of {cleared:,} standard messages received before then, "
-        f"and anonymised the parties of {filings:,} closed pre-loading filings"
+        f"cleared the bytes of {cleared:,} standard messages received before then, and anonymised the parties "
+        f"of {filings:,} closed pre-loading filings; "
+        f"pruned {pruned:,} finished webhook deliveries older than {settings.webhooks_retention_days} days"
     )
 
 

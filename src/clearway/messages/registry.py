@@ -35,6 +35,11 @@ _ADAPTERS: dict[Standard, Adapter] = {
 }
 
 
+def answering() -> frozenset[Standard]:
+    """The standards whose family answers its messages (the store keeps the same list)."""
+    return frozenset(_RESPONDERS)
+
+
 def responder_for(standard: str) -> Responder | None:
     """How a family answers a kept message from its records' outcomes (None: it has no answers yet)."""
     return _RESPONDERS.get(cast(Standard, standard))

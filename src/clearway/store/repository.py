@@ -30,7 +30,7 @@ from clearway.clearance.notices import Notice, Subscribers
 from clearway.dataset.records import DOCUMENT_TYPES, Consignment, DocumentKind
 from clearway.revenue.model import PriorUsage
 from clearway.risk.lanes import RiskResult
-from clearway.store import revenue_repo, risk_repo, webhook_repo
+from clearway.store import message_repo, revenue_repo, risk_repo, webhook_repo
 from clearway.store.audit_log import SqlAuditLog
 from clearway.store.bulk import BulkWriter
 from clearway.store.tables import consignment_versions, consignments, documents, history, plain_row, results
@@ -436,6 +436,9 @@ class SqlClearanceStore:
 
     def append_notices(self, notices: Sequence[Notice]) -> None:
         webhook_repo.append_notices(self.bulk, notices)
+
+    def messages_answering(self, consignment_ids: Collection[str]) -> list[tuple[str, str, str]]:
+        return message_repo.messages_answering(self.bulk, consignment_ids)
 
     def append_results(self, items: Sequence[StepResult]) -> None:
         w = self.bulk

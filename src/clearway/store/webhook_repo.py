@@ -23,6 +23,9 @@ from clearway.store.webhook_tables import (
 
 _CHUNK = 2000
 PENDING, DELIVERED, FAILED, CANCELLED = "pending", "delivered", "failed", "cancelled"
+# Only an active operator is notified: a suspended one has no new events written for it, and what it
+# has pending waits (neither sent nor tried) until it is active again (docs/webhooks.md).
+ACTIVE = "active"
 SUB = webhook_subscriptions.c
 DLV = webhook_deliveries.c
 EVT = webhook_events.c
@@ -32,13 +35,17 @@ ATT = webhook_attempts.c
 
 
 def subscribers(bulk: BulkWriter, operator_ids: Collection[str]) -> dict[str, list[tuple[str, frozenset[str]]]]:
-    """Per operator, its live subscriptions and the event types each wants (operators without any are
-    left out): one query on the operator index for a batch's few operators."""
+    """Per operator, its live subscriptions and the event types each wants (operators without any, and
+    suspended operators, are left out): one query on the operator index for a batch's few operators."""
     found: dict[str, list[tuple[str, frozenset[str]]]] = {}
     ids = list(operator_ids)
     for start in range(0, len(ids), _CHUNK):
-        among, params = bulk.among("operator_id", ids[start : start + _CHUNK])
-        sql = f"SELECT id, operator_id, event_types FROM webhook_subscriptions WHERE {among} AND deleted_at IS NULL"
+        among, params = bulk.among("s.operator_id", ids[start : start + _CHUNK])
+        sql = (
+            "SELECT s.id, s.operator_id, s.event_types FROM webhook_subscriptions s"
+            " JOIN operators o ON o.id = s.operator_id"
+            f" WHERE {among} AND s.deleted_at IS NULL AND o.status = '{ACTIVE}'"
+        )
         for sid, operator, types in bulk.conn.exec_driver_sql(sql, params):
             found.setdefault(operator, []).append((sid, frozenset(types.split())))
     return found
@@ -212,7 +219,8 @@ class Claimed:
 
 def claim_due(conn: sa.Connection, now: dt.datetime, until: dt.datetime, limit: int) -> list[Claimed]:
     """Claim up to ``limit`` due deliveries, at most one per subscription and only the first it has
-    waiting (so that its deliveries go out in order), until ``until``. On PostgreSQL, rows another
+    waiting (so that its deliveries go out in order), until ``until``; none of a suspended
+    operator's, which wait where they are until it is active again. On PostgreSQL, rows another
     deliverer is claiming are skipped rather than waited for (FOR UPDATE SKIP LOCKED); SQLite has
     one writer at a time."""
     earlier = webhook_deliveries.alias("earlier")
@@ -226,7 +234,14 @@ def claim_due(conn: sa.Connection, now: dt.datetime, until: dt.datetime, limit: 
     query = (
         sa.select(DLV.id)
         .join_from(webhook_deliveries, webhook_subscriptions, DLV.subscription_id == SUB.id)
-        .where(DLV.state == PENDING, DLV.next_attempt_at <= now, SUB.deleted_at.is_(None), first)
+        .join(operators, operators.c.id == SUB.operator_id)
+        .where(
+            DLV.state == PENDING,
+            DLV.next_attempt_at <= now,
+            SUB.deleted_at.is_(None),
+            operators.c.status == ACTIVE,
+            first,
+        )
         .order_by(DLV.next_attempt_at)
         .limit(limit)
     )
