@@ -53,6 +53,8 @@ def test_a_consignments_answers_come_to_its_declarant_alone(client: TestClient, 
     path = f"/v1/consignments/{consignment}/responses"
     answered = client.get(path, headers=headers(DECLARANT))
     body = assert_documented(client, "GET", "/v1/consignments/{consignment_id}/responses", answered)
-    assert body == {"items": []}  # H7 has no answers yet: the message is there, its answers empty
+    # That declaration's answers alone: its acceptance (the other declaration's are not listed).
+    assert [(r["message_id"], r["message_type"]) for r in body["items"]] == [(sent.json()["id"], "IE428")]
+    assert "LRN2026000000000001" in body["items"][0]["body"] and "LRN2026000000000002" not in body["items"][0]["body"]
     assert client.get(path, headers=headers("op-courier-2")).status_code == 404
     assert client.get("/v1/consignments/" + "0" * 32 + "/responses", headers=headers(DECLARANT)).status_code == 404

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from lxml import etree
 
 from clearway.app.platform import Clearway
+from clearway.clearance.lifecycle import State
 from clearway.dataset.records import Consignment
 from tests.app.summary import summary
 from tests.conftest import decode, empty, fixture_json, register_operators
@@ -60,3 +62,33 @@ def test_each_declaration_ends_as_its_json_twin(service: Clearway, engine: sa.En
     by_json = {str(r.reference): summary(service, DECLARANT, str(r.id)) for r in results}
     assert by_messages == by_json and len(by_json) == 2
     assert all(s["total"] is not None and s["decision"] is not None for s in by_json.values()), by_json
+
+
+def test_each_declaration_is_answered_in_idms_h7_terms_as_it_moves(service: Clearway) -> None:
+    """Message in, decision, answer out, read back: IE428 on acceptance, IE429 once released."""
+    register_operators(service, {DECLARANT: "courier"})
+    received = service.messages.receive("eu-h7", DECLARANT, H7, "application/xml", now=NOW)
+    first = str(received.records[0].id)
+
+    def answered() -> list[tuple[str, str | None]]:
+        return [
+            (a.message_type, etree.fromstring(a.body).findtext("LRN"))
+            for a in service.messages.responses(received.id) or []
+        ]
+
+    assert answered() == [("IE428", "LRN2026000000000001"), ("IE428", "LRN2026000000000002")]
+    service.expire_overdue(now=LATER)  # no documents came: held for them; still only accepted
+    assert answered() == [("IE428", "LRN2026000000000001"), ("IE428", "LRN2026000000000002")]
+    service.control(first, State.RELEASED, actor="person:officer", reason="checked", now=LATER)
+    assert answered() == [("IE428", "LRN2026000000000001"), ("IE429", "LRN2026000000000001"),
+                          ("IE428", "LRN2026000000000002")]  # fmt: skip
+
+
+def test_a_rejected_declaration_is_answered_ie906_with_where(service: Clearway) -> None:
+    register_operators(service, {DECLARANT: "courier"})
+    received = service.messages.receive("eu-h7", DECLARANT, (EU / "h7-cn-digits.xml").read_bytes(), "text/xml")
+    kinds = [a.message_type for a in service.messages.responses(received.id) or []]
+    assert kinds == ["IE428", "IE906"]
+    rejected = etree.fromstring((service.messages.responses(received.id) or [])[1].body)
+    assert rejected.findtext("functionalError/canonicalPointer") == "/items/0/hs_code"
+    assert str(rejected.findtext("functionalError/errorPointer")).endswith("harmonizedSystemSubHeadingCode")

@@ -73,7 +73,7 @@ def _state(
         return None
     if record.status in ("rejected", "conflict") or record.id is None:
         errors = tuple(MessageError(e.where, e.detail, e.pointer) for e in record.errors)
-        return RecordState("rejected", at, errors=errors)
+        return RecordState("rejected", at, errors=errors, received_at=at)
     if record.kind == "preloading":
         return _filing(filings.get(record.id), at)
     if record.kind != "consignment":
@@ -97,6 +97,7 @@ def _state(
         number=row.id,
         duties=duties,
         reasons=tuple(i.message for i in asked),
+        received_at=at,
     )
 
 

@@ -98,6 +98,7 @@ class RecordState:
     duties: tuple[Decimal, str] | None = None  # the total due before delivery and its currency
     reasons: tuple[str, ...] = ()  # why, in words the sender may read (a referral's reasons)
     due_at: dt.datetime | None = None  # an open referral's deadline
+    received_at: dt.datetime | None = None  # when the message carrying it was received (accepted)
 
     @property
     def key(self) -> str:

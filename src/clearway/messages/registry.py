@@ -8,7 +8,7 @@ from typing import cast
 
 from clearway.messages.cn import respond as cn_respond
 from clearway.messages.cn.adapter import CebAdapter
-from clearway.messages.eu import ics2_respond
+from clearway.messages.eu import h7_respond, ics2_respond
 from clearway.messages.eu.h7 import H7Adapter
 from clearway.messages.eu.ics2 import Ics2HouseAdapter
 from clearway.messages.model import Adapter, Responder, Standard
@@ -50,4 +50,5 @@ _RESPONDERS: dict[Standard, Responder] = {
     "upu-itmatt": upu_respond.respond,
     "upu-cusitm": upu_respond.respond,
     "eu-ics2": ics2_respond.respond,
+    "eu-h7": h7_respond.respond,
 }

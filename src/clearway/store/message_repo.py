@@ -10,7 +10,7 @@ from clearway.store.bulk import BulkWriter
 _CHUNK = 2000
 # The standards whose family answers a message from its records' states (messages.registry's
 # responders; a test holds the two lists equal). The store does not import the adapters.
-ANSWERED_STANDARDS = ("cn-ceb", "eu-ics2", "upu-cusitm", "upu-itmatt")
+ANSWERED_STANDARDS = ("cn-ceb", "eu-h7", "eu-ics2", "upu-cusitm", "upu-itmatt")
 
 
 def messages_answering(bulk: BulkWriter, consignment_ids: Collection[str]) -> list[tuple[str, str, str]]:
