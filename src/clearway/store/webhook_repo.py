@@ -388,7 +388,7 @@ def record_attempts(conn: sa.Connection, outcomes: Sequence[Outcome]) -> set[str
         conn.execute(
             sa.select(DLV.id).where(
                 DLV.id.in_([o.claimed.id for o in outcomes]),
-                DLV.claim.in_({o.claimed.claim for o in outcomes}),
+                DLV.claim.in_(sorted({o.claimed.claim for o in outcomes})),
                 DLV.state == PENDING,
             )
         ).scalars()

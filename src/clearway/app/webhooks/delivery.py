@@ -95,15 +95,16 @@ class Deliverer:
         self.budget = timeout
         self.clock = clock
         self.rng = rng or random.Random()
+        self._rng_lock = threading.Lock()
         self.resolve = resolve
         self.verify = verify
         self.batch = batch
+        self.workers = workers
         self.run = run
         # Past this, a run stops after its current try: a slow endpoint neither keeps its claim near
         # its end nor holds up the pass (and so the other endpoints' next runs) for long.
         self.run_seconds = run_seconds
         # Kept for the deliverer's life: a pass every few milliseconds must not start threads.
-        self.workers = workers
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhooks")
         # One client per (scheme, host name, port, address): a kept-alive connection is only reused
         # for the name it was opened (and its certificate checked) for.
@@ -167,7 +168,7 @@ class Deliverer:
     def _outcome(self, delivery: Claimed, attempt: Attempt) -> Outcome:
         if attempt.status_code is not None and 200 <= attempt.status_code < 300:
             return Outcome(delivery, attempt, DELIVERED, None)
-        with self._clients_lock:  # random.Random is shared by the pass's threads
+        with self._rng_lock:  # one random.Random for the pass's threads
             next_at = next_try(delivery.tries + 1, self.clock(), self.rng)
         return Outcome(delivery, attempt, PENDING if next_at is not None else FAILED, next_at)
 
