@@ -91,6 +91,10 @@ def main() -> None:
             best, median = per_second(run, args.seconds, args.rounds)
             flag = "" if title or best >= TARGET else f"  (below the {TARGET:,}/s target)"
             print(f"{name:58} {best:>10,.0f} {median:>10,.0f}   {1e6 / best:6.1f} us{flag}")
+    # Webhook delivery per second to a local receiver: bench/webhooks.py (its own options there).
+    import webhooks
+
+    webhooks.main([])
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -217,41 +217,52 @@ class Claimed:
     tries: int
 
 
-def claim_due(conn: sa.Connection, now: dt.datetime, until: dt.datetime, limit: int) -> list[Claimed]:
-    """Claim up to ``limit`` due deliveries, at most one per subscription and only the first it has
-    waiting (so that its deliveries go out in order), until ``until``; none of a suspended
-    operator's, which wait where they are until it is active again. On PostgreSQL, rows another
-    deliverer is claiming are skipped rather than waited for (FOR UPDATE SKIP LOCKED); SQLite has
-    one writer at a time."""
-    earlier = webhook_deliveries.alias("earlier")
-    first = ~sa.exists(
-        sa.select(earlier.c.id).where(
-            earlier.c.subscription_id == DLV.subscription_id,
-            earlier.c.state == PENDING,
-            sa.tuple_(earlier.c.queued_at, earlier.c.id) < sa.tuple_(DLV.queued_at, DLV.id),
-        )
+def claim_due(conn: sa.Connection, now: dt.datetime, until: dt.datetime, limit: int, *, run: int = 1) -> list[Claimed]:
+    """Claim due deliveries of up to ``limit`` subscriptions until ``until``: the first each has
+    waiting (so that its deliveries go out in order) and, with ``run`` above 1, up to ``run - 1``
+    of those queued behind it, which a deliverer sends one after the other, after the first is
+    delivered (one claim and one record for many deliveries to an endpoint that keeps up). None of
+    a suspended operator's, which wait where they are until it is active again. On PostgreSQL,
+    first deliveries another deliverer is claiming are skipped rather than waited for (FOR UPDATE
+    SKIP LOCKED), and what waits behind one is claimed with it only; SQLite has one writer at a
+    time. The claimed deliveries, a subscription's together, in the order they are to be sent."""
+    # Each live subscription's first waiting delivery, by one index seek per subscription (a
+    # subscription's queue may hold thousands queued at one instant: its order is (queued_at, id)).
+    queue = webhook_deliveries.alias("queue")
+    first = (
+        sa.select(queue.c.id)
+        .where(queue.c.subscription_id == SUB.id, queue.c.state == PENDING)
+        .order_by(queue.c.queued_at, queue.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    firsts = (
+        sa.select(first)
+        .select_from(webhook_subscriptions)
+        .join(operators, operators.c.id == SUB.operator_id)
+        .where(SUB.deleted_at.is_(None), operators.c.status == ACTIVE)
     )
     query = (
-        sa.select(DLV.id)
-        .join_from(webhook_deliveries, webhook_subscriptions, DLV.subscription_id == SUB.id)
-        .join(operators, operators.c.id == SUB.operator_id)
-        .where(
-            DLV.state == PENDING,
-            DLV.next_attempt_at <= now,
-            SUB.deleted_at.is_(None),
-            operators.c.status == ACTIVE,
-            first,
-        )
+        sa.select(DLV.id, DLV.subscription_id, DLV.queued_at)
+        .where(DLV.id.in_(firsts), DLV.state == PENDING, DLV.next_attempt_at <= now)
         .order_by(DLV.next_attempt_at)
         .limit(limit)
     )
     if conn.dialect.name != "sqlite":
         query = query.with_for_update(skip_locked=True, of=webhook_deliveries)
-    ids = list(conn.execute(query).scalars())
-    if not ids:
+    heads = conn.execute(query).all()
+    if not heads:
         return []
+    ids = [h.id for h in heads]
+    if run > 1:
+        for head in heads:
+            ids += _behind(conn, head.subscription_id, head.queued_at, head.id, now, run - 1)
     claim = new_id()
-    conn.execute(webhook_deliveries.update().where(DLV.id.in_(ids)).values(next_attempt_at=until, claim=claim))
+    conn.execute(
+        webhook_deliveries.update()
+        .where(DLV.id.in_(ids), DLV.state == PENDING)
+        .values(next_attempt_at=until, claim=claim)
+    )
     rows = conn.execute(
         sa.select(
             DLV.id,
@@ -266,7 +277,8 @@ def claim_due(conn: sa.Connection, now: dt.datetime, until: dt.datetime, limit: 
         )
         .join_from(webhook_deliveries, webhook_events, DLV.event_id == EVT.id)
         .join(webhook_subscriptions, DLV.subscription_id == SUB.id)
-        .where(DLV.id.in_(ids))
+        .where(DLV.claim == claim)
+        .order_by(DLV.subscription_id, DLV.queued_at, DLV.id)
     ).mappings()
     return [
         Claimed(
@@ -285,6 +297,36 @@ def claim_due(conn: sa.Connection, now: dt.datetime, until: dt.datetime, limit: 
     ]
 
 
+def _at(value: dt.datetime) -> sa.BindParameter[dt.datetime]:
+    return sa.bindparam(None, value, type_=DLV.queued_at.type)
+
+
+def _id(value: str) -> sa.BindParameter[str]:
+    return sa.bindparam(None, value, type_=DLV.id.type)
+
+
+def _behind(
+    conn: sa.Connection, subscription_id: str, queued_at: dt.datetime, head: str, now: dt.datetime, count: int
+) -> list[str]:
+    """Up to ``count`` deliveries queued right behind a subscription's first, all due (a gap ends it)."""
+    rows = conn.execute(
+        sa.select(DLV.id, DLV.next_attempt_at)
+        .where(
+            DLV.subscription_id == subscription_id,
+            DLV.state == PENDING,
+            sa.tuple_(DLV.queued_at, DLV.id) > sa.tuple_(_at(queued_at), _id(head)),
+        )
+        .order_by(DLV.queued_at, DLV.id)
+        .limit(count)
+    ).all()
+    found = []
+    for r in rows:
+        if r.next_attempt_at is None or r.next_attempt_at > now:
+            break
+        found.append(r.id)
+    return found
+
+
 @dataclass(frozen=True)
 class Attempt:
     """The result of one try: the receiver's status, or why there was none."""
@@ -295,43 +337,97 @@ class Attempt:
     duration_ms: int
 
 
+class Outcome(NamedTuple):
+    """A try's result and where it leaves the delivery: its state, and when it is tried next."""
+
+    claimed: Claimed
+    attempt: Attempt
+    state: str
+    next_at: dt.datetime | None
+
+
+_LOG_TRY = webhook_attempts.insert().values(
+    delivery_id=sa.bindparam("k_id"),
+    at=sa.bindparam("v_at"),
+    status_code=sa.bindparam("v_status"),
+    error=sa.bindparam("v_error"),
+    duration_ms=sa.bindparam("v_ms"),
+)
+_MOVE_ON = (
+    webhook_deliveries.update()
+    .where(DLV.id == sa.bindparam("k_id"), DLV.claim == sa.bindparam("k_claim"), DLV.state == PENDING)
+    .values(
+        state=sa.bindparam("v_state"),
+        tries=DLV.tries + 1,
+        attempts=DLV.attempts + 1,
+        next_attempt_at=sa.bindparam("v_next"),
+        claim=None,
+        delivered_at=sa.bindparam("v_delivered"),
+    )
+)
+
+
+def record_attempts(conn: sa.Connection, outcomes: Sequence[Outcome]) -> set[str]:
+    """Log each try, and move each delivery on if it is still under the claim it was sent under (a
+    deliverer whose claim ran out meanwhile logs its try but leaves the delivery to the next): two
+    statements for the whole pass. The ids of the deliveries moved on."""
+    if not outcomes:
+        return set()
+    tries = [
+        {
+            "k_id": o.claimed.id,
+            "v_at": o.attempt.at,
+            "v_status": o.attempt.status_code,
+            "v_error": o.attempt.error[:300] if o.attempt.error else None,
+            "v_ms": o.attempt.duration_ms,
+        }
+        for o in outcomes
+    ]
+    conn.execute(_LOG_TRY, tries)
+    held = set(
+        conn.execute(
+            sa.select(DLV.id).where(
+                DLV.id.in_([o.claimed.id for o in outcomes]),
+                DLV.claim.in_(sorted({o.claimed.claim for o in outcomes})),
+                DLV.state == PENDING,
+            )
+        ).scalars()
+    )
+    moves = [
+        {
+            "k_id": o.claimed.id,
+            "k_claim": o.claimed.claim,
+            "v_state": o.state,
+            "v_next": o.next_at,
+            "v_delivered": o.attempt.at if o.state == DELIVERED else None,
+        }
+        for o in outcomes
+        if o.claimed.id in held
+    ]
+    if moves:
+        conn.execute(_MOVE_ON, moves)
+    return held
+
+
 def record_attempt(
     conn: sa.Connection, claimed: Claimed, attempt: Attempt, *, state: str, next_at: dt.datetime | None
 ) -> bool:
-    """Log the try, and move the delivery on if it is still under the claim it was sent under (a
-    deliverer whose claim ran out meanwhile logs its try but leaves the delivery to the next)."""
-    conn.execute(
-        webhook_attempts.insert().values(
-            delivery_id=claimed.id,
-            at=attempt.at,
-            status_code=attempt.status_code,
-            error=attempt.error[:300] if attempt.error else None,
-            duration_ms=attempt.duration_ms,
-        )
-    )
-    done = conn.execute(
-        webhook_deliveries.update()
-        .where(DLV.id == claimed.id, DLV.claim == claimed.claim, DLV.state == PENDING)
-        .values(
-            state=state,
-            tries=DLV.tries + 1,
-            attempts=DLV.attempts + 1,
-            next_attempt_at=next_at,
-            claim=None,
-            delivered_at=attempt.at if state == DELIVERED else None,
-        )
-    )
-    return bool(done.rowcount)
+    """One try's result (record_attempts); whether the delivery was still under its claim."""
+    return claimed.id in record_attempts(conn, [Outcome(claimed, attempt, state, next_at)])
+
+
+_HAND_BACK = (
+    webhook_deliveries.update()
+    .where(DLV.id == sa.bindparam("k_id"), DLV.claim == sa.bindparam("k_claim"), DLV.state == PENDING)
+    .values(next_attempt_at=sa.bindparam("v_now"), claim=None)
+)
 
 
 def release_claims(conn: sa.Connection, claims: Collection[Claimed], now: dt.datetime) -> None:
-    """Hand claimed deliveries back, due now (a deliverer stopping before it sent them)."""
-    for c in claims:
-        conn.execute(
-            webhook_deliveries.update()
-            .where(DLV.id == c.id, DLV.claim == c.claim, DLV.state == PENDING)
-            .values(next_attempt_at=now, claim=None)
-        )
+    """Hand claimed deliveries back, due now (a deliverer stopping before it sent them: those behind
+    a failed try of their subscription, which then wait behind it again)."""
+    if claims:
+        conn.execute(_HAND_BACK, [{"k_id": c.id, "k_claim": c.claim, "v_now": now} for c in claims])
 
 
 def subscriptions_of_operator(conn: sa.Connection, operator_id: str) -> list[dict[str, Any]]:

@@ -73,8 +73,9 @@ webhook_deliveries = sa.Table(
     sa.Column("delivered_at", UtcDateTime),
     # The due pending deliveries, soonest first (the deliverer's claim).
     sa.Index("ix_webhook_deliveries_state_next_attempt_at", "state", "next_attempt_at"),
-    # A subscription's queue in order, and its delivery log.
-    sa.Index("ix_webhook_deliveries_subscription_id_state_queued_at", "subscription_id", "state", "queued_at"),
+    # A subscription's queue in its order, to the id (a batch queues thousands at one instant): its
+    # first waiting delivery, and those behind it, are one index seek (webhook_repo.claim_due).
+    sa.Index("ix_webhook_deliveries_subscription_id_state_queued_at_id", "subscription_id", "state", "queued_at", "id"),
     sa.Index("ix_webhook_deliveries_subscription_id_id", "subscription_id", "id"),
 )
 

@@ -7,6 +7,12 @@ anything else or no answer is tried again after a wait drawn at random up to the
 last try it has failed. A subscription's next delivery waits until the one before it is delivered
 or has failed. Receivers deduplicate by the webhook-id header, which a retry or redelivery keeps.
 
+A pass claims the first waiting delivery of up to ``batch`` subscriptions with up to ``run - 1``
+queued behind each, and sends each subscription's run in order, on its own thread (``workers`` at
+once) and over a kept-alive connection: the next of a run goes only once the one before it is
+delivered, and a failed try, or a run that has taken ``run_seconds`` already, hands the rest back
+to wait their turn. Endpoints go in parallel; one endpoint's deliveries, one after the other.
+
 Runs in the server (api/app.py, beside the sweep) and as ``clearway webhooks deliver``.
 """
 
@@ -28,7 +34,7 @@ import sqlalchemy as sa
 from clearway.app.webhooks import signing
 from clearway.app.webhooks.addresses import RefusedUrl, Resolver, resolve_target, system_resolver
 from clearway.store import webhook_repo
-from clearway.store.webhook_repo import DELIVERED, FAILED, PENDING, Attempt, Claimed
+from clearway.store.webhook_repo import DELIVERED, FAILED, PENDING, Attempt, Claimed, Outcome
 
 log = logging.getLogger("clearway.webhooks")
 
@@ -76,6 +82,8 @@ class Deliverer:
         verify: ssl.SSLContext | bool = True,
         batch: int = 32,
         workers: int = 8,
+        run: int = 32,
+        run_seconds: float = 1.0,
     ) -> None:
         self.engine = engine
         self.key = key
@@ -84,12 +92,20 @@ class Deliverer:
         # Half to connect, half for the answer's headers: at most about ``timeout`` seconds a try.
         half = timeout / 2
         self.timeout = httpx.Timeout(connect=half, read=half, write=half, pool=half)
+        self.budget = timeout
         self.clock = clock
         self.rng = rng or random.Random()
+        self._rng_lock = threading.Lock()
         self.resolve = resolve
         self.verify = verify
         self.batch = batch
         self.workers = workers
+        self.run = run
+        # Past this, a run stops after its current try: a slow endpoint neither keeps its claim near
+        # its end nor holds up the pass (and so the other endpoints' next runs) for long.
+        self.run_seconds = run_seconds
+        # Kept for the deliverer's life: a pass every few milliseconds must not start threads.
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhooks")
         # One client per (scheme, host name, port, address): a kept-alive connection is only reused
         # for the name it was opened (and its certificate checked) for.
         self._clients: OrderedDict[tuple[str, str, int, str], httpx.Client] = OrderedDict()
@@ -101,15 +117,31 @@ class Deliverer:
         """Claim what is due now, send it, record the results; how many tries were made."""
         now = self.clock()
         with self._lock, self.engine.begin() as conn:
-            claimed = webhook_repo.claim_due(conn, now, now + CLAIM, self.batch)
+            claimed = webhook_repo.claim_due(conn, now, now + CLAIM, self.batch, run=self.run)
         if not claimed:
             return 0
-        with ThreadPoolExecutor(max_workers=min(self.workers, len(claimed))) as pool:
-            attempts = list(pool.map(self._send, claimed))
+        runs: dict[str, list[Claimed]] = {}
+        for delivery in claimed:
+            runs.setdefault(delivery.subscription_id, []).append(delivery)
+        outcomes: list[Outcome] = []
+        unsent: list[Claimed] = []
+        for tried, rest in self._pool.map(self._send_run, runs.values()):
+            outcomes += tried
+            unsent += rest
         with self._lock, self.engine.begin() as conn:
-            for delivery, attempt in zip(claimed, attempts, strict=True):
-                self._record(conn, delivery, attempt)
-        return len(claimed)
+            moved = webhook_repo.record_attempts(conn, outcomes)
+            webhook_repo.release_claims(conn, unsent, self.clock())
+        for o in outcomes:
+            if o.claimed.id not in moved:
+                log.warning("delivery %s: its claim ran out before its result came (try logged only)", o.claimed.id)
+            elif o.state == FAILED:
+                log.warning(
+                    "delivery %s to subscription %s failed after %d tries",
+                    o.claimed.id,
+                    o.claimed.subscription_id,
+                    o.claimed.tries + 1,
+                )
+        return len(outcomes)
 
     def drain(self, *, rounds: int = 10_000) -> int:
         """Pass after pass until nothing is due now (what ``clearway webhooks deliver --once`` does)."""
@@ -121,19 +153,24 @@ class Deliverer:
             total += done
         return total
 
-    def _record(self, conn: sa.Connection, delivery: Claimed, attempt: Attempt) -> None:
-        tries = delivery.tries + 1
+    def _send_run(self, run: Sequence[Claimed]) -> tuple[list[Outcome], list[Claimed]]:
+        """Send a subscription's claimed deliveries in order until one fails or time is up: the
+        outcomes of those tried, and those left to hand back."""
+        deadline = time.monotonic() + self.run_seconds
+        tried: list[Outcome] = []
+        for i, delivery in enumerate(run):
+            outcome = self._outcome(delivery, self._send(delivery))
+            tried.append(outcome)
+            if outcome.state != DELIVERED or time.monotonic() > deadline:
+                return tried, list(run[i + 1 :])
+        return tried, []
+
+    def _outcome(self, delivery: Claimed, attempt: Attempt) -> Outcome:
         if attempt.status_code is not None and 200 <= attempt.status_code < 300:
-            state, next_at = DELIVERED, None
-        else:
-            next_at = next_try(tries, self.clock(), self.rng)
-            state = PENDING if next_at is not None else FAILED
-        if not webhook_repo.record_attempt(conn, delivery, attempt, state=state, next_at=next_at):
-            log.warning("delivery %s: its claim ran out before its result came (try logged only)", delivery.id)
-        elif state == FAILED:
-            log.warning(
-                "delivery %s to subscription %s failed after %d tries", delivery.id, delivery.subscription_id, tries
-            )
+            return Outcome(delivery, attempt, DELIVERED, None)
+        with self._rng_lock:  # one random.Random for the pass's threads
+            next_at = next_try(delivery.tries + 1, self.clock(), self.rng)
+        return Outcome(delivery, attempt, PENDING if next_at is not None else FAILED, next_at)
 
     # -- one try ----------------------------------------------------------------------------------
 
@@ -168,10 +205,10 @@ class Deliverer:
         extensions = {"sni_hostname": target.host} if target.scheme == "https" and not target.is_literal else {}
         try:
             client = self._client(target.scheme, target.host, target.port, target.address)
-            # Streamed and closed unread: the receiver's body is not ours to keep, nor to wait for.
             with client.stream(
                 "POST", target.connect_url(), content=delivery.payload, headers=headers, extensions=extensions
             ) as answer:
+                _drain(answer, started + self.budget)
                 return result(answer.status_code)
         except httpx.TimeoutException:
             return result(None, "no answer in time")
@@ -197,7 +234,9 @@ class Deliverer:
                 verify=self.verify,
                 trust_env=False,  # no proxy from the environment: the address checked is the one reached
                 headers={"User-Agent": USER_AGENT},
-                limits=httpx.Limits(max_connections=4, max_keepalive_connections=1),
+                # As many connections to one address as the pass has threads, each kept alive for the
+                # next delivery (receivers often serve several subscriptions on one host).
+                limits=httpx.Limits(max_connections=self.workers, max_keepalive_connections=self.workers),
             )
             self._clients[key] = client
             while len(self._clients) > _CLIENTS:
@@ -206,10 +245,30 @@ class Deliverer:
             return client
 
     def close(self) -> None:
+        self._pool.shutdown(wait=True)
         with self._clients_lock:
             for client in self._clients.values():
                 client.close()
             self._clients.clear()
+
+
+# The most of a receiver's answer body read (and thrown away) so that its connection can carry the
+# next delivery: an acknowledgement is short, and a longer one just closes the connection.
+_BODY = 4096
+
+
+def _drain(answer: httpx.Response, deadline: float) -> None:
+    """Read a short answer's body to its end, within the try's time (perf_counter ``deadline``), so
+    that the kept-alive connection is reused; an answer closed unread closes its connection. The
+    status is the answer, whatever happens to its body."""
+    read = 0
+    try:
+        for chunk in answer.iter_raw():
+            read += len(chunk)
+            if read > _BODY or time.perf_counter() > deadline:
+                return
+    except httpx.HTTPError:
+        return
 
 
 __all__ = ["CLAIM", "SCHEDULE", "TRIES", "Deliverer", "next_try"]
