@@ -60,12 +60,10 @@ class Found(dict[str, list[etree._Element]]):
     """An element's children by name, with the XPath of each built from its parent's on demand:
     lxml's ``getpath`` walks the tree for every element, and a declaration has about a hundred."""
 
+    # No __init__ of its own: a Python __init__ on a dict costs more than the dict (see _found).
     __slots__ = ("repeated", "where")
-
-    def __init__(self, where: str = "") -> None:
-        super().__init__()
-        self.where = where  # the parent's XPath
-        self.repeated: set[str] = set()  # names given more than once where the data set has one
+    where: str  # the parent's XPath
+    repeated: frozenset[str]  # names given more than once where the data set has one
 
     def path(self, name: str, index: int = 0) -> str:
         """The XPath of ``self[name][index]``, as ``getpath`` writes it: the names here are in no
@@ -110,13 +108,23 @@ class H7Adapter:
         ]
 
 
+_NONE: frozenset[str] = frozenset()
+
+
+def _found(where: str) -> Found:
+    found = Found()
+    found.where = where
+    found.repeated = _NONE
+    return found
+
+
 def _children(element: etree._Element, draft: Draft, where: str) -> Found:
     """An element's children by name (``where`` is the element's XPath): one outside the rendering,
     one repeated that the data set has once, or one whose ``de`` names another data element, is an
     error, named by its own XPath."""
     parent = str(element.tag)
     known = CHILDREN[parent]
-    found = Found(where)
+    found = _found(where)
     for child in element:
         tag = child.tag
         if not isinstance(tag, str):
@@ -136,7 +144,7 @@ def _children(element: etree._Element, draft: Draft, where: str) -> Found:
         elif spec.many:
             elements.append(child)
         else:
-            found.repeated.add(tag)
+            found.repeated = found.repeated | {tag}
             message = f"<{tag}> appears more than once in <{parent}>: the H7 data set has it once"
             draft.fail(xml_safe.path_of(child), message)
     return found
@@ -156,7 +164,7 @@ def _sub(draft: Draft, found: Found, name: str) -> Found:
     """The children of ``found``'s single ``name`` element (empty when it is absent)."""
     elements = found.get(name)
     if not elements or name in OPAQUE:
-        return Found()
+        return _found("")
     return _children(elements[0], draft, found.path(name))
 
 
