@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,25 @@ def test_an_unknown_encoding_is_named() -> None:
 def test_a_path_names_the_element_with_the_documents_prefixes() -> None:
     root = xml_safe.parse(b'<c:m xmlns:c="urn:x"><c:o/><c:o><c:v>1</c:v></c:o></c:m>')
     assert xml_safe.path_of(root[1][0]) == "/c:m/c:o[2]/c:v"
+
+
+def test_the_parser_kept_for_each_thread_carries_nothing_from_one_message_to_the_next(tmp_path: Path) -> None:
+    """The hardened parser is made once per thread and reused: a message it refused (malformed, an
+    external resource asked for, an unknown encoding) leaves it reading the next one as a new parser
+    would, with the same refusals, and another thread gets a parser of its own."""
+    secret = tmp_path / "secret.dtd"
+    secret.write_text('<!ENTITY x "SECRET">')
+    for _ in range(2):
+        assert _refused(b"<a>\n  <b></a>").where == "line 2, column 10"
+        assert "KLINGON-8" in _refused(b'<?xml version="1.0" encoding="KLINGON-8"?><a/>').detail
+        with pytest.raises(XmlRefused, match="external resource"):
+            etree.fromstring(f'<!DOCTYPE a SYSTEM "{secret}"><a>&x;</a>'.encode(), xml_safe._PARSERS.parser)
+        text = '<?xml version="1.0" encoding="GB18030"?><order><buyer>张三</buyer></order>'
+        assert xml_safe.parse(text.encode("gb18030"))[0].text == "张三"
+        assert xml_safe.parse(b"<a><b>1</b></a>")[0].text == "1"
+
+    parsers: list[object] = []
+    worker = threading.Thread(target=lambda: parsers.append(xml_safe._PARSERS.parser))
+    worker.start()
+    worker.join()
+    assert parsers and parsers[0] is not xml_safe._PARSERS.parser

@@ -55,6 +55,18 @@ def _parser() -> etree.XMLParser:
     return parser
 
 
+class _Parsers(threading.local):
+    """One hardened parser per thread, made once: a new parser for every message cost a tenth of
+    lxml's parse of a CEB621 (bench/messages.py). lxml resets a parser's state for each document;
+    its options and resolver are the same for every message, so nothing carries from one to the next."""
+
+    def __init__(self) -> None:
+        self.parser = _parser()
+
+
+_PARSERS = _Parsers()
+
+
 def _declares_doctype(data: bytes) -> bool:
     """A DOCTYPE comes before the root element: look for it in the whole prolog (comments may pad
     it to any length), in the document's own encoding family: ASCII-compatible, or UTF-16/32 told
@@ -89,7 +101,7 @@ def parse(data: bytes, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH
     if _declares_doctype(data):
         raise XmlRefused("DOCTYPE", "a document type declaration is not accepted (it could declare entities)")
     try:
-        root = etree.fromstring(data, _parser())
+        root = etree.fromstring(data, _PARSERS.parser)
     except etree.XMLSyntaxError as exc:
         line, column = exc.position
         raise XmlRefused(f"line {line}, column {column}", f"not well-formed XML: {exc.msg}") from None

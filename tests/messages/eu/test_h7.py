@@ -83,6 +83,27 @@ def test_every_origin_is_an_xpath_to_an_element_of_the_document() -> None:
     assert first.origins["/logistics/transport_document"].endswith("/transportDocument/referenceNumber")
 
 
+def test_every_origin_is_written_as_lxml_writes_the_path_of_its_element() -> None:
+    """Origins are built from the parent's path rather than asked of lxml for each element: they
+    must still be exactly lxml's own paths, the position given only where a name repeats (a single
+    item, a repeated one, a repeat the data set refuses)."""
+    text = fixture("h7-2-declarations.xml").decode()
+    missing_number = text.replace('<goodsItemNumber de="11 03 001 000">2</goodsItemNumber>', "", 1)
+    repeated_lrn = text.replace("</lrn>", "</lrn><lrn>LRN-AGAIN</lrn>", 1)
+    for data in (text, missing_number, repeated_lrn):
+        tree = etree.fromstring(data.encode()).getroottree()
+        for mapped in ADAPTER.parse(data.encode()):
+            for pointer, where in mapped.origins.items():
+                [element] = tree.xpath(where)  # type: ignore[misc]
+                assert tree.getpath(element) == where, pointer
+    [first, _] = ADAPTER.parse(repeated_lrn.encode())
+    assert first.origins["/reference"] == f"{DECL_1}/lrn[1]"
+    assert (
+        MessageError(f"{DECL_1}/lrn[2]", "<lrn> appears more than once in <H7Declaration>: the H7 data set has it once")
+        in first.errors
+    )
+
+
 @pytest.mark.parametrize(
     ("name", "bad", "error"),
     [

@@ -313,3 +313,13 @@ def test_a_missing_country_is_one_error_though_the_party_and_its_address_need_it
     (mapped,) = ADAPTER.parse(_one_message(("+69003+FR'", "+69003'")))
     missing = "required element 9 (country code) of NAD is missing"
     assert mapped.errors == (MessageError("segment 7 NAD", missing, "/parties/seller/country"),)
+
+
+def test_an_element_less_segment_is_read_as_it_is_without_a_warning(recwarn: pytest.WarningsRecorder) -> None:
+    """pydifact warns that a segment without elements ("GIS'") should be omitted: the adapter reads
+    it as it is, and the warning (silenced only for such a segment) never reaches the caller."""
+    data = fixture("cusitm-2-messages.edi").replace(b"GIS+31'", b"GIS'")
+    first, second = ADAPTER.parse(data)
+    assert recwarn.list == []
+    assert first.message_id == ITEMS[0] and second.ok
+    assert "flags" not in (first.record or {})

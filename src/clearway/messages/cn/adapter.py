@@ -42,6 +42,14 @@ class MessageSpec:
     decoder: RecordDecoder[Any]
 
     @property
+    def head_tag(self) -> str:
+        return CLARK + self.head
+
+    @property
+    def lines_tag(self) -> str | None:
+        return None if self.lines is None else CLARK + self.lines
+
+    @property
     def root(self) -> str:
         return f"{self.message_type}Message"
 
@@ -90,17 +98,24 @@ def _wrong_root(root: etree._Element) -> list[Mapped]:
 def _map_block(spec: MessageSpec, index: int, element: etree._Element) -> Mapped:
     path = f"/ceb:{spec.root}/ceb:{spec.block}[{index}]"
     block = Block(path)
-    head_element = element.find(f"{CLARK}{spec.head}")
+    # The head (the first, as the schema has one) and the lines, in one pass over the block's children.
+    head_tag, lines_tag = spec.head_tag, spec.lines_tag
+    head_element: etree._Element | None = None
+    line_elements: list[etree._Element] = []
+    for child in element:
+        tag = child.tag
+        if tag == lines_tag:
+            line_elements.append(child)
+        elif tag == head_tag and head_element is None:
+            head_element = child
     if head_element is None:
         error = MessageError(where=f"{path}/ceb:{spec.head}", detail=f"the required element {spec.head} is missing")
         return Mapped(index, spec.message_type, spec.kind, None, None, block.origins, (error,))
     head = Fields(block, head_element, f"{path}/ceb:{spec.head}")
     lines: list[Fields] = []
     if spec.lines is not None:
-        tag = f"{CLARK}{spec.lines}"
         lines = [
-            Fields(block, line, f"{path}/ceb:{spec.lines}[{number}]")
-            for number, line in enumerate((c for c in element if c.tag == tag), 1)
+            Fields(block, line, f"{path}/ceb:{spec.lines}[{number}]") for number, line in enumerate(line_elements, 1)
         ]
         if not lines:
             block.error(

@@ -64,9 +64,13 @@ class Fields:
         self.block = block
         self.path = path
         self._prefix = f"{path}/ceb:"
-        # One pass over the children, keyed by their qualified tag; reversed, so that the first of
-        # two same-named children wins (the schema allows one).
-        self._texts: dict[object, str | None] = {child.tag: child.text for child in reversed(element)}
+        # One pass over the children, keyed by their qualified tag. The first of two same-named
+        # children wins (the schema allows one): when the keys are fewer than the children, a second
+        # pass in reverse order gives the first its place; a valid message never takes it.
+        texts: dict[object, str | None] = {child.tag: child.text for child in element}
+        if len(texts) < len(element):
+            texts = {child.tag: child.text for child in reversed(element)}
+        self._texts = texts
 
     def where(self, name: str) -> str:
         return self._prefix + name

@@ -55,7 +55,23 @@ DOCUMENT_TYPES: dict[str, tuple[str, str]] = {
 }
 _HS6 = re.compile(r"[0-9]{6}\Z")
 
-Found = dict[str, list[etree._Element]]
+
+class Found(dict[str, list[etree._Element]]):
+    """An element's children by name, with the XPath of each built from its parent's on demand:
+    lxml's ``getpath`` walks the tree for every element, and a declaration has about a hundred."""
+
+    # No __init__ of its own: a Python __init__ on a dict costs more than the dict (see _found).
+    __slots__ = ("repeated", "where")
+    where: str  # the parent's XPath
+    repeated: frozenset[str]  # names given more than once where the data set has one
+
+    def path(self, name: str, index: int = 0) -> str:
+        """The XPath of ``self[name][index]``, as ``getpath`` writes it: the names here are in no
+        namespace, and the position is given when the parent holds more than one of that name (the
+        elements kept are the first ``index + 1`` of their name: a refused repeat is never kept)."""
+        if len(self[name]) == 1 and name not in self.repeated:
+            return f"{self.where}/{name}"
+        return f"{self.where}/{name}[{index + 1}]"
 
 
 class H7Adapter:
@@ -78,41 +94,59 @@ class H7Adapter:
             detail = f"the message holds {len(root):,} elements: at most {MAX_DECLARATIONS} declarations in one message"
             return [refused(1, MESSAGE_TYPE, f"/{ROOT}", detail)]
         envelope = Draft(f"/{ROOT}")
-        found = _children(root, envelope)
+        found = _children(root, envelope, f"/{ROOT}")
         prepared = _text(envelope, found, "preparationDateAndTime", "/transaction/order_date", f"/{ROOT}")
         if envelope.errors:  # a misspelt or repeated envelope element: no declaration is read
             return [Mapped(1, MESSAGE_TYPE, None, None, None, {}, tuple(envelope.errors))]
         declarations = found.get(DECLARATION, [])
         if not declarations:
             return [refused(1, MESSAGE_TYPE, f"/{ROOT}", f"the message holds no declaration: {_EXPECTED_ROOT}")]
+        prepared_at = envelope.origins.get("/transaction/order_date")
         return [
-            _declaration(element, position, prepared, envelope.origins.get("/transaction/order_date"))
+            _declaration(element, found.path(DECLARATION, position - 1), position, prepared, prepared_at)
             for position, element in enumerate(declarations, start=1)
         ]
 
 
-def _children(element: etree._Element, draft: Draft) -> Found:
-    """An element's children by name: one outside the rendering, one repeated that the data set has
-    once, or one whose ``de`` names another data element, is an error."""
+_NONE: frozenset[str] = frozenset()
+
+
+def _found(where: str) -> Found:
+    found = Found()
+    found.where = where
+    found.repeated = _NONE
+    return found
+
+
+def _children(element: etree._Element, draft: Draft, where: str) -> Found:
+    """An element's children by name (``where`` is the element's XPath): one outside the rendering,
+    one repeated that the data set has once, or one whose ``de`` names another data element, is an
+    error, named by its own XPath."""
     parent = str(element.tag)
     known = CHILDREN[parent]
-    found: Found = {}
+    found = _found(where)
     for child in element:
         tag = child.tag
         if not isinstance(tag, str):
             continue
-        where = xml_safe.path_of(child)
         spec = known.get(tag)
         if spec is None:
-            draft.fail(where, f"<{etree.QName(child).text}> is not an element of <{parent}> in H7")
+            draft.fail(xml_safe.path_of(child), f"<{etree.QName(child).text}> is not an element of <{parent}> in H7")
             continue
-        de = child.get("de")
-        if de is not None and spec.de is not None and not _same_number(de, spec.de):
-            draft.fail(where, f"de={de!r} is not the number of <{tag}>: its EUCDM number is {spec.de}")
-        if tag in found and not spec.many:
-            draft.fail(where, f"<{tag}> appears more than once in <{parent}>: the H7 data set has it once")
-            continue
-        found.setdefault(tag, []).append(child)
+        if spec.de is not None:
+            de = child.get("de")
+            if de is not None and de != spec.de and not _same_number(de, spec.de):
+                message = f"de={de!r} is not the number of <{tag}>: its EUCDM number is {spec.de}"
+                draft.fail(xml_safe.path_of(child), message)
+        elements = found.get(tag)
+        if elements is None:
+            found[tag] = [child]
+        elif spec.many:
+            elements.append(child)
+        else:
+            found.repeated = found.repeated | {tag}
+            message = f"<{tag}> appears more than once in <{parent}>: the H7 data set has it once"
+            draft.fail(xml_safe.path_of(child), message)
     return found
 
 
@@ -130,20 +164,21 @@ def _sub(draft: Draft, found: Found, name: str) -> Found:
     """The children of ``found``'s single ``name`` element (empty when it is absent)."""
     elements = found.get(name)
     if not elements or name in OPAQUE:
-        return {}
-    return _children(elements[0], draft)
+        return _found("")
+    return _children(elements[0], draft, found.path(name))
 
 
 def _text(draft: Draft, found: Found, name: str, pointer: str | None, parent: str) -> str | None:
     """The text of ``name``: its XPath noted as the field's origin, or the element noted as absent."""
     elements = found.get(name)
-    value = None if not elements or elements[0].text is None else elements[0].text.strip()
+    text = None if elements is None else elements[0].text
+    value = None if text is None else text.strip()
     if not value:
         if pointer is not None:
             draft.absent[pointer] = (parent, f"element {name}")
         return None
     if pointer is not None:
-        draft.origins[pointer] = xml_safe.path_of(elements[0]) if elements else parent
+        draft.origins[pointer] = found.path(name)
     return value
 
 
@@ -153,14 +188,13 @@ def _decimal(draft: Draft, found: Found, name: str, pointer: str, parent: str) -
         return None
     problem = decimal_problem(value, ".", _DECIMAL_RULE)
     if problem is not None:
-        draft.fail(xml_safe.path_of(found[name][0]), problem, pointer)
+        draft.fail(found.path(name), problem, pointer)
         return None
     return as_decimal(value)
 
 
 def _path(found: Found, name: str, parent: str) -> str:
-    elements = found.get(name)
-    return xml_safe.path_of(elements[0]) if elements else parent
+    return found.path(name) if name in found else parent
 
 
 def _party(draft: Draft, found: Found, name: str, pointer: str, parent: str, *, eori: bool) -> dict[str, Any] | None:
@@ -232,9 +266,9 @@ def _items(draft: Draft, shipment: Found, shipment_at: str, seen: list[tuple[str
     packages: list[int] = []
     procedures: list[tuple[str, str]] = []
     for i, element in enumerate(shipment.get("goodsShipmentItem", [])):
-        at = xml_safe.path_of(element)
+        at = shipment.path("goodsShipmentItem", i)
         pointer = f"/items/{i}"
-        own = _children(element, draft)
+        own = _children(element, draft, at)
         draft.origins[pointer] = at
         number = _text(draft, own, "goodsItemNumber", f"{pointer}/line", at)
         if number is not None and not number.isdigit():
@@ -270,19 +304,20 @@ def _items(draft: Draft, shipment: Found, shipment_at: str, seen: list[tuple[str
         if freight_currency is not None:
             seen.append((_path(own, "transportAndInsuranceCostsToTheDestination", at), freight_currency))
         mass = _decimal(draft, own, "grossMass", "/logistics/gross_weight_kg", at)
-        for packaging in own.get("packaging", []):
-            count = _text(draft, _children(packaging, draft), "numberOfPackages", None, at)
+        for p, packaging in enumerate(own.get("packaging", [])):
+            packaging_at = own.path("packaging", p)
+            count = _text(draft, _children(packaging, draft, packaging_at), "numberOfPackages", None, at)
             if count is not None and count.isdigit():
                 packages.append(int(count))
             elif count is not None:
                 draft.fail(
-                    f"{xml_safe.path_of(packaging)}/numberOfPackages",
+                    f"{packaging_at}/numberOfPackages",
                     f"{count!r} is not a number of packages",
                     "/logistics/packages",
                 )
-        for procedure in own.get("additionalProcedure", []):
+        for p, procedure in enumerate(own.get("additionalProcedure", [])):
             code = (procedure.text or "").strip()
-            procedures.append((xml_safe.path_of(procedure), code))
+            procedures.append((own.path("additionalProcedure", p), code))
         quantity = units if units is not None else Decimal(1)  # without 18 02 the line is one unit
         unit_price = None if value is None else per_unit(value, quantity)
         if value is not None and unit_price is not None:
@@ -308,10 +343,11 @@ def _items(draft: Draft, shipment: Found, shipment_at: str, seen: list[tuple[str
     return items, values, freights, masses, packages, procedures
 
 
-def _declaration(element: etree._Element, position: int, prepared: str | None, prepared_at: str | None) -> Mapped:
-    where = xml_safe.path_of(element)
+def _declaration(
+    element: etree._Element, where: str, position: int, prepared: str | None, prepared_at: str | None
+) -> Mapped:
     draft = Draft(where)
-    top = _children(element, draft)
+    top = _children(element, draft, where)
     if prepared_at is not None:
         draft.origins["/transaction/order_date"] = prepared_at
     else:  # the envelope's element: each declaration names it, since each needs it
@@ -344,15 +380,14 @@ def _declaration(element: etree._Element, position: int, prepared: str | None, p
         draft.absent["/transaction/order_number"] = (where, "element lrn (12 09 001 000, the LRN)")
 
     tax_scheme = None
-    for reference in shipment.get("additionalFiscalReference", []):
-        own = _children(reference, draft)
+    for r, reference in enumerate(shipment.get("additionalFiscalReference", [])):
+        reference_at = shipment.path("additionalFiscalReference", r)
+        own = _children(reference, draft, reference_at)
         if _text(draft, own, "role", None, "") == IOSS_ROLE:
-            tax_scheme = _text(
-                draft, own, "vatIdentificationNumber", "/transaction/tax_scheme_id", xml_safe.path_of(reference)
-            )
+            tax_scheme = _text(draft, own, "vatIdentificationNumber", "/transaction/tax_scheme_id", reference_at)
             if tax_scheme is None:
                 draft.fail(
-                    xml_safe.path_of(reference),
+                    reference_at,
                     "role FR5 names an IOSS number, but vatIdentificationNumber is missing",
                     "/transaction/tax_scheme_id",
                 )
@@ -434,12 +469,12 @@ def _transport_document(draft: Draft, shipment: Found, shipment_at: str) -> tupl
         return None, None, None
     if len(documents) > 1:
         draft.fail(
-            xml_safe.path_of(documents[1]),
+            shipment.path("transportDocument", 1),
             "Clearway takes one transport document per declaration",
             "/logistics/transport_document",
         )
-    at = xml_safe.path_of(documents[0])
-    own = _children(documents[0], draft)
+    at = shipment.path("transportDocument")
+    own = _children(documents[0], draft, at)
     number = _text(draft, own, "referenceNumber", "/logistics/transport_document", at)
     kind = _text(draft, own, "type", None, at)
     if kind is None:
