@@ -70,11 +70,16 @@ def test_registration_and_assessment_complete_round_trip(service: Clearway) -> N
     assert registration.findtext("LRN") == "LRN-2026-000001"
     reference = registration.findtext("MRN")
     assert reference is not None and len(reference) == 18
-    assert reference == mrn(str(received.records[0].id), "DE", received.received_at)
+    assert reference == mrn(received.id, "DE", received.received_at)
     assert houses(registration) == ["HAWB0001", "HAWB0002"]
     (complete,) = found["IE3N03"]
     assert complete.findtext("MRN") == reference
     assert houses(complete.find("assessmentComplete")) == ["HAWB0001", "HAWB0002"]
+    # One filing, one MRN: a house's own answers (the consignment view) carry the same one.
+    for record in received.records:
+        (only,) = [r for _, r in service.messages.responses_for(str(record.id), DECLARANT) or [] if
+                   r.message_type == "IE3R01"]  # fmt: skip
+        assert etree.fromstring(only.body).findtext("MRN") == reference
     # Asked again, the same answers: the same ids, not new notifications.
     assert [r.body for r in service.messages.responses(received.id) or []] == [
         r.body for r in service.messages.responses(received.id) or []
@@ -102,6 +107,26 @@ def test_a_referral_is_answered_per_house_and_then_completed(service: Clearway) 
     after = answers(service, received.id)
     assert sorted(after) == ["IE3N03", "IE3R01"]
     assert houses(after["IE3N03"][0]) == ["HAWB0001", "HAWB0002"]
+
+
+def test_each_referral_has_its_own_message_id_and_the_mrn_does_not_move(service: Clearway) -> None:
+    berlin = b"<address><city>Berlin</city><country>DE</country><street>Hauptstr.</street><number>5</number>"
+    berlin += b"<postCode>10115</postCode></address>"
+    assert berlin in IE3F22
+    # House 1 without its consignee's address, house 2 with a vague description: both referred.
+    both = IE3F22.replace(b"Children's books, printed", b"gift").replace(
+        berlin, b"<address><country>DE</country></address>"
+    )
+    received = service.messages.receive("eu-ics2", DECLARANT, both, "application/xml")
+    assert [r.state for r in received.records] == ["request_for_information"] * 2
+    found = answers(service, received.id)
+    ids = [e.findtext("messageIdentification") for roots in found.values() for e in roots]
+    assert len(ids) == len(set(ids)) == 3  # IE3R01 and two IE3Q02
+    before = found["IE3R01"][0].findtext("MRN")
+    twin, _ = DECODER.decode((EU / "preloading-HAWB0002.json").read_bytes())
+    assert twin is not None
+    service.preloading.answer_information(DECLARANT, str(received.records[1].id), twin)
+    assert answers(service, received.id)["IE3R01"][0].findtext("MRN") == before
 
 
 def test_a_refiling_is_refused_alone_while_its_referral_is_open(service: Clearway) -> None:

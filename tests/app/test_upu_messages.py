@@ -83,6 +83,10 @@ def test_each_item_is_answered_by_a_cusrsp_from_its_state_now(
     first, second = (str(r.id) for r in received.records)
     answers = service.messages.responses(received.id) or []
     assert [a.message_type for a in answers] == ["CUSRSP", "CUSRSP"]
+    # Two interchanges from one sender never share a control reference (UNB 0020), even when their
+    # items' states share their second.
+    references = {a.text.split("'")[1].split("+")[5] for a in answers}
+    assert len(references) == 2, references
     for answer, record in zip(answers, received.records, strict=True):
         item, code, amounts = _cusrsp(answer.text)
         dossier = service.dossier(None, str(record.id))

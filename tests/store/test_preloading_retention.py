@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from clearway.privacy.pseudonymise import MARKER, anonymise_party
 from clearway.risk.preloading import PlaciFiling, placi_errors
 from clearway.store.privacy_sql import apply_retention
 from clearway.store.risk_tables import placi_filings
+from tests.conftest import register_operators
 
 OLD = dt.datetime(2020, 1, 10, tzinfo=dt.UTC)
 NOW = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
@@ -86,3 +88,21 @@ def test_a_party_is_anonymised_as_a_declarations_party_is() -> None:
         "operator_id": "op-x",
         "address": {"line1": MARKER, "city": MARKER, "country": "DE"},
     }
+
+
+def test_an_ics2_message_keeps_its_bytes_while_a_filing_it_carried_is_open(service: Clearway) -> None:
+    ics2 = Path(__file__).resolve().parents[1] / "fixtures" / "messages" / "eu" / "ics2-IE3F22-2-houses.xml"
+    register_operators(service, {"de123456789012345": "courier"})
+    vague = ics2.read_bytes().replace(b"Children's books, printed", b"gift")
+    received = service.messages.receive("eu-ics2", "de123456789012345", vague, "application/xml", now=OLD)
+    with service.engine.begin() as conn:
+        report = apply_retention(conn, now=OLD + dt.timedelta(minutes=1), older_than=dt.timedelta(0))
+    assert (report.filings, report.messages) == (1, 0)  # house 1 closed; house 2's referral is open
+    kept = service.messages.read(received.id)
+    assert kept is not None and kept.body is not None
+    service.preloading.expire_referrals(now=OLD + dt.timedelta(days=1))
+    with service.engine.begin() as conn:
+        report = apply_retention(conn, now=OLD + dt.timedelta(days=2), older_than=dt.timedelta(0))
+    assert (report.filings, report.messages) == (1, 1)
+    cleared = service.messages.read(received.id)
+    assert cleared is not None and cleared.body is None and cleared.sha256 == kept.sha256

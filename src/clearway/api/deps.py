@@ -133,7 +133,7 @@ async def read_body(request: Request, media_types: tuple[str, ...], max_bytes: i
     # Refused before reading when the declared length says so, and while reading otherwise (a chunked
     # body declares none): the route's limit, not only the application's, bounds what is buffered.
     declared_length = request.headers.get("content-length", "")
-    if declared_length.isdigit() and int(declared_length) > max_bytes:
+    if declared_length.isascii() and declared_length.isdigit() and int(declared_length) > max_bytes:
         raise too_large
     chunks: list[bytes] = []
     seen = 0

@@ -59,7 +59,7 @@ def answers(
     # The same states give the same answer id: asking again is not a new answer.
     marks = "|".join("-" if s is None else f"{s.number}:{s.key}" for s in states)
     guid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"clearway:{message_id}:{marks}")).upper()
-    return responder(mapped, body, states, guid=guid)
+    return responder(mapped, body, states, guid=guid, message_id=message_id)
 
 
 def _state(
@@ -113,6 +113,7 @@ def _filing(view: dict[str, Any] | None, received: dt.datetime) -> RecordState |
         number=view["id"],
         reasons=tuple(r.message for r in reasons),
         due_at=view["due_at"] if view["status"] == "open" else None,
+        received_at=view["received_at"] or received,
     )
 
 

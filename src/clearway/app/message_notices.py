@@ -14,6 +14,8 @@ from clearway.messages.registry import responder_for
 from clearway.store.message_tables import message_records, messages
 from clearway.store.repository import SqlClearanceStore
 
+_CHUNK = 1000
+
 
 def tell_response_ready(
     conn: sa.Connection, *, message_id: str, standard: str, operator_id: str, at: dt.datetime
@@ -30,14 +32,14 @@ def tell_response_ready(
 
 def tell_changed(conn: sa.Connection, record_ids: Collection[str], at: dt.datetime) -> None:
     """Every kept message that carried one of these records, told again: their answers changed."""
-    if not record_ids:
-        return
-    rows = conn.execute(
-        sa.select(messages.c.id, messages.c.standard, messages.c.operator_id)
-        .join(message_records, message_records.c.message_id == messages.c.id)
-        .where(message_records.c.record_id.in_(list(record_ids)))
-        .distinct()
-        .order_by(messages.c.id)
-    ).all()
-    for message_id, standard, operator_id in rows:
-        tell_response_ready(conn, message_id=message_id, standard=standard, operator_id=operator_id, at=at)
+    ids = sorted(record_ids)
+    for start in range(0, len(ids), _CHUNK):
+        rows = conn.execute(
+            sa.select(messages.c.id, messages.c.standard, messages.c.operator_id)
+            .join(message_records, message_records.c.message_id == messages.c.id)
+            .where(message_records.c.record_id.in_(ids[start : start + _CHUNK]))
+            .distinct()
+            .order_by(messages.c.id)
+        ).all()
+        for message_id, standard, operator_id in rows:
+            tell_response_ready(conn, message_id=message_id, standard=standard, operator_id=operator_id, at=at)

@@ -61,7 +61,8 @@ class PreloadingService:
     def file(self, operator_id: str, filing: PlaciFiling, *, now: dt.datetime | None = None) -> dict[str, Any]:
         """Assess a filing now; a referral gets its deadline."""
         (filed,) = self.file_many(operator_id, [filing], now=now, refuse=True)
-        assert not isinstance(filed, Conflict)  # refuse=True raises a refiling's Conflict instead
+        if isinstance(filed, Conflict):  # refuse=True raises it instead: never here
+            raise filed
         return filed
 
     def file_many(

@@ -41,6 +41,7 @@ class Changes:
     # Every declaration that changed state (id -> operator, time): the answers to the standard
     # messages it came in follow its state, and their senders may have asked to be told.
     moved: dict[str, tuple[str, dt.datetime]] = field(default_factory=dict)
+    received: set[str] = field(default_factory=set)
 
     def prefetch_usage(
         self, store: ClearanceStore, rows: Sequence[StoredConsignment], revenue: RevenueConfig | None, now: dt.datetime
@@ -54,7 +55,12 @@ class Changes:
     def record(self, row: StoredConsignment, step: Transition) -> None:
         """A state change: into the history, and into the audit chain as codes (no free text)."""
         self.history.append(HistoryEntry(consignment_id=row.id, transition=step))
-        self.moved[row.id] = (row.operator_id, step.at)
+        if step.from_state is None:
+            # Received in this very call: no kept message carries it yet (a message is kept after
+            # its records), so its first states need no look-up, which the bulk path would pay for.
+            self.received.add(row.id)
+        elif row.id not in self.received:
+            self.moved[row.id] = (row.operator_id, step.at)
         # Read before the row takes the new state: a hold restated with the same reason is no news.
         kind = notices.step_kind(step, row.status.hold_reason)
         if kind is not None:
@@ -97,7 +103,11 @@ class Changes:
         self.decisions.append((row, decision, link, assessment, row.status.state, row.status.hold_reason))
 
     def _notices(self, store: ClearanceStore) -> list[notices.Notice]:
-        operators = {operator for operator, _ in self.moved.values()} | {d[0].operator_id for d in self.decisions}
+        operators = (
+            {row.operator_id for row, _, _ in self.steps}
+            | {d[0].operator_id for d in self.decisions}
+            | {operator for operator, _ in self.moved.values()}
+        )
         if not operators:
             return []
         subscribers = store.webhook_subscribers(operators)

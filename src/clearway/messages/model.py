@@ -109,10 +109,18 @@ class RecordState:
 class Responder(Protocol):
     """A family's answers to a kept message: the response messages from each record's state (None
     where there is nothing to answer), in the message's record order. ``guid`` names the answer: the
-    same outcomes give the same guid, so asking twice is not a new answer."""
+    same outcomes give the same guid, so asking twice is not a new answer. ``message_id`` is the
+    kept message's id at Clearway: what stays the same however and whenever it is asked (an MRN, a
+    control reference are derived from it)."""
 
     def __call__(
-        self, mapped: Sequence[Mapped], original: bytes, states: Sequence[RecordState | None], *, guid: str
+        self,
+        mapped: Sequence[Mapped],
+        original: bytes,
+        states: Sequence[RecordState | None],
+        *,
+        guid: str,
+        message_id: str,
     ) -> list[Response]: ...
 
 

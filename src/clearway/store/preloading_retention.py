@@ -17,10 +17,13 @@ _f = placi_filings.c
 _PARTIES = ("consignor", "consignee")
 
 
-def anonymise_filings(conn: sa.Connection, cutoff: dt.datetime, now: dt.datetime, *, chunk: int = 1_000) -> int:
-    """Anonymise the parties of filings received before ``cutoff`` and no longer open; idempotent."""
+def anonymise_filings(
+    conn: sa.Connection, cutoff: dt.datetime, now: dt.datetime, *, chunk: int = 1_000, limit: int | None = None
+) -> int:
+    """Anonymise the parties of filings received before ``cutoff`` and no longer open; idempotent.
+    ``limit``: stop after about that many (whole chunks), for a caller that commits in steps."""
     done = 0
-    while True:
+    while limit is None or done < limit:
         rows = conn.execute(
             sa.select(_f.id, _f.filing)
             .where(_f.received_at < cutoff, _f.status != "open", _f.anonymised_at.is_(None))
@@ -43,3 +46,4 @@ def anonymise_filings(conn: sa.Connection, cutoff: dt.datetime, now: dt.datetime
             updates,
         )
         done += len(updates)
+    return done

@@ -82,7 +82,7 @@ class RetentionReport:
     @property
     def done(self) -> bool:
         """Whether this step found nothing left to do (a caller working in steps stops here)."""
-        return self.consignments == 0 and self.orphans == 0
+        return self.consignments == 0 and self.orphans == 0 and self.filings == 0
 
 
 def _execute_many(conn: sa.Connection, statement: sa.Update, rows: list[dict[str, Any]]) -> int:
@@ -151,8 +151,8 @@ def apply_retention(
         rows = conn.execute(query).all()
         if not rows:
             _retain_orphans(conn, cutoff=cutoff, now=now, chunk=chunk, limit=limit, report=report)
+            report.filings += anonymise_filings(conn, cutoff, now, chunk=chunk, limit=limit)
             report.messages += clear_messages(conn, cutoff)
-            report.filings += anonymise_filings(conn, cutoff, now)
             return report
         _retain(conn, rows, cutoff=cutoff, now=now, report=report)
         if limit is not None and report.consignments >= limit:

@@ -27,7 +27,12 @@ def outcome(state: RecordState) -> Outcome | None:
 
 
 def respond(
-    mapped: Sequence[Mapped], original: bytes, states: Sequence[RecordState | None], *, guid: str | None = None
+    mapped: Sequence[Mapped],
+    original: bytes,
+    states: Sequence[RecordState | None],
+    *,
+    guid: str | None = None,
+    message_id: str = "",
 ) -> list[Response]:
     """The receipt for the blocks of ``original`` (``states`` in the same order; None where there
     is nothing to answer, such as a cancelled declaration, answered by a CEB624 Clearway does not

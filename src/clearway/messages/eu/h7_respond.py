@@ -98,11 +98,12 @@ def _answers(declaration: Mapped, state: RecordState, guid: str) -> list[etree._
 
 
 def respond(
-    mapped: Sequence[Mapped], original: bytes, states: Sequence[RecordState | None], *, guid: str
+    mapped: Sequence[Mapped], original: bytes, states: Sequence[RecordState | None], *, guid: str, message_id: str = ""
 ) -> list[Response]:
     """Each declaration's answers in the message's declaration order: IE906, or IE428 and then its
-    IE429 or IE451 once there is one. ``original`` is not needed: the LRN is in the mapping."""
-    del original
+    IE429 or IE451 once there is one. ``original`` is not needed: the LRN is in the mapping; each
+    declaration's MRN comes from its own consignment, not from the message."""
+    del original, message_id
     found: list[Response] = []
     for declaration, state in zip(mapped, states, strict=True):
         if state is None:

@@ -13,8 +13,9 @@ referral types (CL735) is not public either: ``requestType`` says ``RFI`` or ``R
 own terms, and docs/messages.md says so.
 
 The MRN is Clearway's reference for the filing, not one issued by a Member State's ICS2: two digits
-of the year, the addressed country, and 14 characters of the first registered house's filing id, 18
-characters as an MRN has, so that it stays the same whenever the answers are asked for.
+of the year it was received, the addressed country (the first house's destination), and 14
+characters of the kept message's id, 18 characters as an MRN has: one filing, one MRN, the same
+whenever and however its answers are asked for (all of them, or one house's).
 """
 
 from __future__ import annotations
@@ -69,9 +70,10 @@ def mrn(number: str, country: str, at: dt.datetime) -> str:
     return f"{at:%y}{country.upper()[:2]:<2}{_ALNUM.sub('', number.upper())[:14]:0<14}"
 
 
-def _message(kind: str, lrn: str | None, reference: str | None, guid: str) -> etree._Element:
+def _message(kind: str, lrn: str | None, reference: str | None, guid: str, house: int = 0) -> etree._Element:
     root = etree.Element(kind)
-    _add(root, "messageIdentification", f"{guid}-{kind}")
+    # One id per answer: a referral is answered per house, so its id names the house too.
+    _add(root, "messageIdentification", f"{guid}-{kind}" + (f"-{house}" if house else ""))
     if lrn is not None:
         _add(root, "LRN", lrn)
     if reference is not None:
@@ -79,8 +81,17 @@ def _message(kind: str, lrn: str | None, reference: str | None, guid: str) -> et
     return root
 
 
+def _addressed(mapped: Sequence[Mapped]) -> str:
+    """The country the filing is addressed to: the first readable house's destination."""
+    for house in mapped:
+        country = (house.record or {}).get("destination_country")
+        if country:
+            return str(country)
+    return "EU"
+
+
 def respond(
-    mapped: Sequence[Mapped], original: bytes, states: Sequence[RecordState | None], *, guid: str
+    mapped: Sequence[Mapped], original: bytes, states: Sequence[RecordState | None], *, guid: str, message_id: str = ""
 ) -> list[Response]:
     """The registration, then one notice per kind of answer (a referral: one per house, since each
     is answered on its own), then the error notification for refused houses."""
@@ -91,10 +102,8 @@ def respond(
     answers: list[etree._Element] = []
     reference: str | None = None
     if registered:
-        first_map, first = registered[0]
-        country = str((first_map.record or {}).get("destination_country") or "EU")
-        registered_at = min(s.at for _, s in registered)
-        reference = mrn(str(first.number), country, registered_at)
+        registered_at = min(s.received_at or s.at for _, s in registered)
+        reference = mrn(message_id or str(registered[0][1].number), _addressed(mapped), registered_at)
         registration = _message("IE3R01", lrn, reference, guid)
         _add(registration, "registrationDate", _time(registered_at))
         for house, _ in registered:
@@ -114,7 +123,7 @@ def respond(
     for house, state in registered:
         if state.status not in ("request_for_information", "request_for_screening"):
             continue
-        notice = _message(_NOTICE[state.status], lrn, reference, guid)
+        notice = _message(_NOTICE[state.status], lrn, reference, guid, house.index)
         details = _add(notice, "referralRequestDetails")
         _add(details, "referralRequestReference", state.number)
         _add(details, "requestType", "RFI" if state.status == "request_for_information" else "RFS")

@@ -103,12 +103,13 @@ def build(
     errors: Sequence[MessageError] = (),
     sender: str = "CLEARWAY",
     recipient: str = "POST",
+    control: str | None = None,
 ) -> str:
     """One interchange holding one CUSRSP message: the item's decision, why, and any duties due.
 
     ``at`` must carry its offset; the message states it in UTC. The interchange's control reference
-    is the time to the second, so the same answer built twice is the same text. ``errors`` (a
-    refused record's) go one to an FTX+AAO as where, detail and JSON pointer.
+    is ``control`` (an..14), by default the time to the second, so the same answer built twice is the
+    same text. ``errors`` (a refused record's) go one to an FTX+AAO as where, detail and JSON pointer.
     """
     utc = at.astimezone(dt.UTC)
     response = response_for(state, hold)
@@ -130,7 +131,7 @@ def build(
     interchange = Interchange(
         sender,
         recipient,
-        utc.strftime("%y%m%d%H%M%S"),
+        control or utc.strftime("%y%m%d%H%M%S"),
         SYNTAX,
         utc,
         characters=Characters.from_str(":+.? '"),  # pydifact's default advice says ',': ours is '.'

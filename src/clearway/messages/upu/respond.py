@@ -8,6 +8,7 @@ against and gets no answer, its errors stay in the message's result.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -27,12 +28,19 @@ def _situation(state: RecordState) -> tuple[Situation, HoldReason | None]:
     return State(state.status), hold
 
 
+def control_reference(message_id: str, item_id: str, state: RecordState) -> str:
+    """The interchange's control reference (UNB 0020, an..14): the same for the same message, item and
+    answer, and different between the items of one message, whose states may share their second
+    (a receiver refuses a reference it has seen from the same sender as a duplicate interchange)."""
+    digest = hashlib.sha256(f"{message_id}:{item_id}:{state.key}:{state.at.isoformat()}".encode()).hexdigest()
+    return digest[:14].upper()
+
+
 def respond(
-    mapped: Sequence[Mapped], original: bytes, states: Sequence[RecordState | None], *, guid: str
+    mapped: Sequence[Mapped], original: bytes, states: Sequence[RecordState | None], *, guid: str, message_id: str = ""
 ) -> list[Response]:
     """One CUSRSP interchange per answered item, in the message's item order. ``original`` and
-    ``guid`` are not needed: the item id is in the mapping, and the interchange's control reference
-    is the state's time, so the same state gives the same text."""
+    ``guid`` are not needed: the item id is in the mapping."""
     del original, guid
     answers: list[Response] = []
     for item, state in zip(mapped, states, strict=True):
@@ -50,6 +58,7 @@ def respond(
             errors=state.errors,
             sender=SENDER,
             recipient=item.sender or "POST",
+            control=control_reference(message_id, item.message_id, state),
         )
         answers.append(Response(MESSAGE_TYPE, MEDIA_TYPE, text.encode("latin-1", "replace"), "iso-8859-1"))
     return answers
