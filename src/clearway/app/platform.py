@@ -19,6 +19,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 
 from clearway.app.access.operators import AccessService
+from clearway.app.alerts.service import AlertService
 from clearway.app.dossier import ConsignmentDossier, read_dossier
 from clearway.app.learning.service import LearningService
 from clearway.app.messages import MessageService
@@ -90,6 +91,11 @@ class Clearway:
     def webhooks(self) -> WebhookService:
         """Operators' webhook subscriptions, their delivery log, and the deliverer."""
         return WebhookService(self.engine, self.settings, write_lock=self._write_lock)
+
+    @functools.cached_property
+    def alerts(self) -> AlertService:
+        """Customs-to-customs alerts: partners, export, import; an import reloads the risk step."""
+        return AlertService(self.engine, self.settings, write_lock=self._write_lock, on_import=self.risk.reload)
 
     @property
     def config(self) -> pipeline.PipelineConfig:
