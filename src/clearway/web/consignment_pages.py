@@ -126,6 +126,8 @@ async def consignment_page(
         view = pseudonymised_view(dossier, svc.access.pseudonym_key)
     data: dict[str, Any] = msgspec.to_builtins(view)
     state = dossier.consignment.status.state
+    # Partners' alerts in force now, also those imported after the consignment was assessed.
+    alerts = await run_in_threadpool(svc.alerts.matches, dossier.consignment.record)
     return templates.TemplateResponse(
         request,
         "consignment.html",
@@ -139,6 +141,7 @@ async def consignment_page(
             # The outcome of an inspection, once there was one (labels must come from inspections).
             "outcomes": OUTCOMES if person.role is Role.OFFICER and _was_inspected(dossier) else (),
             "descriptions": DESCRIPTIONS,
+            "partner_alerts": alerts,
             # Fixed sentences for known codes; anything else in the query is not shown.
             "done": DONE.get(done or ""),
             "control_errors": _errors_of("control", error),
