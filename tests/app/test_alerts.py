@@ -215,3 +215,20 @@ def test_a_new_key_retires_the_old_one(service: Clearway) -> None:
     second = service.alerts.create_key("DE", actor=ADMIN)
     assert service.alerts.our_key()["key_id"] == second["key_id"] != first["key_id"]
     assert second["public_key"] != first["public_key"]
+
+
+def test_a_large_batch_is_matched_in_the_frame_path_alike(
+    service: Clearway, consignment: Consignment, standard_operators: None
+) -> None:
+    register_nl(service)
+    service.alerts.import_envelope(nl_envelope(consignment), actor="person:rita")
+    seller = msgspec.structs.replace(consignment.parties.seller, name="Another Trading Co")
+    other_parties = msgspec.structs.replace(consignment.parties, seller=seller)
+    batch = [
+        msgspec.structs.replace(consignment, reference=f"REF-{i}", **({"parties": other_parties} if i % 2 else {}))
+        for i in range(30)
+    ]
+    results = service.submit_consignments("op-courier-1", batch)
+    service.expire_overdue(now=dt.datetime.now(dt.UTC) + dt.timedelta(hours=73))  # one batch of 30: the frame
+    hits = ["matches_partner_alert" in service.risk.result(r.id or "")["rule_hits"] for r in results]
+    assert hits == [i % 2 == 0 for i in range(30)]

@@ -209,7 +209,7 @@ def _message(rule: RuleInfo, row: Mapping[str, Any]) -> str:
     for label in row["partner_alerts"]:
         finding, partner, alert = ([*str(label).split(":", 2), "", ""])[:3]
         named.append(f"alert from partner {partner}: {finding} (alert {alert})")
-    return f"{rule.description} ({'; '.join(named)})"
+    return f"{rule.description.rstrip('.')}: {'; '.join(named)}."
 
 
 def _main_chapter(row: Mapping[str, Any]) -> str | None:
