@@ -85,7 +85,7 @@ def test_a_refused_envelope_stores_nothing_and_is_audited(
         service.alerts.import_envelope(tamper(nl_envelope(consignment)), actor="person:rita")
     assert caught.value.code == code and caught.value.status == 422
     assert service.alerts.alerts() == []
-    assert [d["code"] for a, _, d in actions(service) if a == "alerts.import.refused"] == [code]
+    assert [d["code"] for a, _, d in actions(service) if a == "alerts.import.failed"] == [code]
 
 
 def test_an_envelope_under_another_key_id_is_refused(service: Clearway, consignment: Consignment) -> None:

@@ -123,7 +123,7 @@ class AlertService(AlertKeys):
         try:
             envelope = pa.verify(data, known, now)
         except pa.AlertRefused as refused:
-            self._audit(actor, "alerts.import.refused", "-", {"code": refused.code, "sha256": digest}, now)
+            self._audit(actor, "alerts.import.failed", "-", {"code": refused.code, "sha256": digest}, now)
             raise AlertRefusedError(refused) from None
         envelope_id = new_id()
         rows = [
