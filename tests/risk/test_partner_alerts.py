@@ -129,6 +129,7 @@ def test_an_envelope_from_the_future_is_refused(consignment: Consignment) -> Non
         (b"[]", ""),
         (b'{"format": "clearway-partner-alerts/1"}', ""),
         (b"{" * 10_000, ""),
+        (b'{"issuer": "\xff"}', ""),
     ],
 )
 def test_malformed_envelopes_are_refused(data: bytes, pointer: str) -> None:

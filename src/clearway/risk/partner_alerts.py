@@ -227,6 +227,11 @@ def verify(data: bytes, partners: Mapping[str, Partner], now: dt.datetime) -> En
     if len(data) > MAX_ENVELOPE_BYTES:
         raise AlertRefused("malformed", f"the envelope is larger than {MAX_ENVELOPE_BYTES} bytes")
     try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # Kept as received as text: an envelope is UTF-8 JSON (RFC 8259), nothing else.
+        raise AlertRefused("malformed", f"the envelope is not UTF-8 (byte {exc.start})") from None
+    try:
         envelope = msgspec.json.decode(data, type=Envelope)
     except msgspec.ValidationError as exc:
         raise AlertRefused(
