@@ -146,6 +146,13 @@ def test_a_malformed_alert_names_its_field(consignment: Consignment) -> None:
     assert refused(json.dumps(body).encode()).code == "malformed"
 
 
+def test_a_time_without_a_zone_is_malformed_not_a_bad_signature(consignment: Consignment) -> None:
+    body = json.loads(envelope(consignment))
+    body["alerts"][0]["expires_at"] = "2027-01-01T00:00:00"
+    error = refused(json.dumps(body).encode())
+    assert error.code == "malformed" and error.pointer == "/alerts/0/expires_at"
+
+
 def test_an_oversized_envelope_is_refused_before_parsing() -> None:
     assert refused(b" " * (pa.MAX_ENVELOPE_BYTES + 1)).code == "malformed"
 

@@ -53,6 +53,8 @@ Country = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$")]
 Hs6 = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{6}$")]
 Pseudonym = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}$")]
 AlertId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+# Times carry their zone (the canonical form is UTC with a Z): a local time would sign ambiguously.
+Time = Annotated[dt.datetime, msgspec.Meta(tz=True)]
 TransportMode = Literal["air", "sea", "road", "rail", "post"]
 
 
@@ -69,8 +71,8 @@ class PartnerAlert(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
 
     id: AlertId
     issuer: AdminCode
-    issued_at: dt.datetime
-    expires_at: dt.datetime
+    issued_at: Time
+    expires_at: Time
     finding: Finding
     hs_code: Hs6
     origin: Country
@@ -85,7 +87,7 @@ class Envelope(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     format: Literal["clearway-partner-alerts/1"]
     issuer: AdminCode
     key_id: KeyId
-    issued_at: dt.datetime
+    issued_at: Time
     alerts: Annotated[list[PartnerAlert], msgspec.Meta(max_length=MAX_ALERTS)]
     signature: str
 
