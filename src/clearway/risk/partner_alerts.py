@@ -372,10 +372,14 @@ class AlertIndex:
     def __len__(self) -> int:
         return sum(len(v) for per in self._by.values() for v in per.values())
 
-    def match(self, record: Consignment, at: dt.datetime) -> list[AlertMatch]:
-        """The alerts in force at ``at`` that ``record`` matches, by partner then alert id."""
+    def match(
+        self, record: Consignment, at: dt.datetime, cache: dict[tuple[str, str], str] | None = None
+    ) -> list[AlertMatch]:
+        """The alerts in force at ``at`` that ``record`` matches, by partner then alert id (``cache``
+        keeps a batch's pseudonyms: a seller usually ships many parcels)."""
         if not self._by:
             return []
+        known = {} if cache is None else cache
         identifiers = seller_identifiers(record)
         origin = record.parties.seller.country
         codes = [item.hs_code for item in record.items]
@@ -383,7 +387,10 @@ class AlertIndex:
         for code, partner in self._partners.items():
             per = self._by[code]
             for identifier in identifiers:
-                for entry in per.get(pseudonym(partner.shared_key, identifier), ()):
+                hashed = known.get((code, identifier))
+                if hashed is None:
+                    hashed = known[(code, identifier)] = pseudonym(partner.shared_key, identifier)
+                for entry in per.get(hashed, ()):
                     alert = entry.alert
                     if alert.origin != origin or not (alert.issued_at <= at + CLOCK_SKEW and at < alert.expires_at):
                         continue
@@ -395,7 +402,8 @@ class AlertIndex:
 
     def labels(self, records: Sequence[Consignment], at: Sequence[dt.datetime]) -> list[list[str]]:
         """One list of match labels per record (the risk step's ``partner_alerts`` column)."""
-        return [[m.label() for m in self.match(r, t)] for r, t in zip(records, at, strict=True)]
+        cache: dict[tuple[str, str], str] = {}
+        return [[m.label() for m in self.match(r, t, cache)] for r, t in zip(records, at, strict=True)]
 
 
 __all__ = [
