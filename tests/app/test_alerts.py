@@ -232,3 +232,12 @@ def test_a_large_batch_is_matched_in_the_frame_path_alike(
     service.expire_overdue(now=dt.datetime.now(dt.UTC) + dt.timedelta(hours=73))  # one batch of 30: the frame
     hits = ["matches_partner_alert" in service.risk.result(r.id or "")["rule_hits"] for r in results]
     assert hits == [i % 2 == 0 for i in range(30)]
+
+
+def test_an_import_reaches_a_risk_step_already_built(
+    service: Clearway, consignment: Consignment, standard_operators: None
+) -> None:
+    register_nl(service)
+    before = service.risk.step()
+    service.alerts.import_envelope(nl_envelope(consignment), actor="person:rita")
+    assert service.risk.step() is not before and len(service.risk.step().partner_alerts or [])

@@ -95,7 +95,13 @@ class Clearway:
     @functools.cached_property
     def alerts(self) -> AlertService:
         """Customs-to-customs alerts: partners, export, import; an import reloads the risk step."""
-        return AlertService(self.engine, self.settings, write_lock=self._write_lock, on_import=self.risk.reload)
+        # Only a risk step already built is rebuilt (the alert commands alone never load the risk side).
+        return AlertService(
+            self.engine,
+            self.settings,
+            write_lock=self._write_lock,
+            on_import=lambda: self.risk.reload() if "risk" in self.__dict__ else None,
+        )
 
     @property
     def config(self) -> pipeline.PipelineConfig:
