@@ -94,14 +94,8 @@ class Clearway:
 
     @functools.cached_property
     def alerts(self) -> AlertService:
-        """Customs-to-customs alerts: partners, export, import; an import reloads the risk step."""
-        # Only a risk step already built is rebuilt (the alert commands alone never load the risk side).
-        return AlertService(
-            self.engine,
-            self.settings,
-            write_lock=self._write_lock,
-            on_import=lambda: self.risk.reload() if "risk" in self.__dict__ else None,
-        )
+        """Customs-to-customs alerts; an import rebuilds the risk step if one is built (never loads one)."""
+        return AlertService(self.engine, self.settings, lambda: vars(self).get("risk"), write_lock=self._write_lock)
 
     @property
     def config(self) -> pipeline.PipelineConfig:

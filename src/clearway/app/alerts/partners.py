@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from clearway.app.alerts import keys
+from clearway.app.risk.core import RiskCore
 from clearway.app.secrets import load_or_create
 from clearway.clearance.errors import InvalidRecord, NotFound
 from clearway.dataset.errors import FieldError
@@ -48,16 +49,16 @@ class AlertKeys:
         self,
         engine: sa.Engine,
         settings: Settings,
+        risk: Callable[[], RiskCore | None] = lambda: None,
         *,
         write_lock: threading.Lock,
-        on_import: Callable[[], None] = lambda: None,
         clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
         self.engine = engine
         self._lock = write_lock
         self.secret = load_or_create(settings.secret_key or None, settings.secret_key_file)
-        # The risk step reloads its alerts after an import (app.platform wires it).
-        self._on_import = on_import
+        # The risk side, when it is loaded: its step is rebuilt with the alerts after a change.
+        self._risk = risk
         self.clock = clock
 
     # -- our key -----------------------------------------------------------------------------------
@@ -121,12 +122,17 @@ class AlertKeys:
             new = alert_repo.put_partner(conn, row)
             detail = {"key_id": key_id, "fingerprint": pa.fingerprint(raw_public), "new": new}
             SqlAuditLog(conn).record(actor, "alerts.partner.put", code, detail, now)
-        self._on_import()
+        self._changed()
         return _shown_partner(row), generated
 
     def partners(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             return [_shown_partner(r) for r in alert_repo.partners(conn)]
+
+    def _changed(self) -> None:
+        built = self._risk()
+        if built is not None:
+            built.reload()
 
     def _audit(self, actor: str, action: str, subject: str, detail: dict[str, Any], at: dt.datetime) -> None:
         with self._lock, self.engine.begin() as conn:

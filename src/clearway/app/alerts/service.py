@@ -156,7 +156,7 @@ class AlertService(AlertKeys):
             )
             detail = {"envelope": envelope_id, "sha256": digest, "alerts": len(rows), "new": new}
             SqlAuditLog(conn).record(actor, "alerts.import", envelope.issuer, detail, now)
-        self._on_import()
+        self._changed()
         return {"envelope_id": envelope_id, "partner": envelope.issuer, "alerts": len(rows), "new": new}
 
     # -- reading -----------------------------------------------------------------------------------
