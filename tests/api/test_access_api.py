@@ -177,4 +177,8 @@ def test_admin_routes_document_the_problems_they_can_send(client: TestClient) ->
         ("POST", "/v1/admin/people/{username}/password"): {"404", "413", "415", "422"},
         ("DELETE", "/v1/admin/people/{username}/sessions"): {"404"},
         ("GET", "/v1/admin/security-events"): {"422"},
+        ("GET", "/v1/admin/alerts/key"): {"404"},
+        ("POST", "/v1/admin/alerts/key"): {"413", "415", "422"},
+        ("GET", "/v1/admin/alerts/partners"): set(),
+        ("PUT", "/v1/admin/alerts/partners/{code}"): {"413", "415", "422"},
     }

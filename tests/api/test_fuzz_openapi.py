@@ -121,13 +121,18 @@ def checks_for(case: schemathesis.Case[Any], response: Any) -> list[Any]:
 # 422 naming the field: a new password's strength beyond its length (distinct characters, not a
 # common password nor the username), a targeting rule's body, which the rule compiler checks
 # against the pack format of docs/rules.md, and a webhook's URL, which must be https to a host that
-# resolves to public addresses only (docs/webhooks.md).
+# resolves to public addresses only (docs/webhooks.md); a partner's alert envelope, which must come
+# from a registered partner and verify with its key, a partner's keys, which must be 32 bytes once
+# decoded, and an export's period, which must not end before it starts (docs/alerts.md).
 SERVER_RULES = {
     "POST /v1/admin/people",
     "POST /v1/admin/people/{username}/password",
     "POST /v1/me/password",
     "PUT /v1/risk/rules/{name}",
     "POST /v1/webhooks",
+    "POST /v1/alerts/import",
+    "GET /v1/alerts/export",
+    "PUT /v1/admin/alerts/partners/{code}",
 }
 
 

@@ -78,6 +78,7 @@ INPUT_FILES: dict[Path_, tuple[str, str]] = {
     ),
     ("screening", "import"): ("watch.csv", "list,entry_id,kind,value\nL,1,party,Some Name\n"),
     ("screening", "score-pairs"): ("pairs.csv", "name1,name2\nIvan Petrov,Petrov Ivan\n"),
+    ("alerts", "import"): ("envelope.json", '{"format": "clearway-partner-alerts/1", "alerts": []}'),
 }
 # Values of the other required parameters, by name, where any string would be refused before the
 # database is opened; the rest get a dummy id.
@@ -91,6 +92,7 @@ VALUES = {
     "reason": "testing",
     "list_name": "L",
     "out": "out.csv",
+    "since": "2026-11-01",
 }
 PASSWORD = "correct horse battery staple\n"
 

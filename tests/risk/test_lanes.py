@@ -68,3 +68,22 @@ def test_a_new_seller_offsets_an_aeo_operator() -> None:
     result = decide(_row(rule_score=60, operator_trust="aeo", seller_trust="new"), RULES, QUIET, SECRET)
     assert (result.lane, result.score) == ("yellow", 38)
     assert result.reasons[-1].code == "trust_aeo_new"
+
+
+def test_a_rule_on_partner_alerts_names_each_partner_and_finding() -> None:
+    rules = {
+        "matches_partner_alert": RuleInfo("A partner's alert matches.", "WCO FoS, customs-to-customs", True),
+        "plain": RuleInfo("Plain rule.", "UCC Art. 46"),
+    }
+    row = _row(
+        rule_hits=["matches_partner_alert", "plain"],
+        rule_score=50,
+        partner_alerts=["counterfeit:NL:NL-a1", "seized:BE:BE-7"],
+    )
+    reasons = {r.code: r for r in decide(row, rules, QUIET, SECRET).reasons}
+    assert reasons["matches_partner_alert"].message == (
+        "A partner's alert matches: alert from partner NL: counterfeit (alert NL-a1); "
+        "alert from partner BE: seized (alert BE-7)."
+    )
+    assert reasons["matches_partner_alert"].basis == "WCO FoS, customs-to-customs"
+    assert reasons["plain"].message == "Plain rule."

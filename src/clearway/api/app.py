@@ -35,6 +35,7 @@ from clearway.api import (
     schemas,
     webhooks,
 )
+from clearway.api import alerts as alerts_api
 from clearway.api import messages as messages_api
 from clearway.api import public as public_api
 from clearway.api import security_events as security_api
@@ -162,6 +163,7 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
         messages_api.router,
         messages_api.consignment_router,
         webhooks.router,
+        alerts_api.router,
     ):
         app.include_router(router, responses=RATE_LIMITED_RESPONSES)
     app.include_router(auth.router)
@@ -279,6 +281,7 @@ def _install_openapi(app: FastAPI, svc: Clearway) -> None:
         *security_api.SECURITY_SCHEMAS,
         *messages_api.MESSAGE_SCHEMAS,
         *webhooks.WEBHOOK_SCHEMAS,
+        *alerts_api.ALERT_SCHEMAS,
         customs.ControlRequest,
         oauth.TokenResponse,
         oauth.TokenError,

@@ -54,6 +54,10 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
         "webhooks.deliveries.redeliver",
         "operators",
     ),
+    # Customs-to-customs alerts (docs/alerts.md): analysts import and export, officers read.
+    ("post", "/v1/alerts/import"): ("alerts.import", "analysts"),
+    ("get", "/v1/alerts/export"): ("alerts.export.read", "analysts"),
+    ("get", "/v1/alerts"): ("alerts.list", "customs"),
     # Customs officers.
     ("get", "/v1/customs/consignments/{consignment_id}"): ("customs.consignments.read", "customs"),
     ("post", "/v1/customs/consignments/{consignment_id}/control"): ("customs.consignments.control", "customs"),
@@ -87,6 +91,10 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("delete", "/v1/admin/people/{username}/sessions"): ("admin.people.endSessions", "admin"),
     ("get", "/v1/admin/security-events"): ("admin.securityEvents.list", "admin"),
     ("put", "/v1/admin/trust"): ("admin.trust.replace", "admin"),
+    ("get", "/v1/admin/alerts/key"): ("admin.alerts.key.read", "admin"),
+    ("post", "/v1/admin/alerts/key"): ("admin.alerts.key.create", "admin"),
+    ("get", "/v1/admin/alerts/partners"): ("admin.alerts.partners.list", "admin"),
+    ("put", "/v1/admin/alerts/partners/{code}"): ("admin.alerts.partners.replace", "admin"),
     # Every signed-in person, about their own account.
     ("post", "/v1/me/password"): ("me.changePassword", "people"),
     # Anyone.

@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from clearway.app.access.operators import AccessService
+from clearway.app.alerts.service import AlertService
 from clearway.app.dossier import ConsignmentDossier, read_dossier
 from clearway.app.learning.service import LearningService
 from clearway.app.messages import MessageService
@@ -87,6 +88,11 @@ class Clearway:
     def webhooks(self) -> WebhookService:
         """Operators' webhook subscriptions, their delivery log, and the deliverer."""
         return WebhookService(self.engine, self.settings, write_lock=self._write_lock)
+
+    @functools.cached_property
+    def alerts(self) -> AlertService:
+        """Customs-to-customs alerts; an import rebuilds the risk step if one is built (never loads one)."""
+        return AlertService(self.engine, self.settings, lambda: vars(self).get("risk"), write_lock=self._write_lock)
 
     @property
     def config(self) -> pipeline.PipelineConfig:

@@ -24,8 +24,10 @@ from clearway.risk.frame import EuroRates, RiskInput, build_frame, buyer_address
 from clearway.risk.lanes import Contribution, LaneSettings, RiskResult, RuleInfo, decide_all
 from clearway.risk.learning.features import model_inputs
 from clearway.risk.learning.model import RiskModel
+from clearway.risk.partner_alerts import AlertIndex
 from clearway.risk.quality import QualityConfig, assess_quality, price_ratio_of, quality_of, with_quality_inputs
 from clearway.risk.reference import QualityReference
+from clearway.risk.rules.conditions import fields_read
 from clearway.risk.rules.evaluate import evaluate_frame, evaluate_row
 from clearway.risk.rules.model import Rule
 from clearway.risk.screening import ScreeningIndex, screen_frame, screen_row
@@ -54,9 +56,13 @@ class RiskStep:
     trust: Mapping[tuple[str, str], str] = field(default_factory=dict)
     # The targeting model (None: rules alone); its score joins the rules' in the lane.
     model: RiskModel | None = None
+    # Alerts imported from partner administrations (loaded once per step, matched per batch).
+    partner_alerts: AlertIndex | None = None
 
     def __post_init__(self) -> None:
-        self.rule_info = {r.name: RuleInfo(r.description, r.legal_basis) for r in self.rules}
+        self.rule_info = {
+            r.name: RuleInfo(r.description, r.legal_basis, "partner_alerts" in fields_read(r.when)) for r in self.rules
+        }
         self._jurisdiction = {d: self.catalogue.resolve(d)[0].code for d in self.catalogue.destinations()}
         # Seller tiers are keyed by the lower-cased seller name (Polars and Python lower-case alike).
         self._sellers = {key.lower(): tier for (party, key), tier in self.trust.items() if party == "seller"}
@@ -83,6 +89,12 @@ class RiskStep:
             .replace_strict(self._sellers, default="standard", return_dtype=pl.Utf8)
             .alias("seller_trust"),
         )
+        if self.partner_alerts is not None and len(self.partner_alerts):
+            alerts = pl.Series("partner_alerts", self._alerts(inputs), dtype=pl.List(pl.Utf8))
+            frame = frame.with_columns(alerts)
+        else:
+            # No alert imported: a broadcast empty list (a Series of 20,000 empty lists costs ~50 ms).
+            frame = frame.with_columns(pl.lit([], dtype=pl.List(pl.Utf8)).alias("partner_alerts"))
         frame = add_buyer_day(frame, self.secret, earlier, day=day)
         frame = assess_quality(frame, self.quality, self.quality_config)
         if self.screening is not None and len(self.screening):
@@ -134,6 +146,13 @@ class RiskStep:
         )
         return msgspec.structs.replace(result, model=explained)
 
+    def _alerts(self, inputs: Sequence[RiskInput]) -> list[list[str]]:
+        # Matched against each declaration's own time of receipt, so a replay of history sees only
+        # the alerts that were in force then.
+        if self.partner_alerts is None or not len(self.partner_alerts):
+            return [[] for _ in inputs]
+        return self.partner_alerts.labels([i.consignment for i in inputs], [i.received_at for i in inputs])
+
     def _kinds(self, hits: Sequence[str] | None) -> list[str]:
         # "list:entry:field:score" -> "sanctions:list:entry:field:score"
         return [f"{self.list_kinds.get(hit.split(':', 1)[0], 'watchlist')}:{hit}" for hit in (hits or [])]
@@ -150,7 +169,8 @@ class RiskStep:
             n, v = totals.get(key, earlier.get((key, day.isoformat()), (0, 0.0)))
             totals[key] = (n + 1, v + (row["value_eur"] or 0.0))
         out = []
-        for key, row in zip(keys, rows, strict=True):
+        for key, row, alerts in zip(keys, rows, self._alerts(inputs), strict=True):
+            row["partner_alerts"] = alerts
             row["jurisdiction"] = self._jurisdiction.get(row["destination"])
             row["operator_trust"] = self.trust.get(("operator", row["operator_id"]), "standard")
             row["seller_trust"] = self._sellers.get(row["seller_name"].lower(), "standard")

@@ -11,6 +11,7 @@ import typer
 
 from clearway.cli import openapi, serve, traffic
 from clearway.cli.access import keys_app, operators_app, people_app
+from clearway.cli.alerts import alerts_app
 from clearway.cli.db import audit_app, db_app
 from clearway.cli.errors import DatabaseErrors
 from clearway.cli.evaluation import register as register_evaluation
@@ -41,6 +42,7 @@ app.add_typer(risk_app, name="risk")
 app.add_typer(stats_app, name="stats")
 app.add_typer(messages_app, name="messages")
 app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(alerts_app, name="alerts")
 register_learning(risk_app)
 register_evaluation(risk_app)
 app.command("quote")(quote_command)

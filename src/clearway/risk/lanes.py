@@ -118,6 +118,8 @@ class RuleInfo:
 
     description: str
     legal_basis: str
+    # The rule tests ``partner_alerts``: its reason names each partner alert the consignment matched.
+    partner_alerts: bool = False
 
 
 def random_draw(secret: bytes, reference: str, operator_id: str) -> float:
@@ -143,7 +145,7 @@ def decide(
     reasons = [
         RiskReason(
             code=name,
-            message=rules[name].description if name in rules else name.replace("_", " "),
+            message=_message(rules[name], row) if name in rules else name.replace("_", " "),
             basis=rules[name].legal_basis if name in rules else _BASIS_RULES,
         )
         for name in hits
@@ -196,6 +198,18 @@ def decide(
         origin=row.get("origin"),
         hs_chapter=_main_chapter(row),
     )
+
+
+def _message(rule: RuleInfo, row: Mapping[str, Any]) -> str:
+    """A rule's description; for a rule on partner alerts, with the partner and finding of each alert
+    matched (labels ``finding:PARTNER:alert id``, clearway.risk.partner_alerts)."""
+    if not rule.partner_alerts or not row.get("partner_alerts"):
+        return rule.description
+    named = []
+    for label in row["partner_alerts"]:
+        finding, partner, alert = ([*str(label).split(":", 2), "", ""])[:3]
+        named.append(f"alert from partner {partner}: {finding} (alert {alert})")
+    return f"{rule.description.rstrip('.')}: {'; '.join(named)}."
 
 
 def _main_chapter(row: Mapping[str, Any]) -> str | None:

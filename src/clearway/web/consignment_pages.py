@@ -130,6 +130,8 @@ async def consignment_page(
     # personal data: linked only where the page shows it in full, and each read is audited).
     carried = [consignment_id, *(d.id for d in dossier.documents.values())]
     received_as = await run_in_threadpool(svc.messages.kept_for, carried)
+    # Partners' alerts in force now, also those imported after the consignment was assessed.
+    alerts = await run_in_threadpool(svc.alerts.matches, dossier.consignment.record)
     return templates.TemplateResponse(
         request,
         "consignment.html",
@@ -144,6 +146,7 @@ async def consignment_page(
             # The outcome of an inspection, once there was one (labels must come from inspections).
             "outcomes": OUTCOMES if person.role is Role.OFFICER and _was_inspected(dossier) else (),
             "descriptions": DESCRIPTIONS,
+            "partner_alerts": alerts,
             # Fixed sentences for known codes; anything else in the query is not shown.
             "done": DONE.get(done or ""),
             "control_errors": _errors_of("control", error),

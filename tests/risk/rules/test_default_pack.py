@@ -73,6 +73,7 @@ BASE: dict[str, Any] = {
     "price_ratio_min": 1.0,
     "screening_score": 0.01,
     "screening_hits": [],
+    "partner_alerts": [],
     "buyer_day_count": 1,
     "buyer_day_value_eur": 20.0,
     "jurisdiction": "EU",
@@ -128,6 +129,7 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {**BAG, "unit_values_eur": [2.0]},
     ),
     "weapons_or_ammunition@1": ({"hs_codes": ["610910", "930400"]}, {"hs_codes": ["930700"]}),
+    "matches_partner_alert@1": ({"partner_alerts": ["counterfeit:NL:a-1"]}, {"partner_alerts": []}),
     "medicines_by_post@1": (
         {"hs_codes": ["300490"], "channel": "post"},
         {"hs_codes": ["300490"], "channel": "courier"},

@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
+from clearway.app.alerts.keys import load_index
 from clearway.app.secrets import derive, load_or_create
 from clearway.clearance.risk_step import RiskStep
 from clearway.jurisdictions import Catalogue
@@ -127,6 +128,8 @@ class RiskCore:
                 )
                 listed = risk_repo.watchlist_rows(conn)
                 trust = risk_repo.trust(conn)
+                # Partners' alerts in force now; each declaration is matched at its own receipt.
+                alerts = load_index(conn, secret, dt.datetime.now(dt.UTC))
             entries = [
                 WatchEntry(
                     list_name=r["list_name"],
@@ -161,6 +164,7 @@ class RiskCore:
                 list_kinds={r["list_name"]: r["list_kind"] for r in listed},
                 trust=trust,
                 model=model,
+                partner_alerts=alerts,
             )
         return self._step
 

@@ -41,6 +41,9 @@ STAGE_COLUMNS: Final[dict[str, pl.DataType | type[pl.DataType]]] = {
     "price_ratio_min": pl.Float64,
     "screening_score": pl.Float64,
     "screening_hits": pl.List(pl.Utf8),
+    # Imported partner administrations' alerts the consignment matches, "finding:PARTNER:alert id"
+    # (clearway.risk.partner_alerts): the seller's identifiers are compared as pseudonyms only.
+    "partner_alerts": pl.List(pl.Utf8),
     "buyer_day_count": pl.UInt32,
     "buyer_day_value_eur": pl.Float64,
     "jurisdiction": pl.Utf8,
