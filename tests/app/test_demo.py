@@ -16,6 +16,7 @@ from clearway.app.platform import Clearway
 from clearway.clearance.decision import Decision
 from clearway.settings import Settings
 from clearway.simulate import TruthRecord, generate
+from clearway.store.message_tables import messages
 from clearway.store.tables import consignments, results
 from tests.conftest import NO_MODEL, empty
 
@@ -135,3 +136,14 @@ def test_load_demo_onboards_operators_and_demo_people(engine: sa.Engine, databas
     assert service.access.login("officer", DEMO_PASSWORD)[0] == "ok"
     assert load_demo(service, count=200, seed=3, force=False) is None  # already loaded
     assert service.verify_audit().ok
+    # The demo shows the exchanges: a purchase in China's messages, and a partner's alert that
+    # matches a held consignment.
+    with engine.connect() as conn:
+        kept = conn.execute(sa.select(sa.func.count()).select_from(messages)).scalar_one()
+        held = conn.execute(
+            sa.select(consignments.c.id).where(consignments.c.state == "held").order_by(consignments.c.id).limit(1)
+        ).scalar_one()
+    assert kept == 4
+    dossier = service.dossier(None, held)
+    assert dossier is not None
+    assert [m.partner for m in service.alerts.matches(dossier.consignment.record)] == ["XD"]

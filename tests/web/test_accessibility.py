@@ -183,6 +183,8 @@ STATES = [
     ("held consignment after an action", Role.OFFICER, "/consignments/{consignment_id}?done=inspect", "[role=status]"),
     ("released consignment, pseudonymised", Role.ANALYST, "/consignments/{released_id}", "#lines"),
     ("consignment received as messages", Role.OFFICER, "/consignments/{message_consignment_id}", "#received-as"),
+    # The demo's partner alert matches the first held consignment (app/demo_partner.py).
+    ("consignment with a partner alert", Role.OFFICER, "/consignments/{consignment_id}", "#partner-alerts"),
     ("operators, one operator per day", Role.OFFICER, "/operators?operator={operator}&period=day", "#operator-heading"),
     ("tracking a known parcel", None, "/track?number={tracking_number}", "#parcel"),
     ("tracking an unknown number", None, "/track?number=RR000000000GB", "#not-found"),

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from rich.console import Console
 
 from clearway.access.roles import Role
+from clearway.app.demo_partner import import_demo_alert
 from clearway.app.platform import Clearway
 from clearway.clearance.errors import Conflict
 from clearway.simulate import SimulationConfig, Traffic, generate
@@ -122,6 +123,7 @@ def load_demo(svc: Clearway, *, count: int, seed: int, force: bool, console: Con
     onboard_demo_operators(svc, traffic, Path(svc.settings.secret_key_file).with_name("demo-keys.json"))
     create_demo_people(svc)
     receive_demo_messages(svc)
+    import_demo_alert(svc)
     return loaded
 
 
