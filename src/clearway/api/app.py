@@ -48,6 +48,7 @@ from clearway.api.problems import ApiError
 from clearway.api.rate_limit import RATE_LIMITED_RESPONSES, CallerKey, RateLimit, TokenBuckets
 from clearway.api.security_headers import SecurityHeaders
 from clearway.app.platform import Clearway
+from clearway.app.schedule import run_due_jobs
 from clearway.app.stats import stats_of
 from clearway.app.webhooks.delivery import Deliverer
 from clearway.dataset.records import SCHEMA_RULES
@@ -69,14 +70,13 @@ async def _sweep(svc: Clearway, interval: float, security: security_api.Security
             # Counts of refusals not recorded one by one, once their minute is over.
             await security.flush()
             await run_in_threadpool(svc.access.record_suppressed_sign_ins)
-            held = await run_in_threadpool(svc.expire_overdue)
-            if held:
-                log.info("held %d consignments whose documents are overdue", held)
-            expired = await run_in_threadpool(svc.preloading.expire_referrals)
-            if expired:
-                log.info("%d pre-loading referrals unanswered in time: do not load", expired)
-            # Retraining is rare (weekly by default) and cheap to check; it runs off the event loop.
-            await run_in_threadpool(svc.learning.retrain_if_due)
+            # Each job by one process at a time (app/schedule.py); retraining is rare (weekly by
+            # default) and cheap to check. All of it runs off the event loop.
+            done = await run_in_threadpool(run_due_jobs, svc)
+            if done.held:
+                log.info("held %d consignments whose documents are overdue", done.held)
+            if done.referrals_expired:
+                log.info("%d pre-loading referrals unanswered in time: do not load", done.referrals_expired)
         except Exception:  # a failed sweep must not stop the next one
             log.exception("sweep failed")
 

@@ -13,6 +13,7 @@ import msgspec
 import typer
 from rich.table import Table
 
+from clearway.app.schedule import run_due_jobs
 from clearway.cli.common import console, platform
 from clearway.cli.common import settings as _settings
 from clearway.store.writer_lock import sole_writer
@@ -128,10 +129,12 @@ def sweep() -> None:
 
     settings = _settings()
     with platform(settings) as svc, sole_writer(settings.database_url, what="clearway sweep"):
-        held = svc.expire_overdue(now=dt.datetime.now(dt.UTC))
-        expired = svc.preloading.expire_referrals()
-    console.print(f"held {held:,} consignments whose documents are overdue")
-    console.print(f"{expired:,} pre-loading referrals unanswered in time: do not load")
+        # As a server's sweep does, each job unless another process is running it (app/schedule.py).
+        done = run_due_jobs(svc, now=dt.datetime.now(dt.UTC), retrain=False)
+    console.print(f"held {done.held:,} consignments whose documents are overdue")
+    console.print(f"{done.referrals_expired:,} pre-loading referrals unanswered in time: do not load")
+    for job in done.skipped:
+        console.print(f"{job}: running in another process, left to it")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,51 @@
+"""The scheduled jobs every server process's sweep runs, each by one process at a time.
+
+Holding overdue declarations, expiring unanswered pre-loading referrals and retraining the
+targeting model write shared state; with several processes on one PostgreSQL database each job runs
+in the process that takes its lock first (store/job_lock.py), and the others skip it until their
+next sweep. A job that finds nothing to do is cheap, so the sweep asks every time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+
+from clearway.app.platform import Clearway
+from clearway.store.job_lock import only_one
+
+log = logging.getLogger("clearway")
+
+
+@dataclasses.dataclass
+class SweepReport:
+    """What one sweep did; a job another process was running is named in ``skipped``."""
+
+    held: int = 0
+    referrals_expired: int = 0
+    retrained: bool = False
+    skipped: list[str] = dataclasses.field(default_factory=list)
+
+
+def run_due_jobs(svc: Clearway, *, now: dt.datetime | None = None, retrain: bool = True) -> SweepReport:
+    report = SweepReport()
+    with only_one(svc.engine, "expire_overdue") as mine:
+        if mine:
+            report.held = svc.expire_overdue(now=now)
+        else:
+            report.skipped.append("expire_overdue")
+    with only_one(svc.engine, "expire_referrals") as mine:
+        if mine:
+            report.referrals_expired = svc.preloading.expire_referrals(now=now)
+        else:
+            report.skipped.append("expire_referrals")
+    if retrain:
+        with only_one(svc.engine, "retrain") as mine:
+            if mine:
+                report.retrained = svc.learning.retrain_if_due(now) is not None
+            else:
+                report.skipped.append("retrain")
+    if report.skipped:
+        log.info("sweep: %s running in another process, left to it", ", ".join(report.skipped))
+    return report
