@@ -13,7 +13,7 @@ from lxml import etree
 
 from clearway.app.platform import Clearway
 from clearway.dataset.decode import RecordDecoder
-from clearway.messages.eu.ics2_respond import mrn
+from clearway.messages.eu.answers import mrn
 from clearway.risk.preloading import PlaciFiling, placi_errors
 from clearway.risk.screening import WatchEntry
 from tests.conftest import register_operators

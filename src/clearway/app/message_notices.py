@@ -11,10 +11,9 @@ import sqlalchemy as sa
 
 from clearway.clearance import notices
 from clearway.messages.registry import responder_for
-from clearway.store.message_tables import message_records, messages
+from clearway.store.bulk import BulkWriter
+from clearway.store.message_repo import messages_answering
 from clearway.store.repository import SqlClearanceStore
-
-_CHUNK = 1000
 
 
 def tell_response_ready(
@@ -30,16 +29,8 @@ def tell_response_ready(
         store.append_notices([told])
 
 
-def tell_changed(conn: sa.Connection, record_ids: Collection[str], at: dt.datetime) -> None:
-    """Every kept message that carried one of these records, told again: their answers changed."""
-    ids = sorted(record_ids)
-    for start in range(0, len(ids), _CHUNK):
-        rows = conn.execute(
-            sa.select(messages.c.id, messages.c.standard, messages.c.operator_id)
-            .join(message_records, message_records.c.message_id == messages.c.id)
-            .where(message_records.c.record_id.in_(ids[start : start + _CHUNK]))
-            .distinct()
-            .order_by(messages.c.id)
-        ).all()
-        for message_id, standard, operator_id in rows:
-            tell_response_ready(conn, message_id=message_id, standard=standard, operator_id=operator_id, at=at)
+def tell_changed(conn: sa.Connection, filing_ids: Collection[str], at: dt.datetime) -> None:
+    """Every kept message that carried one of these pre-loading filings, told again: their answers
+    changed (the store names the messages, as for declarations in clearance.changes)."""
+    for message_id, standard, operator_id in messages_answering(BulkWriter(conn), filing_ids, kind="preloading"):
+        tell_response_ready(conn, message_id=message_id, standard=standard, operator_id=operator_id, at=at)

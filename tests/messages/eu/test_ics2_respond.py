@@ -8,8 +8,9 @@ from pathlib import Path
 
 from lxml import etree
 
+from clearway.messages.eu.answers import mrn
 from clearway.messages.eu.ics2 import Ics2HouseAdapter
-from clearway.messages.eu.ics2_respond import mrn, respond
+from clearway.messages.eu.ics2_respond import respond
 from clearway.messages.model import MessageError, RecordState
 
 EU = Path(__file__).resolve().parents[2] / "fixtures" / "messages" / "eu"

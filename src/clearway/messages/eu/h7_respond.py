@@ -15,18 +15,17 @@ are confirmed; the element layouts of the IDMS messages are not public in what w
 elements here are Clearway's, named as the EU's transit and ICS2 messages name the same data (LRN,
 MRN, dates, ``functionalError`` with ``errorType``, ``errorPointer``, ``errorReason``), and the
 duties due as France's Delta H7 answer names them (``totalPayableTaxAmount``). docs/messages.md says
-so. The MRN is Clearway's 18-character reference, as for ICS2 (``ics2_respond.mrn``).
+so. The MRN is Clearway's 18-character reference, as for ICS2 (``answers.mrn``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
 from lxml import etree
 
 from clearway.clearance.lifecycle import State
-from clearway.messages.eu.ics2_respond import mrn
+from clearway.messages.eu.answers import add, mrn, utc
 from clearway.messages.model import Mapped, MessageError, RecordState, Response
 
 MEDIA_TYPE = "application/xml"
@@ -35,41 +34,30 @@ _NOT_RELEASED = {State.SEIZED.value: "seized", State.RETURNED.value: "returned t
 MISSING, INVALID = "13", "12"
 
 
-def _time(at: dt.datetime) -> str:
-    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _add(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
-    child = etree.SubElement(parent, name)
-    if text is not None:
-        child.text = text
-    return child
-
-
 def _message(kind: str, guid: str, position: int, lrn: str | None, reference: str | None) -> etree._Element:
     root = etree.Element(kind)
-    _add(root, "messageIdentification", f"{guid}-{position}-{kind}")
+    add(root, "messageIdentification", f"{guid}-{position}-{kind}")
     if lrn is not None:
-        _add(root, "LRN", lrn)
+        add(root, "LRN", lrn)
     if reference is not None:
-        _add(root, "MRN", reference)
+        add(root, "MRN", reference)
     return root
 
 
 def _error(parent: etree._Element, error: MessageError) -> None:
-    functional = _add(parent, "functionalError")
-    _add(functional, "errorType", MISSING if error.detail.startswith("required") else INVALID)
-    _add(functional, "errorPointer", error.where)
-    _add(functional, "errorReason", error.detail)
+    functional = add(parent, "functionalError")
+    add(functional, "errorType", MISSING if error.detail.startswith("required") else INVALID)
+    add(functional, "errorPointer", error.where)
+    add(functional, "errorReason", error.detail)
     if error.pointer:
-        _add(functional, "canonicalPointer", error.pointer)
+        add(functional, "canonicalPointer", error.pointer)
 
 
 def _answers(declaration: Mapped, state: RecordState, guid: str) -> list[etree._Element]:
     lrn = declaration.message_id
     if state.status == "rejected":
         rejected = _message("IE906", guid, declaration.index, lrn, None)
-        _add(rejected, "rejectionDate", _time(state.at))
+        add(rejected, "rejectionDate", utc(state.at))
         for error in state.errors:
             _error(rejected, error)
         return [rejected]
@@ -79,20 +67,20 @@ def _answers(declaration: Mapped, state: RecordState, guid: str) -> list[etree._
     accepted_at = state.received_at or state.at
     reference = mrn(state.number, country, accepted_at)
     accepted = _message("IE428", guid, declaration.index, lrn, reference)
-    _add(accepted, "acceptanceDate", _time(accepted_at))
+    add(accepted, "acceptanceDate", utc(accepted_at))
     answers = [accepted]
     if state.status == State.RELEASED:
         released = _message("IE429", guid, declaration.index, lrn, reference)
-        _add(released, "releaseDate", _time(state.at))
+        add(released, "releaseDate", utc(state.at))
         if state.duties is not None:
-            duties = _add(released, "dutiesAndTaxes")
-            _add(duties, "totalPayableTaxAmount", format(state.duties[0], "f"))
-            _add(duties, "currency", state.duties[1])
+            duties = add(released, "dutiesAndTaxes")
+            add(duties, "totalPayableTaxAmount", format(state.duties[0], "f"))
+            add(duties, "currency", state.duties[1])
         answers.append(released)
     elif state.status in _NOT_RELEASED:
         refused = _message("IE451", guid, declaration.index, lrn, reference)
-        _add(refused, "notReleasedDate", _time(state.at))
-        _add(refused, "reason", f"goods {_NOT_RELEASED[state.status]} after a customs control")
+        add(refused, "notReleasedDate", utc(state.at))
+        add(refused, "reason", f"goods {_NOT_RELEASED[state.status]} after a customs control")
         answers.append(refused)
     return answers
 

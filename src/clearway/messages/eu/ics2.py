@@ -21,10 +21,10 @@ from typing import Any
 
 from lxml import etree
 
-from clearway.dataset.decode import MISSING_FIELD, RecordDecoder
+from clearway.dataset.decode import RecordDecoder
 from clearway.messages import xml_safe
-from clearway.messages.model import Mapped, MessageError, Standard
-from clearway.messages.upu.common import Draft, as_decimal, compact, decimal_problem, refused
+from clearway.messages.model import Mapped, Standard
+from clearway.messages.upu.common import Draft, as_decimal, compact, decimal_problem, finish, refused
 from clearway.risk.preloading import PlaciFiling, placi_errors
 
 MESSAGE_TYPE = "IE3F22"
@@ -221,25 +221,8 @@ def _house(
     )
     if not packages:
         draft.absent["/packages"] = (where, "element goodsItem/packaging/numberOfPackages")
-    return _finish(draft, position, number, sender)
-
-
-def _finish(draft: Draft, position: int, message_id: str | None, sender: str | None) -> Mapped:
-    """The house's result: its filing checked as ``POST /v1/preloading`` checks it, in message terms."""
-    draft.origins.setdefault("", draft.where)
-    errors = draft.errors
-    _, field_errors = DECODER.convert(draft.record)
-    taken = {e.pointer for e in errors if e.pointer}
-    probe = Mapped(position, MESSAGE_TYPE, "preloading", message_id, None, draft.origins, (), sender)
-    for error in field_errors:
-        if error.pointer in taken:
-            continue
-        missing = draft.absent.get(error.pointer)
-        if missing is not None and error.detail == MISSING_FIELD:
-            found = MessageError(missing[0], f"required {missing[1]} is missing", error.pointer)
-        else:
-            found = MessageError(probe.where_of(error.pointer), error.detail, error.pointer)
-        if not any(e.where == found.where and e.detail == found.detail for e in errors):
-            errors.append(found)
-    record = None if errors else draft.record
-    return Mapped(position, MESSAGE_TYPE, "preloading", message_id, record, draft.origins, tuple(errors), sender)
+    # Checked as `POST /v1/preloading` checks a filing, every error in the filing's terms.
+    return finish(
+        draft, index=position, message_type=MESSAGE_TYPE, message_id=number, sender=sender, kind="preloading",
+        decoder=DECODER,
+    )  # fmt: skip

@@ -20,17 +20,15 @@ whenever and however its answers are asked for (all of them, or one house's).
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from collections.abc import Sequence
 
 from lxml import etree
 
 from clearway.messages import xml_safe
+from clearway.messages.eu.answers import add, mrn, utc
 from clearway.messages.model import Mapped, RecordState, Response
 
 MEDIA_TYPE = "application/xml"
-_ALNUM = re.compile(r"[^A-Z0-9]")
 _NOTICE = {
     "assessment_complete": "IE3N03",
     "do_not_load": "IE3Q01",
@@ -39,21 +37,10 @@ _NOTICE = {
 }
 
 
-def _time(at: dt.datetime) -> str:
-    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _add(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
-    child = etree.SubElement(parent, name)
-    if text is not None:
-        child.text = text
-    return child
-
-
 def _document(parent: etree._Element, number: str) -> None:
-    house = _add(parent, "transportDocumentHouseLevel")
-    _add(house, "documentNumber", number)
-    _add(house, "type", "N740")
+    house = add(parent, "transportDocumentHouseLevel")
+    add(house, "documentNumber", number)
+    add(house, "type", "N740")
 
 
 def _lrn(original: bytes) -> str | None:
@@ -65,19 +52,14 @@ def _lrn(original: bytes) -> str | None:
     return None if found is None or not found.text else found.text.strip()
 
 
-def mrn(number: str, country: str, at: dt.datetime) -> str:
-    """Clearway's 18-character reference for a filing (see the module's note)."""
-    return f"{at:%y}{country.upper()[:2]:<2}{_ALNUM.sub('', number.upper())[:14]:0<14}"
-
-
 def _message(kind: str, lrn: str | None, reference: str | None, guid: str, house: int = 0) -> etree._Element:
     root = etree.Element(kind)
     # One id per answer: a referral is answered per house, so its id names the house too.
-    _add(root, "messageIdentification", f"{guid}-{kind}" + (f"-{house}" if house else ""))
+    add(root, "messageIdentification", f"{guid}-{kind}" + (f"-{house}" if house else ""))
     if lrn is not None:
-        _add(root, "LRN", lrn)
+        add(root, "LRN", lrn)
     if reference is not None:
-        _add(root, "MRN", reference)
+        add(root, "MRN", reference)
     return root
 
 
@@ -105,7 +87,7 @@ def respond(
         registered_at = min(s.received_at or s.at for _, s in registered)
         reference = mrn(message_id or str(registered[0][1].number), _addressed(mapped), registered_at)
         registration = _message("IE3R01", lrn, reference, guid)
-        _add(registration, "registrationDate", _time(registered_at))
+        add(registration, "registrationDate", utc(registered_at))
         for house, _ in registered:
             _document(registration, str(house.message_id))
         answers.append(registration)
@@ -114,9 +96,9 @@ def respond(
         if not group:
             continue
         notice = _message(_NOTICE[answer], lrn, reference, guid)
-        _add(notice, "completionDate" if answer == "assessment_complete" else "notificationDate",
-             _time(max(s.at for _, s in group)))  # fmt: skip
-        details = _add(notice, "assessmentComplete" if answer == "assessment_complete" else "doNotLoadDetails")
+        add(notice, "completionDate" if answer == "assessment_complete" else "notificationDate",
+             utc(max(s.at for _, s in group)))  # fmt: skip
+        details = add(notice, "assessmentComplete" if answer == "assessment_complete" else "doNotLoadDetails")
         for house, _ in group:
             _document(details, str(house.message_id))
         answers.append(notice)
@@ -124,28 +106,28 @@ def respond(
         if state.status not in ("request_for_information", "request_for_screening"):
             continue
         notice = _message(_NOTICE[state.status], lrn, reference, guid, house.index)
-        details = _add(notice, "referralRequestDetails")
-        _add(details, "referralRequestReference", state.number)
-        _add(details, "requestType", "RFI" if state.status == "request_for_information" else "RFS")
-        _add(details, "requestDate", _time(state.at))
+        details = add(notice, "referralRequestDetails")
+        add(details, "referralRequestReference", state.number)
+        add(details, "requestType", "RFI" if state.status == "request_for_information" else "RFS")
+        add(details, "requestDate", utc(state.at))
         if state.due_at is not None:
-            _add(details, "responseDeadline", _time(state.due_at))
+            add(details, "responseDeadline", utc(state.due_at))
         for reason in state.reasons:
-            _add(details, "description", reason)
+            add(details, "description", reason)
         _document(details, str(house.message_id))
         answers.append(notice)
     if refused:
         errors = _message("IE3N99", lrn, None, guid)
-        _add(errors, "notificationDate", _time(max(s.at for _, s in refused)))
+        add(errors, "notificationDate", utc(max(s.at for _, s in refused)))
         for house, state in refused:
             for error in state.errors:
-                functional = _add(errors, "functionalError")
-                _add(functional, "errorPointer", error.where)
-                _add(functional, "errorReason", error.detail)
+                functional = add(errors, "functionalError")
+                add(functional, "errorPointer", error.where)
+                add(functional, "errorReason", error.detail)
                 if error.pointer:
-                    _add(functional, "canonicalPointer", error.pointer)
+                    add(functional, "canonicalPointer", error.pointer)
                 if house.message_id:
-                    _add(functional, "originalAttributeValue", house.message_id)
+                    add(functional, "originalAttributeValue", house.message_id)
         answers.append(errors)
     return [
         Response(str(root.tag), MEDIA_TYPE, etree.tostring(root, xml_declaration=True, encoding="UTF-8"))

@@ -18,7 +18,7 @@ from typing import Any
 from clearway.dataset.decode import MISSING_FIELD, RecordDecoder
 from clearway.dataset.identifiers import currency_quantum
 from clearway.dataset.records import Consignment, Nature
-from clearway.messages.model import Mapped, MessageError
+from clearway.messages.model import Mapped, MessageError, RecordKind
 
 # Category of item (CN 23 box "category of item"; CDS NatureTypeCd). Only the codes a public
 # implementation confirms (India's FPO module, docs/standards/upu.md): 32 and 91 are probably a
@@ -182,8 +182,18 @@ def _covered(pointer: str, taken: set[str]) -> bool:
     return False
 
 
-def finish(draft: Draft, *, index: int, message_type: str, message_id: str | None, sender: str | None) -> Mapped:
-    """The item's result: its record checked as the JSON API checks it, every error in message terms.
+def finish(
+    draft: Draft,
+    *,
+    index: int,
+    message_type: str,
+    message_id: str | None,
+    sender: str | None,
+    kind: RecordKind = "consignment",
+    decoder: RecordDecoder[Any] = DECODER,
+) -> Mapped:
+    """The item's result: its record checked as the JSON API checks a ``kind`` (``decoder``), every
+    error in message terms.
 
     The canonical checks run even when mapping found errors, so that one answer lists everything
     wrong with the item; a canonical error on a field the mapping already refused is not repeated,
@@ -192,10 +202,10 @@ def finish(draft: Draft, *, index: int, message_type: str, message_id: str | Non
     origins = draft.origins
     origins.setdefault("", draft.where)
     errors = draft.errors
-    _, field_errors = DECODER.convert(draft.record)
+    _, field_errors = decoder.convert(draft.record)
     if field_errors:
         taken = {e.pointer for e in errors if e.pointer}
-        probe = Mapped(index, message_type, "consignment", message_id, None, origins, (), sender)
+        probe = Mapped(index, message_type, kind, message_id, None, origins, (), sender)
         for error in field_errors:
             if _covered(error.pointer, taken):
                 continue
@@ -207,7 +217,7 @@ def finish(draft: Draft, *, index: int, message_type: str, message_id: str | Non
             if not any(e.where == found.where and e.detail == found.detail for e in errors):
                 errors.append(found)
     record = None if errors else draft.record
-    return Mapped(index, message_type, "consignment", message_id, record, origins, tuple(errors), sender)
+    return Mapped(index, message_type, kind, message_id, record, origins, tuple(errors), sender)
 
 
 def refused(index: int, message_type: str, where: str, detail: str) -> Mapped:
