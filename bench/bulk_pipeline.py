@@ -29,6 +29,7 @@ from clearway.app.demo import register_traffic_operators
 from clearway.app.platform import Clearway
 from clearway.clearance.notices import EVENT_TYPES
 from clearway.clearance.pipeline import PipelineConfig
+from clearway.clearance.stages import STAGES, StageTotal, since
 from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
 from clearway.gc_pause import paused_gc
@@ -57,7 +58,7 @@ def run(svc: Clearway, kind: str, cls: type[Any], payloads: dict[str, bytes]) ->
     decoder: RecordDecoder[Any] = RecordDecoder(cls)
     stored = 0
     for operator, body in payloads.items():
-        with paused_gc():  # as the API's batch endpoint and `clearway ingest` parse
+        with paused_gc(), STAGES.stage("decode", body.count(b"\n")):  # as `clearway ingest` parses
             parsed = parse_ndjson(body, decoder, max_lines=10**9)
         records = [p.record for p in parsed.parsed if p.record is not None]
         assert len(records) == len(parsed.parsed), "simulated traffic must be valid"
@@ -84,6 +85,19 @@ class Switched(Clearway):
             revenue=self.revenue.config() if self.revenue_on else None,
             risk=self.risk.step() if self.risk_on else None,
         )
+
+
+def print_stages(stages: dict[str, StageTotal], elapsed: float) -> None:
+    """Each stage's share of the run (clearance.stages), so that the next bottleneck is visible."""
+    print("  per stage (wall time; records through the stage; share of the run):")
+    for name, total in stages.items():
+        rate = total.records / total.seconds if total.seconds else 0.0
+        print(
+            f"    {name:<17} {total.seconds:7.2f} s  {total.records:>9,} records  {rate:>11,.0f}/s"
+            f"  {100 * total.seconds / elapsed:5.1f} %"
+        )
+    rest = elapsed - sum(total.seconds for total in stages.values())
+    print(f"    {'(between stages)':<17} {rest:7.2f} s  {'':>9}          {'':>11}    {100 * rest / elapsed:5.1f} %")
 
 
 def main() -> None:
@@ -118,6 +132,7 @@ def main() -> None:
     del traffic
 
     started = time.perf_counter()
+    before = STAGES.snapshot()
     timings: dict[str, float] = {}
     stages = [("consignment", Consignment, declarations)] + [(k, c, documents[k]) for k, c, _ in KINDS]
     if args.order == "docs-first":
@@ -128,6 +143,7 @@ def main() -> None:
         counts[kind] = run(svc, kind, cls, payloads)
         timings[kind] = time.perf_counter() - t
     elapsed = time.perf_counter() - started
+    stages = since(before, STAGES.snapshot())
 
     with svc.engine.connect() as conn:
         states = dict(conn.execute(sa.text("SELECT state, count(*) FROM consignments GROUP BY state")).all())  # type: ignore[arg-type]
@@ -141,6 +157,7 @@ def main() -> None:
         print(f"  {kind:<12} {counts[kind]:>9,} stored in {seconds:6.1f} s  ({counts[kind] / seconds:>9,.0f}/s)")
     print(f"  final states: {states}")
     print(f"  assessments stored: {assessed:,}; risk results stored: {risked:,}; webhook deliveries queued: {queued:,}")
+    print_stages(stages, elapsed)
     print(
         f"TOTAL {counts['consignment']:,} declarations with their documents in {elapsed:.1f} s: "
         f"{counts['consignment'] / elapsed:,.0f} declarations/s; peak memory {peak_mb:,.0f} MB"

@@ -9,6 +9,7 @@ periodic sweep re-links whatever such a race left waiting.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import logging
@@ -32,6 +33,7 @@ from clearway.audit.chain import AuditEntry, AuditEvent, Verification, verify
 from clearway.clearance import actions, pipeline
 from clearway.clearance.lifecycle import HoldReason, State
 from clearway.clearance.model import StoredConsignment, SubmissionResult
+from clearway.clearance.stages import STAGES
 from clearway.dataset.records import Consignment, Document, DocumentKind
 from clearway.gc_pause import paused_gc
 from clearway.risk.lanes import RiskResult
@@ -113,6 +115,15 @@ class Clearway:
     def __exit__(self, *_: object) -> None:
         self.close()
 
+    @contextlib.contextmanager
+    def _batch(self, records: int) -> Iterator[sa.Connection]:
+        """One batch's transaction, its commit timed as the pipeline's last stage (clearance.stages)."""
+        with paused_gc(), self._write_lock:
+            with self.engine.begin() as conn:
+                yield conn
+                committing = STAGES.clock()
+            STAGES.add("commit", STAGES.clock() - committing, records)
+
     def submit_consignments(
         self,
         operator_id: str,
@@ -121,7 +132,7 @@ class Clearway:
         actor: str | None = None,
         now: dt.datetime | None = None,
     ) -> list[SubmissionResult]:
-        with paused_gc(), self._write_lock, self.engine.begin() as conn:
+        with self._batch(len(records)) as conn:
             return pipeline.submit_consignments(
                 SqlClearanceStore(conn),
                 operator_id,
@@ -140,7 +151,7 @@ class Clearway:
         actor: str | None = None,
         now: dt.datetime | None = None,
     ) -> list[SubmissionResult]:
-        with paused_gc(), self._write_lock, self.engine.begin() as conn:
+        with self._batch(len(records)) as conn:
             return pipeline.submit_documents(
                 SqlClearanceStore(conn),
                 kind,
