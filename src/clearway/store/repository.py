@@ -33,7 +33,15 @@ from clearway.risk.lanes import RiskResult
 from clearway.store import message_repo, revenue_repo, risk_repo, webhook_repo
 from clearway.store.audit_log import SqlAuditLog
 from clearway.store.bulk import BulkWriter
-from clearway.store.tables import consignment_versions, consignments, documents, history, plain_row, results
+from clearway.store.tables import (
+    AWAITING,
+    consignment_versions,
+    consignments,
+    documents,
+    history,
+    plain_row,
+    results,
+)
 
 _CHUNK = 2000
 _CONSIGNMENT = msgspec.json.Decoder(Consignment)
@@ -41,6 +49,11 @@ _DOCUMENT = {kind: msgspec.json.Decoder(cls) for kind, cls in DOCUMENT_TYPES.ite
 _LINK = msgspec.json.Decoder(LinkResult)
 _DECISION = msgspec.json.Decoder(Decision)
 _KEY_COLUMN = {"order": "order_number", "payment": "payment_key", "waybill": "transport_document"}
+_AWAITING_INDEX = {
+    "order": "ix_consignments_awaiting_order_number",
+    "payment": "ix_consignments_awaiting_payment_key",
+    "waybill": "ix_consignments_transport_document",
+}
 
 
 def _chunks(values: Collection[str]) -> Iterator[list[str]]:
@@ -137,14 +150,27 @@ class SqlClearanceStore:
         )
 
     def _consignments(
-        self, condition: str, params: tuple[Any, ...], column: str, values: Collection[str], *, lock: bool = False
+        self,
+        condition: str,
+        params: tuple[Any, ...],
+        column: str,
+        values: Collection[str],
+        *,
+        lock: bool = False,
+        index: str | None = None,
     ) -> Iterator[StoredConsignment]:
         # SQLite has one writer at a time (and one server process); PostgreSQL locks the rows, in id
         # order so that two transactions locking overlapping sets wait rather than deadlock.
         locking = " ORDER BY c.id FOR UPDATE OF c" if lock and not self.bulk.sqlite else ""
+        select = _CONSIGNMENT_SELECT
+        if index is not None and self.bulk.sqlite:
+            # Without statistics SQLite's planner takes an equality on the state (the state and
+            # deadline index) over a list of keys, and would scan every waiting declaration for
+            # each batch; PostgreSQL's statistics choose the key's index by themselves.
+            select = select.replace("FROM consignments c ", f"FROM consignments c INDEXED BY {index} ", 1)
         for chunk in _chunks(sorted(values) if locking else values):
             among, values_params = self.bulk.among(column, chunk)
-            sql = f"{_CONSIGNMENT_SELECT} WHERE {condition} {among}{locking}"
+            sql = f"{select} WHERE {condition} {among}{locking}"
             for row in self.conn.exec_driver_sql(sql, (*params, *values_params)):
                 yield self._consignment(row)
 
@@ -207,12 +233,14 @@ class SqlClearanceStore:
         return found
 
     def awaiting_by_keys(self, kind: DocumentKind, keys: Collection[str]) -> list[StoredConsignment]:
+        # The state as a literal, as the partial indexes of the link keys say it (store.tables).
         found = self._consignments(
-            f"c.state = {self.bulk.mark} AND",
-            (State.AWAITING_DOCUMENTS.value,),
+            f"c.{AWAITING} AND",
+            (),
             f"c.{_KEY_COLUMN[kind]}",
             keys,
             lock=True,
+            index=_AWAITING_INDEX.get(kind),
         )
         return list({c.id: c for c in found}.values())
 
