@@ -110,6 +110,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def when(value: Any) -> dt.datetime:
+    """A stored time (SQLite hands back its text)."""
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
 def snapshot(svc: Clearway) -> dict[str, list[Any]]:
     """Every row the pipeline writes, keyed by the consignment's operator and reference."""
     with svc.engine.connect() as conn:
@@ -124,7 +129,7 @@ def snapshot(svc: Clearway) -> dict[str, list[Any]]:
                 plain = {k: _plain(v) for k, v in row.items() if k not in VOLATILE and k != "consignment_id"}
                 cid = row["id"] if table == "consignments" else row["consignment_id"]
                 if table == "consignments" and row["deadline"] is not None:
-                    plain["deadline"] = str(row["deadline"] - row["received_at"])  # the wait, not the clock
+                    plain["deadline"] = str(when(row["deadline"]) - when(row["received_at"]))  # the wait, not the clock
                 rows.append((keys[cid], sorted(plain.items(), key=lambda kv: kv[0])))
             found[table] = sorted(rows, key=repr)
         documents = conn.exec_driver_sql("SELECT kind, operator_id, number, body_hash, sender_kind FROM documents")

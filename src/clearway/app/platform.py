@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from clearway.app.access.operators import AccessService
 from clearway.app.alerts.service import AlertService
+from clearway.app.catch_up import catch_up_after, looked_for
 from clearway.app.dossier import ConsignmentDossier, read_dossier
 from clearway.app.learning.service import LearningService
 from clearway.app.messages import MessageService
@@ -31,6 +32,7 @@ from clearway.app.submissions import Submission, submit_together
 from clearway.app.webhooks.service import WebhookService
 from clearway.audit.chain import AuditEntry, AuditEvent, Verification, verify
 from clearway.clearance import actions, pipeline
+from clearway.clearance.catch_up import keys_stored, left_waiting
 from clearway.clearance.lifecycle import HoldReason, State
 from clearway.clearance.model import StoredConsignment, SubmissionResult
 from clearway.clearance.stages import STAGES
@@ -132,15 +134,13 @@ class Clearway:
         actor: str | None = None,
         now: dt.datetime | None = None,
     ) -> list[SubmissionResult]:
+        at, actor = now or utcnow(), actor or f"operator:{operator_id}"
         with self._batch(len(records)) as conn:
-            return pipeline.submit_consignments(
-                SqlClearanceStore(conn),
-                operator_id,
-                records,
-                now=now or utcnow(),
-                actor=actor or f"operator:{operator_id}",
-                config=self.config,
+            done = pipeline.submit_consignments(
+                SqlClearanceStore(conn), operator_id, records, now=at, actor=actor, config=self.config
             )
+        catch_up_after(self.engine, self._write_lock, self.config, left_waiting(done), {}, now=at, actor=actor)
+        return done
 
     def submit_documents(
         self,
@@ -151,16 +151,14 @@ class Clearway:
         actor: str | None = None,
         now: dt.datetime | None = None,
     ) -> list[SubmissionResult]:
+        at, actor = now or utcnow(), actor or f"operator:{operator_id}"
         with self._batch(len(records)) as conn:
-            return pipeline.submit_documents(
-                SqlClearanceStore(conn),
-                kind,
-                operator_id,
-                records,
-                now=now or utcnow(),
-                actor=actor or f"operator:{operator_id}",
-                config=self.config,
+            done = pipeline.submit_documents(
+                SqlClearanceStore(conn), kind, operator_id, records, now=at, actor=actor, config=self.config
             )
+        keys = {kind: keys_stored(kind, records, done)}
+        catch_up_after(self.engine, self._write_lock, self.config, [], keys, now=at, actor=actor)
+        return done
 
     def submit_mixed(
         self,
@@ -176,10 +174,13 @@ class Clearway:
         writes what belongs with the results in the same transaction (a message kept as received:
         app.messages), so that neither is stored without the other.
         """
+        at = now or utcnow()
         with paused_gc(), self._write_lock, self.engine.begin() as conn:
-            done = submit_together(SqlClearanceStore(conn), items, now=now or utcnow(), config=self.config)
+            done = submit_together(SqlClearanceStore(conn), items, now=at, config=self.config)
             if also is not None:
                 also(conn, done)
+        waiting, keys = looked_for(items, done)
+        catch_up_after(self.engine, self._write_lock, self.config, waiting, keys, now=at, actor="system:linking")
         return done
 
     def amend(

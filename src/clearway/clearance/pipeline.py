@@ -9,7 +9,7 @@ record is rejected on its own.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from clearway.clearance.assessment import AssessedConsignment, RevenueConfig, add_usage, assess_declaration
@@ -351,9 +351,40 @@ def submit_documents(
         keys |= {d.record.order_number for d in new_docs if isinstance(d.record, Payment)}
     if keys:
         with STAGES.stage("find_waiting", len(keys)):
-            waiting = store.awaiting_by_keys(kind, keys)
+            waiting = in_arrival_order(kind, store.awaiting_by_keys(kind, keys), new_docs)
         relink(store, waiting, now=now, actor=actor, config=config)
     return results
+
+
+def in_arrival_order(
+    kind: DocumentKind, rows: Sequence[StoredConsignment], docs: Sequence[StoredDocument]
+) -> list[StoredConsignment]:
+    """Waiting declarations in the order their documents came in the batch: sent one at a time, the
+    first document would have completed its declaration first, and what a declaration is compared
+    with (the buyer's earlier consignments of the day, a person's quota) depends on that order."""
+    position: dict[str, int] = {}
+    for index, doc in enumerate(docs):
+        position.setdefault(doc.number, index)
+        if isinstance(doc.record, Payment):
+            position.setdefault(doc.record.order_number, index)
+    key = _WAITING_KEY[kind]
+    return sorted(rows, key=lambda row: (position.get(key(row.record), len(docs)), row.id))
+
+
+def _order_number(c: Consignment) -> str:
+    return c.transaction.order_number
+
+
+def _transport_document(c: Consignment) -> str:
+    return c.logistics.transport_document
+
+
+# The key a waiting declaration is found by for each kind of document (store.awaiting_by_keys).
+_WAITING_KEY: dict[DocumentKind, Callable[[Consignment], str]] = {
+    "order": _order_number,
+    "payment": payment_key,
+    "waybill": _transport_document,
+}
 
 
 _NUMBER_POINTER: dict[DocumentKind, str] = {

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from clearway.audit.chain import AuditEvent
 from clearway.clearance.assessment import AssessedConsignment
+from clearway.clearance.linking import LinkResult
 from clearway.clearance.model import (
     ConsignmentState,
     HistoryEntry,
@@ -55,6 +56,9 @@ class ClearanceStore(Protocol):
 
     def awaiting_by_keys(self, kind: DocumentKind, keys: Collection[str]) -> list[StoredConsignment]:
         """Consignments awaiting documents whose link key for ``kind`` is one of ``keys``."""
+
+    def last_links(self, consignment_ids: Collection[str]) -> dict[str, LinkResult]:
+        """Each consignment's latest link result, as the pipeline recorded it."""
 
     def overdue(self, now: dt.datetime, limit: int) -> list[StoredConsignment]:
         """Consignments still awaiting documents whose deadline has passed."""

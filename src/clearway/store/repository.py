@@ -468,6 +468,16 @@ class SqlClearanceStore:
     def messages_answering(self, consignment_ids: Collection[str]) -> list[tuple[str, str, str]]:
         return message_repo.messages_answering(self.bulk, consignment_ids)
 
+    def last_links(self, consignment_ids: Collection[str]) -> dict[str, LinkResult]:
+        """Each consignment's latest link result (results are appended in id order)."""
+        found: dict[str, LinkResult] = {}
+        for chunk in _chunks(consignment_ids):
+            among, values_params = self.bulk.among("consignment_id", chunk)
+            sql = f"SELECT consignment_id, link FROM results WHERE {among} ORDER BY id"
+            for cid, body in self.conn.exec_driver_sql(sql, values_params):
+                found[cid] = _LINK.decode(body)
+        return found
+
     def append_results(self, items: Sequence[StepResult]) -> None:
         w = self.bulk
         w.insert(
