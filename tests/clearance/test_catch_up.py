@@ -1,23 +1,19 @@
-"""A declaration and its documents committed by two processes at the same moment still link
-(clearance.catch_up): on PostgreSQL with two services, a transaction held open while the other
-commits its half; on both databases, the catch-up itself on documents stored behind a waiting
-declaration's back."""
+"""The catch-up after a commit (clearance.catch_up), on documents stored behind a waiting
+declaration's back, as another process's commit would be; with two real services racing on
+PostgreSQL in tests/app/test_concurrency.py."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import threading
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from clearway.app.platform import Clearway
 from clearway.clearance.catch_up import catch_up
 from clearway.clearance.lifecycle import State
-from clearway.clearance.model import StoredDocument, SubmissionResult, canonical_json, content_hash, new_id
+from clearway.clearance.model import StoredDocument, canonical_json, content_hash, new_id
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
 from clearway.store.repository import SqlClearanceStore
 
@@ -88,70 +84,3 @@ def test_a_look_that_finds_nothing_new_writes_nothing(service: Clearway, consign
         before = store.last_links([cid])
         assert catch_up(store, [cid], {"order": {"nobody"}}, now=T0, actor="x", config=service.config) == []
         assert store.last_links([cid]) == before
-
-
-@pytest.fixture
-def second(service: Clearway, database_url: str) -> Iterator[Clearway]:
-    """Another process's service: its own engine and its own lock on the same database."""
-    other = Clearway(service.settings, engine=sa.create_engine(database_url))
-    yield other
-    other.engine.dispose()
-
-
-def held_open(
-    service: Clearway, items: list[tuple[str, str, Any]]
-) -> tuple[threading.Thread, threading.Event, list[Any]]:
-    """Submit ``items`` in a thread whose transaction stays open until the event is set."""
-    release, inside, done = threading.Event(), threading.Event(), []
-
-    def wait(conn: sa.Connection, results: list[SubmissionResult]) -> None:
-        inside.set()
-        assert release.wait(30), "the test never let the transaction commit"
-
-    def run() -> None:
-        done.extend(service.submit_mixed(items, now=T0, also=wait))
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    assert inside.wait(30), "the held transaction never reached its commit"
-    return thread, release, done
-
-
-def finish(thread: threading.Thread, release: threading.Event) -> None:
-    release.set()
-    thread.join(30)
-    assert not thread.is_alive()
-
-
-def send_documents(service: Clearway, order: Order, payment: Payment, waybill: Waybill) -> None:
-    service.submit_documents("order", PLATFORM, [order], now=T0)
-    service.submit_documents("payment", PSP, [payment], now=T0)
-    service.submit_documents("waybill", CARRIER, [waybill], now=T0)
-
-
-Arrival = Callable[[Clearway, Consignment, Order, Payment, Waybill], None]
-
-
-@TWO_PROCESSES
-def test_documents_committed_while_the_declaration_was_open_are_linked(
-    service: Clearway, second: Clearway, consignment: Consignment, order: Order, payment: Payment, waybill: Waybill
-) -> None:
-    thread, release, done = held_open(service, [("consignment", COURIER, consignment)])
-    send_documents(second, order, payment, waybill)  # their look for waiting declarations sees nothing yet
-    finish(thread, release)
-    [result] = done
-    assert state_of(service, str(result.id)) is State.RELEASED
-    assert history_of(service, str(result.id)) == ["received", "awaiting_documents", "assessed", "released"]
-
-
-@TWO_PROCESSES
-def test_a_declaration_committed_while_the_documents_were_open_is_linked(
-    service: Clearway, second: Clearway, consignment: Consignment, order: Order, payment: Payment, waybill: Waybill
-) -> None:
-    documents = [("order", PLATFORM, order), ("payment", PSP, payment), ("waybill", CARRIER, waybill)]
-    thread, release, _ = held_open(service, documents)
-    [result] = second.submit_consignments(COURIER, [consignment], now=T0)
-    assert result.state is State.AWAITING_DOCUMENTS  # the documents are not committed yet
-    finish(thread, release)
-    assert state_of(second, str(result.id)) is State.RELEASED
-    assert history_of(second, str(result.id)) == ["received", "awaiting_documents", "assessed", "released"]

@@ -9,7 +9,6 @@ periodic sweep re-links whatever such a race left waiting.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import logging
@@ -21,7 +20,7 @@ import sqlalchemy as sa
 
 from clearway.app.access.operators import AccessService
 from clearway.app.alerts.service import AlertService
-from clearway.app.catch_up import catch_up_after, looked_for
+from clearway.app.concurrency import batch, catch_up_after, looked_for, retry_unique
 from clearway.app.dossier import ConsignmentDossier, read_dossier
 from clearway.app.learning.service import LearningService
 from clearway.app.messages import MessageService
@@ -35,7 +34,6 @@ from clearway.clearance import actions, pipeline
 from clearway.clearance.catch_up import keys_stored, left_waiting
 from clearway.clearance.lifecycle import HoldReason, State
 from clearway.clearance.model import StoredConsignment, SubmissionResult
-from clearway.clearance.stages import STAGES
 from clearway.dataset.records import Consignment, Document, DocumentKind
 from clearway.gc_pause import paused_gc
 from clearway.risk.lanes import RiskResult
@@ -117,15 +115,6 @@ class Clearway:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    @contextlib.contextmanager
-    def _batch(self, records: int) -> Iterator[sa.Connection]:
-        """One batch's transaction, its commit timed as the pipeline's last stage (clearance.stages)."""
-        with paused_gc(), self._write_lock:
-            with self.engine.begin() as conn:
-                yield conn
-                committing = STAGES.clock()
-            STAGES.add("commit", STAGES.clock() - committing, records)
-
     def submit_consignments(
         self,
         operator_id: str,
@@ -135,10 +124,15 @@ class Clearway:
         now: dt.datetime | None = None,
     ) -> list[SubmissionResult]:
         at, actor = now or utcnow(), actor or f"operator:{operator_id}"
-        with self._batch(len(records)) as conn:
-            done = pipeline.submit_consignments(
-                SqlClearanceStore(conn), operator_id, records, now=at, actor=actor, config=self.config
-            )
+
+        def attempt() -> list[SubmissionResult]:
+            with batch(self.engine, self._write_lock, len(records)) as conn:
+                store = SqlClearanceStore(conn)
+                return pipeline.submit_consignments(
+                    store, operator_id, records, now=at, actor=actor, config=self.config
+                )
+
+        done = retry_unique(attempt)
         catch_up_after(self.engine, self._write_lock, self.config, left_waiting(done), {}, now=at, actor=actor)
         return done
 
@@ -152,10 +146,15 @@ class Clearway:
         now: dt.datetime | None = None,
     ) -> list[SubmissionResult]:
         at, actor = now or utcnow(), actor or f"operator:{operator_id}"
-        with self._batch(len(records)) as conn:
-            done = pipeline.submit_documents(
-                SqlClearanceStore(conn), kind, operator_id, records, now=at, actor=actor, config=self.config
-            )
+
+        def attempt() -> list[SubmissionResult]:
+            with batch(self.engine, self._write_lock, len(records)) as conn:
+                store = SqlClearanceStore(conn)
+                return pipeline.submit_documents(
+                    store, kind, operator_id, records, now=at, actor=actor, config=self.config
+                )
+
+        done = retry_unique(attempt)
         keys = {kind: keys_stored(kind, records, done)}
         catch_up_after(self.engine, self._write_lock, self.config, [], keys, now=at, actor=actor)
         return done
@@ -175,10 +174,15 @@ class Clearway:
         app.messages), so that neither is stored without the other.
         """
         at = now or utcnow()
-        with paused_gc(), self._write_lock, self.engine.begin() as conn:
-            done = submit_together(SqlClearanceStore(conn), items, now=at, config=self.config)
-            if also is not None:
-                also(conn, done)
+
+        def attempt() -> list[SubmissionResult]:
+            with paused_gc(), self._write_lock, self.engine.begin() as conn:
+                found = submit_together(SqlClearanceStore(conn), items, now=at, config=self.config)
+                if also is not None:
+                    also(conn, found)
+            return found
+
+        done = retry_unique(attempt)
         waiting, keys = looked_for(items, done)
         catch_up_after(self.engine, self._write_lock, self.config, waiting, keys, now=at, actor="system:linking")
         return done
