@@ -70,10 +70,29 @@ def test_documents_stored_behind_a_waiting_declaration_are_caught_up_once(
     assert state_of(service, cid) is State.AWAITING_DOCUMENTS  # nobody relinked it
     for attempt in range(2):
         with service.engine.begin() as conn:
-            moved = catch_up(SqlClearanceStore(conn), [cid], {}, now=T0, actor="system:linking", config=service.config)
+            store = SqlClearanceStore(conn)
+            moved = catch_up(store, {cid: consignment}, {}, now=T0, actor="system:linking", config=service.config)
         assert moved == ([cid] if attempt == 0 else []), attempt  # the second look finds nothing new
     assert state_of(service, cid) is State.RELEASED
     assert history_of(service, cid) == ["received", "awaiting_documents", "assessed", "released"]
+
+
+def test_a_declaration_with_no_document_at_all_is_not_even_read(
+    service: Clearway, consignment: Consignment, order: Order
+) -> None:
+    """The narrow look (documents_present) spares reading and locking a declaration none of whose
+    keys has a document; one with a document under one of its keys is read and compared."""
+    [result] = service.submit_consignments(COURIER, [consignment], now=T0)
+    cid = str(result.id)
+    with service.engine.begin() as conn:
+        store = SqlClearanceStore(conn)
+        keys = {"order": {order.order_number}, "payment": set(), "waybill": set()}
+        assert store.documents_present(keys) == {}
+        store.insert_documents([stored("order", PLATFORM, order.order_number, order)])
+        assert store.documents_present(keys) == {"order": {order.order_number}}
+        moved = catch_up(store, {cid: consignment}, {}, now=T0, actor="x", config=service.config)
+    assert moved == [cid]  # the order was stored behind its back: linked again, still waiting for the rest
+    assert state_of(service, cid) is State.AWAITING_DOCUMENTS
 
 
 def test_a_look_that_finds_nothing_new_writes_nothing(service: Clearway, consignment: Consignment) -> None:
@@ -82,5 +101,6 @@ def test_a_look_that_finds_nothing_new_writes_nothing(service: Clearway, consign
     with service.engine.begin() as conn:
         store = SqlClearanceStore(conn)
         before = store.last_links([cid])
-        assert catch_up(store, [cid], {"order": {"nobody"}}, now=T0, actor="x", config=service.config) == []
+        waiting = {cid: consignment}
+        assert catch_up(store, waiting, {"order": {"nobody"}}, now=T0, actor="x", config=service.config) == []
         assert store.last_links([cid]) == before

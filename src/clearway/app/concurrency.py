@@ -17,7 +17,7 @@ from clearway.clearance.catch_up import catch_up, left_waiting, link_keys
 from clearway.clearance.model import SubmissionResult
 from clearway.clearance.pipeline import PipelineConfig
 from clearway.clearance.stages import STAGES
-from clearway.dataset.records import DocumentKind
+from clearway.dataset.records import Consignment, DocumentKind
 from clearway.gc_pause import paused_gc
 from clearway.store.repository import SqlClearanceStore
 
@@ -61,9 +61,10 @@ def catch_up_after(
     engine: sa.Engine,
     write_lock: threading.Lock,
     config: PipelineConfig,
-    waiting: Collection[str],
+    waiting: Mapping[str, Consignment],
     keys: Mapping[DocumentKind, Collection[str]],
     *,
+    seen: Collection[str] = (),
     now: dt.datetime,
     actor: str,
 ) -> list[str]:
@@ -76,21 +77,24 @@ def catch_up_after(
     if engine.dialect.name == "sqlite" or not looked:
         return []
     with paused_gc(), write_lock, engine.begin() as conn, STAGES.stage("catch_up", looked):
-        return catch_up(SqlClearanceStore(conn), waiting, keys, now=now, actor=actor, config=config)
+        return catch_up(SqlClearanceStore(conn), waiting, keys, seen=seen, now=now, actor=actor, config=config)
 
 
 def looked_for(
     items: Sequence[tuple[str, str, Any]], results: Sequence[SubmissionResult]
-) -> tuple[list[str], dict[DocumentKind, set[str]]]:
+) -> tuple[dict[str, Consignment], dict[DocumentKind, set[str]]]:
     """What a mixed batch (app.submissions) must look at again: the declarations it left waiting, and
     the link keys of the documents it stored, by kind."""
     keys: dict[DocumentKind, set[str]] = {}
+    waiting: dict[str, Consignment] = {}
     for result in results:
         kind, _, record = items[result.index]
         if result.status == "accepted" and kind in _DOCUMENT_KINDS:
             document_kind = cast(DocumentKind, kind)
             keys.setdefault(document_kind, set()).update(link_keys(document_kind, record))
-    return left_waiting(results), keys
+        elif isinstance(record, Consignment):
+            waiting.update(left_waiting([result], {result.index: record}))
+    return waiting, keys
 
 
 _DOCUMENT_KINDS = frozenset({"order", "payment", "waybill"})

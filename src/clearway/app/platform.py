@@ -133,7 +133,8 @@ class Clearway:
                 )
 
         done = retry_unique(attempt)
-        catch_up_after(self.engine, self._write_lock, self.config, left_waiting(done), {}, now=at, actor=actor)
+        waiting = left_waiting(done, records)
+        catch_up_after(self.engine, self._write_lock, self.config, waiting, {}, now=at, actor=actor)
         return done
 
     def submit_documents(
@@ -147,16 +148,19 @@ class Clearway:
     ) -> list[SubmissionResult]:
         at, actor = now or utcnow(), actor or f"operator:{operator_id}"
 
+        seen: set[str] = set()
+
         def attempt() -> list[SubmissionResult]:
+            seen.clear()
             with batch(self.engine, self._write_lock, len(records)) as conn:
                 store = SqlClearanceStore(conn)
                 return pipeline.submit_documents(
-                    store, kind, operator_id, records, now=at, actor=actor, config=self.config
+                    store, kind, operator_id, records, now=at, actor=actor, config=self.config, seen=seen
                 )
 
         done = retry_unique(attempt)
         keys = {kind: keys_stored(kind, records, done)}
-        catch_up_after(self.engine, self._write_lock, self.config, [], keys, now=at, actor=actor)
+        catch_up_after(self.engine, self._write_lock, self.config, {}, keys, seen=seen, now=at, actor=actor)
         return done
 
     def submit_mixed(
@@ -175,16 +179,21 @@ class Clearway:
         """
         at = now or utcnow()
 
+        seen: set[str] = set()
+
         def attempt() -> list[SubmissionResult]:
+            seen.clear()
             with paused_gc(), self._write_lock, self.engine.begin() as conn:
-                found = submit_together(SqlClearanceStore(conn), items, now=at, config=self.config)
+                found = submit_together(SqlClearanceStore(conn), items, now=at, config=self.config, seen=seen)
                 if also is not None:
                     also(conn, found)
             return found
 
         done = retry_unique(attempt)
         waiting, keys = looked_for(items, done)
-        catch_up_after(self.engine, self._write_lock, self.config, waiting, keys, now=at, actor="system:linking")
+        catch_up_after(
+            self.engine, self._write_lock, self.config, waiting, keys, seen=seen, now=at, actor="system:linking"
+        )
         return done
 
     def amend(

@@ -21,36 +21,48 @@ from collections.abc import Collection, Mapping, Sequence
 
 from clearway.clearance.documents import documents_for
 from clearway.clearance.lifecycle import State
-from clearway.clearance.linking import link
+from clearway.clearance.linking import link, payment_key
 from clearway.clearance.model import StoredConsignment, SubmissionResult
 from clearway.clearance.pipeline import PipelineConfig, relink
 from clearway.clearance.store import ClearanceStore
-from clearway.dataset.records import Document, DocumentKind, Payment, document_number
+from clearway.dataset.records import Consignment, Document, DocumentKind, Payment, document_number
 
 
 def catch_up(
     store: ClearanceStore,
-    waiting_ids: Collection[str],
+    waiting: Mapping[str, Consignment],
     document_keys: Mapping[DocumentKind, Collection[str]],
     *,
+    seen: Collection[str] = (),
     now: dt.datetime,
     actor: str,
     config: PipelineConfig,
 ) -> list[str]:
-    """Link again the declarations that can now see documents their last link did not; their ids."""
+    """Link again the declarations that can now see documents their last link did not; their ids.
+
+    ``waiting``: the declarations the batch left waiting (id -> record); ``document_keys``: the link
+    keys of the documents it stored; ``seen``: the waiting declarations the batch already linked
+    with those documents (rows it locked: nobody else moved them meanwhile).
+    """
+    # A waiting declaration none of whose keys has any document stored has nothing to catch up
+    # with: one narrow query spares reading and locking it (the usual case when declarations come
+    # first).
+    present = store.documents_present(_keys_of(waiting.values())) if waiting else {}
+    candidates = [cid for cid, c in waiting.items() if any(key in present.get(kind, ()) for kind, key in _keys(c))]
     rows: dict[str, StoredConsignment] = {}
-    if waiting_ids:
-        rows.update(store.consignments_by_id(waiting_ids, lock=True))
+    if candidates:
+        rows.update(store.consignments_by_id(candidates, lock=True))
+    skip = set(seen)
     for kind, keys in document_keys.items():
         if keys:
-            rows.update((row.id, row) for row in store.awaiting_by_keys(kind, keys))
-    waiting = [row for row in rows.values() if row.status.state is State.AWAITING_DOCUMENTS]
-    if not waiting:
+            rows.update((row.id, row) for row in store.awaiting_by_keys(kind, keys) if row.id not in skip)
+    rows_waiting = [row for row in rows.values() if row.status.state is State.AWAITING_DOCUMENTS]
+    if not rows_waiting:
         return []
-    docs = documents_for(store, waiting)
-    last = store.last_links([row.id for row in waiting])
+    docs = documents_for(store, rows_waiting)
+    last = store.last_links([row.id for row in rows_waiting])
     moved = []
-    for row in waiting:
+    for row in rows_waiting:
         found = docs.linkable(row)
         now_link = link(
             row.record,
@@ -66,9 +78,33 @@ def catch_up(
     return [row.id for row in moved]
 
 
-def left_waiting(results: Collection[SubmissionResult]) -> list[str]:
-    """The declarations a batch accepted and left waiting for documents."""
-    return [r.id for r in results if r.status == "accepted" and r.id and r.state is State.AWAITING_DOCUMENTS]
+def _keys(c: Consignment) -> list[tuple[DocumentKind, str]]:
+    """The keys a declaration's documents are found by (clearance.documents.documents_for)."""
+    return [
+        ("order", c.transaction.order_number),
+        ("payment", payment_key(c)),
+        ("waybill", c.logistics.transport_document),
+    ]
+
+
+def _keys_of(records: Collection[Consignment]) -> dict[DocumentKind, set[str]]:
+    found: dict[DocumentKind, set[str]] = {"order": set(), "payment": set(), "waybill": set()}
+    for c in records:
+        for kind, key in _keys(c):
+            found[kind].add(key)
+    return found
+
+
+def left_waiting(
+    results: Collection[SubmissionResult], records: Sequence[Consignment] | Mapping[int, Consignment]
+) -> dict[str, Consignment]:
+    """The declarations a batch accepted and left waiting for documents (``results`` in the order of
+    ``records``)."""
+    return {
+        r.id: records[r.index]
+        for r in results
+        if r.status == "accepted" and r.id and r.state is State.AWAITING_DOCUMENTS
+    }
 
 
 def link_keys(kind: DocumentKind, record: Document) -> set[str]:

@@ -292,11 +292,13 @@ def submit_documents(
     now: dt.datetime,
     actor: str,
     config: PipelineConfig,
+    seen: set[str] | None = None,
 ) -> list[SubmissionResult]:
     """Store orders, payments or waybills and advance the declarations that were waiting for them.
 
     Each sender's numbers are its own: a number another operator already used is a different
     document, kept beside the first (clearance.senders decides which one a declaration links).
+    ``seen`` gathers the waiting declarations linked again (clearance.catch_up need not look at them).
     """
     sender_kind = store.operator_kinds([operator_id]).get(operator_id)
     if not may_send(sender_kind, kind):
@@ -352,6 +354,8 @@ def submit_documents(
     if keys:
         with STAGES.stage("find_waiting", len(keys)):
             waiting = in_arrival_order(kind, store.awaiting_by_keys(kind, keys), new_docs)
+        if seen is not None:
+            seen.update(row.id for row in waiting)
         relink(store, waiting, now=now, actor=actor, config=config)
     return results
 

@@ -7,7 +7,7 @@ a 100,000-record batch costs a few dozen queries, not 100,000.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -467,6 +467,19 @@ class SqlClearanceStore:
 
     def messages_answering(self, consignment_ids: Collection[str]) -> list[tuple[str, str, str]]:
         return message_repo.messages_answering(self.bulk, consignment_ids)
+
+    def documents_present(self, keys: Mapping[DocumentKind, Collection[str]]) -> dict[DocumentKind, set[str]]:
+        found: dict[DocumentKind, set[str]] = {}
+        mark = self.bulk.mark
+        for kind, wanted in keys.items():
+            columns = ("number", "order_number") if kind == "payment" else ("number",)
+            for column in columns:
+                for chunk in _chunks(wanted):
+                    among, values_params = self.bulk.among(column, chunk)
+                    sql = f"SELECT DISTINCT {column} FROM documents WHERE kind = {mark} AND {among}"
+                    for (key,) in self.conn.exec_driver_sql(sql, (kind, *values_params)):
+                        found.setdefault(kind, set()).add(key)
+        return found
 
     def last_links(self, consignment_ids: Collection[str]) -> dict[str, LinkResult]:
         """Each consignment's latest link result (results are appended in id order)."""
