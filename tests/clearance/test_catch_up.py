@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from clearway.app.platform import Clearway
-from clearway.clearance.catch_up import catch_up
+from clearway.clearance.catch_up import catch_up, with_documents
 from clearway.clearance.lifecycle import State
 from clearway.clearance.model import StoredDocument, canonical_json, content_hash, new_id
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
@@ -71,7 +71,8 @@ def test_documents_stored_behind_a_waiting_declaration_are_caught_up_once(
     for attempt in range(2):
         with service.engine.begin() as conn:
             store = SqlClearanceStore(conn)
-            moved = catch_up(store, {cid: consignment}, {}, now=T0, actor="system:linking", config=service.config)
+            candidates = with_documents(store, {cid: consignment})
+            moved = catch_up(store, candidates, {}, now=T0, actor="system:linking", config=service.config)
         assert moved == ([cid] if attempt == 0 else []), attempt  # the second look finds nothing new
     assert state_of(service, cid) is State.RELEASED
     assert history_of(service, cid) == ["received", "awaiting_documents", "assessed", "released"]
@@ -90,7 +91,8 @@ def test_a_declaration_with_no_document_at_all_is_not_even_read(
         assert store.documents_present(keys) == {}
         store.insert_documents([stored("order", PLATFORM, order.order_number, order)])
         assert store.documents_present(keys) == {"order": {order.order_number}}
-        moved = catch_up(store, {cid: consignment}, {}, now=T0, actor="x", config=service.config)
+        assert with_documents(store, {cid: consignment}) == [cid]
+        moved = catch_up(store, [cid], {}, now=T0, actor="x", config=service.config)
     assert moved == [cid]  # the order was stored behind its back: linked again, still waiting for the rest
     assert state_of(service, cid) is State.AWAITING_DOCUMENTS
 
@@ -101,6 +103,6 @@ def test_a_look_that_finds_nothing_new_writes_nothing(service: Clearway, consign
     with service.engine.begin() as conn:
         store = SqlClearanceStore(conn)
         before = store.last_links([cid])
-        waiting = {cid: consignment}
-        assert catch_up(store, waiting, {"order": {"nobody"}}, now=T0, actor="x", config=service.config) == []
+        assert with_documents(store, {cid: consignment}) == []
+        assert catch_up(store, [], {"order": {"nobody"}}, now=T0, actor="x", config=service.config) == []
         assert store.last_links([cid]) == before

@@ -13,7 +13,7 @@ from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 
-from clearway.clearance.catch_up import catch_up, left_waiting, link_keys
+from clearway.clearance.catch_up import catch_up, left_waiting, link_keys, with_documents
 from clearway.clearance.model import SubmissionResult
 from clearway.clearance.pipeline import PipelineConfig
 from clearway.clearance.stages import STAGES
@@ -73,11 +73,19 @@ def catch_up_after(
     SQLite has one writing process and the service's lock orders its transactions, so every batch
     there already saw every earlier one: nothing to catch up with.
     """
-    looked = len(waiting) + sum(len(k) for k in keys.values())
-    if engine.dialect.name == "sqlite" or not looked:
+    if engine.dialect.name == "sqlite" or not (waiting or any(keys.values())):
         return []
-    with paused_gc(), write_lock, engine.begin() as conn, STAGES.stage("catch_up", looked):
-        return catch_up(SqlClearanceStore(conn), waiting, keys, seen=seen, now=now, actor=actor, config=config)
+    looked = len(waiting) + sum(len(k) for k in keys.values())
+    with STAGES.stage("catch_up", looked):
+        # The waiting declarations' keys are read first, outside the lock and any write: most
+        # often no document is stored under them and there is nothing more to do.
+        with engine.connect() as conn:
+            candidates = with_documents(SqlClearanceStore(conn), waiting)
+        if not candidates and not any(keys.values()):
+            return []
+        with paused_gc(), write_lock, engine.begin() as conn:
+            store = SqlClearanceStore(conn)
+            return catch_up(store, candidates, keys, seen=seen, now=now, actor=actor, config=config)
 
 
 def looked_for(

@@ -28,9 +28,20 @@ from clearway.clearance.store import ClearanceStore
 from clearway.dataset.records import Consignment, Document, DocumentKind, Payment, document_number
 
 
+def with_documents(store: ClearanceStore, waiting: Mapping[str, Consignment]) -> list[str]:
+    """Of the declarations a batch left waiting (id -> record), those some document is now stored for
+    under one of their keys. A declaration none of whose keys has any document has nothing to catch
+    up with: this narrow read (nothing decoded, nothing locked) spares reading it, the usual case
+    when declarations come first."""
+    if not waiting:
+        return []
+    present = store.documents_present(_keys_of(waiting.values()))
+    return [cid for cid, c in waiting.items() if any(key in present.get(kind, ()) for kind, key in _keys(c))]
+
+
 def catch_up(
     store: ClearanceStore,
-    waiting: Mapping[str, Consignment],
+    candidates: Collection[str],
     document_keys: Mapping[DocumentKind, Collection[str]],
     *,
     seen: Collection[str] = (),
@@ -40,15 +51,11 @@ def catch_up(
 ) -> list[str]:
     """Link again the declarations that can now see documents their last link did not; their ids.
 
-    ``waiting``: the declarations the batch left waiting (id -> record); ``document_keys``: the link
-    keys of the documents it stored; ``seen``: the waiting declarations the batch already linked
-    with those documents (rows it locked: nobody else moved them meanwhile).
+    ``candidates``: declarations the batch left waiting that documents are stored for
+    (``with_documents``); ``document_keys``: the link keys of the documents the batch stored;
+    ``seen``: the waiting declarations the batch already linked with those documents (rows it
+    locked: nobody else moved them meanwhile).
     """
-    # A waiting declaration none of whose keys has any document stored has nothing to catch up
-    # with: one narrow query spares reading and locking it (the usual case when declarations come
-    # first).
-    present = store.documents_present(_keys_of(waiting.values())) if waiting else {}
-    candidates = [cid for cid, c in waiting.items() if any(key in present.get(kind, ()) for kind, key in _keys(c))]
     rows: dict[str, StoredConsignment] = {}
     if candidates:
         rows.update(store.consignments_by_id(candidates, lock=True))
