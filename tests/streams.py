@@ -27,13 +27,19 @@ class StreamTopics:
         create_topics(bootstrap, [self.results, self.dead], 1)
 
 
-def produce(bootstrap: str, topic: str, records: list[tuple[str | None, bytes, dict[str, str]]]) -> None:
-    """Records as (key, value, headers), sent by an idempotent producer and acknowledged."""
+def produce(
+    bootstrap: str,
+    topic: str,
+    records: list[tuple[str | None, bytes, dict[str, str]]],
+    partitions: dict[str, int] | None = None,
+) -> None:
+    """Records as (key, value, headers), sent by an idempotent producer and acknowledged; ``partitions``
+    puts a key's records in the partition it names (by default the client's partitioner chooses)."""
     producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 5})
     for key, value, headers in records:
-        producer.produce(
-            topic, value=value, key=key.encode() if key is not None else None, headers=list(headers.items())
-        )
+        encoded = key.encode() if key is not None else None
+        at = {"partition": partitions[key]} if partitions is not None and key is not None else {}
+        producer.produce(topic, value=value, key=encoded, headers=list(headers.items()), **at)
         producer.poll(0)
     assert producer.flush(30) == 0
 
