@@ -80,8 +80,16 @@ class KafkaClient:
             self.consumer.subscribe([topic])
 
     def poll(self, max_records: int, timeout: float) -> list[Incoming]:
+        # What is fetched already, at once; else wait for the first record and take what came with it.
+        # consume(N, timeout) alone would wait the whole timeout for N records: a lone record would
+        # wait half a second for company at low traffic.
+        messages = self.consumer.consume(num_messages=max_records, timeout=0)
+        if not messages:
+            messages = self.consumer.consume(num_messages=1, timeout=timeout)
+            if messages and max_records > 1:
+                messages += self.consumer.consume(num_messages=max_records - 1, timeout=0)
         incoming: list[Incoming] = []
-        for message in self.consumer.consume(num_messages=max_records, timeout=timeout):
+        for message in messages:
             error = message.error()
             if error is not None:
                 if error.fatal():
