@@ -221,7 +221,8 @@ def main() -> None:
         with Clearway(Settings(database_url=url, secret_key_file=env["CLEARWAY_SECRET_KEY_FILE"])) as svc:
             register_traffic_operators(svc, traffic)
 
-    with local_broker() as bootstrap:
+    with local_broker() as broker:
+        bootstrap = broker.bootstrap
         for workers in (1, 2):
             prepared()
             topic = f"scaleout-{workers}"

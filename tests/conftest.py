@@ -157,5 +157,5 @@ def kafka() -> Iterator[str]:
     test installs it): a skip would let the Kafka intake go untested without anyone noticing."""
     from clearway.workers.tansu import local_broker
 
-    with local_broker() as bootstrap:
-        yield bootstrap
+    with local_broker() as broker:
+        yield broker.bootstrap

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,8 @@ from clearway.app.stream.snapshot import WorkerSnapshot
 from clearway.settings import Settings
 from clearway.store.message_tables import messages
 from clearway.store.tables import consignments, documents
-from clearway.workers.kafka import KafkaClient, split_options
+from clearway.workers.kafka import DeliveryFailed, KafkaClient, split_options
+from clearway.workers.tansu import local_broker
 from tests.conftest import NO_MODEL, STANDARD_OPERATORS, TEST_SECRET, fixture_json, register_operators
 from tests.streams import StreamTopics, canonical, committed, headers, produce, read_all
 
@@ -208,3 +210,33 @@ def test_kafka_options_go_to_one_client_or_both() -> None:
     assert producer == {"security.protocol": "SASL_SSL", "linger.ms": "20"}
     with pytest.raises(ValueError, match="KEY=VALUE"):
         split_options(["no-value"])
+
+
+@pytest.mark.usefixtures("operators")
+def test_results_the_broker_does_not_acknowledge_leave_the_batch_uncommitted(service: Clearway) -> None:
+    # A broker of its own, paused (SIGSTOP) once the worker has fetched the batch: the database
+    # commits, the results cannot be delivered, and no offset is committed.
+    with local_broker() as broker:
+        topics = StreamTopics(broker.bootstrap, partitions=1)
+        produce(broker.bootstrap, topics.input, [canonical("op-courier-1", "consignment", consignment(f"B-{n}"))
+                                                 for n in range(3)])  # fmt: skip
+        options = ["producer.message.timeout.ms=1500"]
+        client = KafkaClient(broker.bootstrap, topics.input, "g", partitions=[0], options=options)
+        worker = StreamWorker(service, client, Topics(results=topics.results, dead_letter=topics.dead))
+        deadline = time.monotonic() + 10
+        records = []
+        while not records and time.monotonic() < deadline:
+            records = client.poll(100, 0.2)
+        assert len(records) == 3
+        broker.pause()
+        try:
+            with pytest.raises(DeliveryFailed):
+                worker.handle(records)
+        finally:
+            broker.resume()
+            client.close()
+        assert count(service, consignments) == 3  # stored before the results went out...
+        assert committed(broker.bootstrap, topics.input, "g", 1) == {0: -1001}  # ...and not acknowledged
+        snapshot = run_worker(service, topics)  # delivered again: answered, not stored again
+        assert (snapshot.totals.duplicates, count(service, consignments)) == (3, 3)
+        assert committed(broker.bootstrap, topics.input, "g", 1) == {0: 3}

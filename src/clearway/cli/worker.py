@@ -50,8 +50,10 @@ def worker(
     as_json: Annotated[bool, typer.Option("--json", help="Print the final counts as JSON on stdout.")] = False,
 ) -> None:
     """Consume records from Kafka, decide them in batches, send results; commit after the database."""
+    from confluent_kafka import KafkaException
+
     from clearway.app.stream.loop import StreamWorker, Topics
-    from clearway.workers.kafka import KafkaClient
+    from clearway.workers.kafka import DeliveryFailed, KafkaClient
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = _settings()
@@ -70,6 +72,9 @@ def worker(
         stream = StreamWorker(svc, client, topics, batch=batch)
         try:
             stream.run(stop, max_idle=max_idle)
+        except (DeliveryFailed, KafkaException) as exc:
+            # Nothing of the batch in hand was committed: a restarted worker takes it again.
+            fail(f"Kafka: {exc}")
         finally:
             client.close()
     totals = stream.snapshot().totals

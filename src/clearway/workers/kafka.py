@@ -121,10 +121,18 @@ class KafkaClient:
             raise DeliveryFailed(f"{left} records unacknowledged after {FLUSH_SECONDS:.0f} s; failed: {failures[:5]}")
 
     def commit(self, offsets: Mapping[tuple[str, int], int]) -> None:
-        self.consumer.commit(
-            offsets=[TopicPartition(topic, partition, offset) for (topic, partition), offset in offsets.items()],
-            asynchronous=False,
-        )
+        try:
+            self.consumer.commit(
+                offsets=[TopicPartition(topic, partition, offset) for (topic, partition), offset in offsets.items()],
+                asynchronous=False,
+            )
+        except KafkaException as exc:
+            error = exc.args[0] if exc.args and isinstance(exc.args[0], KafkaError) else None
+            if error is None or error.fatal():
+                raise
+            # The group moved on meanwhile (a rebalance after a batch longer than max.poll.interval.ms):
+            # whoever reads these partitions now gets the batch again, answered as duplicates.
+            _log.warning("offsets not committed (%s): the batch will be delivered again", error.str())
 
     def positions(self) -> dict[tuple[str, int], tuple[int | None, int | None]]:
         if self._closed:

@@ -9,6 +9,7 @@ memory only: a restarted broker is empty. Production points the worker at a real
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib.resources
 import os
 import signal
@@ -45,9 +46,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class LocalBroker:
+    bootstrap: str
+    pid: int
+
+    def pause(self) -> None:
+        """Stop the broker without losing its topics (an outage: SIGSTOP); ``resume`` goes on."""
+        os.killpg(self.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        os.killpg(self.pid, signal.SIGCONT)
+
+
 @contextlib.contextmanager
-def local_broker(port: int | None = None) -> Iterator[str]:
-    """A Tansu broker on 127.0.0.1 for the block; yields its bootstrap address."""
+def local_broker(port: int | None = None) -> Iterator[LocalBroker]:
+    """A Tansu broker on 127.0.0.1 for the block."""
     port = port or free_port()
     url = f"tcp://127.0.0.1:{port}"
     command = [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url,
@@ -59,7 +73,7 @@ def local_broker(port: int | None = None) -> Iterator[str]:
     bootstrap = f"127.0.0.1:{port}"
     try:
         _wait_ready(bootstrap, process)
-        yield bootstrap
+        yield LocalBroker(bootstrap, process.pid)
     finally:
         _stop(process)
 
@@ -81,6 +95,7 @@ def _wait_ready(bootstrap: str, process: subprocess.Popen[bytes]) -> None:
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGCONT)  # a paused broker would not hear the SIGTERM
         os.killpg(process.pid, signal.SIGTERM)
     try:
         process.wait(6)

@@ -84,14 +84,18 @@ class StreamWorker:
                 return
 
     def step(self, stop: threading.Event | None = None) -> int:
-        """One batch, start to commit; the number of records it held (0 when none came)."""
+        """One batch, from the poll to the commit; the number of records it held (0 when none came)."""
         records = self.client.poll(self.batch, self.poll_timeout)
-        if not records:
-            return 0
+        if records:
+            self.handle(records, stop)
+        return len(records)
+
+    def handle(self, records: list[Incoming], stop: threading.Event | None = None) -> None:
+        """Decide a batch, send its results and dead letters, wait for the broker, then commit."""
         started = time.perf_counter()
         decided = self._decide(records, stop or threading.Event())
         if decided is None:  # stopped while the database was away: nothing committed, all comes again
-            return 0
+            return
         for one in decided:
             if self.topics.results is not None:
                 self.client.send(self.topics.results, result_record(one.incoming, one.result))
@@ -102,7 +106,6 @@ class StreamWorker:
         offsets = _next_offsets(records)
         self.client.commit(offsets)
         self._tally(decided, offsets, time.perf_counter() - started)
-        return len(records)
 
     def _decide(self, records: list[Incoming], stop: threading.Event) -> list[Decided] | None:
         for attempt in range(10**9):
