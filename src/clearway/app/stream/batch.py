@@ -162,7 +162,17 @@ def _receive(svc: Clearway, incoming: Incoming, message: Message) -> Decided:
         result.status, result.message_id = "duplicate", kept[0]
         result.records = list(outcomes_of(kept[1]))
         return Decided(incoming, result)
-    received = svc.messages.receive(message.standard, message.operator, message.body, message.media_type)
+    try:
+        received = svc.messages.receive(message.standard, message.operator, message.body, message.media_type)
+    except sa.exc.OperationalError:
+        raise
+    except Exception as exc:
+        # A message its adapter or the pipeline cannot take at all must not stop the worker (it would
+        # come again and again): refused alone, a dead letter.
+        _log.exception("a stream message failed in the message service")
+        detail = f"the message service failed on this message: {type(exc).__name__}: {str(exc)[:300]}"
+        result.status, result.errors, result.dead_lettered = "rejected", [FieldError("", detail)], True
+        return Decided(incoming, result, "pipeline")
     result.message_id, result.records = received.id, received.records
     if received.refused:
         # Kept as received with each record's own refusal (as the API keeps it), so not a dead letter.

@@ -13,6 +13,7 @@ so that this loop, and the order above, are the application's and not the adapte
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import threading
 import time
@@ -108,7 +109,7 @@ class StreamWorker:
         self._tally(decided, offsets, time.perf_counter() - started)
 
     def _decide(self, records: list[Incoming], stop: threading.Event) -> list[Decided] | None:
-        for attempt in range(10**9):
+        for attempt in itertools.count():
             try:
                 return decide(self.svc, records)
             except sa.exc.OperationalError as exc:
@@ -116,7 +117,7 @@ class StreamWorker:
                 _log.warning("database unavailable (%s); the batch is tried again in %.1f s", exc.orig, pause)
                 if stop.wait(pause):
                     return None
-        return None  # pragma: no cover - the loop above ends only by returning
+        raise AssertionError("unreachable")  # pragma: no cover - itertools.count() does not end
 
     def _tally(self, decided: list[Decided], offsets: Mapping[TopicPartition, int], seconds: float) -> None:
         with self._lock:
@@ -131,18 +132,21 @@ class StreamWorker:
         """Counts and lag per partition, safe to read from another thread (a metrics endpoint)."""
         marks = self.client.positions()
         with self._lock:
-            partitions = tuple(
-                PartitionSnapshot(
-                    topic=topic,
-                    partition=partition,
-                    committed=self._committed.get((topic, partition), marks.get((topic, partition), (None,))[0]),
-                    high_watermark=marks.get((topic, partition), (None, None))[1],
-                    counts=dataclasses.replace(self._counts.get((topic, partition), Counts())),
+            partitions = []
+            for at in sorted(set(marks) | set(self._counts)):
+                position, high = marks.get(at, (None, None))
+                partitions.append(
+                    PartitionSnapshot(
+                        topic=at[0],
+                        partition=at[1],
+                        # Before this worker's first commit of a partition, where it started reading.
+                        committed=self._committed.get(at, position),
+                        high_watermark=high,
+                        counts=dataclasses.replace(self._counts.get(at, Counts())),
+                    )
                 )
-                for topic, partition in sorted(set(marks) | set(self._counts))
-            )
             return WorkerSnapshot(
-                partitions=partitions,
+                partitions=tuple(partitions),
                 batches=self._batches,
                 last_batch_seconds=self._last_batch_seconds,
                 started_at=self._started,
