@@ -132,3 +132,20 @@ def test_workers_on_one_database(service: Clearway, env: dict[str, str], kafka: 
         assert stored(service) == offsets[0]
     else:
         assert stored(service) == produced == offsets[0] + offsets[1]
+
+
+def test_sigterm_finishes_the_batch_commits_and_leaves(service: Clearway, env: dict[str, str], kafka: str) -> None:
+    topics = StreamTopics(kafka, partitions=1)
+    produce(kafka, topics.input, declarations(60))
+    worker = start_worker(env, topics, "--partition", "0", "--json")  # no --max-idle: runs until told
+    try:
+        wait_for(lambda: stored(service) == 60 or worker.poll() is not None, "the records")
+        assert worker.poll() is None
+        worker.send_signal(signal.SIGTERM)
+        out, err = worker.communicate(timeout=60)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == 0, err
+    assert json.loads(out.strip().splitlines()[-1])["accepted"] == 60
+    assert committed(kafka, topics.input, "workers", 1) == {0: 60}
