@@ -29,7 +29,7 @@ def worker(
         str | None, typer.Option(help="Send one result per record here, keyed like the record.")
     ] = None,
     dead_letter_topic: Annotated[
-        str | None, typer.Option(help="Send refused records here with their errors [default: TOPIC.dead-letter].")
+        str | None, typer.Option(help="Send refused records here with their errors (default: TOPIC.dead-letter).")
     ] = None,
     batch: Annotated[int, typer.Option(min=1, max=100_000, help="Records per batch (one transaction).")] = 500,
     partition: Annotated[
@@ -45,7 +45,7 @@ def worker(
         ),
     ] = None,
     max_idle: Annotated[
-        float | None, typer.Option(help="Stop after this many seconds without a record [default: run until stopped].")
+        float | None, typer.Option(help="Stop after this many seconds without a record (default: run until stopped).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the final counts as JSON on stdout.")] = False,
 ) -> None:
