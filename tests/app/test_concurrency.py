@@ -127,3 +127,29 @@ def test_the_same_declaration_from_two_processes_at_once_is_stored_once(
     with service.engine.connect() as conn:
         count = conn.exec_driver_sql("SELECT count(*) FROM consignments").scalar_one()
     assert count == 1
+
+
+def test_a_document_batch_does_not_wait_for_a_declaration_another_is_linking(
+    service: Clearway, second: Clearway, consignment: Consignment, order: Order, payment: Payment, waybill: Waybill
+) -> None:
+    """The declaration is locked by a batch linking its order; the waybill's batch leaves it (SKIP
+    LOCKED), commits at once, and its catch-up links it once the order's batch has committed."""
+    service.submit_documents("payment", PSP, [payment], now=T0)
+    [declared] = service.submit_consignments(COURIER, [consignment], now=T0)
+    assert declared.state is State.AWAITING_DOCUMENTS
+    thread, release, _ = held_open(service, [("order", PLATFORM, order)])  # holds the declaration's row
+    other = threading.Thread(target=lambda: second.submit_documents("waybill", CARRIER, [waybill], now=T0))
+    other.start()
+    deadline = time.monotonic() + 10
+    while not stored_waybills(service) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert stored_waybills(service) == 1, "the waybill's batch waited for the order's"
+    finish(thread, release)
+    other.join(30)
+    assert not other.is_alive()
+    assert history_of(service, str(declared.id)) == ["received", "awaiting_documents", "assessed", "released"]
+
+
+def stored_waybills(service: Clearway) -> int:
+    with service.engine.connect() as conn:
+        return int(conn.exec_driver_sql("SELECT count(*) FROM documents WHERE kind = 'waybill'").scalar_one())

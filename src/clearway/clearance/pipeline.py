@@ -353,7 +353,10 @@ def submit_documents(
         keys |= {d.record.order_number for d in new_docs if isinstance(d.record, Payment)}
     if keys:
         with STAGES.stage("find_waiting", len(keys)):
-            waiting = in_arrival_order(kind, store.awaiting_by_keys(kind, keys), new_docs)
+            # Declarations another process is linking right now are left to it: once this batch
+            # commits, its catch-up looks at them again (clearance.catch_up), instead of this
+            # whole batch waiting for that transaction to end.
+            waiting = in_arrival_order(kind, store.awaiting_by_keys(kind, keys, skip_locked=True), new_docs)
         if seen is not None:
             seen.update(row.id for row in waiting)
         relink(store, waiting, now=now, actor=actor, config=config)

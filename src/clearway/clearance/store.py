@@ -54,8 +54,11 @@ class ClearanceStore(Protocol):
     ) -> dict[str, StoredDocument]:
         """The operator's own documents with these numbers (for idempotency)."""
 
-    def awaiting_by_keys(self, kind: DocumentKind, keys: Collection[str]) -> list[StoredConsignment]:
-        """Consignments awaiting documents whose link key for ``kind`` is one of ``keys``."""
+    def awaiting_by_keys(
+        self, kind: DocumentKind, keys: Collection[str], *, skip_locked: bool = False
+    ) -> list[StoredConsignment]:
+        """Consignments awaiting documents whose link key for ``kind`` is one of ``keys``, locked
+        (``skip_locked``: those another transaction holds left out, instead of waited for)."""
 
     def documents_present(self, keys: Mapping[DocumentKind, Collection[str]]) -> dict[DocumentKind, set[str]]:
         """Of ``keys``, those some stored document of that kind is found by (a payment by its id or

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 import sqlalchemy as sa
@@ -156,12 +156,15 @@ class SqlClearanceStore:
         column: str,
         values: Collection[str],
         *,
-        lock: bool = False,
+        lock: bool | Literal["skip"] = False,
         index: str | None = None,
     ) -> Iterator[StoredConsignment]:
         # SQLite has one writer at a time (and one server process); PostgreSQL locks the rows, in id
-        # order so that two transactions locking overlapping sets wait rather than deadlock.
-        locking = " ORDER BY c.id FOR UPDATE OF c" if lock and not self.bulk.sqlite else ""
+        # order so that two transactions locking overlapping sets wait rather than deadlock ("skip":
+        # rows another transaction holds are left out, for it or a later look to handle).
+        locking = ""
+        if lock and not self.bulk.sqlite:
+            locking = " ORDER BY c.id FOR UPDATE OF c" + (" SKIP LOCKED" if lock == "skip" else "")
         select = _CONSIGNMENT_SELECT
         if index is not None and self.bulk.sqlite:
             # Without statistics SQLite's planner takes an equality on the state (the state and
@@ -232,14 +235,16 @@ class SqlClearanceStore:
                 found[oid] = kind
         return found
 
-    def awaiting_by_keys(self, kind: DocumentKind, keys: Collection[str]) -> list[StoredConsignment]:
+    def awaiting_by_keys(
+        self, kind: DocumentKind, keys: Collection[str], *, skip_locked: bool = False
+    ) -> list[StoredConsignment]:
         # The state as a literal, as the partial indexes of the link keys say it (store.tables).
         found = self._consignments(
             f"c.{AWAITING} AND",
             (),
             f"c.{_KEY_COLUMN[kind]}",
             keys,
-            lock=True,
+            lock="skip" if skip_locked else True,
             index=_AWAITING_INDEX.get(kind),
         )
         return list({c.id: c for c in found}.values())
