@@ -199,16 +199,13 @@ class Clearway:
     def amend(
         self, operator_id: str, consignment_id: str, record: Consignment, *, now: dt.datetime | None = None
     ) -> SubmissionResult:
+        at, actor = now or utcnow(), f"operator:{operator_id}"
         with paused_gc(), self._write_lock, self.engine.begin() as conn:
-            return actions.amend(
-                SqlClearanceStore(conn),
-                operator_id,
-                consignment_id,
-                record,
-                now=now or utcnow(),
-                actor=f"operator:{operator_id}",
-                config=self.config,
-            )
+            store = SqlClearanceStore(conn)
+            done = actions.amend(store, operator_id, consignment_id, record, now=at, actor=actor, config=self.config)
+        waiting = left_waiting([done], {done.index: record})  # an amendment may wait for new documents
+        catch_up_after(self.engine, self._write_lock, self.config, waiting, {}, now=at, actor=actor)
+        return done
 
     def cancel(self, operator_id: str, consignment_id: str, reason: str, *, now: dt.datetime | None = None) -> None:
         with paused_gc(), self._write_lock, self.engine.begin() as conn:
