@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from clearway.app import metrics
 from clearway.app.access.operators import AccessService
 from clearway.app.alerts.service import AlertService
 from clearway.app.dossier import ConsignmentDossier, read_dossier
@@ -121,8 +122,8 @@ class Clearway:
         actor: str | None = None,
         now: dt.datetime | None = None,
     ) -> list[SubmissionResult]:
-        with paused_gc(), self._write_lock, self.engine.begin() as conn:
-            return pipeline.submit_consignments(
+        with metrics.timed("consignments"), paused_gc(), self._write_lock, self.engine.begin() as conn:
+            results = pipeline.submit_consignments(
                 SqlClearanceStore(conn),
                 operator_id,
                 records,
@@ -130,6 +131,7 @@ class Clearway:
                 actor=actor or f"operator:{operator_id}",
                 config=self.config,
             )
+        return metrics.counted("consignment", results)
 
     def submit_documents(
         self,
@@ -140,8 +142,8 @@ class Clearway:
         actor: str | None = None,
         now: dt.datetime | None = None,
     ) -> list[SubmissionResult]:
-        with paused_gc(), self._write_lock, self.engine.begin() as conn:
-            return pipeline.submit_documents(
+        with metrics.timed("documents"), paused_gc(), self._write_lock, self.engine.begin() as conn:
+            results = pipeline.submit_documents(
                 SqlClearanceStore(conn),
                 kind,
                 operator_id,
@@ -150,6 +152,7 @@ class Clearway:
                 actor=actor or f"operator:{operator_id}",
                 config=self.config,
             )
+        return metrics.counted(kind, results)
 
     def submit_mixed(
         self,
@@ -165,10 +168,11 @@ class Clearway:
         writes what belongs with the results in the same transaction (a message kept as received:
         app.messages), so that neither is stored without the other.
         """
-        with paused_gc(), self._write_lock, self.engine.begin() as conn:
+        with metrics.timed("mixed"), paused_gc(), self._write_lock, self.engine.begin() as conn:
             done = submit_together(SqlClearanceStore(conn), items, now=now or utcnow(), config=self.config)
             if also is not None:
                 also(conn, done)
+        metrics.count_mixed([kind for kind, _, _ in items], done)
         return done
 
     def amend(
@@ -220,9 +224,9 @@ class Clearway:
 
     def expire_overdue(self, *, now: dt.datetime | None = None) -> int:
         with paused_gc(), self._write_lock, self.engine.begin() as conn:
-            return pipeline.expire_overdue(
-                SqlClearanceStore(conn), now=now or utcnow(), actor=SYSTEM, config=self.config
-            )
+            held = pipeline.expire_overdue(SqlClearanceStore(conn), now=now or utcnow(), actor=SYSTEM, config=self.config)
+        metrics.HELD_OVERDUE.inc(held)
+        return held
 
     def page(self, operator_id: str, *, state: str | None, before: str | None, limit: int) -> list[dict[str, Any]]:
         """One page of an operator's consignments, newest first."""

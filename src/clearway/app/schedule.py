@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import logging
 
+from clearway.app.logs import batch
 from clearway.app.platform import Clearway
 from clearway.store.job_lock import only_one
 
@@ -29,6 +30,12 @@ class SweepReport:
 
 
 def run_due_jobs(svc: Clearway, *, now: dt.datetime | None = None, retrain: bool = True) -> SweepReport:
+    # One batch id per sweep: its lines, and the pipeline's inside it, name the same run.
+    with batch():
+        return _run_due_jobs(svc, now=now, retrain=retrain)
+
+
+def _run_due_jobs(svc: Clearway, *, now: dt.datetime | None, retrain: bool) -> SweepReport:
     report = SweepReport()
     with only_one(svc.engine, "expire_overdue") as mine:
         if mine:
