@@ -44,6 +44,7 @@ def test_the_public_routes_are_exactly_these(service: Clearway) -> None:
         ("GET", "/prohibited"),
         ("GET", "/track"),
         ("GET", "/v1/health"),
+        ("GET", "/v1/health/ready"),
         ("GET", "/v1/restrictions"),
         ("GET", "/v1/tracking/{transport_document}"),
         ("POST", "/login"),

@@ -154,6 +154,7 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
     app.state.clearway = svc
     app.state.committer = GroupCommitter(svc)
     app.state.security_events = security
+    app.state.metrics_token = settings.metrics_token
     app.state.readiness = ReadinessProbe(svc.engine, settings.kafka_bootstrap, settings.health_timeout_seconds)
     problems.install(app, denials=security)
     for router in (

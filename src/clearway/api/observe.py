@@ -83,7 +83,7 @@ class MetricsAccess(Access):
         super().__init__(Role.ADMIN)
 
     async def __call__(self, request: Request) -> Principal | None:
-        expected: str = request.app.state.clearway.settings.metrics_token
+        expected: str = request.app.state.metrics_token
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         if expected and scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected.encode()):
             return None

@@ -133,9 +133,14 @@ class JsonFormatter(logging.Formatter):
         elif record.exc_text:
             line["exc"] = record.exc_text
         try:
-            return _ENCODER.encode(line).decode()
+            encoded = _ENCODER.encode(line).decode()
         except (TypeError, msgspec.EncodeError):  # a nested value msgspec cannot encode
-            return _ENCODER.encode({k: _plain(v) if k != "message" else v for k, v in line.items()}).decode()
+            encoded = _ENCODER.encode({k: _plain(v) if k != "message" else v for k, v in line.items()}).decode()
+        # JSON leaves these unescaped, and some readers end a line at them (Python's splitlines, JavaScript).
+        return encoded.translate(_LINE_BREAKS)
+
+
+_LINE_BREAKS = str.maketrans({"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
 def _formatter(log_format: str) -> dict[str, Any]:
