@@ -18,7 +18,12 @@ def json_lines() -> Iterator[io.StringIO]:
     """The clearway logger writing JSON lines into a buffer, as CLEARWAY_LOG_FORMAT=json sets it up."""
     config = logging_config("json")
     out = io.StringIO()
-    config["handlers"]["main"] = {"class": "logging.StreamHandler", "formatter": "main", "filters": ["context"], "stream": out}
+    config["handlers"]["main"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "main",
+        "filters": ["context"],
+        "stream": out,
+    }
     logger = logging.getLogger("clearway")
     saved = (logger.handlers[:], logger.level, logger.propagate)
     logging.config.dictConfig(config)

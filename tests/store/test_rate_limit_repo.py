@@ -89,5 +89,5 @@ def test_full_buckets_are_pruned(clean_engine: sa.Engine) -> None:
 
 @pytest.mark.parametrize(("rate", "burst"), [(0.0, 1), (-1.0, 5), (1.0, 0)])
 def test_nonsense_limits_are_refused(clean_engine: sa.Engine, rate: float, burst: int) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="must be"):
         SharedBuckets(clean_engine, rate, burst)

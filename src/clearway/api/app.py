@@ -27,6 +27,7 @@ from clearway.api import (
     customs,
     intake,
     oauth,
+    observe,
     preloading,
     problems,
     revenue,
@@ -36,7 +37,6 @@ from clearway.api import (
     webhooks,
 )
 from clearway.api import alerts as alerts_api
-from clearway.api import observe
 from clearway.api import messages as messages_api
 from clearway.api import public as public_api
 from clearway.api import security_events as security_api

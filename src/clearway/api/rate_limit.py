@@ -48,7 +48,15 @@ from clearway.access import credentials, tokens
 from clearway.api.problems import PROBLEM_BASE, PROBLEM_JSON, Problem
 from clearway.store.rate_limit_repo import SharedBuckets
 
-__all__ = ["EXEMPT_PATHS", "RATE_LIMITED_RESPONSES", "CallerKey", "RateLimit", "SharedBuckets", "TokenBuckets", "default_key"]
+__all__ = [
+    "EXEMPT_PATHS",
+    "RATE_LIMITED_RESPONSES",
+    "CallerKey",
+    "RateLimit",
+    "SharedBuckets",
+    "TokenBuckets",
+    "default_key",
+]
 
 _log = logging.getLogger(__name__)
 

@@ -85,7 +85,13 @@ class ReadinessProbe:
     database and the broker one check a second, not one each."""
 
     def __init__(
-        self, engine: sa.Engine, bootstrap: str, timeout: float, *, ttl: float = 1.0, clock: Callable[[], float] = time.monotonic
+        self,
+        engine: sa.Engine,
+        bootstrap: str,
+        timeout: float,
+        *,
+        ttl: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.engine = engine
         self.bootstrap = bootstrap

@@ -152,7 +152,12 @@ def _formatter(log_format: str) -> dict[str, Any]:
 def logging_config(log_format: str, level: str = "INFO") -> dict[str, Any]:
     """A ``logging.config.dictConfig`` for the process: clearway's and uvicorn's loggers on standard
     error, in the chosen format, each record with its request or batch id."""
-    handler = {"class": "logging.StreamHandler", "formatter": "main", "filters": ["context"], "stream": "ext://sys.stderr"}
+    handler = {
+        "class": "logging.StreamHandler",
+        "formatter": "main",
+        "filters": ["context"],
+        "stream": "ext://sys.stderr",
+    }
     return {
         "version": 1,
         "disable_existing_loggers": False,

@@ -19,9 +19,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, values
 from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client import values
 from prometheus_client.exposition import generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -189,7 +188,9 @@ class _Backlog:
         queues.add_metric(["awaiting_documents"], found.awaiting_documents)
         yield queues
         yield GaugeMetricFamily(
-            "clearway_webhook_backlog", "Webhook deliveries pending (not yet delivered or failed)", found.webhooks_pending
+            "clearway_webhook_backlog",
+            "Webhook deliveries pending (not yet delivered or failed)",
+            found.webhooks_pending,
         )
         yield GaugeMetricFamily(
             "clearway_webhook_oldest_pending_seconds",
@@ -203,7 +204,7 @@ def render(engine: sa.Engine, clock: Callable[[], dt.datetime] | None = None) ->
     and the queues' depths from the database."""
     if multiprocess():
         processes = CollectorRegistry()
-        MultiProcessCollector(processes)
+        MultiProcessCollector(processes)  # type: ignore[no-untyped-call]
         counted = generate_latest(processes)
     else:
         counted = generate_latest(REGISTRY)

@@ -224,7 +224,9 @@ class Clearway:
 
     def expire_overdue(self, *, now: dt.datetime | None = None) -> int:
         with paused_gc(), self._write_lock, self.engine.begin() as conn:
-            held = pipeline.expire_overdue(SqlClearanceStore(conn), now=now or utcnow(), actor=SYSTEM, config=self.config)
+            held = pipeline.expire_overdue(
+                SqlClearanceStore(conn), now=now or utcnow(), actor=SYSTEM, config=self.config
+            )
         metrics.HELD_OVERDUE.inc(held)
         return held
 

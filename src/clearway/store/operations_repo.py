@@ -26,9 +26,11 @@ def backlog(conn: sa.Connection, now: dt.datetime) -> Backlog:
     # ix_webhook_deliveries_state_next_attempt_at); the pending deliveries are few unless a receiver
     # is down, which is what the oldest one's age is there to show.
     c, d = consignments, webhook_deliveries
-    states = sa.select(c.c.state, sa.func.count()).where(
-        c.c.state.in_([*QUEUE_STATES, "awaiting_documents"])
-    ).group_by(c.c.state)
+    states = (
+        sa.select(c.c.state, sa.func.count())
+        .where(c.c.state.in_([*QUEUE_STATES, "awaiting_documents"]))
+        .group_by(c.c.state)
+    )
     counts = {state: int(n) for state, n in conn.execute(states)}
     pending, oldest = conn.execute(
         sa.select(sa.func.count(), sa.func.min(d.c.queued_at)).where(d.c.state == PENDING)
