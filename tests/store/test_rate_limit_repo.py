@@ -59,6 +59,27 @@ def test_concurrent_requests_from_several_processes_never_overspend(engines: lis
     assert sum(allowed) == burst
 
 
+def test_a_batch_takes_what_each_caller_has_and_no_more(engines: list[sa.Engine]) -> None:
+    a, b = (SharedBuckets(e, NEVER, burst=3) for e in engines[:2])
+    assert a.take_many({"key:x": 2, "key:y": 5, "key:z": 1}) == {
+        "key:x": (2, 0.0),
+        "key:y": (3, pytest.approx(1 / NEVER)),
+        "key:z": (1, 0.0),
+    }
+    # What the first process left is what the second finds: one token of x, none of y.
+    found = b.take_many({"key:x": 4, "key:y": 1})
+    assert found["key:x"][0] == 1 and found["key:y"][0] == 0
+    assert b.take_many({}) == {}
+
+
+def test_a_fraction_of_a_token_is_not_a_token(clean_engine: sa.Engine) -> None:
+    # After 0.6 s at 1 a second, 0.6 tokens: PostgreSQL's CAST would round that up to one.
+    limiter = SharedBuckets(clean_engine, 1.0, burst=1, remembered_refusals=0)
+    assert limiter.take("key:f") == 0.0
+    time.sleep(0.6)
+    assert 0.3 < limiter.take("key:f") < 0.45
+
+
 def test_the_bucket_refills_at_the_rate(engines: list[sa.Engine]) -> None:
     a, b = (SharedBuckets(e, 20.0, burst=1) for e in engines[:2])
     assert a.take("ip:203.0.113.7") == 0.0

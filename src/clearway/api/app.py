@@ -46,7 +46,7 @@ from clearway.api.batcher import GroupCommitter
 from clearway.api.deps import PUBLIC, Service
 from clearway.api.limits import BodyLimit
 from clearway.api.problems import ApiError
-from clearway.api.rate_limit import RATE_LIMITED_RESPONSES, CallerKey, RateLimit, SharedBuckets, TokenBuckets
+from clearway.api.rate_limit import RATE_LIMITED_RESPONSES, CallerKey, RateLimit, SharedLimit, TokenBuckets
 from clearway.api.security_headers import SecurityHeaders
 from clearway.app import metrics
 from clearway.app.health import ReadinessProbe
@@ -56,6 +56,7 @@ from clearway.app.stats import stats_of
 from clearway.app.webhooks.delivery import Deliverer
 from clearway.dataset.records import SCHEMA_RULES
 from clearway.settings import Settings
+from clearway.store.rate_limit_repo import SharedBuckets
 from clearway.web import auth, consignment_pages, landed_cost, operator_pages, pages, queue_pages, risk_pages
 from clearway.web.auth import LoginRequired
 from clearway.web.dashboard_pages import router as dashboard_router
@@ -246,13 +247,13 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
     return app
 
 
-def rate_limit_buckets(settings: Settings, engine: sa.Engine) -> TokenBuckets | SharedBuckets:
+def rate_limit_buckets(settings: Settings, engine: sa.Engine) -> TokenBuckets | SharedLimit:
     """The buckets CLEARWAY_RATE_LIMIT_STORE asks for: shared in the database, or this process's."""
     store = settings.rate_limit_store
     if store not in ("auto", "memory", "database"):
         raise ValueError(f"CLEARWAY_RATE_LIMIT_STORE must be auto, memory or database, got {store!r}")
     if store == "database" or (store == "auto" and engine.dialect.name == "postgresql"):
-        return SharedBuckets(engine, settings.rate_limit_per_second, settings.rate_limit_burst)
+        return SharedLimit(SharedBuckets(engine, settings.rate_limit_per_second, settings.rate_limit_burst))
     return TokenBuckets(settings.rate_limit_per_second, settings.rate_limit_burst)
 
 

@@ -23,8 +23,9 @@ Keys never hold a credential and have a small size whatever the caller sends.
 
 ``TokenBuckets`` are per process: behind N workers the whole service would allow N times the rate.
 With several processes on PostgreSQL the buckets are rows in the database instead
-(store/rate_limit_repo.py's ``SharedBuckets``, CLEARWAY_RATE_LIMIT_STORE): one atomic statement per
-allowed request, taken off the event loop; the answers (429, ``Retry-After``) are the same. The
+(store/rate_limit_repo.py, CLEARWAY_RATE_LIMIT_STORE): one atomic statement per batch of
+concurrent requests, off the event loop (api/rate_limit_shared.py); the answers (429,
+``Retry-After``) are the same. The
 in-memory table is used from the event loop only (no lock), as ASGI middlewares are.
 """
 
@@ -32,7 +33,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import logging
 import math
 import time
 from collections import OrderedDict
@@ -40,25 +40,21 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 import msgspec
-import sqlalchemy as sa
-from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from clearway.access import credentials, tokens
 from clearway.api.problems import PROBLEM_BASE, PROBLEM_JSON, Problem
-from clearway.store.rate_limit_repo import SharedBuckets
+from clearway.api.rate_limit_shared import SharedLimit
 
 __all__ = [
     "EXEMPT_PATHS",
     "RATE_LIMITED_RESPONSES",
     "CallerKey",
     "RateLimit",
-    "SharedBuckets",
+    "SharedLimit",
     "TokenBuckets",
     "default_key",
 ]
-
-_log = logging.getLogger(__name__)
 
 # Liveness and readiness probes must never be refused: a load balancer would take a healthy instance out.
 EXEMPT_PATHS = frozenset({"/v1/health", "/v1/health/ready"})
@@ -194,7 +190,7 @@ class RateLimit:
     def __init__(
         self,
         app: ASGIApp,
-        buckets: TokenBuckets | SharedBuckets,
+        buckets: TokenBuckets | SharedLimit,
         key_func: Callable[[Scope], str] = default_key,
         *,
         exempt: Collection[str] = EXEMPT_PATHS,
@@ -214,21 +210,11 @@ class RateLimit:
         if isinstance(self.buckets, TokenBuckets):
             wait = self.buckets.take(key, self.clock())
         else:
-            wait = self.buckets.refused_here(key) or await self._take_shared(self.buckets, key)
+            wait = await self.buckets.take(key)
         if wait:
             await self._refuse(send, wait)
             return
         await self.app(scope, receive, send)
-
-    @staticmethod
-    async def _take_shared(buckets: SharedBuckets, key: str) -> float:
-        try:
-            return await run_in_threadpool(buckets.take, key)
-        except sa.exc.SQLAlchemyError:
-            # The database is what serves the request too: refusing everyone while it blips would
-            # only add 429s to its errors, so the request goes on (and meets them, or not).
-            _log.warning("rate limit not checked: the database did not answer", exc_info=True)
-            return 0.0
 
     async def _refuse(self, send: Send, wait: float) -> None:
         # Whole seconds (RFC 9110 delay-seconds), rounded up so that a client that waits is served.

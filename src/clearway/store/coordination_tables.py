@@ -20,8 +20,8 @@ rate_limit_buckets = sa.Table(
     sa.Column("key", sa.String(96), primary_key=True),
     sa.Column("tokens", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
-    # Whether the statement that last wrote the row took a token: RETURNING sees only the new row.
-    sa.Column("allowed", sa.Boolean, nullable=False),
+    # How many tokens the statement that last wrote the row took (RETURNING sees only the new row).
+    sa.Column("taken", sa.Integer, nullable=False),
 )
 
 # One row per buyer's quota key (a keyed hash, as in quota_ledger), locked FOR UPDATE by a

@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=96), nullable=False),
         sa.Column("tokens", sa.Float(), nullable=False),
         sa.Column("updated_at", sa.Float(), nullable=False),
-        sa.Column("allowed", sa.Boolean(), nullable=False),
+        sa.Column("taken", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_rate_limit_buckets")),
         prefixes=unlogged,
     )
