@@ -57,12 +57,17 @@ def buckets(engine: sa.Engine, calls: int) -> None:
     per_call("database, refused caller (from memory)", calls, lambda i: tight.take("bench:refused"))
 
 
-async def stack(store: TokenBuckets | SharedLimit, requests: int, concurrency: int) -> tuple[float, float, float]:
-    async def endpoint(scope: Any, receive: Any, send: Any) -> None:
-        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
-        await send({"type": "http.response.body", "body": b"{}"})
+async def endpoint(scope: Any, receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+    await send({"type": "http.response.body", "body": b"{}"})
 
-    app = RequestContext(RateLimit(endpoint, buckets=store, key_func=lambda scope: "bench:" + scope["path"]))
+
+async def stack(
+    store: TokenBuckets | SharedLimit | None, requests: int, concurrency: int
+) -> tuple[float, float, float]:
+    app: Any = endpoint
+    if store is not None:
+        app = RequestContext(RateLimit(endpoint, buckets=store, key_func=lambda scope: "bench:" + scope["path"]))
     latencies: list[float] = []
 
     async def one(i: int) -> None:
@@ -110,10 +115,12 @@ def main() -> None:
         print(f"database: {engine.dialect.name}; {args.requests:,} requests each\n")
         buckets(engine, args.requests)
         print(f"\n2. RequestContext + RateLimit, {args.concurrency} in flight (no application behind)")
-        for label, store in (
+        stores: tuple[tuple[str, TokenBuckets | SharedLimit | None], ...] = (
+            ("bare endpoint", None),
             ("memory buckets", TokenBuckets(HUGE, 1_000_000)),
             ("database buckets", SharedLimit(SharedBuckets(engine, HUGE, 1_000_000))),
-        ):
+        )
+        for label, store in stores:
             rate, p50, p99 = asyncio.run(stack(store, args.requests, args.concurrency))
             batches = (
                 f"   {args.requests / store.statements:5.1f} requests a statement"
