@@ -50,6 +50,7 @@ from clearway.api.rate_limit import RATE_LIMITED_RESPONSES, CallerKey, RateLimit
 from clearway.api.security_headers import SecurityHeaders
 from clearway.app import metrics
 from clearway.app.health import ReadinessProbe
+from clearway.app.logs import batch
 from clearway.app.platform import Clearway
 from clearway.app.schedule import run_due_jobs
 from clearway.app.stats import stats_of
@@ -70,20 +71,22 @@ async def _sweep(svc: Clearway, interval: float, security: security_api.Security
     """Hold declarations whose documents are late; also re-links any a cross-process race left waiting."""
     while True:
         await asyncio.sleep(interval)
-        try:
-            # Counts of refusals not recorded one by one, once their minute is over.
-            await security.flush()
-            await run_in_threadpool(svc.access.record_suppressed_sign_ins)
-            # Each job by one process at a time (app/schedule.py); retraining is rare (weekly by
-            # default) and cheap to check. All of it runs off the event loop.
-            done = await run_in_threadpool(run_due_jobs, svc)
-            if done.held:
-                log.info("held %d consignments whose documents are overdue", done.held)
-            if done.referrals_expired:
-                log.info("%d pre-loading referrals unanswered in time: do not load", done.referrals_expired)
-        except Exception:  # a failed sweep must not stop the next one
-            metrics.ERRORS.labels(where="sweep").inc()
-            log.exception("sweep failed")
+        # One batch id for the pass: every line it logs, here and in the jobs, names the same sweep.
+        with batch():
+            try:
+                await _sweep_once(svc, security)
+            except Exception:  # a failed sweep must not stop the next one
+                metrics.ERRORS.labels(where="sweep").inc()
+                log.exception("sweep failed")
+
+
+async def _sweep_once(svc: Clearway, security: security_api.SecurityEvents) -> None:
+    # Counts of refusals not recorded one by one, once their minute is over.
+    await security.flush()
+    await run_in_threadpool(svc.access.record_suppressed_sign_ins)
+    # Each job by one process at a time (app/schedule.py); retraining is rare (weekly by
+    # default) and cheap to check. All of it runs off the event loop.
+    await run_in_threadpool(run_due_jobs, svc)
 
 
 async def _deliver(deliverer: Deliverer, interval: float) -> None:

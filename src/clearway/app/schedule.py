@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 import logging
 
-from clearway.app.logs import batch
+from clearway.app.logs import BATCH_ID, batch
 from clearway.app.platform import Clearway
 from clearway.store.job_lock import only_one
 
@@ -30,8 +30,9 @@ class SweepReport:
 
 
 def run_due_jobs(svc: Clearway, *, now: dt.datetime | None = None, retrain: bool = True) -> SweepReport:
-    # One batch id per sweep: its lines, and the pipeline's inside it, name the same run.
-    with batch():
+    # One batch id per sweep: its lines, and the pipeline's inside it, name the same run (the
+    # server's sweep names its pass before it calls this: that id is kept).
+    with batch(BATCH_ID.get()):
         return _run_due_jobs(svc, now=now, retrain=retrain)
 
 
@@ -53,6 +54,10 @@ def _run_due_jobs(svc: Clearway, *, now: dt.datetime | None, retrain: bool) -> S
                 report.retrained = svc.learning.retrain_if_due(now) is not None
             else:
                 report.skipped.append("retrain")
+    if report.held:
+        log.info("held %d consignments whose documents are overdue", report.held, extra={"held": report.held})
+    if report.referrals_expired:
+        log.info("%d pre-loading referrals unanswered in time: do not load", report.referrals_expired)
     if report.skipped:
         log.info("sweep: %s running in another process, left to it", ", ".join(report.skipped))
     return report
