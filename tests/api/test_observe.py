@@ -9,11 +9,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi import Depends
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from clearway.access.roles import Role
 from clearway.api.app import create_app
+from clearway.api.deps import PUBLIC
 from clearway.app.logs import ContextFilter
 from clearway.app.platform import Clearway
 from tests.api.conftest import headers
@@ -210,3 +212,21 @@ def test_not_ready_when_the_broker_is_configured_and_silent(service: Clearway) -
 
 def test_liveness_keeps_its_shape(client: TestClient) -> None:
     assert set(client.get("/v1/health").json()) == {"status", "version", "database"}
+
+
+def test_a_500_names_its_request_id_in_the_answer_and_the_log(
+    service: Clearway, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(service.settings, service, sweep=False)
+
+    @app.get("/v1/broken", dependencies=[Depends(PUBLIC)])
+    async def broken() -> None:
+        raise RuntimeError("a bug")
+
+    caplog.handler.addFilter(ContextFilter())
+    with TestClient(app, raise_server_exceptions=False) as c:
+        answer = c.get("/v1/broken", headers={"X-Request-ID": "trace-500"})
+    assert answer.status_code == 500 and answer.headers["x-request-id"] == "trace-500"
+    [failure] = [r for r in caplog.records if r.getMessage().startswith("unhandled error")]
+    assert failure.request_id == "trace-500"  # type: ignore[attr-defined]
+    assert "a bug" not in answer.text

@@ -8,6 +8,7 @@ may read it too. An operator's API key or token is refused like on any route not
 
 from __future__ import annotations
 
+import contextvars
 import hmac
 import time
 from typing import Any, Literal
@@ -49,7 +50,7 @@ class RequestContext:
         given = next((value for name, value in scope["headers"] if name == REQUEST_ID_HEADER), None)
         request_id = sane_request_id(given)
         echoed = (REQUEST_ID_HEADER, request_id.encode())
-        token = REQUEST_ID.set(request_id)
+        token: contextvars.Token[str | None] | None = REQUEST_ID.set(request_id)
         started = time.perf_counter()
         status = 500  # what the server answers when the application fails before responding
 
@@ -64,6 +65,9 @@ class RequestContext:
             await self.app(scope, receive, send_with_id)
         except Exception:
             metrics.ERRORS.labels(where="http").inc()
+            # Left set: the 500 is answered and logged outside this middleware (api/problems.py),
+            # in this request's own task, and both name the id.
+            token = None
             raise
         finally:
             # Requests no route answered (404s, refusals before routing) share one label: a path
@@ -73,7 +77,8 @@ class RequestContext:
             method = method_of(scope)
             metrics.HTTP_REQUESTS.labels(method=method, route=route, status=str(status)).inc()
             metrics.HTTP_LATENCY.labels(method=method, route=route).observe(time.perf_counter() - started)
-            REQUEST_ID.reset(token)
+            if token is not None:
+                REQUEST_ID.reset(token)
 
 
 class MetricsAccess(Access):
