@@ -122,6 +122,8 @@ def test_two_workers_one_set_of_metrics_json_logs_and_one_allowance(
     lines = [json.loads(line) for line in errors.splitlines() if line.strip()]
     access = [line for line in lines if line["logger"] == "clearway.access"]
     assert {f"probe-{i}" for i in range(30)} <= {line.get("request_id") for line in access}
+    probe = next(line for line in access if line.get("request_id") == "probe-0")
+    assert (probe["route"], probe["status"], probe["method"]) == ("/v1/health", 200, "GET") and probe["ms"] >= 0
     assert all({"time", "level", "logger", "message"} <= set(line) for line in lines)
 
 
