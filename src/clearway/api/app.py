@@ -138,6 +138,9 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
                     await background
         if deliverer is not None:
             deliverer.close()
+        limiter = getattr(app.state, "rate_limit", None)
+        if isinstance(limiter, SharedLimit):
+            limiter.buckets.close()
         if service is None:
             svc.close()
 
@@ -236,7 +239,7 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
     # proxies' X-Forwarded-For, so that everything inside sees the real client.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if settings.rate_limit_per_second > 0:
-        buckets = rate_limit_buckets(settings, svc.engine)
+        buckets = app.state.rate_limit = rate_limit_buckets(settings, svc.engine)
         caller_key = CallerKey(token_key=lambda: svc.access.token_key)
         app.add_middleware(RateLimit, buckets=buckets, key_func=caller_key)  # refuses before the body is read
     hsts = settings.hsts_max_age_seconds > 0

@@ -75,13 +75,21 @@ class SharedBuckets:
             raise ValueError(f"rate_per_second must be positive, got {rate_per_second}")
         if burst < 1:
             raise ValueError(f"burst must be at least 1, got {burst}")
+        self._sqlite = engine.dialect.name == "sqlite"
         # Autocommit: each statement is its own transaction, holding the buckets' rows for itself only.
-        self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        # On PostgreSQL a small pool of its own, without the application pool's ping before each
+        # checkout (a round trip as long as the statement): a connection the server dropped fails
+        # one batch, which goes through unlimited, and is replaced. The middleware has one batch in
+        # flight at a time, so one connection is enough.
+        self.engine = (
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self._sqlite
+            else sa.create_engine(engine.url, pool_size=1, max_overflow=4, isolation_level="AUTOCOMMIT")
+        )
         self.rate = float(rate_per_second)
         self.burst = burst
         self.clock = clock
         self.prune_every = prune_every
-        self._sqlite = engine.dialect.name == "sqlite"
         if self._sqlite:
             # CAST truncates, which is the floor of a count that is never negative.
             self._take = sa.text(_ONE + _conflict("MIN", "MAX", "CAST({} AS INTEGER)"))
@@ -155,6 +163,11 @@ class SharedBuckets:
         if self._sqlite:
             params["now"] = time.time()
         conn.execute(self._prune, params)
+
+    def close(self) -> None:
+        """Close the pool's connections (PostgreSQL; SQLite shares the application's engine)."""
+        if not self._sqlite:
+            self.engine.dispose()
 
     def __len__(self) -> int:
         with self.engine.connect() as conn:
