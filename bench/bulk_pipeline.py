@@ -4,10 +4,11 @@
                                             [--order docs-first|declarations-first] [--no-revenue] [--no-risk]
                                             [--webhooks]
 
-Traffic is generated and encoded to NDJSON first (not timed), as if read from files; the timed
-part parses every line (strict decoding and validation) and submits in chunks of 10,000 through
-the same service the API and `clearway ingest` use. Prints declarations per second (documents
-included in the time, not in the count), assessments stored, and peak memory. ``--no-revenue``
+Traffic is generated and written to NDJSON files first, in a child process (not timed, and not in
+the peak memory); the timed part reads the files with `clearway ingest`'s path (streamed in chunks of
+10,000: strict decoding and validation, then the same service the API uses). Prints declarations
+per second (documents included in the time, not in the count), the time per stage, assessments
+stored, and the peak memory of the process that ran the pipeline. ``--no-revenue``
 runs the pipeline without the revenue step, to measure what the duty and tax engine costs.
 ``--webhooks`` subscribes every operator to every event type first (the worst case of the outbox: each
 decision writes its notifications in the batch's transaction); nothing is delivered during the run.
@@ -16,6 +17,7 @@ decision writes its notifications in the batch's transaction); nothing is delive
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import resource
 import tempfile
 import time
@@ -26,48 +28,49 @@ import msgspec
 import sqlalchemy as sa
 
 from clearway.app.demo import register_traffic_operators
+from clearway.app.intake import ingest_file
 from clearway.app.platform import Clearway
 from clearway.clearance.notices import EVENT_TYPES
 from clearway.clearance.pipeline import PipelineConfig
-from clearway.dataset.decode import RecordDecoder
-from clearway.dataset.records import Consignment, Order, Payment, Waybill
-from clearway.gc_pause import paused_gc
-from clearway.intake.ndjson import parse_ndjson
+from clearway.clearance.stages import STAGES, StageTotal, since
 from clearway.settings import Settings
 from clearway.simulate import generate
+from clearway.simulate.generator import DEFAULT_START
+from clearway.simulate.model import Traffic
+from clearway.simulate.operators import Operator
 from clearway.store.migrate import upgrade
 
 CHUNK = 10_000
-KINDS: list[tuple[str, type[Any], str]] = [
-    ("order", Order, "orders"),
-    ("payment", Payment, "payments"),
-    ("waybill", Waybill, "waybills"),
+KINDS: list[tuple[str, str]] = [
+    ("consignment", "consignments"),
+    ("order", "orders"),
+    ("payment", "payments"),
+    ("waybill", "waybills"),
 ]
 
 
-def encode_by_operator(submissions: list[Any]) -> dict[str, bytes]:
-    grouped: dict[str, list[bytes]] = {}
+def write_traffic(count: int, seed: int, folder: str) -> list[dict[str, Any]]:
+    """Generate the traffic and write one NDJSON file per kind and operator (run in a child
+    process, so that the generated objects never count in the pipeline's peak memory)."""
+    traffic = generate(count, seed)
     encoder = msgspec.json.Encoder(decimal_format="string")
-    for s in submissions:
-        grouped.setdefault(s.operator_id, []).append(encoder.encode(s.record))
-    return {op: b"\n".join(lines) + b"\n" for op, lines in grouped.items()}
+    for kind, attr in KINDS:
+        grouped: dict[str, list[bytes]] = {}
+        for s in getattr(traffic, attr):
+            grouped.setdefault(s.operator_id, []).append(encoder.encode(s.record))
+        for operator, lines in grouped.items():
+            (Path(folder) / f"{kind}.{operator}.ndjson").write_bytes(b"\n".join(lines) + b"\n")
+    return [msgspec.structs.asdict(op) for op in traffic.operators]
 
 
-def run(svc: Clearway, kind: str, cls: type[Any], payloads: dict[str, bytes]) -> int:
-    decoder: RecordDecoder[Any] = RecordDecoder(cls)
+def run(svc: Clearway, kind: str, folder: Path) -> int:
+    """Every file of one kind through `clearway ingest`'s path; the records stored."""
     stored = 0
-    for operator, body in payloads.items():
-        with paused_gc():  # as the API's batch endpoint and `clearway ingest` parse
-            parsed = parse_ndjson(body, decoder, max_lines=10**9)
-        records = [p.record for p in parsed.parsed if p.record is not None]
-        assert len(records) == len(parsed.parsed), "simulated traffic must be valid"
-        for start in range(0, len(records), CHUNK):
-            chunk = records[start : start + CHUNK]
-            if kind == "consignment":
-                results = svc.submit_consignments(operator, chunk)
-            else:
-                results = svc.submit_documents(kind, operator, chunk)  # type: ignore[arg-type]
-            stored += sum(r.status == "accepted" for r in results)
+    for path in sorted(folder.glob(f"{kind}.*.ndjson")):
+        operator = path.name.split(".", 1)[1].removesuffix(".ndjson")
+        summary = ingest_file(svc, path, operator=operator, kind=kind)
+        assert summary.rejected == 0, f"simulated traffic must be valid: {summary.first_errors}"
+        stored += summary.accepted
     return stored
 
 
@@ -84,6 +87,19 @@ class Switched(Clearway):
             revenue=self.revenue.config() if self.revenue_on else None,
             risk=self.risk.step() if self.risk_on else None,
         )
+
+
+def print_stages(stages: dict[str, StageTotal], elapsed: float) -> None:
+    """Each stage's share of the run (clearance.stages), so that the next bottleneck is visible."""
+    print("  per stage (wall time; records through the stage; share of the run):")
+    for name, total in stages.items():
+        rate = total.records / total.seconds if total.seconds else 0.0
+        print(
+            f"    {name:<17} {total.seconds:7.2f} s  {total.records:>9,} records  {rate:>11,.0f}/s"
+            f"  {100 * total.seconds / elapsed:5.1f} %"
+        )
+    rest = elapsed - sum(total.seconds for total in stages.values())
+    print(f"    {'(between stages)':<17} {rest:7.2f} s  {'':>9}          {'':>11}    {100 * rest / elapsed:5.1f} %")
 
 
 def main() -> None:
@@ -104,30 +120,32 @@ def main() -> None:
     svc = Switched(Settings(database_url=url, secret_key_file=str(Path(tmp) / "secret.key")))
 
     t = time.perf_counter()
-    traffic = generate(args.count, args.seed)
-    register_traffic_operators(svc, traffic)
+    folder = Path(tmp) / "traffic"
+    folder.mkdir()
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        operators = pool.apply(write_traffic, (args.count, args.seed, str(folder)))
+    known = Traffic(seed=args.seed, start=DEFAULT_START, operators=[Operator(**o) for o in operators])
+    register_traffic_operators(svc, known)
     if args.webhooks:
-        for op in traffic.operators:
-            svc.webhooks.subscribe(op.id, f"https://93.184.215.14/{op.id}", list(EVENT_TYPES))
-    declarations = encode_by_operator(traffic.consignments)
-    documents = {kind: encode_by_operator(getattr(traffic, attr)) for kind, _, attr in KINDS}
+        for op in operators:
+            svc.webhooks.subscribe(op["id"], f"https://93.184.215.14/{op['id']}", list(EVENT_TYPES))
     print(
-        f"generated and encoded {args.count:,} consignments with documents "
-        f"in {time.perf_counter() - t:.1f} s (not timed)"
+        f"generated and wrote {args.count:,} consignments with documents in {time.perf_counter() - t:.1f} s (not timed)"
     )
-    del traffic
 
     started = time.perf_counter()
+    before = STAGES.snapshot()
     timings: dict[str, float] = {}
-    stages = [("consignment", Consignment, declarations)] + [(k, c, documents[k]) for k, c, _ in KINDS]
+    kinds = [kind for kind, _ in KINDS]
     if args.order == "docs-first":
-        stages = stages[1:] + stages[:1]
+        kinds = kinds[1:] + kinds[:1]
     counts = {}
-    for kind, cls, payloads in stages:
+    for kind in kinds:
         t = time.perf_counter()
-        counts[kind] = run(svc, kind, cls, payloads)
+        counts[kind] = run(svc, kind, folder)
         timings[kind] = time.perf_counter() - t
     elapsed = time.perf_counter() - started
+    stages = since(before, STAGES.snapshot())
 
     with svc.engine.connect() as conn:
         states = dict(conn.execute(sa.text("SELECT state, count(*) FROM consignments GROUP BY state")).all())  # type: ignore[arg-type]
@@ -141,6 +159,7 @@ def main() -> None:
         print(f"  {kind:<12} {counts[kind]:>9,} stored in {seconds:6.1f} s  ({counts[kind] / seconds:>9,.0f}/s)")
     print(f"  final states: {states}")
     print(f"  assessments stored: {assessed:,}; risk results stored: {risked:,}; webhook deliveries queued: {queued:,}")
+    print_stages(stages, elapsed)
     print(
         f"TOTAL {counts['consignment']:,} declarations with their documents in {elapsed:.1f} s: "
         f"{counts['consignment'] / elapsed:,.0f} declarations/s; peak memory {peak_mb:,.0f} MB"

@@ -1,8 +1,10 @@
 """Single-submission HTTP throughput and latency on loopback.
 
     .venv/bin/python bench/http_submit.py [--requests 20000] [--concurrency 32] [--workers 1]
+                                          [--database-url postgresql+psycopg://...]
 
-Starts `clearway serve` on a fresh SQLite database in a temp dir, then one asyncio client
+Starts `clearway serve` on a fresh SQLite database in a temp dir (or on the PostgreSQL database
+given, migrated first, where several --workers may serve it), then one asyncio client
 (aiohttp, in this process) POSTs unique declarations to /v1/consignments with a fixed number of
 requests in flight, and reports requests per second and p50/p95/p99 latency. Every response must
 be 201; the run stops after --requests (bounded, loopback only).
@@ -36,13 +38,15 @@ def free_port() -> int:
 
 
 def bodies(count: int) -> list[bytes]:
+    """Unique declarations; the run's start time in their numbers, so a database can serve several runs."""
     base = json.loads(FIXTURE.read_text())
+    run = int(time.time()) % 10**6
     out = []
     for n in range(count):
-        base["reference"] = f"HTTP-{n:08d}"
-        base["transaction"]["order_number"] = f"HO-{n:08d}"
-        base["transaction"]["payment_id"] = f"HP-{n:08d}"
-        base["logistics"]["transport_document"] = f"HW{n:010d}"
+        base["reference"] = f"HTTP-{run:06d}-{n:08d}"
+        base["transaction"]["order_number"] = f"HO-{run:06d}-{n:08d}"
+        base["transaction"]["payment_id"] = f"HP-{run:06d}-{n:08d}"
+        base["logistics"]["transport_document"] = f"HW{run:06d}{n:08d}"
         base["logistics"]["document_type"] = "house_waybill"
         out.append(json.dumps(base).encode())
     return out
@@ -92,12 +96,13 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--warmup", type=int, default=500)
+    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file in a temp dir")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="clearway-http-"))
     env = dict(
         os.environ,
-        CLEARWAY_DATABASE_URL=f"sqlite:///{tmp / 'http.db'}",
+        CLEARWAY_DATABASE_URL=args.database_url or f"sqlite:///{tmp / 'http.db'}",
         CLEARWAY_SECRET_KEY_FILE=str(tmp / "secret.key"),
         # One operator sends everything here: the limiter stays in the path but never refuses.
         CLEARWAY_RATE_LIMIT_PER_SECOND="1000000",
@@ -105,7 +110,8 @@ def main() -> None:
     clearway = str(Path(sys.executable).with_name("clearway"))
     subprocess.run([clearway, "db", "upgrade"], env=env, check=True, capture_output=True)
     onboard = ["operators", "onboard", OPERATOR, "--name", "Bench Courier", "--kind", "courier", "--country", "DE"]
-    subprocess.run([clearway, *onboard, "--email", "bench@example.org"], env=env, check=True, capture_output=True)
+    # On a database kept from an earlier run the operator is there already: that is fine.
+    subprocess.run([clearway, *onboard, "--email", "bench@example.org"], env=env, check=False, capture_output=True)
     issued = subprocess.run(
         [clearway, "keys", "issue", OPERATOR, "--json"], env=env, check=True, capture_output=True, text=True
     )

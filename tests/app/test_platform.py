@@ -285,3 +285,21 @@ def test_the_sweep_releases_a_complete_set_that_a_race_left_waiting(
     assert service.expire_overdue(now=T0 + dt.timedelta(hours=73)) == 1
     dossier = dossier_of(service, result.id or "", COURIER)
     assert dossier.consignment.status.state is State.RELEASED
+
+
+def test_a_batch_goes_through_every_named_stage(
+    service: Clearway, consignment: Consignment, order: Order, payment: Payment, waybill: Waybill
+) -> None:
+    """bench/bulk_pipeline.py prints these stages: each one a batch meets must be counted."""
+    from clearway.clearance.stages import STAGES, since
+
+    before = STAGES.snapshot()
+    send_documents(service, order, payment, waybill)
+    [result] = service.submit_consignments(COURIER, [consignment], now=T0)
+    assert result.state is State.RELEASED
+    ran = since(before, STAGES.snapshot())
+    declaration = ["accept", "link_view", "link", "risk", "revenue", "decide", "store", "record", "commit"]
+    documents = ["documents_accept", "documents_store", "find_waiting"]
+    assert set(declaration + documents) <= set(ran), sorted(ran)
+    assert all(ran[name].records >= 1 and ran[name].seconds >= 0 for name in declaration)
+    assert ran["commit"].batches == 4  # three documents' batches and the declaration's

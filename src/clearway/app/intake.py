@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from clearway.app.logs import batch
 from clearway.app.platform import Clearway
 from clearway.clearance.model import SubmissionResult
+from clearway.clearance.stages import STAGES
 from clearway.dataset.decode import RecordDecoder
 from clearway.gc_pause import paused_gc
 from clearway.intake.ndjson import iter_ndjson_lines
@@ -62,10 +63,12 @@ def _parsed(path: Path, fmt: str, kind: str, decoder: RecordDecoder[Any], handle
 def _paused_chunks(items: Iterator[Parsed[Any]], size: int) -> Iterator[list[Parsed[Any]]]:
     """Chunks of parsed records, each parsed with the cyclic collector paused (see gc_pause)."""
     while True:
+        started = STAGES.clock()
         with paused_gc():
             chunk = list(islice(items, size))
         if not chunk:
             return
+        STAGES.add("decode", STAGES.clock() - started, len(chunk))
         yield chunk
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "count_mixed",
     "count_results",
     "counted",
+    "measured",
     "multiprocess",
     "render",
     "set_kafka_lag",
@@ -127,6 +128,19 @@ def count_results(kind: str, results: Sequence[SubmissionResult]) -> None:
         RECORDS.labels(stage="intake", kind=kind, outcome=outcome).inc(n)
     for state, n in states.items():
         DECISIONS.labels(state=state).inc(n)
+
+
+def measured(
+    operation: str, kinds: str | Sequence[str], run: Callable[[], list[SubmissionResult]]
+) -> list[SubmissionResult]:
+    """``run()``'s results, timed as ``operation`` and counted: under one kind, or one kind per item."""
+    with timed(operation):
+        results = run()
+    if isinstance(kinds, str):
+        count_results(kinds, results)
+    else:
+        count_mixed(kinds, results)
+    return results
 
 
 def counted(kind: str, results: list[SubmissionResult]) -> list[SubmissionResult]:

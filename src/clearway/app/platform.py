@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from clearway.app import metrics
 from clearway.app.access.operators import AccessService
 from clearway.app.alerts.service import AlertService
+from clearway.app.concurrency import batch, catch_up_after, looked_for, retry_unique
 from clearway.app.dossier import ConsignmentDossier, read_dossier
 from clearway.app.learning.service import LearningService
 from clearway.app.messages import MessageService
@@ -31,6 +32,7 @@ from clearway.app.submissions import Submission, submit_together
 from clearway.app.webhooks.service import WebhookService
 from clearway.audit.chain import AuditEntry, AuditEvent, Verification, verify
 from clearway.clearance import actions, pipeline
+from clearway.clearance.catch_up import keys_stored, left_waiting
 from clearway.clearance.lifecycle import HoldReason, State
 from clearway.clearance.model import StoredConsignment, SubmissionResult
 from clearway.dataset.records import Consignment, Document, DocumentKind
@@ -122,16 +124,19 @@ class Clearway:
         actor: str | None = None,
         now: dt.datetime | None = None,
     ) -> list[SubmissionResult]:
-        with metrics.timed("consignments"), paused_gc(), self._write_lock, self.engine.begin() as conn:
-            results = pipeline.submit_consignments(
-                SqlClearanceStore(conn),
-                operator_id,
-                records,
-                now=now or utcnow(),
-                actor=actor or f"operator:{operator_id}",
-                config=self.config,
-            )
-        return metrics.counted("consignment", results)
+        at, actor = now or utcnow(), actor or f"operator:{operator_id}"
+
+        def attempt() -> list[SubmissionResult]:
+            with batch(self.engine, self._write_lock, len(records)) as conn:
+                store = SqlClearanceStore(conn)
+                return pipeline.submit_consignments(
+                    store, operator_id, records, now=at, actor=actor, config=self.config
+                )
+
+        done = metrics.measured("consignments", "consignment", lambda: retry_unique(attempt))
+        waiting = left_waiting(done, records)
+        catch_up_after(self.engine, self._write_lock, self.config, waiting, {}, now=at, actor=actor)
+        return done
 
     def submit_documents(
         self,
@@ -142,17 +147,21 @@ class Clearway:
         actor: str | None = None,
         now: dt.datetime | None = None,
     ) -> list[SubmissionResult]:
-        with metrics.timed("documents"), paused_gc(), self._write_lock, self.engine.begin() as conn:
-            results = pipeline.submit_documents(
-                SqlClearanceStore(conn),
-                kind,
-                operator_id,
-                records,
-                now=now or utcnow(),
-                actor=actor or f"operator:{operator_id}",
-                config=self.config,
-            )
-        return metrics.counted(kind, results)
+        at, actor = now or utcnow(), actor or f"operator:{operator_id}"
+        seen: set[str] = set()
+
+        def attempt() -> list[SubmissionResult]:
+            seen.clear()
+            with batch(self.engine, self._write_lock, len(records)) as conn:
+                store = SqlClearanceStore(conn)
+                return pipeline.submit_documents(
+                    store, kind, operator_id, records, now=at, actor=actor, config=self.config, seen=seen
+                )
+
+        done = metrics.measured("documents", kind, lambda: retry_unique(attempt))
+        keys = {kind: keys_stored(kind, records, done)}
+        catch_up_after(self.engine, self._write_lock, self.config, {}, keys, seen=seen, now=at, actor=actor)
+        return done
 
     def submit_mixed(
         self,
@@ -168,11 +177,23 @@ class Clearway:
         writes what belongs with the results in the same transaction (a message kept as received:
         app.messages), so that neither is stored without the other.
         """
-        with metrics.timed("mixed"), paused_gc(), self._write_lock, self.engine.begin() as conn:
-            done = submit_together(SqlClearanceStore(conn), items, now=now or utcnow(), config=self.config)
-            if also is not None:
-                also(conn, done)
-        metrics.count_mixed([kind for kind, _, _ in items], done)
+        at = now or utcnow()
+
+        seen: set[str] = set()
+
+        def attempt() -> list[SubmissionResult]:
+            seen.clear()
+            with paused_gc(), self._write_lock, self.engine.begin() as conn:
+                found = submit_together(SqlClearanceStore(conn), items, now=at, config=self.config, seen=seen)
+                if also is not None:
+                    also(conn, found)
+            return found
+
+        done = metrics.measured("mixed", [kind for kind, _, _ in items], lambda: retry_unique(attempt))
+        waiting, keys = looked_for(items, done)
+        catch_up_after(
+            self.engine, self._write_lock, self.config, waiting, keys, seen=seen, now=at, actor="system:linking"
+        )
         return done
 
     def amend(
@@ -224,11 +245,9 @@ class Clearway:
 
     def expire_overdue(self, *, now: dt.datetime | None = None) -> int:
         with paused_gc(), self._write_lock, self.engine.begin() as conn:
-            held = pipeline.expire_overdue(
+            return pipeline.expire_overdue(
                 SqlClearanceStore(conn), now=now or utcnow(), actor=SYSTEM, config=self.config
             )
-        metrics.HELD_OVERDUE.inc(held)
-        return held
 
     def page(self, operator_id: str, *, state: str | None, before: str | None, limit: int) -> list[dict[str, Any]]:
         """One page of an operator's consignments, newest first."""

@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import logging
 
+from clearway.app import metrics
 from clearway.app.logs import BATCH_ID, batch
 from clearway.app.platform import Clearway
 from clearway.store.job_lock import only_one
@@ -54,6 +55,7 @@ def _run_due_jobs(svc: Clearway, *, now: dt.datetime | None, retrain: bool) -> S
                 report.retrained = svc.learning.retrain_if_due(now) is not None
             else:
                 report.skipped.append("retrain")
+    metrics.HELD_OVERDUE.inc(report.held)
     if report.held:
         log.info("held %d consignments whose documents are overdue", report.held, extra={"held": report.held})
     if report.referrals_expired:

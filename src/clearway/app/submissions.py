@@ -25,7 +25,12 @@ CHANGES: dict[str, actions.Change] = {"consignment.change": "change", "consignme
 
 
 def submit_together(
-    store: ClearanceStore, items: Sequence[Submission], *, now: dt.datetime, config: pipeline.PipelineConfig
+    store: ClearanceStore,
+    items: Sequence[Submission],
+    *,
+    now: dt.datetime,
+    config: pipeline.PipelineConfig,
+    seen: set[str] | None = None,
 ) -> list[SubmissionResult]:
     groups: dict[tuple[str, str], list[int]] = {}
     for index, (kind, operator_id, _) in enumerate(items):
@@ -50,7 +55,7 @@ def submit_together(
         else:
             kind_of = cast(DocumentKind, kind)
             outcome = pipeline.submit_documents(
-                store, kind_of, operator_id, records, now=now, actor=actor, config=config
+                store, kind_of, operator_id, records, now=now, actor=actor, config=config, seen=seen
             )
         for i, result in zip(indexes, outcome, strict=True):
             result.index = i

@@ -9,7 +9,7 @@ record is rejected on its own.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from clearway.clearance.assessment import AssessedConsignment, RevenueConfig, add_usage, assess_declaration
@@ -36,6 +36,7 @@ from clearway.clearance.model import (
 )
 from clearway.clearance.risk_step import RiskStep
 from clearway.clearance.senders import SENDER_KINDS, may_declare, may_send
+from clearway.clearance.stages import STAGES
 from clearway.clearance.store import ClearanceStore
 from clearway.dataset.errors import FieldError
 from clearway.dataset.records import Consignment, Document, DocumentKind, Payment, document_number
@@ -90,6 +91,8 @@ def advance(
     exactly the consignments that are decided now.
     """
     linked: list[tuple[StoredConsignment, LinkResult]] = []
+    clock = STAGES.clock
+    started = clock()
     for row in rows:
         found = docs.linkable(row)
         result = link(
@@ -112,14 +115,23 @@ def advance(
                 transition(row, changes, State.AWAITING_DOCUMENTS, at=now, actor=actor, reason=reason)
             continue
         linked.append((row, result))
+    STAGES.add("link", clock() - started, len(rows))
     if not linked:
         return
-    risks = config.risk.assess(store, [row for row, _ in linked], now) if config.risk is not None else {}
+    risks: dict[str, RiskResult] = {}
+    if config.risk is not None:
+        with STAGES.stage("risk", len(linked)):
+            risks = config.risk.assess(store, [row for row, _ in linked], now)
+    started = clock()
+    revenue_seconds = 0.0
     for row, result in linked:
         risk = risks.get(row.id)
         if risk is not None:
             changes.risks.append((row, risk, now))
-        _decide(row, result, changes, now=now, actor=actor, config=config, risk=risk)
+        revenue_seconds += _decide(row, result, changes, now=now, actor=actor, config=config, risk=risk)
+    if config.revenue is not None:
+        STAGES.add("revenue", revenue_seconds, len(linked))
+    STAGES.add("decide", clock() - started - revenue_seconds, len(linked))
 
 
 def _decide(
@@ -131,10 +143,13 @@ def _decide(
     actor: str,
     config: PipelineConfig,
     risk: RiskResult | None,
-) -> None:
+) -> float:
+    """Decide one linked declaration; return the seconds its revenue assessment took (a stage of its own)."""
     c = row.record
     revenue: AssessedConsignment | RevenueError | None = None
+    revenue_seconds = 0.0
     if config.revenue is not None:
+        started = STAGES.clock()
         revenue = assess_declaration(
             config.revenue,
             c,
@@ -147,6 +162,7 @@ def _decide(
         if isinstance(revenue, AssessedConsignment):
             changes.assessments.append(revenue)
             add_usage(changes.usage, revenue)
+        revenue_seconds = STAGES.clock() - started
     decision = assess(
         result,
         now=now,
@@ -178,6 +194,7 @@ def _decide(
     changes.notify_decided(
         row, decision, result, revenue.assessment if isinstance(revenue, AssessedConsignment) else None
     )
+    return revenue_seconds
 
 
 def _refused(index: int, reference: str, pointer: str, detail: str) -> SubmissionResult:
@@ -194,6 +211,7 @@ def submit_consignments(
     config: PipelineConfig,
 ) -> list[SubmissionResult]:
     """Store, link and assess new declarations; resubmissions are answered idempotently."""
+    accepting = STAGES.clock()
     sender_kind = store.operator_kinds([operator_id]).get(operator_id)
     if not may_declare(sender_kind):
         detail = f"an operator of kind '{sender_kind}' does not lodge declarations"
@@ -222,13 +240,17 @@ def submit_consignments(
         new_rows.append(row)
         results.append(SubmissionResult(index=index, status="accepted", id=row.id, reference=row.reference))
     changes = Changes()
-    changes.prefetch_usage(store, new_rows, config.revenue, now)
-    docs = documents_for(store, new_rows)
     for row in new_rows:
         changes.record(row, move(None, State.RECEIVED, at=now, actor=actor, reason="declaration received (version 1)"))
+    STAGES.add("accept", STAGES.clock() - accepting, len(records))
+    with STAGES.stage("link_view", len(new_rows)):
+        changes.prefetch_usage(store, new_rows, config.revenue, now)
+        docs = documents_for(store, new_rows)
     advance(store, new_rows, docs, changes, now=now, actor=actor, config=config)
-    store.insert_consignments(new_rows)
-    changes.flush(store)
+    with STAGES.stage("store", len(new_rows)):
+        store.insert_consignments(new_rows)
+    with STAGES.stage("record", len(new_rows)):
+        changes.flush(store)
     by_id = {row.id: row for row in new_rows}
     for result in results:
         if result.status == "accepted" and result.id in by_id:
@@ -270,17 +292,20 @@ def submit_documents(
     now: dt.datetime,
     actor: str,
     config: PipelineConfig,
+    seen: set[str] | None = None,
 ) -> list[SubmissionResult]:
     """Store orders, payments or waybills and advance the declarations that were waiting for them.
 
     Each sender's numbers are its own: a number another operator already used is a different
     document, kept beside the first (clearance.senders decides which one a declaration links).
+    ``seen`` gathers the waiting declarations linked again (clearance.catch_up need not look at them).
     """
     sender_kind = store.operator_kinds([operator_id]).get(operator_id)
     if not may_send(sender_kind, kind):
         allowed = ", ".join(sorted(SENDER_KINDS[kind]))
         detail = f"an operator of kind '{sender_kind}' may not send {kind}s ({kind}s come from: {allowed})"
         return [_refused(i, document_number(r), _NUMBER_POINTER[kind], detail) for i, r in enumerate(records)]
+    accepting = STAGES.clock()
     numbers = {document_number(r) for r in records}
     existing = store.own_documents(kind, operator_id, numbers)
     results: list[SubmissionResult] = []
@@ -320,13 +345,50 @@ def submit_documents(
         existing[number] = doc
         new_docs.append(doc)
         results.append(SubmissionResult(index=index, status="accepted", id=doc.id, reference=number))
-    store.insert_documents(new_docs)
+    STAGES.add("documents_accept", STAGES.clock() - accepting, len(records))
+    with STAGES.stage("documents_store", len(new_docs)):
+        store.insert_documents(new_docs)
     keys = {d.number for d in new_docs}
     if kind == "payment":
         keys |= {d.record.order_number for d in new_docs if isinstance(d.record, Payment)}
     if keys:
-        relink(store, store.awaiting_by_keys(kind, keys), now=now, actor=actor, config=config)
+        with STAGES.stage("find_waiting", len(keys)):
+            waiting = in_arrival_order(kind, store.awaiting_by_keys(kind, keys), new_docs)
+        if seen is not None:
+            seen.update(row.id for row in waiting)
+        relink(store, waiting, now=now, actor=actor, config=config)
     return results
+
+
+def in_arrival_order(
+    kind: DocumentKind, rows: Sequence[StoredConsignment], docs: Sequence[StoredDocument]
+) -> list[StoredConsignment]:
+    """Waiting declarations in the order their documents came in the batch: sent one at a time, the
+    first document would have completed its declaration first, and what a declaration is compared
+    with (the buyer's earlier consignments of the day, a person's quota) depends on that order."""
+    position: dict[str, int] = {}
+    for index, doc in enumerate(docs):
+        position.setdefault(doc.number, index)
+        if isinstance(doc.record, Payment):
+            position.setdefault(doc.record.order_number, index)
+    key = _WAITING_KEY[kind]
+    return sorted(rows, key=lambda row: (position.get(key(row.record), len(docs)), row.id))
+
+
+def _order_number(c: Consignment) -> str:
+    return c.transaction.order_number
+
+
+def _transport_document(c: Consignment) -> str:
+    return c.logistics.transport_document
+
+
+# The key a waiting declaration is found by for each kind of document (store.awaiting_by_keys).
+_WAITING_KEY: dict[DocumentKind, Callable[[Consignment], str]] = {
+    "order": _order_number,
+    "payment": payment_key,
+    "waybill": _transport_document,
+}
 
 
 _NUMBER_POINTER: dict[DocumentKind, str] = {
@@ -349,11 +411,14 @@ def relink(
     if not rows:
         return
     changes = Changes()
-    changes.prefetch_usage(store, rows, config.revenue, now)
-    docs = documents_for(store, rows)
+    with STAGES.stage("link_view", len(rows)):
+        changes.prefetch_usage(store, rows, config.revenue, now)
+        docs = documents_for(store, rows)
     advance(store, rows, docs, changes, now=now, actor=actor, config=config, expired=expired)
-    store.update_states([(row.id, row.status) for row in rows])
-    changes.flush(store)
+    with STAGES.stage("store", len(rows)):
+        store.update_states([(row.id, row.status) for row in rows])
+    with STAGES.stage("record", len(rows)):
+        changes.flush(store)
 
 
 def expire_overdue(

@@ -164,18 +164,22 @@ class RiskStep:
         consignments (a single HTTP submission) a frame's fixed cost is many times the work."""
         rows = with_quality_inputs(build_frame(inputs, self.euro), inputs).to_dicts()
         keys = buyer_keys(pl.DataFrame(rows).select(_KEY_COLUMNS), self.secret) if rows else []
+        # Running totals in batch order: a consignment counts the buyer's earlier ones, never those
+        # after it, as if each had come alone (risk.aggregation.add_buyer_day).
         totals: dict[str, tuple[int, float]] = {}
+        running = []
         for key, row in zip(keys, rows, strict=True):
             n, v = totals.get(key, earlier.get((key, day.isoformat()), (0, 0.0)))
             totals[key] = (n + 1, v + (row["value_eur"] or 0.0))
+            running.append(totals[key])
         out = []
-        for key, row, alerts in zip(keys, rows, self._alerts(inputs), strict=True):
+        for key, row, alerts, so_far in zip(keys, rows, self._alerts(inputs), running, strict=True):
             row["partner_alerts"] = alerts
             row["jurisdiction"] = self._jurisdiction.get(row["destination"])
             row["operator_trust"] = self.trust.get(("operator", row["operator_id"]), "standard")
             row["seller_trust"] = self._sellers.get(row["seller_name"].lower(), "standard")
             row["buyer_key"] = key
-            row["buyer_day_count"], row["buyer_day_value_eur"] = totals[key]
+            row["buyer_day_count"], row["buyer_day_value_eur"] = so_far
             row["quality_score"], row["quality_codes"] = quality_of(row, self.quality, self.quality_config)
             ratios = price_ratio_of(row, self.quality.prices)
             row["price_ratio_min"] = min(ratios) if ratios else None

@@ -6,11 +6,12 @@ Every method takes and returns whole batches: the pipeline never asks for one ro
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Protocol
 
 from clearway.audit.chain import AuditEvent
 from clearway.clearance.assessment import AssessedConsignment
+from clearway.clearance.linking import LinkResult
 from clearway.clearance.model import (
     ConsignmentState,
     HistoryEntry,
@@ -55,6 +56,14 @@ class ClearanceStore(Protocol):
 
     def awaiting_by_keys(self, kind: DocumentKind, keys: Collection[str]) -> list[StoredConsignment]:
         """Consignments awaiting documents whose link key for ``kind`` is one of ``keys``."""
+
+    def documents_present(self, keys: Mapping[DocumentKind, Collection[str]]) -> dict[DocumentKind, set[str]]:
+        """Of ``keys``, those some stored document of that kind is found by (a payment by its id or
+        its order number), whoever sent it: a narrow check, nothing decoded."""
+        ...
+
+    def last_links(self, consignment_ids: Collection[str]) -> dict[str, LinkResult]:
+        """Each consignment's latest link result, as the pipeline recorded it."""
 
     def overdue(self, now: dt.datetime, limit: int) -> list[StoredConsignment]:
         """Consignments still awaiting documents whose deadline has passed."""

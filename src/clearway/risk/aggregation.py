@@ -50,16 +50,16 @@ def add_buyer_day(
 
     The day is the day the consignments are assessed (``day``), or each one's day of receipt.
     ``earlier`` maps (buyer key, ISO day) to what the store already holds for that buyer and day
-    (consignments assessed in earlier batches): count and value in euro.
+    (consignments assessed in earlier batches): count and value in euro. Within the batch the totals
+    run in row order: a consignment counts the buyer's earlier ones and itself, never those after it,
+    so that a batch decides each consignment as it would have been decided alone, in that order
+    (the bulk and single-record paths store the same: tests/app/test_bulk_equivalence.py).
     """
     day_column = pl.lit(day.isoformat()) if day is not None else pl.col("received_at").dt.date().cast(pl.Utf8)
     with_keys = frame.with_columns(
         pl.Series("buyer_key", buyer_keys(frame, secret), dtype=pl.Utf8),
         day_column.alias("_day"),
-    )
-    batch = with_keys.group_by("buyer_key", "_day").agg(
-        pl.len().cast(pl.UInt32).alias("_n"), pl.col("value_eur").fill_null(0.0).sum().alias("_v")
-    )
+    ).sort("row")
     prior = pl.DataFrame(
         {
             "buyer_key": [k for k, _ in earlier],
@@ -69,10 +69,12 @@ def add_buyer_day(
         },
         schema={"buyer_key": pl.Utf8, "_day": pl.Utf8, "_pn": pl.UInt32, "_pv": pl.Float64},
     )
-    totals = batch.join(prior, on=["buyer_key", "_day"], how="left").select(
-        "buyer_key",
-        "_day",
+    group = ["buyer_key", "_day"]
+    running = with_keys.with_columns(
+        pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over(group).alias("_n"),
+        pl.col("value_eur").fill_null(0.0).cum_sum().over(group).alias("_v"),
+    ).join(prior, on=group, how="left", maintain_order="left")
+    return running.with_columns(
         (pl.col("_n") + pl.col("_pn").fill_null(0)).alias("buyer_day_count"),
         (pl.col("_v") + pl.col("_pv").fill_null(0.0)).alias("buyer_day_value_eur"),
-    )
-    return with_keys.join(totals, on=["buyer_key", "_day"], how="left").sort("row").drop("_day")
+    ).drop("_day", "_n", "_v", "_pn", "_pv")

@@ -7,7 +7,7 @@ a 100,000-record batch costs a few dozen queries, not 100,000.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -33,7 +33,15 @@ from clearway.risk.lanes import RiskResult
 from clearway.store import message_repo, revenue_repo, risk_repo, webhook_repo
 from clearway.store.audit_log import SqlAuditLog
 from clearway.store.bulk import BulkWriter
-from clearway.store.tables import consignment_versions, consignments, documents, history, plain_row, results
+from clearway.store.tables import (
+    AWAITING,
+    consignment_versions,
+    consignments,
+    documents,
+    history,
+    plain_row,
+    results,
+)
 
 _CHUNK = 2000
 _CONSIGNMENT = msgspec.json.Decoder(Consignment)
@@ -41,6 +49,11 @@ _DOCUMENT = {kind: msgspec.json.Decoder(cls) for kind, cls in DOCUMENT_TYPES.ite
 _LINK = msgspec.json.Decoder(LinkResult)
 _DECISION = msgspec.json.Decoder(Decision)
 _KEY_COLUMN = {"order": "order_number", "payment": "payment_key", "waybill": "transport_document"}
+_AWAITING_INDEX = {
+    "order": "ix_consignments_awaiting_order_number",
+    "payment": "ix_consignments_awaiting_payment_key",
+    "waybill": "ix_consignments_transport_document",
+}
 
 
 def _chunks(values: Collection[str]) -> Iterator[list[str]]:
@@ -137,14 +150,27 @@ class SqlClearanceStore:
         )
 
     def _consignments(
-        self, condition: str, params: tuple[Any, ...], column: str, values: Collection[str], *, lock: bool = False
+        self,
+        condition: str,
+        params: tuple[Any, ...],
+        column: str,
+        values: Collection[str],
+        *,
+        lock: bool = False,
+        index: str | None = None,
     ) -> Iterator[StoredConsignment]:
         # SQLite has one writer at a time (and one server process); PostgreSQL locks the rows, in id
         # order so that two transactions locking overlapping sets wait rather than deadlock.
         locking = " ORDER BY c.id FOR UPDATE OF c" if lock and not self.bulk.sqlite else ""
+        select = _CONSIGNMENT_SELECT
+        if index is not None and self.bulk.sqlite:
+            # Without statistics SQLite's planner takes an equality on the state (the state and
+            # deadline index) over a list of keys, and would scan every waiting declaration for
+            # each batch; PostgreSQL's statistics choose the key's index by themselves.
+            select = select.replace("FROM consignments c ", f"FROM consignments c INDEXED BY {index} ", 1)
         for chunk in _chunks(sorted(values) if locking else values):
             among, values_params = self.bulk.among(column, chunk)
-            sql = f"{_CONSIGNMENT_SELECT} WHERE {condition} {among}{locking}"
+            sql = f"{select} WHERE {condition} {among}{locking}"
             for row in self.conn.exec_driver_sql(sql, (*params, *values_params)):
                 yield self._consignment(row)
 
@@ -207,12 +233,14 @@ class SqlClearanceStore:
         return found
 
     def awaiting_by_keys(self, kind: DocumentKind, keys: Collection[str]) -> list[StoredConsignment]:
+        # The state as a literal, as the partial indexes of the link keys say it (store.tables).
         found = self._consignments(
-            f"c.state = {self.bulk.mark} AND",
-            (State.AWAITING_DOCUMENTS.value,),
+            f"c.{AWAITING} AND",
+            (),
             f"c.{_KEY_COLUMN[kind]}",
             keys,
             lock=True,
+            index=_AWAITING_INDEX.get(kind),
         )
         return list({c.id: c for c in found}.values())
 
@@ -439,6 +467,29 @@ class SqlClearanceStore:
 
     def messages_answering(self, consignment_ids: Collection[str]) -> list[tuple[str, str, str]]:
         return message_repo.messages_answering(self.bulk, consignment_ids)
+
+    def documents_present(self, keys: Mapping[DocumentKind, Collection[str]]) -> dict[DocumentKind, set[str]]:
+        found: dict[DocumentKind, set[str]] = {}
+        mark = self.bulk.mark
+        for kind, wanted in keys.items():
+            columns = ("number", "order_number") if kind == "payment" else ("number",)
+            for column in columns:
+                for chunk in _chunks(wanted):
+                    among, values_params = self.bulk.among(column, chunk)
+                    sql = f"SELECT DISTINCT {column} FROM documents WHERE kind = {mark} AND {among}"
+                    for (key,) in self.conn.exec_driver_sql(sql, (kind, *values_params)):
+                        found.setdefault(kind, set()).add(key)
+        return found
+
+    def last_links(self, consignment_ids: Collection[str]) -> dict[str, LinkResult]:
+        """Each consignment's latest link result (results are appended in id order)."""
+        found: dict[str, LinkResult] = {}
+        for chunk in _chunks(consignment_ids):
+            among, values_params = self.bulk.among("consignment_id", chunk)
+            sql = f"SELECT consignment_id, link FROM results WHERE {among} ORDER BY id"
+            for cid, body in self.conn.exec_driver_sql(sql, values_params):
+                found[cid] = _LINK.decode(body)
+        return found
 
     def append_results(self, items: Sequence[StepResult]) -> None:
         w = self.bulk

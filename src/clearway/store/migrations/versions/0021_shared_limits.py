@@ -2,7 +2,7 @@
 the per-buyer rows that serialise per-person quota charges
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-07 07:00:00.000000
 """
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-# Written beside another branch's 0020: at the merge this revises 0020 (the tables depend on nothing else).
-down_revision = "0019"
+# Written beside another branch's 0020 and put after it at the merge (the tables depend on nothing else).
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,166 @@
+"""The bulk path and the single-record path store the same thing (issue "Scale", the guard of the
+columnar work in docs/adr/0006-columnar-bulk-path.md).
+
+The same simulated traffic goes in twice on an empty database: once a record at a time, each in its
+own transaction, as the API's single submissions arrive; once as NDJSON files through
+`clearway ingest`'s path (decoded in chunks, a batch a transaction). Every stored row is compared:
+consignments, versions, history, link and decision results, assessments, risk results, documents,
+and the errors of the records refused. Ids and clock readings differ between two runs and are left
+out; everything else, the bodies included, must be equal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from clearway.app.demo import register_traffic_operators
+from clearway.app.intake import ingest_file
+from clearway.app.platform import Clearway
+from clearway.dataset.decode import RecordDecoder
+from clearway.dataset.records import Consignment, Order, Payment, Waybill
+from clearway.simulate import generate
+from clearway.simulate.model import Traffic
+from tests.conftest import empty
+
+KINDS: list[tuple[str, type[Any], str]] = [
+    ("order", Order, "orders"),
+    ("payment", Payment, "payments"),
+    ("waybill", Waybill, "waybills"),
+    ("consignment", Consignment, "consignments"),
+]
+# Clock readings and generated ids: they differ between two runs by construction.
+VOLATILE = frozenset({"id", "at", "assessed_at", "received_at", "updated_at", "created_at", "decided_at"})
+_ENCODER = msgspec.json.Encoder(decimal_format="string")
+
+
+def lines_of(traffic: Traffic, attr: str, spoil: frozenset[int]) -> dict[str, list[bytes]]:
+    """Each operator's records of one kind as NDJSON lines; the lines at ``spoil`` made invalid."""
+    found: dict[str, list[bytes]] = {}
+    for position, submission in enumerate(getattr(traffic, attr)):
+        line = _ENCODER.encode(submission.record)
+        if position in spoil:
+            data = json.loads(line)
+            data["currency" if "currency" in data else "order_number"] = "EURO" if "currency" in data else ""
+            if "transaction" in data:
+                data["transaction"]["currency"] = "EURO"
+            line = json.dumps(data).encode()
+        found.setdefault(submission.operator_id, []).append(line)
+    return found
+
+
+def plan(traffic: Traffic, docs_first: bool, spoil: frozenset[int]) -> list[tuple[str, str, list[bytes]]]:
+    """(kind, operator, lines) in the order they go in: documents first, or declarations first."""
+    kinds = KINDS if docs_first else KINDS[-1:] + KINDS[:-1]
+    return [
+        (kind, operator, lines)
+        for kind, _, attr in kinds
+        for operator, lines in lines_of(traffic, attr, spoil if kind == "consignment" else frozenset()).items()
+    ]
+
+
+def one_at_a_time(svc: Clearway, steps: list[tuple[str, str, list[bytes]]]) -> list[Any]:
+    errors: list[Any] = []
+    decoders = {kind: RecordDecoder(cls) for kind, cls, _ in KINDS}
+    for kind, operator, lines in steps:
+        for number, line in enumerate(lines, 1):
+            record, found = decoders[kind].decode(line)
+            if record is None:
+                errors.append((kind, operator, number, sorted((e.pointer, e.detail) for e in found)))
+            elif kind == "consignment":
+                svc.submit_consignments(operator, [record])
+            else:
+                svc.submit_documents(kind, operator, [record])  # type: ignore[arg-type]
+    return sorted(errors)
+
+
+def in_bulk(svc: Clearway, steps: list[tuple[str, str, list[bytes]]], folder: Path) -> list[Any]:
+    errors: list[Any] = []
+    for step, (kind, operator, lines) in enumerate(steps):
+        path = folder / f"{step}-{kind}.ndjson"
+        path.write_bytes(b"\n".join(lines) + b"\n")
+        refused = folder / f"{step}-{kind}.errors.ndjson"
+        ingest_file(svc, path, operator=operator, kind=kind, errors_to=refused)
+        for text in refused.read_text().splitlines():
+            found = json.loads(text)
+            errors.append((kind, operator, found["line"], sorted((e["pointer"], e["detail"]) for e in found["errors"])))
+    return sorted(errors)
+
+
+def _plain(value: Any) -> Any:
+    """A stored value without its volatile parts; JSON bodies read and cleaned the same way."""
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in sorted(value.items()) if k not in VOLATILE}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return None
+    return value
+
+
+def when(value: Any) -> dt.datetime:
+    """A stored time (SQLite hands back its text)."""
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def snapshot(svc: Clearway) -> dict[str, list[Any]]:
+    """Every row the pipeline writes, keyed by the consignment's operator and reference."""
+    with svc.engine.connect() as conn:
+        keys = {
+            cid: (operator, reference)
+            for cid, operator, reference in conn.exec_driver_sql("SELECT id, operator_id, reference FROM consignments")
+        }
+        found: dict[str, list[Any]] = {}
+        for table in ("consignments", "consignment_versions", "history", "results", "assessments", "risk_results"):
+            rows = []
+            for row in conn.execute(sa.text(f"SELECT * FROM {table}")).mappings():
+                plain = {k: _plain(v) for k, v in row.items() if k not in VOLATILE and k != "consignment_id"}
+                cid = row["id"] if table == "consignments" else row["consignment_id"]
+                if table == "consignments" and row["deadline"] is not None:
+                    plain["deadline"] = str(when(row["deadline"]) - when(row["received_at"]))  # the wait, not the clock
+                rows.append((keys[cid], sorted(plain.items(), key=lambda kv: kv[0])))
+            found[table] = sorted(rows, key=repr)
+        documents = conn.exec_driver_sql("SELECT kind, operator_id, number, body_hash, sender_kind FROM documents")
+        found["documents"] = sorted(tuple(row) for row in documents)
+    return found
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    seed=st.integers(0, 10_000),
+    count=st.integers(3, 14),
+    docs_first=st.booleans(),
+    spoil=st.frozensets(st.integers(0, 13), max_size=3),
+)
+def test_bulk_and_single_submissions_store_the_same_rows(
+    service: Clearway, tmp_path_factory: Any, seed: int, count: int, docs_first: bool, spoil: frozenset[int]
+) -> None:
+    traffic = generate(count, seed)
+    steps = plan(traffic, docs_first, spoil)
+
+    empty(service.engine)
+    register_traffic_operators(service, traffic)
+    single_errors = one_at_a_time(service, steps)
+    single = snapshot(service)
+
+    empty(service.engine)
+    register_traffic_operators(service, traffic)
+    bulk_errors = in_bulk(service, steps, tmp_path_factory.mktemp("bulk"))
+    bulk = snapshot(service)
+
+    assert bulk_errors == single_errors
+    assert len(bulk["consignments"]) == count - len([i for i in spoil if i < count])
+    for table, rows in single.items():
+        assert bulk[table] == rows, table

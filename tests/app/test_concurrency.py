@@ -1,0 +1,129 @@
+"""Two services on one PostgreSQL database (two processes' worth: their own engines and locks) racing
+on the same records: a transaction held open in one while the other commits (app.concurrency)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from clearway.app.platform import Clearway
+from clearway.clearance.lifecycle import State
+from clearway.clearance.model import SubmissionResult
+from clearway.dataset.records import Consignment, Order, Payment, Waybill
+
+T0 = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)
+COURIER, PLATFORM, PSP, CARRIER = "op-courier-1", "op-platform-1", "op-psp-1", "op-post-1"
+ON_POSTGRESQL = bool(os.environ.get("CLEARWAY_TEST_DATABASE_URL"))
+pytestmark = [
+    pytest.mark.usefixtures("standard_operators"),
+    pytest.mark.skipif(
+        not ON_POSTGRESQL,
+        reason="PostgreSQL-only: SQLite has one writing process, whose lock orders every transaction",
+    ),
+]
+
+
+def history_of(service: Clearway, consignment_id: str) -> list[str]:
+    dossier = service.dossier(None, consignment_id)
+    assert dossier is not None
+    return [h["to_state"] for h in dossier.history]
+
+
+@pytest.fixture
+def second(service: Clearway, database_url: str) -> Iterator[Clearway]:
+    """Another process's service: its own engine and its own lock on the same database."""
+    other = Clearway(service.settings, engine=sa.create_engine(database_url))
+    yield other
+    other.engine.dispose()
+
+
+def held_open(
+    service: Clearway, items: list[tuple[str, str, Any]]
+) -> tuple[threading.Thread, threading.Event, list[Any]]:
+    """Submit ``items`` in a thread whose transaction stays open until the event is set."""
+    release, inside, done = threading.Event(), threading.Event(), []
+
+    def wait(conn: sa.Connection, results: list[SubmissionResult]) -> None:
+        inside.set()
+        assert release.wait(30), "the test never let the transaction commit"
+
+    def run() -> None:
+        done.extend(service.submit_mixed(items, now=T0, also=wait))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert inside.wait(30), "the held transaction never reached its commit"
+    return thread, release, done
+
+
+def finish(thread: threading.Thread, release: threading.Event) -> None:
+    release.set()
+    thread.join(30)
+    assert not thread.is_alive()
+
+
+def send_documents(service: Clearway, order: Order, payment: Payment, waybill: Waybill) -> None:
+    service.submit_documents("order", PLATFORM, [order], now=T0)
+    service.submit_documents("payment", PSP, [payment], now=T0)
+    service.submit_documents("waybill", CARRIER, [waybill], now=T0)
+
+
+def test_documents_committed_while_the_declaration_was_open_are_linked(
+    service: Clearway, second: Clearway, consignment: Consignment, order: Order, payment: Payment, waybill: Waybill
+) -> None:
+    thread, release, done = held_open(service, [("consignment", COURIER, consignment)])
+    send_documents(second, order, payment, waybill)  # their look for waiting declarations sees nothing yet
+    finish(thread, release)
+    [result] = done
+    assert history_of(service, str(result.id)) == ["received", "awaiting_documents", "assessed", "released"]
+
+
+def test_a_declaration_committed_while_the_documents_were_open_is_linked(
+    service: Clearway, second: Clearway, consignment: Consignment, order: Order, payment: Payment, waybill: Waybill
+) -> None:
+    documents = [("order", PLATFORM, order), ("payment", PSP, payment), ("waybill", CARRIER, waybill)]
+    thread, release, _ = held_open(service, documents)
+    [result] = second.submit_consignments(COURIER, [consignment], now=T0)
+    assert result.state is State.AWAITING_DOCUMENTS  # the documents are not committed yet
+    finish(thread, release)
+    assert history_of(second, str(result.id)) == ["received", "awaiting_documents", "assessed", "released"]
+
+
+def waiting_on_a_lock(engine: sa.Engine, seconds: float = 10.0) -> bool:
+    """Whether some session of the test database is waiting on a lock (the unique index's)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            waiting = conn.exec_driver_sql(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            ).scalar_one()
+        if waiting:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_the_same_declaration_from_two_processes_at_once_is_stored_once(
+    service: Clearway, second: Clearway, consignment: Consignment
+) -> None:
+    """The second insert waits on the unique index, is refused when the first commits, and is run
+    again (app.concurrency.retry_unique): it answers "duplicate" with the first one's id."""
+    thread, release, first = held_open(service, [("consignment", COURIER, consignment)])
+    answers: list[SubmissionResult] = []
+    other = threading.Thread(target=lambda: answers.extend(second.submit_consignments(COURIER, [consignment], now=T0)))
+    other.start()
+    assert waiting_on_a_lock(service.engine), "the second submission never met the first one's row"
+    finish(thread, release)
+    other.join(30)
+    [stored_first], [again] = first, answers
+    assert (stored_first.status, again.status, again.id) == ("accepted", "duplicate", stored_first.id)
+    with service.engine.connect() as conn:
+        count = conn.exec_driver_sql("SELECT count(*) FROM consignments").scalar_one()
+    assert count == 1
