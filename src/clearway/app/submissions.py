@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, cast
 
+from clearway.audit.chain import AuditEvent
 from clearway.clearance import actions, pipeline
 from clearway.clearance.model import SubmissionResult
 from clearway.clearance.store import ClearanceStore
@@ -24,6 +25,27 @@ NEW = frozenset({"consignment", "order", "payment", "waybill"})
 CHANGES: dict[str, actions.Change] = {"consignment.change": "change", "consignment.delete": "delete"}
 
 
+class _AuditLast:
+    """The store, with the audit entries of every group kept back and appended once, last.
+
+    Appending takes the audit chain's head for update (store.audit_log): on PostgreSQL every other
+    writing transaction waits for it until this one commits. Appended as each group finishes, the
+    head would be held from the first group to the commit, and several processes' batches (Kafka
+    workers, API processes) would run one after the other; appended last, it is held for the commit.
+    Same entries, same order, same transaction.
+    """
+
+    def __init__(self, store: ClearanceStore) -> None:
+        self.store = store
+        self.events: list[AuditEvent] = []
+
+    def append_audit(self, events: Sequence[AuditEvent]) -> None:
+        self.events.extend(events)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+
 def submit_together(
     store: ClearanceStore,
     items: Sequence[Submission],
@@ -31,6 +53,20 @@ def submit_together(
     now: dt.datetime,
     config: pipeline.PipelineConfig,
     seen: set[str] | None = None,
+) -> list[SubmissionResult]:
+    deferred = _AuditLast(store)
+    results = _submit_groups(cast(ClearanceStore, deferred), items, now=now, config=config, seen=seen)
+    store.append_audit(deferred.events)
+    return results
+
+
+def _submit_groups(
+    store: ClearanceStore,
+    items: Sequence[Submission],
+    *,
+    now: dt.datetime,
+    config: pipeline.PipelineConfig,
+    seen: set[str] | None,
 ) -> list[SubmissionResult]:
     groups: dict[tuple[str, str], list[int]] = {}
     for index, (kind, operator_id, _) in enumerate(items):

@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from clearway.cli import openapi, serve, traffic
+from clearway.cli import openapi, serve, traffic, worker
 from clearway.cli.access import keys_app, operators_app, people_app
 from clearway.cli.alerts import alerts_app
 from clearway.cli.db import audit_app, db_app
@@ -49,6 +49,7 @@ app.command("quote")(quote_command)
 serve.register(app)
 openapi.register(app)
 traffic.register(app)
+worker.register(app)
 
 
 def main() -> Any:

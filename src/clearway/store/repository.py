@@ -30,7 +30,7 @@ from clearway.clearance.notices import Notice, Subscribers
 from clearway.dataset.records import DOCUMENT_TYPES, Consignment, DocumentKind
 from clearway.revenue.model import PriorUsage
 from clearway.risk.lanes import RiskResult
-from clearway.store import message_repo, revenue_repo, risk_repo, webhook_repo
+from clearway.store import link_lookups, message_repo, revenue_repo, risk_repo, webhook_repo
 from clearway.store.audit_log import SqlAuditLog
 from clearway.store.bulk import BulkWriter
 from clearway.store.tables import (
@@ -469,27 +469,10 @@ class SqlClearanceStore:
         return message_repo.messages_answering(self.bulk, consignment_ids)
 
     def documents_present(self, keys: Mapping[DocumentKind, Collection[str]]) -> dict[DocumentKind, set[str]]:
-        found: dict[DocumentKind, set[str]] = {}
-        mark = self.bulk.mark
-        for kind, wanted in keys.items():
-            columns = ("number", "order_number") if kind == "payment" else ("number",)
-            for column in columns:
-                for chunk in _chunks(wanted):
-                    among, values_params = self.bulk.among(column, chunk)
-                    sql = f"SELECT DISTINCT {column} FROM documents WHERE kind = {mark} AND {among}"
-                    for (key,) in self.conn.exec_driver_sql(sql, (kind, *values_params)):
-                        found.setdefault(kind, set()).add(key)
-        return found
+        return link_lookups.documents_present(self.bulk, keys)
 
     def last_links(self, consignment_ids: Collection[str]) -> dict[str, LinkResult]:
-        """Each consignment's latest link result (results are appended in id order)."""
-        found: dict[str, LinkResult] = {}
-        for chunk in _chunks(consignment_ids):
-            among, values_params = self.bulk.among("consignment_id", chunk)
-            sql = f"SELECT consignment_id, link FROM results WHERE {among} ORDER BY id"
-            for cid, body in self.conn.exec_driver_sql(sql, values_params):
-                found[cid] = _LINK.decode(body)
-        return found
+        return link_lookups.last_links(self.bulk, consignment_ids)
 
     def append_results(self, items: Sequence[StepResult]) -> None:
         w = self.bulk

@@ -1,0 +1,1 @@
+"""Records from a stream (Kafka) through the same services as the API and `clearway ingest`."""

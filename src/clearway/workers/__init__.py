@@ -1,0 +1,1 @@
+"""Stream consumers (Kafka) that run the application's services as separate processes."""
