@@ -29,6 +29,7 @@ from clearway.store.operations_repo import backlog
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
+    from clearway.app.stream.snapshot import WorkerSnapshot
     from clearway.clearance.model import SubmissionResult
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "counted",
     "measured",
     "multiprocess",
+    "record_stream",
     "render",
     "set_kafka_lag",
     "timed",
@@ -114,6 +116,13 @@ KAFKA_LAG = Gauge(
 def set_kafka_lag(topic: str, partition: int, lag: int) -> None:
     """The Kafka worker's hook: how far behind it is on one partition it consumes."""
     KAFKA_LAG.labels(topic=topic, partition=str(partition)).set(max(0, lag))
+
+
+def record_stream(snapshot: WorkerSnapshot) -> None:
+    """A stream worker's lag per partition, from its snapshot (app/stream/loop.py, after each poll)."""
+    for partition in snapshot.partitions:
+        if partition.lag is not None:
+            set_kafka_lag(partition.topic, partition.partition, partition.lag)
 
 
 def count_results(kind: str, results: Sequence[SubmissionResult]) -> None:
