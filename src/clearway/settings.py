@@ -52,11 +52,16 @@ class Settings:
     session_idle_minutes: int = 30
     # Days after closure (release, seizure, return, cancellation) before personal data is anonymised.
     retention_days: int = 1095
-    # Requests per second one caller (API key or token, else address) may send, sustained, per server
-    # process; 0 turns rate limiting off. Bulk senders use the NDJSON batch endpoints.
+    # Requests per second one caller (API key or token, else address) may send, sustained (per server
+    # process or across them: rate_limit_store); 0 turns rate limiting off. Bulk senders use the
+    # NDJSON batch endpoints.
     rate_limit_per_second: float = 100.0
     # Requests a caller may send at once above that rate (the size of its token bucket).
     rate_limit_burst: int = 200
+    # Where the token buckets live: "memory" (per server process: behind N processes the service
+    # allows N times the rate), "database" (one bucket row per caller, shared by every process on
+    # the database), or "auto": the database on PostgreSQL, memory on SQLite (one serving process).
+    rate_limit_store: str = "auto"
     # Strict-Transport-Security max-age in seconds; 0 sends no HSTS header (set it only behind HTTPS).
     hsts_max_age_seconds: int = 0
     # Reverse proxies (comma-separated addresses or networks) whose X-Forwarded-For names the client;
@@ -110,6 +115,21 @@ class Settings:
     # Days a finished webhook delivery (delivered, failed, cancelled) stays in the delivery log, where
     # it can be redelivered, before `clearway privacy retention` deletes it and its tries.
     webhooks_retention_days: int = 30
+    # Log lines as "text" (for people) or "json" (one JSON object a line: time, level, logger,
+    # message, request_id or batch_id, and the record's own fields; for a log collector).
+    log_format: str = "text"
+    # A Bearer token (at least 32 characters) a Prometheus scraper sends to read GET /metrics; empty:
+    # only a signed-in administrator may read it. Operators' keys and tokens never may.
+    metrics_token: str = ""
+    # A directory where the server processes share their metrics (prometheus-client's multiprocess
+    # mode; emptied when `clearway serve` starts). Empty: `clearway serve --workers N` above 1 uses a
+    # new temporary directory, one process keeps its metrics in memory.
+    metrics_dir: str = ""
+    # Kafka bootstrap servers (host:port, comma-separated); when set, GET /v1/health/ready also asks the
+    # broker for its metadata (with confluent-kafka, when installed). Empty: the broker is not checked.
+    kafka_bootstrap: str = ""
+    # Seconds the readiness check waits for the database and for the broker before it says not ready.
+    health_timeout_seconds: float = 2.0
 
     @property
     def document_wait(self) -> dt.timedelta:

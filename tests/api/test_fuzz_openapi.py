@@ -150,7 +150,8 @@ def row_counts(engine: sa.Engine) -> dict[str, int]:
     """Rows in every table, in one query; the audit chain's security entries aside, since a refused
     request is recorded there (api/security_events.py), and so is a failed attempt (a wrong current
     password: app/access/sign_in.py), within the same budget, and counted for the throttle
-    (sign_in_failures): a refused attempt is meant to leave that trace."""
+    (sign_in_failures): a refused attempt is meant to leave that trace. So is its caller's rate-limit
+    bucket on PostgreSQL (rate_limit_buckets): a refused request spends the caller's allowance too."""
     refused = sa.and_(
         audit_log.c.subject != SECURITY,
         sa.not_(audit_log.c.action.like("%failed")),
@@ -161,7 +162,7 @@ def row_counts(engine: sa.Engine) -> dict[str, int]:
         .select_from(t)
         .where(*([refused] if t is audit_log else []))
         for t in metadata.sorted_tables
-        if t.name != "sign_in_failures"
+        if t.name not in ("sign_in_failures", "rate_limit_buckets")
     ]
     with engine.connect() as conn:
         return {name: int(n) for name, n in conn.execute(sa.union_all(*counts))}

@@ -20,6 +20,7 @@ from clearway.access import credentials, tokens
 from clearway.api.app import create_app
 from clearway.api.rate_limit import CallerKey, RateLimit, TokenBuckets, default_key
 from clearway.app.platform import Clearway
+from clearway.store.engine import create_engine
 from tests.api.conftest import Keyring
 
 
@@ -277,3 +278,33 @@ def test_the_app_counts_a_key_and_its_tokens_once_however_they_are_spelt(service
         minted = [client.post("/v1/oauth/token", data=grant).json()["access_token"] for _ in range(3)]
         used = [client.get("/v1/consignments", headers={"Authorization": f"Bearer {t}"}) for t in [*minted, minted[0]]]
         assert [u.status_code for u in used] == [200, 200, 200, 429]
+
+
+@pytest.mark.parametrize(("store", "allowed"), [("database", 4), ("memory", 8)])
+def test_two_server_processes_share_one_allowance_in_the_database(
+    service: Clearway, keyring: Keyring, database_url: str, store: str, allowed: int
+) -> None:
+    # Two applications, each with its own engine and connections, as two server processes have.
+    settings = dataclasses.replace(
+        service.settings, rate_limit_per_second=0.001, rate_limit_burst=4, rate_limit_store=store
+    )
+    other = Clearway(settings, engine=create_engine(database_url))
+    auth = {"Authorization": f"Bearer {keyring.key('op-courier-1')}"}
+    try:
+        with (
+            TestClient(create_app(settings, service, sweep=False), base_url="https://testserver") as a,
+            TestClient(create_app(settings, other, sweep=False), base_url="https://testserver") as b,
+        ):
+            answers = [(a if i % 2 else b).get("/v1/consignments", headers=auth) for i in range(10)]
+    finally:
+        other.close()
+    statuses = [answer.status_code for answer in answers]
+    # In memory each process has its own bucket: the service as a whole allows twice the burst.
+    assert statuses == [200] * allowed + [429] * (10 - allowed)
+    refused = answers[-1]
+    assert refused.headers["content-type"] == "application/problem+json" and int(refused.headers["retry-after"]) >= 1
+
+
+def test_an_unknown_rate_limit_store_is_refused(service: Clearway) -> None:
+    with pytest.raises(ValueError, match="CLEARWAY_RATE_LIMIT_STORE"):
+        create_app(dataclasses.replace(service.settings, rate_limit_store="redis"), service, sweep=False)

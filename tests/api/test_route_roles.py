@@ -44,6 +44,7 @@ def test_the_public_routes_are_exactly_these(service: Clearway) -> None:
         ("GET", "/prohibited"),
         ("GET", "/track"),
         ("GET", "/v1/health"),
+        ("GET", "/v1/health/ready"),
         ("GET", "/v1/restrictions"),
         ("GET", "/v1/tracking/{transport_document}"),
         ("POST", "/login"),
@@ -62,6 +63,8 @@ def test_who_may_call_what(service: Clearway) -> None:
     assert roles("POST", "/v1/consignments") == {Role.OPERATOR}
     assert roles("GET", "/v1/consignments/{consignment_id}") == {Role.OPERATOR}
     assert roles("POST", "/v1/admin/operators") == {Role.ADMIN}
+    # The metrics show volumes per route and the queues: administrators (or the scraper's token) only.
+    assert roles("GET", "/metrics") == {Role.ADMIN}
     # Refused requests name addresses and callers: administrators' business only.
     assert roles("GET", "/v1/admin/security-events") == {Role.ADMIN}
     assert roles("GET", "/") == {Role.OFFICER, Role.ANALYST, Role.STATISTICIAN, Role.ADMIN}

@@ -113,6 +113,7 @@ def test_every_operation_names_its_security(client: TestClient) -> None:
                 assert (CSRF in requirement) == (method != "get"), f"{method} {path}"
     assert public == {
         ("GET", "/v1/health"),
+        ("GET", "/v1/health/ready"),
         ("GET", "/v1/restrictions"),
         ("GET", "/v1/tracking/{transport_document}"),
         ("POST", "/v1/oauth/token"),

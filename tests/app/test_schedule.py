@@ -5,12 +5,16 @@ runs."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
+import re
 import threading
 
+import msgspec
 import pytest
 import sqlalchemy as sa
 
+from clearway.app.logs import BATCH_ID, ContextFilter, batch
 from clearway.app.platform import Clearway
 from clearway.app.schedule import run_due_jobs
 from clearway.clearance.lifecycle import State
@@ -34,6 +38,22 @@ def test_a_sweep_holds_what_is_overdue(service: Clearway, consignment: Consignme
     assert (report.held, report.skipped) == (1, [])
     dossier = service.dossier(None, waiting)
     assert dossier is not None and dossier.consignment.status.state is State.HELD
+
+
+def test_a_sweep_names_its_lines_with_one_batch_id(
+    service: Clearway, consignment: Consignment, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.handler.addFilter(ContextFilter())  # as the configured handlers have it
+    with caplog.at_level(logging.INFO, logger="clearway"):
+        _waiting(service, consignment)
+        run_due_jobs(service, now=LATE, retrain=False)
+        _waiting(service, msgspec.structs.replace(consignment, reference="SCHED-2"))
+        with batch("pass-7"):  # the server names its pass first: the jobs keep that id
+            run_due_jobs(service, now=LATE, retrain=False)
+    first, second = [r for r in caplog.records if r.getMessage().startswith("held 1 ")]
+    assert re.fullmatch(r"[0-9a-f]{32}", first.batch_id) and first.held == 1  # type: ignore[attr-defined]
+    assert second.batch_id == "pass-7"  # type: ignore[attr-defined]
+    assert BATCH_ID.get() is None
 
 
 def test_job_keys_are_stable_and_distinct() -> None:

@@ -27,6 +27,7 @@ from clearway.api import (
     customs,
     intake,
     oauth,
+    observe,
     preloading,
     problems,
     revenue,
@@ -45,14 +46,18 @@ from clearway.api.batcher import GroupCommitter
 from clearway.api.deps import PUBLIC, Service
 from clearway.api.limits import BodyLimit
 from clearway.api.problems import ApiError
-from clearway.api.rate_limit import RATE_LIMITED_RESPONSES, CallerKey, RateLimit, TokenBuckets
+from clearway.api.rate_limit import RATE_LIMITED_RESPONSES, CallerKey, RateLimit, SharedLimit, TokenBuckets
 from clearway.api.security_headers import SecurityHeaders
+from clearway.app import metrics
+from clearway.app.health import ReadinessProbe
+from clearway.app.logs import batch
 from clearway.app.platform import Clearway
 from clearway.app.schedule import run_due_jobs
 from clearway.app.stats import stats_of
 from clearway.app.webhooks.delivery import Deliverer
 from clearway.dataset.records import SCHEMA_RULES
 from clearway.settings import Settings
+from clearway.store.rate_limit_repo import SharedBuckets
 from clearway.web import auth, consignment_pages, landed_cost, operator_pages, pages, queue_pages, risk_pages
 from clearway.web.auth import LoginRequired
 from clearway.web.dashboard_pages import router as dashboard_router
@@ -66,19 +71,22 @@ async def _sweep(svc: Clearway, interval: float, security: security_api.Security
     """Hold declarations whose documents are late; also re-links any a cross-process race left waiting."""
     while True:
         await asyncio.sleep(interval)
-        try:
-            # Counts of refusals not recorded one by one, once their minute is over.
-            await security.flush()
-            await run_in_threadpool(svc.access.record_suppressed_sign_ins)
-            # Each job by one process at a time (app/schedule.py); retraining is rare (weekly by
-            # default) and cheap to check. All of it runs off the event loop.
-            done = await run_in_threadpool(run_due_jobs, svc)
-            if done.held:
-                log.info("held %d consignments whose documents are overdue", done.held)
-            if done.referrals_expired:
-                log.info("%d pre-loading referrals unanswered in time: do not load", done.referrals_expired)
-        except Exception:  # a failed sweep must not stop the next one
-            log.exception("sweep failed")
+        # One batch id for the pass: every line it logs, here and in the jobs, names the same sweep.
+        with batch():
+            try:
+                await _sweep_once(svc, security)
+            except Exception:  # a failed sweep must not stop the next one
+                metrics.ERRORS.labels(where="sweep").inc()
+                log.exception("sweep failed")
+
+
+async def _sweep_once(svc: Clearway, security: security_api.SecurityEvents) -> None:
+    # Counts of refusals not recorded one by one, once their minute is over.
+    await security.flush()
+    await run_in_threadpool(svc.access.record_suppressed_sign_ins)
+    # Each job by one process at a time (app/schedule.py); retraining is rare (weekly by
+    # default) and cheap to check. All of it runs off the event loop.
+    await run_in_threadpool(run_due_jobs, svc)
 
 
 async def _deliver(deliverer: Deliverer, interval: float) -> None:
@@ -87,6 +95,7 @@ async def _deliver(deliverer: Deliverer, interval: float) -> None:
         try:
             sent = await run_in_threadpool(deliverer.run_once)
         except Exception:  # a failed pass must not stop the next one; what it claimed is tried again
+            metrics.ERRORS.labels(where="webhook_delivery").inc()
             log.exception("webhook delivery pass failed")
             sent = 0
         if not sent:
@@ -96,6 +105,7 @@ async def _deliver(deliverer: Deliverer, interval: float) -> None:
 def create_app(settings: Settings | None = None, service: Clearway | None = None, *, sweep: bool = True) -> FastAPI:
     settings = settings or Settings.from_env()
     proxies = trusted_proxies(settings.trusted_proxies)
+    observe.check_metrics_token(settings.metrics_token)
     svc = service or Clearway(settings)
     security = security_api.SecurityEvents(svc, settings.security_events_per_minute)
 
@@ -128,6 +138,9 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
                     await background
         if deliverer is not None:
             deliverer.close()
+        limiter = getattr(app.state, "rate_limit", None)
+        if isinstance(limiter, SharedLimit):
+            limiter.buckets.close()
         if service is None:
             svc.close()
 
@@ -148,6 +161,8 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
     app.state.clearway = svc
     app.state.committer = GroupCommitter(svc)
     app.state.security_events = security
+    app.state.metrics_token = settings.metrics_token
+    app.state.readiness = ReadinessProbe(svc.engine, settings.kafka_bootstrap, settings.health_timeout_seconds)
     problems.install(app, denials=security)
     for router in (
         intake.router,
@@ -166,6 +181,8 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
         alerts_api.router,
     ):
         app.include_router(router, responses=RATE_LIMITED_RESPONSES)
+    # /metrics and the readiness probe: neither is rate limited (a probe refused takes an instance out).
+    app.include_router(observe.router)
     app.include_router(auth.router)
     app.include_router(pages.router)
     app.include_router(landed_cost.router)
@@ -222,15 +239,28 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
     # proxies' X-Forwarded-For, so that everything inside sees the real client.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if settings.rate_limit_per_second > 0:
-        buckets = TokenBuckets(settings.rate_limit_per_second, settings.rate_limit_burst)
+        buckets = app.state.rate_limit = rate_limit_buckets(settings, svc.engine)
         caller_key = CallerKey(token_key=lambda: svc.access.token_key)
         app.add_middleware(RateLimit, buckets=buckets, key_func=caller_key)  # refuses before the body is read
     hsts = settings.hsts_max_age_seconds > 0
     app.add_middleware(SecurityHeaders, hsts=hsts, hsts_max_age=settings.hsts_max_age_seconds)
     app.add_middleware(AccessLog)
+    # Outside the access log, so that its line names the request id; outside the limits, so that
+    # their 413 and 429 answers carry the id and are counted.
+    app.add_middleware(observe.RequestContext)
     if proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     return app
+
+
+def rate_limit_buckets(settings: Settings, engine: sa.Engine) -> TokenBuckets | SharedLimit:
+    """The buckets CLEARWAY_RATE_LIMIT_STORE asks for: shared in the database, or this process's."""
+    store = settings.rate_limit_store
+    if store not in ("auto", "memory", "database"):
+        raise ValueError(f"CLEARWAY_RATE_LIMIT_STORE must be auto, memory or database, got {store!r}")
+    if store == "database" or (store == "auto" and engine.dialect.name == "postgresql"):
+        return SharedLimit(SharedBuckets(engine, settings.rate_limit_per_second, settings.rate_limit_burst))
+    return TokenBuckets(settings.rate_limit_per_second, settings.rate_limit_burst)
 
 
 def trusted_proxies(setting: str) -> list[str]:
@@ -282,6 +312,7 @@ def _install_openapi(app: FastAPI, svc: Clearway) -> None:
         *messages_api.MESSAGE_SCHEMAS,
         *webhooks.WEBHOOK_SCHEMAS,
         *alerts_api.ALERT_SCHEMAS,
+        *observe.OBSERVE_SCHEMAS,
         customs.ControlRequest,
         oauth.TokenResponse,
         oauth.TokenError,

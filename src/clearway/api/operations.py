@@ -102,6 +102,7 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("get", "/v1/restrictions"): ("restrictions.list", "public"),
     ("get", "/v1/tracking/{transport_document}"): ("tracking.read", "public"),
     ("get", "/v1/health"): ("health.read", "public"),
+    ("get", "/v1/health/ready"): ("health.readiness.read", "public"),
 }
 
 TAGS: list[dict[str, str]] = [

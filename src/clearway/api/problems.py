@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import Match
 
+from clearway.app.logs import REQUEST_ID
 from clearway.clearance.errors import ClearwayError, NotFound
 from clearway.clearance.lifecycle import IllegalTransition
 from clearway.dataset.errors import FieldError
@@ -142,7 +143,13 @@ def install(app: FastAPI, denials: DenialRecorder | None = None) -> None:
     async def _unexpected(request: Request, exc: Exception) -> Response:
         # A bug must still answer in the API's own format, and without internals in the body.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(500, "Internal error", "the server failed to handle this request", slug="internal-error")
+        response = problem(500, "Internal error", "the server failed to handle this request", slug="internal-error")
+        # This answer is sent from outside the middlewares: it names the request id itself, so that
+        # whoever got the 500 can give the id that finds the traceback in the log (api/observe.py).
+        request_id = REQUEST_ID.get()
+        if request_id is not None:
+            response.headers["X-Request-ID"] = request_id
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

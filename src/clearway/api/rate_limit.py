@@ -21,8 +21,12 @@ credential, normalised so that no spelling of it buys a second allowance:
 
 Keys never hold a credential and have a small size whatever the caller sends.
 
-Limits are per process: behind N workers the whole service allows N times the rate. The table is
-used from the event loop only (no lock), as ASGI middlewares are.
+``TokenBuckets`` are per process: behind N workers the whole service would allow N times the rate.
+With several processes on PostgreSQL the buckets are rows in the database instead
+(store/rate_limit_repo.py, CLEARWAY_RATE_LIMIT_STORE): one atomic statement per batch of
+concurrent requests, off the event loop (api/rate_limit_shared.py); the answers (429,
+``Retry-After``) are the same. The
+in-memory table is used from the event loop only (no lock), as ASGI middlewares are.
 """
 
 from __future__ import annotations
@@ -40,11 +44,20 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from clearway.access import credentials, tokens
 from clearway.api.problems import PROBLEM_BASE, PROBLEM_JSON, Problem
+from clearway.api.rate_limit_shared import SharedLimit
 
-__all__ = ["EXEMPT_PATHS", "RATE_LIMITED_RESPONSES", "CallerKey", "RateLimit", "TokenBuckets", "default_key"]
+__all__ = [
+    "EXEMPT_PATHS",
+    "RATE_LIMITED_RESPONSES",
+    "CallerKey",
+    "RateLimit",
+    "SharedLimit",
+    "TokenBuckets",
+    "default_key",
+]
 
-# Liveness probes must never be refused: a load balancer would take a healthy instance out.
-EXEMPT_PATHS = frozenset({"/v1/health"})
+# Liveness and readiness probes must never be refused: a load balancer would take a healthy instance out.
+EXEMPT_PATHS = frozenset({"/v1/health", "/v1/health/ready"})
 
 # The 429 answer for the OpenAPI document: ``app.include_router(router, responses=RATE_LIMITED_RESPONSES)``.
 RATE_LIMITED_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -177,7 +190,7 @@ class RateLimit:
     def __init__(
         self,
         app: ASGIApp,
-        buckets: TokenBuckets,
+        buckets: TokenBuckets | SharedLimit,
         key_func: Callable[[Scope], str] = default_key,
         *,
         exempt: Collection[str] = EXEMPT_PATHS,
@@ -193,7 +206,11 @@ class RateLimit:
         if scope["type"] != "http" or scope["path"] in self.exempt:
             await self.app(scope, receive, send)
             return
-        wait = self.buckets.take(self.key_func(scope), self.clock())
+        key = self.key_func(scope)
+        if isinstance(self.buckets, TokenBuckets):
+            wait = self.buckets.take(key, self.clock())
+        else:
+            wait = await self.buckets.take(key)
         if wait:
             await self._refuse(send, wait)
             return

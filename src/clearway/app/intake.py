@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from itertools import islice
@@ -12,6 +13,7 @@ import msgspec
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from clearway.app.logs import batch
 from clearway.app.platform import Clearway
 from clearway.clearance.model import SubmissionResult
 from clearway.clearance.stages import STAGES
@@ -22,6 +24,7 @@ from clearway.intake.parsed import Parsed, record_type
 from clearway.intake.sniff import detect_format, detect_kind
 from clearway.intake.tabular import read_csv, read_parquet
 
+_log = logging.getLogger(__name__)
 CHUNK = 10_000
 _SHOWN_ERRORS = 20
 
@@ -96,13 +99,23 @@ def ingest_file(
         transient=True,
     )
     try:
-        with path.open("rb") as handle, progress:
+        # One batch id for the file: every line logged while it goes through names it.
+        with batch(), path.open("rb") as handle, progress:
+            _log.info("ingest of %s (%s) for %s started", path.name, kind, operator, extra={"file": path.name})
             task = progress.add_task("ingest", total=_count_rows(path, fmt))
             for chunk in _paused_chunks(_parsed(path, fmt, kind, decoder, handle), CHUNK):
                 good = [p for p in chunk if p.record is not None]
                 outcomes = _submit(svc, kind, operator, [p.record for p in good])
                 _tally(summary, chunk, good, outcomes, errors_out)
                 progress.update(task, advance=len(chunk))
+            _log.info(
+                "ingest of %s: %d read, %d accepted, %d rejected",
+                path.name,
+                summary.read,
+                summary.accepted,
+                summary.rejected,
+                extra={"file": path.name, "read": summary.read, "accepted": summary.accepted},
+            )
     finally:
         if errors_out is not None:
             errors_out.close()

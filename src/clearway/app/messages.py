@@ -18,6 +18,7 @@ from typing import Any, Literal
 import msgspec
 import sqlalchemy as sa
 
+from clearway.app import metrics
 from clearway.app.message_answers import answers, kept_for, messages_of
 from clearway.app.message_notices import tell_response_ready
 from clearway.app.preloading import Filed, PreloadingService
@@ -176,6 +177,7 @@ class MessageService:
             self._preloading.file_many(operator_id, [r for _, _, r in submissions], now=at, also=keep_filed)
         else:
             self._submit(submissions, now=at, also=keep)
+        metrics.count_message(standard, [o.status for o in outcomes if o is not None])
         return Received(
             message_id,
             adapter.standard,

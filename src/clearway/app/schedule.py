@@ -12,6 +12,8 @@ import dataclasses
 import datetime as dt
 import logging
 
+from clearway.app import metrics
+from clearway.app.logs import BATCH_ID, batch
 from clearway.app.platform import Clearway
 from clearway.store.job_lock import only_one
 
@@ -29,6 +31,13 @@ class SweepReport:
 
 
 def run_due_jobs(svc: Clearway, *, now: dt.datetime | None = None, retrain: bool = True) -> SweepReport:
+    # One batch id per sweep: its lines, and the pipeline's inside it, name the same run (the
+    # server's sweep names its pass before it calls this: that id is kept).
+    with batch(BATCH_ID.get()):
+        return _run_due_jobs(svc, now=now, retrain=retrain)
+
+
+def _run_due_jobs(svc: Clearway, *, now: dt.datetime | None, retrain: bool) -> SweepReport:
     report = SweepReport()
     with only_one(svc.engine, "expire_overdue") as mine:
         if mine:
@@ -46,6 +55,11 @@ def run_due_jobs(svc: Clearway, *, now: dt.datetime | None = None, retrain: bool
                 report.retrained = svc.learning.retrain_if_due(now) is not None
             else:
                 report.skipped.append("retrain")
+    metrics.HELD_OVERDUE.inc(report.held)
+    if report.held:
+        log.info("held %d consignments whose documents are overdue", report.held, extra={"held": report.held})
+    if report.referrals_expired:
+        log.info("%d pre-loading referrals unanswered in time: do not load", report.referrals_expired)
     if report.skipped:
         log.info("sweep: %s running in another process, left to it", ", ".join(report.skipped))
     return report

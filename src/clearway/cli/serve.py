@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import copy
+import os
+import tempfile
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -24,13 +26,29 @@ def server_options() -> dict[str, Any]:
     }
 
 
-def log_config() -> dict[str, Any]:
-    """uvicorn's logging, plus the application's loggers (the access log among them) on its handler."""
-    from uvicorn.config import LOGGING_CONFIG
+def log_config(log_format: str = "text") -> dict[str, Any]:
+    """uvicorn's and the application's loggers (the access log among them) on one handler, as text
+    or JSON lines (CLEARWAY_LOG_FORMAT), each line with its request id."""
+    from clearway.app.logs import logging_config
 
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config["loggers"]["clearway"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
-    return config
+    return logging_config(log_format)
+
+
+def share_metrics(chosen: str, workers: int) -> str | None:
+    """The directory the worker processes share their metrics in (app/metrics.py), emptied, and
+    named in PROMETHEUS_MULTIPROC_DIR for them; None for one process, which keeps them in memory.
+
+    uvicorn starts its workers as new interpreters, which read the variable when they import
+    prometheus-client; files left by an earlier run would add its counts to this one's.
+    """
+    if workers <= 1:
+        return None
+    folder = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or chosen or tempfile.mkdtemp(prefix="clearway-metrics-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    return str(folder)
 
 
 def serve(
@@ -44,9 +62,11 @@ def serve(
     from clearway.store.readiness import require_ready
 
     # Refused here, on one line, rather than by a traceback from the first request or the startup.
-    require_ready(settings().database_url)
+    chosen = settings()
+    require_ready(chosen.database_url)
     # One serving process per SQLite file (store/writer_lock.py); nothing for PostgreSQL.
-    with sole_writer(settings().database_url, processes=workers, what="clearway serve"):
+    with sole_writer(chosen.database_url, processes=workers, what="clearway serve"):
+        share_metrics(chosen.metrics_dir, workers)
         uvicorn.run(
             "clearway.api.app:create_app",
             factory=True,
@@ -54,7 +74,7 @@ def serve(
             port=port,
             workers=workers,
             log_level="info",
-            log_config=log_config(),
+            log_config=log_config(chosen.log_format),
             **server_options(),
         )
 

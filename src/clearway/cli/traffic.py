@@ -38,6 +38,7 @@ def ingest(
     from clearway.app.intake import ingest_file
 
     settings = _settings()
+    _log_lines(settings.log_format)
     with platform(settings) as svc, sole_writer(settings.database_url, what="clearway ingest"):
         summary = ingest_file(svc, file, operator=operator, kind=kind, errors_to=errors_to, console=console)
     if as_json:
@@ -47,6 +48,14 @@ def ingest(
     # Exit 1 when any record was refused, so that scripts notice without parsing the summary.
     if summary.rejected or summary.conflicts:
         raise typer.Exit(code=1)
+
+
+def _log_lines(log_format: str) -> None:
+    """JSON lines for a collector from INFO up, each with the run's batch id; as text, warnings only,
+    since the console already shows the progress and the summary."""
+    from clearway.app.logs import configure
+
+    configure(log_format, "INFO" if log_format == "json" else "WARNING")
 
 
 def _print_summary(file: Path, summary: Any) -> None:
@@ -128,6 +137,7 @@ def sweep() -> None:
     """Hold declarations whose documents are overdue; expire unanswered pre-loading referrals."""
 
     settings = _settings()
+    _log_lines(settings.log_format)
     with platform(settings) as svc, sole_writer(settings.database_url, what="clearway sweep"):
         # As a server's sweep does, each job unless another process is running it (app/schedule.py).
         done = run_due_jobs(svc, now=dt.datetime.now(dt.UTC), retrain=False)

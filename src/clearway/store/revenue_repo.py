@@ -113,6 +113,8 @@ def person_usage(
 ) -> dict[str, PriorUsage]:
     if not keys:
         return {}
+    if not w.sqlite:
+        lock_buyers(w.conn, keys)
     condition, params = w.among("q.buyer_key", list(set(keys)))
     states = ", ".join([w.mark] * len(_NOT_IMPORTED))
     excluded = ""
@@ -135,6 +137,27 @@ def person_usage(
         today = w.read_time(charged_at) >= day_start
         usage[key] = PriorUsage(day=before.day + (value if today else 0), year=before.year + value)
     return usage
+
+
+def lock_buyers(conn: sa.Connection, keys: Collection[str]) -> None:
+    """Hold the buyers' quota rows until the transaction ends (PostgreSQL).
+
+    A buyer's usage is read, the parcel assessed against what is left, and the charge written in
+    one transaction; two processes doing that for one buyer at once would each miss the other's
+    charge and together let the buyer past the limit. So the buyer's row is locked first, and the
+    second transaction reads the usage once the first has committed (READ COMMITTED takes a new
+    snapshot per statement). Keys in sorted order, inserted then locked, so that two batches never
+    wait for each other in a circle. SQLite has one writing process, serialised by the service.
+    """
+    ordered = sorted(set(keys))
+    conn.exec_driver_sql(
+        "INSERT INTO quota_buyers (buyer_key) SELECT k FROM unnest(%s::text[]) AS k ORDER BY k "
+        "ON CONFLICT (buyer_key) DO NOTHING",
+        (ordered,),
+    )
+    conn.exec_driver_sql(
+        "SELECT buyer_key FROM quota_buyers WHERE buyer_key = ANY(%s) ORDER BY buyer_key FOR UPDATE", (ordered,)
+    )
 
 
 def latest_assessment(conn: sa.Connection, consignment_id: str) -> Assessment | None:

@@ -22,6 +22,7 @@ from typing import Protocol
 
 import sqlalchemy as sa
 
+from clearway.app import metrics
 from clearway.app.platform import Clearway
 from clearway.app.stream.batch import Decided, decide
 from clearway.app.stream.records import Incoming, Outgoing, dead_letter, result_record
@@ -79,7 +80,11 @@ class StreamWorker:
         """Take batches until ``stop`` is set (or nothing came for ``max_idle`` seconds)."""
         idle_since = time.monotonic()
         while not stop.is_set():
-            if self.step(stop):
+            taken = self.step(stop)
+            # The lag per partition for Prometheus (app/metrics.py), from the watermarks the last
+            # fetch brought: no request to the broker.
+            metrics.record_stream(self.snapshot())
+            if taken:
                 idle_since = time.monotonic()
             elif max_idle is not None and time.monotonic() - idle_since >= max_idle:
                 return
