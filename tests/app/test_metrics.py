@@ -28,7 +28,19 @@ def test_every_metric_is_documented() -> None:
     text = DOCS.read_text()
     names = {m.name for m in REGISTRY.collect() if m.name.startswith("clearway_")}
     names |= {"clearway_queue_depth", "clearway_webhook_backlog", "clearway_webhook_oldest_pending_seconds"}
-    typed = {f"{n}_total" if n in {"clearway_records", "clearway_decisions", "clearway_messages"} else n for n in names}
+    typed = {
+        f"{n}_total"
+        if n
+        in {
+            "clearway_records",
+            "clearway_decisions",
+            "clearway_messages",
+            "clearway_stage_seconds",
+            "clearway_stage_records",
+        }
+        else n
+        for n in names
+    }
     assert len(names) >= 10
     missing = [n for n in typed if f"`{n}`" not in text and f"`{n}_total`" not in text]
     assert missing == []
@@ -51,6 +63,16 @@ def test_results_are_counted_by_kind_outcome_and_state() -> None:
     assert sample("clearway_decisions_total", state="released") == released
     metrics.count_mixed(["consignment", "order"], results[:2])
     assert sample("clearway_decisions_total", state="released") == released + 1
+
+
+def test_every_stage_of_the_pipeline_is_counted() -> None:
+    """clearance.stages' totals reach the shared counters: records per stage per second is rate()."""
+    from clearway.clearance.stages import STAGES
+
+    before = sample("clearway_stage_records_total", stage="link"), sample("clearway_stage_seconds_total", stage="link")
+    STAGES.add("link", 0.25, 40)
+    after = sample("clearway_stage_records_total", stage="link"), sample("clearway_stage_seconds_total", stage="link")
+    assert (after[0] - before[0], round(after[1] - before[1], 6)) == (40, 0.25)
 
 
 def test_a_message_is_accepted_partial_or_refused() -> None:

@@ -24,6 +24,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from clearway.clearance.stages import STAGES
 from clearway.store.operations_repo import backlog
 
 if TYPE_CHECKING:
@@ -41,6 +42,8 @@ __all__ = [
     "KAFKA_LAG",
     "MESSAGES",
     "RECORDS",
+    "STAGE_RECORDS",
+    "STAGE_SECONDS",
     "count_message",
     "count_mixed",
     "count_results",
@@ -61,6 +64,27 @@ def multiprocess() -> bool:
     prometheus-client was imported, so a directory named later changes nothing in this process."""
     return values.ValueClass is not values.MutexValue and bool(os.environ.get(MULTIPROC_ENV))
 
+
+STAGE_SECONDS = Counter(
+    "clearway_stage_seconds",
+    "Wall time spent in each stage of the pipeline (clearance.stages: decode, accept, link_view, link, "
+    "risk, revenue, decide, store, record, commit, documents_accept, documents_store, find_waiting, "
+    "catch_up)",
+    ["stage"],
+)
+STAGE_RECORDS = Counter(
+    "clearway_stage_records",
+    "Records through each stage of the pipeline: rate() of it is records per stage per second",
+    ["stage"],
+)
+
+
+def _stage(stage: str, seconds: float, records: int) -> None:
+    STAGE_SECONDS.labels(stage).inc(max(seconds, 0.0))
+    STAGE_RECORDS.labels(stage).inc(records)
+
+
+STAGES.listen(_stage)
 
 RECORDS = Counter(
     "clearway_records",

@@ -51,8 +51,16 @@ class StageTimes:
         self.clock = clock
         self._lock = threading.Lock()
         self._totals: dict[str, list[float]] = {}
+        self._listeners: list[Callable[[str, float, int], None]] = []
+
+    def listen(self, listener: Callable[[str, float, int], None]) -> None:
+        """Also tell ``listener`` of every batch through a stage (stage, seconds, records): the
+        application's Prometheus counters, which several processes share (app.metrics)."""
+        self._listeners.append(listener)
 
     def add(self, stage: str, seconds: float, records: int, batches: int = 1) -> None:
+        for listener in self._listeners:
+            listener(stage, seconds, records)
         with self._lock:
             total = self._totals.get(stage)
             if total is None:
