@@ -70,11 +70,11 @@ def test_waiting_declarations_are_found_through_the_partial_index(
     assert index in found, found
 
 
-def test_controlled_declarations_are_found_through_the_partial_index(
+def test_controlled_declarations_are_found_through_the_order_number(
     clean_engine: sa.Engine, statements: list[tuple[str, Any]]
 ) -> None:
     with clean_engine.begin() as conn:
         SqlClearanceStore(conn).controlled_by_order(["ORD-1"])
-    index = "ix_consignments_controlled_order_number"
+    index = "ix_consignments_order_number"
     found = explain_last(clean_engine, statements, index)
     assert index in found, found

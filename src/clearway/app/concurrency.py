@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import threading
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 
+from clearway.app import metrics
 from clearway.clearance.catch_up import catch_up, left_waiting, link_keys, with_documents
 from clearway.clearance.model import SubmissionResult
 from clearway.clearance.pipeline import PipelineConfig
@@ -35,8 +37,16 @@ def batch(engine: sa.Engine, write_lock: threading.Lock, records: int) -> Iterat
 
 T = TypeVar("T")
 _TRIES = 3
-# SQLSTATE of a unique violation (PostgreSQL); SQLite's one writer never meets another's row mid-way.
-_UNIQUE_VIOLATION = "23505"
+# SQLSTATEs (PostgreSQL) after which a transaction is simply run again: a unique violation (another
+# process stored the same record first), a deadlock or a serialization failure (PostgreSQL chose this
+# transaction as the victim). SQLite's one writer meets none of them.
+_AGAIN = frozenset({"23505", "40P01", "40001"})
+_log = logging.getLogger(__name__)
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    # SQLAlchemy's errors wrap the driver's; a COPY (store.bulk) raises psycopg's own.
+    return getattr(getattr(exc, "orig", exc), "sqlstate", None)
 
 
 def retry_unique(attempt: Callable[[], T]) -> T:
@@ -51,8 +61,7 @@ def retry_unique(attempt: Callable[[], T]) -> T:
         try:
             return attempt()
         except Exception as exc:
-            # SQLAlchemy's IntegrityError wraps the driver's; a COPY (store.bulk) raises psycopg's own.
-            if getattr(getattr(exc, "orig", exc), "sqlstate", None) != _UNIQUE_VIOLATION or tries == _TRIES:
+            if _sqlstate(exc) not in _AGAIN or tries == _TRIES:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -71,10 +80,31 @@ def catch_up_after(
     """Link again, in a transaction of its own, what the committed batch could not see; the ids moved.
 
     SQLite has one writing process and the service's lock orders its transactions, so every batch
-    there already saw every earlier one: nothing to catch up with.
+    there already saw every earlier one: nothing to catch up with. It never raises: the batch is
+    committed and answered; a catch-up that fails (run again after a deadlock, then given up) is
+    logged and counted, and its declarations are linked by the next look at them (a redelivery,
+    whose duplicates catch up too, or the sweep at their deadline).
     """
     if engine.dialect.name == "sqlite" or not (waiting or any(keys.values())):
         return []
+    try:
+        return retry_unique(lambda: _catch_up(engine, write_lock, config, waiting, keys, seen, now, actor))
+    except Exception:
+        _log.exception("catching up after a committed batch failed; its declarations wait for the next look")
+        metrics.ERRORS.labels("catch_up").inc()
+        return []
+
+
+def _catch_up(
+    engine: sa.Engine,
+    write_lock: threading.Lock,
+    config: PipelineConfig,
+    waiting: Mapping[str, Consignment],
+    keys: Mapping[DocumentKind, Collection[str]],
+    seen: Collection[str],
+    now: dt.datetime,
+    actor: str,
+) -> list[str]:
     looked = len(waiting) + sum(len(k) for k in keys.values())
     with STAGES.stage("catch_up", looked):
         # The waiting declarations' keys are read first, outside the lock and any write: most
@@ -97,7 +127,7 @@ def looked_for(
     waiting: dict[str, Consignment] = {}
     for result in results:
         kind, _, record = items[result.index]
-        if result.status == "accepted" and kind in _DOCUMENT_KINDS:
+        if result.status in ("accepted", "duplicate") and kind in _DOCUMENT_KINDS:
             document_kind = cast(DocumentKind, kind)
             keys.setdefault(document_kind, set()).update(link_keys(document_kind, record))
         elif isinstance(record, Consignment):

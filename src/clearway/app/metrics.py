@@ -107,7 +107,7 @@ MESSAGES = Counter(
 HELD_OVERDUE = Counter("clearway_held_overdue", "Consignments the sweep held because their documents were late")
 ERRORS = Counter(
     "clearway_errors",
-    "Failures, by where: http (a request answered 500), submission, sweep, webhook_delivery, rate_limit",
+    "Failures, by where: http (a request answered 500), submission, catch_up, sweep, webhook_delivery, rate_limit",
     ["where"],
 )
 SUBMIT_SECONDS = Histogram(

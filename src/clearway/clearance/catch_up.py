@@ -105,13 +105,15 @@ def _keys_of(records: Collection[Consignment]) -> dict[DocumentKind, set[str]]:
 def left_waiting(
     results: Collection[SubmissionResult], records: Sequence[Consignment] | Mapping[int, Consignment]
 ) -> dict[str, Consignment]:
-    """The declarations a batch accepted and left waiting for documents (``results`` in the order of
-    ``records``)."""
+    """The declarations a batch accepted, or found stored already, that wait for documents
+    (``results`` in the order of ``records``). Duplicates count: a batch delivered again after its
+    first delivery committed but did not catch up (a process killed in between) catches up now."""
     return {
-        r.id: records[r.index]
-        for r in results
-        if r.status == "accepted" and r.id and r.state is State.AWAITING_DOCUMENTS
+        r.id: records[r.index] for r in results if r.status in _STORED and r.id and r.state is State.AWAITING_DOCUMENTS
     }
+
+
+_STORED = frozenset({"accepted", "duplicate"})
 
 
 def link_keys(kind: DocumentKind, record: Document) -> set[str]:
@@ -123,9 +125,10 @@ def link_keys(kind: DocumentKind, record: Document) -> set[str]:
 
 
 def keys_stored(kind: DocumentKind, records: Sequence[Document], results: Sequence[SubmissionResult]) -> set[str]:
-    """The link keys of the documents a batch stored (``results`` in the order of ``records``)."""
+    """The link keys of the documents a batch stored, or found stored already (a redelivery catches
+    up what its first delivery may not have: ``left_waiting``), ``results`` in the order of ``records``."""
     keys: set[str] = set()
     for result in results:
-        if result.status == "accepted":
+        if result.status in _STORED:
             keys |= link_keys(kind, records[result.index])
     return keys

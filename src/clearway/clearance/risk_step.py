@@ -166,12 +166,15 @@ class RiskStep:
         keys = buyer_keys(pl.DataFrame(rows).select(_KEY_COLUMNS), self.secret) if rows else []
         # Running totals in batch order: a consignment counts the buyer's earlier ones, never those
         # after it, as if each had come alone (risk.aggregation.add_buyer_day).
+        # The batch's own sum first, the earlier batches' added last: the frame adds in this order,
+        # so that a total at a rule's threshold is the same float on both paths.
         totals: dict[str, tuple[int, float]] = {}
         running = []
         for key, row in zip(keys, rows, strict=True):
-            n, v = totals.get(key, earlier.get((key, day.isoformat()), (0, 0.0)))
+            n, v = totals.get(key, (0, 0.0))
             totals[key] = (n + 1, v + (row["value_eur"] or 0.0))
-            running.append(totals[key])
+            prior_n, prior_v = earlier.get((key, day.isoformat()), (0, 0.0))
+            running.append((totals[key][0] + prior_n, totals[key][1] + prior_v))
         out = []
         for key, row, alerts, so_far in zip(keys, rows, self._alerts(inputs), running, strict=True):
             row["partner_alerts"] = alerts

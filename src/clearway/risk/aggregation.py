@@ -56,10 +56,13 @@ def add_buyer_day(
     (the bulk and single-record paths store the same: tests/app/test_bulk_equivalence.py).
     """
     day_column = pl.lit(day.isoformat()) if day is not None else pl.col("received_at").dt.date().cast(pl.Utf8)
+    # Replayed history (no day given) runs in order of receipt, whatever order the rows were read in
+    # (training reads oldest first, drift newest first); a batch being decided runs in its own order.
+    order = ["row"] if day is not None else ["received_at", "row"]
     with_keys = frame.with_columns(
         pl.Series("buyer_key", buyer_keys(frame, secret), dtype=pl.Utf8),
         day_column.alias("_day"),
-    ).sort("row")
+    ).sort(order)
     prior = pl.DataFrame(
         {
             "buyer_key": [k for k, _ in earlier],
@@ -74,7 +77,11 @@ def add_buyer_day(
         pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over(group).alias("_n"),
         pl.col("value_eur").fill_null(0.0).cum_sum().over(group).alias("_v"),
     ).join(prior, on=group, how="left", maintain_order="left")
-    return running.with_columns(
-        (pl.col("_n") + pl.col("_pn").fill_null(0)).alias("buyer_day_count"),
-        (pl.col("_v") + pl.col("_pv").fill_null(0.0)).alias("buyer_day_value_eur"),
-    ).drop("_day", "_n", "_v", "_pn", "_pv")
+    return (
+        running.with_columns(
+            (pl.col("_n") + pl.col("_pn").fill_null(0)).alias("buyer_day_count"),
+            (pl.col("_v") + pl.col("_pv").fill_null(0.0)).alias("buyer_day_value_eur"),
+        )
+        .drop("_day", "_n", "_v", "_pn", "_pv")
+        .sort("row")
+    )

@@ -32,10 +32,9 @@ ID = sa.String(32)
 OPERATOR = sa.String(64)
 KEY = sa.String(64)
 
-# Conditions of partial indexes: a query uses such an index only when its own WHERE clause says the
-# same with literals (a bound parameter does not prove it), so the queries spell these out.
+# The condition of the partial indexes: a query uses such an index only when its own WHERE clause
+# says the same with literals (a bound parameter does not prove it), so the queries spell it out.
 AWAITING = "state = 'awaiting_documents'"
-CONTROLLED = "control IS NOT NULL"
 
 
 def _where(condition: str) -> dict[str, Any]:
@@ -69,14 +68,14 @@ consignments = sa.Table(
     # cancel, and only an officer's decision moves the consignment on.
     sa.Column("control", sa.String(24)),
     sa.UniqueConstraint("operator_id", "reference"),
-    # The link keys matter while a declaration waits for its documents (store.repository
-    # awaiting_by_keys) and, for the order number, while customs controls it (controlled_by_order):
-    # partial indexes hold those few rows instead of every declaration ever received, so a batch
-    # that is decided at once writes two B-tree entries fewer a row. The transport document keeps a
-    # full index: tracking looks every parcel up by it.
+    sa.Index("ix_consignments_order_number", "order_number"),
+    sa.Index("ix_consignments_payment_key", "payment_key"),
+    # Linking looks up only the declarations waiting for their documents, a small share of the
+    # table: partial indexes hold those rows alone, so the lookup of a batch's keys stays small
+    # however large the table grows (store.repository awaiting_by_keys). The full indexes above
+    # serve retention and control, which look at every declaration.
     sa.Index("ix_consignments_awaiting_order_number", "order_number", **_where(AWAITING)),
     sa.Index("ix_consignments_awaiting_payment_key", "payment_key", **_where(AWAITING)),
-    sa.Index("ix_consignments_controlled_order_number", "order_number", **_where(CONTROLLED)),
     sa.Index("ix_consignments_transport_document", "transport_document"),
     sa.Index("ix_consignments_state_deadline", "state", "deadline"),
     # An operator's consignments, newest first (ids are time-ordered), for keyset paging.

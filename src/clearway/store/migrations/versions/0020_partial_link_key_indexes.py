@@ -1,6 +1,5 @@
-"""The link keys indexed only where they are looked up: the order number and the payment key of
-declarations waiting for their documents, and the order number of declarations under customs
-control, instead of every declaration ever received (store.tables)
+"""The link keys of declarations waiting for their documents indexed on their own (partial indexes):
+linking looks up only those, a small share of the table (store.tables)
 
 Revision ID: 0020
 Revises: 0019
@@ -18,7 +17,6 @@ branch_labels = None
 depends_on = None
 
 AWAITING = "state = 'awaiting_documents'"
-CONTROLLED = "control IS NOT NULL"
 
 
 def _where(condition: str) -> dict[str, sa.TextClause]:
@@ -29,15 +27,9 @@ def upgrade() -> None:
     with op.batch_alter_table("consignments", schema=None) as batch_op:
         batch_op.create_index("ix_consignments_awaiting_order_number", ["order_number"], **_where(AWAITING))
         batch_op.create_index("ix_consignments_awaiting_payment_key", ["payment_key"], **_where(AWAITING))
-        batch_op.create_index("ix_consignments_controlled_order_number", ["order_number"], **_where(CONTROLLED))
-        batch_op.drop_index("ix_consignments_order_number")
-        batch_op.drop_index("ix_consignments_payment_key")
 
 
 def downgrade() -> None:
     with op.batch_alter_table("consignments", schema=None) as batch_op:
-        batch_op.create_index("ix_consignments_order_number", ["order_number"], unique=False)
-        batch_op.create_index("ix_consignments_payment_key", ["payment_key"], unique=False)
-        batch_op.drop_index("ix_consignments_controlled_order_number")
         batch_op.drop_index("ix_consignments_awaiting_payment_key")
         batch_op.drop_index("ix_consignments_awaiting_order_number")
