@@ -96,7 +96,8 @@ def samples(engine: sa.Engine, demo_app: FastAPI) -> dict[str, str]:
 
 # GET routes outside the API document that are not HTML pages, or that send people on to one: `/`
 # sends people on to the dashboard, which is checked under its own path.
-NOT_PAGES: dict[str, str] = {"/": "redirect"}
+# "/metrics" is Prometheus text for scrapers (docs/operations.md), not a page.
+NOT_PAGES: dict[str, str] = {"/": "redirect", "/metrics": "text/plain"}
 
 
 def served_pages(app: FastAPI) -> list[tuple[str, Role | None]]:
