@@ -114,7 +114,7 @@ def test_the_same_declaration_from_two_processes_at_once_is_stored_once(
     service: Clearway, second: Clearway, consignment: Consignment
 ) -> None:
     """The second insert waits on the unique index, is refused when the first commits, and is run
-    again (app.concurrency.retry_unique): it answers "duplicate" with the first one's id."""
+    again (app.concurrency.retry_conflicts): it answers "duplicate" with the first one's id."""
     thread, release, first = held_open(service, [("consignment", COURIER, consignment)])
     answers: list[SubmissionResult] = []
     other = threading.Thread(target=lambda: answers.extend(second.submit_consignments(COURIER, [consignment], now=T0)))

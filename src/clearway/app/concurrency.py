@@ -49,13 +49,14 @@ def _sqlstate(exc: BaseException) -> str | None:
     return getattr(getattr(exc, "orig", exc), "sqlstate", None)
 
 
-def retry_unique(attempt: Callable[[], T]) -> T:
+def retry_conflicts(attempt: Callable[[], T]) -> T:
     """Run a submission's transaction, again when a concurrent one stored one of its records first.
 
     Two processes given the same record (a producer's retry, a redelivery) both find no earlier
     one and both insert it; the unique index makes the second wait for the first and then refuses
     it, rolling back its whole batch. Run again, the batch finds the record stored and answers
-    "duplicate" (or "conflict") for it, as if it had come second, and stores the rest.
+    "duplicate" (or "conflict") for it, as if it had come second, and stores the rest. A
+    transaction PostgreSQL chose as a deadlock's or a serialization failure's victim is run again too.
     """
     for tries in range(1, _TRIES + 1):
         try:
@@ -88,7 +89,7 @@ def catch_up_after(
     if engine.dialect.name == "sqlite" or not (waiting or any(keys.values())):
         return []
     try:
-        return retry_unique(lambda: _catch_up(engine, write_lock, config, waiting, keys, seen, now, actor))
+        return retry_conflicts(lambda: _catch_up(engine, write_lock, config, waiting, keys, seen, now, actor))
     except Exception:
         _log.exception("catching up after a committed batch failed; its declarations wait for the next look")
         metrics.ERRORS.labels("catch_up").inc()

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from clearway.app import metrics
 from clearway.app.access.operators import AccessService
 from clearway.app.alerts.service import AlertService
-from clearway.app.concurrency import batch, catch_up_after, looked_for, retry_unique
+from clearway.app.concurrency import batch, catch_up_after, looked_for, retry_conflicts
 from clearway.app.dossier import ConsignmentDossier, read_dossier
 from clearway.app.learning.service import LearningService
 from clearway.app.messages import MessageService
@@ -133,7 +133,7 @@ class Clearway:
                     store, operator_id, records, now=at, actor=actor, config=self.config
                 )
 
-        done = metrics.measured("consignments", "consignment", lambda: retry_unique(attempt))
+        done = metrics.measured("consignments", "consignment", lambda: retry_conflicts(attempt))
         waiting = left_waiting(done, records)
         catch_up_after(self.engine, self._write_lock, self.config, waiting, {}, now=at, actor=actor)
         return done
@@ -158,7 +158,7 @@ class Clearway:
                     store, kind, operator_id, records, now=at, actor=actor, config=self.config, seen=seen
                 )
 
-        done = metrics.measured("documents", kind, lambda: retry_unique(attempt))
+        done = metrics.measured("documents", kind, lambda: retry_conflicts(attempt))
         keys = {kind: keys_stored(kind, records, done)}
         catch_up_after(self.engine, self._write_lock, self.config, {}, keys, seen=seen, now=at, actor=actor)
         return done
@@ -189,7 +189,7 @@ class Clearway:
                     also(conn, found)
             return found
 
-        done = metrics.measured("mixed", [kind for kind, _, _ in items], lambda: retry_unique(attempt))
+        done = metrics.measured("mixed", [kind for kind, _, _ in items], lambda: retry_conflicts(attempt))
         waiting, keys = looked_for(items, done)
         catch_up_after(
             self.engine, self._write_lock, self.config, waiting, keys, seen=seen, now=at, actor="system:linking"

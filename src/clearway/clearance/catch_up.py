@@ -21,9 +21,9 @@ from collections.abc import Collection, Mapping, Sequence
 
 from clearway.clearance.documents import documents_for
 from clearway.clearance.lifecycle import State
-from clearway.clearance.linking import link, payment_key
+from clearway.clearance.linking import payment_key
 from clearway.clearance.model import StoredConsignment, SubmissionResult
-from clearway.clearance.pipeline import PipelineConfig, relink
+from clearway.clearance.pipeline import PipelineConfig, link_with, relink
 from clearway.clearance.store import ClearanceStore
 from clearway.dataset.records import Consignment, Document, DocumentKind, Payment, document_number
 
@@ -68,19 +68,7 @@ def catch_up(
         return []
     docs = documents_for(store, rows_waiting)
     last = store.last_links([row.id for row in rows_waiting])
-    moved = []
-    for row in rows_waiting:
-        found = docs.linkable(row)
-        now_link = link(
-            row.record,
-            found.order,
-            found.payment,
-            found.waybill,
-            sources=found.reasons,
-            self_supplied=found.self_supplied,
-        )
-        if now_link != last.get(row.id):
-            moved.append(row)
+    moved = [row for row in rows_waiting if link_with(docs, row) != last.get(row.id)]
     relink(store, moved, now=now, actor=actor, config=config)
     return [row.id for row in moved]
 

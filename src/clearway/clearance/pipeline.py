@@ -74,6 +74,14 @@ def transition(
     row.status.updated_at = at
 
 
+def link_with(docs: DocumentSet, row: StoredConsignment) -> LinkResult:
+    """Match a stored declaration with the documents of ``docs`` it may link (clearance.documents)."""
+    found = docs.linkable(row)
+    return link(
+        row.record, found.order, found.payment, found.waybill, sources=found.reasons, self_supplied=found.self_supplied
+    )
+
+
 def advance(
     store: ClearanceStore,
     rows: Sequence[StoredConsignment],
@@ -94,15 +102,7 @@ def advance(
     clock = STAGES.clock
     started = clock()
     for row in rows:
-        found = docs.linkable(row)
-        result = link(
-            row.record,
-            found.order,
-            found.payment,
-            found.waybill,
-            sources=found.reasons,
-            self_supplied=found.self_supplied,
-        )
+        result = link_with(docs, row)
         row.status.link_status = result.status
         if result.status == "incomplete" and not expired:
             changes.results.append(
