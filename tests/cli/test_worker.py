@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 
@@ -153,3 +155,50 @@ def test_sigterm_finishes_the_batch_commits_and_leaves(service: Clearway, env: d
     assert worker.returncode == 0, err
     assert json.loads(out.strip().splitlines()[-1])["accepted"] == 60
     assert committed(kafka, topics.input, "workers", 1) == {0: 60}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_a_worker_serves_its_metrics_and_takes_its_secrets_from_a_file(
+    service: Clearway, env: dict[str, str], kafka: str, tmp_path: Path
+) -> None:
+    """A worker alone on its machine has no API server: --metrics-port serves its counters and the
+    database's queue depths; a properties file carries settings (and would carry the SASL password)."""
+    topics = StreamTopics(kafka, partitions=1)
+    produce(kafka, topics.input, declarations(40))
+    config = tmp_path / "client.properties"
+    config.write_text("# settings for both clients\nclient.id = clearway-test\n", encoding="utf-8")
+    port = free_port()
+    worker = start_worker(env, topics, "--partition", "0", "--config", str(config), "--metrics-port", str(port))
+    try:
+        wait_for(lambda: stored(service) == 40 or worker.poll() is not None, "the records")
+        assert worker.poll() is None
+        body = ""
+
+        def scraped() -> bool:
+            nonlocal body
+            try:
+                body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+            except httpx.TransportError:
+                return False
+            return 'clearway_stage_records_total{stage="store"} 40.0' in body
+
+        wait_for(scraped, "the worker's counts on its metrics port", timeout=30)
+        assert 'clearway_stage_seconds_total{stage="store"}' in body
+        assert "clearway_queue_depth" in body and "clearway_kafka_lag" in body
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.communicate(timeout=60)
+    assert worker.returncode == 0
+
+
+def test_a_secret_on_the_worker_command_line_is_refused(env: dict[str, str], kafka: str) -> None:
+    topics = StreamTopics(kafka, partitions=1)
+    worker = start_worker(env, topics, "-X", "sasl.password=hunter2", "--max-idle", "1")
+    _, err = worker.communicate(timeout=60)
+    assert worker.returncode == 1
+    assert "sasl.password is a secret" in err and "hunter2" not in err

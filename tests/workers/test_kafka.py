@@ -19,7 +19,7 @@ from clearway.app.stream.snapshot import WorkerSnapshot
 from clearway.settings import Settings
 from clearway.store.message_tables import messages
 from clearway.store.tables import consignments, documents
-from clearway.workers.kafka import DeliveryFailed, KafkaClient, split_options
+from clearway.workers.kafka import DeliveryFailed, KafkaClient, read_properties, split_options
 from clearway.workers.tansu import local_broker
 from tests.conftest import NO_MODEL, STANDARD_OPERATORS, TEST_SECRET, fixture_json, register_operators
 from tests.streams import StreamTopics, canonical, committed, headers, produce, read_all
@@ -210,6 +210,33 @@ def test_kafka_options_go_to_one_client_or_both() -> None:
     assert producer == {"security.protocol": "SASL_SSL", "linger.ms": "20"}
     with pytest.raises(ValueError, match="KEY=VALUE"):
         split_options(["no-value"])
+
+
+@pytest.mark.parametrize("option", ["sasl.password=hunter2", "consumer.ssl.key.password=hunter2",
+                                    "producer.sasl.oauthbearer.client.secret=hunter2"])  # fmt: skip
+def test_a_secret_is_refused_on_the_command_line_and_its_value_is_not_repeated(option: str) -> None:
+    with pytest.raises(ValueError, match="is a secret: put it in a properties file") as refused:
+        split_options([option])
+    assert "hunter2" not in str(refused.value)
+
+
+def test_a_properties_file_holds_the_secrets_and_the_command_line_overrides_it(tmp_path: Path) -> None:
+    config = tmp_path / "client.properties"
+    config.write_text(
+        "# Kafka client properties\n! also a comment\n\nsecurity.protocol = SASL_SSL\n"
+        "sasl.password=s3cr=t\nconsumer.session.timeout.ms: 4000\n",
+        encoding="utf-8",
+    )
+    lines = read_properties(config)
+    assert lines == ["security.protocol=SASL_SSL", "sasl.password=s3cr=t", "consumer.session.timeout.ms=4000"]
+    consumer, producer = split_options(lines, secrets_allowed=True)
+    assert consumer["sasl.password"] == producer["sasl.password"] == "s3cr=t"  # the first "=" splits
+    assert consumer["session.timeout.ms"] == "4000" and "session.timeout.ms" not in producer
+    (tmp_path / "bad.properties").write_text("security.protocol SASL_SSL\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="line 1: a property is KEY=VALUE"):
+        read_properties(tmp_path / "bad.properties")
+    with pytest.raises(ValueError, match="cannot read the Kafka properties file"):
+        read_properties(tmp_path / "missing.properties")
 
 
 @pytest.mark.usefixtures("operators")

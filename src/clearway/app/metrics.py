@@ -52,6 +52,7 @@ __all__ = [
     "multiprocess",
     "record_stream",
     "render",
+    "serve",
     "set_kafka_lag",
     "timed",
 ]
@@ -246,15 +247,42 @@ class _Backlog:
         )
 
 
+class _Counted:
+    """This process's counters (or every process's, in multiprocess mode), as one collector."""
+
+    def collect(self) -> Iterator[Metric]:
+        if multiprocess():
+            processes = CollectorRegistry()
+            MultiProcessCollector(processes)  # type: ignore[no-untyped-call]
+            yield from processes.collect()
+        else:
+            yield from REGISTRY.collect()
+
+
+def serve(engine: sa.Engine, host: str, port: int) -> Callable[[], None]:
+    """Serve what :func:`render` gives on ``http://host:port/metrics``, in a thread, for a process that
+    has no HTTP server of its own (``clearway worker``); returns the function that stops it. No token is
+    asked for here, so bind it to an address only the scraper reaches (the default is the loopback)."""
+    from prometheus_client import start_http_server
+
+    server, thread = start_http_server(port, addr=host, registry=_everything(engine, None))
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+    return stop
+
+
+def _everything(engine: sa.Engine, clock: Callable[[], dt.datetime] | None) -> CollectorRegistry:
+    everything = CollectorRegistry(auto_describe=False)
+    everything.register(_Counted())
+    everything.register(_Backlog(engine, clock or (lambda: dt.datetime.now(dt.UTC))))
+    return everything
+
+
 def render(engine: sa.Engine, clock: Callable[[], dt.datetime] | None = None) -> bytes:
     """The text exposition of every metric: this process's (or all processes', in multiprocess mode)
     and the queues' depths from the database."""
-    if multiprocess():
-        processes = CollectorRegistry()
-        MultiProcessCollector(processes)  # type: ignore[no-untyped-call]
-        counted = generate_latest(processes)
-    else:
-        counted = generate_latest(REGISTRY)
-    depths = CollectorRegistry(auto_describe=False)
-    depths.register(_Backlog(engine, clock or (lambda: dt.datetime.now(dt.UTC))))
-    return counted + generate_latest(depths)
+    return generate_latest(_everything(engine, clock))

@@ -6,7 +6,9 @@ import logging
 import signal
 import sys
 import threading
-from typing import Annotated
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 import typer
@@ -14,6 +16,9 @@ import typer
 from clearway.cli.common import console, fail, platform
 from clearway.cli.common import settings as _settings
 from clearway.store.writer_lock import sole_writer
+
+if TYPE_CHECKING:
+    from clearway.app.platform import Clearway
 
 
 def worker(
@@ -44,6 +49,21 @@ def worker(
             help="A librdkafka property KEY=VALUE for both clients (consumer.KEY= or producer.KEY= for one).",
         ),
     ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            envvar="CLEARWAY_KAFKA_CONFIG",
+            help="A Kafka client properties file (KEY=VALUE lines): the place for secrets such as sasl.password.",
+        ),
+    ] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="Serve Prometheus metrics at http://METRICS_HOST:PORT/metrics."),
+    ] = None,
+    metrics_host: Annotated[str, typer.Option(help="The address the metrics listen on (no token is asked).")] = (
+        "127.0.0.1"
+    ),
     max_idle: Annotated[
         float | None, typer.Option(help="Stop after this many seconds without a record (default: run until stopped).")
     ] = None,
@@ -65,9 +85,10 @@ def worker(
     # On PostgreSQL nothing is taken: several workers of one group share the partitions.
     with platform(settings) as svc, sole_writer(settings.database_url, what="clearway worker"):
         try:
-            client = KafkaClient(kafka, topic, group, partitions=partition or (), options=option or ())
+            client = KafkaClient(kafka, topic, group, partitions=partition or (), options=option or (), config=config)
         except ValueError as exc:
             fail(str(exc))
+        stop_metrics = _metrics(svc, metrics_host, metrics_port)
         topics = Topics(results=results_topic, dead_letter=dead_letter_topic or f"{topic}.dead-letter")
         stream = StreamWorker(svc, client, topics, batch=batch)
         try:
@@ -77,6 +98,7 @@ def worker(
             fail(f"Kafka: {exc}")
         finally:
             client.close()
+            stop_metrics()
     totals = stream.snapshot().totals
     if as_json:
         sys.stdout.write(msgspec.json.encode(totals).decode() + "\n")
@@ -85,6 +107,18 @@ def worker(
             f"{totals.records:,} records: {totals.accepted:,} accepted, {totals.duplicates:,} duplicates, "
             f"{totals.conflicts:,} conflicts, {totals.rejected:,} rejected ({totals.dead_lettered:,} dead letters)"
         )
+
+
+def _metrics(svc: Clearway, host: str, port: int | None) -> Callable[[], None]:
+    """A worker has no HTTP server: with --metrics-port it gets one for the scraper alone."""
+    if port is None:
+        return lambda: None
+    from clearway.app.metrics import serve
+
+    try:
+        return serve(svc.engine, host, port)
+    except OSError as exc:
+        fail(f"cannot serve metrics on {host}:{port}: {exc}")
 
 
 def register(app: typer.Typer) -> None:

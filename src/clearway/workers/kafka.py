@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
@@ -29,9 +30,27 @@ class DeliveryFailed(RuntimeError):
     """A result or dead letter could not be delivered: the batch's offsets are not committed."""
 
 
-def split_options(options: Sequence[str]) -> tuple[dict[str, str], dict[str, str]]:
+# librdkafka properties that hold secrets: never taken from the command line, where `ps` and the
+# shell's history show them to anyone on the machine; they come from a properties file (read_properties).
+SECRET_KEYS = frozenset(
+    {
+        "sasl.password",
+        "sasl.oauthbearer.client.secret",
+        "ssl.key.password",
+        "ssl.key.pem",
+        "ssl.keystore.password",
+    }
+)
+
+
+def _unscoped(key: str) -> str:
+    return key.removeprefix("consumer.").removeprefix("producer.")
+
+
+def split_options(options: Sequence[str], *, secrets_allowed: bool = False) -> tuple[dict[str, str], dict[str, str]]:
     """``KEY=VALUE`` librdkafka properties for both clients; ``consumer.KEY=`` or ``producer.KEY=``
-    for one of them only (security.protocol and sasl.* go to both; session.timeout.ms to the consumer)."""
+    for one of them only (security.protocol and sasl.* go to both; session.timeout.ms to the consumer).
+    A secret (``SECRET_KEYS``) is refused unless ``secrets_allowed`` (it came from a file)."""
     consumer: dict[str, str] = {}
     producer: dict[str, str] = {}
     for option in options:
@@ -39,6 +58,11 @@ def split_options(options: Sequence[str]) -> tuple[dict[str, str], dict[str, str
         if not sep or not key.strip():
             raise ValueError(f"a Kafka option is KEY=VALUE, not {option!r}")
         key = key.strip()
+        if not secrets_allowed and _unscoped(key) in SECRET_KEYS:
+            raise ValueError(
+                f"{key} is a secret: put it in a properties file given with --config (or CLEARWAY_KAFKA_CONFIG), "
+                "not on the command line, where other users of the machine can read it"
+            )
         if key.startswith("consumer."):
             consumer[key.removeprefix("consumer.")] = value
         elif key.startswith("producer."):
@@ -46,6 +70,27 @@ def split_options(options: Sequence[str]) -> tuple[dict[str, str], dict[str, str
         else:
             consumer[key] = producer[key] = value
     return consumer, producer
+
+
+def read_properties(path: Path) -> list[str]:
+    """The ``KEY=VALUE`` lines of a Kafka client properties file (as Kafka's own ``client.properties``:
+    ``#`` and ``!`` start comments, blank lines are skipped, ``KEY: VALUE`` is read as ``KEY=VALUE``),
+    in file order, for :func:`split_options` with secrets allowed."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read the Kafka properties file {path}: {exc}") from exc
+    out: list[str] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line[0] in "#!":
+            continue
+        equals, colon = line.find("="), line.find(":")
+        cut = min(i for i in (equals, colon) if i >= 0) if max(equals, colon) >= 0 else -1
+        if cut <= 0:
+            raise ValueError(f"{path}, line {number}: a property is KEY=VALUE")
+        out.append(f"{line[:cut].strip()}={line[cut + 1 :].strip()}")
+    return out
 
 
 class KafkaClient:
@@ -63,8 +108,13 @@ class KafkaClient:
         *,
         partitions: Sequence[int] = (),
         options: Sequence[str] = (),
+        config: Path | None = None,
     ) -> None:
+        # The file first, so that an option on the command line can still override a setting of it.
+        from_file = split_options(read_properties(config), secrets_allowed=True) if config else ({}, {})
         consumer_options, producer_options = split_options(options)
+        consumer_options = {**from_file[0], **consumer_options}
+        producer_options = {**from_file[1], **producer_options}
         common = {"bootstrap.servers": bootstrap}
         self.topic = topic
         self.consumer = Consumer(
