@@ -1,0 +1,122 @@
+"""The retrieval index and its scores: every training text as a vector, and the prototypes of
+each subheading, heading and chapter (the normalised sum of its texts' vectors).
+
+For a batch of queries (rows of unit-length TF-IDF vectors) it computes, with sparse matrix
+products and no loop over the vocabulary:
+
+- ``knn6``: per subheading, the cosine of the nearest training text labelled with it (plain
+  nearest-neighbour retrieval, the baseline of ``clearway hs evaluate``);
+- ``proto6``, ``proto4``, ``proto2``: the cosine with the prototype of the subheading, of its
+  heading and of its chapter (the hierarchy: evidence for the chapter and the heading counts
+  for every subheading under them);
+- ``knn4``, ``knn2``: the best ``knn6`` within the heading and the chapter.
+
+Texts are kept sorted by subheading, subheadings by code, so that "the best within" is one
+``np.maximum.reduceat`` over contiguous columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+Array = np.ndarray[Any, Any]
+
+
+def _normalised(x: sp.csr_matrix) -> sp.csr_matrix:
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    return sp.csr_matrix(sp.diags(1.0 / np.maximum(norms, 1e-12)) @ x)
+
+
+def _starts(keys: Array) -> Array:
+    """The first position of each run of equal keys in a sorted array."""
+    return np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+
+
+@dataclass
+class Index:
+    codes: list[str]  # subheadings, sorted
+    docs: sp.csr_matrix  # training texts x vocabulary, sorted by subheading
+    doc_class: Array  # subheading index of each text
+    priors: Array  # per subheading: log(1 + labelled references)
+
+    def __post_init__(self) -> None:
+        self.codes_array = np.asarray(self.codes)
+        heads = np.asarray([c[:4] for c in self.codes])
+        chapters = np.asarray([c[:2] for c in self.codes])
+        self.heading_starts = _starts(heads)
+        self.chapter_starts = _starts(chapters)
+        self.head_of = np.cumsum(np.r_[False, heads[1:] != heads[:-1]])
+        self.chapter_of = np.cumsum(np.r_[False, chapters[1:] != chapters[:-1]])
+        self.headings = heads[self.heading_starts].tolist()
+        self.chapters = chapters[self.chapter_starts].tolist()
+        if len(self.doc_class) and np.any(np.diff(self.doc_class) < 0):
+            raise ValueError("training texts must be sorted by subheading")
+        present = np.unique(self.doc_class)
+        if len(present) != len(self.codes):
+            raise ValueError("every subheading needs at least one training text")
+        self.doc_starts = _starts(self.doc_class)
+        n_classes = len(self.codes)
+        member = sp.csr_matrix(
+            (np.ones(len(self.doc_class)), (self.doc_class, np.arange(len(self.doc_class)))),
+            shape=(n_classes, len(self.doc_class)),
+        )
+        summed = sp.csr_matrix(member @ self.docs)
+        self.proto6 = _normalised(summed)
+        to_head = sp.csr_matrix((np.ones(n_classes), (self.head_of, np.arange(n_classes))))
+        to_chapter = sp.csr_matrix((np.ones(n_classes), (self.chapter_of, np.arange(n_classes))))
+        self.proto4 = _normalised(sp.csr_matrix(to_head @ summed))
+        self.proto2 = _normalised(sp.csr_matrix(to_chapter @ summed))
+        self._docs_t = sp.csr_matrix(self.docs.T)
+        self._p6_t = sp.csr_matrix(self.proto6.T)
+        self._p4_t = sp.csr_matrix(self.proto4.T)
+        self._p2_t = sp.csr_matrix(self.proto2.T)
+
+    @classmethod
+    def build(cls, codes: Sequence[str], docs: sp.csr_matrix, labels: Sequence[str], labelled: Sequence[bool]) -> Index:
+        """From unsorted training texts (rows of ``docs``) and their subheadings."""
+        position = {c: i for i, c in enumerate(codes)}
+        doc_class = np.asarray([position[c] for c in labels], dtype=np.int64)
+        order = np.argsort(doc_class, kind="stable")
+        priors = np.log1p(np.bincount(doc_class[np.asarray(labelled, dtype=bool)], minlength=len(codes)))
+        return cls(list(codes), sp.csr_matrix(docs[order]), doc_class[order], priors.astype(np.float64))
+
+    def scores(self, queries: sp.csr_matrix) -> dict[str, Array]:
+        """The score matrices (queries x subheadings) of the module's documentation, and ``nearest``:
+        per query and subheading, the row of its nearest training text."""
+        sims = (queries @ self._docs_t).toarray()
+        knn6 = np.maximum.reduceat(sims, self.doc_starts, axis=1)
+        nearest = _argmax_reduceat(sims, self.doc_starts)
+        proto6 = (queries @ self._p6_t).toarray()
+        proto4 = (queries @ self._p4_t).toarray()[:, self.head_of]
+        proto2 = (queries @ self._p2_t).toarray()[:, self.chapter_of]
+        knn4 = np.maximum.reduceat(knn6, self.heading_starts, axis=1)[:, self.head_of]
+        knn2 = np.maximum.reduceat(knn6, self.chapter_starts, axis=1)[:, self.chapter_of]
+        return {
+            "knn6": knn6,
+            "proto6": proto6,
+            "proto4": proto4,
+            "proto2": proto2,
+            "knn4": knn4,
+            "knn2": knn2,
+            "nearest": nearest,
+        }
+
+
+def _argmax_reduceat(values: Array, starts: Array) -> Array:
+    """Per row and segment, the column of the segment's largest value (the first of equals)."""
+    n_rows, n_cols = values.shape
+    ends = np.r_[starts[1:], n_cols]
+    out = np.empty((n_rows, len(starts)), dtype=np.int64)
+    # Segments are mostly one or two texts: loop over the few segment lengths, not over segments.
+    lengths = ends - starts
+    for length in np.unique(lengths):
+        chosen = np.flatnonzero(lengths == length)
+        cols = starts[chosen][:, None] + np.arange(length)[None, :]
+        block = values[:, cols]  # rows x segments x length
+        out[:, chosen] = starts[chosen][None, :] + np.argmax(block, axis=2)
+    return out
