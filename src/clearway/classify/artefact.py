@@ -31,6 +31,7 @@ from clearway.risk.reference import VagueTerms
 
 MANIFEST: Final = "manifest.json"
 ARRAYS: Final = "model.npz"
+RETRAIN: Final = "retrain with 'clearway hs train'"
 
 
 class ArtefactError(ValueError):
@@ -98,15 +99,15 @@ def load(folder: Path) -> Classifier:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ArtefactError(f"{path} is not valid JSON ({exc}); retrain with 'clearway hs train'") from exc
+        raise ArtefactError(f"{path} is not valid JSON ({exc}); {RETRAIN}") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         found = manifest.get("format") if isinstance(manifest, dict) else None
-        raise ArtefactError(f"{folder}: format {found!r}, this code reads {FORMAT!r}; retrain with 'clearway hs train'")
+        raise ArtefactError(f"{folder}: format {found!r}, this code reads {FORMAT!r}; {RETRAIN}")
     if manifest.get("glossary", {}).get("signature") != glossary.signature():
-        raise ArtefactError(f"{folder}: trained with another glossary than this code's; retrain with 'clearway hs train'")
+        raise ArtefactError(f"{folder}: trained with another glossary than this code's; {RETRAIN}")
     raw = (folder / ARRAYS).read_bytes() if (folder / ARRAYS).is_file() else b""
     if hashlib.sha256(raw).hexdigest() != manifest.get("model_sha256"):
-        raise ArtefactError(f"{folder / ARRAYS} is missing or altered (its SHA-256 is not the manifest's); retrain with 'clearway hs train'")
+        raise ArtefactError(f"{folder / ARRAYS} is missing or altered (its SHA-256 is not the manifest's); {RETRAIN}")
     try:
         with np.load(folder / ARRAYS, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
@@ -116,7 +117,7 @@ def load(folder: Path) -> Classifier:
     except ArtefactError:
         raise
     except (KeyError, ValueError, IndexError, TypeError, zipfile.BadZipFile, OSError) as exc:
-        raise ArtefactError(f"{folder}: the model's arrays are unusable ({exc}); retrain with 'clearway hs train'") from exc
+        raise ArtefactError(f"{folder}: the model's arrays are unusable ({exc}); {RETRAIN}") from exc
 
 
 def _strings(a: np.ndarray[Any, Any]) -> list[str]:

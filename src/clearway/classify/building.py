@@ -25,6 +25,7 @@ from clearway.classify.training import TrainConfig, english_words, fit
 from clearway.risk.reference import VagueTerms
 
 FORMAT: Final = "clearway-hs-classifier/1"
+SUMMARY: Final = ("model", "baseline_nearest_neighbour", "calibration")
 VAGUE_FILES: Final = ("hmrc-fpo/vague_terms.csv", "hmrc-fpo/vague_terms_patterns.txt")
 
 
@@ -48,7 +49,9 @@ def vague_terms(root: Path) -> VagueTerms:
     return VagueTerms.from_files(root / VAGUE_FILES[0], root / VAGUE_FILES[1])
 
 
-def held_out(root: Path, corrections: Iterable[tuple[str, str]] = (), config: TrainConfig = TrainConfig()) -> tuple[Classifier, list[Example], Corpus]:
+def held_out(
+    root: Path, corrections: Iterable[tuple[str, str]] = (), config: TrainConfig = TrainConfig()
+) -> tuple[Classifier, list[Example], Corpus]:
     """A classifier trained on the training side of the split, the held-out examples and the corpus."""
     corpus = load(root, corrections)
     train_side, test_side = split(corpus.examples)
@@ -73,7 +76,7 @@ def train(
         full = evaluate(measured, test_side)
         evaluation = {
             "split": {"train": len(train_side), "test": len(test_side), "by": "group (first word), 20 % of groups"},
-            **{side: {k: full[side][k] for k in ("model", "baseline_nearest_neighbour", "calibration")} for side in ("clean", "noisy")},
+            **{side: {k: full[side][k] for k in SUMMARY} for side in ("clean", "noisy")},
         }
     classifier = classifier_from(corpus, corpus.examples, vague, config)
     files = dict(corpus.files)

@@ -35,7 +35,11 @@ LOW_CONFIDENCE: Final = 0.5
 # Candidates within this share of the best one's confidence are weighed for the question.
 QUESTION_SHARE: Final = 0.25
 MAX_TOP: Final = 20
+UNKNOWN_WORDS: Final = (
+    "no word of the description is in the nomenclature or the references: the codes rest on spelling alone"
+)
 _ATTRIBUTE_TYPES = (str, int, float)
+Array = np.ndarray[Any, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,11 +122,11 @@ def item_from_json(raw: object) -> Item:
     if category is not None and not isinstance(category, str):
         raise ValueError("'category' must be a string (a path such as 'Women > Dresses')")
     attributes = raw.get("attributes")
-    if attributes is not None:
-        if not isinstance(attributes, dict) or not all(
-            isinstance(v, _ATTRIBUTE_TYPES) and not isinstance(v, bool) for v in attributes.values()
-        ):
-            raise ValueError("'attributes' must be an object of names to strings or numbers")
+    if attributes is not None and not (
+        isinstance(attributes, dict)
+        and all(isinstance(v, _ATTRIBUTE_TYPES) and not isinstance(v, bool) for v in attributes.values())
+    ):
+        raise ValueError("'attributes' must be an object of names to strings or numbers")
     price = raw.get("price")
     if price is not None and (isinstance(price, bool) or not isinstance(price, int | float) or price < 0):
         raise ValueError("'price' must be a number of 0 or more")
@@ -159,7 +163,9 @@ class Classifier:
         category = words_of(item.category, self.noise, self.english) if item.category else []
         return own, category
 
-    def rank(self, word_lists: Sequence[Sequence[str]]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], dict[str, Any]]:
+    def rank(
+        self, word_lists: Sequence[Sequence[str]]
+    ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], dict[str, Any]]:
         """Candidates (subheading indices) of each text, best first, their calibrated confidence and the scores."""
         x = self.vectoriser.transform(word_lists)
         scores = self.index.scores(sp.csr_matrix(x))
@@ -234,10 +240,13 @@ class Classifier:
 
     def _answer(self, ranked: Any, confidence: Any, nearest: Any, own: list[str], top: int) -> Suggestions:
         known = [w for w in own if f"w:{w}" in self.vectoriser.vocabulary]
-        suggestions = tuple(self._suggestion(int(c), float(p), int(nearest[c]), known) for c, p in zip(ranked[:top], confidence[:top], strict=False))
+        suggestions = tuple(
+            self.suggestion(int(c), float(p), int(nearest[c]), known)
+            for c, p in zip(ranked[:top], confidence[:top], strict=False)
+        )
         best = float(confidence[0])
         if not known:
-            why: str | None = "no word of the description is in the nomenclature or the references: the codes rest on spelling alone"
+            why: str | None = UNKNOWN_WORDS
         elif best < LOW_CONFIDENCE:
             why = f"the best code is only {best:.0%} likely"
         else:
@@ -248,7 +257,7 @@ class Classifier:
             question = deciding_question([self.texts[self.index.codes[c]] for c in close])
         return Suggestions(suggestions, why is not None, why, question)
 
-    def _suggestion(self, cls: int, confidence: float, doc: int, known: list[str]) -> Suggestion:
+    def suggestion(self, cls: int, confidence: float, doc: int, known: list[str]) -> Suggestion:
         code = self.index.codes[cls]
         vocabulary = self.vectoriser.vocabulary
         columns = self._words_of_class(cls)
@@ -270,7 +279,9 @@ def _with_national(answer: Answer, national: NationalLines, jurisdiction: str) -
     if not isinstance(answer, Suggestions) or not answer.suggestions:
         return answer
     carried = tuple(
-        Suggestion(s.code, s.confidence, s.words, s.nomenclature, s.example, tuple(national.lines(jurisdiction, s.code)))
+        Suggestion(
+            s.code, s.confidence, s.words, s.nomenclature, s.example, tuple(national.lines(jurisdiction, s.code))
+        )
         for s in answer.suggestions
     )
     return Suggestions(carried, answer.low_confidence, answer.why, answer.question)

@@ -106,7 +106,9 @@ def _nomenclature(path: Path) -> dict[str, Node]:
     return nodes
 
 
-def _labelled(rows: Iterable[tuple[str, str]], source: str, valid: set[str], skipped: dict[str, int]) -> Iterator[Example]:
+def _labelled(
+    rows: Iterable[tuple[str, str]], source: str, valid: set[str], skipped: dict[str, int]
+) -> Iterator[Example]:
     for text, raw in rows:
         code = raw.strip()[:6]
         if not text.strip() or code not in valid:
@@ -162,7 +164,8 @@ def load(root: Path, corrections: Iterable[tuple[str, str]] = ()) -> Corpus:
 
 def split(examples: list[Example], test_share: float = 0.2) -> tuple[list[Example], list[Example]]:
     """Train and test: labelled references by group; nomenclature texts always train."""
-    train, test = [], []
+    train: list[Example] = []
+    test: list[Example] = []
     for example in examples:
         held = example.source != "nomenclature" and is_test(example.group, test_share)
         (test if held else train).append(example)

@@ -30,8 +30,30 @@ NOISE_PHRASES: Final = (
     "NEW", "2025 Newest", "Hot Sale", "Premium Quality", "Free Shipping", "Gift for Her", "Upgraded",
     "Fast Delivery", "Top Rated", "Limited Offer", "Trendy", "Unisex", "Hot", "Must Have", "Best Seller",
 )  # fmt: skip
-NOISE_COLOURS: Final = ("Black", "Red", "Navy Blue", "Rose Gold", "Khaki", "Multicolor", "Sky Blue", "Wine Red", "White")
-NOISE_SIZES: Final = ("Size M", "XL", "250ml", "2 Pcs", "10pcs", "3-Pack", "500g", "EU 42", "15.6 inch", "1 Pair", "Large")
+NOISE_COLOURS: Final = (
+    "Black",
+    "Red",
+    "Navy Blue",
+    "Rose Gold",
+    "Khaki",
+    "Multicolor",
+    "Sky Blue",
+    "Wine Red",
+    "White",
+)
+NOISE_SIZES: Final = (
+    "Size M",
+    "XL",
+    "250ml",
+    "2 Pcs",
+    "10pcs",
+    "3-Pack",
+    "500g",
+    "EU 42",
+    "15.6 inch",
+    "1 Pair",
+    "Large",
+)
 TRANSLATED_SHARE: Final = 0.2
 
 
@@ -135,7 +157,11 @@ def _calibration(model: Sequence[Sequence[str]], confidence: Sequence[float], tr
     right = np.asarray([bool(p) and p[0] == t for p, t in zip(model, truth, strict=True)], dtype=float)
     conf = np.asarray(confidence)
     bins = np.minimum((conf * 10).astype(int), 9)
-    ece = sum(abs(conf[bins == b].mean() - right[bins == b].mean()) * (bins == b).mean() for b in range(10) if (bins == b).any())
+    ece = sum(
+        abs(conf[bins == b].mean() - right[bins == b].mean()) * (bins == b).mean()
+        for b in range(10)
+        if (bins == b).any()
+    )
     confident = conf >= 0.5
     return {
         "expected_calibration_error": round(float(ece), 4),
@@ -145,7 +171,9 @@ def _calibration(model: Sequence[Sequence[str]], confidence: Sequence[float], tr
     }
 
 
-def _per_chapter(model: Sequence[Sequence[str]], baseline: Sequence[Sequence[str]], truth: Sequence[str]) -> dict[str, Any]:
+def _per_chapter(
+    model: Sequence[Sequence[str]], baseline: Sequence[Sequence[str]], truth: Sequence[str]
+) -> dict[str, Any]:
     chapters: dict[str, list[int]] = {}
     for i, t in enumerate(truth):
         chapters.setdefault(t[:2], []).append(i)

@@ -24,6 +24,7 @@ in a title, and a 10,000-character text must cost no more than a long title.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ from clearway.dataset.text import normalise_for_matching
 MAX_CHARS: Final = 400
 _WORD: Final = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
 _CHAR_SIZES: Final = (3, 4, 5)
-Matrix = sp.csr_matrix
+Matrix = Any  # a scipy.sparse.csr_matrix (scipy ships no type information)
 
 
 def stem(word: str) -> str:
@@ -76,7 +77,7 @@ def words_of(text: str, noise: frozenset[str] = frozenset(), english: frozenset[
 def terms_of(words: Sequence[str]) -> list[str]:
     """The feature names of prepared words: words, neighbouring pairs, character n-grams."""
     terms = [f"w:{w}" for w in words]
-    terms += [f"b:{a}_{b}" for a, b in zip(words, words[1:], strict=False)]
+    terms += [f"b:{a}_{b}" for a, b in itertools.pairwise(words)]
     for w in words:
         padded = f" {w} "
         for n in _CHAR_SIZES:
@@ -120,7 +121,9 @@ class Vectoriser:
                     indices.append(index)
             indptr.append(len(indices))
         data = np.ones(len(indices), dtype=np.float64)
-        x = sp.csr_matrix((data, np.asarray(indices, dtype=np.int32), np.asarray(indptr)), shape=(len(documents), len(self.idf)))
+        x = sp.csr_matrix(
+            (data, np.asarray(indices, dtype=np.int32), np.asarray(indptr)), shape=(len(documents), len(self.idf))
+        )
         x.sum_duplicates()
         x.data = (1.0 + np.log(x.data)) * self.idf[x.indices]
         return self._scaled(x)
@@ -138,7 +141,11 @@ class Vectoriser:
 
     def to_arrays(self) -> dict[str, np.ndarray[Any, Any]]:
         names = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
-        return {"vocabulary": np.asarray(names, dtype=str), "idf": self.idf, "word_weight": np.asarray([self.word_weight])}
+        return {
+            "vocabulary": np.asarray(names, dtype=str),
+            "idf": self.idf,
+            "word_weight": np.asarray([self.word_weight]),
+        }
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray[Any, Any]]) -> Vectoriser:

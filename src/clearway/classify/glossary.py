@@ -31,8 +31,50 @@ _HAN: Final = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff
 # Function words that tell Spanish or French text from English: their presence lets a glossary word
 # that is also English be read in that language.
 _FUNCTION_WORDS: Final = {
-    "es": frozenset("de del la el los las para con sin y en una un por mujer hombre nino nina".split()),
-    "fr": frozenset("de du la le les des pour avec sans et en une un au aux femme homme enfant".split()),
+    "es": frozenset(
+        [
+            "de",
+            "del",
+            "la",
+            "el",
+            "los",
+            "las",
+            "para",
+            "con",
+            "sin",
+            "y",
+            "en",
+            "una",
+            "un",
+            "por",
+            "mujer",
+            "hombre",
+            "nino",
+            "nina",
+        ]
+    ),
+    "fr": frozenset(
+        [
+            "de",
+            "du",
+            "la",
+            "le",
+            "les",
+            "des",
+            "pour",
+            "avec",
+            "sans",
+            "et",
+            "en",
+            "une",
+            "un",
+            "au",
+            "aux",
+            "femme",
+            "homme",
+            "enfant",
+        ]
+    ),
 }
 _LONGEST_PHRASE: Final = 3
 

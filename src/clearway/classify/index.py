@@ -77,7 +77,7 @@ class Index:
         self._p2_t = sp.csr_matrix(self.proto2.T)
 
     @classmethod
-    def build(cls, codes: Sequence[str], docs: sp.csr_matrix, labels: Sequence[str], labelled: Sequence[bool]) -> Index:
+    def build(cls, codes: Sequence[str], docs: sp.csr_matrix, labels: Sequence[str], labelled: Array) -> Index:
         """From unsorted training texts (rows of ``docs``) and their subheadings."""
         position = {c: i for i, c in enumerate(codes)}
         doc_class = np.asarray([position[c] for c in labels], dtype=np.int64)

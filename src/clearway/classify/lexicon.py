@@ -19,7 +19,7 @@ from typing import Final
 STOP_WORDS: Final = frozenset(
     """a an the and or of for with in on to by from at as is are be it its this that these those
     other others than not no nor n e c nec item items no. per into without within which whether
-    such including incl excl etc all any each both whose their they them new used""".split()
+    such including incl excl etc all any each both whose their they them new used""".split()  # noqa: SIM905 - a word list reads best as words
 )
 
 MARKETING_WORDS: Final = frozenset(
@@ -39,7 +39,7 @@ MARKETING_WORDS: Final = frozenset(
     compatible suitable universal portable durable waterproof soft comfortable comfy breathable
     lightweight heavy duty heavy-duty easy use home outdoor indoor daily everyday casual
     2019 2020 2021 2022 2023 2024 2025 2026 2027 season spring summer autumn fall winter
-    shop store stock instock in-stock ready ship ships usa china""".split()
+    shop store stock instock in-stock ready ship ships usa china""".split()  # noqa: SIM905 - a word list reads best as words
 )
 
 COLOURS: Final = frozenset(
@@ -47,7 +47,7 @@ COLOURS: Final = frozenset(
     navy khaki teal turquoise cyan magenta violet lilac lavender maroon burgundy wine coral
     mint olive tan camel apricot champagne nude rose fuchsia aqua indigo charcoal
     multicolored transparent clear matte glossy dark bright pastel neon rainbow
-    leopard floral printed print striped stripe plaid check checked solid""".split()
+    leopard floral printed print striped stripe plaid check checked solid""".split()  # noqa: SIM905 - a word list reads best as words
 )
 
 # Units of size and quantity: "250ml", "2x", "10pcs", "15.6inch", "3-pack", "xl", "eu42".

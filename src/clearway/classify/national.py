@@ -47,9 +47,7 @@ class CodeLines:
             self._jurisdictions.add(jurisdiction)
             if code.isascii() and code.isdigit() and 7 <= len(code) <= 10:
                 by.setdefault((jurisdiction, code[:6]), {}).setdefault(code, description)
-        self._lines = {
-            key: tuple(NationalLine(c, d) for c, d in sorted(codes.items())) for key, codes in by.items()
-        }
+        self._lines = {key: tuple(NationalLine(c, d) for c, d in sorted(codes.items())) for key, codes in by.items()}
 
     def knows(self, jurisdiction: str) -> bool:
         return jurisdiction in self._jurisdictions

@@ -75,7 +75,9 @@ class Ranker:
         def loss(w: Array) -> tuple[float, Array]:
             z = xs @ w
             p = _softmax(z)
-            chosen = z[np.arange(len(ts)), ts] - np.log(np.exp(z - z.max(axis=1, keepdims=True)).sum(axis=1)) - z.max(axis=1)
+            chosen = (
+                z[np.arange(len(ts)), ts] - np.log(np.exp(z - z.max(axis=1, keepdims=True)).sum(axis=1)) - z.max(axis=1)
+            )
             grad_z = p.copy()
             grad_z[np.arange(len(ts)), ts] -= 1.0
             grad = np.einsum("qc,qcf->f", grad_z, xs) / n + penalty * w
@@ -96,7 +98,9 @@ class Ranker:
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Ranker:
         if list(raw["features"]) != list(FEATURES):
-            raise ValueError(f"the ranker was trained on features {raw['features']}, this code computes {list(FEATURES)}")
+            raise ValueError(
+                f"the ranker was trained on features {raw['features']}, this code computes {list(FEATURES)}"
+            )
         weights = np.asarray([float(v) for v in raw["weights"]], dtype=np.float64)
         if weights.shape != (len(FEATURES),) or not np.all(np.isfinite(weights)):
             raise ValueError("ranker weights are malformed")

@@ -54,10 +54,17 @@ def prepare(examples: Sequence[Example], noise: frozenset[str], english: frozens
 def english_words(examples: Sequence[Example]) -> frozenset[str]:
     """The English words of the nomenclature: a Spanish or French glossary word that is one of them
     is read as English unless the text leans to the other language (``glossary.py``)."""
-    return frozenset(w for e in examples if e.source == "nomenclature" for w in e.text.lower().replace(";", " ").replace(",", " ").split())
+    return frozenset(
+        w
+        for e in examples
+        if e.source == "nomenclature"
+        for w in e.text.lower().replace(";", " ").replace(",", " ").split()
+    )
 
 
-def fit(examples: Sequence[Example], codes: Sequence[str], noise: frozenset[str], config: TrainConfig = TrainConfig()) -> Fitted:
+def fit(
+    examples: Sequence[Example], codes: Sequence[str], noise: frozenset[str], config: TrainConfig = TrainConfig()
+) -> Fitted:
     english = english_words(examples)
     words = prepare(examples, noise, english)
     vectoriser = Vectoriser.fit(words, config.word_weight)
@@ -96,4 +103,3 @@ def fit(examples: Sequence[Example], codes: Sequence[str], noise: frozenset[str]
     return Fitted(
         vectoriser, index, ranker, [examples[i].text for i in order], [examples[i].source for i in order], oof
     )
-
