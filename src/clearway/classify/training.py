@@ -29,6 +29,9 @@ Array = np.ndarray[Any, Any]
 class TrainConfig:
     # Share of a vector's squared length given to word features (the rest to character n-grams).
     word_weight: float = 0.7
+    # 4-grams alone: as accurate as 3- to 5-grams on the held-out split, 1.5 times faster (docs/classification.md).
+    char_sizes: tuple[int, ...] = (4,)
+    max_char_df: float = 1.0
     folds: int = 5
     penalty: float = 1e-3
 
@@ -67,7 +70,7 @@ def fit(
 ) -> Fitted:
     english = english_words(examples)
     words = prepare(examples, noise, english)
-    vectoriser = Vectoriser.fit(words, config.word_weight)
+    vectoriser = Vectoriser.fit(words, config.word_weight, config.char_sizes, config.max_char_df)
     x = vectoriser.transform(words)
     labels = [e.code for e in examples]
     labelled = np.asarray([e.source != "nomenclature" for e in examples])
@@ -85,7 +88,7 @@ def fit(
         query = sp.csr_matrix(x[held])
         scores = sub.scores(query)
         chosen = candidates(scores)
-        blocks.append(features(scores, chosen, sub.priors))
+        blocks.append(features(scores, chosen, sub))
         truth = np.asarray([position[labels[i]] for i in np.flatnonzero(held)])
         hit = chosen == truth[:, None]
         targets.append(np.where(hit.any(axis=1), hit.argmax(axis=1), -1))
