@@ -12,15 +12,15 @@ evaluation), to save and to load the model, and items per second for ``suggest_m
 
 from __future__ import annotations
 
-import os
-
-for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_name] = "1"
-
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
+
+# numpy is imported in main(), after this: its thread pools read these once, when it loads.
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_name] = "1"
 
 
 def main() -> None:
