@@ -59,18 +59,25 @@ def stem(word: str) -> str:
     return word
 
 
-def words_of(text: str, noise: frozenset[str] = frozenset(), english: frozenset[str] = frozenset()) -> list[str]:
-    """The prepared words of a text (steps 1 to 4 of the module's documentation)."""
+def words_of(text: str, noise: frozenset[str] = frozenset(), english: frozenset[str] | None = frozenset()) -> list[str]:
+    """The prepared words of a text (steps 1 to 4 of the module's documentation). ``english=None``
+    skips the glossaries: for the training texts, which are English and say exactly what they mean
+    (an English expansion such as "plush" -> "stuffed toys" is for a query, not for HMRC's "plush
+    velour trousers")."""
     form = normalise_for_matching(text[:MAX_CHARS])
-    form = glossary().translate(form, english)
+    if english is not None:
+        form = glossary().translate(form, english)
     out = []
     for match in _WORD.finditer(form):
         word = match.group()
         if is_noise(word) or word in noise:
             continue
-        stemmed = stem(word)
-        if stemmed and not is_noise(stemmed):
-            out.append(stemmed)
+        # "wrist-watches" also reads as "wrist" and "watch", to meet "wrist watch" (and the reverse).
+        parts = word.split("-") if "-" in word else ()
+        for piece in (word, *parts):
+            stemmed = stem(piece)
+            if len(stemmed) > 1 and not is_noise(stemmed) and stemmed not in noise:
+                out.append(stemmed)
     return out
 
 

@@ -46,6 +46,7 @@ class Index:
     docs: sp.csr_matrix  # training texts x vocabulary, sorted by subheading
     doc_class: Array  # subheading index of each text
     priors: Array  # per subheading: log(1 + labelled references)
+    is_word: Array  # per vocabulary column: a word or word-pair feature (else characters)
 
     def __post_init__(self) -> None:
         self.codes_array = np.asarray(self.codes)
@@ -78,15 +79,21 @@ class Index:
         self._p6_t = sp.csr_matrix(self.proto6.T, dtype=np.float32)
         self._p4_t = sp.csr_matrix(self.proto4.T, dtype=np.float32)
         self._p2_t = sp.csr_matrix(self.proto2.T, dtype=np.float32)
+        # Which words each subheading's texts use (1 or 0), for the share of a query's words covered.
+        words = sp.csr_matrix(summed[:, np.flatnonzero(self.is_word)])
+        words.data[:] = 1.0
+        self._words_t = sp.csr_matrix(words.T, dtype=np.float32)
 
     @classmethod
-    def build(cls, codes: Sequence[str], docs: sp.csr_matrix, labels: Sequence[str], labelled: Array) -> Index:
+    def build(
+        cls, codes: Sequence[str], docs: sp.csr_matrix, labels: Sequence[str], labelled: Array, is_word: Array
+    ) -> Index:
         """From unsorted training texts (rows of ``docs``) and their subheadings."""
         position = {c: i for i, c in enumerate(codes)}
         doc_class = np.asarray([position[c] for c in labels], dtype=np.int64)
         order = np.argsort(doc_class, kind="stable")
         priors = np.log1p(np.bincount(doc_class[np.asarray(labelled, dtype=bool)], minlength=len(codes)))
-        return cls(list(codes), sp.csr_matrix(docs[order]), doc_class[order], priors.astype(np.float64))
+        return cls(list(codes), sp.csr_matrix(docs[order]), doc_class[order], priors.astype(np.float64), is_word)
 
     def scores(self, queries: sp.csr_matrix) -> dict[str, Array]:
         """The score matrices of the module's documentation: ``knn6`` and ``proto6`` per subheading,
@@ -104,7 +111,17 @@ class Index:
             "proto2": (queries @ self._p2_t).toarray(),
             "knn4": np.maximum.reduceat(knn6, self.heading_starts, axis=1),
             "knn2": np.maximum.reduceat(knn6, self.chapter_starts, axis=1),
+            "cover": self._cover(queries),
         }
+
+    def _cover(self, queries: sp.csr_matrix) -> Array:
+        """Per subheading, the share of the query's word weight (TF-IDF) that its texts use: a
+        subheading that names the goods ("vacuum flask") beats one that only shares their
+        material ("stainless steel"), however well the material words match."""
+        words = sp.csr_matrix(queries[:, np.flatnonzero(self.is_word)])
+        totals = np.asarray(words.sum(axis=1)).ravel()
+        words = sp.csr_matrix(sp.diags(1.0 / np.maximum(totals, 1e-12)) @ words, dtype=np.float32)
+        return np.asarray((words @ self._words_t).toarray())
 
     def nearest(self, sims: Array, cls: int) -> int:
         """The row of the training text of subheading ``cls`` nearest to a query (its row of ``sims``)."""

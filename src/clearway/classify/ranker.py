@@ -25,13 +25,13 @@ from clearway.classify.index import Index
 from clearway.risk.learning.calibration import Isotonic
 
 Array = np.ndarray[Any, Any]
-FEATURES: Final = ("knn6", "proto6", "proto4", "proto2", "knn4", "knn2", "prior", "knn6_top")
-CANDIDATES: Final = 30
+FEATURES: Final = ("knn6", "proto6", "proto4", "proto2", "knn4", "knn2", "prior", "knn6_top", "cover")
+CANDIDATES: Final = 40
 
 
 def candidates(scores: Mapping[str, Array], k: int = CANDIDATES) -> Array:
     """Per query, the ``k`` subheadings with the best retrieval score (unordered)."""
-    base = scores["knn6"] + scores["proto6"]
+    base = scores["knn6"] + scores["proto6"] + scores["cover"]
     k = min(k, base.shape[1])
     return np.argpartition(-base, k - 1, axis=1)[:, :k]
 
@@ -53,6 +53,7 @@ def features(scores: Mapping[str, Array], chosen: Array, index: Index) -> Array:
     ]
     # Whether the candidate holds the query's nearest text of all: retrieval's own answer.
     columns.append((knn6 >= knn6.max(axis=1, keepdims=True) - 1e-12).astype(np.float64))
+    columns.append(scores["cover"][rows, chosen])
     return np.stack(columns, axis=2).astype(np.float64)
 
 
