@@ -48,7 +48,7 @@ def stem(word: str) -> str:
     if word.endswith("'s"):
         word = word[:-2]
     word = word.strip("'-")
-    if len(word) <= 3 or not word.isalpha():
+    if len(word) <= 3 or not word.replace("-", "").isalpha():
         return word
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
