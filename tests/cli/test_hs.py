@@ -95,6 +95,12 @@ def test_a_fresh_clone_trains_on_first_use(runner: CliRunner, tmp_path: Path, mo
     assert (folder / "manifest.json").exists()
     again = runner.invoke(app, ["hs", "suggest", str(write(tmp_path, LINES[3:4])), "--json"])
     assert again.exit_code == 0 and "training" not in again.stderr
+    # A model an older version wrote is replaced the same way; an altered one is not (below).
+    manifest = json.loads((folder / "manifest.json").read_text())
+    (folder / "manifest.json").write_text(json.dumps({**manifest, "format": "clearway-hs-classifier/0"}))
+    stale = runner.invoke(app, ["hs", "suggest", str(write(tmp_path, LINES[3:4])), "--json"])
+    assert stale.exit_code == 0 and "written by another version of Clearway: training one" in stale.stderr
+    assert json.loads((folder / "manifest.json").read_text())["format"] == manifest["format"]
 
 
 def test_an_altered_model_is_refused_not_replaced(runner: CliRunner, hs_model_dir: Path, tmp_path: Path) -> None:
