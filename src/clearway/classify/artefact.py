@@ -79,7 +79,7 @@ def save(c: Classifier, folder: Path) -> Path:
     content = digest(arrays)
     tmp = folder / f".{ARRAYS}.tmp"
     with tmp.open("wb") as handle:
-        np.savez(handle, **arrays)  # type: ignore[arg-type]
+        np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
     os.replace(tmp, folder / ARRAYS)
     manifest = dict(c.manifest)
     manifest.update(
