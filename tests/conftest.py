@@ -159,3 +159,24 @@ def kafka() -> Iterator[str]:
 
     with local_broker() as broker:
         yield broker.bootstrap
+
+
+# -- the HS classifier (tests/classify, tests/cli/test_hs.py) ---------------------------------------------
+REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference"
+
+
+@pytest.fixture(scope="session")
+def hs_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A classifier trained once per session on the repository's reference data (about 10 s)."""
+    from clearway.classify import artefact, building
+
+    folder = tmp_path_factory.mktemp("hs-model")
+    artefact.save(building.train(REFERENCE, with_evaluation=False), folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def hs_classifier(hs_model_dir: Path) -> Any:
+    from clearway.classify import artefact
+
+    return artefact.load(hs_model_dir)

@@ -102,6 +102,11 @@ class Settings:
     model_min_labels: int = 500
     # Threads LightGBM trains and scores with.
     model_threads: int = 2
+    # Folder of the HS classification assistant's model (clearway hs train writes it; clearway hs
+    # suggest trains it there on first use when it is missing).
+    hs_model_dir: str = "var/hs-model"
+    # Folder of the public reference data the HS classifier trains from (the repository's data/reference).
+    hs_reference_dir: str = "data/reference"
     # Seconds the statistics' in-memory facts may lag the store: a dashboard or /v1/stats query
     # refreshes them (incrementally) when they are older; 0 refreshes before every query.
     stats_refresh_seconds: int = 30

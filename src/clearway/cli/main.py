@@ -15,6 +15,7 @@ from clearway.cli.alerts import alerts_app
 from clearway.cli.db import audit_app, db_app
 from clearway.cli.errors import DatabaseErrors
 from clearway.cli.evaluation import register as register_evaluation
+from clearway.cli.hs import hs_app
 from clearway.cli.learning import register as register_learning
 from clearway.cli.messages import messages_app
 from clearway.cli.privacy import privacy_app
@@ -43,6 +44,7 @@ app.add_typer(stats_app, name="stats")
 app.add_typer(messages_app, name="messages")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(hs_app, name="hs")
 register_learning(risk_app)
 register_evaluation(risk_app)
 app.command("quote")(quote_command)

@@ -1,0 +1,1 @@
+"""HS classification: suggest the HS code of goods from a marketplace description (docs/classification.md)."""
