@@ -12,13 +12,15 @@ not know stays English, as it would in a real mixed-language title.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 
-from clearway.classify.classifier import Classifier, Item
+from clearway.classify.classifier import Classifier, Item, Suggestions, item_from_json
 from clearway.classify.data import Example
 from clearway.classify.glossary import glossary
 
@@ -185,3 +187,37 @@ def _per_chapter(
             "baseline_nearest_neighbour": accuracy([baseline[i] for i in rows], [truth[i] for i in rows]),
         }
     return out
+
+
+def read_listings(path: Path) -> list[tuple[Item, str]]:
+    """A labelled set of listings: one ``{"item": {...}, "hs6": "610910"}`` a line (data/evaluation)."""
+    out = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            code = raw["hs6"]
+            if not (isinstance(code, str) and len(code) == 6 and code.isdigit()):
+                raise ValueError("'hs6' must be six digits")
+            out.append((item_from_json(raw["item"]), code))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}, line {number}: {exc}") from exc
+    return out
+
+
+def evaluate_listings(classifier: Classifier, listings: Sequence[tuple[Item, str]]) -> dict[str, Any]:
+    """The model on whole listings (title, category, attributes) and on titles alone, beside the
+    nearest-neighbour baseline on titles, with the share answered with low confidence."""
+    truth = [code for _, code in listings]
+    answers = classifier.suggest_many([item for item, _ in listings], top=3)
+    whole = [[s.code for s in a.suggestions] if isinstance(a, Suggestions) else [] for a in answers]
+    titles, baseline, _ = _predict(classifier, [item.description for item, _ in listings])
+    low = sum(1 for a in answers if not isinstance(a, Suggestions) or a.low_confidence)
+    return {
+        "items": len(listings),
+        "model": accuracy(whole, truth),
+        "model_titles_only": accuracy(titles, truth),
+        "baseline_nearest_neighbour": accuracy(baseline, truth),
+        "low_confidence_share": round(low / max(len(listings), 1), 4),
+    }
