@@ -187,7 +187,7 @@ def test_a_worker_serves_its_metrics_and_takes_its_secrets_from_a_file(
                 return False
             return 'clearway_stage_records_total{stage="store"} 40.0' in body
 
-        wait_for(scraped, "the worker's counts on its metrics port", timeout=30)
+        wait_for(scraped, "the worker's counts on its metrics port", timeout=90)
         assert 'clearway_stage_seconds_total{stage="store"}' in body
         assert "clearway_queue_depth" in body and "clearway_kafka_lag" in body
     finally:
