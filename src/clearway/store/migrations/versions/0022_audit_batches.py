@@ -1,0 +1,43 @@
+"""The audit chain appended per batch: one batch entry commits to the content hashes of the
+entries it covers, in order; append-only by trigger like the log
+
+Revision ID: 0022
+Revises: 0021
+Create Date: 2026-12-07 10:00:00.000000
+
+Nothing already stored changes: entries chained one by one before this migration keep their links
+and still verify; the chain continues from the same head, in either shape (clearway.audit.chain).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from clearway.store import append_only
+
+revision = "0022"
+down_revision = "0021"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "audit_batches",
+        sa.Column(
+            "first_seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=False, nullable=False
+        ),
+        sa.Column("last_seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("digests", sa.LargeBinary(), nullable=False),
+        sa.Column("prev_hash", sa.String(length=64), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("first_seq", name=op.f("pk_audit_batches")),
+    )
+    append_only.create(op.get_bind(), ["audit_batches"])
+
+
+def downgrade() -> None:
+    # Drops the batch entries: the entries appended in batches since then no longer verify.
+    append_only.drop(op.get_bind(), ["audit_batches"])
+    op.drop_table("audit_batches")
