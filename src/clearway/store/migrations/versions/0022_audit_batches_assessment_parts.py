@@ -1,5 +1,6 @@
-"""The audit chain appended per batch: one batch entry commits to the content hashes of the
-entries it covers, in order; append-only by trigger like the log
+"""Fewer writes: the audit chain appended per batch (one batch entry commits to the content hashes
+of the entries it covers, in order; append-only by trigger like the log), and the parts that
+assessments repeat stored once
 
 Revision ID: 0022
 Revises: 0021
@@ -7,6 +8,8 @@ Create Date: 2026-12-07 10:00:00.000000
 
 Nothing already stored changes: entries chained one by one before this migration keep their links
 and still verify; the chain continues from the same head, in either shape (clearway.audit.chain).
+Assessments stored whole keep their bodies and are read as before; new ones are stored compactly
+(store.assessment_codec).
 """
 
 from __future__ import annotations
@@ -35,9 +38,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("first_seq", name=op.f("pk_audit_batches")),
     )
     append_only.create(op.get_bind(), ["audit_batches"])
+    op.create_table(
+        "assessment_parts",
+        sa.Column("digest", sa.String(length=32), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("digest", name=op.f("pk_assessment_parts")),
+    )
 
 
 def downgrade() -> None:
+    # Drops the parts: assessments stored compactly since then can no longer be read.
+    op.drop_table("assessment_parts")
     # Drops the batch entries: the entries appended in batches since then no longer verify.
     append_only.drop(op.get_bind(), ["audit_batches"])
     op.drop_table("audit_batches")
