@@ -136,7 +136,7 @@ def snapshot(svc: Clearway) -> dict[str, list[Any]]:
                 rows.append((keys[cid], sorted(plain.items(), key=lambda kv: kv[0])))
             found[table] = sorted(rows, key=repr)
         # Assessments name the parts they share (content-addressed): the same parts must be stored.
-        found["assessment_parts"] = sorted(tuple(row) for row in conn.exec_driver_sql("SELECT * FROM assessment_parts"))
+        found["body_parts"] = sorted(tuple(row) for row in conn.exec_driver_sql("SELECT * FROM body_parts"))
         # The audit chain's shape differs legitimately: a single submission appends its few events
         # as one batch, the bulk path a chunk's as another, so sequence numbers, batch entries and
         # links differ. What must be equal is each event's content, in order, per consignment.
@@ -191,7 +191,7 @@ def test_bulk_and_single_submissions_store_the_same_rows(
     assert service.verify_audit().ok
     # Not vacuous: every stored declaration has audit events, every assessment parts.
     assert bool(single["audit"]) == bool(single["consignments"])
-    assert bool(single["assessment_parts"]) == bool(single["assessments"])
+    assert bool(single["body_parts"]) == bool(single["assessments"])
 
     assert bulk_errors == single_errors
     assert len(bulk["consignments"]) == count - len([i for i in spoil if i < count])

@@ -3,9 +3,9 @@
 An assessment's body was its whole canonical JSON, about 2.6 KB, half of which every parcel of a
 jurisdiction and day repeats word for word: the legal references and parameter versions of each
 line, the list of parameters consulted, the exchange rate. Now those values are *parts*, kept once
-each in ``assessment_parts`` under the SHA-256 of their JSON (so several processes writing the same
-part write the same row), and the body is a JSON array (msgspec ``array_like``: no keys) that names
-them. Reading puts the same ``Assessment`` back together: ``unpack(pack(a)) == a``.
+each in ``body_parts`` under the SHA-256 of their JSON (store.body_parts), and the body is a JSON
+array (msgspec ``array_like``: no keys) that names them. Reading puts the same ``Assessment`` back
+together: ``unpack(pack(a)) == a``.
 
 A body written before (a JSON object) is read as it always was; the two shapes tell themselves
 apart by their first character. Parts hold parameter names, legal references and published rates:
@@ -15,7 +15,6 @@ never personal data, so retention has nothing to do in them.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable, Collection, Hashable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -23,13 +22,13 @@ from typing import Any
 import msgspec
 
 from clearway.revenue.model import Assessment, CollectionModel, ExchangeRate, Line, LineKind, Warning
+from clearway.store import body_parts
 
 _ENCODE = msgspec.json.Encoder(decimal_format="string")
 _WHOLE = msgspec.json.Decoder(Assessment)
 _PARAMETERS = msgspec.json.Decoder(list[str])
 _REFERENCE = msgspec.json.Decoder(str)
 _RATE = msgspec.json.Decoder(ExchangeRate)
-DIGEST_CHARS = 32  # 128 bits of SHA-256: content addresses, never chosen by a sender
 
 
 class _Line(msgspec.Struct, frozen=True, array_like=True):
@@ -87,7 +86,7 @@ class Packer:
             if len(self._digests) > 100_000:  # a bound, should parameters churn for months
                 self._digests.clear()
             text = _ENCODE.encode(value)
-            known = self._digests[key] = (hashlib.sha256(text).hexdigest()[:DIGEST_CHARS], text.decode())
+            known = self._digests[key] = (body_parts.digest(text), text.decode())
         found[known[0]] = known[1]
         return known[0]
 

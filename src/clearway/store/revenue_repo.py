@@ -15,20 +15,12 @@ from clearway.clearance.assessment import AssessedConsignment
 from clearway.revenue.model import Assessment, PriorUsage
 from clearway.revenue.rates import TableRate
 from clearway.revenue.schemes import Registration
-from clearway.store import assessment_codec
+from clearway.store import assessment_codec, body_parts
 from clearway.store.bulk import BulkWriter
-from clearway.store.revenue_tables import (
-    assessment_parts,
-    assessments,
-    customs_rates,
-    quota_ledger,
-    tax_scheme_registry,
-)
+from clearway.store.revenue_tables import assessments, customs_rates, quota_ledger, tax_scheme_registry
 from clearway.store.tables import consignments, plain_row
 
 _PACKER = assessment_codec.Packer()
-# Parts by digest, as read: content-addressed, so a part once read never changes.
-_PARTS: dict[str, str] = {}
 _COLUMNS = (
     "consignment_id",
     "version",
@@ -58,7 +50,7 @@ def _day(w: BulkWriter, value: dt.date) -> Any:
 
 def append_assessments(w: BulkWriter, rows: Sequence[AssessedConsignment]) -> None:
     bodies, parts = _PACKER.pack([r.assessment for r in rows])
-    _store_parts(w, parts)
+    body_parts.store(w, parts)
     w.insert(
         assessments,
         _COLUMNS,
@@ -113,32 +105,9 @@ def append_assessments(w: BulkWriter, rows: Sequence[AssessedConsignment]) -> No
         )
 
 
-def _store_parts(w: BulkWriter, parts: dict[str, str]) -> None:
-    """The batch's parts, those already stored left alone. In digest order: two processes adding
-    the same new parts wait for each other in one order, never in a circle."""
-    if not parts:
-        return
-    verb, tail = ("INSERT OR IGNORE", "") if w.sqlite else ("INSERT", " ON CONFLICT (digest) DO NOTHING")
-    w.conn.exec_driver_sql(
-        f"{verb} INTO assessment_parts (digest, body) VALUES ({w.mark}, {w.mark}){tail}",
-        [(digest, parts[digest]) for digest in sorted(parts)],
-    )
-
-
 def _unpack(conn: sa.Connection, bodies: Sequence[str]) -> list[Assessment]:
-    wanted = assessment_codec.needed(bodies)
-    # A local copy of what is known: API threads share the process's cache, which may be cleared.
-    have = {digest: text for digest in wanted if (text := _PARTS.get(digest)) is not None}
-    if missing := wanted - have.keys():
-        query = sa.select(assessment_parts.c.digest, assessment_parts.c.body)
-        found: dict[str, str] = dict(
-            conn.execute(query.where(assessment_parts.c.digest.in_(sorted(missing)))).tuples().all()
-        )
-        if len(_PARTS) > 100_000:
-            _PARTS.clear()
-        _PARTS.update(found)
-        have.update(found)
-    return [assessment_codec.unpack(body, have.__getitem__) for body in bodies]
+    parts = body_parts.read(conn, assessment_codec.needed(bodies))
+    return [assessment_codec.unpack(body, parts.__getitem__) for body in bodies]
 
 
 # A parcel customs never let in does not use up its buyer's limit.
@@ -215,8 +184,8 @@ def latest_assessments(conn: sa.Connection, consignment_ids: Collection[str]) ->
         sa.select(assessments.c.consignment_id, assessments.c.body)
         .where(assessments.c.consignment_id.in_(list(consignment_ids)))
         .order_by(assessments.c.consignment_id, assessments.c.version, assessments.c.assessed_at)
-    ).tuples()
-    latest: dict[str, str] = dict(rows.all())  # the last row of each wins
+    )
+    latest = {str(key): str(body) for key, body in rows}  # the last row of each wins
     return dict(zip(latest, _unpack(conn, list(latest.values())), strict=True))
 
 

@@ -77,21 +77,11 @@ assessments = sa.Table(
     sa.Column("total", Money),  # None: unknown (the assessment says what is missing)
     sa.Column("complete", sa.Boolean, nullable=False),
     # The whole assessment as canonical JSON (before migration 0022), or since then its compact
-    # body naming the parts it shares with other assessments (store.assessment_codec).
+    # body naming the parts it shares with other assessments (store.assessment_codec, store.body_parts).
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("assessed_at", UtcDateTime, nullable=False),
     sa.Index("ix_assessments_scheme_month", "tax_scheme_id", "as_of"),
     sa.Index("ix_assessments_operator_as_of", "operator_id", "as_of"),
-)
-
-# What assessments repeat (a line's legal reference and parameter versions, the parameters consulted,
-# the exchange rate), stored once under the SHA-256 of its JSON and named by the assessments'
-# compact bodies (store.assessment_codec, migration 0022). Never personal data.
-assessment_parts = sa.Table(
-    "assessment_parts",
-    metadata,
-    sa.Column("digest", sa.String(32), primary_key=True),
-    sa.Column("body", sa.Text, nullable=False),
 )
 
 # One row per consignment charged against a person's annual limit; a return within the allowed
