@@ -141,9 +141,8 @@ def snapshot(svc: Clearway) -> dict[str, list[Any]]:
         # as one batch, the bulk path a chunk's as another, so sequence numbers, batch entries and
         # links differ. What must be equal is each event's content, in order, per consignment.
         events: dict[tuple[str, str], list[Any]] = {}
-        for subject, actor, action, detail in conn.exec_driver_sql(
-            "SELECT subject, actor, action, detail FROM audit_log WHERE action LIKE 'consignment.%' ORDER BY seq"
-        ):
+        log = sa.text("SELECT subject, actor, action, detail FROM audit_log WHERE action LIKE :a ORDER BY seq")
+        for subject, actor, action, detail in conn.execute(log, {"a": "consignment.%"}):
             events.setdefault(keys[subject], []).append((actor, action, _plain(detail)))
         found["audit"] = sorted(events.items())
         documents = conn.exec_driver_sql("SELECT kind, operator_id, number, body_hash, sender_kind FROM documents")
