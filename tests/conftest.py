@@ -73,7 +73,8 @@ def waybill() -> Waybill:
 def _reset_postgres(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(sa.text("DROP FUNCTION IF EXISTS audit_log_append_only() CASCADE"))
+        for table in append_only.TABLES:
+            conn.execute(sa.text(f"DROP FUNCTION IF EXISTS {table}_append_only() CASCADE"))
         metadata.drop_all(conn)
         conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
     engine.dispose()
@@ -107,11 +108,11 @@ def clean_engine(engine: sa.Engine) -> sa.Engine:
 def empty(engine: sa.Engine) -> None:
     """Delete every row, the append-only audit log included, and reset the audit chain's head."""
     with engine.begin() as conn:
-        append_only.drop(conn)
+        append_only.drop(conn, append_only.TABLES)
         for table in reversed(metadata.sorted_tables):
             conn.execute(table.delete())
         conn.execute(audit_head.insert().values(id=1, seq=0, hash=GENESIS))
-        append_only.create(conn)
+        append_only.create(conn, append_only.TABLES)
 
 
 @pytest.fixture

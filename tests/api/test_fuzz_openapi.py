@@ -447,13 +447,13 @@ class StoredBaseline:
 
     def restore(self) -> None:
         with self.engine.begin() as conn:
-            append_only.drop(conn)  # the audit log refuses deletes (test fixtures lift that too)
+            append_only.drop(conn, append_only.TABLES)  # the audit log refuses deletes (test fixtures lift that too)
             for table in reversed(metadata.sorted_tables):
                 conn.execute(table.delete())
             for table in metadata.sorted_tables:
                 if self.rows[table]:
                     conn.execute(table.insert(), self.rows[table])
-            append_only.create(conn)
+            append_only.create(conn, append_only.TABLES)
 
 
 @pytest.mark.slow

@@ -4,9 +4,11 @@ columnar work in docs/adr/0006-columnar-bulk-path.md).
 The same simulated traffic goes in twice on an empty database: once a record at a time, each in its
 own transaction, as the API's single submissions arrive; once as NDJSON files through
 `clearway ingest`'s path (decoded in chunks, a batch a transaction). Every stored row is compared:
-consignments, versions, history, link and decision results, assessments, risk results, documents,
-and the errors of the records refused. Ids and clock readings differ between two runs and are left
-out; everything else, the bodies included, must be equal.
+consignments, versions, history, link and decision results, assessments and the parts they share,
+risk results, documents, the errors of the records refused, and each audit event's content (not the
+chain's shape: batches differ between the two paths by design; each chain must verify). Ids and
+clock readings differ between two runs and are left out; everything else, the bodies included,
+must be equal.
 """
 
 from __future__ import annotations
@@ -133,6 +135,16 @@ def snapshot(svc: Clearway) -> dict[str, list[Any]]:
                     plain["deadline"] = str(when(row["deadline"]) - when(row["received_at"]))  # the wait, not the clock
                 rows.append((keys[cid], sorted(plain.items(), key=lambda kv: kv[0])))
             found[table] = sorted(rows, key=repr)
+        # Assessments name the parts they share (content-addressed): the same parts must be stored.
+        found["body_parts"] = sorted(tuple(row) for row in conn.exec_driver_sql("SELECT * FROM body_parts"))
+        # The audit chain's shape differs legitimately: a single submission appends its few events
+        # as one batch, the bulk path a chunk's as another, so sequence numbers, batch entries and
+        # links differ. What must be equal is each event's content, in order, per consignment.
+        events: dict[tuple[str, str], list[Any]] = {}
+        log = sa.text("SELECT subject, actor, action, detail FROM audit_log WHERE action LIKE :a ORDER BY seq")
+        for subject, actor, action, detail in conn.execute(log, {"a": "consignment.%"}):
+            events.setdefault(keys[subject], []).append((actor, action, _plain(detail)))
+        found["audit"] = sorted(events.items())
         documents = conn.exec_driver_sql("SELECT kind, operator_id, number, body_hash, sender_kind FROM documents")
         found["documents"] = sorted(tuple(row) for row in documents)
     return found
@@ -162,6 +174,7 @@ def test_bulk_and_single_submissions_store_the_same_rows(
     register_traffic_operators(service, traffic)
     single_errors = one_at_a_time(service, steps)
     single = snapshot(service)
+    assert service.verify_audit().ok
 
     empty(service.engine)
     register_traffic_operators(service, traffic)
@@ -174,6 +187,10 @@ def test_bulk_and_single_submissions_store_the_same_rows(
     finally:
         risk_step.SMALL_BATCH = small
     bulk = snapshot(service)
+    assert service.verify_audit().ok
+    # Not vacuous: every stored declaration has audit events, every assessment parts.
+    assert bool(single["audit"]) == bool(single["consignments"])
+    assert bool(single["body_parts"]) == bool(single["assessments"])
 
     assert bulk_errors == single_errors
     assert len(bulk["consignments"]) == count - len([i for i in spoil if i < count])

@@ -12,10 +12,11 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from clearway.app.platform import Clearway
+from clearway.audit.chain import content_hash
 from clearway.cli.main import app
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
 from clearway.store import append_only
-from clearway.store.tables import audit_log
+from clearway.store.tables import audit_batches, audit_head, audit_log
 
 # Documents link only from the senders the fixture declaration names (clearance.senders).
 pytestmark = pytest.mark.usefixtures("standard_operators")
@@ -69,9 +70,9 @@ def test_the_database_refuses_to_change_audit_rows(busy: Clearway) -> None:
 def tamper(service: Clearway, statement: sa.Executable) -> None:
     """What an intruder with the rights to drop the append-only triggers could do."""
     with service.engine.begin() as conn:
-        append_only.drop(conn)
+        append_only.drop(conn, append_only.TABLES)
         conn.execute(statement)
-        append_only.create(conn)
+        append_only.create(conn, append_only.TABLES)
 
 
 @pytest.mark.parametrize(
@@ -111,3 +112,105 @@ def test_verify_catches_reordering_and_a_cut_tail(busy: Clearway) -> None:
     tamper(busy, audit_log.delete().where(audit_log.c.seq == last))
     result = busy.verify_audit()
     assert not result.ok and "end" in (result.problem or "")
+
+
+# -- batches (migration 0022) ---------------------------------------------------------------
+
+
+def batch_rows(service: Clearway) -> list[sa.RowMapping]:
+    with service.engine.connect() as conn:
+        return list(conn.execute(sa.select(audit_batches).order_by(audit_batches.c.first_seq)).mappings())
+
+
+def a_batch(service: Clearway) -> sa.RowMapping:
+    """A batch entry of three entries or more (a declaration received, decided, moved)."""
+    return next(b for b in batch_rows(service) if b["last_seq"] - b["first_seq"] >= 2)
+
+
+def test_a_submission_is_one_batch_entry_over_its_events(busy: Clearway) -> None:
+    everything = rows(busy)
+    batches = batch_rows(busy)
+    assert batches, "several events of one append are one batch"
+    for b in batches:
+        covered = [e for e in everything if b["first_seq"] <= e["seq"] <= b["last_seq"]]
+        assert len(b["digests"]) == 32 * len(covered)
+        assert all(e["prev_hash"] == "" for e in covered)
+        assert b"".join(bytes.fromhex(e["hash"]) for e in covered) == bytes(b["digests"])
+    # Single events (the operators' onboarding, a cancel's lone state change) stay chained entries.
+    assert any(e["prev_hash"] not in ("", None) for e in everything)
+    with busy.engine.connect() as conn:
+        head = conn.execute(sa.select(audit_head.c.seq, audit_head.c.hash)).one()
+    assert head.seq == everything[-1]["seq"]
+
+
+def test_the_database_refuses_to_change_batch_entries(busy: Clearway) -> None:
+    first = a_batch(busy)["first_seq"]
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"), busy.engine.begin() as conn:
+        conn.execute(audit_batches.update().where(audit_batches.c.first_seq == first).values(hash="0" * 64))
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"), busy.engine.begin() as conn:
+        conn.execute(audit_batches.delete().where(audit_batches.c.first_seq == first))
+
+
+def _rehash(row: sa.RowMapping, **changes: object) -> dict[str, object]:
+    """An entry's columns edited, with its content hash recomputed as a forger would."""
+    values = {**row, **changes}
+    detail = json.loads(str(values["detail"]))
+    at = dt.datetime.fromisoformat(str(values["at"])) if isinstance(values["at"], str) else values["at"]
+    assert isinstance(at, dt.datetime)
+    at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+    values["hash"] = content_hash(
+        int(str(values["seq"])), at, str(values["actor"]), str(values["action"]), str(values["subject"]), detail
+    )
+    return values
+
+
+def test_verify_names_an_event_altered_inside_a_batch(busy: Clearway) -> None:
+    b = a_batch(busy)
+    middle = b["first_seq"] + 1
+    [row] = [e for e in rows(busy) if e["seq"] == middle]
+    forged = _rehash(row, actor="officer:nobody")
+    tamper(busy, audit_log.update().where(audit_log.c.seq == middle).values(actor="officer:nobody"))
+    result = busy.verify_audit()
+    assert not result.ok and result.seq == middle and "altered" in (result.problem or "")
+    # The forger recomputes the entry's hash too: the batch entry still names it.
+    tamper(busy, audit_log.update().where(audit_log.c.seq == middle).values(hash=forged["hash"]))
+    result = busy.verify_audit()
+    assert not result.ok and result.seq == middle and "committed to" in (result.problem or "")
+
+
+def test_verify_names_an_event_dropped_from_a_batch(busy: Clearway) -> None:
+    middle = a_batch(busy)["first_seq"] + 1
+    tamper(busy, audit_log.delete().where(audit_log.c.seq == middle))
+    result = busy.verify_audit()
+    assert not result.ok and result.seq == middle and "missing" in (result.problem or "")
+
+
+def test_verify_names_two_events_swapped_inside_a_batch(busy: Clearway) -> None:
+    b = a_batch(busy)
+    first, second = b["first_seq"], b["first_seq"] + 1
+    by_seq = {e["seq"]: e for e in rows(busy)}
+    fields = ("at", "actor", "action", "subject", "detail")
+    # Content swapped and each hash recomputed for its new place: only the batch's list sees it.
+    a = _rehash(by_seq[first], **{f: by_seq[second][f] for f in fields})
+    c = _rehash(by_seq[second], **{f: by_seq[first][f] for f in fields})
+    tamper(busy, audit_log.update().where(audit_log.c.seq == first).values(**{f: a[f] for f in (*fields, "hash")}))
+    tamper(busy, audit_log.update().where(audit_log.c.seq == second).values(**{f: c[f] for f in (*fields, "hash")}))
+    result = busy.verify_audit()
+    assert not result.ok and result.seq == first and "committed to" in (result.problem or "")
+
+
+def test_verify_names_an_altered_or_removed_batch_entry(busy: Clearway) -> None:
+    b = a_batch(busy)
+    first = b["first_seq"]
+    digests = bytes(b["digests"])
+    flipped = bytes([digests[0] ^ 1]) + digests[1:]
+    where = audit_batches.c.first_seq == first
+    tamper(busy, audit_batches.update().where(where).values(digests=flipped))
+    result = busy.verify_audit()
+    assert not result.ok and result.seq == first and "batch entry" in (result.problem or "")
+    assert "altered" in (result.problem or "")
+    tamper(busy, audit_batches.update().where(where).values(digests=digests))
+    assert busy.verify_audit().ok
+    tamper(busy, audit_batches.delete().where(where))
+    result = busy.verify_audit()
+    assert not result.ok and result.seq == first and "no batch entry" in (result.problem or "")

@@ -13,7 +13,7 @@ import datetime as dt
 import functools
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,7 +30,7 @@ from clearway.app.revenue import RevenueService
 from clearway.app.risk.service import RiskService
 from clearway.app.submissions import Submission, submit_together
 from clearway.app.webhooks.service import WebhookService
-from clearway.audit.chain import AuditEntry, AuditEvent, Verification, verify
+from clearway.audit.chain import AuditEvent, Verification
 from clearway.clearance import actions, pipeline
 from clearway.clearance.catch_up import keys_stored, left_waiting
 from clearway.clearance.lifecycle import HoldReason, State
@@ -264,16 +264,7 @@ class Clearway:
     def verify_audit(self, page: int = 10_000) -> Verification:
         """Walk the whole audit chain in order and check every link, hash and the head."""
         with self.engine.connect() as conn:
-            log = SqlAuditLog(conn)
-            head = log.head()
-
-            def entries() -> Iterator[AuditEntry]:
-                after = 0
-                while batch := log.entries(after, page):
-                    yield from batch
-                    after = batch[-1].seq
-
-            return verify(entries(), head=head)
+            return SqlAuditLog(conn).verify(page)
 
     def dossier(self, operator_id: str | None, consignment_id: str) -> ConsignmentDossier | None:
         """The consignment with its versions, history, documents and latest results.

@@ -6,6 +6,7 @@ SQLite (WAL) is the embedded default; PostgreSQL (psycopg 3) through CLEARWAY_DA
 # Tables defined beside the features that own them register on the shared metadata when imported.
 from clearway.store import (
     alert_tables,  # noqa: F401
+    body_parts,  # noqa: F401
     coordination_tables,  # noqa: F401
     message_tables,  # noqa: F401
     privacy_tables,  # noqa: F401

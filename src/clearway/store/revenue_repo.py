@@ -9,19 +9,18 @@ from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-import msgspec
 import sqlalchemy as sa
 
 from clearway.clearance.assessment import AssessedConsignment
 from clearway.revenue.model import Assessment, PriorUsage
 from clearway.revenue.rates import TableRate
 from clearway.revenue.schemes import Registration
+from clearway.store import assessment_codec, body_parts
 from clearway.store.bulk import BulkWriter
 from clearway.store.revenue_tables import assessments, customs_rates, quota_ledger, tax_scheme_registry
 from clearway.store.tables import consignments, plain_row
 
-_ENCODE = msgspec.json.Encoder(decimal_format="string")
-_ASSESSMENT = msgspec.json.Decoder(Assessment)
+_PACKER = assessment_codec.Packer()
 _COLUMNS = (
     "consignment_id",
     "version",
@@ -50,6 +49,8 @@ def _day(w: BulkWriter, value: dt.date) -> Any:
 
 
 def append_assessments(w: BulkWriter, rows: Sequence[AssessedConsignment]) -> None:
+    bodies, parts = _PACKER.pack([r.assessment for r in rows])
+    body_parts.store(w, parts)
     w.insert(
         assessments,
         _COLUMNS,
@@ -72,10 +73,10 @@ def append_assessments(w: BulkWriter, rows: Sequence[AssessedConsignment]) -> No
                 w.money(a.fees),
                 w.money(a.total),
                 (1 if a.complete else 0) if w.sqlite else a.complete,
-                _ENCODE.encode(a).decode(),
+                body,
                 w.time(r.assessed_at),
             )
-            for r in rows
+            for r, body in zip(rows, bodies, strict=True)
             for a in (r.assessment,)
         ],
     )
@@ -102,6 +103,11 @@ def append_assessments(w: BulkWriter, rows: Sequence[AssessedConsignment]) -> No
                 for r in latest.values()
             ],
         )
+
+
+def _unpack(conn: sa.Connection, bodies: Sequence[str]) -> list[Assessment]:
+    parts = body_parts.read(conn, assessment_codec.needed(bodies))
+    return [assessment_codec.unpack(body, parts.__getitem__) for body in bodies]
 
 
 # A parcel customs never let in does not use up its buyer's limit.
@@ -167,7 +173,7 @@ def latest_assessment(conn: sa.Connection, consignment_id: str) -> Assessment | 
         .order_by(assessments.c.version.desc(), assessments.c.assessed_at.desc())
         .limit(1)
     ).scalar_one_or_none()
-    return None if body is None else _ASSESSMENT.decode(body)
+    return None if body is None else _unpack(conn, [body])[0]
 
 
 def latest_assessments(conn: sa.Connection, consignment_ids: Collection[str]) -> dict[str, Assessment]:
@@ -178,8 +184,9 @@ def latest_assessments(conn: sa.Connection, consignment_ids: Collection[str]) ->
         sa.select(assessments.c.consignment_id, assessments.c.body)
         .where(assessments.c.consignment_id.in_(list(consignment_ids)))
         .order_by(assessments.c.consignment_id, assessments.c.version, assessments.c.assessed_at)
-    ).all()
-    return {key: _ASSESSMENT.decode(body) for key, body in rows}  # the last row of each wins
+    )
+    latest = {str(key): str(body) for key, body in rows}  # the last row of each wins
+    return dict(zip(latest, _unpack(conn, list(latest.values())), strict=True))
 
 
 def refund_quota(conn: sa.Connection, consignment_id: str, at: dt.datetime) -> Decimal | None:

@@ -76,7 +76,8 @@ assessments = sa.Table(
     sa.Column("fees", Money),  # None: unknown (the assessment says what is missing)
     sa.Column("total", Money),  # None: unknown (the assessment says what is missing)
     sa.Column("complete", sa.Boolean, nullable=False),
-    # The whole assessment (lines, warnings, parameter versions, exchange rate) as canonical JSON.
+    # The whole assessment as canonical JSON (before migration 0022), or since then its compact
+    # body naming the parts it shares with other assessments (store.assessment_codec, store.body_parts).
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("assessed_at", UtcDateTime, nullable=False),
     sa.Index("ix_assessments_scheme_month", "tax_scheme_id", "as_of"),

@@ -14,6 +14,7 @@ import msgspec
 import sqlalchemy as sa
 
 from clearway.risk.lanes import RiskResult
+from clearway.store import body_parts
 from clearway.store.bulk import BulkWriter
 from clearway.store.risk_tables import (
     inspection_outcomes,
@@ -29,6 +30,7 @@ from clearway.store.tables import plain_row
 
 _ENCODE = msgspec.json.Encoder(decimal_format="string")
 _RESULT = msgspec.json.Decoder(RiskResult)
+_VERSIONS = msgspec.json.Decoder(list[str])
 
 
 @dataclass(frozen=True)
@@ -146,20 +148,42 @@ class StoredRisk:
     result: RiskResult
 
 
+# Rule versions (a tuple) -> their part (digest, JSON): a batch evaluates one rule set.
+_RULE_SETS: dict[tuple[str, ...], tuple[str, str]] = {}
+
+
+def _compact(result: RiskResult, parts: dict[str, str]) -> tuple[str, str | None]:
+    """The body to store without the rule versions, and the part that holds them (if any)."""
+    if not result.rule_versions:
+        return _ENCODE.encode(result).decode(), None
+    key = tuple(result.rule_versions)
+    known = _RULE_SETS.get(key)
+    if known is None:
+        if len(_RULE_SETS) > 10_000:
+            _RULE_SETS.clear()
+        text = _ENCODE.encode(result.rule_versions)
+        known = _RULE_SETS[key] = (body_parts.digest(text), text.decode())
+    parts[known[0]] = known[1]
+    return _ENCODE.encode(msgspec.structs.replace(result, rule_versions=[])).decode(), known[0]
+
+
 def append_results(w: BulkWriter, rows: Sequence[StoredRisk]) -> None:
+    parts: dict[str, str] = {}
+    bodies = [_compact(r.result, parts) for r in rows]
+    body_parts.store(w, parts)
     w.insert(
         risk_results,
         (
             "consignment_id", "version", "assessed_at", "lane", "score", "quality_score", "operator_id",
-            "buyer_key", "value_eur", "body", "origin", "hs_chapter", "priority",
+            "buyer_key", "value_eur", "body", "origin", "hs_chapter", "priority", "rule_set",
         ),
         [
             (
                 r.consignment_id, r.version, w.time(r.assessed_at), r.result.lane, r.result.score,
                 r.result.quality_score, r.operator_id, r.result.buyer_key, r.result.value_eur,
-                _ENCODE.encode(r.result).decode(), r.result.origin, r.result.hs_chapter, r.result.priority,
+                body, r.result.origin, r.result.hs_chapter, r.result.priority, rule_set,
             )
-            for r in rows
+            for r, (body, rule_set) in zip(rows, bodies, strict=True)
         ],
     )  # fmt: skip
     w.insert(
@@ -203,12 +227,18 @@ def buyer_day_usage(
 
 def latest_result(conn: sa.Connection, consignment_id: str) -> tuple[int, RiskResult] | None:
     row = conn.execute(
-        sa.select(risk_results.c.version, risk_results.c.body)
+        sa.select(risk_results.c.version, risk_results.c.body, risk_results.c.rule_set)
         .where(risk_results.c.consignment_id == consignment_id)
         .order_by(risk_results.c.version.desc(), risk_results.c.assessed_at.desc())
         .limit(1)
     ).first()
-    return None if row is None else (row.version, _RESULT.decode(row.body))
+    if row is None:
+        return None
+    result = _RESULT.decode(row.body)
+    if row.rule_set is not None:
+        versions = _VERSIONS.decode(body_parts.read(conn, [row.rule_set])[row.rule_set])
+        result = msgspec.structs.replace(result, rule_versions=versions)
+    return row.version, result
 
 
 # -- outcomes and statistics ------------------------------------------------------------------

@@ -84,6 +84,9 @@ risk_results = sa.Table(
     sa.Column("origin", sa.String(2)),
     sa.Column("hs_chapter", sa.String(2)),
     sa.Column("priority", sa.Float),
+    # The rule versions evaluated (the same for a whole batch), stored once in body_parts under
+    # this digest and left out of ``body`` (migration 0022; null on older rows, whose body has them).
+    sa.Column("rule_set", sa.String(32)),
     sa.Index("ix_risk_results_operator_assessed", "operator_id", "assessed_at"),
     sa.Index("ix_risk_results_buyer_assessed", "buyer_key", "assessed_at"),
     sa.Index("ix_risk_results_priority", "priority"),

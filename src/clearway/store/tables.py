@@ -149,12 +149,28 @@ audit_log = sa.Table(
     sa.Column("action", sa.String(64), nullable=False),
     sa.Column("subject", sa.String(64), nullable=False),
     sa.Column("detail", sa.Text, nullable=False),
+    # The link to the entry before ("" for an entry a batch in audit_batches commits to), and the
+    # hash of the entry's content (with that link, for a single entry).
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
     sa.Index("ix_audit_log_subject", "subject"),
 )
 
-# The chain's last (seq, hash), kept apart from the log: it reveals entries cut off the end, and
+# A batch entry of the chain (migration 0022): one link that commits to the content hashes of the
+# audit_log entries first_seq..last_seq, in order (clearway.audit.chain). Append-only by trigger.
+audit_batches = sa.Table(
+    "audit_batches",
+    metadata,
+    sa.Column("first_seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=False),
+    sa.Column("last_seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), nullable=False),
+    # 32 bytes (SHA-256) per entry, concatenated in sequence order.
+    sa.Column("digests", sa.LargeBinary, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+# The chain's last entry's seq and the hash of its last link (that entry's, or its batch entry's),
+# kept apart from the log: it reveals entries cut off the end, and
 # its row lock orders appends from several processes on PostgreSQL.
 audit_head = sa.Table(
     "audit_head",
