@@ -286,3 +286,17 @@ def drop_month(conn: sa.Connection, month: Month) -> dict[str, int]:
         )
         counts[member.table] = int(count) + max(deleted.rowcount, 0)
     return counts
+
+
+def upkeep(engine: sa.Engine, now: dt.datetime, ahead: int) -> list[Month]:
+    """The sweep's job: months created ahead in one transaction; [] when there is nothing to do, or
+    when the tables stayed locked by writers past LOCK_TIMEOUT (the next sweep tries again)."""
+    if engine.dialect.name != "postgresql":
+        return []
+    try:
+        with engine.begin() as conn:
+            return create_ahead(conn, now, ahead)
+    except sa.exc.OperationalError as exc:
+        if getattr(getattr(exc, "orig", None), "sqlstate", None) == "55P03":  # lock_not_available
+            return []
+        raise

@@ -10,6 +10,7 @@ Create Date: 2026-12-07 10:00:00.000000
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -52,7 +53,7 @@ def downgrade() -> None:
     op.drop_table("purged_months")
 
 
-def _sql(bind: sa.Connection, statement: str, **params: object) -> sa.CursorResult[tuple[object, ...]]:
+def _sql(bind: sa.Connection, statement: str, **params: object) -> Any:
     return bind.execute(sa.text(statement), params)
 
 
@@ -70,8 +71,8 @@ def _shape(bind: sa.Connection, table: str) -> tuple[list[str], list[str]]:
         )
     ]
     foreign = [
-        f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}'
-        for name, definition in _sql(
+        f'ALTER TABLE "{table}" ADD CONSTRAINT "{row[0]}" {row[1]}'
+        for row in _sql(
             bind,
             """SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
                WHERE t.relname = :t AND c.contype = 'f' AND c.conparentid = 0
@@ -122,14 +123,14 @@ def _rebuild(bind: sa.Connection, table: str, key: str, *, partitioned: bool, mo
     tail = f' PARTITION BY RANGE ("{key}")' if partitioned else ""
     _sql(bind, f'CREATE TABLE "{table}" (LIKE "{old}" INCLUDING DEFAULTS INCLUDING STORAGE){tail}')
     # A serial column's sequence belongs to the old table and would go with it.
-    for column, sequence in _sql(
+    for row in _sql(
         bind,
         """SELECT a.attname, pg_get_serial_sequence(:t, a.attname) FROM pg_attribute a
            WHERE a.attrelid = CAST(:t AS regclass) AND a.attnum > 0 AND NOT a.attisdropped""",
         t=old,
     ).all():
-        if sequence is not None:
-            _sql(bind, f'ALTER SEQUENCE {sequence} OWNED BY "{table}"."{column}"')
+        if row[1] is not None:
+            _sql(bind, f'ALTER SEQUENCE {row[1]} OWNED BY "{table}"."{row[0]}"')
     if partitioned:
         _sql(bind, f'CREATE TABLE "{table}_default" PARTITION OF "{table}" DEFAULT')
         for month in months:
