@@ -74,6 +74,10 @@ def _reset_postgres(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.text("DROP FUNCTION IF EXISTS audit_log_append_only() CASCADE"))
+        # Migration 0023's (operator, reference) keys and the triggers that fill them (PostgreSQL).
+        conn.execute(sa.text("DROP TABLE IF EXISTS consignment_keys"))
+        conn.execute(sa.text("DROP FUNCTION IF EXISTS consignment_keys_added() CASCADE"))
+        conn.execute(sa.text("DROP FUNCTION IF EXISTS consignment_keys_removed() CASCADE"))
         metadata.drop_all(conn)
         conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
     engine.dispose()

@@ -243,6 +243,7 @@ def ensure_month(conn: sa.Connection, month: Month) -> bool:
         )
     for member, holding in reversed(moved):  # consignments first again
         conn.execute(sa.text(f'INSERT INTO "{member.table}" SELECT * FROM "{holding}"'))
+        conn.execute(sa.text(f'DROP TABLE "{holding}"'))  # another month may be created in this transaction
     return True
 
 
