@@ -49,6 +49,10 @@ def submit_at(service: Clearway, c: Consignment, at: dt.datetime, monkeypatch: p
 
 @pytest.fixture
 def months(service: Clearway, consignment: Consignment, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    return make_months(service, consignment, monkeypatch)
+
+
+def make_months(service: Clearway, consignment: Consignment, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """January 2020: two consignments, closed and (after retention) anonymised. February 2020: one
     closed, one still waiting for its documents. And one of today's."""
     ids = {}

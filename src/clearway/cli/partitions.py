@@ -126,10 +126,12 @@ def drop(
                     outcomes.append(purge_month(conn, month, now=now, actor=actor, first_kept=first_kept))
                 except PurgeRefused as exc:  # pragma: no cover - months_before only yields earlier months
                     fail(str(exc), code=2)
-    report(outcomes)
+    if not report(outcomes):
+        raise typer.Exit(code=1)
 
 
-def report(outcomes: list[MonthOutcome]) -> None:
+def report(outcomes: list[MonthOutcome]) -> bool:
+    """Print each month's outcome; False when a month was kept (it is named with why)."""
     for outcome in outcomes:
         if outcome.purged:
             console.print(
@@ -137,5 +139,4 @@ def report(outcomes: list[MonthOutcome]) -> None:
             )
         else:
             console.print(f"[yellow]kept {outcome.month}[/]: {outcome.refused}")
-    if any(not outcome.purged for outcome in outcomes):
-        raise typer.Exit(code=1)
+    return all(outcome.purged for outcome in outcomes)
