@@ -45,6 +45,7 @@ from clearway.app.demo import register_traffic_operators
 from clearway.app.platform import Clearway
 from clearway.settings import Settings
 from clearway.simulate import generate
+from clearway.store import partitions
 from clearway.store.engine import create_engine
 from clearway.store.migrate import upgrade
 from clearway.store.tables import consignments, documents, metadata
@@ -59,6 +60,7 @@ def reset(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.text("DROP FUNCTION IF EXISTS audit_log_append_only() CASCADE"))
+        partitions.drop_keys_table(conn)
         metadata.drop_all(conn)
         conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
     engine.dispose()

@@ -17,7 +17,7 @@ from clearway.audit.chain import GENESIS
 from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
 from clearway.settings import Settings
-from clearway.store import append_only
+from clearway.store import append_only, partitions
 from clearway.store.engine import create_engine
 from clearway.store.migrate import upgrade
 from clearway.store.tables import audit_head, metadata
@@ -74,10 +74,7 @@ def _reset_postgres(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.text("DROP FUNCTION IF EXISTS audit_log_append_only() CASCADE"))
-        # Migration 0023's (operator, reference) keys and the triggers that fill them (PostgreSQL).
-        conn.execute(sa.text("DROP TABLE IF EXISTS consignment_keys"))
-        conn.execute(sa.text("DROP FUNCTION IF EXISTS consignment_keys_added() CASCADE"))
-        conn.execute(sa.text("DROP FUNCTION IF EXISTS consignment_keys_removed() CASCADE"))
+        partitions.drop_keys_table(conn)
         metadata.drop_all(conn)
         conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
     engine.dispose()

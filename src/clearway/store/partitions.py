@@ -301,3 +301,13 @@ def upkeep(engine: sa.Engine, now: dt.datetime, ahead: int) -> list[Month]:
         if getattr(getattr(exc, "orig", None), "sqlstate", None) == "55P03":  # lock_not_available
             return []
         raise
+
+
+def drop_keys_table(conn: sa.Connection) -> None:
+    """Drop what migration 0023 adds outside the tables' metadata (the keys table and its triggers'
+    functions), for whoever empties a database with ``metadata.drop_all`` (tests, benches)."""
+    if conn.dialect.name != "postgresql":
+        return
+    conn.execute(sa.text("DROP TABLE IF EXISTS consignment_keys"))
+    conn.execute(sa.text("DROP FUNCTION IF EXISTS consignment_keys_added() CASCADE"))
+    conn.execute(sa.text("DROP FUNCTION IF EXISTS consignment_keys_removed() CASCADE"))
