@@ -252,6 +252,8 @@ def main() -> None:
 def run(
     args: argparse.Namespace, engine: sa.Engine, sample: list[tuple[str, str, str]], oldest: Month, now: dt.datetime
 ) -> None:
+    with engine.begin() as conn:
+        conn.execute(sa.text("ANALYZE"))
     parted = measure(engine, sample, oldest, now)
     engine.dispose()
     start = time.perf_counter()
