@@ -46,6 +46,7 @@ from clearway.app.platform import Clearway
 from clearway.settings import Settings
 from clearway.simulate import generate
 from clearway.store import append_only
+from clearway.store import partitions
 from clearway.store.engine import create_engine
 from clearway.store.migrate import upgrade
 from clearway.store.tables import consignments, documents, metadata
@@ -61,6 +62,7 @@ def reset(url: str) -> None:
     with engine.begin() as conn:
         for table in append_only.TABLES:
             conn.execute(sa.text(f"DROP FUNCTION IF EXISTS {table}_append_only() CASCADE"))
+        partitions.drop_keys_table(conn)
         metadata.drop_all(conn)
         conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
     engine.dispose()

@@ -17,7 +17,7 @@ from clearway.audit.chain import GENESIS
 from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
 from clearway.settings import Settings
-from clearway.store import append_only
+from clearway.store import append_only, partitions
 from clearway.store.engine import create_engine
 from clearway.store.migrate import upgrade
 from clearway.store.tables import audit_head, metadata
@@ -75,6 +75,7 @@ def _reset_postgres(url: str) -> None:
     with engine.begin() as conn:
         for table in append_only.TABLES:
             conn.execute(sa.text(f"DROP FUNCTION IF EXISTS {table}_append_only() CASCADE"))
+        partitions.drop_keys_table(conn)
         metadata.drop_all(conn)
         conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
     engine.dispose()

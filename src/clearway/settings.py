@@ -52,6 +52,14 @@ class Settings:
     session_idle_minutes: int = 30
     # Days after closure (release, seizure, return, cancellation) before personal data is anonymised.
     retention_days: int = 1095
+    # Months after which whole months of consignments are purged (docs/privacy.md, "Purge"): every
+    # consignment of a month received before the horizon, and every row keyed by it, removed once
+    # all of them are closed and anonymised. 0: never (the default; customs records are usually
+    # kept for years). Must cover the anonymisation period (36 months for 1,095 days).
+    purge_after_months: int = 0
+    # Monthly partitions of consignments created ahead on PostgreSQL (the current month and this many
+    # more), by the sweep and by `clearway db partitions create`.
+    partitions_ahead: int = 3
     # Requests per second one caller (API key or token, else address) may send, sustained (per server
     # process or across them: rate_limit_store); 0 turns rate limiting off. Bulk senders use the
     # NDJSON batch endpoints.

@@ -98,6 +98,7 @@ VALUES = {
     "list_name": "L",
     "out": "out.csv",
     "since": "2026-11-01",
+    "before": "2020-01",
 }
 PASSWORD = "correct horse battery staple\n"
 

@@ -1,9 +1,10 @@
 """The scheduled jobs every server process's sweep runs, each by one process at a time.
 
-Holding overdue declarations, expiring unanswered pre-loading referrals and retraining the
-targeting model write shared state; with several processes on one PostgreSQL database each job runs
-in the process that takes its lock first (store/job_lock.py), and the others skip it until their
-next sweep. A job that finds nothing to do is cheap, so the sweep asks every time.
+Holding overdue declarations, expiring unanswered pre-loading referrals, creating next months'
+partitions (PostgreSQL) and retraining the targeting model write shared state; with several
+processes on one PostgreSQL database each job runs in the process that takes its lock first
+(store/job_lock.py), and the others skip it until their next sweep. A job that finds nothing to
+do is cheap, so the sweep asks every time.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 from clearway.app import metrics
 from clearway.app.logs import BATCH_ID, batch
 from clearway.app.platform import Clearway
+from clearway.store import partitions
 from clearway.store.job_lock import only_one
 
 log = logging.getLogger("clearway")
@@ -27,6 +29,7 @@ class SweepReport:
     held: int = 0
     referrals_expired: int = 0
     retrained: bool = False
+    partitions_created: list[str] = dataclasses.field(default_factory=list)
     skipped: list[str] = dataclasses.field(default_factory=list)
 
 
@@ -49,6 +52,13 @@ def _run_due_jobs(svc: Clearway, *, now: dt.datetime | None, retrain: bool) -> S
             report.referrals_expired = svc.preloading.expire_referrals(now=now)
         else:
             report.skipped.append("expire_referrals")
+    # Monthly partitions ahead of the clock (PostgreSQL), so that inserts never fall into DEFAULT.
+    with only_one(svc.engine, "partitions") as mine:
+        if mine:
+            created = partitions.upkeep(svc.engine, now or dt.datetime.now(dt.UTC), svc.settings.partitions_ahead)
+            report.partitions_created = [str(month) for month in created]
+        else:
+            report.skipped.append("partitions")
     if retrain:
         with only_one(svc.engine, "retrain") as mine:
             if mine:
@@ -60,6 +70,8 @@ def _run_due_jobs(svc: Clearway, *, now: dt.datetime | None, retrain: bool) -> S
         log.info("held %d consignments whose documents are overdue", report.held, extra={"held": report.held})
     if report.referrals_expired:
         log.info("%d pre-loading referrals unanswered in time: do not load", report.referrals_expired)
+    if report.partitions_created:
+        log.info("created the monthly partitions of %s", ", ".join(report.partitions_created))
     if report.skipped:
         log.info("sweep: %s running in another process, left to it", ", ".join(report.skipped))
     return report

@@ -9,9 +9,11 @@ import msgspec
 import typer
 
 from clearway.cli.common import console, fail, platform, settings
+from clearway.cli.partitions import partitions_app
 
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 audit_app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit trail.")
+db_app.add_typer(partitions_app, name="partitions")
 
 
 @db_app.command("upgrade")

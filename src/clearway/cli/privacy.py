@@ -13,7 +13,9 @@ import typer
 
 from clearway.cli.common import console, platform
 from clearway.cli.common import settings as load_settings
+from clearway.cli.partitions import report as report_purge
 from clearway.store.privacy_sql import apply_retention, export_operator_data, pseudonymised_consignments
+from clearway.store.purge import PurgeRefused, purge
 from clearway.store.webhook_retention import prune_webhooks
 from clearway.store.writer_lock import sole_writer
 
@@ -24,8 +26,9 @@ privacy_app = typer.Typer(no_args_is_help=True, help="Personal data: retention a
 def retention(
     days: Annotated[int | None, typer.Option(help="Age after closure (default CLEARWAY_RETENTION_DAYS).")] = None,
 ) -> None:
-    """Anonymise the personal data of consignments closed longer ago than the retention period, and
-    prune finished webhook deliveries older than CLEARWAY_WEBHOOKS_RETENTION_DAYS."""
+    """Anonymise the personal data of consignments closed longer ago than the retention period,
+    prune finished webhook deliveries older than CLEARWAY_WEBHOOKS_RETENTION_DAYS, and, when
+    CLEARWAY_PURGE_AFTER_MONTHS is set, purge the whole months before that horizon."""
     settings = load_settings()
     older_than = dt.timedelta(days=days if days is not None else settings.retention_days)
     hooks_cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=settings.webhooks_retention_days)
@@ -66,6 +69,28 @@ def retention(
         f"of {filings:,} closed pre-loading filings; "
         f"pruned {pruned:,} finished webhook deliveries older than {settings.webhooks_retention_days} days"
     )
+    if settings.purge_after_months:
+        _purge(settings.database_url, settings.purge_after_months, older_than.days)
+
+
+def _purge(url: str, after_months: int, retention_days: int) -> None:
+    """The second horizon: whole months, each only once all of its consignments are anonymised."""
+    settings = load_settings()
+    with platform(settings) as svc, sole_writer(url, what="clearway privacy retention"):
+        try:
+            outcomes = purge(
+                svc.engine,
+                now=dt.datetime.now(dt.UTC),
+                after_months=after_months,
+                retention_days=retention_days,
+                actor=f"cli:{getpass.getuser()}",
+            )
+        except PurgeRefused as exc:
+            console.print(f"[red]purge refused[/]: {exc} (CLEARWAY_PURGE_AFTER_MONTHS)")
+            raise typer.Exit(code=2) from None
+    if not outcomes:
+        console.print(f"no month older than {after_months} months to purge")
+    report_purge(outcomes)  # a month kept is named; the next run tries it again
 
 
 @privacy_app.command("export-operator")

@@ -29,3 +29,17 @@ document_retention_log = sa.Table(
     sa.Column("document_id", ID, sa.ForeignKey("documents.id"), primary_key=True),
     sa.Column("anonymised_at", UtcDateTime, nullable=False),
 )
+
+# Months of consignments purged whole (store/purge.py): once a month's declarations are all closed
+# and anonymised and older than CLEARWAY_PURGE_AFTER_MONTHS, they and every row keyed by them are
+# removed (a dropped partition on PostgreSQL). What is left of them: this row (counts per table, no
+# personal data), the audit chain's entries, and the chain's `privacy.purge` event.
+purged_months = sa.Table(
+    "purged_months",
+    metadata,
+    sa.Column("month", sa.String(7), primary_key=True),  # YYYY-MM (UTC), the month of the ids
+    sa.Column("purged_at", UtcDateTime, nullable=False),
+    sa.Column("actor", sa.String(128), nullable=False),
+    sa.Column("consignments", sa.Integer, nullable=False),
+    sa.Column("rows", sa.Text, nullable=False),  # JSON: rows removed per table
+)
