@@ -45,11 +45,9 @@ from clearway.app.demo import register_traffic_operators
 from clearway.app.platform import Clearway
 from clearway.settings import Settings
 from clearway.simulate import generate
-from clearway.store import append_only
-from clearway.store import partitions
 from clearway.store.engine import create_engine
-from clearway.store.migrate import upgrade
-from clearway.store.tables import consignments, documents, metadata
+from clearway.store.migrate import drop_everything, upgrade
+from clearway.store.tables import consignments, documents
 from clearway.workers.tansu import create_topics, local_broker
 
 CLI = [sys.executable, "-m", "clearway.cli.main"]
@@ -58,14 +56,7 @@ ENCODER = msgspec.json.Encoder(decimal_format="string")
 
 
 def reset(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        for table in append_only.TABLES:
-            conn.execute(sa.text(f"DROP FUNCTION IF EXISTS {table}_append_only() CASCADE"))
-        partitions.drop_keys_table(conn)
-        metadata.drop_all(conn)
-        conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
-    engine.dispose()
+    drop_everything(url)
     upgrade(url)
 
 

@@ -17,9 +17,9 @@ from clearway.audit.chain import GENESIS
 from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
 from clearway.settings import Settings
-from clearway.store import append_only, partitions
+from clearway.store import append_only
 from clearway.store.engine import create_engine
-from clearway.store.migrate import upgrade
+from clearway.store.migrate import drop_everything, upgrade
 from clearway.store.tables import audit_head, metadata
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -70,22 +70,11 @@ def waybill() -> Waybill:
     return result
 
 
-def _reset_postgres(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        for table in append_only.TABLES:
-            conn.execute(sa.text(f"DROP FUNCTION IF EXISTS {table}_append_only() CASCADE"))
-        partitions.drop_keys_table(conn)
-        metadata.drop_all(conn)
-        conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
-    engine.dispose()
-
-
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("CLEARWAY_TEST_DATABASE_URL")
     if url:
-        _reset_postgres(url)
+        drop_everything(url)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'clearway.db'}"
     upgrade(url)

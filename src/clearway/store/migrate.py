@@ -24,3 +24,23 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def downgrade(url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(url), revision)
+
+
+def drop_everything(url: str) -> None:
+    """Drop every table Clearway made, with the append-only triggers' functions and the keys table, so
+    that ``upgrade`` starts again from nothing: for tests and benchmarks, never for data you keep."""
+    import sqlalchemy as sa
+
+    from clearway.store import append_only, partitions
+    from clearway.store.engine import create_engine
+    from clearway.store.tables import metadata
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            for table in append_only.TABLES:
+                conn.execute(sa.text(f"DROP FUNCTION IF EXISTS {table}_append_only() CASCADE"))
+            partitions.drop_keys_table(conn)
+        metadata.drop_all(conn)
+        conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
