@@ -117,7 +117,8 @@ def empty(engine: sa.Engine) -> None:
 @pytest.fixture
 def service(clean_engine: sa.Engine, database_url: str) -> Clearway:
     return Clearway(
-        Settings(database_url=database_url, secret_key=TEST_SECRET, model_dir=NO_MODEL), engine=clean_engine
+        Settings(database_url=database_url, secret_key=TEST_SECRET, model_dir=NO_MODEL, hs_model_dir=NO_MODEL),
+        engine=clean_engine,
     )
 
 
@@ -159,3 +160,21 @@ def kafka() -> Iterator[str]:
 
     with local_broker() as broker:
         yield broker.bootstrap
+
+
+@pytest.fixture(scope="session")
+def hs_model(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """An HS classifier trained once per session from data/reference (about 25 s), for the tests
+    of the assistant in the application; other tests name NO_MODEL and run without it."""
+    from clearway.classify import artefact, building
+
+    folder = tmp_path_factory.mktemp("hs-model")
+    artefact.save(building.train(REFERENCE_DATA, with_evaluation=False), folder)
+    return str(folder)
+
+
+@pytest.fixture
+def hs_service(clean_engine: sa.Engine, database_url: str, hs_model: str) -> Clearway:
+    """The platform with the HS classifier loaded (the pipeline checks declared codes)."""
+    settings = Settings(database_url=database_url, secret_key=TEST_SECRET, model_dir=NO_MODEL, hs_model_dir=hs_model)
+    return Clearway(settings, engine=clean_engine)

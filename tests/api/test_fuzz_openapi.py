@@ -190,7 +190,7 @@ class StoredRows:
 
 def _openapi_document() -> dict[str, Any]:
     """The application's OpenAPI document, from an app on an unused in-memory database."""
-    svc = Clearway(Settings(database_url="sqlite://", model_dir=NO_MODEL))
+    svc = Clearway(Settings(database_url="sqlite://", model_dir=NO_MODEL, hs_model_dir=NO_MODEL))
     try:
         document: dict[str, Any] = create_app(svc.settings, svc, sweep=False).openapi()
     finally:

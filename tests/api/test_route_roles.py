@@ -49,6 +49,7 @@ def test_the_public_routes_are_exactly_these(service: Clearway) -> None:
         ("GET", "/v1/tracking/{transport_document}"),
         ("POST", "/login"),
         ("POST", "/logout"),
+        ("POST", "/v1/classifications"),
         ("POST", "/v1/oauth/token"),
         ("POST", "/v1/quotes"),
     ]

@@ -74,6 +74,7 @@ def demo_app(engine: sa.Engine, database_url: str, tmp_path_factory: pytest.Temp
         secret_key=TEST_SECRET,
         secret_key_file=str(folder / "secret.key"),
         model_dir=NO_MODEL,
+        hs_model_dir=NO_MODEL,
         rate_limit_per_second=0,
         stats_refresh_seconds=0,  # the dashboard reads the store afresh on each visit
     )

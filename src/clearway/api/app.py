@@ -37,6 +37,7 @@ from clearway.api import (
     webhooks,
 )
 from clearway.api import alerts as alerts_api
+from clearway.api import classifications as classifications_api
 from clearway.api import messages as messages_api
 from clearway.api import public as public_api
 from clearway.api import security_events as security_api
@@ -179,6 +180,7 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
         messages_api.consignment_router,
         webhooks.router,
         alerts_api.router,
+        classifications_api.router,
     ):
         app.include_router(router, responses=RATE_LIMITED_RESPONSES)
     # /metrics and the readiness probe: neither is rate limited (a probe refused takes an instance out).
@@ -313,6 +315,7 @@ def _install_openapi(app: FastAPI, svc: Clearway) -> None:
         *webhooks.WEBHOOK_SCHEMAS,
         *alerts_api.ALERT_SCHEMAS,
         *observe.OBSERVE_SCHEMAS,
+        *classifications_api.CLASSIFICATION_SCHEMAS,
         customs.ControlRequest,
         oauth.TokenResponse,
         oauth.TokenError,
