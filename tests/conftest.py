@@ -162,15 +162,32 @@ def kafka() -> Iterator[str]:
         yield broker.bootstrap
 
 
+# -- the HS classifier (tests/classify, tests/cli/test_hs.py) ---------------------------------------------
+REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference"
+
+
 @pytest.fixture(scope="session")
-def hs_model(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """An HS classifier trained once per session from data/reference (about 25 s), for the tests
-    of the assistant in the application; other tests name NO_MODEL and run without it."""
+def hs_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A classifier trained once per session on the repository's reference data (about 10 s)."""
     from clearway.classify import artefact, building
 
     folder = tmp_path_factory.mktemp("hs-model")
-    artefact.save(building.train(REFERENCE_DATA, with_evaluation=False), folder)
-    return str(folder)
+    artefact.save(building.train(REFERENCE, with_evaluation=False), folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def hs_classifier(hs_model_dir: Path) -> Any:
+    from clearway.classify import artefact
+
+    return artefact.load(hs_model_dir)
+
+
+@pytest.fixture(scope="session")
+def hs_model(hs_model_dir: Path) -> str:
+    """The session's classifier folder, for the tests of the assistant in the application; other
+    tests name NO_MODEL and run without it."""
+    return str(hs_model_dir)
 
 
 @pytest.fixture

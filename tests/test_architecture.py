@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "clearway"
-CORE = ["dataset", "clearance", "intake", "simulate", "access", "audit", "privacy", "jurisdictions", "revenue", "risk"]
+CORE = [
+    "dataset", "clearance", "intake", "simulate", "access", "audit", "privacy", "jurisdictions", "revenue", "risk",
+    "classify",
+]  # fmt: skip
 FORBIDDEN = {"fastapi", "starlette", "sqlalchemy", "alembic", "httpx", "requests", "jinja2", "uvicorn"}
 # The simulator's HTTP poster is an adapter that lives beside the generator it sends.
 ADAPTERS = {SRC / "simulate" / "post.py"}

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import pytest
 
-from clearway.classify import artefact
 from clearway.classify.classifier import Classifier
 from clearway.classify.mismatch import check_codes
 from clearway.risk.hs_mismatch import HsMismatchStage, describe
 
 
 @pytest.fixture(scope="module")
-def classifier(hs_model: str) -> Classifier:
-    return artefact.load(Path(hs_model))
+def classifier(hs_classifier: Classifier) -> Classifier:
+    return hs_classifier
 
 
 class Counting:

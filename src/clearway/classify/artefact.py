@@ -35,7 +35,11 @@ RETRAIN: Final = "retrain with 'clearway hs train'"
 
 
 class ArtefactError(ValueError):
-    """A model folder that cannot be used (missing, altered, of another format)."""
+    """A model folder that cannot be used (altered, truncated, inconsistent)."""
+
+
+class StaleArtefact(ArtefactError):
+    """A model written by another version of this code (another format or glossary): retrain it."""
 
 
 def _arrays(c: Classifier) -> dict[str, np.ndarray[Any, Any]]:
@@ -102,9 +106,9 @@ def load(folder: Path) -> Classifier:
         raise ArtefactError(f"{path} is not valid JSON ({exc}); {RETRAIN}") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         found = manifest.get("format") if isinstance(manifest, dict) else None
-        raise ArtefactError(f"{folder}: format {found!r}, this code reads {FORMAT!r}; {RETRAIN}")
+        raise StaleArtefact(f"{folder}: format {found!r}, this code reads {FORMAT!r}; {RETRAIN}")
     if manifest.get("glossary", {}).get("signature") != glossary.signature():
-        raise ArtefactError(f"{folder}: trained with another glossary than this code's; {RETRAIN}")
+        raise StaleArtefact(f"{folder}: trained with another glossary than this code's; {RETRAIN}")
     raw = (folder / ARRAYS).read_bytes() if (folder / ARRAYS).is_file() else b""
     if hashlib.sha256(raw).hexdigest() != manifest.get("model_sha256"):
         raise ArtefactError(f"{folder / ARRAYS} is missing or altered (its SHA-256 is not the manifest's); {RETRAIN}")
@@ -138,7 +142,7 @@ def _classifier(arrays: dict[str, np.ndarray[Any, Any]], manifest: dict[str, Any
     doc_class = arrays["doc_class"].astype(np.int64)
     if len(doc_class) != n_docs or (len(doc_class) and (doc_class.min() < 0 or doc_class.max() >= len(codes))):
         raise ValueError("text labels do not fit the subheadings")
-    index = Index(codes, docs, doc_class, arrays["priors"].astype(np.float64))
+    index = Index(codes, docs, doc_class, arrays["priors"].astype(np.float64), vectoriser.is_word)
     texts = _strings(arrays["texts"])
     doc_texts, doc_sources = _strings(arrays["doc_texts"]), _strings(arrays["doc_sources"])
     if len(texts) != len(codes) or len(doc_texts) != n_docs or len(doc_sources) != n_docs:

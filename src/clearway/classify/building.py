@@ -24,7 +24,7 @@ from clearway.classify.evaluate import evaluate
 from clearway.classify.training import TrainConfig, english_words, fit
 from clearway.risk.reference import VagueTerms
 
-FORMAT: Final = "clearway-hs-classifier/1"
+FORMAT: Final = "clearway-hs-classifier/2"
 SUMMARY: Final = ("model", "baseline_nearest_neighbour", "calibration")
 VAGUE_FILES: Final = ("hmrc-fpo/vague_terms.csv", "hmrc-fpo/vague_terms_patterns.txt")
 

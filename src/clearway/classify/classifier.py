@@ -29,7 +29,7 @@ from clearway.classify.questions import deciding_question
 from clearway.classify.ranker import Ranker, candidates, features
 from clearway.risk.reference import VagueTerms, is_blank
 
-CHUNK: Final = 512
+CHUNK: Final = 128
 # Below this calibrated confidence the best code is not put forward as the answer.
 LOW_CONFIDENCE: Final = 0.5
 # Candidates within this share of the best one's confidence are weighed for the question.
@@ -170,7 +170,7 @@ class Classifier:
         x = self.vectoriser.transform(word_lists)
         scores = self.index.scores(sp.csr_matrix(x))
         chosen = candidates(scores)
-        p = self.ranker.probabilities(features(scores, chosen, self.index.priors))
+        p = self.ranker.probabilities(features(scores, chosen, self.index))
         order = np.argsort(-p, axis=1, kind="stable")
         rows = np.arange(len(chosen))[:, None]
         return chosen[rows, order], self.ranker.confidence(p[rows, order]), scores
@@ -221,7 +221,7 @@ class Classifier:
         if pending:
             ranked, confidence, scores = self.rank(word_lists)
             for row, i in enumerate(pending):
-                answers[i] = self._answer(ranked[row], confidence[row], scores["nearest"][row], own_words[row], top)
+                answers[i] = self._answer(ranked[row], confidence[row], scores["sims"][row], own_words[row], top)
         return [a for a in answers if a is not None]
 
     def _screen(self, item: Item) -> Answer | None:
@@ -238,10 +238,10 @@ class Classifier:
             )
         return None
 
-    def _answer(self, ranked: Any, confidence: Any, nearest: Any, own: list[str], top: int) -> Suggestions:
+    def _answer(self, ranked: Array, confidence: Array, sims: Array, own: list[str], top: int) -> Suggestions:
         known = [w for w in own if f"w:{w}" in self.vectoriser.vocabulary]
         suggestions = tuple(
-            self.suggestion(int(c), float(p), int(nearest[c]), known)
+            self.suggestion(int(c), float(p), self.index.nearest(sims, int(c)), known)
             for c, p in zip(ranked[:top], confidence[:top], strict=False)
         )
         best = float(confidence[0])

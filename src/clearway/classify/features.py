@@ -39,7 +39,7 @@ from clearway.dataset.text import normalise_for_matching
 
 MAX_CHARS: Final = 400
 _WORD: Final = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
-_CHAR_SIZES: Final = (3, 4, 5)
+CHAR_SIZES: Final = (3, 4, 5)
 Matrix = Any  # a scipy.sparse.csr_matrix (scipy ships no type information)
 
 
@@ -48,7 +48,7 @@ def stem(word: str) -> str:
     if word.endswith("'s"):
         word = word[:-2]
     word = word.strip("'-")
-    if len(word) <= 3 or not word.isalpha():
+    if len(word) <= 3 or not word.replace("-", "").isalpha():
         return word
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
@@ -59,28 +59,35 @@ def stem(word: str) -> str:
     return word
 
 
-def words_of(text: str, noise: frozenset[str] = frozenset(), english: frozenset[str] = frozenset()) -> list[str]:
-    """The prepared words of a text (steps 1 to 4 of the module's documentation)."""
+def words_of(text: str, noise: frozenset[str] = frozenset(), english: frozenset[str] | None = frozenset()) -> list[str]:
+    """The prepared words of a text (steps 1 to 4 of the module's documentation). ``english=None``
+    skips the glossaries: for the training texts, which are English and say exactly what they mean
+    (an English expansion such as "plush" -> "stuffed toys" is for a query, not for HMRC's "plush
+    velour trousers")."""
     form = normalise_for_matching(text[:MAX_CHARS])
-    form = glossary().translate(form, english)
+    if english is not None:
+        form = glossary().translate(form, english)
     out = []
     for match in _WORD.finditer(form):
         word = match.group()
         if is_noise(word) or word in noise:
             continue
-        stemmed = stem(word)
-        if stemmed and not is_noise(stemmed):
-            out.append(stemmed)
+        # "wrist-watches" also reads as "wrist" and "watch", to meet "wrist watch" (and the reverse).
+        parts = word.split("-") if "-" in word else ()
+        for piece in (word, *parts):
+            stemmed = stem(piece)
+            if len(stemmed) > 1 and not is_noise(stemmed) and stemmed not in noise:
+                out.append(stemmed)
     return out
 
 
-def terms_of(words: Sequence[str]) -> list[str]:
+def terms_of(words: Sequence[str], char_sizes: Sequence[int] = CHAR_SIZES) -> list[str]:
     """The feature names of prepared words: words, neighbouring pairs, character n-grams."""
     terms = [f"w:{w}" for w in words]
     terms += [f"b:{a}_{b}" for a, b in itertools.pairwise(words)]
     for w in words:
         padded = f" {w} "
-        for n in _CHAR_SIZES:
+        for n in char_sizes:
             terms += [f"c:{padded[i : i + n]}" for i in range(len(padded) - n + 1)]
     return terms
 
@@ -93,21 +100,31 @@ class Vectoriser:
     idf: np.ndarray[Any, np.dtype[np.float64]]
     is_word: np.ndarray[Any, np.dtype[np.bool_]]  # per column: a word or pair feature (else characters)
     word_weight: float = 0.7
+    char_sizes: tuple[int, ...] = CHAR_SIZES
 
     @classmethod
-    def fit(cls, documents: Iterable[Sequence[str]], word_weight: float = 0.7, min_df: int = 1) -> Vectoriser:
+    def fit(
+        cls,
+        documents: Iterable[Sequence[str]],
+        word_weight: float = 0.7,
+        char_sizes: tuple[int, ...] = CHAR_SIZES,
+        max_char_df: float = 1.0,
+    ) -> Vectoriser:
+        """``max_char_df``: character n-grams in a larger share of the texts are left out (they match
+        nearly everything, say little, and make every product of the index denser)."""
         df: dict[str, int] = {}
         count = 0
         for words in documents:
             count += 1
-            for term in set(terms_of(words)):
+            for term in set(terms_of(words, char_sizes)):
                 df[term] = df.get(term, 0) + 1
-        names = sorted(t for t, n in df.items() if n >= min_df)
+        cap = max_char_df * count
+        names = sorted(t for t, n in df.items() if not t.startswith("c:") or n <= cap)
         vocabulary = {t: i for i, t in enumerate(names)}
         freq = np.asarray([df[t] for t in names], dtype=np.float64)
         idf = np.log((1.0 + count) / (1.0 + freq)) + 1.0
         is_word = np.asarray([not t.startswith("c:") for t in names], dtype=bool)
-        return cls(vocabulary, idf, is_word, word_weight)
+        return cls(vocabulary, idf, is_word, word_weight, char_sizes)
 
     def transform(self, documents: Sequence[Sequence[str]]) -> Matrix:
         """One unit-length row per document (an empty row when none of its terms is known)."""
@@ -115,7 +132,7 @@ class Vectoriser:
         indices: list[int] = []
         lookup = self.vocabulary.get
         for words in documents:
-            for term in terms_of(words):
+            for term in terms_of(words, self.char_sizes):
                 index = lookup(term)
                 if index is not None:
                     indices.append(index)
@@ -145,6 +162,7 @@ class Vectoriser:
             "vocabulary": np.asarray(names, dtype=str),
             "idf": self.idf,
             "word_weight": np.asarray([self.word_weight]),
+            "char_sizes": np.asarray(self.char_sizes, dtype=np.int64),
         }
 
     @classmethod
@@ -154,4 +172,7 @@ class Vectoriser:
         if len(names) != len(idf):
             raise ValueError("vocabulary and IDF weights differ in length")
         is_word = np.asarray([not t.startswith("c:") for t in names], dtype=bool)
-        return cls({t: i for i, t in enumerate(names)}, idf, is_word, float(arrays["word_weight"][0]))
+        sizes = tuple(int(n) for n in arrays["char_sizes"].tolist())
+        if not all(1 <= n <= 8 for n in sizes):
+            raise ValueError(f"character n-gram sizes out of range: {sizes}")
+        return cls({t: i for i, t in enumerate(names)}, idf, is_word, float(arrays["word_weight"][0]), sizes)

@@ -101,6 +101,8 @@ class Glossary:
     english: dict[str, str]
     longest_han: int
     mixed: tuple[tuple[str, str], ...]  # Chinese entries with a Latin letter ("t恤"), replaced as they stand
+    starts: frozenset[str] = frozenset()  # first words of the Spanish and French phrases
+    known: frozenset[str] = frozenset()  # every Spanish and French glossary key
 
     def translate(self, text: str, english_words: frozenset[str] = frozenset()) -> str:
         """``text`` (already in matching form) with its Chinese, Spanish and French goods words in English."""
@@ -143,7 +145,11 @@ class Glossary:
         index = 0
         while index < len(words):
             step, replacement = 1, None
-            for length in range(min(_LONGEST_PHRASE, len(words) - index), 0, -1):
+            # Most words start no phrase and are in no glossary: one set lookup each.
+            longest = min(_LONGEST_PHRASE, len(words) - index) if words[index] in self.starts else 1
+            if longest == 1 and words[index] not in self.known:
+                longest = 0
+            for length in range(longest, 0, -1):
                 phrase = " ".join(words[index : index + length])
                 for language in ranked:
                     found = self.words[language].get(phrase)
@@ -169,12 +175,15 @@ class Glossary:
 @functools.cache
 def glossary() -> Glossary:
     chinese = _read("zh")
+    words = {language: _read(language) for language in ("es", "fr")}
     return Glossary(
         chinese=chinese,
-        words={language: _read(language) for language in ("es", "fr")},
+        words=words,
         english=_read("en"),
         longest_han=max(map(len, chinese)),
         mixed=tuple((k, v) for k, v in chinese.items() if any(c.isascii() for c in k)),
+        starts=frozenset(k.split()[0] for table in words.values() for k in table if " " in k),
+        known=frozenset(k for table in words.values() for k in table),
     )
 
 

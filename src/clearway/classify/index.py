@@ -11,6 +11,9 @@ products and no loop over the vocabulary:
   for every subheading under them);
 - ``knn4``, ``knn2``: the best ``knn6`` within the heading and the chapter.
 
+Heading and chapter scores stay one column per heading or chapter; the ranker reads them at its
+candidates' headings and chapters only (``head_of``, ``chapter_of``).
+
 Texts are kept sorted by subheading, subheadings by code, so that "the best within" is one
 ``np.maximum.reduceat`` over contiguous columns.
 """
@@ -43,6 +46,7 @@ class Index:
     docs: sp.csr_matrix  # training texts x vocabulary, sorted by subheading
     doc_class: Array  # subheading index of each text
     priors: Array  # per subheading: log(1 + labelled references)
+    is_word: Array  # per vocabulary column: a word or word-pair feature (else characters)
 
     def __post_init__(self) -> None:
         self.codes_array = np.asarray(self.codes)
@@ -71,52 +75,56 @@ class Index:
         to_chapter = sp.csr_matrix((np.ones(n_classes), (self.chapter_of, np.arange(n_classes))))
         self.proto4 = _normalised(sp.csr_matrix(to_head @ summed))
         self.proto2 = _normalised(sp.csr_matrix(to_chapter @ summed))
-        self._docs_t = sp.csr_matrix(self.docs.T)
-        self._p6_t = sp.csr_matrix(self.proto6.T)
-        self._p4_t = sp.csr_matrix(self.proto4.T)
-        self._p2_t = sp.csr_matrix(self.proto2.T)
+        self._docs_t = sp.csr_matrix(self.docs.T, dtype=np.float32)
+        self._p6_t = sp.csr_matrix(self.proto6.T, dtype=np.float32)
+        self._p4_t = sp.csr_matrix(self.proto4.T, dtype=np.float32)
+        self._p2_t = sp.csr_matrix(self.proto2.T, dtype=np.float32)
+        # Which words each subheading's texts use (1 or 0), for the share of a query's words covered.
+        words = sp.csr_matrix(summed[:, np.flatnonzero(self.is_word)])
+        words.data[:] = 1.0
+        self._words_t = sp.csr_matrix(words.T, dtype=np.float32)
 
     @classmethod
-    def build(cls, codes: Sequence[str], docs: sp.csr_matrix, labels: Sequence[str], labelled: Array) -> Index:
+    def build(
+        cls, codes: Sequence[str], docs: sp.csr_matrix, labels: Sequence[str], labelled: Array, is_word: Array
+    ) -> Index:
         """From unsorted training texts (rows of ``docs``) and their subheadings."""
         position = {c: i for i, c in enumerate(codes)}
         doc_class = np.asarray([position[c] for c in labels], dtype=np.int64)
         order = np.argsort(doc_class, kind="stable")
         priors = np.log1p(np.bincount(doc_class[np.asarray(labelled, dtype=bool)], minlength=len(codes)))
-        return cls(list(codes), sp.csr_matrix(docs[order]), doc_class[order], priors.astype(np.float64))
+        return cls(list(codes), sp.csr_matrix(docs[order]), doc_class[order], priors.astype(np.float64), is_word)
 
     def scores(self, queries: sp.csr_matrix) -> dict[str, Array]:
-        """The score matrices (queries x subheadings) of the module's documentation, and ``nearest``:
-        per query and subheading, the row of its nearest training text."""
+        """The score matrices of the module's documentation: ``knn6`` and ``proto6`` per subheading,
+        ``proto4`` and ``knn4`` per heading (columns: ``headings``), ``proto2`` and ``knn2`` per
+        chapter (columns: ``chapters``), and ``sims``, the cosine with every training text. In
+        float32: the products are memory-bound, and scores need no more digits."""
+        queries = sp.csr_matrix(queries, dtype=np.float32)
         sims = (queries @ self._docs_t).toarray()
         knn6 = np.maximum.reduceat(sims, self.doc_starts, axis=1)
-        nearest = _argmax_reduceat(sims, self.doc_starts)
-        proto6 = (queries @ self._p6_t).toarray()
-        proto4 = (queries @ self._p4_t).toarray()[:, self.head_of]
-        proto2 = (queries @ self._p2_t).toarray()[:, self.chapter_of]
-        knn4 = np.maximum.reduceat(knn6, self.heading_starts, axis=1)[:, self.head_of]
-        knn2 = np.maximum.reduceat(knn6, self.chapter_starts, axis=1)[:, self.chapter_of]
         return {
+            "sims": sims,
             "knn6": knn6,
-            "proto6": proto6,
-            "proto4": proto4,
-            "proto2": proto2,
-            "knn4": knn4,
-            "knn2": knn2,
-            "nearest": nearest,
+            "proto6": (queries @ self._p6_t).toarray(),
+            "proto4": (queries @ self._p4_t).toarray(),
+            "proto2": (queries @ self._p2_t).toarray(),
+            "knn4": np.maximum.reduceat(knn6, self.heading_starts, axis=1),
+            "knn2": np.maximum.reduceat(knn6, self.chapter_starts, axis=1),
+            "cover": self._cover(queries),
         }
 
+    def _cover(self, queries: sp.csr_matrix) -> Array:
+        """Per subheading, the share of the query's word weight (TF-IDF) that its texts use: a
+        subheading that names the goods ("vacuum flask") beats one that only shares their
+        material ("stainless steel"), however well the material words match."""
+        words = sp.csr_matrix(queries[:, np.flatnonzero(self.is_word)])
+        totals = np.asarray(words.sum(axis=1)).ravel()
+        words = sp.csr_matrix(sp.diags(1.0 / np.maximum(totals, 1e-12)) @ words, dtype=np.float32)
+        return np.asarray((words @ self._words_t).toarray())
 
-def _argmax_reduceat(values: Array, starts: Array) -> Array:
-    """Per row and segment, the column of the segment's largest value (the first of equals)."""
-    n_rows, n_cols = values.shape
-    ends = np.r_[starts[1:], n_cols]
-    out = np.empty((n_rows, len(starts)), dtype=np.int64)
-    # Segments are mostly one or two texts: loop over the few segment lengths, not over segments.
-    lengths = ends - starts
-    for length in np.unique(lengths):
-        chosen = np.flatnonzero(lengths == length)
-        cols = starts[chosen][:, None] + np.arange(length)[None, :]
-        block = values[:, cols]  # rows x segments x length
-        out[:, chosen] = starts[chosen][None, :] + np.argmax(block, axis=2)
-    return out
+    def nearest(self, sims: Array, cls: int) -> int:
+        """The row of the training text of subheading ``cls`` nearest to a query (its row of ``sims``)."""
+        start = int(self.doc_starts[cls])
+        end = int(self.doc_starts[cls + 1]) if cls + 1 < len(self.doc_starts) else len(self.doc_class)
+        return start + int(np.argmax(sims[start:end]))

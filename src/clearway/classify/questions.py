@@ -8,6 +8,7 @@ or synthetic fibres?"). When none does, the question names the candidates' own t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Final
 
@@ -50,6 +51,13 @@ FACETS: Final[tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...]] =
 MAX_CANDIDATE_TEXT: Final = 60
 
 
+@functools.lru_cache(maxsize=16384)
+def _facets(text: str) -> tuple[frozenset[str], ...]:
+    """The values of each facet a nomenclature text states (cached: candidates recur across items)."""
+    lowered = text.lower()
+    return tuple(_values(lowered, values) for _, values in FACETS)
+
+
 def _values(text: str, values: tuple[tuple[str, tuple[str, ...]], ...]) -> frozenset[str]:
     found = set()
     rest = text
@@ -66,9 +74,9 @@ def deciding_question(texts: Sequence[str]) -> str | None:
     """The question for candidates whose nomenclature texts are ``texts`` (best first), or None for one."""
     if len(texts) < 2:
         return None
-    lowered = [t.lower() for t in texts]
-    for facet, values in FACETS:
-        per = [_values(t, values) for t in lowered]
+    found = [_facets(t) for t in texts]
+    for number, (facet, values) in enumerate(FACETS):
+        per = [f[number] for f in found]
         if len(set(per)) > 1:
             if facet == "knitted or crocheted":
                 return "knitted or crocheted, or not?"

@@ -21,29 +21,40 @@ from typing import Any, Final
 import numpy as np
 from scipy.optimize import minimize
 
+from clearway.classify.index import Index
 from clearway.risk.learning.calibration import Isotonic
 
 Array = np.ndarray[Any, Any]
-FEATURES: Final = ("knn6", "proto6", "proto4", "proto2", "knn4", "knn2", "prior", "knn6_top")
-CANDIDATES: Final = 30
+FEATURES: Final = ("knn6", "proto6", "proto4", "proto2", "knn4", "knn2", "prior", "knn6_top", "cover")
+CANDIDATES: Final = 40
 
 
 def candidates(scores: Mapping[str, Array], k: int = CANDIDATES) -> Array:
     """Per query, the ``k`` subheadings with the best retrieval score (unordered)."""
-    base = scores["knn6"] + scores["proto6"] + 0.5 * scores["proto4"]
+    base = scores["knn6"] + scores["proto6"] + scores["cover"]
     k = min(k, base.shape[1])
     return np.argpartition(-base, k - 1, axis=1)[:, :k]
 
 
-def features(scores: Mapping[str, Array], chosen: Array, priors: Array) -> Array:
+def features(scores: Mapping[str, Array], chosen: Array, index: Index) -> Array:
     """Queries x candidates x features."""
     rows = np.arange(chosen.shape[0])[:, None]
     knn6 = scores["knn6"][rows, chosen]
-    columns = [scores[name][rows, chosen] for name in FEATURES[:6]]
-    columns.append(priors[chosen])
+    heads = index.head_of[chosen]
+    chapters = index.chapter_of[chosen]
+    columns = [
+        knn6,
+        scores["proto6"][rows, chosen],
+        scores["proto4"][rows, heads],
+        scores["proto2"][rows, chapters],
+        scores["knn4"][rows, heads],
+        scores["knn2"][rows, chapters],
+        index.priors[chosen],
+    ]
     # Whether the candidate holds the query's nearest text of all: retrieval's own answer.
     columns.append((knn6 >= knn6.max(axis=1, keepdims=True) - 1e-12).astype(np.float64))
-    return np.stack(columns, axis=2)
+    columns.append(scores["cover"][rows, chosen])
+    return np.stack(columns, axis=2).astype(np.float64)
 
 
 def _softmax(z: Array) -> Array:

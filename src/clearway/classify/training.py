@@ -20,7 +20,7 @@ import scipy.sparse as sp
 from clearway.classify.data import Example
 from clearway.classify.features import Vectoriser, words_of
 from clearway.classify.index import Index
-from clearway.classify.ranker import Ranker, candidates, features
+from clearway.classify.ranker import FEATURES, Ranker, candidates, features
 
 Array = np.ndarray[Any, Any]
 
@@ -29,6 +29,9 @@ Array = np.ndarray[Any, Any]
 class TrainConfig:
     # Share of a vector's squared length given to word features (the rest to character n-grams).
     word_weight: float = 0.7
+    # 4-grams alone: as accurate as 3- to 5-grams on the held-out split, 1.5 times faster (docs/classification.md).
+    char_sizes: tuple[int, ...] = (4,)
+    max_char_df: float = 1.0
     folds: int = 5
     penalty: float = 1e-3
 
@@ -47,8 +50,8 @@ def fold_of(group: str, folds: int) -> int:
     return int.from_bytes(hashlib.sha256(f"fold:{group}".encode()).digest()[:4], "big") % folds
 
 
-def prepare(examples: Sequence[Example], noise: frozenset[str], english: frozenset[str]) -> list[list[str]]:
-    return [words_of(e.text, noise, english) for e in examples]
+def prepare(examples: Sequence[Example], noise: frozenset[str]) -> list[list[str]]:
+    return [words_of(e.text, noise, None) for e in examples]
 
 
 def english_words(examples: Sequence[Example]) -> frozenset[str]:
@@ -65,13 +68,12 @@ def english_words(examples: Sequence[Example]) -> frozenset[str]:
 def fit(
     examples: Sequence[Example], codes: Sequence[str], noise: frozenset[str], config: TrainConfig = TrainConfig()
 ) -> Fitted:
-    english = english_words(examples)
-    words = prepare(examples, noise, english)
-    vectoriser = Vectoriser.fit(words, config.word_weight)
+    words = prepare(examples, noise)
+    vectoriser = Vectoriser.fit(words, config.word_weight, config.char_sizes, config.max_char_df)
     x = vectoriser.transform(words)
     labels = [e.code for e in examples]
     labelled = np.asarray([e.source != "nomenclature" for e in examples])
-    index = Index.build(codes, x, labels, labelled)
+    index = Index.build(codes, x, labels, labelled, vectoriser.is_word)
     position = {c: i for i, c in enumerate(codes)}
     folds = np.asarray([fold_of(e.group, config.folds) if e.source != "nomenclature" else -1 for e in examples])
     blocks: list[Array] = []
@@ -81,15 +83,17 @@ def fit(
         if not held.any():
             continue
         rest = ~held
-        sub = Index.build(codes, sp.csr_matrix(x[rest]), [labels[i] for i in np.flatnonzero(rest)], labelled[rest])
+        sub = Index.build(
+            codes, sp.csr_matrix(x[rest]), [labels[i] for i in np.flatnonzero(rest)], labelled[rest], vectoriser.is_word
+        )
         query = sp.csr_matrix(x[held])
         scores = sub.scores(query)
         chosen = candidates(scores)
-        blocks.append(features(scores, chosen, sub.priors))
+        blocks.append(features(scores, chosen, sub))
         truth = np.asarray([position[labels[i]] for i in np.flatnonzero(held)])
         hit = chosen == truth[:, None]
         targets.append(np.where(hit.any(axis=1), hit.argmax(axis=1), -1))
-    xs = np.concatenate(blocks) if blocks else np.zeros((0, 1, 8))
+    xs = np.concatenate(blocks) if blocks else np.zeros((0, 1, len(FEATURES)))
     ts = np.concatenate(targets) if targets else np.zeros(0, dtype=np.int64)
     ranker = Ranker.fit(xs, ts, config.penalty)
     p = ranker.probabilities(xs) if len(ts) else np.zeros((0, 1))

@@ -39,19 +39,25 @@ def load_classifier(model: Path | None) -> Classifier:
 
     folder = model or Path(load_settings().hs_model_dir)
     if model is None and not (folder / artefact.MANIFEST).exists():
-        console.print(
-            f"no HS model in {folder}: training one from {_reference_dir()} (about 15 s, once)", highlight=False
-        )
+        why = f"no HS model in {folder}"
+    else:
         try:
-            classifier = building.train(_reference_dir(), with_evaluation=False)
+            return artefact.load(folder)
+        except artefact.StaleArtefact as exc:
+            # A model of an older version of this code in the default folder is replaced, as a
+            # missing one is; one given with --model, or an altered one, is refused.
+            if model is not None:
+                fail(str(exc))
+            why = f"the HS model in {folder} was written by another version of Clearway"
         except (OSError, ValueError) as exc:
             fail(str(exc))
-        artefact.save(classifier, folder)
-        return classifier
+    console.print(f"{why}: training one from {_reference_dir()} (about 15 s, once)", highlight=False)
     try:
-        return artefact.load(folder)
+        classifier = building.train(_reference_dir(), with_evaluation=False)
     except (OSError, ValueError) as exc:
         fail(str(exc))
+    artefact.save(classifier, folder)
+    return classifier
 
 
 @hs_app.command("train")

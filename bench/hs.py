@@ -1,0 +1,78 @@
+"""HS classification assistant: train time, load time and suggestions per second on one core.
+
+    .venv/bin/python bench/hs.py [--count 20000] [--batch 1000] [--top 3] [--reference data/reference]
+
+The process is pinned to one CPU and numpy's thread pools to one thread before numpy loads. Items
+are marketplace-style titles made from HMRC's reference descriptions with the noisy evaluation's
+generator (brands, selling words, colours, sizes, one in five translated), so that text preparation
+costs what it costs on real titles. Prints the seconds to train (without and with the held-out
+evaluation), to save and to load the model, and items per second for ``suggest_many`` in batches of
+``--batch`` (after load) and for the declared-code check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+# numpy is imported in main(), after this: its thread pools read these once, when it loads.
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_name] = "1"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=20_000)
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--top", type=int, default=3)
+    parser.add_argument("--reference", type=Path, default=Path("data/reference"))
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+    from clearway.classify import artefact, building, data
+    from clearway.classify.classifier import Item
+    from clearway.classify.evaluate import noisy
+    from clearway.classify.mismatch import check_codes
+
+    started = time.perf_counter()
+    building.train(args.reference, with_evaluation=False)
+    train_plain = time.perf_counter() - started
+    started = time.perf_counter()
+    classifier = building.train(args.reference)
+    train_full = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        artefact.save(classifier, Path(folder))
+        save = time.perf_counter() - started
+        started = time.perf_counter()
+        classifier = artefact.load(Path(folder))
+        load = time.perf_counter() - started
+    examples = [e for e in data.load(args.reference).examples if e.source != "nomenclature"]
+    titles = [noisy(examples[i % len(examples)].text, i) for i in range(args.count)]
+    items = [Item(t) for t in titles]
+    classifier.suggest_many(items[:200], top=args.top)  # warm the caches of single characters
+    started = time.perf_counter()
+    for start in range(0, len(items), args.batch):
+        classifier.suggest_many(items[start : start + args.batch], top=args.top)
+    suggest = time.perf_counter() - started
+    pairs = [(t, examples[i % len(examples)].code) for i, t in enumerate(titles)]
+    started = time.perf_counter()
+    for start in range(0, len(pairs), args.batch):
+        check_codes(classifier, pairs[start : start + args.batch])
+    check = time.perf_counter() - started
+    print(f"train (no evaluation)       {train_plain:8.1f} s")
+    print(f"train (with held-out eval.) {train_full:8.1f} s")
+    print(f"save                        {save:8.2f} s")
+    print(f"load                        {load:8.2f} s")
+    print(
+        f"suggest, top {args.top}, one core    {len(items) / suggest:8,.0f} items/s ({len(items):,} in {suggest:.1f} s)"
+    )
+    print(f"check declared codes        {len(pairs) / check:8,.0f} pairs/s")
+
+
+if __name__ == "__main__":
+    main()
