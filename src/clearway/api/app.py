@@ -59,7 +59,16 @@ from clearway.app.webhooks.delivery import Deliverer
 from clearway.dataset.records import SCHEMA_RULES
 from clearway.settings import Settings
 from clearway.store.rate_limit_repo import SharedBuckets
-from clearway.web import auth, consignment_pages, landed_cost, operator_pages, pages, queue_pages, risk_pages
+from clearway.web import (
+    auth,
+    classify_page,
+    consignment_pages,
+    landed_cost,
+    operator_pages,
+    pages,
+    queue_pages,
+    risk_pages,
+)
 from clearway.web.auth import LoginRequired
 from clearway.web.dashboard_pages import router as dashboard_router
 from clearway.web.public_pages import router as public_pages_router
@@ -189,6 +198,7 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
     app.include_router(pages.router)
     app.include_router(landed_cost.router)
     app.include_router(public_pages_router)
+    app.include_router(classify_page.router)
     app.include_router(risk_pages.router)
     app.include_router(dashboard_router)
     app.include_router(queue_pages.router)
