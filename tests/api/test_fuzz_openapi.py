@@ -292,7 +292,10 @@ def refused_without_credentials(case: schemathesis.Case[Any], app: FastAPI) -> N
 
 
 @pytest.fixture
-def fuzzed_app(service: Clearway) -> FastAPI:
+def fuzzed_app(service: Clearway, hs_model: str) -> FastAPI:
+    # With the HS classifier loaded, so that POST /v1/classifications is fuzzed against the real one
+    # (without a model it answers 503, which is no answer to fuzz).
+    service.settings = dataclasses.replace(service.settings, hs_model_dir=hs_model)
     return app_to_fuzz(service)
 
 

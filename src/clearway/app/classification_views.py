@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import msgspec
 
-from clearway.app.classification import ClassificationService
+from clearway.app.classification import ClassificationService, ClassifierUnavailable
 from clearway.dataset.errors import FieldError
+from clearway.dataset.text import normalise_for_matching
+from clearway.risk.hs_mismatch import MAX_TEXT
 
 if TYPE_CHECKING:
     from clearway.classify.classifier import Suggestion
@@ -155,3 +157,46 @@ def classify_items(
         jurisdiction=suggested.jurisdiction if suggested is not None else None,
         note=suggested.note if suggested is not None else None,
     )
+
+
+class ItemCheck(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """An item of a declaration beside what its description supports (the officer's page)."""
+
+    line: int
+    declared: str
+    suggestions: list[SuggestionView] = []
+    verdict: Literal["consistent", "heading", "chapter", "undecided"] | None = None
+    far: bool = False
+    why: str | None = None
+    error: str | None = None
+
+
+def check_declared(
+    service: ClassificationService, lines: Sequence[tuple[int, str, str]], top: int = 3
+) -> list[ItemCheck] | None:
+    """Each (line, description, declared code) checked as the pipeline's rule checks it (the same
+    matching form of the text), with the suggested codes; None when no model is loaded (an
+    officer's page never waits for one to be trained)."""
+    from clearway.classify.classifier import Invalid
+
+    try:
+        service.classifier(train=False)
+    except ClassifierUnavailable:
+        return None
+    pairs = [(normalise_for_matching(d[:MAX_TEXT]), code) for _, d, code in lines]
+    out = []
+    for (line, _, code), found in zip(lines, service.check(pairs, top), strict=True):
+        if isinstance(found, Invalid):
+            out.append(ItemCheck(line=line, declared=code, error=found.error))
+            continue
+        out.append(
+            ItemCheck(
+                line=line,
+                declared=found.declared,
+                suggestions=[_suggestion(s) for s in found.suggestions],
+                verdict=found.verdict,
+                far=found.far,
+                why=found.why,
+            )
+        )
+    return out
