@@ -183,6 +183,11 @@ QualityRow = msgspec.defstruct(
         ("records", int),
         ("mean_quality_score", float | None),
         *((f"share_{code}", float | None) for code in QUALITY_CODES),
+        # Inspections recorded in the period, and those that corrected the declared HS code (the
+        # HS classifier learns from them: docs/classification.md), with their share.
+        ("inspections", int),
+        ("hs_codes_corrected", int),
+        ("share_hs_codes_corrected", float | None),
     ],
     kw_only=True,
 )

@@ -34,6 +34,7 @@ from clearway.app.revenue import RevenueService
 from clearway.jurisdictions import UnknownDestination
 from clearway.risk.hs_mismatch import HsMismatchStage
 from clearway.settings import Settings
+from clearway.store import classification_repo
 from clearway.store.tariff_repo import SqlTariffStore
 
 if TYPE_CHECKING:  # numpy and scipy load with the classifier, on first use
@@ -134,6 +135,26 @@ class ClassificationService:
             return self.classifier(train=False).version
         except ClassifierUnavailable:
             return None
+
+    # -- officers' corrections as labelled examples ------------------------------------------------
+
+    def corrections(self) -> tuple[list[tuple[str, str]], int]:
+        """(description, corrected code) of every outcome that corrected an HS code on a one-item
+        version, oldest first, and how many were left out because the version had several items."""
+        with self.engine.connect() as conn:
+            found = classification_repo.corrections(conn)
+        examples = [(c.description, c.corrected) for c in found if c.description is not None]
+        return examples, len(found) - len(examples)
+
+    def retrain(self, folder: Path | None = None) -> Classifier:
+        """Train from the reference data and the officers' corrections, measure, save in ``folder``
+        (default: the platform's model folder, which the API and the pipeline then load)."""
+        from clearway.classify import artefact, building
+
+        examples, _ = self.corrections()
+        classifier = building.train(Path(self.settings.hs_reference_dir), examples)
+        artefact.save(classifier, folder or self.folder)
+        return classifier
 
     # -- suggestions --------------------------------------------------------------------------------
 

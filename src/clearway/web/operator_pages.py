@@ -101,13 +101,16 @@ async def operators_page(
     totals: dict[str, dict[str, Any]] = {}
     for r in rows:
         t = totals.setdefault(
-            r["operator_id"], {"records": 0, "score": 0.0, "late": 0.0, "inspections": 0, "findings": 0}
+            r["operator_id"],
+            {"records": 0, "score": 0.0, "late": 0.0, "inspections": 0, "findings": 0, "hs_corrected": 0},
         )
         t["records"] += r["records"]
-        t["score"] += r["mean_quality_score"] * r["records"]
-        t["late"] += r["share_late_filing"] * r["records"]
+        if r["records"]:  # a period of inspections alone has no declarations to average
+            t["score"] += r["mean_quality_score"] * r["records"]
+            t["late"] += r["share_late_filing"] * r["records"]
         t["inspections"] += r["inspections"]
         t["findings"] += r["findings"]
+        t["hs_corrected"] += r["hs_codes_corrected"]  # of the inspections recorded in the same periods
     names = {o["id"]: o for o in registry}
     summary = [
         {
@@ -120,6 +123,8 @@ async def operators_page(
             "inspections": t["inspections"],
             "findings": t["findings"],
             "hit_rate": t["findings"] / t["inspections"] if t["inspections"] else None,
+            "hs_corrected": t["hs_corrected"],
+            "hs_share": t["hs_corrected"] / t["inspections"] if t["inspections"] else None,
         }
         for op, t in sorted(totals.items())
     ]
