@@ -65,9 +65,7 @@ def serve(service: Clearway) -> Iterator[Serve]:
 
 
 @pytest.fixture(scope="module")
-def demo_app(
-    engine: sa.Engine, database_url: str, tmp_path_factory: pytest.TempPathFactory, hs_model: str
-) -> FastAPI:
+def demo_app(engine: sa.Engine, database_url: str, tmp_path_factory: pytest.TempPathFactory, hs_model: str) -> FastAPI:
     """The app on fresh demo data (one load per test module), as `server` serves it."""
     empty(engine)
     folder = tmp_path_factory.mktemp("browser")
