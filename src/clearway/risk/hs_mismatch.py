@@ -88,12 +88,19 @@ class HsMismatchStage:
         keyed: list[list[tuple[str, str] | None]] = []
         batch: dict[tuple[str, str], tuple[str, str] | None] = {}
         wanted: list[tuple[str, str]] = []
+        forms: dict[str, str] = {}  # each distinct text normalised once
         for texts, declared in zip(descriptions, codes, strict=True):
             row: list[tuple[str, str] | None] = []
             for text, code in zip(texts or [], declared or [], strict=False):
-                key = None if text is None or code is None else (normalise_for_matching(text[:MAX_TEXT]), code)
+                if text is None or code is None:
+                    row.append(None)
+                    continue
+                form = forms.get(text)
+                if form is None:
+                    form = forms[text] = normalise_for_matching(text[:MAX_TEXT])
+                key = (form, code)
                 row.append(key)
-                if key is not None and key not in batch:
+                if key not in batch:
                     if key in self._known:
                         batch[key] = self._known[key]
                         self._known.move_to_end(key)
@@ -113,9 +120,9 @@ class HsMismatchStage:
         out = []
         for row in keyed:
             found_labels = []
-            for number, key in enumerate(row, 1):
-                known = batch.get(key) if key is not None else None
-                if known is not None:
-                    found_labels.append(f"{known[0]}:{number}:{known[1]}")
+            for number, entry in enumerate(row, 1):
+                verdict = batch.get(entry) if entry is not None else None
+                if verdict is not None:
+                    found_labels.append(f"{verdict[0]}:{number}:{verdict[1]}")
             out.append(found_labels)
         return out
