@@ -101,6 +101,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/http_submit.py
 	$(BIN)/python bench/learning.py
 	$(BIN)/python bench/messages.py
+	$(BIN)/python bench/hs.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(VENDOR) $(NPM_DIR)/node_modules $(LINT_DIR)/node_modules

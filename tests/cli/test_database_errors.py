@@ -53,6 +53,11 @@ DATABASE_FREE: dict[Path_, tuple[list[str], str]] = {
 APART = {
     ("serve",): "would start a server: its refusal at start is tested with uvicorn.run barred",
     ("db", "upgrade"): "is the fix itself: it creates and migrates the database",
+    # The HS classifier reads reference files and a model folder, never the database; each trains a
+    # model (seconds), so they run once, with a database URL that leads nowhere, in tests/cli/test_hs.py.
+    ("hs", "train"): "trains from reference files into a folder: tests/cli/test_hs.py, no database",
+    ("hs", "suggest"): "reads NDJSON and a model folder: tests/cli/test_hs.py, no database",
+    ("hs", "evaluate"): "trains and measures in memory: tests/cli/test_hs.py, no database",
 }
 # The input file of each command that reads one before it opens the database: a valid one, so that
 # what the command reports is the database and not the file.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,10 +29,14 @@ LINES = [
 
 
 @pytest.fixture
-def runner(hs_model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+def runner(hs_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    """The commands run with a database URL that leads nowhere: they never open one."""
+    missing = tmp_path / "nowhere" / "clearway.db"
+    monkeypatch.setenv("CLEARWAY_DATABASE_URL", f"sqlite:///{missing}")
     monkeypatch.setenv("CLEARWAY_HS_MODEL_DIR", str(hs_model_dir))
     monkeypatch.setenv("CLEARWAY_HS_REFERENCE_DIR", str(REFERENCE))
-    return CliRunner()
+    yield CliRunner()
+    assert not missing.parent.exists()
 
 
 def write(tmp_path: Path, lines: list[str]) -> Path:
@@ -95,6 +100,12 @@ def test_a_fresh_clone_trains_on_first_use(runner: CliRunner, tmp_path: Path, mo
     assert (folder / "manifest.json").exists()
     again = runner.invoke(app, ["hs", "suggest", str(write(tmp_path, LINES[3:4])), "--json"])
     assert again.exit_code == 0 and "training" not in again.stderr
+    # A model an older version wrote is replaced the same way; an altered one is not (below).
+    manifest = json.loads((folder / "manifest.json").read_text())
+    (folder / "manifest.json").write_text(json.dumps({**manifest, "format": "clearway-hs-classifier/0"}))
+    stale = runner.invoke(app, ["hs", "suggest", str(write(tmp_path, LINES[3:4])), "--json"])
+    assert stale.exit_code == 0 and "written by another version of Clearway: training one" in stale.stderr
+    assert json.loads((folder / "manifest.json").read_text())["format"] == manifest["format"]
 
 
 def test_an_altered_model_is_refused_not_replaced(runner: CliRunner, hs_model_dir: Path, tmp_path: Path) -> None:
@@ -105,6 +116,17 @@ def test_an_altered_model_is_refused_not_replaced(runner: CliRunner, hs_model_di
         handle.write(b"\x00\x01\x02")
     result = runner.invoke(app, ["hs", "suggest", str(write(tmp_path, LINES[:1])), "--model", str(folder)])
     assert result.exit_code == 1 and "missing or altered" in result.stderr
+
+
+def test_train_writes_a_model_with_its_held_out_evaluation(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["hs", "train", "--out", str(tmp_path / "trained"), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    manifest = json.loads((tmp_path / "trained" / "manifest.json").read_text())
+    assert summary["version"] == manifest["version"] and summary["evaluation"] == manifest["evaluation"]
+    clean = manifest["evaluation"]["clean"]
+    assert clean["model"]["top1_6"] > clean["baseline_nearest_neighbour"]["top1_6"]
+    assert manifest["evaluation"]["split"]["test"] > 1000
 
 
 def test_evaluate_reports_model_and_baseline_on_clean_and_noisy(runner: CliRunner) -> None:

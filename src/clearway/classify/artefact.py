@@ -15,13 +15,14 @@ import hashlib
 import json
 import os
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 import scipy.sparse as sp
 
-from clearway.classify import glossary
+from clearway.classify import building, glossary
 from clearway.classify.building import FORMAT
 from clearway.classify.classifier import Classifier
 from clearway.classify.features import Vectoriser
@@ -78,7 +79,7 @@ def save(c: Classifier, folder: Path) -> Path:
     content = digest(arrays)
     tmp = folder / f".{ARRAYS}.tmp"
     with tmp.open("wb") as handle:
-        np.savez(handle, **arrays)  # type: ignore[arg-type]
+        np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
     os.replace(tmp, folder / ARRAYS)
     manifest = dict(c.manifest)
     manifest.update(
@@ -122,6 +123,23 @@ def load(folder: Path) -> Classifier:
         raise
     except (KeyError, ValueError, IndexError, TypeError, zipfile.BadZipFile, OSError) as exc:
         raise ArtefactError(f"{folder}: the model's arrays are unusable ({exc}); {RETRAIN}") from exc
+
+
+def load_or_train(folder: Path, reference: Path, note: Callable[[str], None] = lambda _: None) -> Classifier:
+    """The model in ``folder``; when there is none, or a stale one (another version's), one trained
+    from ``reference`` and saved there first, after ``note`` says so in one line. An altered or
+    inconsistent model raises ArtefactError: it is not silently replaced."""
+    if (folder / MANIFEST).exists():
+        try:
+            return load(folder)
+        except StaleArtefact:
+            why = f"the HS model in {folder} was written by another version of Clearway"
+    else:
+        why = f"no HS model in {folder}"
+    note(f"{why}: training one from {reference} (about 15 s, once)")
+    classifier = building.train(reference, with_evaluation=False)
+    save(classifier, folder)
+    return classifier
 
 
 def _strings(a: np.ndarray[Any, Any]) -> list[str]:

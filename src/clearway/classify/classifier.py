@@ -106,6 +106,7 @@ class Invalid:
 
 
 Answer = Suggestions | Invalid
+Candidates = tuple[tuple[str, float], ...]
 
 
 def item_from_json(raw: object) -> Item:
@@ -191,37 +192,51 @@ class Classifier:
             raise UnknownJurisdiction(f"no tariff lines are loaded for jurisdiction {jurisdiction!r}")
         out: list[Answer] = []
         for start in range(0, len(items), CHUNK):
-            out += self._chunk(items[start : start + CHUNK], top)
+            out += [answer for answer, _ in self._chunk(items[start : start + CHUNK], top)]
         if national is not None and jurisdiction is not None:
             out = [_with_national(a, national, jurisdiction) for a in out]
         return out
 
-    def _chunk(self, items: Sequence[Item], top: int) -> list[Answer]:
-        answers: list[Answer | None] = [None] * len(items)
+    def suggest_with_candidates(self, items: Sequence[Item], top: int = 3) -> list[tuple[Answer, Candidates]]:
+        """``suggest_many``'s answers, each with every candidate subheading and its calibrated
+        confidence (best first; empty when the item got no codes): what the declared-code check
+        sums per chapter and heading, without building reasons for forty codes an item."""
+        if not 1 <= top <= MAX_TOP:
+            raise ValueError(f"top must be 1 to {MAX_TOP}, got {top}")
+        out: list[tuple[Answer, Candidates]] = []
+        for start in range(0, len(items), CHUNK):
+            out += self._chunk(items[start : start + CHUNK], top)
+        return out
+
+    def _chunk(self, items: Sequence[Item], top: int) -> list[tuple[Answer, Candidates]]:
+        answers: list[tuple[Answer, Candidates] | None] = [None] * len(items)
         pending: list[int] = []
         word_lists: list[list[str]] = []
         own_words: list[list[str]] = []
         for i, item in enumerate(items):
             early = self._screen(item)
             if early is not None:
-                answers[i] = early
+                answers[i] = (early, ())
                 continue
             own, category = self.words(item)
             if not own:
-                answers[i] = Suggestions(
+                nothing = Suggestions(
                     (),
                     True,
                     "no word names the goods: only a brand, sizes, colours, numbers or selling words",
                     "What are the goods? Name them, e.g. 'cotton t-shirt'.",
                 )
+                answers[i] = (nothing, ())
                 continue
             pending.append(i)
             own_words.append(own)
             word_lists.append(own + category)
         if pending:
             ranked, confidence, scores = self.rank(word_lists)
+            codes = self.index.codes_array
             for row, i in enumerate(pending):
-                answers[i] = self._answer(ranked[row], confidence[row], scores["sims"][row], own_words[row], top)
+                answer = self._answer(ranked[row], confidence[row], scores["sims"][row], own_words[row], top)
+                answers[i] = (answer, tuple(zip(codes[ranked[row]].tolist(), confidence[row].tolist(), strict=True)))
         return [a for a in answers if a is not None]
 
     def _screen(self, item: Item) -> Answer | None:

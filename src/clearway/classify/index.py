@@ -75,14 +75,28 @@ class Index:
         to_chapter = sp.csr_matrix((np.ones(n_classes), (self.chapter_of, np.arange(n_classes))))
         self.proto4 = _normalised(sp.csr_matrix(to_head @ summed))
         self.proto2 = _normalised(sp.csr_matrix(to_chapter @ summed))
-        self._docs_t = sp.csr_matrix(self.docs.T, dtype=np.float32)
+        # Texts of subheadings with several texts first (grouped), then those of subheadings with one:
+        # the best text of a subheading is then a reduction over the first block only, and a plain
+        # copy for the second (a reduction over 5,612 mostly one-column segments is slow).
+        counts = np.diff(np.r_[self.doc_starts, len(self.doc_class)])
+        several = counts[self.doc_class] > 1
+        self._perm = np.r_[np.flatnonzero(several), np.flatnonzero(~several)]
+        self._n_several = int(several.sum())
+        self._several_classes = np.flatnonzero(counts > 1)
+        self._single_classes = np.flatnonzero(counts == 1)
+        self._several_starts = _starts(self.doc_class[self._perm[: self._n_several]])
+        self._position = np.empty(len(self._perm), dtype=np.int64)
+        self._position[self._perm] = np.arange(len(self._perm))
+        self._docs_t = sp.csr_matrix(self.docs[self._perm].T, dtype=np.float32)
         self._p6_t = sp.csr_matrix(self.proto6.T, dtype=np.float32)
         self._p4_t = sp.csr_matrix(self.proto4.T, dtype=np.float32)
         self._p2_t = sp.csr_matrix(self.proto2.T, dtype=np.float32)
         # Which words each subheading's texts use (1 or 0), for the share of a query's words covered.
-        words = sp.csr_matrix(summed[:, np.flatnonzero(self.is_word)])
+        words = sp.csr_matrix(summed @ sp.diags(self.is_word.astype(np.float64)))
+        words.eliminate_zeros()
         words.data[:] = 1.0
         self._words_t = sp.csr_matrix(words.T, dtype=np.float32)
+        self._word_mask = self.is_word.astype(np.float32)
 
     @classmethod
     def build(
@@ -98,11 +112,17 @@ class Index:
     def scores(self, queries: sp.csr_matrix) -> dict[str, Array]:
         """The score matrices of the module's documentation: ``knn6`` and ``proto6`` per subheading,
         ``proto4`` and ``knn4`` per heading (columns: ``headings``), ``proto2`` and ``knn2`` per
-        chapter (columns: ``chapters``), and ``sims``, the cosine with every training text. In
-        float32: the products are memory-bound, and scores need no more digits."""
+        chapter (columns: ``chapters``), and ``sims``, the cosine with every training text (in the
+        index's own column order: read it with ``nearest``). In float32: the products are
+        memory-bound, and scores need no more digits."""
         queries = sp.csr_matrix(queries, dtype=np.float32)
         sims = (queries @ self._docs_t).toarray()
-        knn6 = np.maximum.reduceat(sims, self.doc_starts, axis=1)
+        knn6 = np.empty((sims.shape[0], len(self.codes)), dtype=sims.dtype)
+        if self._n_several:
+            knn6[:, self._several_classes] = np.maximum.reduceat(
+                sims[:, : self._n_several], self._several_starts, axis=1
+            )
+        knn6[:, self._single_classes] = sims[:, self._n_several :]
         return {
             "sims": sims,
             "knn6": knn6,
@@ -118,13 +138,13 @@ class Index:
         """Per subheading, the share of the query's word weight (TF-IDF) that its texts use: a
         subheading that names the goods ("vacuum flask") beats one that only shares their
         material ("stainless steel"), however well the material words match."""
-        words = sp.csr_matrix(queries[:, np.flatnonzero(self.is_word)])
-        totals = np.asarray(words.sum(axis=1)).ravel()
-        words = sp.csr_matrix(sp.diags(1.0 / np.maximum(totals, 1e-12)) @ words, dtype=np.float32)
-        return np.asarray((words @ self._words_t).toarray())
+        totals = np.asarray(queries @ self._word_mask).ravel()
+        covered = (queries @ self._words_t).toarray()
+        return np.asarray(covered / np.maximum(totals, 1e-12)[:, None], dtype=np.float32)
 
     def nearest(self, sims: Array, cls: int) -> int:
         """The row of the training text of subheading ``cls`` nearest to a query (its row of ``sims``)."""
         start = int(self.doc_starts[cls])
         end = int(self.doc_starts[cls + 1]) if cls + 1 < len(self.doc_starts) else len(self.doc_class)
-        return start + int(np.argmax(sims[start:end]))
+        rows = np.arange(start, end)
+        return int(rows[np.argmax(sims[self._position[rows]])])

@@ -27,10 +27,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from clearway.classify.classifier import Classifier, Invalid, Item, Suggestion, Suggestions
+from clearway.classify.classifier import Candidates, Classifier, Invalid, Item, Suggestion, Suggestions
 
 FAR: Final = 0.01
-SUPPORTED: Final = 0.5
+SUPPORTED: Final = 0.6
 Verdict = Literal["consistent", "heading", "chapter", "undecided"]
 
 
@@ -98,27 +98,27 @@ def check_codes(
             codes.append(None)
             errors.append(str(exc))
     items = [Item(d if isinstance(d, str) else "") for d, _ in pairs]
-    answers = classifier.suggest_many(items, top=20)
+    answers = classifier.suggest_with_candidates(items, top=top)
     out: list[CodeCheck | Invalid] = []
-    for code, error, answer in zip(codes, errors, answers, strict=True):
+    for code, error, (answer, candidates) in zip(codes, errors, answers, strict=True):
         if error is not None or code is None:
             out.append(Invalid(error or "invalid declared code"))
         elif isinstance(answer, Invalid):
             out.append(answer)
         else:
-            out.append(_verdict(code, answer, top, far, supported))
+            out.append(_verdict(code, answer, candidates, far, supported))
     return out
 
 
-def _verdict(code: str, answer: Suggestions, top: int, far: float, supported: float) -> CodeCheck:
-    shown = answer.suggestions[:top]
-    if not answer.suggestions:
+def _verdict(code: str, answer: Suggestions, candidates: Candidates, far: float, supported: float) -> CodeCheck:
+    shown = answer.suggestions
+    if not candidates:
         return CodeCheck(code, "undecided", 0.0, 0.0, shown, answer.why or "the description names no goods")
     chapters: dict[str, float] = {}
     headings: dict[str, float] = {}
-    for s in answer.suggestions:
-        chapters[s.code[:2]] = chapters.get(s.code[:2], 0.0) + s.confidence
-        headings[s.code[:4]] = headings.get(s.code[:4], 0.0) + s.confidence
+    for candidate, confidence in candidates:
+        chapters[candidate[:2]] = chapters.get(candidate[:2], 0.0) + confidence
+        headings[candidate[:4]] = headings.get(candidate[:4], 0.0) + confidence
     chapter = chapters.get(code[:2], 0.0)
     heading = headings.get(code[:4], 0.0)
     best_chapter = max(chapters, key=chapters.__getitem__)

@@ -25,7 +25,19 @@ from clearway.classify.index import Index
 from clearway.risk.learning.calibration import Isotonic
 
 Array = np.ndarray[Any, Any]
-FEATURES: Final = ("knn6", "proto6", "proto4", "proto2", "knn4", "knn2", "prior", "knn6_top", "cover")
+FEATURES: Final = (
+    "knn6",
+    "proto6",
+    "proto4",
+    "proto2",
+    "knn4",
+    "knn2",
+    "prior",
+    "knn6_top",
+    "cover",
+    "chapter_top",
+    "heading_top",
+)
 CANDIDATES: Final = 40
 
 
@@ -54,6 +66,14 @@ def features(scores: Mapping[str, Array], chosen: Array, index: Index) -> Array:
     # Whether the candidate holds the query's nearest text of all: retrieval's own answer.
     columns.append((knn6 >= knn6.max(axis=1, keepdims=True) - 1e-12).astype(np.float64))
     columns.append(scores["cover"][rows, chosen])
+    # The greedy hierarchical decision's answer: the best chapter, and the best heading in it.
+    chapter_score = scores["proto2"] + scores["knn2"]
+    best_chapter = np.argmax(chapter_score, axis=1)
+    columns.append((chapters == best_chapter[:, None]).astype(np.float64))
+    heading_score = scores["proto4"] + scores["knn4"]
+    in_chapter = index.chapter_of[index.heading_starts][None, :] == best_chapter[:, None]
+    best_heading = np.argmax(np.where(in_chapter, heading_score, -np.inf), axis=1)
+    columns.append((heads == best_heading[:, None]).astype(np.float64))
     return np.stack(columns, axis=2).astype(np.float64)
 
 

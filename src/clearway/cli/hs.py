@@ -35,29 +35,17 @@ def _reference_dir() -> Path:
 
 def load_classifier(model: Path | None) -> Classifier:
     """The model in ``model``, or in the default folder, trained there first when it has none."""
-    from clearway.classify import artefact, building
+    from clearway.classify import artefact
 
-    folder = model or Path(load_settings().hs_model_dir)
-    if model is None and not (folder / artefact.MANIFEST).exists():
-        why = f"no HS model in {folder}"
-    else:
-        try:
-            return artefact.load(folder)
-        except artefact.StaleArtefact as exc:
-            # A model of an older version of this code in the default folder is replaced, as a
-            # missing one is; one given with --model, or an altered one, is refused.
-            if model is not None:
-                fail(str(exc))
-            why = f"the HS model in {folder} was written by another version of Clearway"
-        except (OSError, ValueError) as exc:
-            fail(str(exc))
-    console.print(f"{why}: training one from {_reference_dir()} (about 15 s, once)", highlight=False)
     try:
-        classifier = building.train(_reference_dir(), with_evaluation=False)
+        if model is not None:
+            # A folder named on the command line is used as it is, never trained over.
+            return artefact.load(model)
+        return artefact.load_or_train(
+            Path(load_settings().hs_model_dir), _reference_dir(), lambda line: console.print(line, highlight=False)
+        )
     except (OSError, ValueError) as exc:
         fail(str(exc))
-    artefact.save(classifier, folder)
-    return classifier
 
 
 @hs_app.command("train")
