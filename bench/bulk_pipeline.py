@@ -139,6 +139,10 @@ def main() -> None:
         f"generated and wrote {args.count:,} consignments with documents in {time.perf_counter() - t:.1f} s (not timed)"
     )
 
+    # The risk step (rules, lists, the targeting model, the HS classifier) is loaded before the clock
+    # starts, as a running server has it loaded: the run measures the pipeline, not start-up.
+    if svc.risk_on:
+        svc.risk.step()
     started = time.perf_counter()
     cpu_started = time.process_time()
     before = STAGES.snapshot()

@@ -78,37 +78,29 @@ def _manifest_digest(folder: Path) -> str | None:
     return str(found) if found else None
 
 
-def load_shared(folder: Path, *, train: bool) -> Classifier:
-    """The classifier in ``folder``, loaded once per process; trained there first when ``train``."""
+def load_shared(folder: Path, *, train: bool, reference: Path | None = None) -> Classifier:
+    """The classifier in ``folder``, loaded once per process and model. With ``train``, a missing or
+    stale one (another version's) is first trained there from ``reference``, as ``clearway hs
+    suggest`` does (``classify.artefact.load_or_train``); an altered one is refused either way."""
     from clearway.classify import artefact
 
     with _LOADING:
         digest = _manifest_digest(folder)
-        if digest is None:
-            if not train:
+        key = (str(folder.resolve()), digest or "")
+        if digest is not None and key in _LOADED:
+            return _LOADED[key]
+        try:
+            if train:
+                source = reference or Path(Settings().hs_reference_dir)
+                classifier = artefact.load_or_train(folder, source, _log.warning)
+            elif digest is None:
                 raise ClassifierUnavailable(f"no HS model in {folder}; train one with 'clearway hs train'")
-            return _train(folder)
-        key = (str(folder.resolve()), digest)
-        if key not in _LOADED:
-            try:
-                _LOADED[key] = artefact.load(folder)
-            except (OSError, ValueError) as exc:
-                raise ClassifierUnavailable(str(exc)) from exc
-        return _LOADED[key]
-
-
-def _train(folder: Path) -> Classifier:
-    from clearway.classify import artefact, building
-
-    reference = Path(Settings().hs_reference_dir)
-    _log.warning("no HS model in %s: training one from %s (once, about 25 s)", folder, reference)
-    try:
-        classifier = building.train(reference, with_evaluation=False)
-    except (OSError, ValueError) as exc:
-        raise ClassifierUnavailable(f"no HS model in {folder}, and training one failed: {exc}") from exc
-    artefact.save(classifier, folder)
-    _LOADED[(str(folder.resolve()), str(classifier.manifest["model_sha256"]))] = classifier
-    return classifier
+            else:
+                classifier = artefact.load(folder)
+        except (OSError, ValueError) as exc:
+            raise ClassifierUnavailable(str(exc)) from exc
+        _LOADED[(str(folder.resolve()), str(classifier.manifest.get("model_sha256", "")))] = classifier
+        return classifier
 
 
 class ClassificationService:
@@ -121,7 +113,8 @@ class ClassificationService:
 
     def classifier(self, *, train: bool = True) -> Classifier:
         """The platform's classifier; ClassifierUnavailable when there is none (see the module's doc)."""
-        return load_shared(self.folder, train=train and self.settings.hs_model_dir == DEFAULT_FOLDER)
+        allowed = train and self.settings.hs_model_dir == DEFAULT_FOLDER
+        return load_shared(self.folder, train=allowed, reference=Path(self.settings.hs_reference_dir))
 
     def available(self) -> bool:
         try:
@@ -226,21 +219,30 @@ def pipeline_stage(settings: Settings) -> HsMismatchStage | None:
 
 
 class OncePerText:
-    """The classifier, answering each distinct item of a ``suggest_many`` call once.
+    """The classifier, answering each distinct item of a batch call once.
 
     ``check_codes`` classifies one item per (description, code) pair, and a batch repeats titles
     under several codes (simulated traffic: 2,100 pairs, 1,300 descriptions in 20,000 declarations).
     A thin adapter until ``classify.mismatch.check_codes`` classifies distinct descriptions once
-    itself; it passes through what check_codes reads (``index``) and answers the same."""
+    itself; everything else passes through to the classifier, and the answers are the same."""
 
     def __init__(self, classifier: Classifier) -> None:
         self.classifier = classifier
-        self.index = classifier.index
 
-    def suggest_many(self, items: Sequence[Item], top: int = 3, **national: Any) -> list[Answer]:
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.classifier, name)
+
+    def _once(self, method: str, items: Sequence[Item], *args: Any, **kwargs: Any) -> list[Any]:
         distinct = list(dict.fromkeys(items))  # frozen dataclasses: equal when every field is
-        answers = dict(zip(distinct, self.classifier.suggest_many(distinct, top, **national), strict=True))
+        found = getattr(self.classifier, method)(distinct, *args, **kwargs)
+        answers = dict(zip(distinct, found, strict=True))
         return [answers[item] for item in items]
+
+    def suggest_many(self, items: Sequence[Item], *args: Any, **kwargs: Any) -> list[Any]:
+        return self._once("suggest_many", items, *args, **kwargs)
+
+    def suggest_with_candidates(self, items: Sequence[Item], *args: Any, **kwargs: Any) -> list[Any]:
+        return self._once("suggest_with_candidates", items, *args, **kwargs)
 
 
 def _line_text(measure_type: str, expression: str) -> str:
