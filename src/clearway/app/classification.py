@@ -8,7 +8,7 @@ about a second, the arrays stay read-only). When the folder has no model:
 - the API and the pages train one there on first use, as ``clearway hs suggest`` does on a fresh
   clone, but only when the folder is the default one (``var/hs-model``): a folder an administrator
   named and left empty is a mistake to report, not to paper over;
-- the pipeline never trains (about 25 s, in the middle of a submission): it goes on without the
+- the pipeline never trains (about 15 s, in the middle of a submission): it goes on without the
   check ``hs_code_does_not_match_description`` and logs why once. ``make run`` trains the model
   before it serves.
 
