@@ -105,6 +105,9 @@ def test_unknown_jurisdiction_is_a_precise_422(hs_client: TestClient) -> None:
     problem = answer.json()
     assert problem["type"].endswith("unknown-jurisdiction") and problem["errors"][0]["pointer"] == "/jurisdiction"
     assert "GB" in problem["detail"]
+    # Exactly the document's codes: a generated client sends them so (the page reads any case).
+    lower = post(hs_client, {"items": [{"description": "pen"}], "jurisdiction": "gb"})
+    assert lower.status_code == 422 and lower.json()["errors"][0]["pointer"] == "/jurisdiction"
 
 
 def test_national_lines_come_from_the_loaded_tariff(hs_client: TestClient, hs_service: Clearway) -> None:
@@ -119,7 +122,7 @@ def test_national_lines_come_from_the_loaded_tariff(hs_client: TestClient, hs_se
     )
     SqlTariffStore(hs_service.engine).replace([measure], jurisdiction="GB", source="test")
     hs_service.revenue.reload()
-    after = post(hs_client, {"items": [{"description": "cotton t-shirt"}], "jurisdiction": "gb"}).json()
+    after = post(hs_client, {"items": [{"description": "cotton t-shirt"}], "jurisdiction": "GB"}).json()
     best = after["results"][0]["suggestions"][0]
     assert best["code"] == "610910"
     assert best["national_lines"] == [{"code": "6109100010", "description": "third country duty 12.00 %"}]

@@ -351,6 +351,9 @@ def _install_openapi(app: FastAPI, svc: Clearway) -> None:
                     parameter["schema"] = {"type": "string", "enum": messages_api.supported() or ["none"]}
             quote = spec["components"]["schemas"]["QuoteRequest"]["properties"]
             quote["destination"] = {**quote["destination"], "enum": revenue.quote_destinations(svc)}
+            # The jurisdictions POST /v1/classifications takes are the installed ones and their members.
+            asked = spec["components"]["schemas"]["ClassificationRequest"]["properties"]["jurisdiction"]
+            asked["anyOf"][0]["enum"] = classifications_api.jurisdictions(svc)
             contract.finish(spec, app, types)
             app.openapi_schema = spec
         return app.openapi_schema

@@ -25,6 +25,7 @@ from clearway.api import schemas
 from clearway.api.deps import PUBLIC, Service, read_body
 from clearway.api.problems import ApiError
 from clearway.api.responses import json_body, json_response, ok, problem_responses
+from clearway.api.revenue import quote_destinations
 from clearway.app.classification import ClassifierUnavailable, UnknownJurisdiction
 from clearway.app.classification_views import (
     ClassificationResponse,
@@ -35,6 +36,7 @@ from clearway.app.classification_views import (
     SuggestionView,
     classify_items,
 )
+from clearway.app.platform import Clearway
 from clearway.clearance.errors import InvalidRecord
 from clearway.dataset.decode import RecordDecoder
 from clearway.dataset.errors import FieldError
@@ -115,6 +117,13 @@ _ENVELOPE: Final = RecordDecoder(_Envelope, lambda _: [])
 _ITEM: Final = RecordDecoder(ClassificationItem, lambda _: [])
 
 
+def jurisdictions(svc: Clearway) -> list[str]:
+    """The codes ``jurisdiction`` takes, the OpenAPI document's enum: the installed jurisdictions'
+    own (GB, EU...) and the countries that resolve to one (DE -> EU), in capitals exactly as listed
+    (a generated client sends them so; the /classify page reads any case)."""
+    return sorted(set(svc.revenue.catalogue.jurisdictions) | set(quote_destinations(svc)))
+
+
 def decode_items(raws: list[msgspec.Raw]) -> list[ItemView | list[FieldError]]:
     """Each raw item decoded, or its errors with pointers into the request (``/items/<i>/...``)."""
     out: list[ItemView | list[FieldError]] = []
@@ -157,6 +166,14 @@ async def classify(request: Request, svc: Service) -> Response:
     if len(envelope.items) > MAX_ITEMS:
         detail = f"{len(envelope.items):,} items; one request takes at most {MAX_ITEMS:,}: split them"
         raise ApiError(413, "Too many items", detail, "too-many-items", [FieldError("/items", detail)])
+    if envelope.jurisdiction is not None and envelope.jurisdiction not in jurisdictions(svc):
+        known = ", ".join(sorted(svc.revenue.catalogue.jurisdictions))
+        detail = (
+            f"no jurisdiction answers to '{envelope.jurisdiction[:12]}'; use one of {known} "
+            "or a destination country's code, in capitals (DE)"
+        )
+        pointer = [FieldError("/jurisdiction", detail)]
+        raise ApiError(422, "Unknown jurisdiction", detail, "unknown-jurisdiction", pointer)
     decoded = decode_items(envelope.items)
     try:
         answer = await run_in_threadpool(
