@@ -16,7 +16,7 @@ import msgspec
 import sqlalchemy as sa
 
 from clearway.dataset.records import Consignment
-from clearway.store.risk_tables import inspection_outcomes
+from clearway.store.risk_tables import inspection_outcomes, risk_results
 from clearway.store.tables import consignment_versions, consignments
 
 _CONSIGNMENT = msgspec.json.Decoder(Consignment)
@@ -56,16 +56,17 @@ def corrections(
     return found
 
 
-def inspections_by_operator(
+def corrected_assessments(
     conn: sa.Connection, since: dt.datetime, operator_id: str | None = None
-) -> list[tuple[str, dt.datetime, bool]]:
-    """(operator, recorded at, whether the HS code was corrected) of each outcome since a time."""
-    o, c = inspection_outcomes, consignments
+) -> list[tuple[str, dt.datetime]]:
+    """(operator, assessed at) of each assessed declaration version since a time whose inspection
+    corrected its HS code: counted against the same assessments the quality report counts."""
+    o, r = inspection_outcomes, risk_results
     query = (
-        sa.select(c.c.operator_id, o.c.recorded_at, o.c.corrected_hs_code.is_not(None))
-        .join(c, c.c.id == o.c.consignment_id)
-        .where(o.c.recorded_at >= since)
+        sa.select(r.c.operator_id, r.c.assessed_at)
+        .join(r, (r.c.consignment_id == o.c.consignment_id) & (r.c.version == o.c.version))
+        .where(o.c.corrected_hs_code.is_not(None), r.c.assessed_at >= since)
     )
     if operator_id is not None:
-        query = query.where(c.c.operator_id == operator_id)
-    return [(op, at, bool(corrected)) for op, at, corrected in conn.execute(query)]
+        query = query.where(r.c.operator_id == operator_id)
+    return [(op, at) for op, at in conn.execute(query)]

@@ -105,12 +105,11 @@ async def operators_page(
             {"records": 0, "score": 0.0, "late": 0.0, "inspections": 0, "findings": 0, "hs_corrected": 0},
         )
         t["records"] += r["records"]
-        if r["records"]:  # a period of inspections alone has no declarations to average
-            t["score"] += r["mean_quality_score"] * r["records"]
-            t["late"] += r["share_late_filing"] * r["records"]
+        t["score"] += r["mean_quality_score"] * r["records"]
+        t["late"] += r["share_late_filing"] * r["records"]
         t["inspections"] += r["inspections"]
         t["findings"] += r["findings"]
-        t["hs_corrected"] += r["hs_codes_corrected"]  # of the inspections recorded in the same periods
+        t["hs_corrected"] += r["hs_codes_corrected"]  # of the declarations assessed in the period
     names = {o["id"]: o for o in registry}
     summary = [
         {
@@ -124,7 +123,7 @@ async def operators_page(
             "findings": t["findings"],
             "hit_rate": t["findings"] / t["inspections"] if t["inspections"] else None,
             "hs_corrected": t["hs_corrected"],
-            "hs_share": t["hs_corrected"] / t["inspections"] if t["inspections"] else None,
+            "hs_share": t["hs_corrected"] / t["records"] if t["records"] else None,
         }
         for op, t in sorted(totals.items())
     ]

@@ -103,12 +103,12 @@ class InspectionOutcomes(RiskCore):
 
     def quality_report(self, *, days: int, operator_id: str | None = None, period: str = "1d") -> list[dict[str, Any]]:
         """Per operator and period: declarations assessed, mean data-quality score, share of each
-        finding; and the inspections recorded, with how many found the HS code wrong and corrected it
-        (``hs_codes_corrected``, ``share_hs_codes_corrected`` of the inspections)."""
+        finding; and how many of those declarations an inspection found misclassified, with the
+        correct HS code recorded (``hs_codes_corrected``, ``share_hs_codes_corrected``)."""
         since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
         with self.engine.connect() as conn:
             rows = risk_repo.quality_rows(conn, since, operator_id)
-            inspected = classification_repo.inspections_by_operator(conn, since, operator_id)
+            corrected = classification_repo.corrected_assessments(conn, since, operator_id)
         frame = pl.DataFrame(
             {
                 "operator_id": [r[0] for r in rows],
@@ -124,7 +124,7 @@ class InspectionOutcomes(RiskCore):
             },
         )
         report = quality_report(frame, period=period)
-        return with_corrections(report, inspected, period).to_dicts()
+        return with_corrections(report, corrected, period).to_dicts()
 
     def result(self, consignment_id: str) -> Any:
         with self.engine.connect() as conn:
@@ -132,34 +132,18 @@ class InspectionOutcomes(RiskCore):
         return None if latest is None else msgspec.to_builtins(latest[1])
 
 
-def with_corrections(
-    report: pl.DataFrame, inspected: Sequence[tuple[str, dt.datetime, bool]], period: str
-) -> pl.DataFrame:
-    """The quality report with each operator's inspections and corrected HS codes of the period."""
-    outcomes = pl.DataFrame(
-        {
-            "operator_id": [r[0] for r in inspected],
-            "recorded_at": [r[1] for r in inspected],
-            "corrected": [r[2] for r in inspected],
-        },
-        schema={"operator_id": pl.Utf8, "recorded_at": pl.Datetime("us", "UTC"), "corrected": pl.Boolean},
+def with_corrections(report: pl.DataFrame, corrected: Sequence[tuple[str, dt.datetime]], period: str) -> pl.DataFrame:
+    """The quality report with, per operator and period, its assessed declarations whose HS code an
+    inspection corrected, and their share of the declarations (the same population as ``records``;
+    never how many were inspected, which is targeting's)."""
+    found = pl.DataFrame(
+        {"operator_id": [r[0] for r in corrected], "assessed_at": [r[1] for r in corrected]},
+        schema={"operator_id": pl.Utf8, "assessed_at": pl.Datetime("us", "UTC")},
     )
-    counted = outcomes.group_by("operator_id", pl.col("recorded_at").dt.truncate(period).alias("period_start")).agg(
-        pl.len().cast(pl.Int64).alias("inspections"),
-        pl.col("corrected").sum().cast(pl.Int64).alias("hs_codes_corrected"),
+    counted = found.group_by("operator_id", pl.col("assessed_at").dt.truncate(period).alias("period_start")).agg(
+        pl.len().cast(pl.Int64).alias("hs_codes_corrected")
     )
-    # A period with inspections but no declaration assessed (outcomes come days later) is a row too.
-    joined = report.join(counted, on=["operator_id", "period_start"], how="full", coalesce=True)
-    return (
-        joined.sort("operator_id", "period_start")
-        .with_columns(
-            pl.col("records").fill_null(0),
-            pl.col("inspections").fill_null(0),
-            pl.col("hs_codes_corrected").fill_null(0),
-        )
-        .with_columns(
-            share_hs_codes_corrected=pl.when(pl.col("inspections") > 0).then(
-                pl.col("hs_codes_corrected") / pl.col("inspections")
-            )
-        )
+    joined = report.join(counted, on=["operator_id", "period_start"], how="left", maintain_order="left")
+    return joined.with_columns(pl.col("hs_codes_corrected").fill_null(0)).with_columns(
+        share_hs_codes_corrected=pl.when(pl.col("records") > 0).then(pl.col("hs_codes_corrected") / pl.col("records"))
     )
