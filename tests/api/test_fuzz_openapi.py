@@ -87,6 +87,10 @@ CHECKS = [
 # a body with one invalid record is accepted as a whole by design, which "negative data must be
 # refused" cannot know. Whole-body refusals (not an array, not lines of JSON) are tested below.
 BATCH_OPERATIONS = {f"POST /v1/{kind}/batch" for kind in ("consignments", "orders", "payments", "waybills")}
+# POST /v1/classifications answers each item on its own the same way (a bad item gets its errors, the
+# others their codes); its envelope's refusals (top, unknown fields, 1,001 items, an unknown
+# jurisdiction) are tested in tests/api/test_classifications_api.py.
+BATCH_OPERATIONS |= {"POST /v1/classifications"}
 BATCH_CHECKS = [check for check in CHECKS if check is not negative_data_rejection]
 
 
