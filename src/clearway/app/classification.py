@@ -233,7 +233,10 @@ class OncePerText:
         return getattr(self.classifier, name)
 
     def _once(self, method: str, items: Sequence[Item], *args: Any, **kwargs: Any) -> list[Any]:
-        distinct = list(dict.fromkeys(items))  # frozen dataclasses: equal when every field is
+        try:
+            distinct = list(dict.fromkeys(items))  # frozen dataclasses: equal when every field is
+        except TypeError:  # an item with attributes (a dict) is not hashable: no sharing then
+            return list(getattr(self.classifier, method)(items, *args, **kwargs))
         found = getattr(self.classifier, method)(distinct, *args, **kwargs)
         answers = dict(zip(distinct, found, strict=True))
         return [answers[item] for item in items]
