@@ -68,6 +68,9 @@ run: install
 	$(BIN)/clearway risk import-vague-terms data/reference/hmrc-fpo/vague_terms.csv --patterns data/reference/hmrc-fpo/vague_terms_patterns.txt
 	@# A targeting model trained on a simulated labelled history, so the demo traffic is scored by it.
 	@test -f var/model/manifest.json || $(BIN)/clearway risk train --simulate 60000 --days 84
+	@# The HS classification assistant (docs/classification.md), trained from data/reference: /classify,
+	@# POST /v1/classifications and the pipeline's check of declared codes load it from var/hs-model.
+	@test -f var/hs-model/manifest.json || $(BIN)/clearway hs train
 	$(BIN)/clearway demo --count $(DEMO_COUNT)
 	$(BIN)/clearway serve --host $(HOST) --port $(PORT)
 

@@ -30,7 +30,20 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--top", type=int, default=3)
     parser.add_argument("--reference", type=Path, default=Path("data/reference"))
+    parser.add_argument(
+        "--pipeline",
+        action="store_true",
+        help="instead: the bulk pipeline with and without the HS code check (bench/hs_pipeline.py)",
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="with --pipeline: runs of each side")
+    parser.add_argument("--model", default="var/hs-model", help="with --pipeline: the HS model folder")
     args = parser.parse_args()
+    if args.pipeline:
+        # Its own processes, not pinned to one core: the pipeline is measured as it runs.
+        from hs_pipeline import run
+
+        run(args.count, args.repeat, args.model)
+        return
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 

@@ -108,7 +108,8 @@ def empty(engine: sa.Engine) -> None:
 @pytest.fixture
 def service(clean_engine: sa.Engine, database_url: str) -> Clearway:
     return Clearway(
-        Settings(database_url=database_url, secret_key=TEST_SECRET, model_dir=NO_MODEL), engine=clean_engine
+        Settings(database_url=database_url, secret_key=TEST_SECRET, model_dir=NO_MODEL, hs_model_dir=NO_MODEL),
+        engine=clean_engine,
     )
 
 
@@ -171,3 +172,17 @@ def hs_classifier(hs_model_dir: Path) -> Any:
     from clearway.classify import artefact
 
     return artefact.load(hs_model_dir)
+
+
+@pytest.fixture(scope="session")
+def hs_model(hs_model_dir: Path) -> str:
+    """The session's classifier folder, for the tests of the assistant in the application; other
+    tests name NO_MODEL and run without it."""
+    return str(hs_model_dir)
+
+
+@pytest.fixture
+def hs_service(clean_engine: sa.Engine, database_url: str, hs_model: str) -> Clearway:
+    """The platform with the HS classifier loaded (the pipeline checks declared codes)."""
+    settings = Settings(database_url=database_url, secret_key=TEST_SECRET, model_dir=NO_MODEL, hs_model_dir=hs_model)
+    return Clearway(settings, engine=clean_engine)

@@ -42,6 +42,7 @@ def shell(service: Clearway, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     monkeypatch.setenv("CLEARWAY_DATABASE_URL", service.settings.database_url)
     monkeypatch.setenv("CLEARWAY_SECRET_KEY", service.settings.secret_key)
     monkeypatch.setenv("CLEARWAY_MODEL_DIR", NO_MODEL)
+    monkeypatch.setenv("CLEARWAY_HS_MODEL_DIR", NO_MODEL)
     monkeypatch.setenv("CLEARWAY_SECRET_KEY_FILE", str(tmp_path / "secret.key"))
     return CliRunner()
 

@@ -87,6 +87,10 @@ CHECKS = [
 # a body with one invalid record is accepted as a whole by design, which "negative data must be
 # refused" cannot know. Whole-body refusals (not an array, not lines of JSON) are tested below.
 BATCH_OPERATIONS = {f"POST /v1/{kind}/batch" for kind in ("consignments", "orders", "payments", "waybills")}
+# POST /v1/classifications answers each item on its own the same way (a bad item gets its errors, the
+# others their codes); its envelope's refusals (top, unknown fields, 1,001 items, an unknown
+# jurisdiction) are tested in tests/api/test_classifications_api.py.
+BATCH_OPERATIONS |= {"POST /v1/classifications"}
 BATCH_CHECKS = [check for check in CHECKS if check is not negative_data_rejection]
 
 
@@ -190,7 +194,7 @@ class StoredRows:
 
 def _openapi_document() -> dict[str, Any]:
     """The application's OpenAPI document, from an app on an unused in-memory database."""
-    svc = Clearway(Settings(database_url="sqlite://", model_dir=NO_MODEL))
+    svc = Clearway(Settings(database_url="sqlite://", model_dir=NO_MODEL, hs_model_dir=NO_MODEL))
     try:
         document: dict[str, Any] = create_app(svc.settings, svc, sweep=False).openapi()
     finally:
@@ -292,7 +296,10 @@ def refused_without_credentials(case: schemathesis.Case[Any], app: FastAPI) -> N
 
 
 @pytest.fixture
-def fuzzed_app(service: Clearway) -> FastAPI:
+def fuzzed_app(service: Clearway, hs_model: str) -> FastAPI:
+    # With the HS classifier loaded, so that POST /v1/classifications is fuzzed against the real one
+    # (without a model it answers 503, which is no answer to fuzz).
+    service.settings = dataclasses.replace(service.settings, hs_model_dir=hs_model)
     return app_to_fuzz(service)
 
 

@@ -90,7 +90,7 @@ def generator_warnings(output: str) -> list[str]:
 @pytest.fixture(scope="session")
 def generated(tmp_path_factory: pytest.TempPathFactory, engine: sa.Engine, database_url: str) -> Iterator[Generated]:
     assert GENERATOR.exists(), f"{GENERATOR} is missing: `make install` installs the pinned generator"
-    settings = Settings(database_url=database_url, secret_key=TEST_SECRET, model_dir=NO_MODEL)
+    settings = Settings(database_url=database_url, secret_key=TEST_SECRET, model_dir=NO_MODEL, hs_model_dir=NO_MODEL)
     document = create_app(settings, Clearway(settings, engine=engine), sweep=False).openapi()
     folder = tmp_path_factory.mktemp("generated-client")
     (folder / "openapi.json").write_bytes(msgspec.json.encode(document))

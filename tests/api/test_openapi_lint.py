@@ -31,7 +31,7 @@ REDOCLY = REPO / "tools" / "openapi-lint" / "node_modules" / ".bin" / "redocly"
 
 def test_the_document_passes_the_recommended_lint(tmp_path: Path, engine: sa.Engine, database_url: str) -> None:
     assert REDOCLY.exists(), f"{REDOCLY} is missing: `make install` installs the pinned linter"
-    settings = Settings(database_url=database_url, secret_key=TEST_SECRET, model_dir=NO_MODEL)
+    settings = Settings(database_url=database_url, secret_key=TEST_SECRET, model_dir=NO_MODEL, hs_model_dir=NO_MODEL)
     document = create_app(settings, Clearway(settings, engine=engine), sweep=False).openapi()
     (tmp_path / "openapi.json").write_bytes(msgspec.json.encode(document))
     env = {**os.environ, "REDOCLY_TELEMETRY": "off", "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true"}
@@ -72,7 +72,7 @@ def test_the_operators_postman_collection_has_every_operation_with_its_credentia
 ) -> None:
     """What `make postman` makes: Postman's own converter on the operator and public part of the document."""
     assert CONVERTER.exists(), f"{CONVERTER} is missing: `make install` installs the pinned converter"
-    settings = Settings(database_url=database_url, secret_key=TEST_SECRET, model_dir=NO_MODEL)
+    settings = Settings(database_url=database_url, secret_key=TEST_SECRET, model_dir=NO_MODEL, hs_model_dir=NO_MODEL)
     whole = create_app(settings, Clearway(settings, engine=engine), sweep=False).openapi()
     document = for_audiences(whole, {"operators", "public"})
     (tmp_path / "openapi.json").write_bytes(msgspec.json.encode(document))

@@ -39,6 +39,7 @@ def test_the_public_routes_are_exactly_these(service: Clearway) -> None:
     public = sorted(key for key, found in route_table(service).items() if any(r.public for r in found))
     assert public == [
         ("GET", "/accessibility"),
+        ("GET", "/classify"),
         ("GET", "/landed-cost"),
         ("GET", "/login"),
         ("GET", "/prohibited"),
@@ -49,6 +50,7 @@ def test_the_public_routes_are_exactly_these(service: Clearway) -> None:
         ("GET", "/v1/tracking/{transport_document}"),
         ("POST", "/login"),
         ("POST", "/logout"),
+        ("POST", "/v1/classifications"),
         ("POST", "/v1/oauth/token"),
         ("POST", "/v1/quotes"),
     ]

@@ -116,6 +116,7 @@ def test_every_operation_names_its_security(client: TestClient) -> None:
         ("GET", "/v1/health/ready"),
         ("GET", "/v1/restrictions"),
         ("GET", "/v1/tracking/{transport_document}"),
+        ("POST", "/v1/classifications"),
         ("POST", "/v1/oauth/token"),
         ("POST", "/v1/quotes"),
     }

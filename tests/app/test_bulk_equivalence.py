@@ -167,6 +167,34 @@ def test_bulk_and_single_submissions_store_the_same_rows(
     spoil: frozenset[int],
     frame: bool,
 ) -> None:
+    same_rows(service, tmp_path_factory, seed, count, docs_first, spoil, frame)
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    seed=st.integers(0, 10_000),
+    count=st.integers(3, 14),
+    docs_first=st.booleans(),
+    frame=st.booleans(),
+)
+def test_the_same_rows_with_the_hs_check_on(
+    hs_service: Clearway, tmp_path_factory: Any, seed: int, count: int, docs_first: bool, frame: bool
+) -> None:
+    # The HS classifier's check of declared codes runs on both paths (one call per batch, the same
+    # labels): the stored risk results, rule hits and reasons included, must still be equal.
+    assert hs_service.risk.step().hs_mismatch is not None
+    same_rows(hs_service, tmp_path_factory, seed, count, docs_first, frozenset(), frame)
+
+
+def same_rows(
+    service: Clearway,
+    tmp_path_factory: Any,
+    seed: int,
+    count: int,
+    docs_first: bool,
+    spoil: frozenset[int],
+    frame: bool,
+) -> None:
     traffic = generate(count, seed)
     steps = plan(traffic, docs_first, spoil)
 

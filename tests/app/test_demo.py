@@ -28,7 +28,7 @@ PRICE_CODES = {"unit_price_mismatch", "value_mismatch"}
 @pytest.fixture(scope="module")
 def outcomes(engine: sa.Engine, database_url: str) -> Outcomes:
     empty(engine)
-    service = Clearway(Settings(database_url=database_url, model_dir=NO_MODEL), engine=engine)
+    service = Clearway(Settings(database_url=database_url, model_dir=NO_MODEL, hs_model_dir=NO_MODEL), engine=engine)
     traffic = generate(1500, seed=11)
     replay(service, traffic)
     end = max(t.received_at for t in traffic.truth)
@@ -124,7 +124,12 @@ def test_injected_risk_problems_get_their_lanes(
 
 def test_load_demo_onboards_operators_and_demo_people(engine: sa.Engine, database_url: str, tmp_path: Path) -> None:
     empty(engine)
-    settings = Settings(database_url=database_url, secret_key_file=str(tmp_path / "secret.key"), model_dir=NO_MODEL)
+    settings = Settings(
+        database_url=database_url,
+        secret_key_file=str(tmp_path / "secret.key"),
+        model_dir=NO_MODEL,
+        hs_model_dir=NO_MODEL,
+    )
     service = Clearway(settings, engine=engine)
     loaded = load_demo(service, count=200, seed=3, force=False)
     assert loaded == 200

@@ -126,7 +126,12 @@ def _invocation(path: Path_, command: Any, folder: Path) -> tuple[list[str], str
 
 
 def _run(args: list[str], url: str, stdin: str | None = None) -> Result:
-    env = {"CLEARWAY_DATABASE_URL": url, "CLEARWAY_SECRET_KEY": TEST_SECRET, "CLEARWAY_MODEL_DIR": NO_MODEL}
+    env = {
+        "CLEARWAY_DATABASE_URL": url,
+        "CLEARWAY_SECRET_KEY": TEST_SECRET,
+        "CLEARWAY_MODEL_DIR": NO_MODEL,
+        "CLEARWAY_HS_MODEL_DIR": NO_MODEL,
+    }
     return CliRunner().invoke(app, args, env=env, input=stdin)
 
 

@@ -45,6 +45,7 @@ def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, subprocess.
         "CLEARWAY_DATABASE_URL": database_url,
         "CLEARWAY_SECRET_KEY": TEST_SECRET,
         "CLEARWAY_MODEL_DIR": NO_MODEL,
+        "CLEARWAY_HS_MODEL_DIR": NO_MODEL,
         "CLEARWAY_LOG_FORMAT": "json",
         "CLEARWAY_METRICS_TOKEN": TOKEN,
         "CLEARWAY_METRICS_DIR": str(tmp_path / "metrics"),

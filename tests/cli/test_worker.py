@@ -38,6 +38,7 @@ def env(service: Clearway, database_url: str) -> dict[str, str]:
         "CLEARWAY_DATABASE_URL": database_url,
         "CLEARWAY_SECRET_KEY": TEST_SECRET,
         "CLEARWAY_MODEL_DIR": NO_MODEL,
+        "CLEARWAY_HS_MODEL_DIR": NO_MODEL,
     }
 
 

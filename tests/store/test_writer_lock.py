@@ -40,6 +40,7 @@ def env(tmp_path: Path) -> dict[str, str]:
         "CLEARWAY_DATABASE_URL": url,
         "CLEARWAY_SECRET_KEY": TEST_SECRET,
         "CLEARWAY_MODEL_DIR": NO_MODEL,
+        "CLEARWAY_HS_MODEL_DIR": NO_MODEL,
     }
 
 

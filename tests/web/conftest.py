@@ -65,7 +65,7 @@ def serve(service: Clearway) -> Iterator[Serve]:
 
 
 @pytest.fixture(scope="module")
-def demo_app(engine: sa.Engine, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+def demo_app(engine: sa.Engine, database_url: str, tmp_path_factory: pytest.TempPathFactory, hs_model: str) -> FastAPI:
     """The app on fresh demo data (one load per test module), as `server` serves it."""
     empty(engine)
     folder = tmp_path_factory.mktemp("browser")
@@ -74,6 +74,7 @@ def demo_app(engine: sa.Engine, database_url: str, tmp_path_factory: pytest.Temp
         secret_key=TEST_SECRET,
         secret_key_file=str(folder / "secret.key"),
         model_dir=NO_MODEL,
+        hs_model_dir=hs_model,  # the HS assistant: /classify answers, the pipeline checks declared codes
         rate_limit_per_second=0,
         stats_refresh_seconds=0,  # the dashboard reads the store afresh on each visit
     )

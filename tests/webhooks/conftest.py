@@ -135,6 +135,7 @@ def hooks_settings(database_url: str, **changes: Any) -> Settings:
         database_url=database_url,
         secret_key=TEST_SECRET,
         model_dir=NO_MODEL,
+        hs_model_dir=NO_MODEL,
         webhooks_allow_private=True,
         webhooks_timeout_seconds=1.0,
     )

@@ -185,7 +185,7 @@ def test_no_offset_is_committed_before_the_database_commits(service: Clearway, k
     produce(kafka, topics.input, [canonical("op-courier-1", "consignment", consignment(f"C-{n}")) for n in range(3)])
     unreachable = Clearway(
         Settings(database_url=f"sqlite:///{tmp_path / 'no-such-dir' / 'db.sqlite'}", secret_key=TEST_SECRET,
-                 model_dir=NO_MODEL)
+                 model_dir=NO_MODEL, hs_model_dir=NO_MODEL)
     )  # fmt: skip
     client = KafkaClient(kafka, topics.input, "g", partitions=[0])
     worker = StreamWorker(unreachable, client, Topics(results=topics.results, dead_letter=topics.dead))

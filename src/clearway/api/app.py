@@ -37,6 +37,7 @@ from clearway.api import (
     webhooks,
 )
 from clearway.api import alerts as alerts_api
+from clearway.api import classifications as classifications_api
 from clearway.api import messages as messages_api
 from clearway.api import public as public_api
 from clearway.api import security_events as security_api
@@ -58,7 +59,16 @@ from clearway.app.webhooks.delivery import Deliverer
 from clearway.dataset.records import SCHEMA_RULES
 from clearway.settings import Settings
 from clearway.store.rate_limit_repo import SharedBuckets
-from clearway.web import auth, consignment_pages, landed_cost, operator_pages, pages, queue_pages, risk_pages
+from clearway.web import (
+    auth,
+    classify_page,
+    consignment_pages,
+    landed_cost,
+    operator_pages,
+    pages,
+    queue_pages,
+    risk_pages,
+)
 from clearway.web.auth import LoginRequired
 from clearway.web.dashboard_pages import router as dashboard_router
 from clearway.web.public_pages import router as public_pages_router
@@ -179,6 +189,7 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
         messages_api.consignment_router,
         webhooks.router,
         alerts_api.router,
+        classifications_api.router,
     ):
         app.include_router(router, responses=RATE_LIMITED_RESPONSES)
     # /metrics and the readiness probe: neither is rate limited (a probe refused takes an instance out).
@@ -187,6 +198,7 @@ def create_app(settings: Settings | None = None, service: Clearway | None = None
     app.include_router(pages.router)
     app.include_router(landed_cost.router)
     app.include_router(public_pages_router)
+    app.include_router(classify_page.router)
     app.include_router(risk_pages.router)
     app.include_router(dashboard_router)
     app.include_router(queue_pages.router)
@@ -313,6 +325,7 @@ def _install_openapi(app: FastAPI, svc: Clearway) -> None:
         *webhooks.WEBHOOK_SCHEMAS,
         *alerts_api.ALERT_SCHEMAS,
         *observe.OBSERVE_SCHEMAS,
+        *classifications_api.CLASSIFICATION_SCHEMAS,
         customs.ControlRequest,
         oauth.TokenResponse,
         oauth.TokenError,
@@ -338,6 +351,9 @@ def _install_openapi(app: FastAPI, svc: Clearway) -> None:
                     parameter["schema"] = {"type": "string", "enum": messages_api.supported() or ["none"]}
             quote = spec["components"]["schemas"]["QuoteRequest"]["properties"]
             quote["destination"] = {**quote["destination"], "enum": revenue.quote_destinations(svc)}
+            # The jurisdictions POST /v1/classifications takes are the installed ones and their members.
+            asked = spec["components"]["schemas"]["ClassificationRequest"]["properties"]["jurisdiction"]
+            asked["anyOf"][0]["enum"] = classifications_api.jurisdictions(svc)
             contract.finish(spec, app, types)
             app.openapi_schema = spec
         return app.openapi_schema

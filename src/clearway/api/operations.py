@@ -99,6 +99,7 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("post", "/v1/me/password"): ("me.changePassword", "people"),
     # Anyone.
     ("post", "/v1/quotes"): ("quotes.create", "public"),
+    ("post", "/v1/classifications"): ("classifications.create", "public"),
     ("get", "/v1/restrictions"): ("restrictions.list", "public"),
     ("get", "/v1/tracking/{transport_document}"): ("tracking.read", "public"),
     ("get", "/v1/health"): ("health.read", "public"),

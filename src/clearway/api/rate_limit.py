@@ -125,7 +125,17 @@ _MAX_CREDENTIAL = 4096
 
 # Public routes answer anyone, so a header proves nothing there: they are limited per client address,
 # or a caller could send a new junk credential with each request and walk through tracking numbers.
-PUBLIC_PREFIXES = ("/v1/tracking/", "/track", "/v1/restrictions", "/prohibited", "/v1/quotes", "/landed-cost", "/login")
+PUBLIC_PREFIXES = (
+    "/v1/tracking/",
+    "/track",
+    "/v1/restrictions",
+    "/prohibited",
+    "/v1/quotes",
+    "/landed-cost",
+    "/v1/classifications",
+    "/classify",
+    "/login",
+)
 
 
 def _address(scope: Scope) -> str:

@@ -22,6 +22,7 @@ _PROBLEM_TEXT = {
     410: "Gone: kept no longer (retention)",
     415: "Wrong content type",
     422: "Invalid fields; each error has a JSON pointer",
+    503: "Not available now (a model or data it needs is not loaded); the detail says what to do",
 }
 
 

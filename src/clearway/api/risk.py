@@ -183,6 +183,10 @@ QualityRow = msgspec.defstruct(
         ("records", int),
         ("mean_quality_score", float | None),
         *((f"share_{code}", float | None) for code in QUALITY_CODES),
+        # The declarations of the period an inspection found misclassified, with the correct HS code
+        # recorded (the HS classifier learns from them: docs/risk.md), and their share of ``records``.
+        ("hs_codes_corrected", int),
+        ("share_hs_codes_corrected", float | None),
     ],
     kw_only=True,
 )

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from clearway.app import metrics
 from clearway.app.access.operators import AccessService
 from clearway.app.alerts.service import AlertService
+from clearway.app.classification import ClassificationService
 from clearway.app.concurrency import batch, catch_up_after, looked_for, retry_conflicts
 from clearway.app.dossier import ConsignmentDossier, read_dossier
 from clearway.app.learning.service import LearningService
@@ -91,6 +92,11 @@ class Clearway:
     def webhooks(self) -> WebhookService:
         """Operators' webhook subscriptions, their delivery log, and the deliverer."""
         return WebhookService(self.engine, self.settings, write_lock=self._write_lock)
+
+    @functools.cached_property
+    def classification(self) -> ClassificationService:
+        """The HS classification assistant: suggestions, code checks, national lines."""
+        return ClassificationService(self.engine, self.settings, self.revenue)
 
     @functools.cached_property
     def alerts(self) -> AlertService:
@@ -208,15 +214,9 @@ class Clearway:
         return done
 
     def cancel(self, operator_id: str, consignment_id: str, reason: str, *, now: dt.datetime | None = None) -> None:
+        at, actor = now or utcnow(), f"operator:{operator_id}"
         with paused_gc(), self._write_lock, self.engine.begin() as conn:
-            actions.cancel(
-                SqlClearanceStore(conn),
-                operator_id,
-                consignment_id,
-                reason=reason,
-                now=now or utcnow(),
-                actor=f"operator:{operator_id}",
-            )
+            actions.cancel(SqlClearanceStore(conn), operator_id, consignment_id, reason=reason, now=at, actor=actor)
 
     def control(
         self,

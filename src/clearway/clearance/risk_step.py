@@ -21,6 +21,9 @@ from clearway.clearance.store import ClearanceStore
 from clearway.jurisdictions import Catalogue
 from clearway.risk.aggregation import add_buyer_day, buyer_keys
 from clearway.risk.frame import EuroRates, RiskInput, build_frame, buyer_address
+from clearway.risk.hs_mismatch import COLUMN as HS_COLUMN
+from clearway.risk.hs_mismatch import RULE as HS_RULE
+from clearway.risk.hs_mismatch import HsMismatchStage
 from clearway.risk.lanes import Contribution, LaneSettings, RiskResult, RuleInfo, decide_all
 from clearway.risk.learning.features import model_inputs
 from clearway.risk.learning.model import RiskModel
@@ -58,10 +61,18 @@ class RiskStep:
     model: RiskModel | None = None
     # Alerts imported from partner administrations (loaded once per step, matched per batch).
     partner_alerts: AlertIndex | None = None
+    # The HS classification assistant's check of declared codes (None: no model loaded, no check).
+    hs_mismatch: HsMismatchStage | None = None
 
     def __post_init__(self) -> None:
         self.rule_info = {
-            r.name: RuleInfo(r.description, r.legal_basis, "partner_alerts" in fields_read(r.when)) for r in self.rules
+            r.name: RuleInfo(
+                r.description,
+                r.legal_basis,
+                "partner_alerts" in fields_read(r.when),
+                HS_COLUMN in fields_read(r.when) or r.name == HS_RULE,
+            )
+            for r in self.rules
         }
         self._jurisdiction = {d: self.catalogue.resolve(d)[0].code for d in self.catalogue.destinations()}
         # Seller tiers are keyed by the lower-cased seller name (Polars and Python lower-case alike).
@@ -96,6 +107,8 @@ class RiskStep:
             # No alert imported: a broadcast empty list (a Series of 20,000 empty lists costs ~50 ms).
             frame = frame.with_columns(pl.lit([], dtype=pl.List(pl.Utf8)).alias("partner_alerts"))
         frame = add_buyer_day(frame, self.secret, earlier, day=day)
+        labels = self._hs_labels(frame["descriptions"].to_list(), frame["hs_codes"].to_list())
+        frame = frame.with_columns(pl.Series(HS_COLUMN, labels, dtype=pl.List(pl.Utf8)))
         frame = assess_quality(frame, self.quality, self.quality_config)
         if self.screening is not None and len(self.screening):
             frame = screen_frame(frame, self.screening, self.screening_threshold)
@@ -153,6 +166,14 @@ class RiskStep:
             return [[] for _ in inputs]
         return self.partner_alerts.labels([i.consignment for i in inputs], [i.received_at for i in inputs])
 
+    def _hs_labels(
+        self, descriptions: Sequence[Sequence[str | None] | None], codes: Sequence[Sequence[str | None] | None]
+    ) -> list[list[str]]:
+        # One call to the classifier for the batch, on both paths, so that they label alike.
+        if self.hs_mismatch is None:
+            return [[] for _ in descriptions]
+        return self.hs_mismatch.labels(descriptions, codes)
+
     def _kinds(self, hits: Sequence[str] | None) -> list[str]:
         # "list:entry:field:score" -> "sanctions:list:entry:field:score"
         return [f"{self.list_kinds.get(hit.split(':', 1)[0], 'watchlist')}:{hit}" for hit in (hits or [])]
@@ -176,8 +197,10 @@ class RiskStep:
             prior_n, prior_v = earlier.get((key, day.isoformat()), (0, 0.0))
             running.append((totals[key][0] + prior_n, totals[key][1] + prior_v))
         out = []
-        for key, row, alerts, so_far in zip(keys, rows, self._alerts(inputs), running, strict=True):
+        labels = self._hs_labels([r["descriptions"] for r in rows], [r["hs_codes"] for r in rows])
+        for key, row, alerts, so_far, hs in zip(keys, rows, self._alerts(inputs), running, labels, strict=True):
             row["partner_alerts"] = alerts
+            row[HS_COLUMN] = hs
             row["jurisdiction"] = self._jurisdiction.get(row["destination"])
             row["operator_trust"] = self.trust.get(("operator", row["operator_id"]), "standard")
             row["seller_trust"] = self._sellers.get(row["seller_name"].lower(), "standard")

@@ -16,6 +16,7 @@ from clearway.cli.db import audit_app, db_app
 from clearway.cli.errors import DatabaseErrors
 from clearway.cli.evaluation import register as register_evaluation
 from clearway.cli.hs import hs_app
+from clearway.cli.hs_learning import corrections_command as _registers_hs_learning  # noqa: F401
 from clearway.cli.learning import register as register_learning
 from clearway.cli.messages import messages_app
 from clearway.cli.privacy import privacy_app

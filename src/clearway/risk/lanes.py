@@ -24,6 +24,9 @@ from typing import Any, Literal
 
 import msgspec
 
+from clearway.risk.hs_mismatch import COLUMN as HS_COLUMN
+from clearway.risk.hs_mismatch import describe
+
 Lane = Literal["green", "yellow", "red", "do_not_load"]
 SEVERITY: dict[str, int] = {"green": 0, "yellow": 1, "red": 2, "do_not_load": 3}
 _BASIS_RULES = (
@@ -120,6 +123,9 @@ class RuleInfo:
     legal_basis: str
     # The rule tests ``partner_alerts``: its reason names each partner alert the consignment matched.
     partner_alerts: bool = False
+    # The rule tests ``hs_mismatches``: its reason names each item whose code its description does not
+    # support, with the codes the description supports (clearway.risk.hs_mismatch).
+    hs_mismatches: bool = False
 
 
 def random_draw(secret: bytes, reference: str, operator_id: str) -> float:
@@ -202,7 +208,10 @@ def decide(
 
 def _message(rule: RuleInfo, row: Mapping[str, Any]) -> str:
     """A rule's description; for a rule on partner alerts, with the partner and finding of each alert
-    matched (labels ``finding:PARTNER:alert id``, clearway.risk.partner_alerts)."""
+    matched (labels ``finding:PARTNER:alert id``, clearway.risk.partner_alerts); for a rule on HS
+    codes, with each item whose code is far and the codes suggested (clearway.risk.hs_mismatch)."""
+    if rule.hs_mismatches and row.get(HS_COLUMN):
+        return f"{rule.description.rstrip('.')}: {describe(list(row[HS_COLUMN]))}."
     if not rule.partner_alerts or not row.get("partner_alerts"):
         return rule.description
     named = []

@@ -8,6 +8,9 @@ The standard asks for data that is timely, accurate, complete and consistent; ea
 - accuracy: ``vague_description``, ``mixed_script_text`` (a word of a description or a party's name
   mixes alphabets, as "Pеpper" with a Cyrillic е: a look-alike spelling that hides the goods or the
   party from matching, or a keyboard switched mid-word), ``hs_not_in_nomenclature``,
+  ``hs_code_does_not_match_description`` (the HS classification assistant finds the declared code's
+  chapter or heading far from what the description supports: the ``hs_mismatches`` column, which
+  clearway.risk.hs_mismatch adds before quality runs; without it, the check finds nothing),
   ``value_zero_or_one``, ``unit_value_far_below_reference``, ``unit_value_far_above_reference``,
   ``weight_implausible``;
 - consistency: ``item_values_inconsistent`` (item lines do not add up to the goods value),
@@ -34,6 +37,7 @@ from clearway.dataset.records import Address
 from clearway.dataset.text import is_mixed_script
 from clearway.gc_pause import paused_gc
 from clearway.risk.frame import RiskInput
+from clearway.risk.hs_mismatch import COLUMN as HS_COLUMN
 from clearway.risk.matching import matching_forms, mixed_script
 from clearway.risk.reference import QualityReference, ReferencePrices, is_blank, is_blank_expr, normalise
 
@@ -49,6 +53,8 @@ DEFAULT_WEIGHTS: Mapping[str, int] = {
     "vague_description": 25,
     "mixed_script_text": 15,
     "hs_not_in_nomenclature": 25,
+    # Lighter than a code that does not exist: the assistant can be wrong, and the code may be right.
+    "hs_code_does_not_match_description": 15,
     "value_zero_or_one": 20,
     "unit_value_far_below_reference": 20,
     "unit_value_far_above_reference": 10,
@@ -256,6 +262,7 @@ def checks(
         "vague_description": _any(normalised, vague),
         "mixed_script_text": pl.any_horizontal(mixed_script(col(c)) for c in ("descriptions", *NAMES)),
         "hs_not_in_nomenclature": _any("hs_codes", lambda e: ~e.str.slice(0, 6).is_in(subheadings).fill_null(False)),
+        "hs_code_does_not_match_description": col(HS_COLUMN).list.len() > 0,
         "value_zero_or_one": ~col("nature").eq_missing("documents")
         & (_zero_or_one(goods).fill_null(False) | _any("unit_prices", _zero_or_one)),
         "unit_value_far_below_reference": ratios.list.min() < config.price_ratio_low,
@@ -283,6 +290,8 @@ def assess_quality(
     missing = [c for c in QUALITY_INPUTS if c not in frame.columns]
     if missing:
         raise ValueError(f"the frame lacks {missing}: add them with with_quality_inputs")
+    if HS_COLUMN not in frame.columns:  # the HS stage did not run: no evidence, no finding
+        frame = frame.with_columns(pl.lit([], dtype=pl.List(pl.Utf8)).alias(HS_COLUMN))
     flags = checks(reference, config, pl.col("_ratios"), pl.col("_normalised"))
     # The codes found are a bit mask, joined to the list of codes it stands for: building the lists
     # row by row costs more than all the checks together.
@@ -305,7 +314,7 @@ def assess_quality(
 
 @functools.cache
 def _code_lists() -> pl.DataFrame:
-    """Every combination of codes by its bit mask (bit i: CODES[i]), 4,096 rows."""
+    """Every combination of codes by its bit mask (bit i: CODES[i]), 2 ** len(CODES) rows."""
     masks = range(1 << len(CODES))
     lists = [[c for bit, c in enumerate(CODES) if m >> bit & 1] for m in masks]
     return pl.DataFrame(
@@ -365,6 +374,7 @@ def quality_of(
         "vague_description": any(d is not None and reference.vague.is_vague(d) for d in descriptions),
         "mixed_script_text": any(t is not None and is_mixed_script(t) for t in [*descriptions, *map(row.get, NAMES)]),
         "hs_not_in_nomenclature": any(c is None or c[:6] not in reference.nomenclature.subheadings for c in codes),
+        "hs_code_does_not_match_description": bool(row.get(HS_COLUMN)),
         "value_zero_or_one": row["nature"] != "documents"
         and (goods in (0.0, 1.0) or any(p in (0.0, 1.0) for p in unit_prices)),
         "unit_value_far_below_reference": bool(ratios) and min(ratios) < config.price_ratio_low,

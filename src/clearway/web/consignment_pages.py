@@ -26,6 +26,7 @@ from clearway.access.roles import Principal, Role
 from clearway.api.customs import in_officers_work
 from clearway.api.deps import Service
 from clearway.api.views import consignment_view, pseudonymised_view
+from clearway.app.classification_views import check_declared
 from clearway.app.dossier import ConsignmentDossier
 from clearway.app.risk.service import OUTCOMES
 from clearway.clearance.errors import ClearwayError, Conflict, InvalidRecord, NotFound
@@ -132,6 +133,10 @@ async def consignment_page(
     received_as = await run_in_threadpool(svc.messages.kept_for, carried)
     # Partners' alerts in force now, also those imported after the consignment was assessed.
     alerts = await run_in_threadpool(svc.alerts.matches, dossier.consignment.record)
+    # What each item's description supports beside its declared code (the HS assistant), as the
+    # rule hs_code_does_not_match_description reads it; None when no HS model is loaded.
+    lines = [(i.line, i.description, i.hs_code) for i in dossier.consignment.record.items]
+    hs_checks = await run_in_threadpool(check_declared, svc.classification, lines)
     return templates.TemplateResponse(
         request,
         "consignment.html",
@@ -147,6 +152,7 @@ async def consignment_page(
             "outcomes": OUTCOMES if person.role is Role.OFFICER and _was_inspected(dossier) else (),
             "descriptions": DESCRIPTIONS,
             "partner_alerts": alerts,
+            "hs_checks": hs_checks,
             # Fixed sentences for known codes; anything else in the query is not shown.
             "done": DONE.get(done or ""),
             "control_errors": _errors_of("control", error),

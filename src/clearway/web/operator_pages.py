@@ -101,13 +101,15 @@ async def operators_page(
     totals: dict[str, dict[str, Any]] = {}
     for r in rows:
         t = totals.setdefault(
-            r["operator_id"], {"records": 0, "score": 0.0, "late": 0.0, "inspections": 0, "findings": 0}
+            r["operator_id"],
+            {"records": 0, "score": 0.0, "late": 0.0, "inspections": 0, "findings": 0, "hs_corrected": 0},
         )
         t["records"] += r["records"]
         t["score"] += r["mean_quality_score"] * r["records"]
         t["late"] += r["share_late_filing"] * r["records"]
         t["inspections"] += r["inspections"]
         t["findings"] += r["findings"]
+        t["hs_corrected"] += r["hs_codes_corrected"]  # of the declarations assessed in the period
     names = {o["id"]: o for o in registry}
     summary = [
         {
@@ -120,6 +122,8 @@ async def operators_page(
             "inspections": t["inspections"],
             "findings": t["findings"],
             "hit_rate": t["findings"] / t["inspections"] if t["inspections"] else None,
+            "hs_corrected": t["hs_corrected"],
+            "hs_share": t["hs_corrected"] / t["records"] if t["records"] else None,
         }
         for op, t in sorted(totals.items())
     ]

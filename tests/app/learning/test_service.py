@@ -97,7 +97,11 @@ def trained(
     empty(engine)
     folder = tmp_path_factory.mktemp("model")
     settings = Settings(
-        database_url=database_url, secret_key=TEST_SECRET, model_dir=str(folder / "model"), model_min_labels=300
+        database_url=database_url,
+        secret_key=TEST_SECRET,
+        model_dir=str(folder / "model"),
+        model_min_labels=300,
+        hs_model_dir=str(folder / "hs"),
     )
     service = Clearway(settings, engine=engine)
     traffic = generate(1500, seed=4, config=SimulationConfig(days=21, fraud=FRAUD_PRESETS["default"]))

@@ -74,6 +74,7 @@ BASE: dict[str, Any] = {
     "screening_score": 0.01,
     "screening_hits": [],
     "partner_alerts": [],
+    "hs_mismatches": [],
     "buyer_day_count": 1,
     "buyer_day_value_eur": 20.0,
     "jurisdiction": "EU",
@@ -130,6 +131,10 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     ),
     "weapons_or_ammunition@1": ({"hs_codes": ["610910", "930400"]}, {"hs_codes": ["930700"]}),
     "matches_partner_alert@1": ({"partner_alerts": ["counterfeit:NL:a-1"]}, {"partner_alerts": []}),
+    "hs_code_does_not_match_description@1": (
+        {"hs_codes": ["851713"], "hs_mismatches": ["chapter:1:851713:610910=0.7700,610990=0.0300"]},
+        {"hs_codes": ["610910"], "hs_mismatches": []},
+    ),
     "medicines_by_post@1": (
         {"hs_codes": ["300490"], "channel": "post"},
         {"hs_codes": ["300490"], "channel": "courier"},

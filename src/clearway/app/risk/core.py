@@ -21,6 +21,7 @@ import sqlalchemy as sa
 import yaml
 
 from clearway.app.alerts.keys import load_index
+from clearway.app.classification import pipeline_stage
 from clearway.app.secrets import derive, load_or_create
 from clearway.clearance.risk_step import RiskStep
 from clearway.jurisdictions import Catalogue
@@ -165,6 +166,7 @@ class RiskCore:
                 trust=trust,
                 model=model,
                 partner_alerts=alerts,
+                hs_mismatch=pipeline_stage(self.settings),
             )
         return self._step
 

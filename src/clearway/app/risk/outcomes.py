@@ -18,7 +18,7 @@ from clearway.clearance.errors import Conflict, InvalidRecord, NotFound
 from clearway.clearance.lifecycle import State
 from clearway.dataset.errors import FieldError
 from clearway.risk.quality import quality_report
-from clearway.store import risk_repo
+from clearway.store import classification_repo, risk_repo
 from clearway.store.repository import SqlClearanceStore
 from clearway.store.risk_tables import inspection_outcomes
 from clearway.store.tables import consignments
@@ -102,10 +102,13 @@ class InspectionOutcomes(RiskCore):
                 store.append_notices([told])
 
     def quality_report(self, *, days: int, operator_id: str | None = None, period: str = "1d") -> list[dict[str, Any]]:
-        """Per operator and period: declarations assessed, mean data-quality score, share of each finding."""
+        """Per operator and period: declarations assessed, mean data-quality score, share of each
+        finding; and how many of those declarations an inspection found misclassified, with the
+        correct HS code recorded (``hs_codes_corrected``, ``share_hs_codes_corrected``)."""
         since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
         with self.engine.connect() as conn:
             rows = risk_repo.quality_rows(conn, since, operator_id)
+            corrected = classification_repo.corrected_assessments(conn, since, operator_id)
         frame = pl.DataFrame(
             {
                 "operator_id": [r[0] for r in rows],
@@ -120,9 +123,27 @@ class InspectionOutcomes(RiskCore):
                 "quality_codes": pl.List(pl.Utf8),
             },
         )
-        return quality_report(frame, period=period).to_dicts()
+        report = quality_report(frame, period=period)
+        return with_corrections(report, corrected, period).to_dicts()
 
     def result(self, consignment_id: str) -> Any:
         with self.engine.connect() as conn:
             latest = risk_repo.latest_result(conn, consignment_id)
         return None if latest is None else msgspec.to_builtins(latest[1])
+
+
+def with_corrections(report: pl.DataFrame, corrected: Sequence[tuple[str, dt.datetime]], period: str) -> pl.DataFrame:
+    """The quality report with, per operator and period, its assessed declarations whose HS code an
+    inspection corrected, and their share of the declarations (the same population as ``records``;
+    never how many were inspected, which is targeting's)."""
+    found = pl.DataFrame(
+        {"operator_id": [r[0] for r in corrected], "assessed_at": [r[1] for r in corrected]},
+        schema={"operator_id": pl.Utf8, "assessed_at": pl.Datetime("us", "UTC")},
+    )
+    counted = found.group_by("operator_id", pl.col("assessed_at").dt.truncate(period).alias("period_start")).agg(
+        pl.len().cast(pl.Int64).alias("hs_codes_corrected")
+    )
+    joined = report.join(counted, on=["operator_id", "period_start"], how="left", maintain_order="left")
+    return joined.with_columns(pl.col("hs_codes_corrected").fill_null(0)).with_columns(
+        share_hs_codes_corrected=pl.when(pl.col("records") > 0).then(pl.col("hs_codes_corrected") / pl.col("records"))
+    )

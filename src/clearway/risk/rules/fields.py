@@ -44,6 +44,9 @@ STAGE_COLUMNS: Final[dict[str, pl.DataType | type[pl.DataType]]] = {
     # Imported partner administrations' alerts the consignment matches, "finding:PARTNER:alert id"
     # (clearway.risk.partner_alerts): the seller's identifiers are compared as pseudonyms only.
     "partner_alerts": pl.List(pl.Utf8),
+    # Items whose declared HS code is far from what their description supports, as the HS
+    # classification assistant judges (clearway.risk.hs_mismatch): "chapter|heading:item:declared:codes".
+    "hs_mismatches": pl.List(pl.Utf8),
     "buyer_day_count": pl.UInt32,
     "buyer_day_value_eur": pl.Float64,
     "jurisdiction": pl.Utf8,

@@ -46,6 +46,15 @@
   }
 
   document.addEventListener("click", followSummaryLink);
+  // A refused form (422) or a service that is not available (503) answers a page that says why:
+  // htmx swaps it in like any other answer, rather than leaving the old page as it was.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    if (status === 422 || status === 503) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
   document.addEventListener("htmx:afterSettle", function (event) {
     focusMarked(event.target);
   });

@@ -1,0 +1,103 @@
+"""The HS stage of risk: labels per far item, one classifier call per batch, look-alikes read plainly."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from clearway.classify.classifier import Classifier
+from clearway.classify.mismatch import check_codes
+from clearway.risk.hs_mismatch import HsMismatchStage, describe
+
+
+@pytest.fixture(scope="module")
+def classifier(hs_classifier: Classifier) -> Classifier:
+    return hs_classifier
+
+
+class Counting:
+    """check_codes, counting its calls and the pairs it was asked about."""
+
+    def __init__(self, classifier: Classifier) -> None:
+        self.classifier = classifier
+        self.calls: list[list[tuple[str, str]]] = []
+
+    def __call__(self, pairs: Sequence[tuple[str, str]]) -> list[object]:
+        self.calls.append(list(pairs))
+        return list(check_codes(self.classifier, pairs))
+
+
+def test_a_t_shirt_under_a_phone_code_is_labelled_with_the_suggested_codes(classifier: Classifier) -> None:
+    stage = HsMismatchStage(Counting(classifier))
+    [labels] = stage.labels([["Women's silk blouse", "Men's cotton T-shirt"]], [["620610", "851713"]])
+    [label] = labels
+    verdict, item, declared, codes = label.split(":", 3)
+    assert (verdict, item, declared) == ("chapter", "2", "851713")
+    assert codes.split(",")[0].startswith("610910=")
+    text = describe(labels)
+    assert "item 2 declared under 851713" in text and "chapter 85" in text and "610910 (" in text
+
+
+@pytest.mark.parametrize(
+    ("description", "code"),
+    [
+        ("Men's cotton T-shirt", "610910"),  # the right code
+        ("Men's cotton T-shirt", "610990"),  # the right heading, another material: not far
+        ("gift", "851713"),  # vague: undecided, nothing said against the code
+        ("stuff", "851713"),
+        ("Nike", "851713"),  # only a brand
+        ("\U0001f381\U0001f381\U0001f381", "851713"),  # emoji alone
+        ("Men's cotton T-shirt", "61091"),  # not a code at all: the quality check says so, not this one
+        ("Men's cotton T-shirt", "85A713"),
+    ],
+)
+def test_no_label_where_the_description_does_not_contradict_the_code(
+    classifier: Classifier, description: str, code: str
+) -> None:
+    stage = HsMismatchStage(Counting(classifier))
+    assert stage.labels([[description]], [[code]]) == [[]]
+
+
+def test_lookalike_letters_and_invisible_characters_read_as_the_plain_text(classifier: Classifier) -> None:
+    checker = Counting(classifier)
+    stage = HsMismatchStage(checker)
+    # Cyrillic "о" and "е", a zero-width space and a soft hyphen, other case and spacing.
+    tricky = "MEN'S  c\u043etton T-SHIRT\u200b"
+    plain = "men's cotton t-shirt"
+    found = stage.labels([[plain], [tricky]], [["851713"], ["851713"]])
+    assert found[0] == found[1] and found[0][0].startswith("chapter:1:851713:")
+    assert len(checker.calls) == 1 and len(checker.calls[0]) == 1  # one pair once: the same text
+
+
+def test_one_call_per_batch_and_known_pairs_are_not_asked_again(classifier: Classifier) -> None:
+    checker = Counting(classifier)
+    stage = HsMismatchStage(checker, remembered=3)
+    descriptions = [["Men's cotton T-shirt"], ["Men's cotton T-shirt", "Leather wallet"], ["Leather wallet"], [], None]
+    codes = [["851713"], ["851713", "420232"], ["420232"], [], None]
+    first = stage.labels(descriptions, codes)
+    assert len(checker.calls) == 1 and len(checker.calls[0]) == 2
+    assert first[0][0].startswith("chapter:1:") and first[1][0].startswith("chapter:1:") and first[2:] == [[], [], []]
+    assert stage.labels(descriptions, codes) == first and len(checker.calls) == 1
+    # A batch of more new pairs than it remembers still labels every item of the batch.
+    many = [[f"Men's cotton T-shirt {n}"] for n in range(6)]
+    assert all(row and row[0].startswith("chapter:1:") for row in stage.labels(many, [["851713"]] * 6))
+
+
+def test_a_10000_character_title_is_answered(classifier: Classifier) -> None:
+    stage = HsMismatchStage(Counting(classifier))
+    title = "Men's cotton T-shirt " + "super deal free shipping " * 400
+    assert stage.labels([[title]], [["851713"]])[0][0].startswith("chapter:1:851713:")
+
+
+def test_the_once_per_text_adapter_answers_as_the_classifier(classifier: Classifier) -> None:
+    from clearway.app.classification import OncePerText
+    from clearway.classify.classifier import Item
+
+    once = OncePerText(classifier)
+    items = [Item("cotton t-shirt"), Item("leather wallet"), Item("cotton t-shirt")]
+    assert [a.to_json() for a in once.suggest_many(items)] == [a.to_json() for a in classifier.suggest_many(items)]
+    with_attributes = [Item("ring", attributes={"material": "silver"})] * 2
+    assert len(once.suggest_many(with_attributes)) == 2  # unhashable items pass through
+    pairs = [("cotton t-shirt", "851713"), ("cotton t-shirt", "610910")]
+    assert [c.to_json() for c in check_codes(once, pairs)] == [c.to_json() for c in check_codes(classifier, pairs)]  # type: ignore[arg-type]
