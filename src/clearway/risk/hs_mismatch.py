@@ -25,12 +25,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final
+from typing import Final, Protocol
 
 from clearway.dataset.text import normalise_for_matching
-
-if TYPE_CHECKING:  # not at run time: lanes and rules read the labels without numpy and scipy loaded
-    from clearway.classify.mismatch import CodeCheck
 
 COLUMN: Final = "hs_mismatches"
 # The targeting rule of the default pack that reads the column (its reason names the items).
@@ -42,6 +39,25 @@ REMEMBERED: Final = 100_000
 MAX_TEXT: Final = 1_000
 
 Checker = Callable[[Sequence[tuple[str, str]]], Sequence[object]]
+
+
+class Suggested(Protocol):
+    @property
+    def code(self) -> str: ...
+    @property
+    def confidence(self) -> float: ...
+
+
+class CodeCheck(Protocol):
+    """What this stage reads of ``clearway.classify.mismatch.CodeCheck``: described here rather than
+    imported, since the classifier sits above risk (it reads risk's vague terms and calibration)."""
+
+    @property
+    def verdict(self) -> str: ...
+    @property
+    def declared(self) -> str: ...
+    @property
+    def suggestions(self) -> Sequence[Suggested]: ...
 
 
 def label(item: int, check: CodeCheck) -> str | None:
