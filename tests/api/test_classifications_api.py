@@ -81,11 +81,37 @@ def test_a_bad_item_gets_its_errors_and_the_others_their_answers(hs_client: Test
 
 
 def test_more_than_1000_items_is_413_with_the_pointer(hs_client: TestClient) -> None:
-    answer = post(hs_client, {"items": [{"description": "pen"}] * 1001})
+    answer = post(hs_client, {"items": [{"description": "pen"}] * 1001}, headers=headers())
     assert answer.status_code == 413
     problem = answer.json()
     assert problem["type"].endswith("too-many-items") and problem["errors"][0]["pointer"] == "/items"
-    assert post(hs_client, {"items": [{"description": "pen"}] * 1000}).status_code == 200
+    assert post(hs_client, {"items": [{"description": "pen"}] * 1000}, headers=headers()).status_code == 200
+
+
+def test_without_a_credential_a_request_stays_small(hs_client: TestClient) -> None:
+    """Anyone on the internet may ask, but not for a thousand items at a time (each costs CPU)."""
+    assert post(hs_client, {"items": [{"description": "pen"}] * 20}).status_code == 200
+    answer = post(hs_client, {"items": [{"description": "pen"}] * 21})
+    assert answer.status_code == 413 and "without an API key a request takes at most 20" in answer.json()["detail"]
+    # A made-up credential does not lift the limit: it is checked, and refused.
+    forged = post(hs_client, {"items": [{"description": "pen"}] * 21}, headers={"Authorization": "Bearer cw_x_y"})
+    assert forged.status_code == 401
+    assert post(hs_client, {"items": [{"description": "pen"}] * 21}, headers=headers()).status_code == 200
+
+
+def test_a_busy_classifier_answers_503_with_retry_after(hs_client: TestClient, monkeypatch: Any) -> None:
+    from clearway.app import classification_views
+
+    monkeypatch.setattr(classification_views, "BUSY_WAIT", 0.05)
+    held = classification_views._ONE_AT_A_TIME
+    assert held.acquire(timeout=1)  # another request is classifying
+    try:
+        answer = post(hs_client, {"items": [{"description": "pen"}]})
+    finally:
+        held.release()
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
+    assert answer.json()["type"].endswith("classifier-busy")
+    assert post(hs_client, {"items": [{"description": "pen"}]}).status_code == 200
 
 
 def test_no_items_or_unknown_fields_are_422(hs_client: TestClient) -> None:

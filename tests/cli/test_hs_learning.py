@@ -64,3 +64,7 @@ def test_corrections_are_listed_and_teach_the_retrained_model(
     assert summary["corrections"] == 3 and summary["counts"]["examples"].get("corrections") == 3
     [answer] = artefact.load(out).suggest_many([Item(INVENTED)])
     assert isinstance(answer, Suggestions) and answer.suggestions[0].code == "620140"
+    # An officer's correction carries an operator's wording: the answer learns from it, never quotes it
+    # (the words of the question itself are named as the reasons, the declaration's text never).
+    shown = json.dumps([s.to_json() for s in answer.suggestions])
+    assert not any(f"size {n}" in shown for n in range(3)), shown

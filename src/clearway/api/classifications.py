@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from clearway.api import schemas
-from clearway.api.deps import PUBLIC, Service, read_body
+from clearway.api.deps import PUBLIC, SESSION_COOKIE, Service, authenticate, read_body
 from clearway.api.problems import ApiError
 from clearway.api.responses import json_body, json_response, ok, problem_responses
 from clearway.api.revenue import quote_destinations
@@ -30,6 +30,7 @@ from clearway.app.classification import ClassifierUnavailable, UnknownJurisdicti
 from clearway.app.classification_views import (
     ClassificationResponse,
     ClassificationResult,
+    ClassifierBusy,
     CodeCheckView,
     ItemView,
     NationalLineView,
@@ -44,6 +45,9 @@ from clearway.dataset.errors import FieldError
 router = APIRouter(tags=["public"])
 
 MAX_ITEMS: Final = 1_000
+# Without a credential (a small seller's page, anyone on the internet) a request is kept small: the
+# batch sizes are for operators' systems, whose key proves who is asking.
+ANONYMOUS_ITEMS: Final = 20
 MAX_BODY: Final = 16 * 1024 * 1024  # 1,000 items of a 10,000-character title and more
 MAX_DESCRIPTION: Final = 20_000
 MAX_ATTRIBUTES: Final = 50
@@ -143,7 +147,8 @@ def decode_items(raws: list[msgspec.Raw]) -> list[ItemView | list[FieldError]]:
     dependencies=[Depends(PUBLIC)],
     summary="Suggest HS codes for goods as marketplaces describe them, and check declared codes (public)",
     description=(
-        "1 to 1,000 items (413 beyond). Each gets the top HS-6 codes with a calibrated confidence, in numbers and "
+        "1 to 20 items without a credential, up to 1,000 with an operator's API key (413 beyond). Each gets "
+        "the top HS-6 codes with a calibrated confidence, in numbers and "
         "in words, and the reasons; a low confidence says why and names the question that would decide. With "
         "`jurisdiction`, the national tariff lines under each code where that tariff is loaded. With an item's "
         "`hs_code`, whether its description supports the declared code. A bad item gets `errors` (pointers into "
@@ -152,7 +157,7 @@ def decode_items(raws: list[msgspec.Raw]) -> list[ItemView | list[FieldError]]:
     openapi_extra=json_body(schemas.ref(ClassificationRequest)),
     responses={
         **ok(ClassificationResponse, "One result per item, in order"),
-        **problem_responses(400, 413, 415, 422, 503, public=True),
+        **problem_responses(400, 401, 413, 415, 422, 503, public=True),
     },
     response_class=Response,
 )
@@ -166,6 +171,14 @@ async def classify(request: Request, svc: Service) -> Response:
     if len(envelope.items) > MAX_ITEMS:
         detail = f"{len(envelope.items):,} items; one request takes at most {MAX_ITEMS:,}: split them"
         raise ApiError(413, "Too many items", detail, "too-many-items", [FieldError("/items", detail)])
+    if len(envelope.items) > ANONYMOUS_ITEMS:
+        if "authorization" not in request.headers and SESSION_COOKIE not in request.cookies:
+            detail = (
+                f"{len(envelope.items):,} items; without an API key a request takes at most {ANONYMOUS_ITEMS}, "
+                f"with an operator's key up to {MAX_ITEMS:,}"
+            )
+            raise ApiError(413, "Too many items", detail, "too-many-items", [FieldError("/items", detail)])
+        await authenticate(request)  # a credential that proves no one is refused (401), not waved through
     if envelope.jurisdiction is not None and envelope.jurisdiction not in jurisdictions(svc):
         known = ", ".join(sorted(svc.revenue.catalogue.jurisdictions))
         detail = (
@@ -185,4 +198,8 @@ async def classify(request: Request, svc: Service) -> Response:
         ) from exc
     except ClassifierUnavailable as exc:
         raise ApiError(503, "Classifier unavailable", str(exc), "classifier-unavailable") from exc
+    except ClassifierBusy as exc:
+        busy = ApiError(503, "Classifier busy", str(exc), "classifier-busy")
+        busy.headers = {"Retry-After": "5"}
+        raise busy from exc
     return json_response(answer)

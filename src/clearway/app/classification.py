@@ -3,14 +3,13 @@ pages and the pipeline (docs/classification.md).
 
 The model is the folder ``CLEARWAY_HS_MODEL_DIR`` names (``clearway hs train`` writes it). It is
 loaded once per process and folder (a platform, its API and its pipeline share it; loading takes
-about a second, the arrays stay read-only). When the folder has no model:
+about a second, the arrays stay read-only). Nothing here trains one (about 15 s of CPU): a public
+request could otherwise start it, again and again where the folder cannot be written, and several
+server processes would train into one folder at once. ``make run`` and ``clearway hs train`` make
+the model before it serves. When the folder has none:
 
-- the API and the pages train one there on first use, as ``clearway hs suggest`` does on a fresh
-  clone, but only when the folder is the default one (``var/hs-model``): a folder an administrator
-  named and left empty is a mistake to report, not to paper over;
-- the pipeline never trains (about 15 s, in the middle of a submission): it goes on without the
-  check ``hs_code_does_not_match_description`` and logs why once. ``make run`` trains the model
-  before it serves.
+- the API and the pages answer that the assistant is unavailable (503), saying how to train it;
+- the pipeline goes on without the check ``hs_code_does_not_match_description`` and logs why once.
 
 National lines come from the jurisdiction's loaded tariff measures (docs/tariff.md): each stored
 8- to 10-digit code in force today, with its measure's duty expression, through the classifier's
@@ -47,7 +46,6 @@ _LOADED: dict[tuple[str, str], Classifier] = {}
 _LOADING = threading.Lock()
 _STAGES: dict[int, tuple[Classifier, HsMismatchStage]] = {}
 _WARNED: set[str] = set()
-DEFAULT_FOLDER = Settings().hs_model_dir
 
 
 class ClassifierUnavailable(RuntimeError):
@@ -78,10 +76,9 @@ def _manifest_digest(folder: Path) -> str | None:
     return str(found) if found else None
 
 
-def load_shared(folder: Path, *, train: bool, reference: Path | None = None) -> Classifier:
-    """The classifier in ``folder``, loaded once per process and model. With ``train``, a missing or
-    stale one (another version's) is first trained there from ``reference``, as ``clearway hs
-    suggest`` does (``classify.artefact.load_or_train``); an altered one is refused either way."""
+def load_shared(folder: Path) -> Classifier:
+    """The classifier in ``folder``, loaded once per process and model; ClassifierUnavailable when
+    there is none, or it is stale (another version's) or altered."""
     from clearway.classify import artefact
 
     with _LOADING:
@@ -90,13 +87,9 @@ def load_shared(folder: Path, *, train: bool, reference: Path | None = None) -> 
         if digest is not None and key in _LOADED:
             return _LOADED[key]
         try:
-            if train:
-                source = reference or Path(Settings().hs_reference_dir)
-                classifier = artefact.load_or_train(folder, source, _log.warning)
-            elif digest is None:
+            if digest is None:
                 raise ClassifierUnavailable(f"no HS model in {folder}; train one with 'clearway hs train'")
-            else:
-                classifier = artefact.load(folder)
+            classifier = artefact.load(folder)
         except (OSError, ValueError) as exc:
             raise ClassifierUnavailable(str(exc)) from exc
         _LOADED[(str(folder.resolve()), str(classifier.manifest.get("model_sha256", "")))] = classifier
@@ -111,21 +104,20 @@ class ClassificationService:
         self.folder = Path(settings.hs_model_dir)
         self._lines: tuple[object, CodeLines] | None = None
 
-    def classifier(self, *, train: bool = True) -> Classifier:
+    def classifier(self) -> Classifier:
         """The platform's classifier; ClassifierUnavailable when there is none (see the module's doc)."""
-        allowed = train and self.settings.hs_model_dir == DEFAULT_FOLDER
-        return load_shared(self.folder, train=allowed, reference=Path(self.settings.hs_reference_dir))
+        return load_shared(self.folder)
 
     def available(self) -> bool:
         try:
-            self.classifier(train=False)
+            self.classifier()
         except ClassifierUnavailable:
             return False
         return True
 
     def version(self) -> str | None:
         try:
-            return self.classifier(train=False).version
+            return self.classifier().version
         except ClassifierUnavailable:
             return None
 
@@ -204,7 +196,7 @@ def pipeline_stage(settings: Settings) -> HsMismatchStage | None:
     from clearway.classify.mismatch import check_codes
 
     try:
-        classifier = load_shared(Path(settings.hs_model_dir), train=False)
+        classifier = load_shared(Path(settings.hs_model_dir))
     except ClassifierUnavailable as exc:
         if settings.hs_model_dir not in _WARNED:
             _WARNED.add(settings.hs_model_dir)

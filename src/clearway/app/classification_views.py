@@ -9,6 +9,7 @@ confidence is also said in words, for people: "very likely" from 80 %, "likely" 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -97,7 +98,33 @@ def _suggestion(s: Suggestion) -> SuggestionView:
     )
 
 
+# One classification at a time per process: the route is public, and a flood of large requests must
+# not take every core (the API's other routes and the pipeline share them). A request that cannot
+# start within BUSY_WAIT seconds is told to come back (503), rather than holding a server thread.
+_ONE_AT_A_TIME = threading.BoundedSemaphore(1)
+BUSY_WAIT = 5.0
+
+
+class ClassifierBusy(RuntimeError):
+    """Other classifications have held the process's classifier for longer than BUSY_WAIT."""
+
+
 def classify_items(
+    service: ClassificationService,
+    items: Sequence[ItemView | list[FieldError]],
+    top: int = 3,
+    jurisdiction: str | None = None,
+) -> ClassificationResponse:
+    """``answer_items`` one request at a time per process; ClassifierBusy when the wait is too long."""
+    if not _ONE_AT_A_TIME.acquire(timeout=BUSY_WAIT):
+        raise ClassifierBusy("the classifier is busy with other requests; retry in a few seconds")
+    try:
+        return answer_items(service, items, top, jurisdiction)
+    finally:
+        _ONE_AT_A_TIME.release()
+
+
+def answer_items(
     service: ClassificationService,
     items: Sequence[ItemView | list[FieldError]],
     top: int = 3,
@@ -180,7 +207,7 @@ def check_declared(
     from clearway.classify.classifier import Invalid
 
     try:
-        service.classifier(train=False)
+        service.classifier()
     except ClassifierUnavailable:
         return None
     pairs = [(normalise_for_matching(d[:MAX_TEXT]), code) for _, d, code in lines]

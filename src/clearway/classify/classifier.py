@@ -35,6 +35,9 @@ LOW_CONFIDENCE: Final = 0.5
 # Candidates within this share of the best one's confidence are weighed for the question.
 QUESTION_SHARE: Final = 0.25
 MAX_TOP: Final = 20
+# The labelled sources whose texts an answer may quote as "like the reference description ...":
+# HMRC's public lists (classify.data), not the nomenclature (its text is given anyway) nor corrections.
+QUOTABLE_SOURCES: Final = frozenset({"search", "parcel"})
 UNKNOWN_WORDS: Final = (
     "no word of the description is in the nomenclature or the references: the codes rest on spelling alone"
 )
@@ -277,7 +280,9 @@ class Classifier:
         vocabulary = self.vectoriser.vocabulary
         columns = self._words_of_class(cls)
         supporting = tuple(dict.fromkeys(w for w in known if vocabulary[f"w:{w}"] in columns))
-        example = self.doc_texts[doc] if self.doc_sources[doc] != "nomenclature" else None
+        # Only public reference descriptions are quoted: an officer's correction is the wording of an
+        # operator's declaration, never to be shown to anyone else (the public, another operator).
+        example = self.doc_texts[doc] if self.doc_sources[doc] in QUOTABLE_SOURCES else None
         return Suggestion(code, confidence, supporting, self.texts[code], example)
 
     def _words_of_class(self, cls: int) -> frozenset[int]:
