@@ -72,6 +72,16 @@ def test_a_horizon_inside_the_anonymisation_period_is_refused(
     assert purged(service) == [] and count(service) == 5
 
 
+def test_a_short_days_does_not_shorten_the_purge_horizon(
+    service: Clearway, months: dict[str, str], runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--days anonymises sooner by hand; whole months still wait for the configured (legal) period."""
+    monkeypatch.setenv("CLEARWAY_PURGE_AFTER_MONTHS", "1")
+    done = runner.invoke(app, ["privacy", "retention", "--days", "30"])
+    assert done.exit_code == 2 and "shorter than the anonymisation period" in done.output
+    assert purged(service) == [] and count(service) == 5
+
+
 def test_drop_says_what_would_go_then_purges_what_may(
     service: Clearway, months: dict[str, str], runner: CliRunner
 ) -> None:

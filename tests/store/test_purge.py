@@ -161,3 +161,32 @@ def test_a_month_not_before_the_horizon_is_refused(service: Clearway, months: di
 
     with service.engine.begin() as conn, pytest.raises(PurgeRefused, match="not before the purge horizon"):
         purge_month(conn, Month(2020, 2), now=NOW, actor="test:admin", first_kept=Month(2020, 2))
+
+
+def test_the_month_is_locked_before_it_is_checked(
+    service: Clearway, months: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A consignment committed between the check and the drop would go unchecked: on PostgreSQL the
+    purge holds every table of the family from before it counts the month's open consignments."""
+    if service.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no table locks: its purge relies on the transaction's snapshot")
+    from clearway.store import purge as purging
+
+    held: list[bool] = []
+    checked = purging.blockers
+
+    def spying(conn: sa.Connection, month: Month) -> str | None:
+        held.append(
+            conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND mode = 'AccessExclusiveLock' "
+                    "AND relation = 'consignments'::regclass"
+                )
+            ).scalar_one()
+            == 1
+        )
+        return checked(conn, month)
+
+    monkeypatch.setattr(purging, "blockers", spying)
+    purge(service.engine, now=NOW, after_months=36, retention_days=RETENTION_DAYS, actor="test:admin")
+    assert held == [True, True]  # January and February, each checked under the lock

@@ -70,7 +70,9 @@ def retention(
         f"pruned {pruned:,} finished webhook deliveries older than {settings.webhooks_retention_days} days"
     )
     if settings.purge_after_months:
-        _purge(settings.database_url, settings.purge_after_months, older_than.days)
+        # The guard is the configured period (the law's), not --days: anonymising sooner by hand must not
+        # let whole months be dropped sooner too. A longer --days only makes it more careful.
+        _purge(settings.database_url, settings.purge_after_months, max(settings.retention_days, older_than.days))
 
 
 def _purge(url: str, after_months: int, retention_days: int) -> None:

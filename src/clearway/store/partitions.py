@@ -190,6 +190,12 @@ def _lock(conn: sa.Connection, members: list[Member]) -> None:
     conn.execute(sa.text(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE"))
 
 
+def lock_family(conn: sa.Connection) -> None:
+    """Every partitioned member locked for the rest of the transaction: a purge checks its month and
+    drops it with no writer in between (a row committed after the check would go unchecked)."""
+    _lock(conn, family(conn))
+
+
 def ensure_default(conn: sa.Connection) -> None:
     """A DEFAULT partition for each partitioned member that has none."""
     for member in family(conn):

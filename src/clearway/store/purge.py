@@ -111,10 +111,16 @@ def purge_month(conn: sa.Connection, month: Month, *, now: dt.datetime, actor: s
     """Purge one month in the caller's transaction, or refuse it; the audit event goes in the same one."""
     if month >= first_kept:
         raise PurgeRefused(f"{month} is not before the purge horizon ({first_kept})")
+    partitioned = partitions.is_partitioned(conn)
+    if partitioned:
+        # Locked before the check: an insert or a state change committed between the two would be
+        # dropped unchecked. (On SQLite the transaction's snapshot does the same: a writer that
+        # committed after it makes the DELETE fail rather than see stale counts.)
+        partitions.lock_family(conn)
     reason = blockers(conn, month)
     if reason is not None:
         return MonthOutcome(month, purged=False, refused=reason)
-    rows = partitions.drop_month(conn, month) if partitions.is_partitioned(conn) else _delete_month(conn, month)
+    rows = partitions.drop_month(conn, month) if partitioned else _delete_month(conn, month)
     count = rows.get(consignments.name, 0)
     if not any(rows.values()):  # an empty month's partitions: nothing of anyone's went, nothing to record
         return MonthOutcome(month, purged=True, rows=rows)
