@@ -5,7 +5,8 @@
 EMPTIES the database it is given (drops the public schema). Fills MONTHS months of synthetic
 consignments (ids made as clearance.model.new_id makes them, one history and one version row each),
 then measures, on the partitioned schema (migration 0023) and again on the same rows after a
-downgrade to plain tables (0021): a lookup by id, by operator and reference, by an awaiting link key
+downgrade to plain tables (0022, the revision before partitions): a lookup by id, by operator and
+reference, by an awaiting link key
 (one at a time, microseconds each), an insert of 10,000 consignments with their history in one
 transaction, and removing one month (DROP of its partitions, or DELETE of its rows; rolled back).
 """
@@ -257,7 +258,7 @@ def run(
     parted = measure(engine, sample, oldest, now)
     engine.dispose()
     start = time.perf_counter()
-    downgrade(args.database_url, "0021")
+    downgrade(args.database_url, "0022")
     back = time.perf_counter() - start
     with engine.begin() as conn:
         conn.execute(sa.text("ANALYZE"))

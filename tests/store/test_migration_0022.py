@@ -7,12 +7,13 @@ import datetime as dt
 from pathlib import Path
 
 import msgspec
+import pytest
 import sqlalchemy as sa
 
 from clearway.audit.chain import AuditEvent, extend
 from clearway.store import append_only
 from clearway.store.audit_log import SqlAuditLog
-from clearway.store.migrate import upgrade
+from clearway.store.migrate import downgrade, upgrade
 
 T0 = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
 _DETAIL = msgspec.json.Encoder(order="sorted")
@@ -67,4 +68,20 @@ def test_a_chain_stored_before_the_migration_still_verifies(tmp_path: Path) -> N
     with engine.connect() as conn:
         result = SqlAuditLog(conn).verify()
         assert not result.ok and result.seq == 2 and "altered" in (result.problem or "")
+    engine.dispose()
+
+
+def test_a_downgrade_that_would_destroy_batch_entries_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'batched.db'}"
+    upgrade(url, "0022")
+    downgrade(url, "0021")  # nothing stored yet: back it goes
+    upgrade(url, "0022")
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        SqlAuditLog(conn).append([_event(n) for n in range(3)])  # a batch entry
+    with pytest.raises(RuntimeError, match="audit_batches holds rows"):
+        downgrade(url, "0021")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM audit_batches")).scalar_one() == 1
+        assert SqlAuditLog(conn).verify().ok
     engine.dispose()

@@ -48,10 +48,18 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Drops the parts: assessments and risk results stored compactly since then can no longer be read.
+    # The batch entries are audit evidence (without them the entries appended in batches never verify
+    # again) and the parts are what compact assessments and risk results are read with: a database
+    # holding either is refused rather than destroyed. An empty one (a test, a fresh install) goes back.
+    bind = op.get_bind()
+    for table in ("audit_batches", "body_parts"):
+        if bind.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one():
+            raise RuntimeError(
+                f"{table} holds rows: downgrading below 0022 would make the audit chain or stored assessments "
+                "unreadable; restore a backup taken before 0022 instead"
+            )
     with op.batch_alter_table("risk_results", schema=None) as batch_op:
         batch_op.drop_column("rule_set")
     op.drop_table("body_parts")
-    # Drops the batch entries: the entries appended in batches since then no longer verify.
     append_only.drop(op.get_bind(), ["audit_batches"])
     op.drop_table("audit_batches")
