@@ -6,11 +6,13 @@ import hashlib
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from clearway.classify import artefact, building
+from clearway.classify.artefact import load, save
 from clearway.classify.classifier import Classifier, Item
 from tests.conftest import REFERENCE
 
@@ -123,3 +125,20 @@ def test_a_manifest_that_is_not_json_is_refused(hs_model_dir: Path, tmp_path: Pa
     (folder / "manifest.json").write_text("{not json")
     with pytest.raises(artefact.ArtefactError, match="not valid JSON"):
         artefact.load(folder)
+
+
+def test_two_processes_saving_at_once_leave_a_model_that_loads(hs_classifier: Any, tmp_path: Path) -> None:
+    """Two first uses on a fresh clone: they take turns on a lock file, and each file is swapped in
+    whole, so the manifest always describes the arrays beside it."""
+    import multiprocessing
+
+    folder = tmp_path / "model"
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=save, args=(hs_classifier, folder)) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    assert load(folder).version == hs_classifier.version
+    assert sorted(p.name for p in folder.iterdir()) == [".lock", "manifest.json", "model.npz"]

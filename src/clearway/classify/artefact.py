@@ -11,13 +11,15 @@ or truncated), and arrays that do not fit together.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Final
+from typing import IO, Any, Final
 
 import numpy as np
 import scipy.sparse as sp
@@ -73,28 +75,38 @@ def digest(arrays: dict[str, np.ndarray[Any, Any]]) -> str:
 
 
 def save(c: Classifier, folder: Path) -> Path:
-    """Write the model into ``folder`` (created); the manifest last, each file replaced atomically."""
+    """Write the model into ``folder`` (created); the manifest last, each file replaced atomically.
+    Two processes saving at once (two first uses on a fresh clone) take turns on a lock file, so that
+    the manifest always describes the arrays beside it."""
     folder.mkdir(parents=True, exist_ok=True)
     arrays = _arrays(c)
     content = digest(arrays)
-    tmp = folder / f".{ARRAYS}.tmp"
-    with tmp.open("wb") as handle:
-        np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
-    os.replace(tmp, folder / ARRAYS)
-    manifest = dict(c.manifest)
-    manifest.update(
-        {
-            "version": f"hs-{content[:12]}",
-            "content_sha256": content,
-            "model_sha256": hashlib.sha256((folder / ARRAYS).read_bytes()).hexdigest(),
-            "ranker": c.ranker.to_json(),
-        }
-    )
-    c.manifest = manifest
-    tmp = folder / f".{MANIFEST}.tmp"
-    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, folder / MANIFEST)
+    with (folder / ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        written = _replace(folder / ARRAYS, lambda handle: np.savez_compressed(handle, **arrays))  # type: ignore[arg-type]
+        manifest = dict(c.manifest)
+        manifest.update(
+            {
+                "version": f"hs-{content[:12]}",
+                "content_sha256": content,
+                "model_sha256": hashlib.sha256(written).hexdigest(),
+                "ranker": c.ranker.to_json(),
+            }
+        )
+        c.manifest = manifest
+        text = (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode("utf-8")
+        _replace(folder / MANIFEST, lambda handle: handle.write(text))
     return folder
+
+
+def _replace(target: Path, write: Callable[[IO[bytes]], object]) -> bytes:
+    """Write ``target`` through a temporary file of its own in the same folder, then swap it in."""
+    with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", delete=False) as handle:
+        write(handle)
+    temporary = Path(handle.name)
+    data = temporary.read_bytes()
+    os.replace(temporary, target)
+    return data
 
 
 def load(folder: Path) -> Classifier:
