@@ -5,6 +5,7 @@ that are not who they say refused; and no offset committed before the database h
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from pathlib import Path
@@ -220,14 +221,22 @@ def test_a_secret_is_refused_on_the_command_line_and_its_value_is_not_repeated(o
     assert "hunter2" not in str(refused.value)
 
 
-def test_a_properties_file_holds_the_secrets_and_the_command_line_overrides_it(tmp_path: Path) -> None:
+def test_a_properties_file_holds_the_secrets_and_the_command_line_overrides_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     config = tmp_path / "client.properties"
     config.write_text(
         "# Kafka client properties\n! also a comment\n\nsecurity.protocol = SASL_SSL\n"
         "sasl.password=s3cr=t\nconsumer.session.timeout.ms: 4000\n",
         encoding="utf-8",
     )
-    lines = read_properties(config)
+    config.chmod(0o644)
+    with caplog.at_level(logging.WARNING, logger="clearway.workers.kafka"):
+        lines = read_properties(config)
+    assert "can be read by other users" in caplog.text
+    config.chmod(0o600)
+    caplog.clear()
+    assert read_properties(config) == lines and "can be read by other users" not in caplog.text
     assert lines == ["security.protocol=SASL_SSL", "sasl.password=s3cr=t", "consumer.session.timeout.ms=4000"]
     consumer, producer = split_options(lines, secrets_allowed=True)
     assert consumer["sasl.password"] == producer["sasl.password"] == "s3cr=t"  # the first "=" splits

@@ -36,6 +36,7 @@ SECRET_KEYS = frozenset(
     {
         "sasl.password",
         "sasl.oauthbearer.client.secret",
+        "sasl.oauthbearer.config",  # may carry a client secret
         "ssl.key.password",
         "ssl.key.pem",
         "ssl.keystore.password",
@@ -78,6 +79,9 @@ def read_properties(path: Path) -> list[str]:
     in file order, for :func:`split_options` with secrets allowed."""
     try:
         text = path.read_text(encoding="utf-8")
+        if path.stat().st_mode & 0o077:
+            # Not refused (a mounted secret may come 0644 in a container of one user), but said.
+            _log.warning("the Kafka properties file %s can be read by other users of the machine (chmod 600)", path)
     except (OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"cannot read the Kafka properties file {path}: {exc}") from exc
     out: list[str] = []
