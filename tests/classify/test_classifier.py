@@ -165,3 +165,10 @@ def test_item_from_json_takes_the_optional_fields() -> None:
     }
     item = item_from_json(raw)
     assert item == Item("ring", "Jewellery", {"metal": "silver"}, 12.5, "USD")
+
+
+def test_attributes_count_after_a_long_title(hs_classifier: Classifier) -> None:
+    """A 10,000-character title must not push the attributes out of what the classifier reads."""
+    title = "Premium quality bestseller item " * 300
+    short = hs_classifier.words(Item(title, attributes={"material": "leather"}))[0]
+    assert any(w.startswith("leather") for w in short)

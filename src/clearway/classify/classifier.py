@@ -160,10 +160,11 @@ class Classifier:
 
     def words(self, item: Item) -> tuple[list[str], list[str]]:
         """The prepared words of the description (with the attributes' values), and of the category."""
-        parts = [item.description]
+        own = words_of(item.description, self.noise, self.english)
         if item.attributes:
-            parts += [str(v) for v in item.attributes.values()]
-        own = words_of(" ; ".join(parts), self.noise, self.english)
+            # Read on their own, so that a long title (cut at features.MAX_CHARS) cannot push
+            # "material: leather" out of what is read.
+            own += words_of(" ; ".join(str(v) for v in item.attributes.values()), self.noise, self.english)
         category = words_of(item.category, self.noise, self.english) if item.category else []
         return own, category
 
