@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+import msgspec
 import pytest
 import sqlalchemy as sa
 
@@ -165,3 +166,26 @@ def test_a_lookup_by_id_reads_one_partition(service: Clearway, consignment: Cons
             f"{table}_default" not in plan
             and f"{table}_{Month.of(dt.datetime.now(dt.UTC)).plus(1).suffix()}" not in plan
         ), plan
+
+
+def test_a_reference_is_one_declaration_across_months(
+    service: Clearway, consignment: Consignment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Idempotency holds across partitions: the same reference sent again a month later (a replay, a
+    second process) is the same declaration, not a new one in the new month."""
+    from tests.store.test_purge import ids_made_at
+
+    original = variant(consignment, "across")
+    with ids_made_at(monkeypatch, dt.datetime(2020, 1, 15, tzinfo=dt.UTC)):
+        [first] = service.submit_consignments(COURIER, [original])
+    assert first.status == "accepted"
+    [again] = service.submit_consignments(COURIER, [original])  # today's id, another month
+    assert again.status == "duplicate" and again.id == first.id
+    changed = msgspec.structs.replace(original, destination_country="FR")
+    [other] = service.submit_consignments(COURIER, [changed])
+    assert other.status == "conflict"
+    with service.engine.connect() as conn:
+        stored = conn.execute(
+            sa.text("SELECT count(*) FROM consignments WHERE reference = :r"), {"r": original.reference}
+        ).scalar_one()
+    assert stored == 1
