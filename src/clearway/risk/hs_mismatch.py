@@ -62,10 +62,16 @@ class CodeCheck(Protocol):
 
 def label(item: int, check: CodeCheck) -> str | None:
     """The label of an item whose declared code is far (None otherwise); ``item`` counts from 1."""
+    far = _far(check)
+    return None if far is None else f"{far[0]}:{item}:{far[1]}"
+
+
+def _far(check: CodeCheck) -> tuple[str, str] | None:
+    """(verdict, "declared:codes") of a far declared code, the label without its item number."""
     if check.verdict not in FAR_VERDICTS:
         return None
     codes = ",".join(f"{s.code}={s.confidence:.4f}" for s in check.suggestions)
-    return f"{check.verdict}:{item}:{check.declared}:{codes}"
+    return check.verdict, f"{check.declared}:{codes}"
 
 
 def describe(labels: Sequence[str]) -> str:
@@ -126,10 +132,8 @@ class HsMismatchStage:
             keyed.append(row)
         if wanted:
             for pair, answer in zip(wanted, self.checker(wanted), strict=True):
-                value = None
                 # An Invalid (a code that is no subheading, an empty text) has no verdict: no label.
-                if hasattr(answer, "verdict") and (found := label(0, answer)) is not None:  # type: ignore[arg-type]
-                    value = (str(answer.verdict), found.split(":", 2)[2])
+                value = _far(answer) if hasattr(answer, "verdict") else None  # type: ignore[arg-type]
                 batch[pair] = self._known[pair] = value
             while len(self._known) > self.remembered:
                 self._known.popitem(last=False)

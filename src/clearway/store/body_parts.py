@@ -36,8 +36,10 @@ def digest(text: bytes) -> str:
 
 
 def store(w: BulkWriter, parts: Mapping[str, str]) -> None:
-    """A batch's parts, those already stored left alone. In digest order: two processes adding
-    the same new parts wait for each other in one order, never in a circle."""
+    """A batch's parts, those already stored left alone. In digest order, so that within one call
+    two processes adding the same new parts wait for each other in one order. A batch stores its
+    assessments' parts and its rule set's in two calls, so two batches can still deadlock across
+    them (rarely); PostgreSQL then refuses one, and app.concurrency.retry_conflicts runs it again."""
     if not parts:
         return
     verb, tail = ("INSERT OR IGNORE", "") if w.sqlite else ("INSERT", " ON CONFLICT (digest) DO NOTHING")
