@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from clearway.app.platform import Clearway
 from clearway.clearance.lifecycle import State
 from clearway.clearance.model import SubmissionResult
+from clearway.clearance.stages import STAGES, since
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
 
 T0 = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)
@@ -114,7 +115,9 @@ def test_the_same_declaration_from_two_processes_at_once_is_stored_once(
     service: Clearway, second: Clearway, consignment: Consignment
 ) -> None:
     """The second insert waits on the unique index, is refused when the first commits, and is run
-    again (app.concurrency.retry_conflicts): it answers "duplicate" with the first one's id."""
+    again (app.concurrency.retry_conflicts): it answers "duplicate" with the first one's id. The
+    stage totals (/metrics) count each submission's declaration once, not the refused attempt too."""
+    before = STAGES.snapshot()
     thread, release, first = held_open(service, [("consignment", COURIER, consignment)])
     answers: list[SubmissionResult] = []
     other = threading.Thread(target=lambda: answers.extend(second.submit_consignments(COURIER, [consignment], now=T0)))
@@ -127,6 +130,7 @@ def test_the_same_declaration_from_two_processes_at_once_is_stored_once(
     with service.engine.connect() as conn:
         count = conn.exec_driver_sql("SELECT count(*) FROM consignments").scalar_one()
     assert count == 1
+    assert since(before, STAGES.snapshot())["accept"].records == 2
 
 
 def test_a_document_batch_does_not_wait_for_a_declaration_another_is_linking(

@@ -55,3 +55,37 @@ def test_since_keeps_only_what_ran_between_two_snapshots() -> None:
     times.add("risk", 0.5, 25)
     times.add("revenue", 0.25, 25)
     assert since(before, times.snapshot()) == {"risk": StageTotal(0.5, 25, 1), "revenue": StageTotal(0.25, 25, 1)}
+
+
+def test_an_attempt_counts_its_records_only_when_it_completes() -> None:
+    """A transaction run again (app.concurrency.retry_conflicts) must not count its batch twice:
+    the failed attempt keeps its seconds, not its records or batch."""
+    clock = Clock()
+    times = StageTimes(clock)
+
+    def attempt(seconds: float, fails: bool) -> None:
+        with times.once():
+            with times.stage("record", 500):
+                clock.now += seconds
+            if fails:
+                raise RuntimeError("deadlock detected")
+
+    with pytest.raises(RuntimeError):
+        attempt(2.0, fails=True)
+    attempt(1.0, fails=False)
+    assert times.snapshot() == {"record": StageTotal(3.0, 500, 1)}
+
+
+def test_nothing_is_counted_before_the_attempt_ends() -> None:
+    clock = Clock()
+    times = StageTimes(clock)
+    heard: list[tuple[str, int]] = []
+    times.listen(lambda stage, _seconds, records: heard.append((stage, records)))
+    with times.once():
+        with times.stage("link", 7):
+            clock.now += 0.5
+        with times.once():  # nested: held until the outer attempt ends
+            times.add("commit", 0.1, 7)
+        assert times.snapshot() == {} and heard == []
+    assert heard == [("link", 7), ("commit", 7)]
+    assert times.snapshot()["commit"] == StageTotal(0.1, 7, 1)

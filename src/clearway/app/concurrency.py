@@ -60,7 +60,8 @@ def retry_conflicts(attempt: Callable[[], T]) -> T:
     """
     for tries in range(1, _TRIES + 1):
         try:
-            return attempt()
+            with STAGES.once():  # an attempt rolled back and run again counts its records once
+                return attempt()
         except Exception as exc:
             if _sqlstate(exc) not in _AGAIN or tries == _TRIES:
                 raise

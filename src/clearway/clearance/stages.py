@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 # The stages in the order a declaration meets them; a report lists them in this order.
@@ -33,6 +34,11 @@ ORDER = (
     "documents_store",
     "find_waiting",
 )
+
+
+# The sums of the attempt in progress (``StageTimes.once``), held back until it ends.
+_Pending = list[tuple[str, float, int, int]]
+_PENDING: ContextVar[_Pending | None] = ContextVar("stage_pending", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +65,10 @@ class StageTimes:
         self._listeners.append(listener)
 
     def add(self, stage: str, seconds: float, records: int, batches: int = 1) -> None:
+        pending = _PENDING.get()
+        if pending is not None:
+            pending.append((stage, seconds, records, batches))
+            return
         for listener in self._listeners:
             listener(stage, seconds, records)
         with self._lock:
@@ -78,6 +88,26 @@ class StageTimes:
             yield
         finally:
             self.add(stage, self.clock() - started, records)
+
+    @contextmanager
+    def once(self) -> Iterator[None]:
+        """Count the block's records only if it completes: a transaction run again (a deadlock's
+        victim, a race lost to another process: app.concurrency.retry_conflicts) would otherwise
+        count its batch twice. A failed attempt's seconds still count (the time was spent), with
+        no records and no batch."""
+        pending: _Pending = []
+        token = _PENDING.set(pending)
+        completed = False
+        try:
+            yield
+            completed = True
+        finally:
+            _PENDING.reset(token)
+            for stage, seconds, records, batches in pending:
+                if completed:
+                    self.add(stage, seconds, records, batches)
+                else:
+                    self.add(stage, seconds, 0, 0)
 
     def snapshot(self) -> dict[str, StageTotal]:
         """The totals, stages in pipeline order (any other names after, alphabetically)."""
