@@ -74,9 +74,10 @@ run: install
 	$(BIN)/clearway demo --count $(DEMO_COUNT)
 	$(BIN)/clearway serve --host $(HOST) --port $(PORT)
 
-## make test: lint, type-check, then the whole suite on SQLite and (when it answers) on PostgreSQL.
-## The two passes share nothing (each its own database, temporary folders, broker and free ports), so
-## they run side by side, one a core; each pass's output is printed whole when it ends.
+## make test: lint, type-check, then the whole suite on SQLite and (when it answers) the tests that use
+## the database on PostgreSQL (tests/conftest.py deselects the others there). The two passes share
+## nothing (each its own database, temporary folders, broker and free ports), so they run side by
+## side, one a core; each pass's output is printed whole when it ends.
 test: lint typecheck browser install
 	$(MAKE) --no-print-directory -j2 --output-sync=target unit unit-postgres
 

@@ -72,7 +72,8 @@ def test_an_analyst_changes_and_retires_a_rule_without_a_deploy(client: TestClie
     again = client.post("/v1/risk/rules/declared_value_zero_or_one/retirement", json={"reason": "noisy"}, headers=auth)
     assert again.status_code == 409
     with service.engine.connect() as conn:
-        actions = conn.execute(sa.select(audit_log.c.action).where(audit_log.c.action.like("risk.%"))).scalars().all()
+        risk_entries = sa.select(audit_log.c.action).where(audit_log.c.action.like("risk.%")).order_by(audit_log.c.seq)
+        actions = conn.execute(risk_entries).scalars().all()
     assert actions == ["risk.rule_changed", "risk.rule_retired"]
 
 
