@@ -37,12 +37,13 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=3, help="with --pipeline: runs of each side")
     parser.add_argument("--model", default="var/hs-model", help="with --pipeline: the HS model folder")
+    from hs_pipeline import add_title_options, run_titles
+
+    add_title_options(parser)  # with --pipeline
     args = parser.parse_args()
     if args.pipeline:
         # Its own processes, not pinned to one core: the pipeline is measured as it runs.
-        from hs_pipeline import run
-
-        run(args.count, args.repeat, args.model)
+        run_titles(args.count, args.repeat, args.model, args.distinct_titles, args.both_titles)
         return
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
