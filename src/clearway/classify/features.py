@@ -24,6 +24,7 @@ in a title, and a 10,000-character text must cost no more than a long title.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterable, Sequence
@@ -67,18 +68,26 @@ def words_of(text: str, noise: frozenset[str] = frozenset(), english: frozenset[
     form = normalise_for_matching(text[:MAX_CHARS])
     if english is not None:
         form = glossary().translate(form, english)
-    out = []
+    out: list[str] = []
     for match in _WORD.finditer(form):
-        word = match.group()
-        if is_noise(word) or word in noise:
-            continue
-        # "wrist-watches" also reads as "wrist" and "watch", to meet "wrist watch" (and the reverse).
-        parts = word.split("-") if "-" in word else ()
-        for piece in (word, *parts):
-            stemmed = stem(piece)
-            if len(stemmed) > 1 and not is_noise(stemmed) and stemmed not in noise:
-                out.append(stemmed)
+        out += _prepared(match.group(), noise)
     return out
+
+
+@functools.lru_cache(maxsize=100_000)
+def _prepared(word: str, noise: frozenset[str]) -> tuple[str, ...]:
+    """The stems a word of a text contributes (none for noise). Remembered: titles repeat their
+    words, and preparing a word is most of what preparing a text costs."""
+    if is_noise(word) or word in noise:
+        return ()
+    # "wrist-watches" also reads as "wrist" and "watch", to meet "wrist watch" (and the reverse).
+    parts = word.split("-") if "-" in word else ()
+    out = []
+    for piece in (word, *parts):
+        stemmed = stem(piece)
+        if len(stemmed) > 1 and not is_noise(stemmed) and stemmed not in noise:
+            out.append(stemmed)
+    return tuple(out)
 
 
 def terms_of(words: Sequence[str], char_sizes: Sequence[int] = CHAR_SIZES) -> list[str]:
