@@ -28,7 +28,7 @@ import functools
 import itertools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 import numpy as np
@@ -41,6 +41,7 @@ from clearway.dataset.text import normalise_for_matching
 MAX_CHARS: Final = 400
 _WORD: Final = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
 CHAR_SIZES: Final = (3, 4, 5)
+REMEMBERED_WORDS: Final = 100_000
 Matrix = Any  # a scipy.sparse.csr_matrix (scipy ships no type information)
 
 
@@ -110,6 +111,9 @@ class Vectoriser:
     is_word: np.ndarray[Any, np.dtype[np.bool_]]  # per column: a word or pair feature (else characters)
     word_weight: float = 0.7
     char_sizes: tuple[int, ...] = CHAR_SIZES
+    # The columns of a word's own terms (the word and its character n-grams), remembered: titles repeat
+    # their words, and looking up a dozen n-grams a word is most of what vectorising costs.
+    _word_columns: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def fit(
@@ -140,9 +144,18 @@ class Vectoriser:
         indptr = [0]
         indices: list[int] = []
         lookup = self.vocabulary.get
+        known = self._word_columns
         for words in documents:
-            for term in terms_of(words, self.char_sizes):
-                index = lookup(term)
+            for word in words:
+                columns = known.get(word)
+                if columns is None:
+                    if len(known) >= REMEMBERED_WORDS:
+                        known.clear()
+                    terms = terms_of([word], self.char_sizes)  # the word and its character n-grams
+                    columns = known[word] = tuple(i for i in map(lookup, terms) if i is not None)
+                indices += columns
+            for a, b in itertools.pairwise(words):
+                index = lookup(f"b:{a}_{b}")
                 if index is not None:
                     indices.append(index)
             indptr.append(len(indices))
