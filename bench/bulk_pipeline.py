@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bulk_pipeline.py [--count 200000] [--database-url URL]
                                             [--order docs-first|declarations-first] [--no-revenue] [--no-risk]
-                                            [--webhooks] [--hs-model DIR | --no-hs-check]
+                                            [--webhooks] [--hs-model DIR | --no-hs-check] [--distinct-titles]
 
 Traffic is generated and written to NDJSON files first, in a child process (not timed, and not in
 the peak memory); the timed part reads the files with `clearway ingest`'s path (streamed in chunks of
@@ -14,7 +14,9 @@ runs the pipeline without the revenue step, to measure what the duty and tax eng
 decision writes its notifications in the batch's transaction); nothing is delivered during the run.
 Risk checks declared HS codes against their descriptions when an HS model is loaded (``--hs-model``,
 default CLEARWAY_HS_MODEL_DIR's folder, var/hs-model); ``--no-hs-check`` runs without it, to measure
-what the check costs (bench/hs_pipeline.py runs both in turn).
+what the check costs (bench/hs_pipeline.py runs both in turn). ``--distinct-titles`` makes every
+item's description a distinct marketplace-style title (``distinct_titles``): the check then
+classifies every item, where the catalogue's 1,300 names are classified once each.
 """
 
 from __future__ import annotations
@@ -36,8 +38,10 @@ from clearway.app.platform import Clearway
 from clearway.clearance.notices import EVENT_TYPES
 from clearway.clearance.pipeline import PipelineConfig
 from clearway.clearance.stages import STAGES, StageTotal, since
+from clearway.dataset.records import Consignment
 from clearway.settings import Settings
 from clearway.simulate import generate
+from clearway.simulate.catalogue import VAGUE_DESCRIPTIONS
 from clearway.simulate.generator import DEFAULT_START
 from clearway.simulate.model import Traffic
 from clearway.simulate.operators import Operator
@@ -52,18 +56,55 @@ KINDS: list[tuple[str, str]] = [
 ]
 
 
-def write_traffic(count: int, seed: int, folder: str) -> list[dict[str, Any]]:
+def write_traffic(count: int, seed: int, folder: str, distinct: bool = False) -> list[dict[str, Any]]:
     """Generate the traffic and write one NDJSON file per kind and operator (run in a child
     process, so that the generated objects never count in the pipeline's peak memory)."""
     traffic = generate(count, seed)
     encoder = msgspec.json.Encoder(decimal_format="string")
     for kind, attr in KINDS:
         grouped: dict[str, list[bytes]] = {}
-        for s in getattr(traffic, attr):
-            grouped.setdefault(s.operator_id, []).append(encoder.encode(s.record))
+        submissions = getattr(traffic, attr)
+        records = [s.record for s in submissions]
+        if distinct and kind == "consignment":
+            records = distinct_titles(records)
+        for s, record in zip(submissions, records, strict=True):
+            grouped.setdefault(s.operator_id, []).append(encoder.encode(record))
         for operator, lines in grouped.items():
             (Path(folder) / f"{kind}.{operator}.ndjson").write_bytes(b"\n".join(lines) + b"\n")
     return [msgspec.structs.asdict(op) for op in traffic.operators]
+
+
+def distinct_titles(consignments: list[Consignment]) -> list[Consignment]:
+    """The declarations with every item's description a distinct marketplace-style title: the
+    product name inside an invented brand, selling words, a colour and a size, one in five
+    translated word by word (the noisy generator of ``clearway hs evaluate``), drawn again until its
+    matching form is new. The simulated catalogue has about 1,300 names, which the HS check would
+    otherwise classify once each; real marketplaces send far more distinct titles. Vague
+    descriptions ("gift") stay as they are, and the declared codes are the product's, so verdicts
+    stay those of right codes under noisy titles. Items are linked to their order by SKU, so the
+    order lines need not follow (the few without a SKU keep their description)."""
+    from clearway.classify.evaluate import noisy
+    from clearway.dataset.text import normalise_for_matching
+
+    seen: set[str] = set()
+    draw = 0
+    out = []
+    for consignment in consignments:
+        items = []
+        for item in consignment.items:
+            if item.sku is None or item.description in VAGUE_DESCRIPTIONS:
+                items.append(item)
+                continue
+            while True:
+                draw += 1
+                title = noisy(item.description, draw)
+                form = normalise_for_matching(title)
+                if form not in seen:
+                    break
+            seen.add(form)
+            items.append(msgspec.structs.replace(item, description=title))
+        out.append(msgspec.structs.replace(consignment, items=items))
+    return out
 
 
 def run(svc: Clearway, kind: str, folder: Path) -> int:
@@ -116,6 +157,11 @@ def main() -> None:
     parser.add_argument("--webhooks", action="store_true", help="subscribe every operator to every event type")
     parser.add_argument("--hs-model", default=Settings().hs_model_dir, help="the HS classifier's folder")
     parser.add_argument("--no-hs-check", action="store_true", help="risk without the HS code check")
+    parser.add_argument(
+        "--distinct-titles",
+        action="store_true",
+        help="every item's description a distinct marketplace-style title (the HS check's worst case)",
+    )
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="clearway-bench-")
@@ -129,7 +175,7 @@ def main() -> None:
     folder = Path(tmp) / "traffic"
     folder.mkdir()
     with multiprocessing.get_context("spawn").Pool(1) as pool:
-        operators = pool.apply(write_traffic, (args.count, args.seed, str(folder)))
+        operators = pool.apply(write_traffic, (args.count, args.seed, str(folder), args.distinct_titles))
     known = Traffic(seed=args.seed, start=DEFAULT_START, operators=[Operator(**o) for o in operators])
     register_traffic_operators(svc, known)
     if args.webhooks:
@@ -160,14 +206,16 @@ def main() -> None:
     stages = since(before, STAGES.snapshot())
 
     with svc.engine.connect() as conn:
-        states = dict(conn.execute(sa.text("SELECT state, count(*) FROM consignments GROUP BY state")).all())  # type: ignore[arg-type]
+        found = conn.execute(sa.text("SELECT state, count(*) FROM consignments GROUP BY state")).all()
+        states: dict[str, int] = {str(state): int(n) for state, n in found}
         assessed = conn.execute(sa.text("SELECT count(*) FROM assessments")).scalar_one()
         risked = conn.execute(sa.text("SELECT count(*) FROM risk_results")).scalar_one()
         queued = conn.execute(sa.text("SELECT count(*) FROM webhook_deliveries")).scalar_one()
     hs_check = "off" if svc.risk.step().hs_mismatch is None else f"on ({hs_model})"
     svc.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"database: {svc.engine.dialect.name}; order: {args.order}; HS code check: {hs_check}")
+    titles = "distinct titles" if args.distinct_titles else "the catalogue's titles"
+    print(f"database: {svc.engine.dialect.name}; order: {args.order}; HS code check: {hs_check}; {titles}")
     for kind, seconds in timings.items():
         print(f"  {kind:<12} {counts[kind]:>9,} stored in {seconds:6.1f} s  ({counts[kind] / seconds:>9,.0f}/s)")
     print(f"  final states: {states}")

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
+from collections import Counter
+from typing import Any
 
 import pytest
 
-from clearway.classify.classifier import Classifier, Invalid
-from clearway.classify.mismatch import CodeCheck, check_codes
+from clearway.classify import data
+from clearway.classify.classifier import Classifier, Invalid, Item, Suggestions
+from clearway.classify.evaluate import noisy
+from clearway.classify.mismatch import FAR, SUPPORTED, CodeCheck, check_codes
 from tests.conftest import REFERENCE
 
 
@@ -97,3 +102,85 @@ def test_answers_stay_in_order_in_bulk(hs_classifier: Classifier) -> None:
         assert isinstance(second, Invalid) and isinstance(third, Invalid) and "empty" in third.error
         assert isinstance(fourth, CodeCheck) and fourth.far
     assert results[0].to_json()["suggestions"][0]["code"] == "851713"  # type: ignore[union-attr]
+
+
+def test_a_repeated_description_is_classified_once_and_answered_as_alone(
+    hs_classifier: Classifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pairs = [("cotton t-shirt", "851713"), ("leather wallet", "420232"), ("cotton t-shirt", "610910")] * 3
+    pairs += [("cotton t-shirt", "61O910"), ("", "610910"), ("", "851713")]
+    alone = [check_codes(hs_classifier, [pair])[0].to_json() for pair in pairs]
+    ranked: list[str] = []
+    rankings = hs_classifier.rankings
+
+    def counting(items: list[Item]) -> Any:
+        ranked.extend(item.description for item in items)
+        return rankings(items)
+
+    monkeypatch.setattr(hs_classifier, "rankings", counting)
+    assert [c.to_json() for c in check_codes(hs_classifier, pairs)] == alone
+    assert sorted(ranked) == ["", "cotton t-shirt", "leather wallet"]
+
+
+def noisy_pairs() -> list[tuple[str, str]]:
+    """Noisy titles of reference descriptions under their own code and under another's, and HMRC's
+    wrong pairs: a spread of consistent, undecided and far verdicts."""
+    examples = [e for e in data.load(REFERENCE).examples if e.source != "nomenclature"]
+    pairs = []
+    for i in range(150):
+        example = examples[(i * 97) % len(examples)]
+        title = noisy(example.text, i)
+        pairs += [(title, example.code), (title, examples[(i * 31 + 7) % len(examples)].code)]
+    with (REFERENCE / "hmrc-fpo" / "incorrect_code_desc_pairs.csv").open(encoding="utf-8", newline="") as handle:
+        pairs += [(r["GDSDESC"], r["CMDTYCODE_Seen"]) for r in csv.DictReader(handle)]
+    return [*pairs, ("gift", "950300"), ("Nike", "851713"), ("zxqv wubbly", "851713")]
+
+
+def summed_one_by_one(classifier: Classifier, description: str, code: str) -> tuple[str, float, float]:
+    """The verdict as a loop over the candidates computes it, with a dict per chapter and heading:
+    what check_codes did before it summed a chunk's candidates in arrays."""
+    (ranking,) = classifier.rankings([Item(description)])
+    answer = classifier.answer(ranking, 0)
+    if not isinstance(answer, Suggestions) or ranking.rows[0] < 0:
+        return "undecided", 0.0, 0.0
+    row = ranking.rows[0]
+    codes = classifier.index.codes_array[ranking.ranked[row]].tolist()
+    chapters: dict[str, float] = {}
+    headings: dict[str, float] = {}
+    for candidate, confidence in zip(codes, ranking.confidence[row].tolist(), strict=True):
+        chapters[candidate[:2]] = chapters.get(candidate[:2], 0.0) + confidence
+        headings[candidate[:4]] = headings.get(candidate[:4], 0.0) + confidence
+    chapter, heading = chapters.get(code[:2], 0.0), headings.get(code[:4], 0.0)
+    if answer.why is not None and answer.why.startswith("no word"):
+        return "undecided", heading, chapter
+    if chapter < FAR and max(chapters.values()) >= SUPPORTED:
+        return "chapter", heading, chapter
+    if heading < FAR and max(headings.values()) >= SUPPORTED:
+        return "heading", heading, chapter
+    return ("undecided" if max(chapters.values()) < SUPPORTED else "consistent"), heading, chapter
+
+
+def test_the_summed_support_is_the_one_by_one_sum(hs_classifier: Classifier) -> None:
+    pairs = noisy_pairs()
+    results = check_codes(hs_classifier, pairs)
+    verdicts: Counter[str] = Counter()
+    for (description, raw), result in zip(pairs, results, strict=True):
+        if isinstance(result, Invalid):
+            continue
+        expected = summed_one_by_one(hs_classifier, description, result.declared)
+        assert (result.verdict, result.support, result.chapter_support) == expected, (description, raw)
+        verdicts[result.verdict] += 1
+    assert sum(verdicts.values()) >= 300 and set(verdicts) == {"consistent", "undecided", "chapter", "heading"}
+
+
+def test_only_far_verdicts_are_explained_when_asked(hs_classifier: Classifier) -> None:
+    pairs = noisy_pairs()
+    everything = check_codes(hs_classifier, pairs)
+    far_only = check_codes(hs_classifier, pairs, explain="far")
+    assert any(isinstance(c, CodeCheck) and c.far for c in far_only)
+    for full, lean in zip(everything, far_only, strict=True):
+        if isinstance(full, CodeCheck) and not full.far:
+            assert isinstance(lean, CodeCheck) and lean.suggestions == ()
+            assert dataclasses.replace(full, suggestions=()) == lean
+        else:
+            assert full == lean

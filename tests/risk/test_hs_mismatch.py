@@ -88,16 +88,3 @@ def test_a_10000_character_title_is_answered(classifier: Classifier) -> None:
     stage = HsMismatchStage(Counting(classifier))
     title = "Men's cotton T-shirt " + "super deal free shipping " * 400
     assert stage.labels([[title]], [["851713"]])[0][0].startswith("chapter:1:851713:")
-
-
-def test_the_once_per_text_adapter_answers_as_the_classifier(classifier: Classifier) -> None:
-    from clearway.app.classification import OncePerText
-    from clearway.classify.classifier import Item
-
-    once = OncePerText(classifier)
-    items = [Item("cotton t-shirt"), Item("leather wallet"), Item("cotton t-shirt")]
-    assert [a.to_json() for a in once.suggest_many(items)] == [a.to_json() for a in classifier.suggest_many(items)]
-    with_attributes = [Item("ring", attributes={"material": "silver"})] * 2
-    assert len(once.suggest_many(with_attributes)) == 2  # unhashable items pass through
-    pairs = [("cotton t-shirt", "851713"), ("cotton t-shirt", "610910")]
-    assert [c.to_json() for c in check_codes(once, pairs)] == [c.to_json() for c in check_codes(classifier, pairs)]  # type: ignore[arg-type]

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -205,39 +205,10 @@ def pipeline_stage(settings: Settings) -> HsMismatchStage | None:
     with _LOADING:
         found = _STAGES.get(id(classifier))
         if found is None or found[0] is not classifier:
-            once = cast("Classifier", OncePerText(classifier))
-            found = _STAGES[id(classifier)] = (classifier, HsMismatchStage(lambda pairs: check_codes(once, pairs)))
+            # The stage labels far items alone: the suggestions of the others are never written.
+            stage = HsMismatchStage(lambda pairs: check_codes(classifier, pairs, explain="far"))
+            found = _STAGES[id(classifier)] = (classifier, stage)
     return found[1]
-
-
-class OncePerText:
-    """The classifier, answering each distinct item of a batch call once.
-
-    ``check_codes`` classifies one item per (description, code) pair, and a batch repeats titles
-    under several codes (simulated traffic: 2,100 pairs, 1,300 descriptions in 20,000 declarations).
-    A thin adapter until ``classify.mismatch.check_codes`` classifies distinct descriptions once
-    itself; everything else passes through to the classifier, and the answers are the same."""
-
-    def __init__(self, classifier: Classifier) -> None:
-        self.classifier = classifier
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.classifier, name)
-
-    def _once(self, method: str, items: Sequence[Item], *args: Any, **kwargs: Any) -> list[Any]:
-        try:
-            distinct = list(dict.fromkeys(items))  # frozen dataclasses: equal when every field is
-        except TypeError:  # an item with attributes (a dict) is not hashable: no sharing then
-            return list(getattr(self.classifier, method)(items, *args, **kwargs))
-        found = getattr(self.classifier, method)(distinct, *args, **kwargs)
-        answers = dict(zip(distinct, found, strict=True))
-        return [answers[item] for item in items]
-
-    def suggest_many(self, items: Sequence[Item], *args: Any, **kwargs: Any) -> list[Any]:
-        return self._once("suggest_many", items, *args, **kwargs)
-
-    def suggest_with_candidates(self, items: Sequence[Item], *args: Any, **kwargs: Any) -> list[Any]:
-        return self._once("suggest_with_candidates", items, *args, **kwargs)
 
 
 def _line_text(measure_type: str, expression: str) -> str:

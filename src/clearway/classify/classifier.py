@@ -15,7 +15,7 @@ or the references (the codes then rest on spelling alone) or the best code's con
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -109,7 +109,23 @@ class Invalid:
 
 
 Answer = Suggestions | Invalid
-Candidates = tuple[tuple[str, float], ...]
+
+
+def check_top(top: int) -> None:
+    if not 1 <= top <= MAX_TOP:
+        raise ValueError(f"top must be 1 to {MAX_TOP}, got {top}")
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """A chunk of items screened and ranked, before any answer is written (``Classifier.answer``)."""
+
+    early: list[Answer | None]  # per item: its answer when it needs no ranking (invalid, vague, no goods words)
+    rows: list[int]  # per item: its row below (-1 when answered early)
+    ranked: Array  # rows x candidates: subheading indices, best first
+    confidence: Array  # rows x candidates: calibrated
+    known: list[list[str]]  # per row: the description's words the vocabulary knows (none: UNKNOWN_WORDS)
+    sims: Any  # rows x training texts, sparse (Index.scores)
 
 
 def item_from_json(raw: object) -> Item:
@@ -190,58 +206,60 @@ class Classifier:
     ) -> list[Answer]:
         """One answer per item, in order. ``national`` and ``jurisdiction`` together add the national
         lines under each suggested code (UnknownJurisdiction when the jurisdiction has none loaded)."""
-        if not 1 <= top <= MAX_TOP:
-            raise ValueError(f"top must be 1 to {MAX_TOP}, got {top}")
+        check_top(top)
         if national is not None and jurisdiction is not None and not national.knows(jurisdiction):
             raise UnknownJurisdiction(f"no tariff lines are loaded for jurisdiction {jurisdiction!r}")
         out: list[Answer] = []
-        for start in range(0, len(items), CHUNK):
-            out += [answer for answer, _ in self._chunk(items[start : start + CHUNK], top)]
+        for ranking in self.rankings(items):
+            out += [self.answer(ranking, i, top) for i in range(len(ranking.early))]
         if national is not None and jurisdiction is not None:
             out = [_with_national(a, national, jurisdiction) for a in out]
         return out
 
-    def suggest_with_candidates(self, items: Sequence[Item], top: int = 3) -> list[tuple[Answer, Candidates]]:
-        """``suggest_many``'s answers, each with every candidate subheading and its calibrated
-        confidence (best first; empty when the item got no codes): what the declared-code check
-        sums per chapter and heading, without building reasons for forty codes an item."""
-        if not 1 <= top <= MAX_TOP:
-            raise ValueError(f"top must be 1 to {MAX_TOP}, got {top}")
-        out: list[tuple[Answer, Candidates]] = []
+    def rankings(self, items: Sequence[Item]) -> Iterator[Ranking]:
+        """The items screened and ranked, in chunks of ``CHUNK`` (in order), before any answer is
+        written: ``answer`` writes an item's. The declared-code check decides on the candidates alone
+        and writes the answers of the few items it calls far."""
         for start in range(0, len(items), CHUNK):
-            out += self._chunk(items[start : start + CHUNK], top)
-        return out
+            yield self._ranking(items[start : start + CHUNK])
 
-    def _chunk(self, items: Sequence[Item], top: int) -> list[tuple[Answer, Candidates]]:
-        answers: list[tuple[Answer, Candidates] | None] = [None] * len(items)
-        pending: list[int] = []
+    def _ranking(self, items: Sequence[Item]) -> Ranking:
+        early: list[Answer | None] = [None] * len(items)
+        rows = [-1] * len(items)
         word_lists: list[list[str]] = []
-        own_words: list[list[str]] = []
+        known: list[list[str]] = []
+        vocabulary = self.vectoriser.vocabulary
         for i, item in enumerate(items):
-            early = self._screen(item)
-            if early is not None:
-                answers[i] = (early, ())
+            early[i] = self._screen(item)
+            if early[i] is not None:
                 continue
             own, category = self.words(item)
             if not own:
-                nothing = Suggestions(
+                early[i] = Suggestions(
                     (),
                     True,
                     "no word names the goods: only a brand, sizes, colours, numbers or selling words",
                     "What are the goods? Name them, e.g. 'cotton t-shirt'.",
                 )
-                answers[i] = (nothing, ())
                 continue
-            pending.append(i)
-            own_words.append(own)
+            rows[i] = len(word_lists)
+            known.append([w for w in own if f"w:{w}" in vocabulary])
             word_lists.append(own + category)
-        if pending:
-            ranked, confidence, scores = self.rank(word_lists)
-            codes = self.index.codes_array
-            for row, i in enumerate(pending):
-                answer = self._answer(ranked[row], confidence[row], scores["sims"][row], own_words[row], top)
-                answers[i] = (answer, tuple(zip(codes[ranked[row]].tolist(), confidence[row].tolist(), strict=True)))
-        return [a for a in answers if a is not None]
+        if not word_lists:
+            nothing = np.zeros((0, 0), dtype=np.int64)
+            return Ranking(early, rows, nothing, nothing.astype(np.float64), known, sp.csr_matrix((0, 0)))
+        ranked, confidence, scores = self.rank(word_lists)
+        return Ranking(early, rows, ranked, confidence, known, scores["sims"])
+
+    def answer(self, ranking: Ranking, item: int, top: int = 3) -> Answer:
+        """The answer of item ``item`` (its position in the ranking's chunk), with the reasons of its
+        best ``top`` codes."""
+        early = ranking.early[item]
+        if early is not None:
+            return early
+        row = ranking.rows[item]
+        sims = self.index.sims_row(ranking.sims, row)
+        return self._answer(ranking.ranked[row], ranking.confidence[row], sims, ranking.known[row], top)
 
     def _screen(self, item: Item) -> Answer | None:
         if not isinstance(item.description, str):
@@ -257,8 +275,7 @@ class Classifier:
             )
         return None
 
-    def _answer(self, ranked: Array, confidence: Array, sims: Array, own: list[str], top: int) -> Suggestions:
-        known = [w for w in own if f"w:{w}" in self.vectoriser.vocabulary]
+    def _answer(self, ranked: Array, confidence: Array, sims: Array, known: list[str], top: int) -> Suggestions:
         suggestions = tuple(
             self.suggestion(int(c), float(p), self.index.nearest(sims, int(c)), known)
             for c, p in zip(ranked[:top], confidence[:top], strict=False)

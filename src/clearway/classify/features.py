@@ -24,10 +24,11 @@ in a title, and a 10,000-character text must cost no more than a long title.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 import numpy as np
@@ -40,6 +41,7 @@ from clearway.dataset.text import normalise_for_matching
 MAX_CHARS: Final = 400
 _WORD: Final = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
 CHAR_SIZES: Final = (3, 4, 5)
+REMEMBERED_WORDS: Final = 100_000
 Matrix = Any  # a scipy.sparse.csr_matrix (scipy ships no type information)
 
 
@@ -67,18 +69,26 @@ def words_of(text: str, noise: frozenset[str] = frozenset(), english: frozenset[
     form = normalise_for_matching(text[:MAX_CHARS])
     if english is not None:
         form = glossary().translate(form, english)
-    out = []
+    out: list[str] = []
     for match in _WORD.finditer(form):
-        word = match.group()
-        if is_noise(word) or word in noise:
-            continue
-        # "wrist-watches" also reads as "wrist" and "watch", to meet "wrist watch" (and the reverse).
-        parts = word.split("-") if "-" in word else ()
-        for piece in (word, *parts):
-            stemmed = stem(piece)
-            if len(stemmed) > 1 and not is_noise(stemmed) and stemmed not in noise:
-                out.append(stemmed)
+        out += _prepared(match.group(), noise)
     return out
+
+
+@functools.lru_cache(maxsize=100_000)
+def _prepared(word: str, noise: frozenset[str]) -> tuple[str, ...]:
+    """The stems a word of a text contributes (none for noise). Remembered: titles repeat their
+    words, and preparing a word is most of what preparing a text costs."""
+    if is_noise(word) or word in noise:
+        return ()
+    # "wrist-watches" also reads as "wrist" and "watch", to meet "wrist watch" (and the reverse).
+    parts = word.split("-") if "-" in word else ()
+    out = []
+    for piece in (word, *parts):
+        stemmed = stem(piece)
+        if len(stemmed) > 1 and not is_noise(stemmed) and stemmed not in noise:
+            out.append(stemmed)
+    return tuple(out)
 
 
 def terms_of(words: Sequence[str], char_sizes: Sequence[int] = CHAR_SIZES) -> list[str]:
@@ -101,6 +111,9 @@ class Vectoriser:
     is_word: np.ndarray[Any, np.dtype[np.bool_]]  # per column: a word or pair feature (else characters)
     word_weight: float = 0.7
     char_sizes: tuple[int, ...] = CHAR_SIZES
+    # The columns of a word's own terms (the word and its character n-grams), remembered: titles repeat
+    # their words, and looking up a dozen n-grams a word is most of what vectorising costs.
+    _word_columns: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def fit(
@@ -131,9 +144,18 @@ class Vectoriser:
         indptr = [0]
         indices: list[int] = []
         lookup = self.vocabulary.get
+        known = self._word_columns
         for words in documents:
-            for term in terms_of(words, self.char_sizes):
-                index = lookup(term)
+            for word in words:
+                columns = known.get(word)
+                if columns is None:
+                    if len(known) >= REMEMBERED_WORDS:
+                        known.clear()
+                    terms = terms_of([word], self.char_sizes)  # the word and its character n-grams
+                    columns = known[word] = tuple(i for i in map(lookup, terms) if i is not None)
+                indices += columns
+            for a, b in itertools.pairwise(words):
+                index = lookup(f"b:{a}_{b}")
                 if index is not None:
                     indices.append(index)
             indptr.append(len(indices))

@@ -14,8 +14,8 @@ products and no loop over the vocabulary:
 Heading and chapter scores stay one column per heading or chapter; the ranker reads them at its
 candidates' headings and chapters only (``head_of``, ``chapter_of``).
 
-Texts are kept sorted by subheading, subheadings by code, so that "the best within" is one
-``np.maximum.reduceat`` over contiguous columns.
+Texts are kept sorted by subheading, subheadings by code, so that a subheading's texts, and a
+heading's and a chapter's subheadings, are contiguous.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ class Index:
 
     def __post_init__(self) -> None:
         self.codes_array = np.asarray(self.codes)
+        self.position = {code: i for i, code in enumerate(self.codes)}
         heads = np.asarray([c[:4] for c in self.codes])
         chapters = np.asarray([c[:2] for c in self.codes])
         self.heading_starts = _starts(heads)
@@ -75,19 +76,10 @@ class Index:
         to_chapter = sp.csr_matrix((np.ones(n_classes), (self.chapter_of, np.arange(n_classes))))
         self.proto4 = _normalised(sp.csr_matrix(to_head @ summed))
         self.proto2 = _normalised(sp.csr_matrix(to_chapter @ summed))
-        # Texts of subheadings with several texts first (grouped), then those of subheadings with one:
-        # the best text of a subheading is then a reduction over the first block only, and a plain
-        # copy for the second (a reduction over 5,612 mostly one-column segments is slow).
-        counts = np.diff(np.r_[self.doc_starts, len(self.doc_class)])
-        several = counts[self.doc_class] > 1
-        self._perm = np.r_[np.flatnonzero(several), np.flatnonzero(~several)]
-        self._n_several = int(several.sum())
-        self._several_classes = np.flatnonzero(counts > 1)
-        self._single_classes = np.flatnonzero(counts == 1)
-        self._several_starts = _starts(self.doc_class[self._perm[: self._n_several]])
-        self._position = np.empty(len(self._perm), dtype=np.int64)
-        self._position[self._perm] = np.arange(len(self._perm))
-        self._docs_t = sp.csr_matrix(self.docs[self._perm].T, dtype=np.float32)
+        self._docs_t = sp.csr_matrix(self.docs.T, dtype=np.float32)
+        self._head_of_column = self.head_of[self.doc_class]
+        # The best text of a chapter is the best of its headings' (a reduction over 1,228 columns).
+        self._chapter_starts_of_headings = _starts(self.chapter_of[self.heading_starts])
         self._p6_t = sp.csr_matrix(self.proto6.T, dtype=np.float32)
         self._p4_t = sp.csr_matrix(self.proto4.T, dtype=np.float32)
         self._p2_t = sp.csr_matrix(self.proto2.T, dtype=np.float32)
@@ -109,28 +101,36 @@ class Index:
         priors = np.log1p(np.bincount(doc_class[np.asarray(labelled, dtype=bool)], minlength=len(codes)))
         return cls(list(codes), sp.csr_matrix(docs[order]), doc_class[order], priors.astype(np.float64), is_word)
 
-    def scores(self, queries: sp.csr_matrix) -> dict[str, Array]:
+    def scores(self, queries: sp.csr_matrix) -> dict[str, Any]:
         """The score matrices of the module's documentation: ``knn6`` and ``proto6`` per subheading,
         ``proto4`` and ``knn4`` per heading (columns: ``headings``), ``proto2`` and ``knn2`` per
-        chapter (columns: ``chapters``), and ``sims``, the cosine with every training text (in the
-        index's own column order: read it with ``nearest``). In float32: the products are
-        memory-bound, and scores need no more digits."""
+        chapter (columns: ``chapters``), and ``sims``, the cosine with every training text as a
+        sparse matrix (in the index's own column order: read a row with ``sims_row`` and
+        ``nearest``). In float32: the products are memory-bound, and scores need no more digits."""
         queries = sp.csr_matrix(queries, dtype=np.float32)
-        sims = (queries @ self._docs_t).toarray()
-        knn6 = np.empty((sims.shape[0], len(self.codes)), dtype=sims.dtype)
-        if self._n_several:
-            knn6[:, self._several_classes] = np.maximum.reduceat(
-                sims[:, : self._n_several], self._several_starts, axis=1
-            )
-        knn6[:, self._single_classes] = sims[:, self._n_several :]
+        # A query shares a word or character n-gram with about one text in six: the best text per
+        # subheading and heading is a maximum over the product's entries alone, never over
+        # a dense queries x texts matrix (cosines are never negative, so a text without an entry, 0,
+        # cannot be the best unless all are 0). Exactly the values of the dense reduction.
+        sims = sp.csr_matrix(queries @ self._docs_t)
+        rows = np.repeat(np.arange(sims.shape[0]), np.diff(sims.indptr))
+        columns = sims.indices
+
+        def best(groups: Array, n_groups: int) -> Array:
+            """Per query and group of texts, the best cosine (0 where no text of the group has one)."""
+            out = np.zeros((sims.shape[0], n_groups), dtype=np.float32)
+            np.maximum.at(out.reshape(-1), rows * n_groups + groups[columns], sims.data)
+            return out
+
+        knn4 = best(self._head_of_column, len(self.headings))
         return {
             "sims": sims,
-            "knn6": knn6,
+            "knn6": best(self.doc_class, len(self.codes)),
             "proto6": (queries @ self._p6_t).toarray(),
             "proto4": (queries @ self._p4_t).toarray(),
             "proto2": (queries @ self._p2_t).toarray(),
-            "knn4": np.maximum.reduceat(knn6, self.heading_starts, axis=1),
-            "knn2": np.maximum.reduceat(knn6, self.chapter_starts, axis=1),
+            "knn4": knn4,
+            "knn2": np.maximum.reduceat(knn4, self._chapter_starts_of_headings, axis=1),
             "cover": self._cover(queries),
         }
 
@@ -142,9 +142,15 @@ class Index:
         covered = (queries @ self._words_t).toarray()
         return np.asarray(covered / np.maximum(totals, 1e-12)[:, None], dtype=np.float32)
 
+    def sims_row(self, sims: sp.csr_matrix, row: int) -> Array:
+        """One query's cosine with every training text, dense (0 where it shares nothing with one)."""
+        out = np.zeros(sims.shape[1], dtype=np.float32)
+        start, end = sims.indptr[row], sims.indptr[row + 1]
+        out[sims.indices[start:end]] = sims.data[start:end]
+        return out
+
     def nearest(self, sims: Array, cls: int) -> int:
-        """The row of the training text of subheading ``cls`` nearest to a query (its row of ``sims``)."""
+        """The row of the training text of subheading ``cls`` nearest to a query (its ``sims_row``)."""
         start = int(self.doc_starts[cls])
         end = int(self.doc_starts[cls + 1]) if cls + 1 < len(self.doc_starts) else len(self.doc_class)
-        rows = np.arange(start, end)
-        return int(rows[np.argmax(sims[self._position[rows]])])
+        return start + int(np.argmax(sims[start:end]))

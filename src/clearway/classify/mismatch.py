@@ -23,15 +23,31 @@ first six digits are no HS 2022 subheading, is an ``Invalid`` with the precise r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from clearway.classify.classifier import Candidates, Classifier, Invalid, Item, Suggestion, Suggestions
+import numpy as np
+
+from clearway.classify.classifier import (
+    UNKNOWN_WORDS,
+    Answer,
+    Classifier,
+    Invalid,
+    Item,
+    Ranking,
+    Suggestion,
+    Suggestions,
+    check_top,
+)
+from clearway.classify.index import Index
 
 FAR: Final = 0.01
 SUPPORTED: Final = 0.6
 Verdict = Literal["consistent", "heading", "chapter", "undecided"]
+Explain = Literal["all", "far"]
+Array = np.ndarray[Any, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +75,7 @@ class CodeCheck:
         }
 
 
-def declared_code(raw: object, subheadings: frozenset[str] | set[str]) -> str:
+def declared_code(raw: object, subheadings: Container[str]) -> str:
     """The declared code as digits, or ValueError with the precise reason."""
     if not isinstance(raw, str):
         raise ValueError("the declared code must be a string of digits")
@@ -83,56 +99,100 @@ def check_codes(
     *,
     far: float = FAR,
     supported: float = SUPPORTED,
+    explain: Explain = "all",
 ) -> list[CodeCheck | Invalid]:
     """One answer per (description, declared code) pair, in order; ``far`` and ``supported`` are the
-    thresholds of the module's documentation (a stricter rule raises ``supported``)."""
+    thresholds of the module's documentation (a stricter rule raises ``supported``). ``explain="far"``
+    writes the suggestions (codes, reasons, the nearest reference) of far verdicts only, the others
+    having none: the pipeline labels far items alone, and writing every item's costs a fifth of the
+    check. Each distinct description is classified once, however many codes it is declared under."""
+    check_top(top)
     pairs = list(pairs)
-    subheadings = set(classifier.index.codes)
     codes: list[str | None] = []
     errors: list[str | None] = []
     for _, raw in pairs:
         try:
-            codes.append(declared_code(raw, subheadings))
+            codes.append(declared_code(raw, classifier.index.position))
             errors.append(None)
         except ValueError as exc:
             codes.append(None)
             errors.append(str(exc))
-    items = [Item(d if isinstance(d, str) else "") for d, _ in pairs]
-    answers = classifier.suggest_with_candidates(items, top=top)
-    out: list[CodeCheck | Invalid] = []
-    for code, error, (answer, candidates) in zip(codes, errors, answers, strict=True):
-        if error is not None or code is None:
-            out.append(Invalid(error or "invalid declared code"))
-        elif isinstance(answer, Invalid):
-            out.append(answer)
-        else:
-            out.append(_verdict(code, answer, candidates, far, supported))
-    return out
+    # A batch repeats titles under several codes: the pairs of each distinct description.
+    pairs_of: dict[str, list[int]] = {}
+    for number, (description, _) in enumerate(pairs):
+        pairs_of.setdefault(description if isinstance(description, str) else "", []).append(number)
+    texts = list(pairs_of)
+    out: list[CodeCheck | Invalid | None] = [None] * len(pairs)
+    done = 0
+    for ranking in classifier.rankings([Item(t) for t in texts]):
+        support = _Support(classifier.index, ranking.ranked, ranking.confidence)
+        for i in range(len(ranking.early)):
+            answer: Answer | None = None  # written when first wanted, once for all the text's pairs
+            for number in pairs_of[texts[done + i]]:
+                code, error = codes[number], errors[number]
+                if error is not None or code is None:
+                    out[number] = Invalid(error or "invalid declared code")
+                    continue
+                check = _verdict(code, ranking, i, support, far, supported)
+                if isinstance(check, Invalid) or not (explain == "all" or check.far):
+                    out[number] = check
+                    continue
+                answer = answer or classifier.answer(ranking, i, top)
+                shown = answer.suggestions if isinstance(answer, Suggestions) else ()
+                out[number] = dataclasses.replace(check, suggestions=shown)
+        done += len(ranking.early)
+    return [c for c in out if c is not None]
 
 
-def _verdict(code: str, answer: Suggestions, candidates: Candidates, far: float, supported: float) -> CodeCheck:
-    shown = answer.suggestions
-    if not candidates:
-        return CodeCheck(code, "undecided", 0.0, 0.0, shown, answer.why or "the description names no goods")
-    chapters: dict[str, float] = {}
-    headings: dict[str, float] = {}
-    for candidate, confidence in candidates:
-        chapters[candidate[:2]] = chapters.get(candidate[:2], 0.0) + confidence
-        headings[candidate[:4]] = headings.get(candidate[:4], 0.0) + confidence
-    chapter = chapters.get(code[:2], 0.0)
-    heading = headings.get(code[:4], 0.0)
-    best_chapter = max(chapters, key=chapters.__getitem__)
-    best_heading = max(headings, key=headings.__getitem__)
-    if answer.why is not None and answer.why.startswith("no word"):
-        return CodeCheck(code, "undecided", heading, chapter, shown, answer.why)
-    if chapter < far and chapters[best_chapter] >= supported:
-        why = f"the description points to chapter {best_chapter} ({chapters[best_chapter]:.0%})"
+class _Support:
+    """Per ranked item of a chunk, its candidates' confidence summed per chapter and per heading, and
+    the best chapter and heading (the first among equals in the candidates' order)."""
+
+    def __init__(self, index: Index, ranked: Array, confidence: Array) -> None:
+        self.index = index
+        self.chapters, self.best_chapter = self._sums(index.chapter_of[ranked], confidence, len(index.chapters))
+        self.headings, self.best_heading = self._sums(index.head_of[ranked], confidence, len(index.headings))
+
+    @staticmethod
+    def _sums(groups: Array, confidence: Array, n_groups: int) -> tuple[Array, Array]:
+        n = len(groups)
+        rows = np.arange(n)[:, None]
+        # bincount adds in the candidates' order, as a sum over them one by one would: the same floats.
+        keys = (rows * n_groups + groups).reshape(-1)
+        sums = np.bincount(keys, weights=confidence.reshape(-1), minlength=n * n_groups).reshape(n, n_groups)
+        if not n:
+            return sums, np.zeros(0, dtype=np.int64)
+        at_best = sums[rows, groups] == sums.max(axis=1, keepdims=True)
+        return sums, groups[np.arange(n), at_best.argmax(axis=1)]
+
+
+def _verdict(
+    code: str, ranking: Ranking, item: int, support: _Support, far: float, supported: float
+) -> CodeCheck | Invalid:
+    early = ranking.early[item]
+    if isinstance(early, Invalid):
+        return early
+    if early is not None:
+        return CodeCheck(code, "undecided", 0.0, 0.0, (), early.why or "the description names no goods")
+    row = ranking.rows[item]
+    index = support.index
+    cls = index.position[code[:6]]
+    chapter = float(support.chapters[row, index.chapter_of[cls]])
+    heading = float(support.headings[row, index.head_of[cls]])
+    if not ranking.known[row]:
+        return CodeCheck(code, "undecided", heading, chapter, (), UNKNOWN_WORDS)
+    best_chapter = int(support.best_chapter[row])
+    best_chapter_support = float(support.chapters[row, best_chapter])
+    if chapter < far and best_chapter_support >= supported:
+        why = f"the description points to chapter {index.chapters[best_chapter]} ({best_chapter_support:.0%})"
         why += f", not {code[:2]} ({chapter:.0%})"
-        return CodeCheck(code, "chapter", heading, chapter, shown, why)
-    if heading < far and headings[best_heading] >= supported:
-        why = f"the description points to heading {best_heading} ({headings[best_heading]:.0%})"
+        return CodeCheck(code, "chapter", heading, chapter, (), why)
+    best_heading = int(support.best_heading[row])
+    best_heading_support = float(support.headings[row, best_heading])
+    if heading < far and best_heading_support >= supported:
+        why = f"the description points to heading {index.headings[best_heading]} ({best_heading_support:.0%})"
         why += f", not {code[:4]} ({heading:.0%})"
-        return CodeCheck(code, "heading", heading, chapter, shown, why)
-    if chapters[best_chapter] < supported:
-        return CodeCheck(code, "undecided", heading, chapter, shown, "the description supports no chapter clearly")
-    return CodeCheck(code, "consistent", heading, chapter, shown, f"heading {code[:4]} is supported ({heading:.0%})")
+        return CodeCheck(code, "heading", heading, chapter, (), why)
+    if best_chapter_support < supported:
+        return CodeCheck(code, "undecided", heading, chapter, (), "the description supports no chapter clearly")
+    return CodeCheck(code, "consistent", heading, chapter, (), f"heading {code[:4]} is supported ({heading:.0%})")
