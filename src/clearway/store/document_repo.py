@@ -121,7 +121,7 @@ def create_trigger(conn: sa.Connection) -> None:
         )
         return
     conn.exec_driver_sql(
-        f"""CREATE FUNCTION {TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$
+        f"""CREATE OR REPLACE FUNCTION {TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$
            BEGIN
              IF NEW.body IS DISTINCT FROM OLD.body AND NEW.link_view IS NOT DISTINCT FROM OLD.link_view THEN
                NEW.link_view := NULL;
