@@ -75,7 +75,7 @@ def _same_amount(a: Decimal, b: Decimal, currency: str) -> bool:
     return a.quantize(quantum, ROUND_HALF_UP) == b.quantize(quantum, ROUND_HALF_UP)
 
 
-def _check_order(c: Consignment, order: OrderView) -> list[LinkReason]:
+def _check_order(c: Consignment, order: OrderView, buyer: str) -> list[LinkReason]:
     reasons: list[LinkReason] = []
     t = c.transaction
 
@@ -85,7 +85,7 @@ def _check_order(c: Consignment, order: OrderView) -> list[LinkReason]:
     if order.currency != t.currency:
         add("currency_mismatch", f"the order is in {order.currency}, the declaration in {t.currency}")
         return reasons
-    if order.buyer != name_digest(c.parties.buyer.name):
+    if order.buyer != buyer:
         # No names in the reason: it is stored and shown where personal data may not go.
         add("buyer_mismatch", "the order's buyer is not the declared buyer")
     # The order's lines by item key (clearance.link_view): the quantity ordered, the unit price.
@@ -119,7 +119,7 @@ def _check_order(c: Consignment, order: OrderView) -> list[LinkReason]:
     return reasons
 
 
-def _check_payment(c: Consignment, payment: PaymentView, order: OrderView | None) -> list[LinkReason]:
+def _check_payment(c: Consignment, payment: PaymentView, order: OrderView | None, buyer: str) -> list[LinkReason]:
     reasons: list[LinkReason] = []
     t = c.transaction
 
@@ -142,13 +142,12 @@ def _check_payment(c: Consignment, payment: PaymentView, order: OrderView | None
         expected, source = t.amount_paid, "the declared amount paid"
     if not _same_amount(payment.amount, expected, t.currency):
         add("payment_amount_mismatch", f"paid {payment.amount} {payment.currency}, {source} is {expected}")
-    buyer = order.buyer if order is not None else name_digest(c.parties.buyer.name)
-    if not payment.authenticated and payment.payer != buyer:
+    if not payment.authenticated and payment.payer != (order.buyer if order is not None else buyer):
         add("payer_not_buyer", "the payer is not the buyer and was not authenticated")
     return reasons
 
 
-def _check_waybill(c: Consignment, waybill: WaybillView) -> list[LinkReason]:
+def _check_waybill(c: Consignment, waybill: WaybillView, buyer: str) -> list[LinkReason]:
     reasons: list[LinkReason] = []
 
     def add(code: str, message: str) -> None:
@@ -170,14 +169,17 @@ def _check_waybill(c: Consignment, waybill: WaybillView) -> list[LinkReason]:
             "weight_mismatch",
             f"the carrier weighed {waybill.gross_weight_kg} kg, {declared} kg declared (tolerance 10%)",
         )
-    consignee = c.parties.consignee or c.parties.buyer
-    if waybill.consignee != name_digest(consignee.name):
+    consignee = buyer if c.parties.consignee is None else name_digest(c.parties.consignee.name)
+    if waybill.consignee != consignee:
         add("consignee_mismatch", "the waybill's consignee is not the declared one")
     return reasons
 
 
+_VIEWS = (OrderView, PaymentView, WaybillView)
+
+
 def _view(record: Document | DocumentView | None) -> DocumentView | None:
-    return record if record is None or isinstance(record, OrderView | PaymentView | WaybillView) else view_of(record)
+    return record if record is None or isinstance(record, _VIEWS) else view_of(record)
 
 
 def link(
@@ -200,12 +202,14 @@ def link(
     present = {"order": o, "payment": p, "waybill": w}
     missing: list[DocumentKind] = [kind for kind in required if present[kind] is None]
     reasons: list[LinkReason] = list(sources)
+    # The declared buyer's name as the views hold names (clearance.link_view), made once.
+    buyer = name_digest(c.parties.buyer.name) if o is not None or p is not None or w is not None else ""
     if isinstance(o, OrderView) and "order" in required:
-        reasons += _check_order(c, o)
+        reasons += _check_order(c, o, buyer)
     if isinstance(p, PaymentView) and "payment" in required:
-        reasons += _check_payment(c, p, o if isinstance(o, OrderView) else None)
+        reasons += _check_payment(c, p, o if isinstance(o, OrderView) else None, buyer)
     if isinstance(w, WaybillView):
-        reasons += _check_waybill(c, w)
+        reasons += _check_waybill(c, w, buyer)
     # An incomplete set waits for the rest even when what has arrived disagrees: the officer should
     # see the whole picture, and the documents' deadline bounds the wait.
     status: LinkStatus = "incomplete" if missing else ("mismatch" if reasons else "linked")
