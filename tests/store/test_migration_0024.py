@@ -14,6 +14,7 @@ from clearway.clearance.lifecycle import State
 from clearway.clearance.link_view import encode_view, view_of
 from clearway.clearance.model import canonical_json, content_hash, new_id
 from clearway.dataset.records import Consignment, Document, Order, Payment, Waybill
+from clearway.store import document_repo
 from clearway.store.migrate import downgrade, upgrade
 
 T0 = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)
@@ -96,3 +97,14 @@ def test_the_trigger_is_back_after_a_round_trip(service: Clearway, database_url:
     with service.engine.begin() as conn:
         conn.execute(sa.text("UPDATE documents SET body = body || ' '"))
         assert conn.execute(sa.text("SELECT link_view FROM documents")).scalar_one() is None
+
+
+def test_the_schema_at_head_has_the_trigger(engine: sa.Engine) -> None:
+    # A later migration that rebuilds ``documents`` on SQLite (Alembic's batch mode copies the table
+    # and drops its triggers) must create it again: this fails until it does.
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            sql = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = :t"
+        else:
+            sql = "SELECT count(*) FROM pg_trigger WHERE tgname = :t"
+        assert conn.execute(sa.text(sql), {"t": document_repo.TRIGGER}).scalar_one() == 1
