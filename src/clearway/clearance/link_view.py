@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections import defaultdict
 from decimal import Decimal
 
 import msgspec
@@ -78,16 +77,20 @@ _ENCODER = msgspec.json.Encoder(decimal_format="string")
 _DECODER = msgspec.json.Decoder(DocumentView)
 
 
+_ZERO = Decimal(0)
+
+
 def _order_lines(order: Order) -> list[OrderLineView]:
     # The same sums and choice of price linking made from the lines themselves: Decimal(0) plus
-    # each quantity in line order (the sum keeps its exponent), and the last line's price.
-    quantity: dict[str, Decimal] = defaultdict(Decimal)
-    price: dict[str, Decimal] = {}
+    # each quantity in line order (the sum keeps that exponent), the last line's price, the keys in
+    # the order they first come.
+    found: dict[str, OrderLineView] = {}
     for line in order.lines:
-        key = item_key(line.sku, line.description)
-        quantity[key] += line.quantity
-        price[key] = line.unit_price
-    return [OrderLineView(key=key, quantity=quantity[key], unit_price=price[key]) for key in quantity]
+        key = line.sku or normalised_name(line.description)
+        prior = found.get(key)
+        quantity = (prior.quantity if prior is not None else _ZERO) + line.quantity
+        found[key] = OrderLineView(key, quantity, line.unit_price)
+    return list(found.values())
 
 
 def view_of(record: Document) -> DocumentView:
