@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Literal
 
 from clearway.clearance.changes import Changes
-from clearway.clearance.documents import documents_for
+from clearway.clearance.documents import link_views_for
 from clearway.clearance.errors import Conflict, InvalidRecord, NotFound, UnderCustomsControl
 from clearway.clearance.lifecycle import (
     AMENDMENT_LAW,
@@ -85,7 +85,7 @@ def amend(
         transition(row, changes, State.RECEIVED, at=now, actor=actor, reason=f"amended (version {row.version})")
         store.insert_version(row)
         changes.prefetch_usage(store, [row], config.revenue, now)
-        advance(store, [row], documents_for(store, [row]), changes, now=now, actor=actor, config=config)
+        advance(store, [row], link_views_for(store, [row]), changes, now=now, actor=actor, config=config)
     store.update_states([(row.id, row.status)])
     changes.flush(store)
     return _result(row, "accepted")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 
-from clearway.clearance.documents import documents_for
+from clearway.clearance.documents import link_views_for
 from clearway.clearance.lifecycle import State
 from clearway.clearance.linking import payment_key
 from clearway.clearance.model import StoredConsignment, SubmissionResult
@@ -66,7 +66,7 @@ def catch_up(
     rows_waiting = [row for row in rows.values() if row.status.state is State.AWAITING_DOCUMENTS]
     if not rows_waiting:
         return []
-    docs = documents_for(store, rows_waiting)
+    docs = link_views_for(store, rows_waiting)
     last = store.last_links([row.id for row in rows_waiting])
     moved = [row for row in rows_waiting if link_with(docs, row) != last.get(row.id)]
     relink(store, moved, now=now, actor=actor, config=config)

@@ -1,40 +1,70 @@
 """Fetch, in a few batched queries, the documents a batch of declarations refers to, and choose for
-each declaration the ones its named senders (or its declarant) sent (clearance.senders)."""
+each declaration the ones its named senders (or its declarant) sent (clearance.senders).
+
+Linking reads the documents' link views only (``link_views_for``: narrow columns, no body decoded;
+clearance.link_view); an officer's dossier reads the documents whole (``documents_for``). Both
+choose among a number's documents with the same code, from the same columns.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import datetime as dt
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
 
+from clearway.clearance.link_view import DocumentView, LinkDocument, OrderView, PaymentView, WaybillView
 from clearway.clearance.linking import LinkReason
 from clearway.clearance.model import StoredConsignment, StoredDocument
 from clearway.clearance.senders import Source, source_of
 from clearway.clearance.store import ClearanceStore
-from clearway.dataset.records import Consignment, DocumentKind, Order, Payment, Waybill
+from clearway.dataset.records import Consignment, DocumentKind
+
+
+class _Stored(Protocol):
+    """What choosing among a number's documents reads: a StoredDocument or a LinkDocument."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def operator_id(self) -> str: ...
+    @property
+    def number(self) -> str: ...
+    @property
+    def body_hash(self) -> str: ...
+    @property
+    def received_at(self) -> dt.datetime: ...
+    @property
+    def sender_kind(self) -> str | None: ...
+    @property
+    def view(self) -> DocumentView: ...
+
+
+D = TypeVar("D", bound=_Stored)
 
 
 @dataclass(frozen=True)
-class Chosen:
+class Chosen(Generic[D]):
     """The document of one kind a declaration links to, and what else came under its number."""
 
-    document: StoredDocument | None
+    document: D | None
     source: Source | None
     # Entitled documents that disagree with the chosen one (the declarant's own and the named
     # sender's, say): kept, and shown to officers as a conflict.
-    conflicting: tuple[StoredDocument, ...] = ()
+    conflicting: tuple[D, ...] = ()
     # Documents under the same number from senders the declaration does not name: never linked,
     # never shown to the declarant, listed for officers.
-    others: tuple[StoredDocument, ...] = ()
+    others: tuple[D, ...] = ()
 
 
 @dataclass(frozen=True)
-class Linkable:
+class Linkable(Generic[D]):
     """What one declaration links to: documents by kind, with how their sources count."""
 
-    order: Order | None
-    payment: Payment | None
-    waybill: Waybill | None
-    chosen: dict[DocumentKind, Chosen]
+    order: OrderView | None
+    payment: PaymentView | None
+    waybill: WaybillView | None
+    chosen: dict[DocumentKind, Chosen[D]]
     reasons: list[LinkReason] = field(default_factory=list)
 
     @property
@@ -49,11 +79,11 @@ def _choose(
     c: Consignment,
     declarant: str,
     kind: DocumentKind,
-    candidates: Sequence[StoredDocument],
+    candidates: Sequence[D],
     also_named: Collection[str] = (),
-) -> Chosen:
-    entitled: list[tuple[int, StoredDocument, Source]] = []
-    others: list[StoredDocument] = []
+) -> Chosen[D]:
+    entitled: list[tuple[int, D, Source]] = []
+    others: list[D] = []
     for doc in candidates:
         source = source_of(c, declarant, kind, doc.operator_id, doc.sender_kind, also_named)
         if source is None:
@@ -69,7 +99,7 @@ def _choose(
     return Chosen(document=doc, source=source, conflicting=conflicting, others=tuple(others))
 
 
-def _paid_through(c: Consignment, declarant: str, order: Chosen) -> frozenset[str]:
+def _paid_through(c: Consignment, declarant: str, order: Chosen[D]) -> frozenset[str]:
     """The payment provider the linked order names, when the declaration names none: China's
     inventory list (CEB621) carries no payment enterprise, which its order (CEB311) does. Only an
     order from an independent source that is not the declarant itself may name it: a platform that
@@ -78,19 +108,19 @@ def _paid_through(c: Consignment, declarant: str, order: Chosen) -> frozenset[st
         return frozenset()
     if order.document.operator_id == declarant:
         return frozenset()
-    record = order.document.record
-    provider = record.payment_provider if isinstance(record, Order) else None
-    return frozenset({provider.operator_id}) if provider is not None and provider.operator_id else frozenset()
+    view = order.document.view
+    provider = view.paid_through if isinstance(view, OrderView) else None
+    return frozenset({provider}) if provider else frozenset()
 
 
 @dataclass(frozen=True)
-class DocumentSet:
+class DocumentSet(Generic[D]):
     """Every stored document under the numbers a batch of declarations names, from all senders."""
 
-    orders: dict[str, list[StoredDocument]]
-    payments: dict[str, list[StoredDocument]]
-    payments_by_order: dict[str, list[StoredDocument]]
-    waybills: dict[str, list[StoredDocument]]
+    orders: dict[str, list[D]]
+    payments: dict[str, list[D]]
+    payments_by_order: dict[str, list[D]]
+    waybills: dict[str, list[D]]
     # The live (not cancelled) declarations of each transport document, the batch's own included:
     # one parcel, one declaration.
     declarations: dict[str, list[StoredConsignment]] = field(default_factory=dict)
@@ -98,7 +128,7 @@ class DocumentSet:
     # parcel of that order from the same declarant is not released on its own say-so.
     controlled_orders: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
-    def _candidates(self, c: Consignment, kind: DocumentKind) -> list[StoredDocument]:
+    def _candidates(self, c: Consignment, kind: DocumentKind) -> list[D]:
         t = c.transaction
         if kind == "order":
             return self.orders.get(t.order_number, [])
@@ -108,17 +138,17 @@ class DocumentSet:
             return self.payments_by_order.get(t.order_number, [])
         return self.waybills.get(c.logistics.transport_document, [])
 
-    def _payments(self, c: Consignment, order: Chosen) -> list[StoredDocument]:
+    def _payments(self, c: Consignment, order: Chosen[D]) -> list[D]:
         """The payment candidates; when the declaration names no payment id but its order does, only
         the payment under that id (the order says which transaction paid it)."""
         candidates = self._candidates(c, "payment")
-        record = order.document.record if order.document is not None else None
-        paid_with = record.payment_id if isinstance(record, Order) and not c.transaction.payment_id else None
+        view = order.document.view if order.document is not None else None
+        paid_with = view.payment_id if isinstance(view, OrderView) and not c.transaction.payment_id else None
         if paid_with is None:
             return candidates
         return [doc for doc in candidates if doc.number == paid_with]
 
-    def chosen(self, c: Consignment, declarant: str) -> dict[DocumentKind, Chosen]:
+    def chosen(self, c: Consignment, declarant: str) -> dict[DocumentKind, Chosen[D]]:
         order = _choose(c, declarant, "order", self._candidates(c, "order"))
         return {
             "order": order,
@@ -126,7 +156,7 @@ class DocumentSet:
             "waybill": _choose(c, declarant, "waybill", self._candidates(c, "waybill")),
         }
 
-    def linkable(self, row: StoredConsignment) -> Linkable:
+    def linkable(self, row: StoredConsignment) -> Linkable[D]:
         c = row.record
         chosen = self.chosen(c, row.operator_id)
         reasons: list[LinkReason] = []
@@ -160,20 +190,20 @@ class DocumentSet:
                 )
             )
 
-        def record(kind: DocumentKind) -> object:
+        def view(kind: DocumentKind) -> DocumentView | None:
             doc = chosen[kind].document
-            return doc.record if doc is not None else None
+            return doc.view if doc is not None else None
 
-        order, payment, waybill = record("order"), record("payment"), record("waybill")
+        order, payment, waybill = view("order"), view("payment"), view("waybill")
         return Linkable(
-            order=order if isinstance(order, Order) else None,
-            payment=payment if isinstance(payment, Payment) else None,
-            waybill=waybill if isinstance(waybill, Waybill) else None,
+            order=order if isinstance(order, OrderView) else None,
+            payment=payment if isinstance(payment, PaymentView) else None,
+            waybill=waybill if isinstance(waybill, WaybillView) else None,
             chosen=chosen,
             reasons=reasons,
         )
 
-    def _earlier_twins(self, row: StoredConsignment, waybill: StoredDocument | None) -> int:
+    def _earlier_twins(self, row: StoredConsignment, waybill: D | None) -> int:
         """How many earlier declarations link the very waybill this one links.
 
         Only declarations entitled to the same waybill document count, so that naming someone
@@ -191,19 +221,33 @@ class DocumentSet:
                 count += 1
         return count
 
-    def for_dossier(
-        self, c: Consignment, declarant: str
-    ) -> tuple[dict[str, StoredDocument], list[tuple[StoredDocument, str]]]:
+    def for_dossier(self, c: Consignment, declarant: str) -> tuple[dict[str, D], list[tuple[D, str]]]:
         """The linked documents by kind, and the others under the same numbers with why they are
         not linked ('conflicting' with the linked one, or 'sender_not_named'): for officers."""
         chosen = self.chosen(c, declarant)
-        linked: dict[str, StoredDocument] = {k: pick.document for k, pick in chosen.items() if pick.document}
+        linked: dict[str, D] = {k: pick.document for k, pick in chosen.items() if pick.document}
         others = [(doc, "conflicting") for pick in chosen.values() for doc in pick.conflicting]
         others += [(doc, "sender_not_named") for pick in chosen.values() for doc in pick.others]
         return linked, others
 
 
-def documents_for(store: ClearanceStore, rows: Sequence[StoredConsignment]) -> DocumentSet:
+def documents_for(store: ClearanceStore, rows: Sequence[StoredConsignment]) -> DocumentSet[StoredDocument]:
+    """The documents whole, bodies decoded: for an officer's dossier."""
+    return _gather(store, rows, store.documents_by_number, store.payments_by_order)
+
+
+def link_views_for(store: ClearanceStore, rows: Sequence[StoredConsignment]) -> DocumentSet[LinkDocument]:
+    """The documents as linking reads them: their link views, in one narrow query per kind and
+    chunk of keys, no body decoded (the bulk path's link_view stage, and single submissions)."""
+    return _gather(store, rows, store.link_views_by_number, store.payment_views_by_order)
+
+
+def _gather(
+    store: ClearanceStore,
+    rows: Sequence[StoredConsignment],
+    by_number: Callable[[DocumentKind, Collection[str]], dict[str, list[D]]],
+    by_order: Callable[[Collection[str]], dict[str, list[D]]],
+) -> DocumentSet[D]:
     if not rows:
         return DocumentSet({}, {}, {}, {})
     consignments = [r.record for r in rows]
@@ -222,10 +266,10 @@ def documents_for(store: ClearanceStore, rows: Sequence[StoredConsignment]) -> D
     for other in store.consignments_by_id(others).values() if others else ():
         declarations.setdefault(other.record.logistics.transport_document, []).append(other)
     return DocumentSet(
-        orders=store.documents_by_number("order", order_numbers),
-        payments=store.documents_by_number("payment", payment_ids) if payment_ids else {},
-        payments_by_order=store.payments_by_order(unpaid_orders) if unpaid_orders else {},
-        waybills=store.documents_by_number("waybill", transport),
+        orders=by_number("order", order_numbers),
+        payments=by_number("payment", payment_ids) if payment_ids else {},
+        payments_by_order=by_order(unpaid_orders) if unpaid_orders else {},
+        waybills=by_number("waybill", transport),
         declarations=declarations,
         controlled_orders=store.controlled_by_order(order_numbers),
     )

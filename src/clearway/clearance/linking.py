@@ -16,8 +16,17 @@ from typing import Literal
 
 import msgspec
 
+from clearway.clearance.link_view import (
+    DocumentView,
+    OrderView,
+    PaymentView,
+    WaybillView,
+    item_key,
+    name_digest,
+    view_of,
+)
 from clearway.dataset.identifiers import currency_quantum
-from clearway.dataset.records import Consignment, DocumentKind, Order, Payment, Waybill
+from clearway.dataset.records import Consignment, Document, DocumentKind, Order, Payment, Waybill
 
 LinkStatus = Literal["linked", "incomplete", "mismatch"]
 
@@ -61,20 +70,12 @@ def payment_key(c: Consignment) -> str:
     return c.transaction.payment_id or c.transaction.order_number
 
 
-def normalised_name(name: str) -> str:
-    return " ".join(name.casefold().split())
-
-
 def _same_amount(a: Decimal, b: Decimal, currency: str) -> bool:
     quantum = currency_quantum(currency)
     return a.quantize(quantum, ROUND_HALF_UP) == b.quantize(quantum, ROUND_HALF_UP)
 
 
-def _item_key(sku: str | None, description: str) -> str:
-    return sku if sku else normalised_name(description)
-
-
-def _check_order(c: Consignment, order: Order) -> list[LinkReason]:
+def _check_order(c: Consignment, order: OrderView, buyer: str) -> list[LinkReason]:
     reasons: list[LinkReason] = []
     t = c.transaction
 
@@ -84,33 +85,30 @@ def _check_order(c: Consignment, order: Order) -> list[LinkReason]:
     if order.currency != t.currency:
         add("currency_mismatch", f"the order is in {order.currency}, the declaration in {t.currency}")
         return reasons
-    if normalised_name(order.buyer.name) != normalised_name(c.parties.buyer.name):
+    if order.buyer != buyer:
         # No names in the reason: it is stored and shown where personal data may not go.
         add("buyer_mismatch", "the order's buyer is not the declared buyer")
-    ordered_qty: dict[str, Decimal] = defaultdict(Decimal)
-    ordered_price: dict[str, Decimal] = {}
-    for line in order.lines:
-        key = _item_key(line.sku, line.description)
-        ordered_qty[key] += line.quantity
-        ordered_price[key] = line.unit_price
+    # The order's lines by item key (clearance.link_view): the quantity ordered, the unit price.
+    ordered = {line.key: line for line in order.lines}
     shipped_qty: dict[str, Decimal] = defaultdict(Decimal)
     expected_value = Decimal(0)
     for item in c.items:
-        key = _item_key(item.sku, item.description)
+        key = item_key(item.sku, item.description)
         shipped_qty[key] += item.quantity
-        if key not in ordered_price:
+        line = ordered.get(key)
+        if line is None:
             add("item_not_in_order", f"item line {item.line} ('{item.description}') is not on the order")
             continue
-        expected_value += ordered_price[key] * item.quantity
-        if not _same_amount(item.unit_price, ordered_price[key], t.currency):
+        expected_value += line.unit_price * item.quantity
+        if not _same_amount(item.unit_price, line.unit_price, t.currency):
             add(
                 "unit_price_mismatch",
                 f"item line {item.line} is declared at {item.unit_price} {t.currency} a unit, "
-                f"the order says {ordered_price[key]}",
+                f"the order says {line.unit_price}",
             )
     for key, qty in shipped_qty.items():
-        if key in ordered_qty and qty > ordered_qty[key]:
-            add("quantity_exceeds_order", f"{qty} of '{key}' declared, only {ordered_qty[key]} ordered")
+        if key in ordered and qty > ordered[key].quantity:
+            add("quantity_exceeds_order", f"{qty} of '{key}' declared, only {ordered[key].quantity} ordered")
     # A split shipment carries part of an order: its value is what its items cost on the order.
     if not reasons and not _same_amount(t.goods_value, expected_value, t.currency):
         add(
@@ -121,7 +119,7 @@ def _check_order(c: Consignment, order: Order) -> list[LinkReason]:
     return reasons
 
 
-def _check_payment(c: Consignment, payment: Payment, order: Order | None) -> list[LinkReason]:
+def _check_payment(c: Consignment, payment: PaymentView, order: OrderView | None, buyer: str) -> list[LinkReason]:
     reasons: list[LinkReason] = []
     t = c.transaction
 
@@ -138,16 +136,18 @@ def _check_payment(c: Consignment, payment: Payment, order: Order | None) -> lis
         return reasons
     # The payment settles the whole order; without the order we can only compare with what the
     # declaration says was paid.
-    expected, source = (order.total, "the order total") if order else (t.amount_paid, "the declared amount paid")
+    if order is not None:
+        expected, source = order.total, "the order total"
+    else:
+        expected, source = t.amount_paid, "the declared amount paid"
     if not _same_amount(payment.amount, expected, t.currency):
         add("payment_amount_mismatch", f"paid {payment.amount} {payment.currency}, {source} is {expected}")
-    buyer = order.buyer.name if order else c.parties.buyer.name
-    if not payment.payer.authenticated and normalised_name(payment.payer.name) != normalised_name(buyer):
+    if not payment.authenticated and payment.payer != (order.buyer if order is not None else buyer):
         add("payer_not_buyer", "the payer is not the buyer and was not authenticated")
     return reasons
 
 
-def _check_waybill(c: Consignment, waybill: Waybill) -> list[LinkReason]:
+def _check_waybill(c: Consignment, waybill: WaybillView, buyer: str) -> list[LinkReason]:
     reasons: list[LinkReason] = []
 
     def add(code: str, message: str) -> None:
@@ -169,36 +169,47 @@ def _check_waybill(c: Consignment, waybill: Waybill) -> list[LinkReason]:
             "weight_mismatch",
             f"the carrier weighed {waybill.gross_weight_kg} kg, {declared} kg declared (tolerance 10%)",
         )
-    consignee = c.parties.consignee or c.parties.buyer
-    if normalised_name(waybill.consignee.name) != normalised_name(consignee.name):
+    consignee = buyer if c.parties.consignee is None else name_digest(c.parties.consignee.name)
+    if waybill.consignee != consignee:
         add("consignee_mismatch", "the waybill's consignee is not the declared one")
     return reasons
 
 
+_VIEWS = (OrderView, PaymentView, WaybillView)
+
+
+def _view(record: Document | DocumentView | None) -> DocumentView | None:
+    return record if record is None or isinstance(record, _VIEWS) else view_of(record)
+
+
 def link(
     c: Consignment,
-    order: Order | None,
-    payment: Payment | None,
-    waybill: Waybill | None,
+    order: Order | OrderView | None,
+    payment: Payment | PaymentView | None,
+    waybill: Waybill | WaybillView | None,
     *,
     sources: Sequence[LinkReason] = (),
     self_supplied: Sequence[DocumentKind] = (),
 ) -> LinkResult:
-    """Match a declaration with whichever of its documents have arrived.
+    """Match a declaration with whichever of its documents have arrived: their records, or their
+    link views (clearance.link_view; a record is compared through its view).
 
     ``sources`` are findings about where the documents came from (conflicting senders, a transport
     document declared twice: clearance.documents); ``self_supplied`` the kinds the declarant sent.
     """
     required = required_documents(c)
-    present = {"order": order, "payment": payment, "waybill": waybill}
+    o, p, w = _view(order), _view(payment), _view(waybill)
+    present = {"order": o, "payment": p, "waybill": w}
     missing: list[DocumentKind] = [kind for kind in required if present[kind] is None]
     reasons: list[LinkReason] = list(sources)
-    if order is not None and "order" in required:
-        reasons += _check_order(c, order)
-    if payment is not None and "payment" in required:
-        reasons += _check_payment(c, payment, order)
-    if waybill is not None:
-        reasons += _check_waybill(c, waybill)
+    # The declared buyer's name as the views hold names (clearance.link_view), made once.
+    buyer = name_digest(c.parties.buyer.name) if o is not None or p is not None or w is not None else ""
+    if isinstance(o, OrderView) and "order" in required:
+        reasons += _check_order(c, o, buyer)
+    if isinstance(p, PaymentView) and "payment" in required:
+        reasons += _check_payment(c, p, o if isinstance(o, OrderView) else None, buyer)
+    if isinstance(w, WaybillView):
+        reasons += _check_waybill(c, w, buyer)
     # An incomplete set waits for the rest even when what has arrived disagrees: the officer should
     # see the whole picture, and the documents' deadline bounds the wait.
     status: LinkStatus = "incomplete" if missing else ("mismatch" if reasons else "linked")

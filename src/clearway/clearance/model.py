@@ -16,6 +16,7 @@ import msgspec
 
 from clearway.clearance.decision import Decision
 from clearway.clearance.lifecycle import HoldReason, State, Transition
+from clearway.clearance.link_view import DocumentView, view_of
 from clearway.clearance.linking import LinkResult
 from clearway.dataset.errors import FieldError
 from clearway.dataset.records import Consignment, Document, DocumentKind
@@ -77,6 +78,11 @@ class StoredDocument(msgspec.Struct, kw_only=True, frozen=True):
     # The sender's kind in the operator registry when the document came in (None: not registered).
     # Whether a document may count as an independent source depends on it (clearance.senders).
     sender_kind: str | None = None
+
+    @property
+    def view(self) -> DocumentView:
+        """What linking reads of the record (clearance.link_view)."""
+        return view_of(self.record)
 
 
 class StepResult(msgspec.Struct, kw_only=True, frozen=True):

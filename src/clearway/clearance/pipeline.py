@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from clearway.clearance.assessment import AssessedConsignment, RevenueConfig, add_usage, assess_declaration
 from clearway.clearance.changes import Changes
 from clearway.clearance.decision import assess
-from clearway.clearance.documents import DocumentSet, documents_for
+from clearway.clearance.documents import DocumentSet, link_views_for
 from clearway.clearance.lifecycle import (
     CONTROLLING_HOLDS,
     Control,
@@ -23,6 +23,7 @@ from clearway.clearance.lifecycle import (
     State,
     move,
 )
+from clearway.clearance.link_view import LinkDocument
 from clearway.clearance.linking import LinkResult, link, payment_key
 from clearway.clearance.model import (
     ConsignmentState,
@@ -74,7 +75,7 @@ def transition(
     row.status.updated_at = at
 
 
-def link_with(docs: DocumentSet, row: StoredConsignment) -> LinkResult:
+def link_with(docs: DocumentSet[LinkDocument], row: StoredConsignment) -> LinkResult:
     """Match a stored declaration with the documents of ``docs`` it may link (clearance.documents)."""
     found = docs.linkable(row)
     return link(
@@ -85,7 +86,7 @@ def link_with(docs: DocumentSet, row: StoredConsignment) -> LinkResult:
 def advance(
     store: ClearanceStore,
     rows: Sequence[StoredConsignment],
-    docs: DocumentSet,
+    docs: DocumentSet[LinkDocument],
     changes: Changes,
     *,
     now: dt.datetime,
@@ -245,7 +246,7 @@ def submit_consignments(
     STAGES.add("accept", STAGES.clock() - accepting, len(records))
     with STAGES.stage("link_view", len(new_rows)):
         changes.prefetch_usage(store, new_rows, config.revenue, now)
-        docs = documents_for(store, new_rows)
+        docs = link_views_for(store, new_rows)
     advance(store, new_rows, docs, changes, now=now, actor=actor, config=config)
     with STAGES.stage("store", len(new_rows)):
         store.insert_consignments(new_rows)
@@ -416,7 +417,7 @@ def relink(
     changes = Changes()
     with STAGES.stage("link_view", len(rows)):
         changes.prefetch_usage(store, rows, config.revenue, now)
-        docs = documents_for(store, rows)
+        docs = link_views_for(store, rows)
     advance(store, rows, docs, changes, now=now, actor=actor, config=config, expired=expired)
     with STAGES.stage("store", len(rows)):
         store.update_states([(row.id, row.status) for row in rows])

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from clearway.audit.chain import AuditEvent
 from clearway.clearance.assessment import AssessedConsignment
+from clearway.clearance.link_view import LinkDocument
 from clearway.clearance.linking import LinkResult
 from clearway.clearance.model import (
     ConsignmentState,
@@ -42,6 +43,12 @@ class ClearanceStore(Protocol):
 
     def payments_by_order(self, order_numbers: Collection[str]) -> dict[str, list[StoredDocument]]:
         """Every payment for each order number, oldest first, for declarations naming no payment id."""
+
+    def link_views_by_number(self, kind: DocumentKind, numbers: Collection[str]) -> dict[str, list[LinkDocument]]:
+        """As documents_by_number, each document as linking reads it: its link view, no body decoded."""
+
+    def payment_views_by_order(self, order_numbers: Collection[str]) -> dict[str, list[LinkDocument]]:
+        """As payments_by_order, as linking reads them."""
 
     def declarations_by_transport_document(self, numbers: Collection[str]) -> dict[str, set[str]]:
         """The ids of the consignments, not cancelled, that declare each transport document."""

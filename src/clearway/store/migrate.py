@@ -31,7 +31,7 @@ def drop_everything(url: str) -> None:
     that ``upgrade`` starts again from nothing: for tests and benchmarks, never for data you keep."""
     import sqlalchemy as sa
 
-    from clearway.store import append_only, partitions
+    from clearway.store import append_only, document_repo, partitions
     from clearway.store.engine import create_engine
     from clearway.store.tables import metadata
 
@@ -40,6 +40,7 @@ def drop_everything(url: str) -> None:
         if conn.dialect.name == "postgresql":
             for table in append_only.TABLES:
                 conn.execute(sa.text(f"DROP FUNCTION IF EXISTS {table}_append_only() CASCADE"))
+            conn.execute(sa.text(f"DROP FUNCTION IF EXISTS {document_repo.TRIGGER}() CASCADE"))
             partitions.drop_keys_table(conn)
         metadata.drop_all(conn)
         conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))

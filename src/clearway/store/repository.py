@@ -17,6 +17,7 @@ from clearway.audit.chain import AuditEvent
 from clearway.clearance.assessment import AssessedConsignment
 from clearway.clearance.decision import Decision
 from clearway.clearance.lifecycle import HoldReason, State
+from clearway.clearance.link_view import LinkDocument
 from clearway.clearance.linking import LinkResult, payment_key
 from clearway.clearance.model import (
     ConsignmentState,
@@ -30,14 +31,13 @@ from clearway.clearance.notices import Notice, Subscribers
 from clearway.dataset.records import DOCUMENT_TYPES, Consignment, DocumentKind
 from clearway.revenue.model import PriorUsage
 from clearway.risk.lanes import RiskResult
-from clearway.store import link_lookups, message_repo, revenue_repo, risk_repo, webhook_repo
+from clearway.store import document_repo, link_lookups, message_repo, revenue_repo, risk_repo, webhook_repo
 from clearway.store.audit_log import SqlAuditLog
 from clearway.store.bulk import BulkWriter
 from clearway.store.tables import (
     AWAITING,
     consignment_versions,
     consignments,
-    documents,
     history,
     plain_row,
     results,
@@ -210,6 +210,12 @@ class SqlClearanceStore:
 
     def payments_by_order(self, order_numbers: Collection[str]) -> dict[str, list[StoredDocument]]:
         return self._documents(f"kind = {self.bulk.mark} AND", ("payment",), "order_number", order_numbers)
+
+    def link_views_by_number(self, kind: DocumentKind, numbers: Collection[str]) -> dict[str, list[LinkDocument]]:
+        return document_repo.views_by(self.bulk, kind, "number", numbers)
+
+    def payment_views_by_order(self, order_numbers: Collection[str]) -> dict[str, list[LinkDocument]]:
+        return document_repo.views_by(self.bulk, "payment", "order_number", order_numbers)
 
     def own_documents(
         self, kind: DocumentKind, operator_id: str, numbers: Collection[str]
@@ -398,25 +404,7 @@ class SqlClearanceStore:
         )
 
     def insert_documents(self, rows: Sequence[StoredDocument]) -> None:
-        w = self.bulk
-        w.insert(
-            documents,
-            ("id", "kind", "operator_id", "number", "order_number", "body_hash", "received_at", "body", "sender_kind"),
-            [
-                (
-                    d.id,
-                    d.kind,
-                    d.operator_id,
-                    d.number,
-                    d.record.order_number,
-                    d.body_hash,
-                    w.time(d.received_at),
-                    canonical_json(d.record).decode(),
-                    d.sender_kind,
-                )
-                for d in rows
-            ],
-        )
+        document_repo.insert(self.bulk, rows)
 
     def update_states(self, states: Sequence[tuple[str, ConsignmentState]]) -> None:
         self.bulk.update(

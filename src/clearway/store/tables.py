@@ -107,6 +107,9 @@ documents = sa.Table(
     sa.Column("body", sa.Text, nullable=False),
     # The sender's kind in the registry when it sent the document (clearance.senders).
     sa.Column("sender_kind", sa.String(24)),
+    # What linking reads of the body (clearance.link_view), so that it never decodes one; NULL:
+    # read the body instead (store.document_repo: a trigger clears it when the body is rewritten).
+    sa.Column("link_view", sa.Text),
     sa.UniqueConstraint("kind", "operator_id", "number"),
     sa.Index("ix_documents_kind_number", "kind", "number"),
     sa.Index("ix_documents_kind_order_number", "kind", "order_number"),
