@@ -95,7 +95,7 @@ unit: install
 unit-postgres: install
 	@if $(BIN)/python -m clearway.store.probe "$(PG_TEST_URL)"; then \
 		echo "== test suite on PostgreSQL ($(PG_TEST_URL)) =="; \
-		CLEARWAY_TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest -q; \
+		CLEARWAY_TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest -q -o cache_dir=.pytest_cache/postgresql; \
 	else \
 		echo "== PostgreSQL pass SKIPPED: no server answers at $(PG_TEST_URL) =="; \
 	fi

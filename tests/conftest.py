@@ -1,8 +1,10 @@
 """Shared fixtures. The database is SQLite in a temporary file, or the PostgreSQL server named by
-CLEARWAY_TEST_DATABASE_URL (`make test` runs the whole suite once with each)."""
+CLEARWAY_TEST_DATABASE_URL (`make test` runs the whole suite with SQLite, then the tests that use the
+database once more with PostgreSQL)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterator
@@ -103,9 +105,10 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     if url:
         drop_everything(url)
         # Every commit waits for the disk otherwise (2-3 ms here): the tests never crash the server,
-        # and what a crash keeps is PostgreSQL's business, not theirs. New connections take it.
+        # and what a crash keeps is PostgreSQL's business, not theirs. New connections take it; it
+        # stays set on the test database. A role that does not own the database keeps the default.
         setup = create_engine(url)
-        with setup.begin() as conn:
+        with contextlib.suppress(sa.exc.DBAPIError), setup.begin() as conn:
             conn.exec_driver_sql(
                 "DO $$ BEGIN EXECUTE format('ALTER DATABASE %%I SET synchronous_commit = off', current_database());"
                 " END $$"
@@ -133,7 +136,7 @@ def clean_engine(engine: sa.Engine) -> sa.Engine:
 
 def empty(engine: sa.Engine) -> None:
     """Delete every row, the append-only audit log included, and reset the audit chain's head."""
-    if engine.dialect.name == "postgresql":
+    if engine.dialect.name == "postgresql" and _superuser(engine):
         _empty_postgresql(engine)
         return
     with engine.begin() as conn:
@@ -144,11 +147,24 @@ def empty(engine: sa.Engine) -> None:
         append_only.create(conn, append_only.TABLES)
 
 
+_SUPERUSER: dict[str, bool] = {}
+
+
+def _superuser(engine: sa.Engine) -> bool:
+    """Whether the tests connect as a superuser (as make test's default does): only one may hold
+    triggers back; any other role that owns the tables empties them statement by statement."""
+    key = str(engine.url)
+    if key not in _SUPERUSER:
+        with engine.connect() as conn:
+            _SUPERUSER[key] = conn.exec_driver_sql("SELECT current_setting('is_superuser')").scalar_one() == "on"
+    return _SUPERUSER[key]
+
+
 def _empty_postgresql(engine: sa.Engine) -> None:
     """``empty`` in one round trip: every test starts with it, and statement by statement (with the
     append-only triggers dropped and created again) it cost PostgreSQL's pass a minute or more.
-    ``session_replication_role = replica`` holds ordinary triggers back for this transaction only (the
-    tests connect as a superuser); TRUNCATE would be slower still (new files for every partition).
+    ``session_replication_role = replica`` holds ordinary triggers back for this transaction only (a
+    superuser's privilege: ``_superuser``); TRUNCATE would be slower still (new files for every partition).
     With the triggers held back, ``consignment_keys`` (kept by them, outside the metadata: migration
     0023) is emptied by name."""
     tables = ["consignment_keys", *(table.name for table in reversed(metadata.sorted_tables))]

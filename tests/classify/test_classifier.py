@@ -83,9 +83,9 @@ def test_a_low_confidence_answer_names_the_deciding_question(hs_classifier: Clas
 def test_a_very_long_title_is_answered_quickly(hs_classifier: Classifier) -> None:
     title = "Stainless steel kitchen knife " + "premium sharp blade chef " * 400
     assert len(title) > 10_000
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: make test runs another pass on the other core
     answer = one(hs_classifier, title)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert answer.suggestions and answer.suggestions[0].code[:2] == "82"
 
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from clearway.classify.features import MAX_CHARS, Vectoriser, stem, terms_of, words_of
+from clearway.classify.features import (
+    MAX_CHARS,
+    REMEMBERED_LENGTH,
+    Vectoriser,
+    _prepared,
+    stem,
+    terms_of,
+    words_of,
+)
 
 
 def test_stems() -> None:
@@ -46,3 +54,18 @@ def test_vectors_have_unit_length_and_unknown_texts_are_empty() -> None:
     assert abs(norms[0] - 1.0) < 1e-9 and norms[1] == 0 and norms[2] == 0
     again = Vectoriser.from_arrays(vectoriser.to_arrays())
     assert (again.transform([["cotton", "shirt"]]) != x[0]).nnz == 0
+
+
+def test_long_words_are_read_but_not_remembered() -> None:
+    """A public page reads any text: a hostile 300-character word must be read like any other and
+    then forgotten, not kept in the caches that spare real titles' short words their preparation."""
+    hostile = "cotton" * 50
+    words_of("shirt")  # remembered now
+    before = _prepared.cache_info().currsize
+    assert words_of(f"{hostile} shirt") == [hostile, "shirt"]
+    assert _prepared.cache_info().currsize == before
+    vectoriser = Vectoriser.fit([["cotton", "dress"], ["cotton", "shirt"]], char_sizes=(4,))
+    x = vectoriser.transform([[hostile, "shirt"]])
+    assert x.nnz > 0  # its character n-grams ("cott", "otto"...) count
+    assert hostile not in vectoriser._word_columns and "shirt" in vectoriser._word_columns
+    assert len(hostile) > REMEMBERED_LENGTH

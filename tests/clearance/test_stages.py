@@ -89,3 +89,12 @@ def test_nothing_is_counted_before_the_attempt_ends() -> None:
         assert times.snapshot() == {} and heard == []
     assert heard == [("link", 7), ("commit", 7)]
     assert times.snapshot()["commit"] == StageTotal(0.1, 7, 1)
+
+
+def test_an_attempt_holds_back_only_its_own_totals() -> None:
+    clock = Clock()
+    times, other = StageTimes(clock), StageTimes(clock)
+    with times.once():
+        other.add("link", 0.5, 3)
+        assert other.snapshot() == {"link": StageTotal(0.5, 3, 1)}
+    assert times.snapshot() == {}

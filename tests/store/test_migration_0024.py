@@ -99,6 +99,28 @@ def test_the_trigger_is_back_after_a_round_trip(service: Clearway, database_url:
         assert conn.execute(sa.text("SELECT link_view FROM documents")).scalar_one() is None
 
 
+def test_the_downgrade_keeps_documents_the_retention_log_names(
+    service: Clearway, database_url: str, waybill: Waybill
+) -> None:
+    """A document anonymised by retention has a row in document_retention_log, whose foreign key
+    refused the downgrade's table copy on SQLite: the column is dropped in place instead."""
+    service.submit_documents("waybill", "op-post-1", [waybill], now=T0)
+    with service.engine.begin() as conn:
+        document = conn.execute(sa.text("SELECT id FROM documents")).scalar_one()
+        conn.execute(
+            sa.text("INSERT INTO document_retention_log (document_id, anonymised_at) VALUES (:d, :at)"),
+            {"d": document, "at": "2026-11-23 08:00:00.000000" if conn.dialect.name == "sqlite" else T0},
+        )
+    service.engine.dispose()
+    downgrade(database_url, "0023")
+    assert "link_view" not in columns(service)
+    with service.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM document_retention_log")).scalar_one() == 1
+    upgrade(database_url)
+    service.engine.dispose()
+    assert "link_view" in columns(service)
+
+
 def test_the_schema_at_head_has_the_trigger(engine: sa.Engine) -> None:
     # A later migration that rebuilds ``documents`` on SQLite (Alembic's batch mode copies the table
     # and drops its triggers) must create it again: this fails until it does.

@@ -258,6 +258,7 @@ def test_a_document_senders_export_holds_its_documents(service: Clearway, world:
     assert {line["type"] for line in lines} == {"document"}
     assert {line["number"] for line in lines} == {"SW-1", "SW-2", "SW-3", "SW-SPLIT"}
     assert {line["body"]["order_number"] for line in lines} == {"SW-1", "SW-2", "SW-3", "SW-SPLIT"}
+    assert not [line for line in lines if "link_view" in line]  # derived for linking, not the sender's data
     assert export(service, "op-nobody") == []
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -42,6 +43,10 @@ MAX_CHARS: Final = 400
 _WORD: Final = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
 CHAR_SIZES: Final = (3, 4, 5)
 REMEMBERED_WORDS: Final = 100_000
+# Only words up to this length are remembered: real titles repeat short words, and a hostile
+# 1,000-character "word" (a public page reads any text) must not hold memory after its request. With
+# the columns kept as machine integers, the most distinct hostile words fill some 40 MB of columns.
+REMEMBERED_LENGTH: Final = 24
 Matrix = Any  # a scipy.sparse.csr_matrix (scipy ships no type information)
 
 
@@ -71,14 +76,13 @@ def words_of(text: str, noise: frozenset[str] = frozenset(), english: frozenset[
         form = glossary().translate(form, english)
     out: list[str] = []
     for match in _WORD.finditer(form):
-        out += _prepared(match.group(), noise)
+        word = match.group()
+        out += _prepared(word, noise) if len(word) <= REMEMBERED_LENGTH else _prepare(word, noise)
     return out
 
 
-@functools.lru_cache(maxsize=100_000)
-def _prepared(word: str, noise: frozenset[str]) -> tuple[str, ...]:
-    """The stems a word of a text contributes (none for noise). Remembered: titles repeat their
-    words, and preparing a word is most of what preparing a text costs."""
+def _prepare(word: str, noise: frozenset[str]) -> tuple[str, ...]:
+    """The stems a word of a text contributes (none for noise)."""
     if is_noise(word) or word in noise:
         return ()
     # "wrist-watches" also reads as "wrist" and "watch", to meet "wrist watch" (and the reverse).
@@ -89,6 +93,10 @@ def _prepared(word: str, noise: frozenset[str]) -> tuple[str, ...]:
         if len(stemmed) > 1 and not is_noise(stemmed) and stemmed not in noise:
             out.append(stemmed)
     return tuple(out)
+
+
+# Remembered: titles repeat their words, and preparing a word is most of what preparing a text costs.
+_prepared = functools.lru_cache(maxsize=REMEMBERED_WORDS)(_prepare)
 
 
 def terms_of(words: Sequence[str], char_sizes: Sequence[int] = CHAR_SIZES) -> list[str]:
@@ -113,7 +121,7 @@ class Vectoriser:
     char_sizes: tuple[int, ...] = CHAR_SIZES
     # The columns of a word's own terms (the word and its character n-grams), remembered: titles repeat
     # their words, and looking up a dozen n-grams a word is most of what vectorising costs.
-    _word_columns: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _word_columns: dict[str, array[int]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def fit(
@@ -149,10 +157,12 @@ class Vectoriser:
             for word in words:
                 columns = known.get(word)
                 if columns is None:
-                    if len(known) >= REMEMBERED_WORDS:
-                        known.clear()
                     terms = terms_of([word], self.char_sizes)  # the word and its character n-grams
-                    columns = known[word] = tuple(i for i in map(lookup, terms) if i is not None)
+                    columns = array("i", [i for i in map(lookup, terms) if i is not None])
+                    if len(word) <= REMEMBERED_LENGTH:
+                        if len(known) >= REMEMBERED_WORDS:
+                            known.clear()
+                        known[word] = columns
                 indices += columns
             for a, b in itertools.pairwise(words):
                 index = lookup(f"b:{a}_{b}")

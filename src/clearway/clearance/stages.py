@@ -38,7 +38,6 @@ ORDER = (
 
 # The sums of the attempt in progress (``StageTimes.once``), held back until it ends.
 _Pending = list[tuple[str, float, int, int]]
-_PENDING: ContextVar[_Pending | None] = ContextVar("stage_pending", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +57,8 @@ class StageTimes:
         self._lock = threading.Lock()
         self._totals: dict[str, list[float]] = {}
         self._listeners: list[Callable[[str, float, int], None]] = []
+        # Per thread (and per copied context): API threads and the batcher each have their attempt.
+        self._pending: ContextVar[_Pending | None] = ContextVar(f"stage_pending_{id(self)}", default=None)
 
     def listen(self, listener: Callable[[str, float, int], None]) -> None:
         """Also tell ``listener`` of every batch through a stage (stage, seconds, records): the
@@ -65,7 +66,7 @@ class StageTimes:
         self._listeners.append(listener)
 
     def add(self, stage: str, seconds: float, records: int, batches: int = 1) -> None:
-        pending = _PENDING.get()
+        pending = self._pending.get()
         if pending is not None:
             pending.append((stage, seconds, records, batches))
             return
@@ -96,13 +97,13 @@ class StageTimes:
         count its batch twice. A failed attempt's seconds still count (the time was spent), with
         no records and no batch."""
         pending: _Pending = []
-        token = _PENDING.set(pending)
+        token = self._pending.set(pending)
         completed = False
         try:
             yield
             completed = True
         finally:
-            _PENDING.reset(token)
+            self._pending.reset(token)
             for stage, seconds, records, batches in pending:
                 if completed:
                     self.add(stage, seconds, records, batches)

@@ -445,7 +445,8 @@ def export_operator_data(conn: sa.Connection, operator_id: str, *, chunk: int = 
     sent = sa.select(documents).where(_d.operator_id == operator_id)
     for docs in _keyset(conn, sent, _d.id, chunk):
         for doc in docs:
-            yield {"type": "document", "id": doc.id, **_plain(doc, frozenset({"id", "operator_id"}))}
+            # link_view is derived from the body (clearance.link_view): internal, not the operator's data.
+            yield {"type": "document", "id": doc.id, **_plain(doc, frozenset({"id", "operator_id", "link_view"}))}
 
 
 # -- analysts' export ------------------------------------------------------------------------
