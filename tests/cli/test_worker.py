@@ -119,7 +119,9 @@ def test_workers_on_one_database(service: Clearway, env: dict[str, str], kafka: 
     produce(kafka, topics.input, declarations(produced), partitions={op: n % 2 for n, op in enumerate(DECLARANTS)})
     first = start_worker(env, topics, "--partition", "0", "--max-idle", "4")
     try:
-        time.sleep(0.5)
+        # The second starts once the first is at work (holds SQLite's writer lock): a fixed pause lost
+        # that race on a loaded machine, where starting a worker takes seconds.
+        wait_for(lambda: stored(service) > 0 or first.poll() is not None, "the first worker's records")
         second = start_worker(env, topics, "--partition", "1", "--max-idle", "4")
         _, err = second.communicate(timeout=120)
         if database_url.startswith("sqlite"):
