@@ -12,7 +12,9 @@ chain's tables take per event (SQLite only). Without ``--database-url``: a fresh
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime as dt
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -72,6 +74,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file (emptied if given)")
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="clearway-audit-bench-")
+    atexit.register(shutil.rmtree, tmp, True)  # the database and traffic: hundreds of MB a run
     url = args.database_url or f"sqlite:///{Path(tmp) / 'audit.db'}"
     upgrade(url)
     engine = create_engine(url)

@@ -22,8 +22,10 @@ classifies every item, where the catalogue's 1,300 names are classified once eac
 from __future__ import annotations
 
 import argparse
+import atexit
 import multiprocessing
 import resource
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -165,6 +167,7 @@ def main() -> None:
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="clearway-bench-")
+    atexit.register(shutil.rmtree, tmp, True)  # the database and traffic: hundreds of MB a run
     url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
     upgrade(url)
     Switched.revenue_on, Switched.risk_on = not args.no_revenue, not args.no_risk

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -100,6 +102,7 @@ def main() -> None:
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="clearway-http-"))
+    atexit.register(shutil.rmtree, tmp, True)  # the database and traffic: hundreds of MB a run
     env = dict(
         os.environ,
         CLEARWAY_DATABASE_URL=args.database_url or f"sqlite:///{tmp / 'http.db'}",

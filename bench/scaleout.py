@@ -26,8 +26,10 @@ duplicates, per_second_1_worker, per_second_2_workers, ratio, latency_p50_ms and
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -203,6 +205,7 @@ def main() -> None:
     if not url.startswith("postgresql"):
         raise SystemExit("several workers need PostgreSQL (SQLite serves one writing process)")
     tmp = tempfile.mkdtemp(prefix="clearway-scaleout-")
+    atexit.register(shutil.rmtree, tmp, True)  # the database and traffic: hundreds of MB a run
     env = {**os.environ, "CLEARWAY_DATABASE_URL": url, "CLEARWAY_SECRET_KEY_FILE": str(Path(tmp) / "secret.key"),
            "PYTHONPATH": os.pathsep.join(p for p in (str(SRC), os.environ.get("PYTHONPATH")) if p)}  # fmt: skip
     traffic = generate(args.count * 5 // 4, args.seed)

@@ -27,8 +27,10 @@ mark), and exits with status 1 if a check fails. With --json the last line is on
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -133,6 +135,7 @@ def main() -> None:
     if not url.startswith("postgresql"):
         raise SystemExit("the soak needs PostgreSQL")
     tmp = tempfile.mkdtemp(prefix="clearway-soak-")
+    atexit.register(shutil.rmtree, tmp, True)  # the database and traffic: hundreds of MB a run
     env = {**os.environ, "CLEARWAY_DATABASE_URL": url, "CLEARWAY_SECRET_KEY_FILE": str(Path(tmp) / "secret.key"),
            "PYTHONPATH": os.pathsep.join(p for p in (str(SRC), os.environ.get("PYTHONPATH")) if p)}  # fmt: skip
     reset(url)
