@@ -75,11 +75,9 @@ run: install
 	$(BIN)/clearway serve --host $(HOST) --port $(PORT)
 
 ## make test: lint, type-check, then the whole suite on SQLite and (when it answers) the tests that use
-## the database on PostgreSQL (tests/conftest.py deselects the others there). The two passes share
-## nothing (each its own database, temporary folders, broker and free ports), so they run side by
-## side, one a core; each pass's output is printed whole when it ends.
-test: lint typecheck browser install
-	$(MAKE) --no-print-directory -j2 --output-sync=target unit unit-postgres
+## the database on PostgreSQL (tests/conftest.py deselects the others there). One pass after the
+## other: side by side they saturate 2 cores, took as long in all, and made timing-sensitive tests flaky.
+test: lint typecheck browser unit unit-postgres
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
