@@ -75,8 +75,12 @@ run: install
 	$(BIN)/clearway serve --host $(HOST) --port $(PORT)
 
 ## make test: lint, type-check, then the whole suite on SQLite and (when it answers) the tests that use
-## the database on PostgreSQL (tests/conftest.py deselects the others there). One pass after the
-## other: side by side they saturate 2 cores, took as long in all, and made timing-sensitive tests flaky.
+## the database on PostgreSQL (tests/conftest.py deselects the others there). One pass after the other,
+## each on TEST_WORKERS pytest-xdist workers (a core each; a test module stays on one worker, so its
+## module fixtures are built once); on PostgreSQL each worker has its own database (tests/conftest.py).
+## TEST_WORKERS=0 runs a pass in this one process.
+TEST_WORKERS ?= 2
+PYTEST_WORKERS := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 test: lint typecheck browser unit unit-postgres
 
 lint: $(STAMP)
@@ -88,12 +92,12 @@ typecheck: $(STAMP)
 
 unit: install
 	@echo "== test suite on SQLite =="
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PYTEST_WORKERS)
 
 unit-postgres: install
 	@if $(BIN)/python -m clearway.store.probe "$(PG_TEST_URL)"; then \
 		echo "== test suite on PostgreSQL ($(PG_TEST_URL)) =="; \
-		CLEARWAY_TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest -q -o cache_dir=.pytest_cache/postgresql; \
+		CLEARWAY_TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest -q $(PYTEST_WORKERS) -o cache_dir=.pytest_cache/postgresql; \
 	else \
 		echo "== PostgreSQL pass SKIPPED: no server answers at $(PG_TEST_URL) =="; \
 	fi

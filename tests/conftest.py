@@ -103,6 +103,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get(_DATABASE_ENV)
     if url:
+        url = _worker_database(url)
         drop_everything(url)
         # Every commit waits for the disk otherwise (2-3 ms here): the tests never crash the server,
         # and what a crash keeps is PostgreSQL's business, not theirs. New connections take it; it
@@ -118,6 +119,27 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'clearway.db'}"
     upgrade(url)
     return url
+
+
+def _worker_database(url: str) -> str:
+    """The database of this pytest-xdist worker: ``test`` for a run without workers, ``test_gw0``,
+    ``test_gw1``... beside it with them (created when missing, which takes the CREATEDB privilege:
+    make test's superuser has it). Each worker empties its database before every test, so two
+    workers on one database would empty each other's."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    given = sa.make_url(url)
+    name = f"{given.database}_{worker}"
+    admin = create_engine(url)
+    try:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            known = conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %(name)s", {"name": name})
+            if known.scalar() is None:
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        admin.dispose()
+    return given.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
