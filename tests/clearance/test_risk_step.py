@@ -122,3 +122,48 @@ def test_with_a_model_both_paths_give_the_same_scores_and_reasons(
         if not result.rule_hits:
             [reason] = [r for r in result.reasons if r.code == "model_score"]
             assert "chance of a finding" in reason.message and "UCC Art. 46" in reason.basis
+
+
+class _Watched(dict[str, Any]):
+    """A row that notes every column read from it in ``read``."""
+
+    def __init__(self, row: dict[str, Any], read: set[str]) -> None:
+        super().__init__(row)
+        self.read = read
+
+    def __getitem__(self, key: str) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().get(key, default)
+
+
+def test_the_bulk_path_decides_from_the_columns_it_reads_alone(
+    step_and_inputs: tuple[RiskStep, list[RiskInput]],
+) -> None:
+    """The frame path turns only DECIDE_COLUMNS into Python values: decide must read nothing else, and
+    the narrow rows must decide exactly as the whole rows do (random draws, model reasons included)."""
+    import dataclasses
+
+    from clearway.app.learning.data import simulated_history
+    from clearway.risk.frame import row_dicts
+    from clearway.risk.lanes import DECIDE_COLUMNS, decide_all
+    from clearway.risk.learning.model import TrainConfig, train
+
+    step, inputs = step_and_inputs
+    model = train(simulated_history(6000, seed=3, days=28), TrainConfig(rounds=60))
+    scoring = dataclasses.replace(step, model=model, lanes=LaneSettings(model_yellow_at=0.5, exploration_rate=0.05))
+    frame = scoring.frame(inputs, {}, NOW.date())
+    whole = frame.to_dicts()
+    assert row_dicts(frame) == whole
+    read: set[str] = set()
+    expected = decide_all([_Watched(r, read) for r in whole], scoring.rule_info, scoring.lanes, scoring.secret)
+    assert read and read <= set(DECIDE_COLUMNS), read - set(DECIDE_COLUMNS)
+    narrow = row_dicts(frame, DECIDE_COLUMNS)
+    assert set(narrow[0]) == set(DECIDE_COLUMNS) & set(frame.columns)
+    assert decide_all(narrow, scoring.rule_info, scoring.lanes, scoring.secret) == expected
+    # What they decided covers the columns' uses: rule reasons, the model's, random draws.
+    assert any(r.rule_hits for r in expected) and any(r.model is not None for r in expected)
+    assert any(r.random_inspection for r in expected)

@@ -20,11 +20,11 @@ from clearway.clearance.model import StoredConsignment
 from clearway.clearance.store import ClearanceStore
 from clearway.jurisdictions import Catalogue
 from clearway.risk.aggregation import add_buyer_day, buyer_keys
-from clearway.risk.frame import EuroRates, RiskInput, build_frame, buyer_address
+from clearway.risk.frame import EuroRates, RiskInput, build_frame, buyer_address, row_dicts
 from clearway.risk.hs_mismatch import COLUMN as HS_COLUMN
 from clearway.risk.hs_mismatch import RULE as HS_RULE
 from clearway.risk.hs_mismatch import HsMismatchStage
-from clearway.risk.lanes import Contribution, LaneSettings, RiskResult, RuleInfo, decide_all
+from clearway.risk.lanes import DECIDE_COLUMNS, Contribution, LaneSettings, RiskResult, RuleInfo, decide_all
 from clearway.risk.learning.features import model_inputs
 from clearway.risk.learning.model import RiskModel
 from clearway.risk.partner_alerts import AlertIndex
@@ -243,7 +243,9 @@ class RiskStep:
         earlier = store.buyer_day_usage(buyer_keys(probe, self.secret), day, exclude=[r.id for r in rows])
         # Both paths give the same rows (tests/clearance/test_risk_step.py); the choice is speed.
         small = len(inputs) <= SMALL_BATCH
-        assessed = self.rows(inputs, earlier, day) if small else self.frame(inputs, earlier, day).to_dicts()
+        assessed = (
+            self.rows(inputs, earlier, day) if small else row_dicts(self.frame(inputs, earlier, day), DECIDE_COLUMNS)
+        )
         results = decide_all(assessed, self.rule_info, self.lanes, self.secret)
         return {row.id: result for row, result in zip(rows, results, strict=True)}
 

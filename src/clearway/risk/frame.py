@@ -195,6 +195,17 @@ def build_frame(inputs: Sequence[RiskInput], euro: EuroRates) -> pl.DataFrame:
     return scalars.join(items, on="row", how="left").select(list(SCHEMA))
 
 
+def row_dicts(frame: pl.DataFrame, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """``frame.to_dicts()`` of the ``columns`` present (all by default): the same dicts, built from
+    each column's ``to_list()``. Polars makes a row's values one by one, and on the risk frame's list
+    columns that cost about 50 microseconds a row, several times this."""
+    names = frame.columns if columns is None else [c for c in columns if c in frame.columns]
+    values = [frame.get_column(name).to_list() for name in names]
+    if not names:
+        return [{} for _ in range(frame.height)]
+    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+
+
 _ITEM_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "row": pl.UInt32,
     "hs_codes": pl.Utf8,

@@ -274,6 +274,37 @@ def _model_lane(model: ModelScore, lane: Lane, settings: LaneSettings, reasons: 
     return wanted if SEVERITY[wanted] > SEVERITY[lane] else lane
 
 
+# Every column of an assessed row that ``decide`` reads (and ``_message``, ``_main_chapter`` and
+# ``_model_score`` under it): the bulk path turns only these into Python values
+# (tests/risk/test_lanes.py holds ``decide`` to them).
+DECIDE_COLUMNS: tuple[str, ...] = (
+    "reference",
+    "operator_id",
+    "origin",
+    "value_eur",
+    "hs_codes",
+    "unit_values_eur",
+    "quantities",
+    "operator_trust",
+    "seller_trust",
+    "buyer_key",
+    "quality_score",
+    "quality_codes",
+    "screening_hits",
+    "partner_alerts",
+    HS_COLUMN,
+    "rule_hits",
+    "rule_versions",
+    "rule_score",
+    "rule_lane",
+    "model_version",
+    "model_probability",
+    "model_revenue_eur",
+    "model_value",
+    "model_contributions",
+)
+
+
 def decide_all(
     rows: Sequence[Mapping[str, Any]], rules: Mapping[str, RuleInfo], settings: LaneSettings, secret: bytes
 ) -> list[RiskResult]:
