@@ -8,9 +8,10 @@ table dropped, then migrated): never point it at data you keep. It needs Postgre
 the bench's own connections).
 
 The declarations are simulated traffic (clearway simulate, 20,000 distinct declarations of the
-simulated operators) sent again and again under new references (``REF-R<round>``) until COUNT have been
-produced, keyed by their operator as a gateway would send them. They come without their documents, so
-they are stored and wait for them: the soak measures that nothing is lost or stored twice, not the
+simulated operators) sent again and again under new references (``REF-R<round>``), order, payment and
+transport document numbers (a new S10 item id for a post parcel) until COUNT have been produced,
+keyed by their operator as a gateway would send them. They come without their documents, so they
+are stored and wait for them: the soak measures that nothing is lost or stored twice, not the
 linking. Then
 
 1. one `clearway worker` takes every partition;
@@ -45,6 +46,8 @@ from confluent_kafka import Producer
 
 from clearway.app.demo import register_traffic_operators
 from clearway.app.platform import Clearway
+from clearway.dataset.identifiers import s10_check_digit
+from clearway.dataset.records import Consignment
 from clearway.settings import Settings
 from clearway.simulate import generate
 from clearway.store.engine import create_engine
@@ -57,6 +60,31 @@ DISTINCT = 20_000
 IDLE = 30.0  # seconds without a record before the second worker stops (a group join takes a few)
 
 
+def renamed(record: Consignment, round_: int) -> Consignment:
+    """The declaration of another parcel: its reference, order, payment and transport document numbers
+    made new for the round. A real parcel has a transport document of its own; with the numbers of
+    earlier rounds, each declaration would find every earlier round's declarations of its parcel, and
+    linking would read more of them a round (the soak slowed down as it went, for that alone)."""
+    logistics = record.logistics
+    document = f"{logistics.transport_document}-R{round_}"
+    if logistics.document_type == "upu_s10" and len(logistics.transport_document) == 13:
+        # A valid S10 item id again: another serial, its check digit, the same letters and country.
+        serial = f"{(int(logistics.transport_document[2:10]) + round_ * 1_000_003) % 10**8:08d}"
+        document = (
+            f"{logistics.transport_document[:2]}{serial}{s10_check_digit(serial)}{logistics.transport_document[11:]}"
+        )
+    transaction = record.transaction
+    payment = f"{transaction.payment_id}-R{round_}" if transaction.payment_id else None
+    return msgspec.structs.replace(
+        record,
+        reference=f"{record.reference}-R{round_}",
+        transaction=msgspec.structs.replace(
+            transaction, order_number=f"{transaction.order_number}-R{round_}", payment_id=payment
+        ),
+        logistics=msgspec.structs.replace(logistics, transport_document=document),
+    )
+
+
 def declarations(traffic: Any, count: int) -> Iterator[tuple[str, bytes]]:
     """(operator, canonical JSON) of ``count`` declarations, the traffic's again and again, renamed."""
     base = [(s.operator_id, s.record) for s in traffic.consignments]
@@ -64,7 +92,7 @@ def declarations(traffic: Any, count: int) -> Iterator[tuple[str, bytes]]:
     round_ = 0
     while produced < count:
         for operator, record in base[: count - produced]:
-            yield operator, ENCODER.encode(msgspec.structs.replace(record, reference=f"{record.reference}-R{round_}"))
+            yield operator, ENCODER.encode(renamed(record, round_))
         produced += min(len(base), count - produced)
         round_ += 1
 

@@ -16,8 +16,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-# Rows in one COPY after which PostgreSQL's statistics of the table are refreshed.
+# Rows a process COPYs into a table, in one batch or many, before it looks at the table's statistics.
 ANALYZE_AFTER = 5000
+# Per (database, table): rows this process added since it last refreshed the statistics, and how
+# many it must add before it looks again (a tenth of the table, as autovacuum would).
+_PENDING: dict[tuple[str, str], int] = {}
+_DUE: dict[tuple[str, str], int] = {}
 
 # SQLite times are stored in SQLAlchemy's DATETIME format, "YYYY-MM-DD HH:MM:SS.ffffff" in UTC,
 # so string order equals time order.
@@ -88,21 +92,31 @@ class BulkWriter:
         with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:  # type: ignore[union-attr]
             for row in rows:
                 copy.write_row(row)
-        if len(rows) >= ANALYZE_AFTER:
-            self._refresh_statistics(table, len(rows))
+        self._added(table, len(rows))
 
-    def _refresh_statistics(self, table: sa.Table, added: int) -> None:
-        """ANALYZE a table that a bulk load has grown by more than a tenth.
+    def _added(self, table: sa.Table, count: int) -> None:
+        """ANALYZE a table once this process has grown it by a tenth, in one load or in many batches.
 
-        A bulk load outruns autovacuum: with statistics from when the table was small, the planner
-        filters thousands of rows against an array instead of probing the index. Once the table is
-        large, one load no longer changes the picture and the sampling is not worth its cost.
+        A bulk load outruns autovacuum (and a server may run without it): with statistics from when
+        the table was empty, the planner scans the whole table for the numbers a batch looks up
+        instead of probing the index (a Kafka worker's 500-record batches slowed down as the table
+        grew, each lookup reading every row). The table's size is asked at most once every
+        ``ANALYZE_AFTER`` rows, and then once every tenth of it.
         """
-        estimate = self.conn.exec_driver_sql(
+        key = (str(self.conn.engine.url), table.name)
+        pending = _PENDING.get(key, 0) + count
+        if pending < _DUE.get(key, ANALYZE_AFTER):
+            _PENDING[key] = pending
+            return
+        found = self.conn.exec_driver_sql(
             "SELECT reltuples FROM pg_class WHERE relname = %s", (table.name,)
         ).scalar_one_or_none()
-        if estimate is None or estimate < 10 * added:
+        estimate = max(float(found), 0.0) if found is not None else 0.0
+        if 10 * pending >= estimate:
             self.conn.exec_driver_sql(f"ANALYZE {table.name}")
+            estimate, pending = estimate + pending, 0
+        _PENDING[key] = pending
+        _DUE[key] = max(ANALYZE_AFTER, int(estimate) // 10)
 
     def update(self, table: sa.Table, columns: Sequence[str], key: str, rows: Sequence[tuple[Any, ...]]) -> None:
         """UPDATE each row's ``columns`` where ``key`` matches; the key is the last value of a row."""

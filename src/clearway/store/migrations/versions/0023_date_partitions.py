@@ -229,7 +229,7 @@ def _partition(bind: sa.Connection) -> None:
     )
     # Autovacuum never analyzes a partitioned parent, and a parent never analyzed has no row count
     # (reltuples -1): the bulk writer would then ANALYZE it, and all its partitions, after each large
-    # COPY (store/bulk.py _refresh_statistics). Once here, the parents have a count to start from.
+    # COPY (store/bulk.py BulkWriter._added). Once here, the parents have a count to start from.
     for table in ["consignments", *(table for table, _, _ in children), "consignment_keys"]:
         _sql(bind, f'ANALYZE "{table}"')
 
