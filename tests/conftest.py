@@ -122,21 +122,29 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def _worker_database(url: str) -> str:
-    """The database of this pytest-xdist worker: ``test`` for a run without workers, ``test_gw0``,
-    ``test_gw1``... beside it with them (created when missing, which takes the CREATEDB privilege:
-    make test's superuser has it). Each worker empties its database before every test, so two
-    workers on one database would empty each other's."""
+    """The database of this pytest-xdist worker: the one named, for a run without workers;
+    ``<name>_gw0``, ``<name>_gw1``... beside it with them (created when missing, which takes the
+    CREATEDB privilege: make test's superuser has it). Each worker empties its database before
+    every test, so two workers on one database would empty each other's."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not worker:
         return url
     given = sa.make_url(url)
+    if not given.database:
+        raise RuntimeError(f"{_DATABASE_ENV} names no database: the workers' databases are named after it")
     name = f"{given.database}_{worker}"
     admin = create_engine(url)
     try:
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             known = conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %(name)s", {"name": name})
             if known.scalar() is None:
-                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+                conn.exec_driver_sql(f"CREATE DATABASE {conn.dialect.identifier_preparer.quote(name)}")
+    except sa.exc.ProgrammingError as exc:
+        # An error, not pytest.exit: a worker that exits is only reported as crashed, without why.
+        raise RuntimeError(
+            f"cannot create the test worker's database {name!r} ({exc.orig}): grant CREATEDB, create the "
+            f"databases {given.database}_gw0 and {given.database}_gw1 beforehand, or run with TEST_WORKERS=0"
+        ) from exc
     finally:
         admin.dispose()
     return given.set(database=name).render_as_string(hide_password=False)

@@ -21,6 +21,7 @@ from clearway.clearance.pipeline import PipelineConfig
 from clearway.clearance.stages import STAGES
 from clearway.dataset.records import Consignment, DocumentKind
 from clearway.gc_pause import paused_gc
+from clearway.store.bulk import analyze_due, take_due
 from clearway.store.repository import SqlClearanceStore
 
 
@@ -31,8 +32,11 @@ def batch(engine: sa.Engine, write_lock: threading.Lock, records: int) -> Iterat
     with paused_gc(), write_lock:
         with engine.begin() as conn:
             yield conn
+            due = take_due(conn)
             committing = STAGES.clock()
         STAGES.add("commit", STAGES.clock() - committing, records)
+    # After the commit and outside the write lock: the tables this batch grew by a tenth.
+    analyze_due(engine, due)
 
 
 T = TypeVar("T")

@@ -189,7 +189,7 @@ class Clearway:
 
         def attempt() -> list[SubmissionResult]:
             seen.clear()
-            with paused_gc(), self._write_lock, self.engine.begin() as conn:
+            with batch(self.engine, self._write_lock, len(items)) as conn:
                 found = submit_together(SqlClearanceStore(conn), items, now=at, config=self.config, seen=seen)
                 if also is not None:
                     also(conn, found)

@@ -198,7 +198,7 @@ def build_frame(inputs: Sequence[RiskInput], euro: EuroRates) -> pl.DataFrame:
 def row_dicts(frame: pl.DataFrame, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """``frame.to_dicts()`` of the ``columns`` present (all by default): the same dicts, built from
     each column's ``to_list()``. Polars makes a row's values one by one, and on the risk frame's list
-    columns that cost about 50 microseconds a row, several times this."""
+    columns that cost about 55 microseconds a row, several times this."""
     names = frame.columns if columns is None else [c for c in columns if c in frame.columns]
     values = [frame.get_column(name).to_list() for name in names]
     if not names:

@@ -276,7 +276,7 @@ def _model_lane(model: ModelScore, lane: Lane, settings: LaneSettings, reasons: 
 
 # Every column of an assessed row that ``decide`` reads (and ``_message``, ``_main_chapter`` and
 # ``_model_score`` under it): the bulk path turns only these into Python values
-# (tests/risk/test_lanes.py holds ``decide`` to them).
+# (tests/clearance/test_risk_step.py holds ``decide`` to them).
 DECIDE_COLUMNS: tuple[str, ...] = (
     "reference",
     "operator_id",

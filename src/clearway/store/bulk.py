@@ -22,6 +22,26 @@ ANALYZE_AFTER = 5000
 # many it must add before it looks again (a tenth of the table, as autovacuum would).
 _PENDING: dict[tuple[str, str], int] = {}
 _DUE: dict[tuple[str, str], int] = {}
+# The tables a connection's transaction marked for ANALYZE (in its DBAPI connection's info, so a
+# mark left by a transaction that failed is taken by the next batch on that connection).
+_ANALYZE_KEY = "clearway.analyze_due"
+
+
+def take_due(conn: sa.Connection) -> set[str]:
+    """The tables this connection's writes marked for ANALYZE, unmarked."""
+    due: set[str] = conn.info.pop(_ANALYZE_KEY, set())
+    return due
+
+
+def analyze_due(engine: sa.Engine, tables: set[str]) -> None:
+    """ANALYZE the tables, each in a transaction of its own, outside any batch's; a table another
+    session is analyzing (or locking for partition upkeep) is skipped, not waited for."""
+    if not tables:
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for name in sorted(tables):
+            conn.exec_driver_sql(f"ANALYZE (SKIP_LOCKED) {name}")
+
 
 # SQLite times are stored in SQLAlchemy's DATETIME format, "YYYY-MM-DD HH:MM:SS.ffffff" in UTC,
 # so string order equals time order.
@@ -95,13 +115,16 @@ class BulkWriter:
         self._added(table, len(rows))
 
     def _added(self, table: sa.Table, count: int) -> None:
-        """ANALYZE a table once this process has grown it by a tenth, in one load or in many batches.
+        """Mark a table for ANALYZE once this process has grown it by a tenth, in one load or in many
+        batches; ``analyze_due`` runs it after the batch commits.
 
         A bulk load outruns autovacuum (and a server may run without it): with statistics from when
         the table was empty, the planner scans the whole table for the numbers a batch looks up
         instead of probing the index (a Kafka worker's 500-record batches slowed down as the table
         grew, each lookup reading every row). The table's size is asked at most once every
-        ``ANALYZE_AFTER`` rows, and then once every tenth of it.
+        ``ANALYZE_AFTER`` rows, and then once every tenth of it. The counts are approximate on
+        purpose (a batch rolled back or run again counts twice; threads may lose an update): they
+        only decide when to look again.
         """
         key = (str(self.conn.engine.url), table.name)
         pending = _PENDING.get(key, 0) + count
@@ -109,11 +132,14 @@ class BulkWriter:
             _PENDING[key] = pending
             return
         found = self.conn.exec_driver_sql(
-            "SELECT reltuples FROM pg_class WHERE relname = %s", (table.name,)
+            "SELECT reltuples FROM pg_class WHERE oid = to_regclass(%s)", (table.name,)
         ).scalar_one_or_none()
         estimate = max(float(found), 0.0) if found is not None else 0.0
         if 10 * pending >= estimate:
-            self.conn.exec_driver_sql(f"ANALYZE {table.name}")
+            # Not in this transaction: ANALYZE holds a lock on the table (and on every partition)
+            # to the commit, which would make another worker's ANALYZE, and partition upkeep, wait
+            # on this batch's row locks.
+            self.conn.info.setdefault(_ANALYZE_KEY, set()).add(table.name)
             estimate, pending = estimate + pending, 0
         _PENDING[key] = pending
         _DUE[key] = max(ANALYZE_AFTER, int(estimate) // 10)
