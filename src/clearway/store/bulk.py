@@ -10,11 +10,14 @@ datetimes as they are.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+
+_log = logging.getLogger(__name__)
 
 # Rows a process COPYs into a table, in one batch or many, before it looks at the table's statistics.
 ANALYZE_AFTER = 5000
@@ -35,12 +38,17 @@ def take_due(conn: sa.Connection) -> set[str]:
 
 def analyze_due(engine: sa.Engine, tables: set[str]) -> None:
     """ANALYZE the tables, each in a transaction of its own, outside any batch's; a table another
-    session is analyzing (or locking for partition upkeep) is skipped, not waited for."""
+    session is analyzing (or locking for partition upkeep) is skipped, not waited for. It runs after
+    a batch has committed, so a failure here is logged, never raised: the batch's callers must not
+    take a stored batch for a failed one (and run it again)."""
     if not tables:
         return
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for name in sorted(tables):
-            conn.exec_driver_sql(f"ANALYZE (SKIP_LOCKED) {name}")
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for name in sorted(tables):
+                conn.exec_driver_sql(f"ANALYZE (SKIP_LOCKED) {name}")
+    except sa.exc.SQLAlchemyError as exc:
+        _log.warning("could not refresh the statistics of %s: %s", ", ".join(sorted(tables)), exc)
 
 
 # SQLite times are stored in SQLAlchemy's DATETIME format, "YYYY-MM-DD HH:MM:SS.ffffff" in UTC,
