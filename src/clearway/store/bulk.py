@@ -24,7 +24,7 @@ ANALYZE_AFTER = 5000
 # Per (database, table): rows this process added since it last refreshed the statistics, and how
 # many it must add before it looks again (a tenth of the table, as autovacuum would).
 _PENDING: dict[tuple[str, str], int] = {}
-_DUE: dict[tuple[str, str], int] = {}
+_LOOK_AGAIN_AT: dict[tuple[str, str], int] = {}
 # The tables a connection's transaction marked for ANALYZE (in its DBAPI connection's info, so a
 # mark left by a transaction that failed is taken by the next batch on that connection).
 _ANALYZE_KEY = "clearway.analyze_due"
@@ -136,7 +136,7 @@ class BulkWriter:
         """
         key = (str(self.conn.engine.url), table.name)
         pending = _PENDING.get(key, 0) + count
-        if pending < _DUE.get(key, ANALYZE_AFTER):
+        if pending < _LOOK_AGAIN_AT.get(key, ANALYZE_AFTER):
             _PENDING[key] = pending
             return
         found = self.conn.exec_driver_sql(
@@ -150,7 +150,7 @@ class BulkWriter:
             self.conn.info.setdefault(_ANALYZE_KEY, set()).add(table.name)
             estimate, pending = estimate + pending, 0
         _PENDING[key] = pending
-        _DUE[key] = max(ANALYZE_AFTER, int(estimate) // 10)
+        _LOOK_AGAIN_AT[key] = max(ANALYZE_AFTER, int(estimate) // 10)
 
     def update(self, table: sa.Table, columns: Sequence[str], key: str, rows: Sequence[tuple[Any, ...]]) -> None:
         """UPDATE each row's ``columns`` where ``key`` matches; the key is the last value of a row."""
