@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,6 +74,22 @@ def waybill() -> Waybill:
 
 
 _DATABASE_ENV = "CLEARWAY_TEST_DATABASE_URL"
+# The loggers a command configures for its process (app.logs.configure: ingest, sweep), onto the
+# standard error it has then. In a test that is CliRunner's, closed when the test ends: a later test in
+# the same process (a pytest-xdist worker runs modules in any order) would log into it and get
+# "--- Logging error ---" in its own output.
+_CONFIGURED_LOGGERS = ("clearway", "uvicorn", "uvicorn.access", "uvicorn.error")
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_it_was() -> Iterator[None]:
+    loggers = [logging.getLogger(name) for name in _CONFIGURED_LOGGERS]
+    saved = [(lg.handlers[:], lg.filters[:], lg.level, lg.propagate, lg.disabled) for lg in loggers]
+    yield
+    for lg, (handlers, filters, level, propagate, disabled) in zip(loggers, saved, strict=True):
+        lg.handlers[:], lg.filters[:] = handlers, filters
+        lg.setLevel(level)
+        lg.propagate, lg.disabled = propagate, disabled
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
