@@ -107,3 +107,17 @@ def test_punctuation_attached_to_a_word_does_not_hide_it() -> None:
     assert read("hoodie/sweater") == "hoodie sweatshirt jersey pullover/sweater jersey pullover"
     assert read("Gafas de sol, UV400") == "sunglasses, uv400"
     assert read_with_phrases("Phone Case, Clear") == "phone case cases containers, clear"
+
+
+def test_the_shipped_english_phrases() -> None:
+    phrases = [key for key in glossary().english if " " in key]
+    assert len(phrases) >= 100
+    # A key of more than three words would never be read.
+    assert all(len(key.split()) <= 3 for key in phrases)
+    assert read("20000mAh Power Bank, USB-C") == (
+        "20000mah power bank accumulators lithium-ion, usb-c electric conductors"
+    )
+    assert "jewellery" not in read("Ring Light with Tripod")
+    assert "telephone" not in read("Phone Case for iPhone 15")
+    # The longest first: an air fryer liner is paper, not an air fryer.
+    assert read("air fryer liners") == "air fryer liners paper paperboard trays dishes"
