@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from clearway.classify.glossary import coverage, glossary
+import dataclasses
+
+from clearway.classify.glossary import Glossary, coverage, glossary
 from clearway.dataset.text import normalise_for_matching
 
 ENGLISH = frozenset({"table", "coffee", "pan", "robe", "bath"})
@@ -43,3 +45,79 @@ def test_an_english_word_stays_english_unless_the_text_is_foreign() -> None:
 
 def test_english_marketplace_words_are_expanded_in_place() -> None:
     assert read("pink hoodie") == "pink hoodie sweatshirt jersey pullover"
+
+
+def with_english(entries: dict[str, str]) -> Glossary:
+    """The shipped glossary with more English entries (phrases too), so that a test does not hang on
+    which phrases en.tsv holds."""
+    shipped = glossary()
+    english = {**shipped.english, **entries}
+    starts = shipped.starts | {key.split()[0] for key in entries if " " in key}
+    return dataclasses.replace(shipped, english=english, starts=starts)
+
+
+PHRASES = with_english(
+    {
+        "power bank": "accumulators lithium-ion",
+        "ring light": "luminaires lamps",
+        "led strip": "luminaires",
+        "led strip lights": "luminaires lighting strings",
+        "phone case": "cases containers",
+    }
+)
+
+
+def read_with_phrases(text: str) -> str:
+    return PHRASES.translate(normalise_for_matching(text), ENGLISH)
+
+
+def test_an_english_phrase_is_read_as_one_and_keeps_its_words() -> None:
+    assert read_with_phrases("20000mAh Power Bank") == "20000mah power bank accumulators lithium-ion"
+    assert read_with_phrases("power bank 20000mAh slim") == "power bank accumulators lithium-ion 20000mah slim"
+
+
+def test_the_longest_english_phrase_is_read_first() -> None:
+    assert read_with_phrases("LED strip lights 5m") == "led strip lights luminaires lighting strings 5m"
+    assert read_with_phrases("LED strip 5m") == "led strip luminaires 5m"
+    # No phrase starts here: the single word, as before ("led" is in en.tsv alone).
+    assert read_with_phrases("LED bulb") == read("LED bulb")
+    assert read("LED bulb").startswith("led lamps light-emitting diode bulb")
+
+
+def test_the_words_of_a_phrase_are_not_also_read_alone() -> None:
+    # An adding glossary keeps the phrase's words, but not their single meanings: "ring" alone is
+    # jewellery and "phone" a telephone, which a ring light and a phone case are not.
+    assert read_with_phrases("ring light") == "ring light luminaires lamps"
+    assert read_with_phrases("phone case") == "phone case cases containers"
+    # Around the phrase, single words are read as they always were.
+    assert read_with_phrases("earbuds phone case gold ring") == (
+        "earbuds headphones earphones phone case cases containers gold ring jewellery"
+    )
+
+
+def test_a_phrase_never_spans_punctuation() -> None:
+    assert read_with_phrases("gold ring, light blue") == "gold ring jewellery, light blue"
+    assert read_with_phrases("power / bank") == "power / bank"
+
+
+def test_punctuation_attached_to_a_word_does_not_hide_it() -> None:
+    assert read("Earbuds, wireless (hoodie)!") == (
+        "earbuds headphones earphones, wireless (hoodie sweatshirt jersey pullover)!"
+    )
+    assert read("hoodie/sweater") == "hoodie sweatshirt jersey pullover/sweater jersey pullover"
+    assert read("Gafas de sol, UV400") == "sunglasses, uv400"
+    assert read_with_phrases("Phone Case, Clear") == "phone case cases containers, clear"
+
+
+def test_the_shipped_english_phrases() -> None:
+    phrases = [key for key in glossary().english if " " in key]
+    assert len(phrases) >= 100
+    # A key of more than three words would never be read.
+    assert all(len(key.split()) <= 3 for key in phrases)
+    assert read("20000mAh Power Bank, USB-C") == (
+        "20000mah power bank accumulators lithium-ion, usb-c electric conductors"
+    )
+    assert "jewellery" not in read("Ring Light with Tripod")
+    assert "telephone" not in read("Phone Case for iPhone 15")
+    # The longest first: an air fryer liner is paper, not an air fryer.
+    assert read("air fryer liners") == "air fryer liners paper paperboard trays dishes"

@@ -1,18 +1,28 @@
 """The offline glossaries: Chinese, Spanish and French goods words read as English, and English
 marketplace words given the nomenclature's wording.
 
-The files beside this module (``glossaries/zh.tsv``, ``es.tsv``, ``fr.tsv``, ``en.tsv``) were written
-for Clearway: a few hundred common goods nouns, garments, materials and gender or age words per
-language (docs/classification.md says what they cover). No translation service or model is used.
+The files beside this module (``glossaries/zh.tsv``, ``es.tsv``, ``fr.tsv``, ``en.tsv`` and
+``en-phrases.tsv``) were written for Clearway: a few hundred common goods nouns, garments, materials
+and gender or age words per language, and English marketplace phrases (docs/classification.md says
+what they cover). No translation service or model is used.
 
 - Chinese has no spaces: each run of Han characters is read by longest match over the glossary,
   left to right; a character the glossary does not know is dropped.
-- Spanish and French are read in words (accents folded): phrases of up to three words first
-  ("gafas de sol"), then single words. A word that is also English ("table", "robe", "pan") is
-  translated only when the text shows other signs of that language (a second glossary word or one
-  of its function words), so that "coffee table" stays a table and "robe en coton" becomes a dress.
-- English marketplace words (``en.tsv``) keep their place and add the nomenclature's words beside
-  them ("hoodie" -> "hoodie sweatshirt jersey pullover").
+- Latin-script text is read in words: runs of letters and digits, inner hyphens and apostrophes
+  kept ("flip-flops", "d'oreilles"), so that punctuation around a word ("earbuds,", "(hoodie)") does
+  not hide it. At each word the longest phrase of up to three words that a glossary knows is read
+  first, then single words; a phrase never spans punctuation ("gold ring, light blue" holds no
+  "ring light"). Punctuation is kept where it stands (the features drop it).
+- Spanish and French (accents folded) put their English in the phrase's place ("gafas de sol" ->
+  "sunglasses"). A word that is also English ("table", "robe", "pan") is translated only when the
+  text shows other signs of that language (a second glossary word or one of its function words), so
+  that "coffee table" stays a table and "robe en coton" becomes a dress.
+- English marketplace words (``en.tsv``) and phrases (``en-phrases.tsv``) keep their place and add
+  the nomenclature's words beside them ("hoodie" -> "hoodie sweatshirt jersey pullover", "power
+  bank" -> "power bank accumulators lithium-ion"). When a phrase is read, its words are not also read alone: a phrase is
+  there because its words mean something else alone ("ring" is jewellery, "ring light" a lamp;
+  "phone" a telephone, "phone case" a case), and its entry repeats any single word's wording that
+  does apply.
 """
 
 from __future__ import annotations
@@ -20,12 +30,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Final
 
 LANGUAGES: Final = ("zh", "es", "fr")
+# English words, and English phrases of two or three words: one table, two files, each under 500 lines.
+_ENGLISH: Final = ("en", "en-phrases")
 # Han characters, and the kana the matching form may turn some of them into (UTS #39 reads 口 as ロ).
 _HAN: Final = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 # Function words that tell Spanish or French text from English: their presence lets a glossary word
@@ -77,6 +89,9 @@ _FUNCTION_WORDS: Final = {
     ),
 }
 _LONGEST_PHRASE: Final = 3
+# A word as the glossaries read it (the words of features.py), captured so that splitting a text keeps
+# what lies between two words: spaces alone, which a phrase may cross, or punctuation, which it may not.
+_WORD: Final = re.compile(r"([^\W_]+(?:[-'][^\W_]+)*)")
 
 
 def _read(name: str) -> dict[str, str]:
@@ -101,19 +116,25 @@ class Glossary:
     english: dict[str, str]
     longest_han: int
     mixed: tuple[tuple[str, str], ...]  # Chinese entries with a Latin letter ("t恤"), replaced as they stand
-    starts: frozenset[str] = frozenset()  # first words of the Spanish and French phrases
+    starts: frozenset[str] = frozenset()  # first words of the phrases (Spanish, French and English)
     known: frozenset[str] = frozenset()  # every Spanish and French glossary key
 
     def translate(self, text: str, english_words: frozenset[str] = frozenset()) -> str:
-        """``text`` (already in matching form) with its Chinese, Spanish and French goods words in English."""
+        """``text`` (already in matching form) with its Chinese, Spanish and French goods words in English
+        and its English marketplace words and phrases given the nomenclature's words beside them."""
         if not text.isascii():
             for mixed, english in self.mixed:
                 text = text.replace(mixed, f" {english} ")
             text = _HAN.sub(lambda run: f" {self._han(run.group())} ", text)
-        words = text.split()
-        if not words:
+        # Words and what lies between them, alternately: gap, word, gap, word, ..., gap.
+        parts = _WORD.split(text)
+        if len(parts) == 1:
             return text
-        return " ".join(self._latin(words, english_words))
+        words, gaps = parts[1::2], parts[2::2]  # gaps[i] follows words[i]
+        out = [parts[0]]
+        for first, count, read in self._latin(words, gaps, english_words):
+            out += (read, gaps[first + count - 1])
+        return " ".join("".join(out).split())
 
     def _han(self, run: str) -> str:
         out: list[str] = []
@@ -138,51 +159,68 @@ class Glossary:
             counts[language] = sum(1 for w in words if w in function or (w in table and w not in english_words))
         return counts
 
-    def _latin(self, words: list[str], english_words: frozenset[str]) -> list[str]:
+    def _latin(
+        self, words: list[str], gaps: list[str], english_words: frozenset[str]
+    ) -> Iterator[tuple[int, int, str]]:
+        """(first word, number of words, how they read), left to right, every word read once."""
         evidence = self._evidence(words, english_words)
         ranked = sorted(self.words, key=lambda lang: -evidence[lang])
-        out: list[str] = []
         index = 0
         while index < len(words):
+            word = words[index]
             step, replacement = 1, None
-            # Most words start no phrase and are in no glossary: one set lookup each.
-            longest = min(_LONGEST_PHRASE, len(words) - index) if words[index] in self.starts else 1
-            if longest == 1 and words[index] not in self.known:
-                longest = 0
+            # Most words start no phrase and are in no Spanish or French glossary: one set lookup each.
+            longest = 1
+            if word in self.starts:
+                while (
+                    longest < _LONGEST_PHRASE and index + longest < len(words) and gaps[index + longest - 1].isspace()
+                ):
+                    longest += 1
+            # Longest first; at one length Spanish and French before English. An English single word is
+            # looked up last, after the loop, as it always was.
             for length in range(longest, 0, -1):
                 phrase = " ".join(words[index : index + length])
-                for language in ranked:
-                    found = self.words[language].get(phrase)
-                    if found is None:
-                        continue
-                    # One English word alone is read as English unless the text leans to the language.
-                    if length == 1 and phrase in english_words and evidence[language] < 2:
-                        continue
-                    step, replacement = length, found
-                    break
+                if length > 1 or word in self.known:
+                    replacement = self._foreign(phrase, length, ranked, evidence, english_words)
+                if replacement is None and length > 1:
+                    extra = self.english.get(phrase)
+                    replacement = None if extra is None else f"{phrase} {extra}"
                 if replacement is not None:
+                    step = length
                     break
             if replacement is None:
-                word = words[index]
                 extra = self.english.get(word)
-                out.append(word if extra is None else f"{word} {extra}")
-            else:
-                out.append(replacement)
+                replacement = word if extra is None else f"{word} {extra}"
+            yield index, step, replacement
             index += step
-        return out
+
+    def _foreign(
+        self, phrase: str, length: int, ranked: list[str], evidence: dict[str, int], english_words: frozenset[str]
+    ) -> str | None:
+        """The English of a Spanish or French phrase or word, in the language the text leans to first."""
+        for language in ranked:
+            found = self.words[language].get(phrase)
+            if found is None:
+                continue
+            # One English word alone is read as English unless the text leans to the language.
+            if length == 1 and phrase in english_words and evidence[language] < 2:
+                continue
+            return found
+        return None
 
 
 @functools.cache
 def glossary() -> Glossary:
     chinese = _read("zh")
     words = {language: _read(language) for language in ("es", "fr")}
+    english = {key: value for name in _ENGLISH for key, value in _read(name).items()}
     return Glossary(
         chinese=chinese,
         words=words,
-        english=_read("en"),
+        english=english,
         longest_han=max(map(len, chinese)),
         mixed=tuple((k, v) for k, v in chinese.items() if any(c.isascii() for c in k)),
-        starts=frozenset(k.split()[0] for table in words.values() for k in table if " " in k),
+        starts=frozenset(k.split()[0] for table in (*words.values(), english) for k in table if " " in k),
         known=frozenset(k for table in words.values() for k in table),
     )
 
@@ -190,7 +228,7 @@ def glossary() -> Glossary:
 def signature() -> str:
     """A digest of the glossary files: a model is trained with one glossary and read with the same."""
     digest = hashlib.sha256()
-    for name in (*LANGUAGES, "en"):
+    for name in (*LANGUAGES, *_ENGLISH):
         digest.update(resources.files("clearway.classify").joinpath(f"glossaries/{name}.tsv").read_bytes())
     return digest.hexdigest()[:16]
 
