@@ -16,9 +16,10 @@ from fastapi.testclient import TestClient
 from clearway.access.roles import Role
 from clearway.app.platform import Clearway
 from clearway.clearance.lifecycle import HoldReason, State
+from clearway.dataset.records import Consignment
 from tests.api.conftest import headers
 from tests.api.test_access_api import sign_in
-from tests.conftest import fixture_json
+from tests.conftest import decode, fixture_json
 
 DECLARANT, OTHER = "op-courier-1", "op-courier-2"
 
@@ -311,3 +312,23 @@ def test_an_officers_request_for_information_is_answered_and_stays_with_the_offi
     r = client.post(f"/v1/customs/consignments/{waiting['id']}/control", json=examine, headers={"X-CSRF-Token": csrf})
     assert r.status_code == 200 and state_of(service, waiting["id"]) == (State.HELD, "officer")
     assert post(client, f"/v1/consignments/{waiting['id']}/amendments", other).status_code == 409
+
+
+def test_two_parcels_of_one_order_in_one_batch_do_not_slip_past_the_control(
+    client: TestClient, service: Clearway, consignment_data: dict[str, Any]
+) -> None:
+    """Sent together, the second parcel is decided after the first was put under control: it must see
+    that, as it would had it come on its own a moment later (the batch links all before deciding)."""
+    send_documents(client)
+    waybill = fixture_json("waybill.json") | {"transport_document": "RR111111115CN"}
+    assert post(client, "/v1/waybills", waybill, "op-post-1").status_code == 201
+    second = pepper_spray(consignment_data, "Hair spray 50 ml")
+    second["reference"] = "MSG-0002"
+    second["logistics"]["transport_document"] = "RR111111115CN"
+    records = [decode(Consignment, pepper_spray(consignment_data)), decode(Consignment, second)]
+    first, other = service.submit_consignments(DECLARANT, records)
+    assert state_of(service, str(first.id)) == (State.HELD, "selected")
+    assert other.state is not State.RELEASED
+    dossier = service.dossier(None, str(other.id))
+    assert dossier is not None and dossier.link is not None
+    assert "order_under_control" in {r.code for r in dossier.link.reasons}

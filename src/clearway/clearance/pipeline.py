@@ -125,11 +125,25 @@ def advance(
             risks = config.risk.assess(store, [row for row, _ in linked], now)
     started = clock()
     revenue_seconds = 0.0
+    # (order number, declarant) of the declarations this batch put under control, so far.
+    controlled_here: set[tuple[str, str]] = set()
     for row, result in linked:
+        order = (row.record.transaction.order_number, row.operator_id)
+        if order in controlled_here:
+            # Another parcel of the order was put under control earlier in this batch: linked again,
+            # this one sees it, as it would had the two come one after the other. Otherwise two
+            # parcels of one order sent together would slip past order_under_control (the link
+            # stage ran for the whole batch before any decision; risk reads no link result).
+            result = link_with(docs, row)
+            row.status.link_status = result.status
         risk = risks.get(row.id)
         if risk is not None:
             changes.risks.append((row, risk, now))
+        was_controlled = row.status.control is not None
         revenue_seconds += _decide(row, result, changes, now=now, actor=actor, config=config, risk=risk)
+        if row.status.control is not None and not was_controlled:
+            docs.controlled_orders.setdefault(order[0], []).append((row.id, row.operator_id))
+            controlled_here.add(order)
     if config.revenue is not None:
         STAGES.add("revenue", revenue_seconds, len(linked))
     STAGES.add("decide", clock() - started - revenue_seconds, len(linked))
