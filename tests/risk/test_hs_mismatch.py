@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from concurrent.futures import Future
+from typing import Any
 
 import pytest
 
 from clearway.classify.classifier import Classifier
 from clearway.classify.mismatch import check_codes
-from clearway.risk.hs_mismatch import HsMismatchStage, describe
+from clearway.risk.hs_mismatch import AHEAD_PIECE, HsMismatchStage, describe, far_of
 
 
 @pytest.fixture(scope="module")
@@ -88,3 +91,97 @@ def test_a_10000_character_title_is_answered(classifier: Classifier) -> None:
     stage = HsMismatchStage(Counting(classifier))
     title = "Men's cotton T-shirt " + "super deal free shipping " * 400
     assert stage.labels([[title]], [["851713"]])[0][0].startswith("chapter:1:851713:")
+
+
+# -- answers asked ahead (another process computes them: app/hs_ahead.py) ------------------------------
+
+PLANTED = ([["Men's cotton T-shirt", "Women's silk blouse"], ["Wireless earbuds"]], [["851713", "620610"], ["610910"]])
+
+
+def _ready(classifier: Classifier) -> Any:
+    """A Submit that answers at once, as the other process would once done."""
+
+    def submit(pairs: list[tuple[str, str]]) -> Future[list[Any]]:
+        future: Future[list[Any]] = Future()
+        future.set_result([far_of(answer) for answer in check_codes(classifier, pairs)])
+        return future
+
+    return submit
+
+
+def test_answers_asked_ahead_are_taken_and_not_computed_again(classifier: Classifier) -> None:
+    expected = HsMismatchStage(Counting(classifier)).labels(*PLANTED)
+    assert any(expected), "the planted batch must have a far item"
+    counting = Counting(classifier)
+    stage = HsMismatchStage(counting)
+    assert stage.ask_ahead(*PLANTED, _ready(classifier)) == 3
+    assert stage.labels(*PLANTED) == expected
+    assert counting.calls == []  # every answer came from ahead
+    assert stage.ask_ahead(*PLANTED, _ready(classifier)) == 0  # known now: not asked again
+
+
+def test_answers_not_ready_are_computed_here_without_waiting(classifier: Classifier) -> None:
+    expected = HsMismatchStage(Counting(classifier)).labels(*PLANTED)
+    counting = Counting(classifier)
+    stage = HsMismatchStage(counting)
+    never: list[Future[list[Any]]] = []
+
+    def submit(pairs: list[tuple[str, str]]) -> Future[list[Any]]:
+        never.append(Future())  # never answered: waiting for it would hang the batch
+        return never[-1]
+
+    stage.ask_ahead(*PLANTED, submit)
+    done: list[list[list[str]]] = []
+    worker = threading.Thread(target=lambda: done.append(stage.labels(*PLANTED)))
+    worker.start()
+    worker.join(timeout=60)
+    assert done == [expected]
+    assert [len(call) for call in counting.calls] == [3]
+    assert all(f.cancelled() for f in never)
+
+
+def test_a_piece_that_failed_is_computed_here(classifier: Classifier) -> None:
+    expected = HsMismatchStage(Counting(classifier)).labels(*PLANTED)
+    counting = Counting(classifier)
+    stage = HsMismatchStage(counting)
+
+    def submit(pairs: list[tuple[str, str]]) -> Future[list[Any]]:
+        future: Future[list[Any]] = Future()
+        future.set_exception(RuntimeError("the other process died"))
+        return future
+
+    stage.ask_ahead(*PLANTED, submit)
+    assert stage.labels(*PLANTED) == expected
+    assert [len(call) for call in counting.calls] == [3]
+
+
+def test_answers_asked_ahead_in_pieces_cover_a_batch_larger_than_a_piece(classifier: Classifier) -> None:
+    texts = [[f"cotton t-shirt style {n}"] for n in range(AHEAD_PIECE + 7)]
+    codes = [["851713"] for _ in texts]
+    pieces: list[int] = []
+    ready = _ready(classifier)
+
+    def submit(pairs: list[tuple[str, str]]) -> Future[list[Any]]:
+        pieces.append(len(pairs))
+        return ready(pairs)  # type: ignore[no-any-return]
+
+    counting = Counting(classifier)
+    stage = HsMismatchStage(counting)
+    stage.ask_ahead(texts, codes, submit)
+    assert pieces == [AHEAD_PIECE, 7]
+    assert stage.labels(texts, codes) == HsMismatchStage(Counting(classifier)).labels(texts, codes)
+    assert counting.calls == []
+
+
+def test_dropping_what_was_asked_cancels_it(classifier: Classifier) -> None:
+    stage = HsMismatchStage(Counting(classifier))
+    futures: list[Future[list[Any]]] = []
+
+    def submit(pairs: list[tuple[str, str]]) -> Future[list[Any]]:
+        futures.append(Future())
+        return futures[-1]
+
+    stage.ask_ahead(*PLANTED, submit)
+    stage.drop_ahead()
+    assert futures and all(f.cancelled() for f in futures)
+    assert stage.ask_ahead(*PLANTED, submit) == 3  # forgotten: asked again

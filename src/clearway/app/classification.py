@@ -211,6 +211,15 @@ def pipeline_stage(settings: Settings) -> HsMismatchStage | None:
     return found[1]
 
 
+def digest_of(stage: HsMismatchStage) -> str | None:
+    """The digest (manifest ``model_sha256``) of the model whose stage this is; None for another stage."""
+    with _LOADING:
+        for classifier, known in _STAGES.values():
+            if known is stage:
+                return str(classifier.manifest.get("model_sha256", "")) or None
+    return None
+
+
 def _line_text(measure_type: str, expression: str) -> str:
     kind = measure_type.replace("_", " ")
     return f"{kind} duty {expression}".strip() if expression else f"{kind} duty"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any, BinaryIO
@@ -13,6 +15,7 @@ import msgspec
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from clearway.app.hs_ahead import CheckAhead, check_ahead
 from clearway.app.logs import batch
 from clearway.app.platform import Clearway
 from clearway.clearance.model import SubmissionResult
@@ -26,6 +29,7 @@ from clearway.intake.tabular import read_csv, read_parquet
 
 _log = logging.getLogger(__name__)
 CHUNK = 10_000
+FIRST_CHUNK = 500  # with the HS check computed ahead (_read_ahead): the first chunk of a file
 _SHOWN_ERRORS = 20
 
 
@@ -60,9 +64,18 @@ def _parsed(path: Path, fmt: str, kind: str, decoder: RecordDecoder[Any], handle
     return read_parquet(path, kind, decoder)
 
 
-def _paused_chunks(items: Iterator[Parsed[Any]], size: int) -> Iterator[list[Parsed[Any]]]:
-    """Chunks of parsed records, each parsed with the cyclic collector paused (see gc_pause)."""
+def _growing(first: int, most: int) -> Iterator[int]:
+    """first, twice that, four times... up to most, then most for ever."""
+    size = first
     while True:
+        yield min(size, most)
+        size *= 2
+
+
+def _paused_chunks(items: Iterator[Parsed[Any]], sizes: Iterator[int]) -> Iterator[list[Parsed[Any]]]:
+    """Chunks of parsed records, of the sizes given in turn, each parsed with the cyclic collector
+    paused (see gc_pause)."""
+    for size in sizes:
         started = STAGES.clock()
         with paused_gc():
             chunk = list(islice(items, size))
@@ -70,6 +83,34 @@ def _paused_chunks(items: Iterator[Parsed[Any]], size: int) -> Iterator[list[Par
             return
         STAGES.add("decode", STAGES.clock() - started, len(chunk))
         yield chunk
+
+
+def _read_ahead(
+    chunks: Iterator[list[Parsed[Any]]], coming: Callable[[list[Parsed[Any]]], None]
+) -> Iterator[list[Parsed[Any]]]:
+    """The chunks in order, each next one read (and shown to ``coming``) before the one before is
+    handed out: what is asked ahead for it is computed while its predecessor goes through."""
+    current = next(chunks, None)
+    if current is not None:
+        coming(current)
+    while current is not None:
+        following = next(chunks, None)
+        if following is not None:
+            coming(following)
+        yield current
+        current = following
+
+
+def _asker(ahead: CheckAhead | None) -> Callable[[list[Parsed[Any]]], None]:
+    """Shows a coming chunk of declarations to the HS check's other process (app/hs_ahead.py)."""
+
+    def coming(chunk: list[Parsed[Any]]) -> None:
+        if ahead is None:
+            return
+        records = [p.record for p in chunk if p.record is not None]
+        ahead.ask([[i.description for i in r.items] for r in records], [[i.hs_code for i in r.items] for r in records])
+
+    return coming
 
 
 def ingest_file(
@@ -100,10 +141,21 @@ def ingest_file(
     )
     try:
         # One batch id for the file: every line logged while it goes through names it.
-        with batch(), path.open("rb") as handle, progress:
+        with batch(), path.open("rb") as handle, progress, contextlib.ExitStack() as stack:
             _log.info("ingest of %s (%s) for %s started", path.name, kind, operator, extra={"file": path.name})
             task = progress.add_task("ingest", total=_count_rows(path, fmt))
-            for chunk in _paused_chunks(_parsed(path, fmt, kind, decoder, handle), CHUNK):
+            parsed = _parsed(path, fmt, kind, decoder, handle)
+            ahead = None
+            if kind == "consignment":
+                ahead = stack.enter_context(check_ahead(svc.settings, svc.risk.step().hs_mismatch))
+            if ahead is None:
+                chunks = _paused_chunks(parsed, itertools.repeat(CHUNK))
+            else:
+                # The HS check of each next chunk is computed on another core meanwhile. Nothing
+                # precedes a file's first chunk: it starts small, so that little of its check is
+                # left to do here, and each next one is twice as large, up to CHUNK.
+                chunks = _read_ahead(_paused_chunks(parsed, _growing(FIRST_CHUNK, CHUNK)), _asker(ahead))
+            for chunk in chunks:
                 good = [p for p in chunk if p.record is not None]
                 outcomes = _submit(svc, kind, operator, [p.record for p in good])
                 _tally(summary, chunk, good, outcomes, errors_out)

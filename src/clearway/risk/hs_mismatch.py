@@ -18,12 +18,19 @@ invisible characters and look-alike letters), so "t\u200bshirt" with a Cyrillic 
 pair as the plain text and gets the same answer. Answers are remembered (a bounded table), since
 marketplaces send the same titles over and over; a pair's answer depends only on the pair and the
 model, so the row path and the frame path give the same labels.
+
+Answers may also be asked for ahead (``ask_ahead``), for a batch that has not reached the risk stage
+yet: a caller that knows its next batch (`clearway ingest` reads one chunk ahead) has them computed
+on another core while this one runs the batch before (app/hs_ahead.py). ``labels`` then takes the
+answers that are ready and computes the others itself, without waiting, so the labels never depend
+on where or whether an answer was computed ahead, only on the pair and the model.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
@@ -39,6 +46,13 @@ REMEMBERED: Final = 100_000
 MAX_TEXT: Final = 1_000
 
 Checker = Callable[[Sequence[tuple[str, str]]], Sequence[object]]
+Pair = tuple[str, str]  # (matching form of the description, declared code)
+Far = tuple[str, str] | None  # (verdict, "declared:codes") of a far code; None when not far
+# Computes the answers of pairs elsewhere: a future of ``far_of`` of each pair's check, in order.
+Submit = Callable[[list[Pair]], "Future[list[Far]]"]
+# Pairs a piece asked ahead: small enough that the batch, once here, takes over the pieces not
+# started yet instead of waiting for all of them.
+AHEAD_PIECE: Final = 500
 
 
 class Suggested(Protocol):
@@ -66,7 +80,13 @@ def label(item: int, check: CodeCheck) -> str | None:
     return None if far is None else f"{far[0]}:{item}:{far[1]}"
 
 
-def _far(check: CodeCheck) -> tuple[str, str] | None:
+def far_of(answer: object) -> Far:
+    """What the stage keeps of a checker's answer: ``_far`` of a verdict, None of an Invalid (a code
+    that is no subheading, an empty text has no verdict: no label)."""
+    return _far(answer) if hasattr(answer, "verdict") else None  # type: ignore[arg-type]
+
+
+def _far(check: CodeCheck) -> Far:
     """(verdict, "declared:codes") of a far declared code, the label without its item number."""
     if check.verdict not in FAR_VERDICTS:
         return None
@@ -101,18 +121,18 @@ class HsMismatchStage:
     checker: Checker
     remembered: int = REMEMBERED
     # (matching form of the description, declared code) -> (verdict, "declared:codes"), or None when not far.
-    _known: OrderedDict[tuple[str, str], tuple[str, str] | None] = field(default_factory=OrderedDict, repr=False)
+    _known: OrderedDict[Pair, Far] = field(default_factory=OrderedDict, repr=False)
+    # Pairs asked ahead and not taken yet, with the piece computing them (ask_ahead).
+    _pending: dict[Pair, tuple[Future[list[Far]], list[Pair]]] = field(default_factory=dict, repr=False)
 
-    def labels(
+    def _keys(
         self, descriptions: Sequence[Sequence[str | None] | None], codes: Sequence[Sequence[str | None] | None]
-    ) -> list[list[str]]:
-        """For each consignment (its items' descriptions and declared codes), the labels of its far items."""
-        keyed: list[list[tuple[str, str] | None]] = []
-        batch: dict[tuple[str, str], tuple[str, str] | None] = {}
-        wanted: list[tuple[str, str]] = []
+    ) -> list[list[Pair | None]]:
+        """Each consignment's pairs in their matching form (None for an item without text or code)."""
+        keyed: list[list[Pair | None]] = []
         forms: dict[str, str] = {}  # each distinct text normalised once
         for texts, declared in zip(descriptions, codes, strict=True):
-            row: list[tuple[str, str] | None] = []
+            row: list[Pair | None] = []
             for text, code in zip(texts or [], declared or [], strict=False):
                 if text is None or code is None:
                     row.append(None)
@@ -120,23 +140,88 @@ class HsMismatchStage:
                 form = forms.get(text)
                 if form is None:
                     form = forms[text] = normalise_for_matching(text[:MAX_TEXT])
-                key = (form, code)
-                row.append(key)
-                if key not in batch:
-                    if key in self._known:
-                        batch[key] = self._known[key]
-                        self._known.move_to_end(key)
-                    else:
-                        batch[key] = None
-                        wanted.append(key)
+                row.append((form, code))
             keyed.append(row)
+        return keyed
+
+    def ask_ahead(
+        self,
+        descriptions: Sequence[Sequence[str | None] | None],
+        codes: Sequence[Sequence[str | None] | None],
+        submit: Submit,
+    ) -> int:
+        """Have the answers of a coming batch's new pairs computed by ``submit``, in pieces; the
+        number of pairs asked. A pair already known or already asked is not asked again."""
+        fresh: dict[Pair, None] = {}
+        for row in self._keys(descriptions, codes):
+            for key in row:
+                if key is not None and key not in self._known and key not in self._pending:
+                    fresh[key] = None
+        wanted = list(fresh)
+        for start in range(0, len(wanted), AHEAD_PIECE):
+            piece = wanted[start : start + AHEAD_PIECE]
+            future = submit(piece)
+            for key in piece:
+                self._pending[key] = (future, piece)
+        return len(wanted)
+
+    def _take_ahead(self, pairs: list[Pair], batch: dict[Pair, Far]) -> list[Pair]:
+        """The answers of ``pairs`` computed ahead, into ``batch``; the pairs left to compute here.
+
+        Never waits: a piece not finished yet (not started, running, or its process still starting)
+        is computed here at once, and its other answer, when it comes, is ignored; so is a piece
+        that failed (the other process died or refused). Either way the answer is the same."""
+        pieces: dict[int, tuple[Future[list[Far]], list[Pair]]] = {}
+        for key in pairs:
+            future, piece = self._pending[key]
+            pieces[id(future)] = (future, piece)
+        left: list[Pair] = []
+        for future, piece in pieces.values():
+            for key in piece:
+                self._pending.pop(key, None)
+            if not future.done() or future.cancelled() or future.exception() is not None:
+                future.cancel()
+                left += piece
+                continue
+            for key, value in zip(piece, future.result(), strict=True):
+                self._known[key] = value
+                batch[key] = value
+        return [key for key in left if key in batch and key not in self._known]
+
+    def drop_ahead(self) -> None:
+        """Forget what was asked ahead and not taken (the caller's batches are over)."""
+        for future, _ in self._pending.values():
+            future.cancel()
+        self._pending.clear()
+
+    def labels(
+        self, descriptions: Sequence[Sequence[str | None] | None], codes: Sequence[Sequence[str | None] | None]
+    ) -> list[list[str]]:
+        """For each consignment (its items' descriptions and declared codes), the labels of its far items."""
+        keyed = self._keys(descriptions, codes)
+        batch: dict[Pair, Far] = {}
+        wanted: list[Pair] = []
+        ahead: list[Pair] = []
+        for row in keyed:
+            for key in row:
+                if key is None or key in batch:
+                    continue
+                if key in self._known:
+                    batch[key] = self._known[key]
+                    self._known.move_to_end(key)
+                elif key in self._pending:
+                    batch[key] = None
+                    ahead.append(key)
+                else:
+                    batch[key] = None
+                    wanted.append(key)
+        if ahead:
+            wanted += self._take_ahead(ahead, batch)
         if wanted:
             for pair, answer in zip(wanted, self.checker(wanted), strict=True):
-                # An Invalid (a code that is no subheading, an empty text) has no verdict: no label.
-                value = _far(answer) if hasattr(answer, "verdict") else None  # type: ignore[arg-type]
-                batch[pair] = self._known[pair] = value
-            while len(self._known) > self.remembered:
-                self._known.popitem(last=False)
+                batch[pair] = self._known[pair] = far_of(answer)
+        while len(self._known) > self.remembered:
+            self._known.popitem(last=False)
         out = []
         for row in keyed:
             found_labels = []
