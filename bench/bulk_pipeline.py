@@ -115,7 +115,7 @@ def run(svc: Clearway, kind: str, folder: Path) -> int:
     stored = 0
     for path in sorted(folder.glob(f"{kind}.*.ndjson")):
         operator = path.name.split(".", 1)[1].removesuffix(".ndjson")
-        summary = ingest_file(svc, path, operator=operator, kind=kind)
+        summary = ingest_file(svc, path, operator=operator, kind=kind, check_ahead=svc.settings.hs_check_ahead)
         assert summary.rejected == 0, f"simulated traffic must be valid: {summary.first_errors}"
         stored += summary.accepted
     return stored

@@ -332,3 +332,22 @@ def test_two_parcels_of_one_order_in_one_batch_do_not_slip_past_the_control(
     dossier = service.dossier(None, str(other.id))
     assert dossier is not None and dossier.link is not None
     assert "order_under_control" in {r.code for r in dossier.link.reasons}
+
+
+def test_a_parcel_of_the_order_that_waits_in_the_same_batch_records_the_control_too(
+    client: TestClient, service: Clearway, consignment_data: dict[str, Any]
+) -> None:
+    """Its waybill not sent yet, the second parcel waits; what it records must say what it would
+    have said coming alone after the first: another parcel of its order is under control."""
+    send_documents(client)
+    second = pepper_spray(consignment_data, "Hair spray 50 ml")
+    second["reference"] = "MSG-0002"
+    second["logistics"]["transport_document"] = "RR111111115CN"
+    records = [decode(Consignment, pepper_spray(consignment_data)), decode(Consignment, second)]
+    first, other = service.submit_consignments(DECLARANT, records)
+    assert state_of(service, str(first.id)) == (State.HELD, "selected")
+    assert other.state is State.AWAITING_DOCUMENTS
+    dossier = service.dossier(None, str(other.id))
+    assert dossier is not None and dossier.link is not None
+    assert dossier.link.missing == ["waybill"]
+    assert "order_under_control" in {r.code for r in dossier.link.reasons}

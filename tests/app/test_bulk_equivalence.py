@@ -84,13 +84,15 @@ def one_at_a_time(svc: Clearway, steps: list[tuple[str, str, list[bytes]]]) -> l
     return sorted(errors)
 
 
-def in_bulk(svc: Clearway, steps: list[tuple[str, str, list[bytes]]], folder: Path) -> list[Any]:
+def in_bulk(
+    svc: Clearway, steps: list[tuple[str, str, list[bytes]]], folder: Path, *, check_ahead: bool = False
+) -> list[Any]:
     errors: list[Any] = []
     for step, (kind, operator, lines) in enumerate(steps):
         path = folder / f"{step}-{kind}.ndjson"
         path.write_bytes(b"\n".join(lines) + b"\n")
         refused = folder / f"{step}-{kind}.errors.ndjson"
-        ingest_file(svc, path, operator=operator, kind=kind, errors_to=refused)
+        ingest_file(svc, path, operator=operator, kind=kind, errors_to=refused, check_ahead=check_ahead)
         for text in refused.read_text().splitlines():
             found = json.loads(text)
             errors.append((kind, operator, found["line"], sorted((e["pointer"], e["detail"]) for e in found["errors"])))

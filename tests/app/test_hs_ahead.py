@@ -5,19 +5,28 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Iterator, Sequence
+from concurrent import futures
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from clearway.app.classification import pipeline_stage
-from clearway.app.hs_ahead import CheckAhead, _pool, check_ahead
-from clearway.app.intake import CHUNK, FIRST_CHUNK, _growing, _read_ahead
+from clearway.app.demo import register_traffic_operators
+from clearway.app.hs_ahead import CheckAhead, check_ahead, shutdown_pools
+from clearway.app.intake import CHUNK, FIRST_CHUNK, _Asking, _growing, _read_ahead
+from clearway.app.platform import Clearway
 from clearway.classify.classifier import Classifier
 from clearway.classify.mismatch import check_codes
+from clearway.clearance.lifecycle import State
+from clearway.clearance.model import SubmissionResult
+from clearway.dataset.records import Consignment
+from clearway.intake.parsed import Parsed
 from clearway.risk.hs_mismatch import HsMismatchStage, far_of
 from clearway.settings import Settings
-from tests.conftest import NO_MODEL
+from clearway.simulate import generate
+from tests.app.test_bulk_equivalence import in_bulk, plan, snapshot
+from tests.conftest import NO_MODEL, decode, empty, fixture_json
 
 DESCRIPTIONS = [["Men's cotton T-shirt", "Women's silk blouse"], ["Wireless earbuds"], ["Stainless steel water bottle"]]
 CODES = [["851713", "620610"], ["610910"], ["851713"]]
@@ -41,6 +50,12 @@ def _settled(stage: HsMismatchStage, timeout: float = 120.0) -> None:
         time.sleep(0.05)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _no_process_left() -> Iterator[None]:
+    yield
+    shutdown_pools()
+
+
 @pytest.fixture(scope="module")
 def digest(hs_model_dir: Path, hs_classifier: Classifier) -> str:
     return str(hs_classifier.manifest["model_sha256"])
@@ -51,8 +66,8 @@ def test_the_other_process_answers_as_this_one(hs_model_dir: Path, hs_classifier
     assert any(expected)
     counting = Counting(hs_classifier)
     stage = HsMismatchStage(counting)
-    ahead = CheckAhead(stage, _pool(hs_model_dir, digest))
-    assert ahead.ask(DESCRIPTIONS, CODES) == 4
+    ahead = CheckAhead(stage, hs_model_dir, digest)
+    assert len(ahead.ask(DESCRIPTIONS, CODES)) == 4
     _settled(stage)
     assert stage.labels(DESCRIPTIONS, CODES) == expected
     assert counting.pairs == 0  # all four came from the other process
@@ -65,7 +80,7 @@ def test_a_process_with_another_model_answers_nothing(hs_model_dir: Path, hs_cla
     expected = HsMismatchStage(Counting(hs_classifier)).labels(DESCRIPTIONS, CODES)
     counting = Counting(hs_classifier)
     stage = HsMismatchStage(counting)
-    ahead = CheckAhead(stage, _pool(hs_model_dir, "0" * 64))
+    ahead = CheckAhead(stage, hs_model_dir, "0" * 64)
     ahead.ask(DESCRIPTIONS, CODES)
     _settled(stage)
     assert all(future.exception() is not None for future, _ in stage._pending.values())
@@ -73,22 +88,37 @@ def test_a_process_with_another_model_answers_nothing(hs_model_dir: Path, hs_cla
     assert counting.pairs == 4
 
 
-def test_check_ahead_needs_the_pipelines_stage_and_may_be_switched_off(hs_model: str) -> None:
+def test_check_ahead_needs_a_loaded_models_stage(hs_model: str) -> None:
     settings = Settings(hs_model_dir=hs_model)
     stage = pipeline_stage(settings)
     assert stage is not None
-    with check_ahead(settings, stage) as ahead:
+    with check_ahead(Path(hs_model), stage) as ahead:
         assert isinstance(ahead, CheckAhead)
         ahead.ask(DESCRIPTIONS, CODES)
         assert stage._pending
     assert not stage._pending  # what was not taken is forgotten with the block
-    with check_ahead(Settings(hs_model_dir=NO_MODEL), None) as ahead:
-        assert ahead is None
-    with check_ahead(Settings(hs_model_dir=hs_model, hs_check_ahead=False), stage) as ahead:
+    with check_ahead(Path(NO_MODEL), None) as ahead:
         assert ahead is None
     # A stage of no loaded model (built by hand) has no digest to hold the other process to.
-    with check_ahead(settings, HsMismatchStage(lambda pairs: [])) as ahead:
+    with check_ahead(Path(hs_model), HsMismatchStage(lambda pairs: [])) as ahead:
         assert ahead is None
+
+
+def test_a_process_that_cannot_start_leaves_the_check_here(
+    hs_model_dir: Path, hs_classifier: Classifier, digest: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_process(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("no semaphores here")
+
+    monkeypatch.setattr("clearway.app.hs_ahead.ProcessPoolExecutor", no_process)
+    shutdown_pools()
+    counting = Counting(hs_classifier)
+    stage = HsMismatchStage(counting)
+    ahead = CheckAhead(stage, hs_model_dir, digest)
+    assert ahead.ask(DESCRIPTIONS, CODES) == []
+    assert ahead.ask(DESCRIPTIONS, CODES) == []  # not tried again for this file
+    assert stage.labels(DESCRIPTIONS, CODES) == HsMismatchStage(Counting(hs_classifier)).labels(DESCRIPTIONS, CODES)
+    assert counting.pairs == 4
 
 
 def test_ingest_shows_each_chunk_before_handing_out_the_one_before() -> None:
@@ -106,3 +136,60 @@ def test_ingest_shows_each_chunk_before_handing_out_the_one_before() -> None:
 
 def test_a_files_chunks_start_small_and_double_up_to_the_usual_size() -> None:
     assert list(itertools.islice(_growing(FIRST_CHUNK, CHUNK), 7)) == [500, 1000, 2000, 4000, 8000, 10000, 10000]
+
+
+def test_ingest_with_the_check_ahead_stores_what_it_stores_without(
+    hs_service: Clearway, tmp_path_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every answer the pipeline needs is waited for here (a slow pipeline), so that all of them come
+    from the other process: the stored rows must be those of a run that checks in this process."""
+    taken: list[tuple[int, int]] = []
+    original = HsMismatchStage._take_ahead
+
+    def patient(self: HsMismatchStage, pairs: list[Any], batch: dict[Any, Any]) -> list[Any]:
+        futures.wait({self._pending[key][0] for key in pairs}, timeout=120)
+        left = original(self, pairs, batch)
+        taken.append((len(pairs), len(left)))
+        return left
+
+    monkeypatch.setattr(HsMismatchStage, "_take_ahead", patient)
+    traffic = generate(30, 11)
+    steps = plan(traffic, True, frozenset())  # documents first: the declarations are decided at once
+    rows = []
+    for ahead in (True, False):
+        empty(hs_service.engine)
+        register_traffic_operators(hs_service, traffic)
+        in_bulk(hs_service, steps, tmp_path_factory.mktemp("ahead"), check_ahead=ahead)
+        rows.append(snapshot(hs_service))
+    assert taken and sum(n for n, _ in taken) > 0
+    assert all(left == 0 for _, left in taken)  # nothing computed here
+    for table in rows[1]:
+        assert rows[0][table] == rows[1][table], table
+
+
+def test_asking_stops_when_the_declarations_wait_for_their_documents() -> None:
+    class Recording:
+        def __init__(self) -> None:
+            self.asked: list[int] = []
+            self.released: list[list[Any]] = []
+
+        def ask(self, descriptions: list[Any], codes: list[Any]) -> list[Any]:
+            self.asked.append(len(descriptions))
+            return [("x", str(len(self.asked)))]
+
+        def release(self, pairs: list[Any]) -> None:
+            self.released.append(pairs)
+
+    recording = Recording()
+    asking = _Asking(recording)  # type: ignore[arg-type]
+    record = decode(Consignment, fixture_json("consignment.json"))
+    chunk = [Parsed(line=n, record=record, errors=[]) for n in range(1, 5)]
+    waiting = [SubmissionResult(index=n, status="accepted", state=State.AWAITING_DOCUMENTS) for n in range(4)]
+    asking.coming(chunk)
+    asking.coming(chunk)
+    asking.done(waiting)  # the first chunk's declarations all wait: no more asking
+    asking.coming(chunk)
+    asking.done(waiting)
+    asking.done(waiting)
+    assert recording.asked == [4, 4, 0]
+    assert recording.released == [[("x", "1")], [("x", "2")], [("x", "3")]]

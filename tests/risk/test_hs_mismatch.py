@@ -114,10 +114,10 @@ def test_answers_asked_ahead_are_taken_and_not_computed_again(classifier: Classi
     assert any(expected), "the planted batch must have a far item"
     counting = Counting(classifier)
     stage = HsMismatchStage(counting)
-    assert stage.ask_ahead(*PLANTED, _ready(classifier)) == 3
+    assert len(stage.ask_ahead(*PLANTED, _ready(classifier))) == 3
     assert stage.labels(*PLANTED) == expected
     assert counting.calls == []  # every answer came from ahead
-    assert stage.ask_ahead(*PLANTED, _ready(classifier)) == 0  # known now: not asked again
+    assert stage.ask_ahead(*PLANTED, _ready(classifier)) == []  # known now: not asked again
 
 
 def test_answers_not_ready_are_computed_here_without_waiting(classifier: Classifier) -> None:
@@ -184,4 +184,30 @@ def test_dropping_what_was_asked_cancels_it(classifier: Classifier) -> None:
     stage.ask_ahead(*PLANTED, submit)
     stage.drop_ahead()
     assert futures and all(f.cancelled() for f in futures)
-    assert stage.ask_ahead(*PLANTED, submit) == 3  # forgotten: asked again
+    assert len(stage.ask_ahead(*PLANTED, submit)) == 3  # forgotten: asked again
+
+
+def test_settling_keeps_the_ready_answers_and_cancels_the_rest(classifier: Classifier) -> None:
+    """A batch whose declarations waited took nothing: its ready answers are remembered for when they
+    are decided, and what is not ready is cancelled, so that nothing asked lingers."""
+    counting = Counting(classifier)
+    stage = HsMismatchStage(counting)
+    ready = _ready(classifier)
+    pending: list[Future[list[Any]]] = []
+
+    def half(pairs: list[tuple[str, str]]) -> Future[list[Any]]:
+        if pending:  # the second piece never answers
+            pending.append(Future())
+            return pending[-1]
+        pending.append(ready(pairs))
+        return pending[-1]
+
+    texts = [[f"cotton t-shirt style {n}"] for n in range(AHEAD_PIECE + 3)]
+    codes = [["851713"] for _ in texts]
+    asked = stage.ask_ahead(texts, codes, half)
+    stage.settle(asked)
+    assert not stage._pending
+    assert pending[1].cancelled()
+    expected = HsMismatchStage(Counting(classifier)).labels(texts, codes)
+    assert stage.labels(texts, codes) == expected
+    assert [len(call) for call in counting.calls] == [3]  # only the cancelled piece's pairs

@@ -1,7 +1,7 @@
 """The HS code check of a coming batch, computed in another process while this one works.
 
-The check (classify.mismatch.check_codes, about 4,000 pairs a CPU-second) is the costliest part of
-the risk stage when a file's titles are all different, and the bulk pipeline runs on one core. A
+The check (classify.mismatch.check_codes, 3,000 to 4,000 pairs a CPU-second) is the costliest part
+of the risk stage when a file's titles are all different, and the bulk pipeline runs on one core. A
 caller that knows its next batch before the current one reaches the risk stage (`clearway ingest`
 reads one chunk ahead) asks for that batch's answers here; a process of its own, started once,
 loads the same model and computes them on another core. The risk stage takes them when its batch
@@ -11,9 +11,10 @@ not ready yet.
 The other process must answer with exactly the model this one uses: it loads the model folder and
 refuses to answer (every answer is then computed here) unless the manifest's digest is the one this
 process loaded. It is started with ``spawn`` (a fresh interpreter: forking a process that holds
-threads and database connections is unsafe; the main module must be import-safe, as the ``clearway``
-command and the benches are) once per process and model, and kept for the next file; a crash of it
-costs time, never an answer.
+threads and database connections is unsafe; ``spawn`` imports the caller's main module again, so
+only callers whose main module is import-safe ask for it: the ``clearway`` command and the benches)
+once per process and model, and kept for the next file. Anything that goes wrong with it (it cannot
+start, it dies, it refuses) costs time, never an answer: the check then runs in this process.
 """
 
 from __future__ import annotations
@@ -23,14 +24,12 @@ import logging
 import multiprocessing
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
 from clearway.risk.hs_mismatch import Far, HsMismatchStage, Pair, far_of
-from clearway.settings import Settings
 
 _log = logging.getLogger(__name__)
 _CLASSIFIER: Any = None  # in the other process: the loaded model
@@ -39,61 +38,91 @@ _POOLS_LOCK = threading.Lock()
 
 
 class CheckAhead:
-    """Asks a stage's coming pairs of the process of its model (``submit`` is the stage's ``Submit``)."""
+    """Asks a stage's coming pairs of the process of its model (``submit`` is the stage's ``Submit``).
+    Used by one thread at a time (an ingest), as the stage's asking is."""
 
-    def __init__(self, stage: HsMismatchStage, pool: ProcessPoolExecutor) -> None:
+    def __init__(self, stage: HsMismatchStage, folder: Path, digest: str) -> None:
         self.stage = stage
-        self._pool: ProcessPoolExecutor | None = pool
+        self._key = (str(folder.resolve()), digest)
+        self._gone = False
 
     def submit(self, pairs: list[Pair]) -> Future[list[Far]]:
-        if self._pool is None:
-            raise BrokenProcessPool("the HS check process is gone")
-        return self._pool.submit(_answers, pairs)
+        return _pool(*self._key).submit(_answers, pairs)
 
-    def ask(self, descriptions: list[list[str | None]], codes: list[list[str | None]]) -> int:
+    def ask(self, descriptions: Sequence[Sequence[str | None]], codes: Sequence[Sequence[str | None]]) -> list[Pair]:
         """Ask ahead for a coming batch's items (descriptions and declared codes per consignment);
-        the number of pairs asked (0 once the other process is gone: the stage computes them all)."""
-        if self._pool is None:
-            return 0
+        the pairs asked, to ``release`` once the batch has gone through (none once the other process
+        is gone: the stage computes them all)."""
+        if self._gone:
+            return []
         try:
             return self.stage.ask_ahead(descriptions, codes, self.submit)
-        except (BrokenProcessPool, RuntimeError) as exc:  # died, or shut down at exit
-            _log.warning("the HS check process is gone (%s): the check runs in this process", exc)
-            self._pool = None
-            return 0
+        except Exception as exc:  # cannot start, died, shut down: carry on without it
+            _log.warning("the HS check process is not available (%s): the check runs in this process", exc)
+            self._gone = True
+            _forget(self._key)
+            return []
+
+    def release(self, pairs: list[Pair]) -> None:
+        """The batch asked for has gone through: keep its ready answers, cancel the rest."""
+        self.stage.settle(pairs)
 
 
 @contextlib.contextmanager
-def check_ahead(settings: Settings, stage: HsMismatchStage | None) -> Iterator[CheckAhead | None]:
-    """A CheckAhead for the pipeline's stage, or None: no stage (no model), one CPU only, or the
-    setting ``hs_check_ahead`` off. What was asked and not taken is forgotten at the end."""
+def check_ahead(folder: Path, stage: HsMismatchStage | None) -> Iterator[CheckAhead | None]:
+    """A CheckAhead for the pipeline's stage, or None: no stage (no model loaded) or a single CPU.
+    What was asked and not taken is forgotten at the end."""
+    # Imported here: app.classification loads the classifier's modules, which a caller without a
+    # stage (no model) never needs.
     from clearway.app.classification import digest_of
 
     digest = digest_of(stage) if stage is not None else None
-    usable = settings.hs_check_ahead and (os.cpu_count() or 1) > 1
-    if stage is None or digest is None or not usable:
+    if stage is None or digest is None or _cpus() < 2:
         yield None
         return
     try:
-        yield CheckAhead(stage, _pool(Path(settings.hs_model_dir), digest))
+        yield CheckAhead(stage, folder, digest)
     finally:
         stage.drop_ahead()
 
 
-def _pool(folder: Path, digest: str) -> ProcessPoolExecutor:
-    """The process of this model, started on first use and kept for the next files (starting one
-    costs an interpreter and a model load); a broken one is replaced."""
-    key = (str(folder.resolve()), digest)
+def shutdown_pools() -> None:
+    """End every HS check process (tests; an interpreter's exit ends them too)."""
     with _POOLS_LOCK:
-        pool = _POOLS.get(key)
-        if pool is None or getattr(pool, "_broken", False):
-            pool = _POOLS[key] = ProcessPoolExecutor(
+        pools = list(_POOLS.values())
+        _POOLS.clear()
+    for pool in pools:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _cpus() -> int:
+    """The CPUs this process may run on (its affinity, not the machine's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _pool(folder: str, digest: str) -> ProcessPoolExecutor:
+    """The process of this model, started on first use and kept for the next files (starting one
+    costs an interpreter and a model load)."""
+    with _POOLS_LOCK:
+        pool = _POOLS.get((folder, digest))
+        if pool is None:
+            pool = _POOLS[(folder, digest)] = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_load,
-                initargs=(str(folder), digest),
+                initargs=(folder, digest),
             )
         return pool
+
+
+def _forget(key: tuple[str, str]) -> None:
+    """A pool that failed is dropped: the next file starts a new one."""
+    with _POOLS_LOCK:
+        pool = _POOLS.pop(key, None)
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _load(folder: str, digest: str) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import itertools
 import logging
 import time
 from collections.abc import Callable, Iterator
-from itertools import islice
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -15,9 +15,11 @@ import msgspec
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from clearway.app.hs_ahead import CheckAhead, check_ahead
+from clearway.app.hs_ahead import CheckAhead
+from clearway.app.hs_ahead import check_ahead as hs_check_ahead
 from clearway.app.logs import batch
 from clearway.app.platform import Clearway
+from clearway.clearance.lifecycle import State
 from clearway.clearance.model import SubmissionResult
 from clearway.clearance.stages import STAGES
 from clearway.dataset.decode import RecordDecoder
@@ -78,7 +80,7 @@ def _paused_chunks(items: Iterator[Parsed[Any]], sizes: Iterator[int]) -> Iterat
     for size in sizes:
         started = STAGES.clock()
         with paused_gc():
-            chunk = list(islice(items, size))
+            chunk = list(itertools.islice(items, size))
         if not chunk:
             return
         STAGES.add("decode", STAGES.clock() - started, len(chunk))
@@ -101,16 +103,28 @@ def _read_ahead(
         current = following
 
 
-def _asker(ahead: CheckAhead | None) -> Callable[[list[Parsed[Any]]], None]:
-    """Shows a coming chunk of declarations to the HS check's other process (app/hs_ahead.py)."""
+class _Asking:
+    """Shows each coming chunk of declarations to the HS check's process (app/hs_ahead.py) and lets
+    go of what it asked once the chunk has gone through. When most declarations of a chunk wait for
+    their documents (declarations sent first), their check comes later, with the documents: asking
+    ahead would be work for nothing, so it stops."""
 
-    def coming(chunk: list[Parsed[Any]]) -> None:
-        if ahead is None:
-            return
-        records = [p.record for p in chunk if p.record is not None]
-        ahead.ask([[i.description for i in r.items] for r in records], [[i.hs_code for i in r.items] for r in records])
+    def __init__(self, ahead: CheckAhead) -> None:
+        self.ahead = ahead
+        self.asked: collections.deque[list[Any]] = collections.deque()
+        self.worth_it = True
 
-    return coming
+    def coming(self, chunk: list[Parsed[Any]]) -> None:
+        records = [p.record for p in chunk if p.record is not None] if self.worth_it else []
+        descriptions = [[i.description for i in r.items] for r in records]
+        self.asked.append(self.ahead.ask(descriptions, [[i.hs_code for i in r.items] for r in records]))
+
+    def done(self, outcomes: list[SubmissionResult]) -> None:
+        self.ahead.release(self.asked.popleft())
+        accepted = [o for o in outcomes if o.status == "accepted"]
+        waiting = sum(1 for o in accepted if o.state is State.AWAITING_DOCUMENTS)
+        if accepted and 2 * waiting > len(accepted):
+            self.worth_it = False
 
 
 def ingest_file(
@@ -121,7 +135,11 @@ def ingest_file(
     kind: str | None = None,
     errors_to: Path | None = None,
     console: Console | None = None,
+    check_ahead: bool = False,
 ) -> IngestSummary:
+    """``check_ahead``: have the HS code check of each next chunk of declarations computed by a
+    process of its own (app/hs_ahead.py), which starts by importing the caller's main module again
+    (``spawn``): only for callers whose main module is import-safe (the command line, the benches)."""
     fmt = detect_format(path)
     kind = kind or detect_kind(path)
     if kind is None:
@@ -145,19 +163,22 @@ def ingest_file(
             _log.info("ingest of %s (%s) for %s started", path.name, kind, operator, extra={"file": path.name})
             task = progress.add_task("ingest", total=_count_rows(path, fmt))
             parsed = _parsed(path, fmt, kind, decoder, handle)
-            ahead = None
-            if kind == "consignment":
-                ahead = stack.enter_context(check_ahead(svc.settings, svc.risk.step().hs_mismatch))
-            if ahead is None:
+            risk = svc.config.risk if check_ahead and kind == "consignment" else None
+            stage = risk.hs_mismatch if risk is not None else None
+            ahead = stack.enter_context(hs_check_ahead(Path(svc.settings.hs_model_dir), stage))
+            asking = _Asking(ahead) if ahead is not None else None
+            if asking is None:
                 chunks = _paused_chunks(parsed, itertools.repeat(CHUNK))
             else:
                 # The HS check of each next chunk is computed on another core meanwhile. Nothing
                 # precedes a file's first chunk: it starts small, so that little of its check is
                 # left to do here, and each next one is twice as large, up to CHUNK.
-                chunks = _read_ahead(_paused_chunks(parsed, _growing(FIRST_CHUNK, CHUNK)), _asker(ahead))
+                chunks = _read_ahead(_paused_chunks(parsed, _growing(FIRST_CHUNK, CHUNK)), asking.coming)
             for chunk in chunks:
                 good = [p for p in chunk if p.record is not None]
                 outcomes = _submit(svc, kind, operator, [p.record for p in good])
+                if asking is not None:
+                    asking.done(outcomes)
                 _tally(summary, chunk, good, outcomes, errors_out)
                 progress.update(task, advance=len(chunk))
             _log.info(

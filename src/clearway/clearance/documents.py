@@ -128,6 +128,11 @@ class DocumentSet(Generic[D]):
     # parcel of that order from the same declarant is not released on its own say-so.
     controlled_orders: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
+    def note_controlled(self, order_number: str, consignment_id: str, declarant: str) -> None:
+        """A declaration of this batch was put under control: the batch's later declarations of the
+        order see it (clearance.pipeline.advance). The set is the batch's own, read fresh each time."""
+        self.controlled_orders.setdefault(order_number, []).append((consignment_id, declarant))
+
     def _candidates(self, c: Consignment, kind: DocumentKind) -> list[D]:
         t = c.transaction
         if kind == "order":

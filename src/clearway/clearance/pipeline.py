@@ -97,7 +97,8 @@ def advance(
     """Link consignments with the documents at hand and move each as far as they allow.
 
     Linking goes first for the whole batch, so that risk (a frame over the batch) runs once, on
-    exactly the consignments that are decided now.
+    exactly the consignments that are decided now; then each is recorded or decided in the batch's
+    order, as if it had come alone after the ones before it.
     """
     linked: list[tuple[StoredConsignment, LinkResult]] = []
     clock = STAGES.clock
@@ -105,24 +106,13 @@ def advance(
     for row in rows:
         result = link_with(docs, row)
         row.status.link_status = result.status
-        if result.status == "incomplete" and not expired:
-            changes.results.append(
-                StepResult(consignment_id=row.id, version=row.version, at=now, link=result, decision=None)
-            )
-            if row.status.state is not State.AWAITING_DOCUMENTS:
-                row.status.deadline = row.received_at + config.document_wait
-                missing = ", ".join(result.missing)
-                reason = f"waiting for: {missing}"
-                transition(row, changes, State.AWAITING_DOCUMENTS, at=now, actor=actor, reason=reason)
-            continue
         linked.append((row, result))
     STAGES.add("link", clock() - started, len(rows))
-    if not linked:
-        return
+    deciding = [row for row, result in linked if not _waits(result, expired)]
     risks: dict[str, RiskResult] = {}
-    if config.risk is not None:
-        with STAGES.stage("risk", len(linked)):
-            risks = config.risk.assess(store, [row for row, _ in linked], now)
+    if config.risk is not None and deciding:
+        with STAGES.stage("risk", len(deciding)):
+            risks = config.risk.assess(store, deciding, now)
     started = clock()
     revenue_seconds = 0.0
     # (order number, declarant) of the declarations this batch put under control, so far.
@@ -133,20 +123,47 @@ def advance(
             # Another parcel of the order was put under control earlier in this batch: linked again,
             # this one sees it, as it would had the two come one after the other. Otherwise two
             # parcels of one order sent together would slip past order_under_control (the link
-            # stage ran for the whole batch before any decision; risk reads no link result).
+            # stage ran for the whole batch before any decision). Whether documents are missing
+            # does not depend on it, so a declaration that waits still waits; risk reads no link.
             result = link_with(docs, row)
             row.status.link_status = result.status
+        if _waits(result, expired):
+            _wait(row, result, changes, now=now, actor=actor, config=config)
+            continue
         risk = risks.get(row.id)
         if risk is not None:
             changes.risks.append((row, risk, now))
         was_controlled = row.status.control is not None
         revenue_seconds += _decide(row, result, changes, now=now, actor=actor, config=config, risk=risk)
         if row.status.control is not None and not was_controlled:
-            docs.controlled_orders.setdefault(order[0], []).append((row.id, row.operator_id))
+            docs.note_controlled(order[0], row.id, row.operator_id)
             controlled_here.add(order)
+    if not deciding:
+        return
     if config.revenue is not None:
-        STAGES.add("revenue", revenue_seconds, len(linked))
-    STAGES.add("decide", clock() - started - revenue_seconds, len(linked))
+        STAGES.add("revenue", revenue_seconds, len(deciding))
+    STAGES.add("decide", clock() - started - revenue_seconds, len(deciding))
+
+
+def _waits(result: LinkResult, expired: bool) -> bool:
+    """Documents are missing and the wait is not over: the declaration waits for them."""
+    return result.status == "incomplete" and not expired
+
+
+def _wait(
+    row: StoredConsignment,
+    result: LinkResult,
+    changes: Changes,
+    *,
+    now: dt.datetime,
+    actor: str,
+    config: PipelineConfig,
+) -> None:
+    changes.results.append(StepResult(consignment_id=row.id, version=row.version, at=now, link=result, decision=None))
+    if row.status.state is not State.AWAITING_DOCUMENTS:
+        row.status.deadline = row.received_at + config.document_wait
+        missing = ", ".join(result.missing)
+        transition(row, changes, State.AWAITING_DOCUMENTS, at=now, actor=actor, reason=f"waiting for: {missing}")
 
 
 def _decide(

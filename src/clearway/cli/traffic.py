@@ -40,7 +40,15 @@ def ingest(
     settings = _settings()
     _log_lines(settings.log_format)
     with platform(settings) as svc, sole_writer(settings.database_url, what="clearway ingest"):
-        summary = ingest_file(svc, file, operator=operator, kind=kind, errors_to=errors_to, console=console)
+        summary = ingest_file(
+            svc,
+            file,
+            operator=operator,
+            kind=kind,
+            errors_to=errors_to,
+            console=console,
+            check_ahead=svc.settings.hs_check_ahead,
+        )
     if as_json:
         sys.stdout.write(msgspec.json.encode(summary).decode() + "\n")
     else:

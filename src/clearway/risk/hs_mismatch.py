@@ -149,9 +149,10 @@ class HsMismatchStage:
         descriptions: Sequence[Sequence[str | None] | None],
         codes: Sequence[Sequence[str | None] | None],
         submit: Submit,
-    ) -> int:
-        """Have the answers of a coming batch's new pairs computed by ``submit``, in pieces; the
-        number of pairs asked. A pair already known or already asked is not asked again."""
+    ) -> list[Pair]:
+        """Have the answers of a coming batch's new pairs computed by ``submit``, in pieces; the pairs
+        asked (for ``settle``). A pair already known or already asked is not asked again. One
+        thread asks at a time (an ingest reads its file in order)."""
         fresh: dict[Pair, None] = {}
         for row in self._keys(descriptions, codes):
             for key in row:
@@ -163,7 +164,30 @@ class HsMismatchStage:
             future = submit(piece)
             for key in piece:
                 self._pending[key] = (future, piece)
-        return len(wanted)
+        return wanted
+
+    def settle(self, pairs: Sequence[Pair]) -> None:
+        """The batch these pairs were asked for has gone through: the answers of those it did not
+        take (its declarations that wait for documents are checked when they are decided) are kept
+        when ready, remembered like the others, and the pieces not ready are cancelled, so that
+        nothing asked lingers."""
+        pieces: dict[int, tuple[Future[list[Far]], list[Pair]]] = {}
+        for key in pairs:
+            found = self._pending.get(key)
+            if found is not None:
+                pieces[id(found[0])] = found
+        for future, piece in pieces.values():
+            ready = future.done() and not future.cancelled() and future.exception() is None
+            answers = future.result() if ready else None
+            if answers is None:
+                future.cancel()
+            for key, answer in zip(piece, answers or [None] * len(piece), strict=True):
+                if self._pending.get(key, (None, None))[0] is future:
+                    del self._pending[key]
+                    if answers is not None:
+                        self._known[key] = answer
+        while len(self._known) > self.remembered:
+            self._known.popitem(last=False)
 
     def _take_ahead(self, pairs: list[Pair], batch: dict[Pair, Far]) -> list[Pair]:
         """The answers of ``pairs`` computed ahead, into ``batch``; the pairs left to compute here.
