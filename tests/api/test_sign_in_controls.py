@@ -374,6 +374,11 @@ def test_a_password_reset_clears_the_throttle_of_a_username_with_capitals(
 def test_two_servers_counting_the_same_first_failure_neither_fail_nor_lose_it(
     client: TestClient, service: Clearway, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if service.engine.dialect.name == "sqlite":
+        # One process serves a SQLite file (store/writer_lock.py), and its write lock orders every
+        # write. Two services on one file, as here, can race on the audit chain's head (the driver
+        # reads it outside the write transaction): a setup the platform refuses, so not tested.
+        pytest.skip("PostgreSQL only: SQLite has one serving process (store/writer_lock.py)")
     create(service, "olga")
     # A second server process on the same database: its own service, write lock and application.
     other = Clearway(service.settings, engine=service.engine)
