@@ -314,6 +314,17 @@ def test_an_officers_request_for_information_is_answered_and_stays_with_the_offi
     assert post(client, f"/v1/consignments/{waiting['id']}/amendments", other).status_code == 409
 
 
+def two_parcels_in_one_batch(service: Clearway, data: dict[str, Any]) -> tuple[Any, Any]:
+    """The pepper spray (held under control) and a second parcel of its order, under the transport
+    document RR111111115CN, submitted together in one batch; their results."""
+    second = pepper_spray(data, "Hair spray 50 ml")
+    second["reference"] = "MSG-0002"
+    second["logistics"]["transport_document"] = "RR111111115CN"
+    records = [decode(Consignment, pepper_spray(data)), decode(Consignment, second)]
+    first, other = service.submit_consignments(DECLARANT, records)
+    return first, other
+
+
 def test_two_parcels_of_one_order_in_one_batch_do_not_slip_past_the_control(
     client: TestClient, service: Clearway, consignment_data: dict[str, Any]
 ) -> None:
@@ -322,11 +333,7 @@ def test_two_parcels_of_one_order_in_one_batch_do_not_slip_past_the_control(
     send_documents(client)
     waybill = fixture_json("waybill.json") | {"transport_document": "RR111111115CN"}
     assert post(client, "/v1/waybills", waybill, "op-post-1").status_code == 201
-    second = pepper_spray(consignment_data, "Hair spray 50 ml")
-    second["reference"] = "MSG-0002"
-    second["logistics"]["transport_document"] = "RR111111115CN"
-    records = [decode(Consignment, pepper_spray(consignment_data)), decode(Consignment, second)]
-    first, other = service.submit_consignments(DECLARANT, records)
+    first, other = two_parcels_in_one_batch(service, consignment_data)
     assert state_of(service, str(first.id)) == (State.HELD, "selected")
     assert other.state is not State.RELEASED
     dossier = service.dossier(None, str(other.id))
@@ -340,11 +347,7 @@ def test_a_parcel_of_the_order_that_waits_in_the_same_batch_records_the_control_
     """Its waybill not sent yet, the second parcel waits; what it records must say what it would
     have said coming alone after the first: another parcel of its order is under control."""
     send_documents(client)
-    second = pepper_spray(consignment_data, "Hair spray 50 ml")
-    second["reference"] = "MSG-0002"
-    second["logistics"]["transport_document"] = "RR111111115CN"
-    records = [decode(Consignment, pepper_spray(consignment_data)), decode(Consignment, second)]
-    first, other = service.submit_consignments(DECLARANT, records)
+    first, other = two_parcels_in_one_batch(service, consignment_data)
     assert state_of(service, str(first.id)) == (State.HELD, "selected")
     assert other.state is State.AWAITING_DOCUMENTS
     dossier = service.dossier(None, str(other.id))

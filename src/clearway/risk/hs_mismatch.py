@@ -171,21 +171,7 @@ class HsMismatchStage:
         take (its declarations that wait for documents are checked when they are decided) are kept
         when ready, remembered like the others, and the pieces not ready are cancelled, so that
         nothing asked lingers."""
-        pieces: dict[int, tuple[Future[list[Far]], list[Pair]]] = {}
-        for key in pairs:
-            found = self._pending.get(key)
-            if found is not None:
-                pieces[id(found[0])] = found
-        for future, piece in pieces.values():
-            ready = future.done() and not future.cancelled() and future.exception() is None
-            answers = future.result() if ready else None
-            if answers is None:
-                future.cancel()
-            for key, answer in zip(piece, answers or [None] * len(piece), strict=True):
-                if self._pending.get(key, (None, None))[0] is future:
-                    del self._pending[key]
-                    if answers is not None:
-                        self._known[key] = answer
+        self._collect(pairs)
         while len(self._known) > self.remembered:
             self._known.popitem(last=False)
 
@@ -195,22 +181,35 @@ class HsMismatchStage:
         Never waits: a piece not finished yet (not started, running, or its process still starting)
         is computed here at once, and its other answer, when it comes, is ignored; so is a piece
         that failed (the other process died or refused). Either way the answer is the same."""
+        left = self._collect(pairs)
+        for key in pairs:
+            if key in self._known:
+                batch[key] = self._known[key]
+        return [key for key in left if key in batch]
+
+    def _collect(self, pairs: Sequence[Pair]) -> list[Pair]:
+        """Take the pieces asked for these pairs out of those pending: the answers of a ready piece
+        join what is known, a piece not ready (or failed) is cancelled; the pairs of those."""
         pieces: dict[int, tuple[Future[list[Far]], list[Pair]]] = {}
         for key in pairs:
-            future, piece = self._pending[key]
-            pieces[id(future)] = (future, piece)
-        left: list[Pair] = []
+            found = self._pending.get(key)
+            if found is not None:
+                pieces[id(found[0])] = found
+        not_ready: list[Pair] = []
         for future, piece in pieces.values():
-            for key in piece:
-                self._pending.pop(key, None)
-            if not future.done() or future.cancelled() or future.exception() is not None:
+            ready = future.done() and not future.cancelled() and future.exception() is None
+            if not ready:
                 future.cancel()
-                left += piece
-                continue
-            for key, value in zip(piece, future.result(), strict=True):
-                self._known[key] = value
-                batch[key] = value
-        return [key for key in left if key in batch and key not in self._known]
+            answers: Sequence[Far] = future.result() if ready else [None] * len(piece)
+            for key, answer in zip(piece, answers, strict=True):
+                if self._pending.get(key, (None, None))[0] is not future:
+                    continue
+                del self._pending[key]
+                if ready:
+                    self._known[key] = answer
+                else:
+                    not_ready.append(key)
+        return not_ready
 
     def drop_ahead(self) -> None:
         """Forget what was asked ahead and not taken (the caller's batches are over)."""
