@@ -4,12 +4,14 @@ on the same records: a transaction held open in one while the other commits (app
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
+import msgspec
 import pytest
 import sqlalchemy as sa
 
@@ -18,6 +20,7 @@ from clearway.clearance.lifecycle import State
 from clearway.clearance.model import SubmissionResult
 from clearway.clearance.stages import STAGES, since
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
+from tests.conftest import decode
 
 T0 = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)
 COURIER, PLATFORM, PSP, CARRIER = "op-courier-1", "op-platform-1", "op-psp-1", "op-post-1"
@@ -157,3 +160,41 @@ def test_a_document_batch_does_not_wait_for_a_declaration_another_is_linking(
 def stored_waybills(service: Clearway) -> int:
     with service.engine.connect() as conn:
         return int(conn.exec_driver_sql("SELECT count(*) FROM documents WHERE kind = 'waybill'").scalar_one())
+
+
+def parcel(consignment: Consignment, reference: str, description: str, waybill_number: str) -> Consignment:
+    """Another parcel of the fixture's order: its own reference, goods and transport document."""
+    data = json.loads(msgspec.json.encode(consignment))
+    data["reference"] = reference
+    data["items"][0]["description"] = description
+    data["logistics"]["transport_document"] = waybill_number
+    result: Consignment = decode(Consignment, data)
+    return result
+
+
+def test_a_parcel_decided_while_another_process_puts_its_order_under_control_is_not_released(
+    service: Clearway, second: Clearway, consignment: Consignment, order: Order, payment: Payment, waybill: Waybill
+) -> None:
+    """Two parcels of one order from one declarant, decided at the same moment in two processes: the
+    first is put under control in a transaction still open when the second is decided. The second
+    waits for the order (store/order_locks.py) and, once the first commits, sees its control, as if
+    it had come a moment later. Without the lock it read no control and was released."""
+    send_documents(service, order, payment, waybill)
+    other_waybill = msgspec.structs.replace(waybill, transport_document="RR111111115CN")
+    service.submit_documents("waybill", CARRIER, [other_waybill], now=T0)
+    spray = parcel(consignment, "MSG-0001", "Pepper spray 50 ml", waybill.transport_document)
+    hair = parcel(consignment, "MSG-0002", "Hair spray 50 ml", "RR111111115CN")
+    thread, release, first = held_open(service, [("consignment", COURIER, spray)])
+    answers: list[SubmissionResult] = []
+    other = threading.Thread(target=lambda: answers.extend(second.submit_consignments(COURIER, [hair], now=T0)))
+    other.start()
+    assert waiting_on_a_lock(service.engine), "the second parcel's decision never waited for the first's order"
+    finish(thread, release)
+    other.join(30)
+    assert not other.is_alive()
+    [controlled], [later] = first, answers
+    assert (controlled.state, later.state) == (State.HELD, State.HELD)
+    dossier = service.dossier(None, str(later.id))
+    assert dossier is not None and dossier.link is not None
+    assert "order_under_control" in {r.code for r in dossier.link.reasons}
+    assert history_of(service, str(later.id)) == ["received", "assessed", "held"]

@@ -133,6 +133,18 @@ class DocumentSet(Generic[D]):
         order see it (clearance.pipeline.advance). The set is the batch's own, read fresh each time."""
         self.controlled_orders.setdefault(order_number, []).append((consignment_id, declarant))
 
+    def see_controls(self, found: dict[str, list[tuple[str, str]]]) -> set[str]:
+        """Controls read again once the batch's orders are locked (clearance.pipeline.advance),
+        added to those known; the order numbers that gained one (committed meanwhile elsewhere)."""
+        gained: set[str] = set()
+        for number, controls in found.items():
+            known = self.controlled_orders.setdefault(number, [])
+            for control in controls:
+                if control not in known:
+                    known.append(control)
+                    gained.add(number)
+        return gained
+
     def _candidates(self, c: Consignment, kind: DocumentKind) -> list[D]:
         t = c.transaction
         if kind == "order":

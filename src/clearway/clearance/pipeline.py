@@ -107,8 +107,13 @@ def advance(
         result = link_with(docs, row)
         row.status.link_status = result.status
         linked.append((row, result))
-    STAGES.add("link", clock() - started, len(rows))
     deciding = [row for row, result in linked if not _waits(result, expired)]
+    # Another process may be deciding a parcel of the same orders now: take them in turn, and read the
+    # controls again once ours (store/order_locks.py). The orders that gained one are linked again.
+    stale: set[str] = set()
+    if deciding and store.lock_orders({(r.record.transaction.order_number, r.operator_id) for r in deciding}):
+        stale = docs.see_controls(store.controlled_by_order({r.record.transaction.order_number for r in deciding}))
+    STAGES.add("link", clock() - started, len(rows))
     risks: dict[str, RiskResult] = {}
     if config.risk is not None and deciding:
         with STAGES.stage("risk", len(deciding)):
@@ -119,12 +124,13 @@ def advance(
     controlled_here: set[tuple[str, str]] = set()
     for row, result in linked:
         order = (row.record.transaction.order_number, row.operator_id)
-        if order in controlled_here:
-            # Another parcel of the order was put under control earlier in this batch: linked again,
-            # this one sees it, as it would had the two come one after the other. Otherwise two
-            # parcels of one order sent together would slip past order_under_control (the link
-            # stage ran for the whole batch before any decision). Whether documents are missing
-            # does not depend on it, so a declaration that waits still waits; risk reads no link.
+        if order in controlled_here or order[0] in stale:
+            # Another parcel of the order was put under control earlier in this batch (or by another
+            # process meanwhile): linked again, this one sees it, as it would had the two come one
+            # after the other. Otherwise two parcels of one order sent together would slip past
+            # order_under_control (the link stage ran for the whole batch before any decision).
+            # Whether documents are missing does not depend on it, so a declaration that waits still
+            # waits; risk reads no link.
             result = link_with(docs, row)
             row.status.link_status = result.status
         if _waits(result, expired):

@@ -34,6 +34,12 @@ class ClearanceStore(Protocol):
         """The consignments with these ids; ``lock``: held for update until the transaction ends
         (PostgreSQL), so that a change committed meanwhile by another process is read, not undone."""
 
+    def lock_orders(self, orders: Collection[tuple[str, str]]) -> bool:
+        """Hold these (order number, declarant) pairs until the transaction ends, so that another
+        process deciding a parcel of one of them waits for this one's commit (store/order_locks.py).
+        True if a control committed since the documents were read may be missed: PostgreSQL. False
+        where one process writes (SQLite): what was read is current."""
+
     def controlled_by_order(self, order_numbers: Collection[str]) -> dict[str, list[tuple[str, str]]]:
         """Per order number, the (id, operator id) of consignments under customs control."""
 

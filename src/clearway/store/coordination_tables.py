@@ -1,5 +1,5 @@
-"""What processes on one database share to stay within one limit: rate-limit buckets and the rows a
-buyer's per-person quota is serialised on.
+"""What processes on one database share to stay within one limit: rate-limit buckets, the rows a
+buyer's per-person quota is serialised on, and the rows decisions on one declarant's order are.
 
 Kept apart from clearway.store.tables (on the same ``metadata``), like the privacy and risk tables.
 """
@@ -32,4 +32,13 @@ quota_buyers = sa.Table(
     "quota_buyers",
     metadata,
     sa.Column("buyer_key", sa.String(64), primary_key=True),
+)
+
+# One row per (declarant, order) some process decided a declaration of (a hash, as the buyers' keys),
+# locked FOR UPDATE by the transaction deciding it: two processes deciding parcels of one order at
+# the same moment take turns, so the second sees the first's customs control (store/order_locks.py).
+order_locks = sa.Table(
+    "order_locks",
+    metadata,
+    sa.Column("order_key", sa.String(64), primary_key=True),
 )

@@ -31,7 +31,7 @@ from clearway.clearance.notices import Notice, Subscribers
 from clearway.dataset.records import DOCUMENT_TYPES, Consignment, DocumentKind
 from clearway.revenue.model import PriorUsage
 from clearway.risk.lanes import RiskResult
-from clearway.store import document_repo, link_lookups, message_repo, revenue_repo, risk_repo, webhook_repo
+from clearway.store import document_repo, link_lookups, message_repo, order_locks, revenue_repo, risk_repo, webhook_repo
 from clearway.store.audit_log import SqlAuditLog
 from clearway.store.bulk import BulkWriter
 from clearway.store.tables import (
@@ -195,6 +195,12 @@ class SqlClearanceStore:
 
     def consignments_by_id(self, ids: Collection[str], *, lock: bool = False) -> dict[str, StoredConsignment]:
         return {c.id: c for c in self._consignments("", (), "c.id", ids, lock=lock)}
+
+    def lock_orders(self, orders: Collection[tuple[str, str]]) -> bool:
+        if self.bulk.sqlite:
+            return False
+        order_locks.lock_orders(self.conn, orders)
+        return True
 
     def controlled_by_order(self, order_numbers: Collection[str]) -> dict[str, list[tuple[str, str]]]:
         found: dict[str, list[tuple[str, str]]] = {}
