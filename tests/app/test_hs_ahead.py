@@ -13,7 +13,7 @@ import pytest
 
 from clearway.app.classification import pipeline_stage
 from clearway.app.demo import register_traffic_operators
-from clearway.app.hs_ahead import CheckAhead, check_ahead, shutdown_pools
+from clearway.app.hs_ahead import _POOLS, CheckAhead, check_ahead, shutdown_pools, start
 from clearway.app.intake import CHUNK, FIRST_CHUNK, _Asking, _growing, _read_ahead
 from clearway.app.platform import Clearway
 from clearway.classify.classifier import Classifier
@@ -121,21 +121,61 @@ def test_a_process_that_cannot_start_leaves_the_check_here(
     assert counting.pairs == 4
 
 
-def test_ingest_shows_each_chunk_before_handing_out_the_one_before() -> None:
+def test_a_process_that_cannot_start_leaves_no_check_ahead(
+    hs_model: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def no_process(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("no semaphores here")
+
+    stage = pipeline_stage(Settings(hs_model_dir=hs_model))
+    monkeypatch.setattr("clearway.app.hs_ahead.ProcessPoolExecutor", no_process)
+    shutdown_pools()
+    start(Path(hs_model), stage)  # nothing raised: the check will run here
+    with check_ahead(Path(hs_model), stage) as ahead:
+        assert ahead is None
+    assert "cannot start" in caplog.text
+
+
+def test_start_begins_the_process_before_any_question(hs_model: str) -> None:
+    """Started ahead of the first file, it loads its model meanwhile: by the first question it is up."""
+    shutdown_pools()
+    stage = pipeline_stage(Settings(hs_model_dir=hs_model))
+    start(Path(hs_model), stage)
+    [pool] = _POOLS.values()
+    deadline = time.monotonic() + 120
+    while not any(p.is_alive() for p in (pool._processes or {}).values()):
+        assert time.monotonic() < deadline, "the HS check process never started"
+        time.sleep(0.05)
+    start(Path(hs_model), stage)  # once per model: the same process
+    assert list(_POOLS.values()) == [pool]
+
+
+def test_ingest_shows_the_next_two_chunks_before_handing_out_one() -> None:
     events: list[str] = []
 
     def chunks() -> Iterator[list[Any]]:
-        for n in range(3):
+        for n in range(4):
             events.append(f"read {n}")
             yield [n]
 
     for chunk in _read_ahead(chunks(), lambda c: events.append(f"ask {c[0]}")):
         events.append(f"run {chunk[0]}")
-    assert events == ["read 0", "ask 0", "read 1", "ask 1", "run 0", "read 2", "ask 2", "run 1", "run 2"]
+    assert events == [
+        *("read 0", "ask 0", "read 1", "ask 1", "read 2", "ask 2", "run 0"),
+        *("read 3", "ask 3", "run 1", "run 2", "run 3"),
+    ]
+
+
+def test_a_short_file_is_handed_out_whole_and_in_order() -> None:
+    asked: list[int] = []
+    assert list(_read_ahead(iter([[0], [1]]), lambda c: asked.append(c[0]))) == [[0], [1]]
+    assert asked == [0, 1]
+    assert list(_read_ahead(iter([]), asked.append)) == []
 
 
 def test_a_files_chunks_start_small_and_double_up_to_the_usual_size() -> None:
-    assert list(itertools.islice(_growing(FIRST_CHUNK, CHUNK), 7)) == [500, 1000, 2000, 4000, 8000, 10000, 10000]
+    sizes = list(itertools.islice(_growing(FIRST_CHUNK, CHUNK), 9))
+    assert sizes == [100, 200, 400, 800, 1600, 3200, 6400, 10000, 10000]
 
 
 def test_ingest_with_the_check_ahead_stores_what_it_stores_without(

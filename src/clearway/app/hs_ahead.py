@@ -72,18 +72,45 @@ class CheckAhead:
 def check_ahead(folder: Path, stage: HsMismatchStage | None) -> Iterator[CheckAhead | None]:
     """A CheckAhead for the pipeline's stage, or None: no stage (no model loaded) or a single CPU.
     What was asked and not taken is forgotten at the end."""
-    # Imported here: app.classification loads the classifier's modules, which a caller without a
-    # stage (no model) never needs.
-    from clearway.app.classification import digest_of
-
-    digest = digest_of(stage) if stage is not None else None
-    if stage is None or digest is None or _cpus() < 2:
+    digest = _usable(stage)
+    # Started now if not yet: it loads its model while the file is counted and its first chunk read.
+    if stage is None or digest is None or not _started(folder, digest):
         yield None
         return
     try:
         yield CheckAhead(stage, folder, digest)
     finally:
         stage.drop_ahead()
+
+
+def start(folder: Path, stage: HsMismatchStage | None) -> None:
+    """Start the process of the stage's model, if check_ahead would use one, without waiting for it."""
+    digest = _usable(stage)
+    if digest is not None:
+        _started(folder, digest)
+
+
+def _started(folder: Path, digest: str) -> bool:
+    """Whether the process of this model runs or is starting (started now if need be)."""
+    key = (str(folder.resolve()), digest)
+    try:
+        _pool(*key)
+    except Exception as exc:  # the interpreter cannot be started: the check runs in this process
+        _log.warning("the HS check process cannot start (%s): the check runs in this process", exc)
+        _forget(key)
+        return False
+    return True
+
+
+def _usable(stage: HsMismatchStage | None) -> str | None:
+    """The digest of the stage's model, if its check can be asked ahead: a model and two CPUs."""
+    # Imported here: app.classification loads the classifier's modules, which a caller without a
+    # stage (no model) never needs.
+    from clearway.app.classification import digest_of
+
+    if stage is None or _cpus() < 2:
+        return None
+    return digest_of(stage)
 
 
 def shutdown_pools() -> None:
@@ -104,7 +131,8 @@ def _cpus() -> int:
 
 def _pool(folder: str, digest: str) -> ProcessPoolExecutor:
     """The process of this model, started on first use and kept for the next files (starting one
-    costs an interpreter and a model load)."""
+    costs an interpreter and a model load). Started at once, not at its first task: an executor
+    starts its process when a task is first submitted, so it is given one that does nothing."""
     with _POOLS_LOCK:
         pool = _POOLS.get((folder, digest))
         if pool is None:
@@ -114,7 +142,12 @@ def _pool(folder: str, digest: str) -> ProcessPoolExecutor:
                 initializer=_load,
                 initargs=(folder, digest),
             )
+            pool.submit(_nothing)
         return pool
+
+
+def _nothing() -> None:
+    """The first task of a new process: none, so that it starts (and loads its model) now."""
 
 
 def _forget(key: tuple[str, str]) -> None:

@@ -15,6 +15,7 @@ import msgspec
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from clearway.app import hs_ahead
 from clearway.app.hs_ahead import CheckAhead
 from clearway.app.hs_ahead import check_ahead as hs_check_ahead
 from clearway.app.logs import batch
@@ -28,10 +29,14 @@ from clearway.intake.ndjson import iter_ndjson_lines
 from clearway.intake.parsed import Parsed, record_type
 from clearway.intake.sniff import detect_format, detect_kind
 from clearway.intake.tabular import read_csv, read_parquet
+from clearway.risk.hs_mismatch import HsMismatchStage
 
 _log = logging.getLogger(__name__)
 CHUNK = 10_000
-FIRST_CHUNK = 500  # with the HS check computed ahead (_read_ahead): the first chunk of a file
+# With the HS check computed ahead (_read_ahead): a file's first chunk, whose check mostly runs here
+# (nothing precedes it), and how many chunks are asked for ahead of the one going through.
+FIRST_CHUNK = 100
+AHEAD = 2
 _SHOWN_ERRORS = 20
 
 
@@ -88,19 +93,19 @@ def _paused_chunks(items: Iterator[Parsed[Any]], sizes: Iterator[int]) -> Iterat
 
 
 def _read_ahead(
-    chunks: Iterator[list[Parsed[Any]]], coming: Callable[[list[Parsed[Any]]], None]
+    chunks: Iterator[list[Parsed[Any]]], coming: Callable[[list[Parsed[Any]]], None], depth: int = AHEAD
 ) -> Iterator[list[Parsed[Any]]]:
-    """The chunks in order, each next one read (and shown to ``coming``) before the one before is
-    handed out: what is asked ahead for it is computed while its predecessor goes through."""
-    current = next(chunks, None)
-    if current is not None:
-        coming(current)
-    while current is not None:
-        following = next(chunks, None)
-        if following is not None:
-            coming(following)
-        yield current
-        current = following
+    """The chunks in order, the ``depth`` next ones read (and shown to ``coming``) before one is
+    handed out: what is asked ahead for them is computed while the ones before go through. Two, not
+    one: chunks double in size (``_growing``), and the other process, about twice as fast as the
+    pipeline, would only just finish a chunk twice the size of the one going through."""
+    read: collections.deque[list[Parsed[Any]]] = collections.deque()
+    for chunk in chunks:
+        coming(chunk)
+        read.append(chunk)
+        if len(read) > depth:
+            yield read.popleft()
+    yield from read
 
 
 class _Asking:
@@ -163,14 +168,13 @@ def ingest_file(
             _log.info("ingest of %s (%s) for %s started", path.name, kind, operator, extra={"file": path.name})
             task = progress.add_task("ingest", total=_count_rows(path, fmt))
             parsed = _parsed(path, fmt, kind, decoder, handle)
-            risk = svc.config.risk if check_ahead and kind == "consignment" else None
-            stage = risk.hs_mismatch if risk is not None else None
+            stage = hs_stage(svc) if check_ahead and kind == "consignment" else None
             ahead = stack.enter_context(hs_check_ahead(Path(svc.settings.hs_model_dir), stage))
             asking = _Asking(ahead) if ahead is not None else None
             if asking is None:
                 chunks = _paused_chunks(parsed, itertools.repeat(CHUNK))
             else:
-                # The HS check of each next chunk is computed on another core meanwhile. Nothing
+                # The HS check of the next chunks is computed on another core meanwhile. Nothing
                 # precedes a file's first chunk: it starts small, so that little of its check is
                 # left to do here, and each next one is twice as large, up to CHUNK.
                 chunks = _read_ahead(_paused_chunks(parsed, _growing(FIRST_CHUNK, CHUNK)), asking.coming)
@@ -194,6 +198,20 @@ def ingest_file(
             errors_out.close()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def hs_stage(svc: Clearway) -> HsMismatchStage | None:
+    """The pipeline's HS check, if its risk step has one (a model is loaded)."""
+    risk = svc.config.risk
+    return risk.hs_mismatch if risk is not None else None
+
+
+def start_check_ahead(svc: Clearway) -> None:
+    """Start the HS check's process now, if ingests will use it (``hs_check_ahead``, a model, two
+    CPUs): a caller about to ingest several files, documents first, lets it load the model meanwhile
+    instead of while the first declarations go through."""
+    if svc.settings.hs_check_ahead:
+        hs_ahead.start(Path(svc.settings.hs_model_dir), hs_stage(svc))
 
 
 def _submit(svc: Clearway, kind: str, operator: str, records: list[Any]) -> list[SubmissionResult]:
