@@ -1,7 +1,8 @@
 """The scheduled jobs every server process's sweep runs, each by one process at a time.
 
 Holding overdue declarations, expiring unanswered pre-loading referrals, creating next months'
-partitions (PostgreSQL) and retraining the targeting model write shared state; with several
+partitions and pruning the lock anchors (PostgreSQL) and retraining the targeting model write shared
+state; with several
 processes on one PostgreSQL database each job runs in the process that takes its lock first
 (store/job_lock.py), and the others skip it until their next sweep. A job that finds nothing to
 do is cheap, so the sweep asks every time.
@@ -16,7 +17,7 @@ import logging
 from clearway.app import metrics
 from clearway.app.logs import BATCH_ID, batch
 from clearway.app.platform import Clearway
-from clearway.store import partitions
+from clearway.store import lock_anchors, partitions
 from clearway.store.job_lock import only_one
 
 log = logging.getLogger("clearway")
@@ -30,6 +31,7 @@ class SweepReport:
     referrals_expired: int = 0
     retrained: bool = False
     partitions_created: list[str] = dataclasses.field(default_factory=list)
+    anchors_pruned: dict[str, int] = dataclasses.field(default_factory=dict)
     skipped: list[str] = dataclasses.field(default_factory=list)
 
 
@@ -59,6 +61,12 @@ def _run_due_jobs(svc: Clearway, *, now: dt.datetime | None, retrain: bool) -> S
             report.partitions_created = [str(month) for month in created]
         else:
             report.skipped.append("partitions")
+    # The rows locked to take turns on a buyer or an order, once a table has grown large (PostgreSQL).
+    with only_one(svc.engine, "lock_anchors") as mine:
+        if mine:
+            report.anchors_pruned = lock_anchors.prune(svc.engine)
+        else:
+            report.skipped.append("lock_anchors")
     if retrain:
         with only_one(svc.engine, "retrain") as mine:
             if mine:
@@ -72,6 +80,8 @@ def _run_due_jobs(svc: Clearway, *, now: dt.datetime | None, retrain: bool) -> S
         log.info("%d pre-loading referrals unanswered in time: do not load", report.referrals_expired)
     if report.partitions_created:
         log.info("created the monthly partitions of %s", ", ".join(report.partitions_created))
+    if report.anchors_pruned:
+        log.info("lock anchors pruned: %s", report.anchors_pruned)
     if report.skipped:
         log.info("sweep: %s running in another process, left to it", ", ".join(report.skipped))
     return report

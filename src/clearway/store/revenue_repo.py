@@ -15,7 +15,7 @@ from clearway.clearance.assessment import AssessedConsignment
 from clearway.revenue.model import Assessment, PriorUsage
 from clearway.revenue.rates import TableRate
 from clearway.revenue.schemes import Registration
-from clearway.store import assessment_codec, body_parts
+from clearway.store import assessment_codec, body_parts, lock_anchors
 from clearway.store.bulk import BulkWriter
 from clearway.store.revenue_tables import assessments, customs_rates, quota_ledger, tax_scheme_registry
 from clearway.store.tables import consignments, plain_row
@@ -150,20 +150,11 @@ def lock_buyers(conn: sa.Connection, keys: Collection[str]) -> None:
 
     A buyer's usage is read, the parcel assessed against what is left, and the charge written in
     one transaction; two processes doing that for one buyer at once would each miss the other's
-    charge and together let the buyer past the limit. So the buyer's row is locked first, and the
-    second transaction reads the usage once the first has committed (READ COMMITTED takes a new
-    snapshot per statement). Keys in sorted order, inserted then locked, so that two batches never
-    wait for each other in a circle. SQLite has one writing process, serialised by the service.
+    charge and together let the buyer past the limit. So the buyer's anchor is locked first
+    (store/lock_anchors.py), and the second transaction reads the usage once the first has
+    committed. SQLite has one writing process, serialised by the service.
     """
-    ordered = sorted(set(keys))
-    conn.exec_driver_sql(
-        "INSERT INTO quota_buyers (buyer_key) SELECT k FROM unnest(%s::text[]) AS k ORDER BY k "
-        "ON CONFLICT (buyer_key) DO NOTHING",
-        (ordered,),
-    )
-    conn.exec_driver_sql(
-        "SELECT buyer_key FROM quota_buyers WHERE buyer_key = ANY(%s) ORDER BY buyer_key FOR UPDATE", (ordered,)
-    )
+    lock_anchors.lock(conn, "quota_buyers", keys)
 
 
 def latest_assessment(conn: sa.Connection, consignment_id: str) -> Assessment | None:
