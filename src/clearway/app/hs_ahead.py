@@ -3,7 +3,7 @@
 The check (classify.mismatch.check_codes, 3,000 to 4,000 pairs a CPU-second) is the costliest part
 of the risk stage when a file's titles are all different, and the bulk pipeline runs on one core. A
 caller that knows its next batch before the current one reaches the risk stage (`clearway ingest`
-reads one chunk ahead) asks for that batch's answers here; a process of its own, started once,
+reads two chunks ahead) asks for those batches' answers here; a process of its own, started once,
 loads the same model and computes them on another core. The risk stage takes them when its batch
 comes (risk.hs_mismatch.HsMismatchStage.ask_ahead), and computes itself, without waiting, those
 not ready yet.

@@ -20,7 +20,7 @@ marketplaces send the same titles over and over; a pair's answer depends only on
 model, so the row path and the frame path give the same labels.
 
 Answers may also be asked for ahead (``ask_ahead``), for a batch that has not reached the risk stage
-yet: a caller that knows its next batch (`clearway ingest` reads one chunk ahead) has them computed
+yet: a caller that knows its next batches (`clearway ingest` reads two chunks ahead) has them computed
 on another core while this one runs the batch before (app/hs_ahead.py). ``labels`` then takes the
 answers that are ready and computes the others itself, without waiting, so the labels never depend
 on where or whether an answer was computed ahead, only on the pair and the model.
