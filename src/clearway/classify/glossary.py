@@ -14,9 +14,10 @@ what they cover). No translation service or model is used.
   first, then single words; a phrase never spans punctuation ("gold ring, light blue" holds no
   "ring light"). Punctuation is kept where it stands (the features drop it).
 - Spanish and French (accents folded) put their English in the phrase's place ("gafas de sol" ->
-  "sunglasses"). A word that is also English ("table", "robe", "pan") is translated only when the
-  text shows other signs of that language (a second glossary word or one of its function words), so
-  that "coffee table" stays a table and "robe en coton" becomes a dress.
+  "sunglasses"). A word that is also English ("table", "robe", "pan"; a word of the nomenclature or
+  of the English glossary, such as "jersey" or "t-shirt") is translated only when the text shows other
+  signs of that language (a second glossary word or one of its function words), so that "coffee
+  table" stays a table, "Women's Jersey Dress" a knitted dress, and "robe en coton" becomes a dress.
 - English marketplace words (``en.tsv``) and phrases (``en-phrases.tsv``) keep their place and add
   the nomenclature's words beside them ("hoodie" -> "hoodie sweatshirt jersey pullover", "power
   bank" -> "power bank accumulators lithium-ion"). When a phrase is read, its words are not also read alone: a phrase is
@@ -118,6 +119,10 @@ class Glossary:
     mixed: tuple[tuple[str, str], ...]  # Chinese entries with a Latin letter ("t恤"), replaced as they stand
     starts: frozenset[str] = frozenset()  # first words of the phrases (Spanish, French and English)
     known: frozenset[str] = frozenset()  # every Spanish and French glossary key
+    # The English glossary's single words ("t-shirt", "jersey", "leggings"): English too, like the
+    # nomenclature's words, so a Spanish or French entry of the same spelling does not take them over
+    # in an English title.
+    english_keys: frozenset[str] = frozenset()
 
     def translate(self, text: str, english_words: frozenset[str] = frozenset()) -> str:
         """``text`` (already in matching form) with its Chinese, Spanish and French goods words in English
@@ -156,7 +161,11 @@ class Glossary:
         counts = {}
         for language, table in self.words.items():
             function = _FUNCTION_WORDS[language]
-            counts[language] = sum(1 for w in words if w in function or (w in table and w not in english_words))
+            counts[language] = sum(
+                1
+                for w in words
+                if w in function or (w in table and w not in english_words and w not in self.english_keys)
+            )
         return counts
 
     def _latin(
@@ -203,7 +212,7 @@ class Glossary:
             if found is None:
                 continue
             # One English word alone is read as English unless the text leans to the language.
-            if length == 1 and phrase in english_words and evidence[language] < 2:
+            if length == 1 and (phrase in english_words or phrase in self.english_keys) and evidence[language] < 2:
                 continue
             return found
         return None
@@ -222,6 +231,7 @@ def glossary() -> Glossary:
         mixed=tuple((k, v) for k, v in chinese.items() if any(c.isascii() for c in k)),
         starts=frozenset(k.split()[0] for table in (*words.values(), english) for k in table if " " in k),
         known=frozenset(k for table in words.values() for k in table),
+        english_keys=frozenset(k for k in english if " " not in k),
     )
 
 

@@ -96,12 +96,14 @@ class Ranker:
         return np.clip(self.calibration(p.reshape(-1)).reshape(p.shape), 0.0, 1.0)
 
     @classmethod
-    def fit(cls, x: Array, target: Array, penalty: float = 1e-3) -> Ranker:
+    def fit(cls, x: Array, target: Array, penalty: float = 1e-3, weight: Array | None = None) -> Ranker:
         """``target``: per query, the position of the right candidate, or -1 when it is not among them
-        (such queries still teach nothing to the softmax, but count in the calibration)."""
+        (such queries still teach nothing to the softmax, but count in the calibration); ``weight``:
+        per query, how much it counts in the likelihood (default: all alike)."""
         keep = target >= 0
         xs, ts = x[keep], target[keep]
-        n = max(len(ts), 1)
+        ws = np.ones(len(ts)) if weight is None else np.asarray(weight, dtype=np.float64)[keep]
+        n = max(float(ws.sum()), 1.0)
 
         def loss(w: Array) -> tuple[float, Array]:
             z = xs @ w
@@ -111,8 +113,8 @@ class Ranker:
             )
             grad_z = p.copy()
             grad_z[np.arange(len(ts)), ts] -= 1.0
-            grad = np.einsum("qc,qcf->f", grad_z, xs) / n + penalty * w
-            return float(-chosen.sum() / n + 0.5 * penalty * w @ w), grad
+            grad = np.einsum("qc,qcf->f", grad_z * ws[:, None], xs) / n + penalty * w
+            return float(-(ws * chosen).sum() / n + 0.5 * penalty * w @ w), grad
 
         start = np.zeros(x.shape[2])
         start[0] = start[1] = 5.0

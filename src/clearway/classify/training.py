@@ -34,6 +34,9 @@ class TrainConfig:
     max_char_df: float = 1.0
     folds: int = 5
     penalty: float = 1e-3
+    # How far the ranker's training evens out the subheadings: each reference counts 1 / n ** balance,
+    # n its subheading's references (0: every reference alike).
+    balance: float = 0.5
 
 
 @dataclass
@@ -78,6 +81,8 @@ def fit(
     folds = np.asarray([fold_of(e.group, config.folds) if e.source != "nomenclature" else -1 for e in examples])
     blocks: list[Array] = []
     targets: list[Array] = []
+    weights: list[Array] = []
+    per_code = np.bincount([position[c] for c, is_ref in zip(labels, labelled, strict=True) if is_ref], minlength=len(codes))
     for fold in range(config.folds):
         held = folds == fold
         if not held.any():
@@ -93,9 +98,11 @@ def fit(
         truth = np.asarray([position[labels[i]] for i in np.flatnonzero(held)])
         hit = chosen == truth[:, None]
         targets.append(np.where(hit.any(axis=1), hit.argmax(axis=1), -1))
+        weights.append(np.maximum(per_code[truth], 1).astype(np.float64) ** -config.balance)
     xs = np.concatenate(blocks) if blocks else np.zeros((0, 1, len(FEATURES)))
     ts = np.concatenate(targets) if targets else np.zeros(0, dtype=np.int64)
-    ranker = Ranker.fit(xs, ts, config.penalty)
+    ws = np.concatenate(weights) if weights else np.zeros(0)
+    ranker = Ranker.fit(xs, ts, config.penalty, ws / ws.mean() if len(ws) else None)
     p = ranker.probabilities(xs) if len(ts) else np.zeros((0, 1))
     top = p.argmax(axis=1) if len(ts) else np.zeros(0, dtype=np.int64)
     order = np.argsort(np.asarray([position[c] for c in labels]), kind="stable")
