@@ -32,7 +32,7 @@ def test_unknown_chinese_characters_are_dropped_and_latin_kept() -> None:
 
 
 def test_spanish_and_french_with_accents_folded_and_phrases_first() -> None:
-    assert read("Camiseta de algodón para niña") == "t-shirt de cotton for girl girls"
+    assert read("Camiseta de algodón para niña") == "t-shirt of cotton for girl girls"
     assert read("Gafas de sol") == "sunglasses"
     assert read("Boucles d'oreilles en argent").startswith("earrings")
 
@@ -40,7 +40,17 @@ def test_spanish_and_french_with_accents_folded_and_phrases_first() -> None:
 def test_an_english_word_stays_english_unless_the_text_is_foreign() -> None:
     assert read("coffee table") == "coffee table"
     assert read("bath robe") == "bath robe"
-    assert read("robe en coton pour femme") == "dress en cotton for women"
+    assert read("robe en coton pour femme") == "dress of cotton for women"
+
+
+def test_an_empty_english_reads_a_word_as_nothing() -> None:
+    # Selling words and colours whose characters would otherwise read as goods: 包 is a bag, 花 flowers.
+    assert read("包邮印花连衣裙") == "dress"
+    assert read("金色不锈钢项链").startswith("stainless steel necklace")
+    assert read("Vestido negro de gasa, nuevo") == "dress of chiffon,"
+    # A Spanish "impermeable" is waterproof; the French word is a raincoat.
+    assert read("Mochila impermeable para niños").startswith("backpack rucksack waterproof")
+    assert read("Imperméable pour femme").startswith("raincoat")
 
 
 def test_english_marketplace_words_are_expanded_in_place() -> None:
