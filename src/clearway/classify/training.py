@@ -82,7 +82,8 @@ def fit(
     blocks: list[Array] = []
     targets: list[Array] = []
     weights: list[Array] = []
-    per_code = np.bincount([position[c] for c, is_ref in zip(labels, labelled, strict=True) if is_ref], minlength=len(codes))
+    references = [position[c] for c, is_reference in zip(labels, labelled, strict=True) if is_reference]
+    per_code = np.bincount(references, minlength=len(codes))
     for fold in range(config.folds):
         held = folds == fold
         if not held.any():
