@@ -115,7 +115,7 @@ class Settings:
     hs_model_dir: str = "var/hs-model"
     # Folder of the public reference data the HS classifier trains from (the repository's data/reference).
     hs_reference_dir: str = "data/reference"
-    # clearway ingest: have the HS code check of each next chunk computed by a process of its own, on
+    # clearway ingest: have the HS code check of the next two chunks computed by a process of its own, on
     # another core (app/hs_ahead.py); never with a single CPU. The labels are the same either way.
     hs_check_ahead: bool = True
     # Seconds the statistics' in-memory facts may lag the store: a dashboard or /v1/stats query

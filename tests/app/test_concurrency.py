@@ -16,10 +16,12 @@ import pytest
 import sqlalchemy as sa
 
 from clearway.app.platform import Clearway
-from clearway.clearance.lifecycle import State
+from clearway.clearance import actions
+from clearway.clearance.lifecycle import HoldReason, State
 from clearway.clearance.model import SubmissionResult
 from clearway.clearance.stages import STAGES, since
 from clearway.dataset.records import Consignment, Order, Payment, Waybill
+from clearway.store.repository import SqlClearanceStore
 from tests.conftest import decode
 
 T0 = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)
@@ -100,13 +102,16 @@ def test_a_declaration_committed_while_the_documents_were_open_is_linked(
     assert history_of(second, str(result.id)) == ["received", "awaiting_documents", "assessed", "released"]
 
 
-def waiting_on_a_lock(engine: sa.Engine, seconds: float = 10.0) -> bool:
-    """Whether some session of the test database is waiting on a lock (the unique index's)."""
+def waiting_on_a_lock(engine: sa.Engine, seconds: float = 10.0, statement: str = "%") -> bool:
+    """Whether some session of the test database is waiting on a lock (the unique index's) in a
+    statement like ``statement`` (a LIKE pattern)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         with engine.connect() as conn:
             waiting = conn.exec_driver_sql(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' "
+                "AND query LIKE %s",
+                (statement,),
             ).scalar_one()
         if waiting:
             return True
@@ -188,7 +193,7 @@ def test_a_parcel_decided_while_another_process_puts_its_order_under_control_is_
     answers: list[SubmissionResult] = []
     other = threading.Thread(target=lambda: answers.extend(second.submit_consignments(COURIER, [hair], now=T0)))
     other.start()
-    assert waiting_on_a_lock(service.engine), "the second parcel's decision never waited for the first's order"
+    assert waiting_on_a_lock(service.engine, statement="%order_locks%"), "the second parcel never waited for the order"
     finish(thread, release)
     other.join(30)
     assert not other.is_alive()
@@ -198,3 +203,46 @@ def test_a_parcel_decided_while_another_process_puts_its_order_under_control_is_
     assert dossier is not None and dossier.link is not None
     assert "order_under_control" in {r.code for r in dossier.link.reasons}
     assert history_of(service, str(later.id)) == ["received", "assessed", "held"]
+
+
+def test_a_parcel_decided_while_an_officer_takes_another_of_its_order_into_control_is_not_released(
+    service: Clearway, second: Clearway, consignment: Consignment, order: Order, payment: Payment, waybill: Waybill
+) -> None:
+    """The officer holds the first parcel (waiting for its waybill) for examination in a transaction
+    still open when the second parcel, its documents all there, is decided in another process: the
+    officer's control locks the order too, so the second waits and sees it."""
+    send_documents(service, order, payment, waybill)
+    first = parcel(consignment, "MSG-0009", "Hair spray 50 ml", "RR111111115CN")  # its waybill never sent
+    [waiting] = service.submit_consignments(COURIER, [first], now=T0)
+    assert waiting.state is State.AWAITING_DOCUMENTS
+    inside, release = threading.Event(), threading.Event()
+
+    def officer() -> None:
+        with service.engine.begin() as conn:
+            actions.control(
+                SqlClearanceStore(conn),
+                str(waiting.id),
+                State.HELD,
+                reason="examination",
+                now=T0,
+                actor="officer:olga",
+                hold_reason=HoldReason.INSPECTION,
+            )
+            inside.set()
+            assert release.wait(30), "the test never let the officer's transaction commit"
+
+    held = threading.Thread(target=officer)
+    held.start()
+    assert inside.wait(30)
+    answers: list[SubmissionResult] = []
+    other = threading.Thread(target=lambda: answers.extend(second.submit_consignments(COURIER, [consignment], now=T0)))
+    other.start()
+    assert waiting_on_a_lock(service.engine, statement="%order_locks%"), "the parcel never waited for the order"
+    finish(held, release)
+    other.join(30)
+    assert not other.is_alive()
+    [later] = answers
+    assert later.state is State.HELD
+    dossier = service.dossier(None, str(later.id))
+    assert dossier is not None and dossier.link is not None
+    assert "order_under_control" in {r.code for r in dossier.link.reasons}

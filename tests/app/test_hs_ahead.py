@@ -136,8 +136,10 @@ def test_a_process_that_cannot_start_leaves_no_check_ahead(
     assert "cannot start" in caplog.text
 
 
-def test_start_begins_the_process_before_any_question(hs_model: str) -> None:
-    """Started ahead of the first file, it loads its model meanwhile: by the first question it is up."""
+def test_start_begins_the_process_before_any_question(hs_model: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Started ahead of the first file, its process runs before anything is asked of it (and loads
+    its model meanwhile: that its answers then come from that model is tested above)."""
+    monkeypatch.setattr("clearway.app.hs_ahead._cpus", lambda: 2)  # as on the two-core machines
     shutdown_pools()
     stage = pipeline_stage(Settings(hs_model_dir=hs_model))
     start(Path(hs_model), stage)

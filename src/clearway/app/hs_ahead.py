@@ -70,7 +70,8 @@ class CheckAhead:
 
 @contextlib.contextmanager
 def check_ahead(folder: Path, stage: HsMismatchStage | None) -> Iterator[CheckAhead | None]:
-    """A CheckAhead for the pipeline's stage, or None: no stage (no model loaded) or a single CPU.
+    """A CheckAhead for the pipeline's stage, or None: no stage (no model loaded), a single CPU, or
+    a process that cannot be started (the check then runs in this one).
     What was asked and not taken is forgotten at the end."""
     digest = _usable(stage)
     # Started now if not yet: it loads its model while the file is counted and its first chunk read.

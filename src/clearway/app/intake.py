@@ -16,8 +16,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from clearway.app import hs_ahead
-from clearway.app.hs_ahead import CheckAhead
-from clearway.app.hs_ahead import check_ahead as hs_check_ahead
 from clearway.app.logs import batch
 from clearway.app.platform import Clearway
 from clearway.clearance.lifecycle import State
@@ -114,7 +112,7 @@ class _Asking:
     their documents (declarations sent first), their check comes later, with the documents: asking
     ahead would be work for nothing, so it stops."""
 
-    def __init__(self, ahead: CheckAhead) -> None:
+    def __init__(self, ahead: hs_ahead.CheckAhead) -> None:
         self.ahead = ahead
         self.asked: collections.deque[list[Any]] = collections.deque()
         self.worth_it = True
@@ -142,7 +140,7 @@ def ingest_file(
     console: Console | None = None,
     check_ahead: bool = False,
 ) -> IngestSummary:
-    """``check_ahead``: have the HS code check of each next chunk of declarations computed by a
+    """``check_ahead``: have the HS code check of the next chunks of declarations computed by a
     process of its own (app/hs_ahead.py), which starts by importing the caller's main module again
     (``spawn``): only for callers whose main module is import-safe (the command line, the benches)."""
     fmt = detect_format(path)
@@ -169,7 +167,7 @@ def ingest_file(
             task = progress.add_task("ingest", total=_count_rows(path, fmt))
             parsed = _parsed(path, fmt, kind, decoder, handle)
             stage = hs_stage(svc) if check_ahead and kind == "consignment" else None
-            ahead = stack.enter_context(hs_check_ahead(Path(svc.settings.hs_model_dir), stage))
+            ahead = stack.enter_context(hs_ahead.check_ahead(Path(svc.settings.hs_model_dir), stage))
             asking = _Asking(ahead) if ahead is not None else None
             if asking is None:
                 chunks = _paused_chunks(parsed, itertools.repeat(CHUNK))

@@ -14,7 +14,7 @@ import functools
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -46,6 +46,7 @@ from clearway.store.repository import SqlClearanceStore
 
 _log = logging.getLogger(__name__)
 SYSTEM = "system:pipeline"
+T = TypeVar("T")
 
 
 def utcnow() -> dt.datetime:
@@ -206,17 +207,20 @@ class Clearway:
         self, operator_id: str, consignment_id: str, record: Consignment, *, now: dt.datetime | None = None
     ) -> SubmissionResult:
         at, actor = now or utcnow(), f"operator:{operator_id}"
-        with paused_gc(), self._write_lock, self.engine.begin() as conn:
-            store = SqlClearanceStore(conn)
-            done = actions.amend(store, operator_id, consignment_id, record, now=at, actor=actor, config=self.config)
+        done = self._in_turn(
+            lambda store: actions.amend(
+                store, operator_id, consignment_id, record, now=at, actor=actor, config=self.config
+            )
+        )
         waiting = left_waiting([done], {done.index: record})  # an amendment may wait for new documents
         catch_up_after(self.engine, self._write_lock, self.config, waiting, {}, now=at, actor=actor)
         return done
 
     def cancel(self, operator_id: str, consignment_id: str, reason: str, *, now: dt.datetime | None = None) -> None:
         at, actor = now or utcnow(), f"operator:{operator_id}"
-        with paused_gc(), self._write_lock, self.engine.begin() as conn:
-            actions.cancel(SqlClearanceStore(conn), operator_id, consignment_id, reason=reason, now=at, actor=actor)
+        self._in_turn(
+            lambda store: actions.cancel(store, operator_id, consignment_id, reason=reason, now=at, actor=actor)
+        )
 
     def control(
         self,
@@ -229,22 +233,26 @@ class Clearway:
         now: dt.datetime | None = None,
     ) -> None:
         """A customs control step (hold, inspect, release, seize, return); ``actor`` is the officer."""
-        with paused_gc(), self._write_lock, self.engine.begin() as conn:
-            actions.control(
-                SqlClearanceStore(conn),
-                consignment_id,
-                target,
-                reason=reason,
-                now=now or utcnow(),
-                actor=actor,
-                hold_reason=hold_reason,
+        at = now or utcnow()
+        self._in_turn(
+            lambda store: actions.control(
+                store, consignment_id, target, reason=reason, now=at, actor=actor, hold_reason=hold_reason
             )
+        )
 
     def expire_overdue(self, *, now: dt.datetime | None = None) -> int:
-        with paused_gc(), self._write_lock, self.engine.begin() as conn:
-            return pipeline.expire_overdue(
-                SqlClearanceStore(conn), now=now or utcnow(), actor=SYSTEM, config=self.config
-            )
+        at = now or utcnow()
+        return self._in_turn(lambda store: pipeline.expire_overdue(store, now=at, actor=SYSTEM, config=self.config))
+
+    def _in_turn(self, work: Callable[[SqlClearanceStore], T]) -> T:
+        """One transaction of ``work`` under the write lock, run again if PostgreSQL made it a deadlock's
+        victim (two processes taking the same orders' locks in another order: app.concurrency)."""
+
+        def attempt() -> T:
+            with paused_gc(), self._write_lock, self.engine.begin() as conn:
+                return work(SqlClearanceStore(conn))
+
+        return retry_conflicts(attempt)
 
     def page(self, operator_id: str, *, state: str | None, before: str | None, limit: int) -> list[dict[str, Any]]:
         """One page of an operator's consignments, newest first."""

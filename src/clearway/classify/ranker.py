@@ -103,7 +103,8 @@ class Ranker:
         keep = target >= 0
         xs, ts = x[keep], target[keep]
         ws = np.ones(len(ts)) if weight is None else np.asarray(weight, dtype=np.float64)[keep]
-        n = max(float(ws.sum()), 1.0)
+        total = float(ws.sum())
+        n = total if total > 0 else 1.0
 
         def loss(w: Array) -> tuple[float, Array]:
             z = xs @ w

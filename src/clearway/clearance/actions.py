@@ -141,6 +141,10 @@ def control(
     except (IllegalTransition, ValueError) as exc:
         raise Conflict(str(exc)) from exc
     row.status.deadline = None
+    if row.status.control is None and target in (State.HELD, State.INSPECTED):
+        # Taken into control now: a parcel of the same order another process is deciding at this
+        # moment waits for this commit and then sees the control (store/order_locks.py).
+        store.lock_orders({(row.record.transaction.order_number, row.operator_id)})
     if target is State.INSPECTED or (target is State.HELD and hold_reason in CONTROLLING_HOLDS):
         # An officer's hold for examination, or the examination: whatever the declarant sends now
         # changes nothing.

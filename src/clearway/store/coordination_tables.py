@@ -1,5 +1,6 @@
 """What processes on one database share to stay within one limit: rate-limit buckets, the rows a
-buyer's per-person quota is serialised on, and the rows decisions on one declarant's order are.
+buyer's per-person quota is serialised on, and those decisions on one declarant's order are
+serialised on.
 
 Kept apart from clearway.store.tables (on the same ``metadata``), like the privacy and risk tables.
 """

@@ -10,8 +10,8 @@ so that two batches never wait for each other in a circle. Row locks, not adviso
 
 Anchors hold nothing, so they may be deleted any time they are not locked (``prune``: the tables
 grow by one row per buyer or order, hundreds of megabytes a week at a large administration's flow).
-A transaction whose anchor was deleted between its insert and its lock finds it missing and inserts
-it again, until it holds every key it asked for.
+A transaction whose anchor was deleted between its insert and its lock finds it missing, lets go of
+that attempt's locks and takes them all again, until it holds every key it asked for.
 """
 
 from __future__ import annotations
@@ -32,7 +32,14 @@ def lock(conn: sa.Connection, table: str, keys: Collection[str]) -> None:
     """Hold the anchors of ``keys`` in ``table`` until the transaction ends (inserted if missing)."""
     column = ANCHORS[table]
     wanted = sorted(set(keys))
-    while wanted:
+    if not wanted:
+        return
+    while True:
+        # In a savepoint: an anchor ``prune`` deleted between the two statements (it skips locked rows
+        # only) leaves this pass short of it, and then every lock of the pass is let go and all are
+        # taken again, in order. Taking only the missing one, after later keys, could wait in a
+        # circle with a transaction that took it first.
+        attempt = conn.begin_nested()
         conn.exec_driver_sql(
             f"INSERT INTO {table} ({column}) SELECT k FROM unnest(%s::text[]) AS k ORDER BY k "
             f"ON CONFLICT ({column}) DO NOTHING",
@@ -41,9 +48,10 @@ def lock(conn: sa.Connection, table: str, keys: Collection[str]) -> None:
         held = conn.exec_driver_sql(
             f"SELECT {column} FROM {table} WHERE {column} = ANY(%s) ORDER BY {column} FOR UPDATE", (wanted,)
         )
-        locked = {str(key) for (key,) in held}
-        # Deleted by ``prune`` between the two statements (it skips locked rows only): again.
-        wanted = [key for key in wanted if key not in locked]
+        if len(held.all()) == len(wanted):
+            attempt.commit()
+            return
+        attempt.rollback()
 
 
 def prune(engine: sa.Engine, *, above: int = PRUNE_ABOVE) -> dict[str, int]:
