@@ -69,3 +69,13 @@ def test_long_words_are_read_but_not_remembered() -> None:
     assert x.nnz > 0  # its character n-grams ("cott", "otto"...) count
     assert hostile not in vectoriser._word_columns and "shirt" in vectoriser._word_columns
     assert len(hostile) > REMEMBERED_LENGTH
+
+
+def test_chapter_62s_not_knitted_is_not_read_as_knitted() -> None:
+    """ "not" is a stop word; "(not knitted or crocheted)" must not read as chapter 61's "knitted or
+    crocheted", or the two chapters' texts of one garment are the same words."""
+    woven = words_of("Shirts; men's or boys' (not knitted or crocheted), of cotton", english=None)
+    knitted = words_of("Shirts; men's or boys', knitted or crocheted, of cotton", english=None)
+    assert "knitted" not in woven and "woven" in woven
+    assert "knitted" in knitted and "woven" not in knitted
+    assert words_of("dress, not knitted") == ["dress", "woven"]
