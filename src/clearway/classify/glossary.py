@@ -37,7 +37,7 @@ from importlib import resources
 from typing import Final
 
 LANGUAGES: Final = ("zh", "es", "fr")
-# English words, and English phrases of two or three words: one table, two files, each under 500 lines.
+# English words, and English phrases of two or three words: one table, two files (phrases apart, read first).
 _ENGLISH: Final = ("en", "en-phrases")
 # Han characters, and the kana the matching form may turn some of them into (UTS #39 reads 口 as ロ).
 _HAN: Final = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
