@@ -2,9 +2,8 @@
 
 Holding overdue declarations, expiring unanswered pre-loading referrals, creating next months'
 partitions and pruning the lock anchors (PostgreSQL), and retraining the targeting model write
-shared state; with several
-processes on one PostgreSQL database each job runs in the process that takes its lock first
-(store/job_lock.py), and the others skip it until their next sweep. A job that finds nothing to
+shared state; with several processes on one PostgreSQL database each job runs in the process that
+takes its lock first (store/job_lock.py), and the others skip it until their next sweep. A job that finds nothing to
 do is cheap, so the sweep asks every time.
 """
 
