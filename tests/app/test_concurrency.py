@@ -190,19 +190,33 @@ def test_a_parcel_decided_while_another_process_puts_its_order_under_control_is_
     spray = parcel(consignment, "MSG-0001", "Pepper spray 50 ml", waybill.transport_document)
     hair = parcel(consignment, "MSG-0002", "Hair spray 50 ml", "RR111111115CN")
     thread, release, first = held_open(service, [("consignment", COURIER, spray)])
+    later = decided_meanwhile(second, hair, thread, release)
+    [controlled] = first
+    assert (controlled.state, later.state) == (State.HELD, State.HELD)
+    assert "order_under_control" in link_codes(service, later)
+    assert history_of(service, str(later.id)) == ["received", "assessed", "held"]
+
+
+def decided_meanwhile(
+    second: Clearway, record: Consignment, held: threading.Thread, release: threading.Event
+) -> SubmissionResult:
+    """``record`` submitted by the other service while ``held``'s transaction is open: it must wait
+    for the order's lock; its result once ``held`` has committed."""
     answers: list[SubmissionResult] = []
-    other = threading.Thread(target=lambda: answers.extend(second.submit_consignments(COURIER, [hair], now=T0)))
+    other = threading.Thread(target=lambda: answers.extend(second.submit_consignments(COURIER, [record], now=T0)))
     other.start()
-    assert waiting_on_a_lock(service.engine, statement="%order_locks%"), "the second parcel never waited for the order"
-    finish(thread, release)
+    assert waiting_on_a_lock(second.engine, statement="%order_locks%"), "the parcel never waited for the order"
+    finish(held, release)
     other.join(30)
     assert not other.is_alive()
-    [controlled], [later] = first, answers
-    assert (controlled.state, later.state) == (State.HELD, State.HELD)
-    dossier = service.dossier(None, str(later.id))
+    [result] = answers
+    return result
+
+
+def link_codes(service: Clearway, result: SubmissionResult) -> set[str]:
+    dossier = service.dossier(None, str(result.id))
     assert dossier is not None and dossier.link is not None
-    assert "order_under_control" in {r.code for r in dossier.link.reasons}
-    assert history_of(service, str(later.id)) == ["received", "assessed", "held"]
+    return {r.code for r in dossier.link.reasons}
 
 
 def test_a_parcel_decided_while_an_officer_takes_another_of_its_order_into_control_is_not_released(
@@ -234,15 +248,6 @@ def test_a_parcel_decided_while_an_officer_takes_another_of_its_order_into_contr
     held = threading.Thread(target=officer)
     held.start()
     assert inside.wait(30)
-    answers: list[SubmissionResult] = []
-    other = threading.Thread(target=lambda: answers.extend(second.submit_consignments(COURIER, [consignment], now=T0)))
-    other.start()
-    assert waiting_on_a_lock(service.engine, statement="%order_locks%"), "the parcel never waited for the order"
-    finish(held, release)
-    other.join(30)
-    assert not other.is_alive()
-    [later] = answers
+    later = decided_meanwhile(second, consignment, held, release)
     assert later.state is State.HELD
-    dossier = service.dossier(None, str(later.id))
-    assert dossier is not None and dossier.link is not None
-    assert "order_under_control" in {r.code for r in dossier.link.reasons}
+    assert "order_under_control" in link_codes(service, later)

@@ -19,6 +19,7 @@ start, it dies, it refuses) costs time, never an answer: the check then runs in 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import multiprocessing
@@ -35,6 +36,7 @@ _log = logging.getLogger(__name__)
 _CLASSIFIER: Any = None  # in the other process: the loaded model
 _POOLS: dict[tuple[str, str], ProcessPoolExecutor] = {}
 _POOLS_LOCK = threading.Lock()
+_AT_EXIT = False  # shutdown_pools registered to run at exit
 
 
 class CheckAhead:
@@ -73,9 +75,9 @@ def check_ahead(folder: Path, stage: HsMismatchStage | None) -> Iterator[CheckAh
     """A CheckAhead for the pipeline's stage, or None: no stage (no model loaded), a single CPU, or
     a process that cannot be started (the check then runs in this one).
     What was asked and not taken is forgotten at the end."""
-    digest = _usable(stage)
     # Started now if not yet: it loads its model while the file is counted and its first chunk read.
-    if stage is None or digest is None or not _started(folder, digest):
+    digest = start(folder, stage)
+    if stage is None or digest is None:
         yield None
         return
     try:
@@ -84,11 +86,11 @@ def check_ahead(folder: Path, stage: HsMismatchStage | None) -> Iterator[CheckAh
         stage.drop_ahead()
 
 
-def start(folder: Path, stage: HsMismatchStage | None) -> None:
-    """Start the process of the stage's model, if check_ahead would use one, without waiting for it."""
+def start(folder: Path, stage: HsMismatchStage | None) -> str | None:
+    """Start the process of the stage's model, if the check can be asked ahead, without waiting for
+    it; the model's digest, or None when there is no such process (no model, one CPU, cannot start)."""
     digest = _usable(stage)
-    if digest is not None:
-        _started(folder, digest)
+    return digest if digest is not None and _started(folder, digest) else None
 
 
 def _started(folder: Path, digest: str) -> bool:
@@ -144,6 +146,12 @@ def _pool(folder: str, digest: str) -> ProcessPoolExecutor:
                 initargs=(folder, digest),
             )
             pool.submit(_nothing)
+            global _AT_EXIT
+            if not _AT_EXIT:
+                # Ended before the interpreter tears its modules down: an executor collected during
+                # that teardown prints an ignored error from its weak-reference callback.
+                atexit.register(shutdown_pools)
+                _AT_EXIT = True
         return pool
 
 
