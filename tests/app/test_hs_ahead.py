@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Iterator, Sequence
 from concurrent import futures
@@ -14,19 +13,14 @@ import pytest
 from clearway.app.classification import pipeline_stage
 from clearway.app.demo import register_traffic_operators
 from clearway.app.hs_ahead import _POOLS, CheckAhead, check_ahead, shutdown_pools, start
-from clearway.app.intake import CHUNK, FIRST_CHUNK, _Asking, _growing, _read_ahead
 from clearway.app.platform import Clearway
 from clearway.classify.classifier import Classifier
 from clearway.classify.mismatch import check_codes
-from clearway.clearance.lifecycle import State
-from clearway.clearance.model import SubmissionResult
-from clearway.dataset.records import Consignment
-from clearway.intake.parsed import Parsed
 from clearway.risk.hs_mismatch import HsMismatchStage, far_of
 from clearway.settings import Settings
 from clearway.simulate import generate
 from tests.app.test_bulk_equivalence import in_bulk, plan, snapshot
-from tests.conftest import NO_MODEL, decode, empty, fixture_json
+from tests.conftest import NO_MODEL, empty
 
 DESCRIPTIONS = [["Men's cotton T-shirt", "Women's silk blouse"], ["Wireless earbuds"], ["Stainless steel water bottle"]]
 CODES = [["851713", "620610"], ["610910"], ["851713"]]
@@ -152,34 +146,6 @@ def test_start_begins_the_process_before_any_question(hs_model: str, monkeypatch
     assert list(_POOLS.values()) == [pool]
 
 
-def test_ingest_shows_the_next_two_chunks_before_handing_out_one() -> None:
-    events: list[str] = []
-
-    def chunks() -> Iterator[list[Any]]:
-        for n in range(4):
-            events.append(f"read {n}")
-            yield [n]
-
-    for chunk in _read_ahead(chunks(), lambda c: events.append(f"ask {c[0]}")):
-        events.append(f"run {chunk[0]}")
-    assert events == [
-        *("read 0", "ask 0", "read 1", "ask 1", "read 2", "ask 2", "run 0"),
-        *("read 3", "ask 3", "run 1", "run 2", "run 3"),
-    ]
-
-
-def test_a_short_file_is_handed_out_whole_and_in_order() -> None:
-    asked: list[int] = []
-    assert list(_read_ahead(iter([[0], [1]]), lambda c: asked.append(c[0]))) == [[0], [1]]
-    assert asked == [0, 1]
-    assert list(_read_ahead(iter([]), asked.append)) == []
-
-
-def test_a_files_chunks_start_small_and_double_up_to_the_usual_size() -> None:
-    sizes = list(itertools.islice(_growing(FIRST_CHUNK, CHUNK), 9))
-    assert sizes == [100, 200, 400, 800, 1600, 3200, 6400, 10000, 10000]
-
-
 def test_ingest_with_the_check_ahead_stores_what_it_stores_without(
     hs_service: Clearway, tmp_path_factory: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -207,31 +173,3 @@ def test_ingest_with_the_check_ahead_stores_what_it_stores_without(
     assert all(left == 0 for _, left in taken)  # nothing computed here
     for table in rows[1]:
         assert rows[0][table] == rows[1][table], table
-
-
-def test_asking_stops_when_the_declarations_wait_for_their_documents() -> None:
-    class Recording:
-        def __init__(self) -> None:
-            self.asked: list[int] = []
-            self.released: list[list[Any]] = []
-
-        def ask(self, descriptions: list[Any], codes: list[Any]) -> list[Any]:
-            self.asked.append(len(descriptions))
-            return [("x", str(len(self.asked)))]
-
-        def release(self, pairs: list[Any]) -> None:
-            self.released.append(pairs)
-
-    recording = Recording()
-    asking = _Asking(recording)  # type: ignore[arg-type]
-    record = decode(Consignment, fixture_json("consignment.json"))
-    chunk = [Parsed(line=n, record=record, errors=[]) for n in range(1, 5)]
-    waiting = [SubmissionResult(index=n, status="accepted", state=State.AWAITING_DOCUMENTS) for n in range(4)]
-    asking.coming(chunk)
-    asking.coming(chunk)
-    asking.done(waiting)  # the first chunk's declarations all wait: no more asking
-    asking.coming(chunk)
-    asking.done(waiting)
-    asking.done(waiting)
-    assert recording.asked == [4, 4, 0]
-    assert recording.released == [[("x", "1")], [("x", "2")], [("x", "3")]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from clearway.app.intake import ingest_file
+from clearway.app.chunks import read_ahead
+from clearway.app.intake import IngestJob, _stream, ingest_file, ingest_files
 from clearway.app.platform import Clearway
 from clearway.cli.main import app
 from clearway.dataset.records import Consignment, Order
@@ -92,3 +94,74 @@ def test_cli_ingest_prints_a_summary(
     table = CliRunner().invoke(app, ["ingest", str(path), "--operator", "op-courier-1"])
     assert table.exit_code == 1
     assert "duplicates" in table.output
+
+
+def test_several_files_go_through_in_order_with_a_summary_each(
+    service: Clearway, consignment: Consignment, order: Order, tmp_path: Path
+) -> None:
+    orders = tmp_path / "orders.ndjson"
+    orders.write_bytes(msgspec.json.encode(order) + b"\n")
+    declarations = tmp_path / "consignments.ndjson"
+    declarations.write_bytes(b"\n".join(msgspec.json.encode(c) for c in variants(consignment, 3)) + b"\n{broken\n")
+    empty_file = tmp_path / "more.consignments.ndjson"
+    empty_file.write_bytes(b"")
+    errors = tmp_path / "errors.ndjson"
+    jobs = [
+        IngestJob(orders, "op-platform-1"),
+        IngestJob(declarations, "op-courier-1"),
+        IngestJob(empty_file, "op-courier-1", "consignment"),
+    ]
+    summaries = ingest_files(service, jobs, errors_to=errors)
+    assert [(s.file, s.kind, s.read, s.accepted, s.rejected) for s in summaries] == [
+        (str(orders), "order", 1, 1, 0),
+        (str(declarations), "consignment", 4, 3, 1),
+        (str(empty_file), "consignment", 0, 0, 0),
+    ]
+    # With several files, each rejected record's line names its file.
+    [written] = [json.loads(line) for line in errors.read_text().splitlines()]
+    assert (written["file"], written["line"]) == ("consignments.ndjson", 4)
+    assert (stored(service, documents), stored(service, consignments)) == (1, 3)
+
+
+def test_a_file_of_unknown_kind_stops_the_run_before_anything_is_stored(
+    service: Clearway, order: Order, tmp_path: Path
+) -> None:
+    orders = tmp_path / "orders.ndjson"
+    orders.write_bytes(msgspec.json.encode(order) + b"\n")
+    anonymous = tmp_path / "batch.ndjson"
+    anonymous.write_bytes(b"{}\n")
+    with pytest.raises(ValueError, match=r"batch\.ndjson holds"):
+        ingest_files(service, [IngestJob(orders, "op-platform-1"), IngestJob(anonymous, "op-platform-1")])
+    assert stored(service, documents) == 0
+
+
+def test_cli_ingest_takes_several_files(
+    service: Clearway, consignment: Consignment, order: Order, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLEARWAY_DATABASE_URL", service.settings.database_url)
+    first, second = tmp_path / "a.consignments.ndjson", tmp_path / "b.consignments.ndjson"
+    first.write_bytes(b"\n".join(msgspec.json.encode(c) for c in variants(consignment, 2)) + b"\n")
+    second.write_bytes(msgspec.json.encode(variants(consignment, 3)[2]) + b"\n")
+    result = CliRunner().invoke(app, ["ingest", str(first), str(second), "--operator", "op-courier-1", "--json"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.strip().splitlines()[-2:]]
+    assert [(s["file"], s["accepted"]) for s in lines] == [(str(first), 2), (str(second), 1)]
+
+
+def test_the_next_files_first_chunk_is_read_ahead_while_this_files_last_goes_through(
+    consignment: Consignment, tmp_path: Path
+) -> None:
+    """The stream of chunks runs across files, sizes going on from one file to the next, so that the
+    HS check of a file's first chunk is asked for while the file before finishes (app/chunks.py)."""
+    paths = [tmp_path / f"{name}.consignments.ndjson" for name in ("a", "b")]
+    paths[0].write_bytes(b"\n".join(msgspec.json.encode(c) for c in variants(consignment, 3)) + b"\n")
+    paths[1].write_bytes(b"\n".join(msgspec.json.encode(c) for c in variants(consignment, 4)) + b"\n")
+    jobs = [IngestJob(path, "op-courier-1", "consignment") for path in paths]
+    events: list[str] = []
+    stream = _stream(jobs, ["consignment", "consignment"], itertools.chain([1], itertools.repeat(2)))
+    for chunk in read_ahead(stream, lambda c: events.append(f"ask {c.file}:{len(c.records)}{'.' * c.last}")):
+        events.append(f"run {chunk.file}:{len(chunk.records)}{'.' * chunk.last}")
+    assert events == [
+        *("ask 0:1", "ask 0:2.", "ask 1:2", "run 0:1"),  # sizes 1, 2 in the first file, 2 in the next
+        *("ask 1:2.", "run 0:2.", "run 1:2", "run 1:2."),
+    ]

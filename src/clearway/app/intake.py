@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import itertools
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -15,14 +14,11 @@ import msgspec
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from clearway.app import hs_ahead
+from clearway.app import chunks, hs_ahead
 from clearway.app.logs import batch
 from clearway.app.platform import Clearway
-from clearway.clearance.lifecycle import State
 from clearway.clearance.model import SubmissionResult
-from clearway.clearance.stages import STAGES
 from clearway.dataset.decode import RecordDecoder
-from clearway.gc_pause import paused_gc
 from clearway.intake.ndjson import iter_ndjson_lines
 from clearway.intake.parsed import Parsed, record_type
 from clearway.intake.sniff import detect_format, detect_kind
@@ -30,11 +26,6 @@ from clearway.intake.tabular import read_csv, read_parquet
 from clearway.risk.hs_mismatch import HsMismatchStage
 
 _log = logging.getLogger(__name__)
-CHUNK = 10_000
-# With the HS check computed ahead (_read_ahead): a file's first chunk, whose check mostly runs here
-# (nothing precedes it), and how many chunks are asked for ahead of the one going through.
-FIRST_CHUNK = 100
-AHEAD = 2
 _SHOWN_ERRORS = 20
 
 
@@ -48,6 +39,14 @@ class IngestSummary(msgspec.Struct, kw_only=True):
     rejected: int = 0
     seconds: float = 0.0
     first_errors: list[tuple[int, str, str]] = []
+
+
+class IngestJob(msgspec.Struct, frozen=True):
+    """One file to ingest, for whom, and what it holds (None: from the file's name or content)."""
+
+    path: Path
+    operator: str
+    kind: str | None = None
 
 
 def _count_rows(path: Path, fmt: str) -> int | None:
@@ -69,67 +68,6 @@ def _parsed(path: Path, fmt: str, kind: str, decoder: RecordDecoder[Any], handle
     return read_parquet(path, kind, decoder)
 
 
-def _growing(first: int, most: int) -> Iterator[int]:
-    """first, twice that, four times... up to most, then most for ever."""
-    size = first
-    while True:
-        yield min(size, most)
-        size *= 2
-
-
-def _paused_chunks(items: Iterator[Parsed[Any]], sizes: Iterator[int]) -> Iterator[list[Parsed[Any]]]:
-    """Chunks of parsed records, of the sizes given in turn, each parsed with the cyclic collector
-    paused (see gc_pause)."""
-    for size in sizes:
-        started = STAGES.clock()
-        with paused_gc():
-            chunk = list(itertools.islice(items, size))
-        if not chunk:
-            return
-        STAGES.add("decode", STAGES.clock() - started, len(chunk))
-        yield chunk
-
-
-def _read_ahead(
-    chunks: Iterator[list[Parsed[Any]]], coming: Callable[[list[Parsed[Any]]], None], depth: int = AHEAD
-) -> Iterator[list[Parsed[Any]]]:
-    """The chunks in order, the ``depth`` next ones read (and shown to ``coming``) before one is
-    handed out: what is asked ahead for them is computed while the ones before go through. Two, not
-    one: chunks double in size (``_growing``), and the other process, about twice as fast as the
-    pipeline, would only just finish a chunk twice the size of the one going through."""
-    read: collections.deque[list[Parsed[Any]]] = collections.deque()
-    for chunk in chunks:
-        coming(chunk)
-        read.append(chunk)
-        if len(read) > depth:
-            yield read.popleft()
-    yield from read
-
-
-class _Asking:
-    """Shows each coming chunk of declarations to the HS check's process (app/hs_ahead.py) and lets
-    go of what it asked once the chunk has gone through. When most declarations of a chunk wait for
-    their documents (declarations sent first), their check comes later, with the documents: asking
-    ahead would be work for nothing, so it stops."""
-
-    def __init__(self, ahead: hs_ahead.CheckAhead) -> None:
-        self.ahead = ahead
-        self.asked: collections.deque[list[Any]] = collections.deque()
-        self.worth_it = True
-
-    def coming(self, chunk: list[Parsed[Any]]) -> None:
-        records = [p.record for p in chunk if p.record is not None] if self.worth_it else []
-        descriptions = [[i.description for i in r.items] for r in records]
-        self.asked.append(self.ahead.ask(descriptions, [[i.hs_code for i in r.items] for r in records]))
-
-    def done(self, outcomes: list[SubmissionResult]) -> None:
-        self.ahead.release(self.asked.popleft())
-        accepted = [o for o in outcomes if o.status == "accepted"]
-        waiting = sum(1 for o in accepted if o.state is State.AWAITING_DOCUMENTS)
-        if accepted and 2 * waiting > len(accepted):
-            self.worth_it = False
-
-
 def ingest_file(
     svc: Clearway,
     path: Path,
@@ -140,19 +78,34 @@ def ingest_file(
     console: Console | None = None,
     check_ahead: bool = False,
 ) -> IngestSummary:
-    """``check_ahead``: have the HS code check of the next chunks of declarations computed by a
-    process of its own (app/hs_ahead.py), which starts by importing the caller's main module again
-    (``spawn``): only for callers whose main module is import-safe (the command line, the benches)."""
-    fmt = detect_format(path)
-    kind = kind or detect_kind(path)
-    if kind is None:
-        raise ValueError(f"cannot tell what {path.name} holds; pass --kind consignment|order|payment|waybill")
-    decoder: RecordDecoder[Any] = RecordDecoder(record_type(kind))
-    summary = IngestSummary(file=str(path), kind=kind)
-    started = time.perf_counter()
-    errors_out = errors_to.open("wb") if errors_to else None
+    """One file through the pipeline (``ingest_files`` with one job)."""
+    [summary] = ingest_files(
+        svc, [IngestJob(path, operator, kind)], errors_to=errors_to, console=console, check_ahead=check_ahead
+    )
+    return summary
+
+
+def ingest_files(
+    svc: Clearway,
+    jobs: Sequence[IngestJob],
+    *,
+    errors_to: Path | None = None,
+    console: Console | None = None,
+    check_ahead: bool = False,
+) -> list[IngestSummary]:
+    """Files through the pipeline in the order given, one summary each. The files go through as one
+    stream of chunks (app/chunks.py): with ``check_ahead``, the HS code check of the next chunks of
+    declarations, the next file's included, is computed by a process of its own (app/hs_ahead.py),
+    which starts by importing the caller's main module again (``spawn``): only for callers whose
+    main module is import-safe (the command line, the benches). ``errors_to`` gets every rejected
+    record's errors, as NDJSON, each line naming its file when there are several."""
+    kinds = [job.kind or detect_kind(job.path) for job in jobs]
+    unknown = [job.path.name for job, kind in zip(jobs, kinds, strict=True) if kind is None]
+    if unknown:
+        raise ValueError(f"cannot tell what {unknown[0]} holds; pass --kind consignment|order|payment|waybill")
+    summaries = [IngestSummary(file=str(job.path), kind=str(kind)) for job, kind in zip(jobs, kinds, strict=True)]
     progress = Progress(
-        TextColumn(f"[bold]{kind}s"),
+        TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
@@ -160,42 +113,61 @@ def ingest_file(
         disable=console is None,
         transient=True,
     )
-    try:
-        # One batch id for the file: every line logged while it goes through names it.
-        with batch(), path.open("rb") as handle, progress, contextlib.ExitStack() as stack:
-            _log.info("ingest of %s (%s) for %s started", path.name, kind, operator, extra={"file": path.name})
-            task = progress.add_task("ingest", total=_count_rows(path, fmt))
-            parsed = _parsed(path, fmt, kind, decoder, handle)
-            stage = hs_stage(svc) if check_ahead and kind == "consignment" else None
-            ahead = stack.enter_context(hs_ahead.check_ahead(Path(svc.settings.hs_model_dir), stage))
-            asking = _Asking(ahead) if ahead is not None else None
-            if asking is None:
-                chunks = _paused_chunks(parsed, itertools.repeat(CHUNK))
-            else:
-                # The HS check of the next chunks is computed on another core meanwhile. Nothing
-                # precedes a file's first chunk: it starts small, so that little of its check is
-                # left to do here, and each next one is twice as large, up to CHUNK.
-                chunks = _read_ahead(_paused_chunks(parsed, _growing(FIRST_CHUNK, CHUNK)), asking.coming)
-            for chunk in chunks:
-                good = [p for p in chunk if p.record is not None]
-                outcomes = _submit(svc, kind, operator, [p.record for p in good])
-                if asking is not None:
-                    asking.done(outcomes)
-                _tally(summary, chunk, good, outcomes, errors_out)
-                progress.update(task, advance=len(chunk))
-            _log.info(
-                "ingest of %s: %d read, %d accepted, %d rejected",
-                path.name,
-                summary.read,
-                summary.accepted,
-                summary.rejected,
-                extra={"file": path.name, "read": summary.read, "accepted": summary.accepted},
-            )
-    finally:
-        if errors_out is not None:
-            errors_out.close()
-    summary.seconds = time.perf_counter() - started
-    return summary
+    stage = hs_stage(svc) if check_ahead and "consignment" in kinds else None
+    # One batch id for the run: every line logged while it goes through names it.
+    with batch(), progress, contextlib.ExitStack() as stack:
+        errors_out = stack.enter_context(errors_to.open("wb")) if errors_to else None
+        ahead = stack.enter_context(hs_ahead.check_ahead(Path(svc.settings.hs_model_dir), stage))
+        asking = chunks.Asking(ahead, lambda file: kinds[file] == "consignment") if ahead is not None else None
+        # The HS check of the next chunks is computed on another core meanwhile. Nothing precedes
+        # the run's first chunk: it starts small, so that little of its check is left to do here,
+        # and each next one is twice as large, up to CHUNK (the next file goes on from there).
+        sizes = chunks.growing(chunks.FIRST_CHUNK, chunks.CHUNK) if asking else itertools.repeat(chunks.CHUNK)
+        tasks = [
+            progress.add_task(f"{kind}s", total=_count_rows(job.path, detect_format(job.path)), start=False)
+            for job, kind in zip(jobs, kinds, strict=True)
+        ]
+        stream = _stream(jobs, kinds, sizes)
+        started: dict[int, float] = {}
+        for chunk in chunks.read_ahead(stream, asking.coming) if asking else stream:
+            job, summary = jobs[chunk.file], summaries[chunk.file]
+            if chunk.file not in started:
+                started[chunk.file] = time.perf_counter()
+                progress.start_task(tasks[chunk.file])
+            good = [p for p in chunk.records if p.record is not None]
+            outcomes = _submit(svc, summary.kind, job.operator, [p.record for p in good])
+            if asking is not None:
+                asking.done(chunk.file, outcomes)
+            _tally(summary, chunk.records, good, outcomes, errors_out, job.path.name if len(jobs) > 1 else None)
+            progress.update(tasks[chunk.file], advance=len(chunk.records))
+            if chunk.last:
+                summary.seconds = time.perf_counter() - started[chunk.file]
+                _log.info(
+                    "ingest of %s: %d read, %d accepted, %d rejected",
+                    job.path.name,
+                    summary.read,
+                    summary.accepted,
+                    summary.rejected,
+                    extra={"file": job.path.name, "read": summary.read, "accepted": summary.accepted},
+                )
+    return summaries
+
+
+def _stream(
+    jobs: Sequence[IngestJob], kinds: Sequence[str | None], sizes: Iterator[int]
+) -> Iterator[chunks.FileChunk[list[Parsed[Any]]]]:
+    """Every file's chunks in turn, the last of each marked; a file is opened when it is reached."""
+    for index, (job, kind) in enumerate(zip(jobs, kinds, strict=True)):
+        _log.info("ingest of %s (%s) for %s started", job.path.name, kind, job.operator, extra={"file": job.path.name})
+        decoder: RecordDecoder[Any] = RecordDecoder(record_type(str(kind)))
+        with job.path.open("rb") as handle:
+            parsed = _parsed(job.path, detect_format(job.path), str(kind), decoder, handle)
+            previous: list[Parsed[Any]] = []
+            for records in chunks.paused_chunks(parsed, sizes):
+                if previous:
+                    yield chunks.FileChunk(index, previous)
+                previous = records
+            yield chunks.FileChunk(index, previous, last=True)
 
 
 def hs_stage(svc: Clearway) -> HsMismatchStage | None:
@@ -226,6 +198,7 @@ def _tally(
     good: list[Parsed[Any]],
     outcomes: list[SubmissionResult],
     errors_out: IO[bytes] | None,
+    file: str | None = None,
 ) -> None:
     summary.read += len(chunk)
     failures: list[tuple[int, list[tuple[int, Any]]]] = []
@@ -246,9 +219,6 @@ def _tally(
             if len(summary.first_errors) < _SHOWN_ERRORS:
                 summary.first_errors.append((at, error.pointer, error.detail))
         if errors_out is not None:
-            errors_out.write(
-                msgspec.json.encode(
-                    {"line": line, "errors": [{"line": at, **msgspec.structs.asdict(e)} for at, e in located]}
-                )
-                + b"\n"
-            )
+            named = {"file": file} if file is not None else {}
+            errors = [{"line": at, **msgspec.structs.asdict(e)} for at, e in located]
+            errors_out.write(msgspec.json.encode({**named, "line": line, "errors": errors}) + b"\n")

@@ -24,37 +24,40 @@ OperatorOption = Annotated[
 
 
 def ingest(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="NDJSON, CSV or Parquet file.")],
+    files: Annotated[
+        list[Path], typer.Argument(exists=True, dir_okay=False, help="NDJSON, CSV or Parquet files, in order.")
+    ],
     operator: OperatorOption,
     kind: Annotated[
-        str | None, typer.Option(help="consignment, order, payment or waybill (default: from the file name).")
+        str | None, typer.Option(help="consignment, order, payment or waybill (default: from each file's name).")
     ] = None,
     errors_to: Annotated[
-        Path | None, typer.Option("--errors", help="Write every rejected record's errors here as NDJSON.")
+        Path | None,
+        typer.Option("--errors", help="Write every rejected record's errors here as NDJSON (with its file's name)."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print each file's summary as JSON on stdout.")] = False,
 ) -> None:
-    """Submit a file of records through the full pipeline, with a progress bar and a summary."""
-    from clearway.app.intake import ingest_file
+    """Submit files of records through the full pipeline, in the order given (documents before the
+    declarations they complete), with a progress bar and a summary for each file."""
+    from clearway.app.intake import IngestJob, ingest_files
 
     settings = _settings()
     _log_lines(settings.log_format)
     with platform(settings) as svc, sole_writer(settings.database_url, what="clearway ingest"):
-        summary = ingest_file(
+        summaries = ingest_files(
             svc,
-            file,
-            operator=operator,
-            kind=kind,
+            [IngestJob(file, operator, kind) for file in files],
             errors_to=errors_to,
             console=console,
             check_ahead=svc.settings.hs_check_ahead,
         )
-    if as_json:
-        sys.stdout.write(msgspec.json.encode(summary).decode() + "\n")
-    else:
-        _print_summary(file, summary)
+    for file, summary in zip(files, summaries, strict=True):
+        if as_json:
+            sys.stdout.write(msgspec.json.encode(summary).decode() + "\n")
+        else:
+            _print_summary(file, summary)
     # Exit 1 when any record was refused, so that scripts notice without parsing the summary.
-    if summary.rejected or summary.conflicts:
+    if any(summary.rejected or summary.conflicts for summary in summaries):
         raise typer.Exit(code=1)
 
 
