@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
-import time
 from typing import Any
 
 import httpx
-import msgspec
 import pytest
-import sqlalchemy as sa
 
 from clearway.api.app import create_app
 from clearway.api.batcher import GroupCommitter
@@ -86,60 +82,3 @@ def test_an_exception_reaches_only_its_own_request(service: Clearway, consignmen
 
     with pytest.raises(Exception, match="parcel"):
         asyncio.run(run())
-
-
-class _Slow(Clearway):
-    """Holds each group a moment inside its transaction's work, and counts the groups in flight."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.lock = threading.Lock()
-        self.now_in_flight = 0
-        self.most_in_flight = 0
-
-    def submit_mixed(self, items: Any, *, now: Any = None) -> Any:
-        with self.lock:
-            self.now_in_flight += 1
-            self.most_in_flight = max(self.most_in_flight, self.now_in_flight)
-        try:
-            time.sleep(0.2)
-            return super().submit_mixed(items, now=now)
-        finally:
-            with self.lock:
-                self.now_in_flight -= 1
-
-
-def _one_after_another(service: Clearway, consignment: Any, references: list[str]) -> tuple[_Slow, list[Any]]:
-    slow = _Slow(service.settings, engine=service.engine)
-    committer = GroupCommitter(slow)
-
-    async def run() -> list[Any]:
-        try:
-            pending = []
-            for reference in references:  # each arrives while the group before is in flight
-                record = msgspec.structs.replace(consignment, reference=reference)
-                pending.append(asyncio.ensure_future(committer.submit("consignment", "op-courier-1", record)))
-                await asyncio.sleep(0.05)
-            return list(await asyncio.gather(*pending))
-        finally:
-            await committer.close()
-
-    return slow, asyncio.run(run())
-
-
-def test_on_postgresql_a_group_is_gathered_while_the_one_before_is_in_the_database(
-    service: Clearway, consignment: Any
-) -> None:
-    slow, results = _one_after_another(service, consignment, ["FLIGHT-1", "FLIGHT-2"])
-    assert [r.status for r in results] == ["accepted", "accepted"]
-    # SQLite has one writer: one group at a time.
-    assert slow.most_in_flight == (1 if service.engine.dialect.name == "sqlite" else 2)
-
-
-def test_the_same_declaration_in_two_groups_in_flight_is_stored_once(service: Clearway, consignment: Any) -> None:
-    _, results = _one_after_another(service, consignment, ["TWICE-1", "TWICE-1"])
-    assert sorted(r.status for r in results) == ["accepted", "duplicate"]
-    assert results[0].id == results[1].id
-    with service.engine.connect() as conn:
-        count = conn.execute(sa.text("SELECT count(*) FROM consignments WHERE reference = 'TWICE-1'")).scalar_one()
-    assert count == 1

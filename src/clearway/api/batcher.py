@@ -5,10 +5,6 @@ moment and submits it through the service in one transaction. Nothing waits on a
 server handles a lone request at once, a busy one amortises the commit and the batched lookups
 over all requests that arrived while the previous transaction ran. A batch that fails as a whole
 is retried record by record, so one bad record cannot fail its neighbours.
-
-On PostgreSQL two consumers take turns at the queue, so that a batch is gathered and assessed while
-the one before waits on the database (app/concurrency.py ``writes``): with one, the server
-alternated between the two and left a core idle. SQLite has one writer: one consumer.
 """
 
 from __future__ import annotations
@@ -24,34 +20,28 @@ from clearway.app.submissions import Submission
 from clearway.clearance.model import SubmissionResult
 
 MAX_GROUP = 512
-# Batches in flight at once on PostgreSQL (one on SQLite).
-IN_FLIGHT = 2
 
 
 class GroupCommitter:
-    def __init__(self, service: Clearway, max_group: int = MAX_GROUP, in_flight: int | None = None) -> None:
+    def __init__(self, service: Clearway, max_group: int = MAX_GROUP) -> None:
         self.service = service
         self.max_group = max_group
-        sqlite = service.engine.dialect.name == "sqlite"
-        self.in_flight = in_flight if in_flight is not None else 1 if sqlite else IN_FLIGHT
         self._queue: asyncio.Queue[tuple[Submission, asyncio.Future[SubmissionResult]]] | None = None
-        self._tasks: list[asyncio.Task[None]] = []
+        self._task: asyncio.Task[None] | None = None
 
     async def submit(self, kind: str, operator_id: str, record: Any) -> SubmissionResult:
-        if self._queue is None or not self._tasks or any(task.done() for task in self._tasks):
-            for task in self._tasks:
-                task.cancel()
+        if self._queue is None or self._task is None or self._task.done():
             self._queue = asyncio.Queue()
-            self._tasks = [asyncio.create_task(self._run(self._queue)) for _ in range(self.in_flight)]
+            self._task = asyncio.create_task(self._run(self._queue))
         future: asyncio.Future[SubmissionResult] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(((kind, operator_id, record), future))
         return await future
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
+        if self._task is not None:
+            self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task
+                await self._task
 
     async def _run(self, queue: asyncio.Queue[tuple[Submission, asyncio.Future[SubmissionResult]]]) -> None:
         while True:

@@ -25,21 +25,11 @@ from clearway.store.bulk import analyze_due, take_due
 from clearway.store.repository import SqlClearanceStore
 
 
-def writes(engine: sa.Engine, write_lock: threading.Lock) -> contextlib.AbstractContextManager[Any]:
-    """What a submission's transaction holds in this process: SQLite's one writer, the service's
-    write lock; on PostgreSQL nothing, since the database orders concurrent writers. Every step
-    of a submission already holds against another process (row locks on link keys and orders,
-    the audit head, quota anchors, unique keys retried): two threads of one process are two
-    writers like any others, and the API's group commit runs two batches at once there
-    (api/batcher.py), one in the database while the next is gathered and assessed."""
-    return write_lock if engine.dialect.name == "sqlite" else contextlib.nullcontext()
-
-
 @contextlib.contextmanager
 def batch(engine: sa.Engine, write_lock: threading.Lock, records: int) -> Iterator[sa.Connection]:
     """One batch's transaction under the service's write lock, its commit timed as the pipeline's
     last stage (clearance.stages)."""
-    with paused_gc(), writes(engine, write_lock):
+    with paused_gc(), write_lock:
         with engine.begin() as conn:
             yield conn
             due = take_due(conn)
@@ -129,7 +119,7 @@ def _catch_up(
             candidates = with_documents(SqlClearanceStore(conn), waiting)
         if not candidates and not any(keys.values()):
             return []
-        with paused_gc(), writes(engine, write_lock), engine.begin() as conn:
+        with paused_gc(), write_lock, engine.begin() as conn:
             store = SqlClearanceStore(conn)
             return catch_up(store, candidates, keys, seen=seen, now=now, actor=actor, config=config)
 
