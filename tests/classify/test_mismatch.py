@@ -12,7 +12,7 @@ import pytest
 from clearway.classify import data
 from clearway.classify.classifier import Classifier, Invalid, Item, Suggestions
 from clearway.classify.evaluate import noisy
-from clearway.classify.mismatch import FAR, SUPPORTED, CodeCheck, check_codes
+from clearway.classify.mismatch import FAR, PARALLEL, SUPPORTED, CodeCheck, check_codes
 from tests.conftest import REFERENCE
 
 
@@ -148,9 +148,11 @@ def summed_one_by_one(classifier: Classifier, description: str, code: str) -> tu
     chapters: dict[str, float] = {}
     headings: dict[str, float] = {}
     for candidate, confidence in zip(codes, ranking.confidence[row].tolist(), strict=True):
-        chapters[candidate[:2]] = chapters.get(candidate[:2], 0.0) + confidence
-        headings[candidate[:4]] = headings.get(candidate[:4], 0.0) + confidence
-    chapter, heading = chapters.get(code[:2], 0.0), headings.get(code[:4], 0.0)
+        chapter_key, heading_key = same_chapter(candidate[:2]), PARALLEL.get(candidate[:4], candidate[:4])
+        chapters[chapter_key] = chapters.get(chapter_key, 0.0) + confidence
+        headings[heading_key] = headings.get(heading_key, 0.0) + confidence
+    chapter = chapters.get(same_chapter(code[:2]), 0.0)
+    heading = headings.get(PARALLEL.get(code[:4], code[:4]), 0.0)
     if answer.why is not None and answer.why.startswith("no word"):
         return "undecided", heading, chapter
     if chapter < FAR and max(chapters.values()) >= SUPPORTED:
@@ -158,6 +160,10 @@ def summed_one_by_one(classifier: Classifier, description: str, code: str) -> tu
     if heading < FAR and max(headings.values()) >= SUPPORTED:
         return "heading", heading, chapter
     return ("undecided" if max(chapters.values()) < SUPPORTED else "consistent"), heading, chapter
+
+
+def same_chapter(chapter: str) -> str:
+    return "61" if chapter == "62" else chapter
 
 
 def test_the_summed_support_is_the_one_by_one_sum(hs_classifier: Classifier) -> None:
@@ -184,3 +190,18 @@ def test_only_far_verdicts_are_explained_when_asked(hs_classifier: Classifier) -
             assert dataclasses.replace(full, suggestions=()) == lean
         else:
             assert full == lean
+
+
+def test_knitted_against_woven_is_not_far(hs_classifier: Classifier) -> None:
+    """A title that does not say how its fabric is made supports both chapters 61 and 62: the model's
+    lean to one is no evidence against the other (mismatch.PARALLEL)."""
+    titles = ["Men's polyester coat", "Baby polyester romper", "Scarf navy blue", "Men's cotton shirt"]
+    woven = ["620140", "620930", "621490", "620520"]
+    knitted = ["610130", "611130", "611710", "610510"]
+    for title, code in zip(titles * 2, woven + knitted, strict=True):
+        [check] = check_codes(hs_classifier, [(title, code)])
+        assert isinstance(check, CodeCheck) and not check.far, (title, code, check)
+    # Other goods stay far: a coat declared as a phone.
+    [phone] = check_codes(hs_classifier, [("Men's polyester coat", "851762")])
+    assert isinstance(phone, CodeCheck) and phone.verdict == "chapter"
+    assert "61/62" in phone.why
