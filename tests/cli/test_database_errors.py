@@ -110,7 +110,7 @@ def _invocation(path: Path_, command: Any, folder: Path) -> tuple[list[str], str
     for param in command.params:
         if param.name is None or not param.required:
             continue
-        if param.name != "out" and (hints[param.name] is Path or param.name == "file"):
+        if param.name != "out" and (hints[param.name] in (Path, list[Path]) or param.name in ("file", "files")):
             assert path in INPUT_FILES, f"give `clearway {' '.join(path)}` a sample input file in INPUT_FILES"
             name, content = INPUT_FILES[path]
             (folder / name).write_text(content, encoding="utf-8")
