@@ -32,7 +32,8 @@ def test_unknown_chinese_characters_are_dropped_and_latin_kept() -> None:
 
 
 def test_spanish_and_french_with_accents_folded_and_phrases_first() -> None:
-    assert read("Camiseta de algodón para niña") == "t-shirt of cotton for girl girls"
+    # The English of a Spanish or French word is read as an English title's words are (en.tsv).
+    assert read("Camiseta de algodón para niña") == "t-shirt knitted of cotton for girl girls"
     assert read("Gafas de sol") == "sunglasses"
     assert read("Boucles d'oreilles en argent").startswith("earrings")
 
@@ -49,7 +50,7 @@ def test_an_empty_english_reads_a_word_as_nothing() -> None:
     assert read("金色不锈钢项链").startswith("stainless steel necklace")
     assert read("Vestido negro de gasa, nuevo") == "dress of chiffon,"
     # A Spanish "impermeable" is waterproof; the French word is a raincoat.
-    assert read("Mochila impermeable para niños").startswith("backpack rucksack waterproof")
+    assert read("Mochila impermeable para niños").startswith("backpack rucksacks bags rucksack waterproof")
     assert read("Imperméable pour femme").startswith("raincoat")
 
 
@@ -131,3 +132,10 @@ def test_the_shipped_english_phrases() -> None:
     assert "telephone" not in read("Phone Case for iPhone 15")
     # The longest first: an air fryer liner is paper, not an air fryer.
     assert read("air fryer liners") == "air fryer liners paper paperboard trays dishes"
+
+
+def test_a_foreign_words_english_gets_the_english_marketplace_words() -> None:
+    """ "pulsera" is a bracelet, and a bracelet is jewellery: without en.tsv's words a translated
+    bracelet read as a watch bracelet (chapter 91), as the word-by-word titles of the simulator showed."""
+    assert read("pulsera de plata") == "bracelet jewellery of silver"
+    assert read("Boucles d'oreilles en argent") == "earrings jewellery of silver"

@@ -191,6 +191,10 @@ class Glossary:
                 phrase = " ".join(words[index : index + length])
                 if length > 1 or word in self.known:
                     replacement = self._foreign(phrase, length, ranked, evidence, english_words)
+                    if replacement is not None:
+                        # Read as an English title's words are: "pulsera" is a bracelet, and a
+                        # bracelet is jewellery (en.tsv), as the Chinese words' English already is.
+                        replacement = self._in_english(replacement)
                 if replacement is None and length > 1:
                     extra = self.english.get(phrase)
                     replacement = None if extra is None else f"{phrase} {extra}"
@@ -202,6 +206,26 @@ class Glossary:
                 replacement = word if extra is None else f"{word} {extra}"
             yield index, step, replacement
             index += step
+
+    def _in_english(self, text: str) -> str:
+        """English words with the English marketplace glossary's words beside them, phrases first."""
+        words = text.split()
+        out: list[str] = []
+        index = 0
+        while index < len(words):
+            step, read = 1, None
+            for length in range(min(_LONGEST_PHRASE, len(words) - index), 1, -1):
+                phrase = " ".join(words[index : index + length])
+                extra = self.english.get(phrase)
+                if extra is not None:
+                    step, read = length, f"{phrase} {extra}"
+                    break
+            if read is None:
+                extra = self.english.get(words[index])
+                read = words[index] if extra is None else f"{words[index]} {extra}"
+            out.append(read)
+            index += step
+        return " ".join(out)
 
     def _foreign(
         self, phrase: str, length: int, ranked: list[str], evidence: dict[str, int], english_words: frozenset[str]
