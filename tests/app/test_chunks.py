@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Iterator
 from typing import Any
 
-from clearway.app.chunks import CHUNK, FIRST_CHUNK, Asking, FileChunk, growing, read_ahead
+from clearway.app.chunks import CHUNK, FIRST_CHUNK, Asking, FileChunk, growing, read_ahead, sizes
 from clearway.clearance.lifecycle import State
 from clearway.clearance.model import SubmissionResult
 from clearway.dataset.records import Consignment
@@ -70,3 +70,12 @@ def test_asking_stops_when_the_declarations_wait_for_their_documents() -> None:
         asking.done(0, [])
     assert recording.asked == [4, 4, 0, 0, 4]
     assert recording.released == [[("x", str(n))] for n in range(1, 6)]
+
+
+def test_documents_go_in_full_chunks_and_declarations_start_small_once_a_run() -> None:
+    size_of = sizes(asking=True)
+    assert list(itertools.islice(size_of("order"), 2)) == [CHUNK, CHUNK]
+    assert list(itertools.islice(size_of("consignment"), 3)) == [FIRST_CHUNK, 2 * FIRST_CHUNK, 4 * FIRST_CHUNK]
+    assert next(size_of("waybill")) == CHUNK
+    assert next(size_of("consignment")) == 8 * FIRST_CHUNK  # the next file goes on growing
+    assert next(sizes(asking=False)("consignment")) == CHUNK  # nothing asked ahead: full chunks

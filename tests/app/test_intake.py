@@ -158,7 +158,8 @@ def test_the_next_files_first_chunk_is_read_ahead_while_this_files_last_goes_thr
     paths[1].write_bytes(b"\n".join(msgspec.json.encode(c) for c in variants(consignment, 4)) + b"\n")
     jobs = [IngestJob(path, "op-courier-1", "consignment") for path in paths]
     events: list[str] = []
-    stream = _stream(jobs, ["consignment", "consignment"], itertools.chain([1], itertools.repeat(2)))
+    sizes = itertools.chain([1], itertools.repeat(2))
+    stream = _stream(jobs, ["consignment", "consignment"], lambda kind: sizes)
     for chunk in read_ahead(stream, lambda c: events.append(f"ask {c.file}:{len(c.records)}{'.' * c.last}")):
         events.append(f"run {chunk.file}:{len(chunk.records)}{'.' * chunk.last}")
     assert events == [

@@ -38,6 +38,17 @@ def growing(first: int, most: int) -> Iterator[int]:
         size *= 2
 
 
+def sizes(asking: bool) -> Callable[[str], Iterator[int]]:
+    """The chunk sizes of a run's files, by what a file holds. When the HS check of declarations is
+    asked ahead, nothing precedes the run's first chunk of declarations but documents, which go
+    through too fast to cover its check: it starts small (FIRST_CHUNK), so that little of its check
+    is left to the pipeline's process, and each next one is twice as large, up to CHUNK; the next
+    file of declarations goes on from there. Documents are never asked about: full chunks."""
+    grown = growing(FIRST_CHUNK, CHUNK)
+    full = itertools.repeat(CHUNK)
+    return lambda kind: grown if asking and kind == "consignment" else full
+
+
 def paused_chunks(items: Iterator[Parsed[Any]], sizes: Iterator[int]) -> Iterator[list[Parsed[Any]]]:
     """Chunks of parsed records, of the sizes given in turn, each parsed with the cyclic collector
     paused (see gc_pause). ``sizes`` may be shared by several files: the next file goes on from the

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import itertools
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -119,10 +118,7 @@ def ingest_files(
         errors_out = stack.enter_context(errors_to.open("wb")) if errors_to else None
         ahead = stack.enter_context(hs_ahead.check_ahead(Path(svc.settings.hs_model_dir), stage))
         asking = chunks.Asking(ahead, lambda file: kinds[file] == "consignment") if ahead is not None else None
-        # The HS check of the next chunks is computed on another core meanwhile. Nothing precedes
-        # the run's first chunk: it starts small, so that little of its check is left to do here,
-        # and each next one is twice as large, up to CHUNK (the next file goes on from there).
-        sizes = chunks.growing(chunks.FIRST_CHUNK, chunks.CHUNK) if asking else itertools.repeat(chunks.CHUNK)
+        sizes = chunks.sizes(asking is not None)
         tasks = [
             progress.add_task(f"{kind}s", total=_count_rows(job.path, detect_format(job.path)), start=False)
             for job, kind in zip(jobs, kinds, strict=True)
@@ -154,7 +150,7 @@ def ingest_files(
 
 
 def _stream(
-    jobs: Sequence[IngestJob], kinds: Sequence[str | None], sizes: Iterator[int]
+    jobs: Sequence[IngestJob], kinds: Sequence[str | None], sizes: Callable[[str], Iterator[int]]
 ) -> Iterator[chunks.FileChunk[list[Parsed[Any]]]]:
     """Every file's chunks in turn, the last of each marked; a file is opened when it is reached."""
     for index, (job, kind) in enumerate(zip(jobs, kinds, strict=True)):
@@ -163,7 +159,7 @@ def _stream(
         with job.path.open("rb") as handle:
             parsed = _parsed(job.path, detect_format(job.path), str(kind), decoder, handle)
             previous: list[Parsed[Any]] = []
-            for records in chunks.paused_chunks(parsed, sizes):
+            for records in chunks.paused_chunks(parsed, sizes(str(kind))):
                 if previous:
                     yield chunks.FileChunk(index, previous)
                 previous = records
