@@ -91,8 +91,10 @@ def test_the_longest_english_phrase_is_read_first() -> None:
     assert read_with_phrases("LED strip lights 5m") == "led strip lights luminaires lighting strings 5m"
     assert read_with_phrases("LED strip 5m") == "led strip luminaires 5m"
     # No phrase starts here: the single word, as before ("led" is in en.tsv alone).
-    assert read_with_phrases("LED bulb") == read("LED bulb")
-    assert read("LED bulb").startswith("led lamps light-emitting diode bulb")
+    assert read_with_phrases("LED candle") == read("LED candle")
+    assert read("LED candle") == "led light-emitting diode light sources candle"
+    # A shipped phrase ("led bulb" is a lamp, "led" alone only says the light source).
+    assert read("LED bulb").startswith("led bulb lamps light-emitting diode")
 
 
 def test_the_words_of_a_phrase_are_not_also_read_alone() -> None:
