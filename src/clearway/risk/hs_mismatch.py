@@ -40,6 +40,8 @@ COLUMN: Final = "hs_mismatches"
 # The targeting rule of the default pack that reads the column (its reason names the items).
 RULE: Final = "hs_code_does_not_match_description"
 FAR_VERDICTS: Final = ("chapter", "heading")
+# Texts' matching forms kept between asking ahead and taking: two chunks' worth, some 20 MB at most.
+_FORMS: Final = 60_000
 # Pairs remembered between batches: at about 200 bytes each, some 20 MB at most.
 REMEMBERED: Final = 100_000
 # Longest description passed to the classifier (characters): a 10,000-character title says no more.
@@ -124,13 +126,18 @@ class HsMismatchStage:
     _known: OrderedDict[Pair, Far] = field(default_factory=OrderedDict, repr=False)
     # Pairs asked ahead and not taken yet, with the piece computing them (ask_ahead).
     _pending: dict[Pair, tuple[Future[list[Far]], list[Pair]]] = field(default_factory=dict, repr=False)
+    # Texts asked ahead -> their matching form, so that the batch that takes them does not normalise
+    # them again (a bound, not an LRU: emptied when full; one ingest asks, its batches take).
+    _forms: dict[str, str] = field(default_factory=dict, repr=False)
 
     def _keys(
         self, descriptions: Sequence[Sequence[str | None] | None], codes: Sequence[Sequence[str | None] | None]
     ) -> list[list[Pair | None]]:
         """Each consignment's pairs in their matching form (None for an item without text or code)."""
         keyed: list[list[Pair | None]] = []
-        forms: dict[str, str] = {}  # each distinct text normalised once
+        forms = self._forms  # each distinct text normalised once, asked ahead or not
+        if len(forms) > _FORMS:
+            forms.clear()
         for texts, declared in zip(descriptions, codes, strict=True):
             row: list[Pair | None] = []
             for text, code in zip(texts or [], declared or [], strict=False):
