@@ -231,7 +231,8 @@ def main() -> None:
     titles = "distinct titles" if args.distinct_titles else "the catalogue's titles"
     print(f"database: {svc.engine.dialect.name}; order: {args.order}; HS code check: {hs_check}; {titles}")
     for kind, seconds in timings.items():
-        print(f"  {kind:<12} {counts[kind]:>9,} stored in {seconds:6.1f} s  ({counts[kind] / seconds:>9,.0f}/s)")
+        rate = counts[kind] / seconds if seconds else 0.0
+        print(f"  {kind:<12} {counts[kind]:>9,} stored in {seconds:6.1f} s  ({rate:>9,.0f}/s)")
     print(f"  final states: {states}")
     print(f"  assessments stored: {assessed:,}; risk results stored: {risked:,}; webhook deliveries queued: {queued:,}")
     print_stages(stages, elapsed)

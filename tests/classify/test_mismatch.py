@@ -205,3 +205,7 @@ def test_knitted_against_woven_is_not_far(hs_classifier: Classifier) -> None:
     [phone] = check_codes(hs_classifier, [("Men's polyester coat", "851762")])
     assert isinstance(phone, CodeCheck) and phone.verdict == "chapter"
     assert "61/62" in phone.why
+    # A garment code far from the goods is named with its knitted twin: the support is theirs together.
+    [coat_as_case] = check_codes(hs_classifier, [("Silicone phone case", "620140")])
+    assert isinstance(coat_as_case, CodeCheck) and coat_as_case.far
+    assert "not 61/62" in coat_as_case.why or "not 6101/6201" in coat_as_case.why, coat_as_case.why

@@ -308,3 +308,19 @@ def test_batch_and_single_paths_agree(reference: QualityReference, rows: list[di
         assert quality_of(row, reference) == (row["quality_score"], row["quality_codes"]), row
         ratios = price_ratio_of(row, reference.prices)
         assert row["price_ratio_min"] == (min(ratios) if ratios else None)
+
+
+def test_a_configuration_cannot_be_changed_in_place(
+    consignment_data: dict[str, Any], reference: QualityReference
+) -> None:
+    """The batch path keeps the expressions built from a configuration (risk/compiled.py): its tables
+    are read-only, so that a change cannot reach one path and not the other; a new one is obeyed."""
+    config = QualityConfig()
+    with pytest.raises(TypeError):
+        config.weights["vague_description"] = 0  # type: ignore[index]
+    with pytest.raises(TypeError):
+        config.required_by_destination["CN"] = ()  # type: ignore[index]
+    data = changed(consignment_data, {"items/0/description": "Gift"})
+    assert assess(data, reference, config=config)["quality_score"] == 100 - DEFAULT_WEIGHTS["vague_description"]
+    lenient = QualityConfig(weights={**DEFAULT_WEIGHTS, "vague_description": 0})
+    assert assess(data, reference, config=lenient)["quality_score"] == 100

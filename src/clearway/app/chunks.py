@@ -56,7 +56,9 @@ def paused_chunks(items: Iterator[Parsed[Any]], sizes: Iterator[int]) -> Iterato
     while True:
         started = STAGES.clock()
         with paused_gc():
-            chunk = list(itertools.islice(items, next(sizes)))
+            # The first record before a size is drawn: the end of a file takes no size from the next.
+            first = next(items, None)
+            chunk = [] if first is None else [first, *itertools.islice(items, next(sizes) - 1)]
         if not chunk:
             return
         STAGES.add("decode", STAGES.clock() - started, len(chunk))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -113,6 +113,7 @@ def ingest_files(
         transient=True,
     )
     stage = hs_stage(svc) if check_ahead and "consignment" in kinds else None
+    run_started = time.perf_counter()
     # One batch id for the run: every line logged while it goes through names it.
     with batch(), progress, contextlib.ExitStack() as stack:
         errors_out = stack.enter_context(errors_to.open("wb")) if errors_to else None
@@ -123,13 +124,14 @@ def ingest_files(
             progress.add_task(f"{kind}s", total=_count_rows(job.path, detect_format(job.path)), start=False)
             for job, kind in zip(jobs, kinds, strict=True)
         ]
-        stream = _stream(jobs, kinds, sizes)
-        started: dict[int, float] = {}
+        # Closed on the way out, error or not: it holds the file being read.
+        stream = stack.enter_context(contextlib.closing(_stream(jobs, kinds, sizes)))
+        # One clock for the run: a file's time runs from the end of the one before to the end of its
+        # last chunk (what was read ahead of it is in it), so that the times add up to the run's.
+        clock = run_started
         for chunk in chunks.read_ahead(stream, asking.coming) if asking else stream:
             job, summary = jobs[chunk.file], summaries[chunk.file]
-            if chunk.file not in started:
-                started[chunk.file] = time.perf_counter()
-                progress.start_task(tasks[chunk.file])
+            progress.start_task(tasks[chunk.file])
             good = [p for p in chunk.records if p.record is not None]
             outcomes = _submit(svc, summary.kind, job.operator, [p.record for p in good])
             if asking is not None:
@@ -137,7 +139,8 @@ def ingest_files(
             _tally(summary, chunk.records, good, outcomes, errors_out, job.path.name if len(jobs) > 1 else None)
             progress.update(tasks[chunk.file], advance=len(chunk.records))
             if chunk.last:
-                summary.seconds = time.perf_counter() - started[chunk.file]
+                now = time.perf_counter()
+                summary.seconds, clock = now - clock, now
                 _log.info(
                     "ingest of %s: %d read, %d accepted, %d rejected",
                     job.path.name,
@@ -151,7 +154,7 @@ def ingest_files(
 
 def _stream(
     jobs: Sequence[IngestJob], kinds: Sequence[str | None], sizes: Callable[[str], Iterator[int]]
-) -> Iterator[chunks.FileChunk[list[Parsed[Any]]]]:
+) -> Generator[chunks.FileChunk[list[Parsed[Any]]], None, None]:
     """Every file's chunks in turn, the last of each marked; a file is opened when it is reached."""
     for index, (job, kind) in enumerate(zip(jobs, kinds, strict=True)):
         _log.info("ingest of %s (%s) for %s started", job.path.name, kind, job.operator, extra={"file": job.path.name})

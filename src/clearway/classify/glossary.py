@@ -90,6 +90,9 @@ _FUNCTION_WORDS: Final = {
     ),
 }
 _LONGEST_PHRASE: Final = 3
+# How the glossaries are read: raised when the reading changes (2: a foreign word's English is read
+# through the English glossary), so that a model trained with the old reading is stale.
+_READING: Final = 2
 # A word as the glossaries read it (the words of features.py), captured so that splitting a text keeps
 # what lies between two words: spaces alone, which a phrase may cross, or punctuation, which it may not.
 _WORD: Final = re.compile(r"([^\W_]+(?:[-'][^\W_]+)*)")
@@ -260,8 +263,9 @@ def glossary() -> Glossary:
 
 
 def signature() -> str:
-    """A digest of the glossary files: a model is trained with one glossary and read with the same."""
-    digest = hashlib.sha256()
+    """A digest of the glossary files and of how they are read: a model is trained with one glossary
+    and read with the same."""
+    digest = hashlib.sha256(f"reading {_READING}".encode())
     for name in (*LANGUAGES, *_ENGLISH):
         digest.update(resources.files("clearway.classify").joinpath(f"glossaries/{name}.tsv").read_bytes())
     return digest.hexdigest()[:16]

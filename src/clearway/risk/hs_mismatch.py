@@ -40,7 +40,8 @@ COLUMN: Final = "hs_mismatches"
 # The targeting rule of the default pack that reads the column (its reason names the items).
 RULE: Final = "hs_code_does_not_match_description"
 FAR_VERDICTS: Final = ("chapter", "heading")
-# Texts' matching forms kept between asking ahead and taking: two chunks' worth, some 20 MB at most.
+# Texts' matching forms kept between asking ahead and taking: two to three chunks' worth (texts of up to
+# MAX_TEXT characters: tens of MB at most).
 _FORMS: Final = 60_000
 # Pairs remembered between batches: at about 200 bytes each, some 20 MB at most.
 REMEMBERED: Final = 100_000
@@ -136,8 +137,6 @@ class HsMismatchStage:
         """Each consignment's pairs in their matching form (None for an item without text or code)."""
         keyed: list[list[Pair | None]] = []
         forms = self._forms  # each distinct text normalised once, asked ahead or not
-        if len(forms) > _FORMS:
-            forms.clear()
         for texts, declared in zip(descriptions, codes, strict=True):
             row: list[Pair | None] = []
             for text, code in zip(texts or [], declared or [], strict=False):
@@ -146,6 +145,8 @@ class HsMismatchStage:
                     continue
                 form = forms.get(text)
                 if form is None:
+                    if len(forms) >= _FORMS:
+                        forms.clear()  # a bound, checked at each insert: worst case a text normalised again
                     form = forms[text] = normalise_for_matching(text[:MAX_TEXT])
                 row.append((form, code))
             keyed.append(row)

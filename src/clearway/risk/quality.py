@@ -29,6 +29,7 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import polars as pl
@@ -122,6 +123,10 @@ class QualityConfig:
     weights: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
 
     def __post_init__(self) -> None:
+        # Read-only views: the batch path keeps the expressions built from a configuration (by its
+        # identity, risk/compiled.py), so a table changed in place would part the two paths.
+        for name in ("minutes_before_departure_by_mode", "required_by_channel", "required_by_destination", "weights"):
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
         if not 0 < self.price_ratio_low < 1 < self.price_ratio_high:
             raise ValueError("price ratios must satisfy 0 < low < 1 < high")
         if self.minutes_before_departure < 0 or any(m < 0 for m in self.minutes_before_departure_by_mode.values()):

@@ -359,3 +359,17 @@ def test_both_evaluators_agree_on_mentions_in_a_code_field(text: str) -> None:
     row: dict[str, Any] = dict.fromkeys(COLUMN_VALUES)
     row["origin"] = text
     assert frame_of([row]).select(to_polars(cond)).to_series().to_list() == [evaluate(cond, row)]
+
+
+def test_a_reloaded_rule_takes_effect_though_the_batch_keeps_a_packs_expressions() -> None:
+    """The batch path keeps a pack's expressions by the identity of its rules (risk/compiled.py): a
+    pack loaded again, same names and a new condition or weight, is new objects and is obeyed."""
+    before = [rule("a", weight=40)]
+    assert verdicts([row(quality_score=10)], before)[0].score == 40
+    assert verdicts([row(quality_score=10)], before)[0].score == 40  # the kept expressions
+    after = [rule("a", weight=40, when=parse_condition({"field": "quality_score", "gt": 50}))]
+    assert verdicts([row(quality_score=10)], after)[0].score == 0
+    assert verdicts([row(quality_score=10)], [rule("a", weight=25)])[0].score == 25
+    # Only the four outputs are added: no working column is left behind.
+    out = evaluate_frame(frame_of([row()]), after, AS_OF)
+    assert out.columns == [*frame_of([row()]).columns, *OUTPUT_COLUMNS]
