@@ -7,9 +7,8 @@
 Traffic is generated and written to NDJSON files first, in a child process (not timed, and not in
 the peak memory); the timed part reads the files with `clearway ingest`'s path, all of them as one
 run (streamed in chunks of 10,000: strict decoding and validation, then the same service the API
-uses). Prints declarations
-per second (documents included in the time, not in the count), the time per stage, assessments
-stored, and the peak memory of the process that ran the pipeline. ``--no-revenue``
+uses). Prints declarations per second (documents included in the time, not in the count), the time
+per stage, assessments stored, and the peak memory of the process that ran the pipeline. ``--no-revenue``
 runs the pipeline without the revenue step, to measure what the duty and tax engine costs.
 ``--webhooks`` subscribes every operator to every event type first (the worst case of the outbox: each
 decision writes its notifications in the batch's transaction); nothing is delivered during the run.

@@ -199,14 +199,12 @@ class Glossary:
                         # bracelet is jewellery (en.tsv), as the Chinese words' English already is.
                         replacement = self._in_english(replacement)
                 if replacement is None and length > 1:
-                    extra = self.english.get(phrase)
-                    replacement = None if extra is None else f"{phrase} {extra}"
+                    replacement = self._beside(phrase)
                 if replacement is not None:
                     step = length
                     break
             if replacement is None:
-                extra = self.english.get(word)
-                replacement = word if extra is None else f"{word} {extra}"
+                replacement = self._beside(word) or word
             yield index, step, replacement
             index += step
 
@@ -218,17 +216,18 @@ class Glossary:
         while index < len(words):
             step, read = 1, None
             for length in range(min(_LONGEST_PHRASE, len(words) - index), 1, -1):
-                phrase = " ".join(words[index : index + length])
-                extra = self.english.get(phrase)
-                if extra is not None:
-                    step, read = length, f"{phrase} {extra}"
+                read = self._beside(" ".join(words[index : index + length]))
+                if read is not None:
+                    step = length
                     break
-            if read is None:
-                extra = self.english.get(words[index])
-                read = words[index] if extra is None else f"{words[index]} {extra}"
-            out.append(read)
+            out.append(read or self._beside(words[index]) or words[index])
             index += step
         return " ".join(out)
+
+    def _beside(self, phrase: str) -> str | None:
+        """The English phrase or word with the English glossary's words beside it; None if it has none."""
+        extra = self.english.get(phrase)
+        return None if extra is None else f"{phrase} {extra}"
 
     def _foreign(
         self, phrase: str, length: int, ranked: list[str], evidence: dict[str, int], english_words: frozenset[str]

@@ -213,21 +213,23 @@ def _verdict(
     row = ranking.rows[item]
     index = support.index
     cls = index.position[code[:6]]
-    chapter = float(support.chapters[row, support.chapter_group[index.chapter_of[cls]]])
-    heading = float(support.headings[row, support.heading_group[index.head_of[cls]]])
+    declared_chapter = int(support.chapter_group[index.chapter_of[cls]])
+    declared_heading = int(support.heading_group[index.head_of[cls]])
+    chapter = float(support.chapters[row, declared_chapter])
+    heading = float(support.headings[row, declared_heading])
     if not ranking.known[row]:
         return CodeCheck(code, "undecided", heading, chapter, (), UNKNOWN_WORDS)
     best_chapter = int(support.best_chapter[row])
     best_chapter_support = float(support.chapters[row, best_chapter])
     if chapter < far and best_chapter_support >= supported:
         why = f"the description points to chapter {support.chapter_name(best_chapter)} ({best_chapter_support:.0%})"
-        why += f", not {support.chapter_name(int(support.chapter_group[index.chapter_of[cls]]))} ({chapter:.0%})"
+        why += f", not {support.chapter_name(declared_chapter)} ({chapter:.0%})"
         return CodeCheck(code, "chapter", heading, chapter, (), why)
     best_heading = int(support.best_heading[row])
     best_heading_support = float(support.headings[row, best_heading])
     if heading < far and best_heading_support >= supported:
         why = f"the description points to heading {support.heading_name(best_heading)} ({best_heading_support:.0%})"
-        why += f", not {support.heading_name(int(support.heading_group[index.head_of[cls]]))} ({heading:.0%})"
+        why += f", not {support.heading_name(declared_heading)} ({heading:.0%})"
         return CodeCheck(code, "heading", heading, chapter, (), why)
     if best_chapter_support < supported:
         return CodeCheck(code, "undecided", heading, chapter, (), "the description supports no chapter clearly")

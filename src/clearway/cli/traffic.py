@@ -37,8 +37,8 @@ def ingest(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print each file's summary as JSON on stdout.")] = False,
 ) -> None:
-    """Submit files of records through the full pipeline, in the order given (documents before the
-    declarations they complete), with a progress bar and a summary for each file."""
+    """Submit files of records through the full pipeline in the order given (give the documents
+    before the declarations they complete), with a progress bar and a summary for each file."""
     from clearway.app.intake import IngestJob, ingest_files
 
     settings = _settings()
